@@ -1,0 +1,83 @@
+/**
+ * CloudWatch alarms for what an on-call engineer must know: fewer healthy nodes than
+ * the floor, any unhealthy node, and 5xx answers from the app or the load balancer.
+ * They notify an SNS topic (with an optional email subscription).
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Arguments of Alarms. */
+export interface AlarmsArgs {
+  /** The ALB's ARN suffix. */
+  loadBalancerArnSuffix: pulumi.Input<string>;
+  /** The target group's ARN suffix. */
+  targetGroupArnSuffix: pulumi.Input<string>;
+  /** The node floor (`nodes.count`): fewer healthy nodes than this raises an alarm. */
+  minHealthyNodes: number;
+  /** An email address to subscribe, if any. */
+  email?: string;
+  /** Tags for every resource. */
+  tags: Record<string, string>;
+}
+
+/** 5xx responses in five minutes that count as an incident rather than noise. */
+const errorThreshold = 10;
+
+/** The alarms and their SNS topic. */
+export class Alarms extends pulumi.ComponentResource {
+  /** The SNS topic alarms notify. */
+  readonly topicArn: pulumi.Output<string>;
+  /** The app-5xx alarm's name: an instance refresh rolls back when it fires. */
+  readonly targetErrorsAlarmName: pulumi.Output<string>;
+
+  constructor(name: string, args: AlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ha-topology:aws:Alarms", name, {}, opts);
+    const { tags } = args;
+    const parent = { parent: this };
+    const topic = new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: "alias/aws/sns", tags }, parent);
+    if (args.email) {
+      new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: topic.arn, protocol: "email", endpoint: args.email }, parent);
+    }
+
+    const lb = { LoadBalancer: args.loadBalancerArnSuffix };
+    const lbAndTargets = { ...lb, TargetGroup: args.targetGroupArnSuffix };
+    const alarm = (suffix: string, alarmArgs: aws.cloudwatch.MetricAlarmArgs) =>
+      new aws.cloudwatch.MetricAlarm(`${name}-${suffix}`, {
+        namespace: "AWS/ApplicationELB",
+        period: 60,
+        alarmActions: [topic.arn],
+        okActions: [topic.arn],
+        tags,
+        ...alarmArgs,
+      }, parent);
+
+    alarm("healthy-nodes", {
+      alarmDescription: `Fewer than ${args.minHealthyNodes} healthy nodes behind the load balancer: the service is not highly available right now`,
+      metricName: "HealthyHostCount", dimensions: lbAndTargets, statistic: "Minimum",
+      comparisonOperator: "LessThanThreshold", threshold: args.minHealthyNodes, evaluationPeriods: 3,
+      treatMissingData: "breaching",
+    });
+    alarm("unhealthy-nodes", {
+      alarmDescription: "A node fails its health check (the autoscaling group replaces it)",
+      metricName: "UnHealthyHostCount", dimensions: lbAndTargets, statistic: "Maximum",
+      comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 1, evaluationPeriods: 3,
+      treatMissingData: "notBreaching",
+    });
+    const targetErrors = alarm("app-5xx", {
+      alarmDescription: `More than ${errorThreshold} 5xx responses from the app in 5 minutes`,
+      metricName: "HTTPCode_Target_5XX_Count", dimensions: lbAndTargets, statistic: "Sum",
+      period: 300, comparisonOperator: "GreaterThanThreshold", threshold: errorThreshold, evaluationPeriods: 1,
+      treatMissingData: "notBreaching",
+    });
+    alarm("lb-5xx", {
+      alarmDescription: `More than ${errorThreshold} 5xx responses from the load balancer itself in 5 minutes (no healthy node, or nodes timing out)`,
+      metricName: "HTTPCode_ELB_5XX_Count", dimensions: lb, statistic: "Sum",
+      period: 300, comparisonOperator: "GreaterThanThreshold", threshold: errorThreshold, evaluationPeriods: 1,
+      treatMissingData: "notBreaching",
+    });
+
+    this.topicArn = topic.arn;
+    this.targetErrorsAlarmName = targetErrors.name;
+    this.registerOutputs({ topicArn: this.topicArn });
+  }
+}

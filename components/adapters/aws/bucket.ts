@@ -1,0 +1,79 @@
+/**
+ * Object storage for the app's files: an S3 bucket that is private (public access
+ * blocked, ACLs disabled), versioned, encrypted and reachable over TLS only.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { StorageSpec } from "../../topology";
+
+/** Arguments of Bucket. */
+export interface BucketArgs {
+  /** The storage part of the topology. */
+  spec: StorageSpec;
+  /** Tags for every resource. */
+  tags: Record<string, string>;
+}
+
+/** A private, versioned, encrypted S3 bucket. */
+export class Bucket extends pulumi.ComponentResource {
+  /** The bucket's name. */
+  readonly name: pulumi.Output<string>;
+  /** The bucket's ARN (for the nodes' IAM policy). */
+  readonly arn: pulumi.Output<string>;
+  /** The bucket's region. */
+  readonly region: pulumi.Output<string>;
+
+  constructor(name: string, args: BucketArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ha-topology:aws:Bucket", name, {}, opts);
+    const { spec, tags } = args;
+    const parent = { parent: this };
+
+    // forceDestroy stays off: `pulumi destroy` must not delete the app's files.
+    const bucket = new aws.s3.Bucket(`${name}-files`, { forceDestroy: false, tags }, parent);
+    const bucketArgs = { bucket: bucket.bucket };
+
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-files`, {
+      ...bucketArgs,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    }, parent);
+    new aws.s3.BucketOwnershipControls(`${name}-files`, { ...bucketArgs, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
+    new aws.s3.BucketVersioning(`${name}-files`, { ...bucketArgs, versioningConfiguration: { status: "Enabled" } }, parent);
+    new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-files`, {
+      ...bucketArgs,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+    }, parent);
+    new aws.s3.BucketLifecycleConfiguration(`${name}-files`, {
+      ...bucketArgs,
+      rules: [{
+        id: "expire-old-versions",
+        status: "Enabled",
+        filter: {},
+        // Versioning keeps deleted and overwritten files recoverable for this long.
+        noncurrentVersionExpiration: { noncurrentDays: spec.noncurrentVersionDays },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+      }],
+    }, parent);
+    new aws.s3.BucketPolicy(`${name}-files`, {
+      ...bucketArgs,
+      policy: aws.iam.getPolicyDocumentOutput({
+        statements: [{
+          sid: "DenyInsecureTransport",
+          effect: "Deny",
+          principals: [{ type: "*", identifiers: ["*"] }],
+          actions: ["s3:*"],
+          resources: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+          conditions: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+        }],
+      }, parent).json,
+      // A policy written before the public access block could be judged public.
+    }, { parent: this, dependsOn: [publicAccess] });
+
+    this.name = bucket.bucket;
+    this.arn = bucket.arn;
+    this.region = bucket.region;
+    this.registerOutputs({ name: this.name, arn: this.arn });
+  }
+}

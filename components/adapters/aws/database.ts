@@ -1,0 +1,124 @@
+/**
+ * The replicated database: RDS Multi-AZ (a synchronous standby in another zone with
+ * automatic failover), private, encrypted, TLS enforced, backed up with point-in-time
+ * recovery, protected from deletion, and with its master password kept by RDS in
+ * Secrets Manager (it never passes through Pulumi state).
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { DatabaseSpec } from "../../topology";
+
+/** Arguments of Database. */
+export interface DatabaseArgs {
+  /** The database part of the topology. */
+  spec: DatabaseSpec;
+  /** The native instance class (the preset already resolved). */
+  instanceClass: string;
+  /** Private subnets, one per zone. */
+  subnetIds: pulumi.Input<string>[];
+  /** The database's security group (admits the nodes only). */
+  securityGroupId: pulumi.Input<string>;
+  /** Name of the snapshot RDS takes when the database is deleted. */
+  finalSnapshotName: string;
+  /** Tags for every resource. */
+  tags: Record<string, string>;
+}
+
+/** Engine facts RDS needs: default port and parameter group family. */
+export const engineFacts = {
+  postgres: {
+    port: 5432,
+    family: (version: string) => `postgres${version.split(".")[0]}`,
+    forceTls: { name: "rds.force_ssl", value: "1" },
+  },
+  mysql: {
+    port: 3306,
+    family: (version: string) => `mysql${version.split(".").slice(0, 2).join(".")}`,
+    forceTls: { name: "require_secure_transport", value: "1" },
+  },
+} as const;
+
+/** An RDS Multi-AZ instance, plus read replicas when asked. */
+export class Database extends pulumi.ComponentResource {
+  /** Host name of the primary (follows failover). */
+  readonly host: pulumi.Output<string>;
+  /** The port. */
+  readonly port: number;
+  /** host:port. */
+  readonly endpoint: pulumi.Output<string>;
+  /** ARN of the Secrets Manager secret RDS keeps the master credentials in. */
+  readonly credentialsSecretArn: pulumi.Output<string>;
+  /** Host names of the read replicas. */
+  readonly replicaHosts: pulumi.Output<string>[];
+
+  constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ha-topology:aws:Database", name, {}, opts);
+    const { spec, tags } = args;
+    const parent = { parent: this };
+    const engine = engineFacts[spec.engine];
+
+    const subnets = new aws.rds.SubnetGroup(`${name}-db`, { subnetIds: args.subnetIds, tags }, parent);
+    const parameters = new aws.rds.ParameterGroup(`${name}-db`, {
+      family: engine.family(spec.version),
+      parameters: [{ ...engine.forceTls, applyMethod: "pending-reboot" }],
+      tags,
+    }, parent);
+
+    const primary = new aws.rds.Instance(`${name}-db`, {
+      engine: spec.engine,
+      engineVersion: spec.version,
+      autoMinorVersionUpgrade: true,
+      instanceClass: args.instanceClass,
+      allocatedStorage: spec.storageGb,
+      maxAllocatedStorage: spec.maxStorageGb,
+      storageType: "gp3",
+      storageEncrypted: true,
+      multiAz: true,
+      publiclyAccessible: false,
+      port: engine.port,
+      dbSubnetGroupName: subnets.name,
+      vpcSecurityGroupIds: [args.securityGroupId],
+      parameterGroupName: parameters.name,
+      dbName: spec.name,
+      username: spec.username,
+      manageMasterUserPassword: true,
+      backupRetentionPeriod: spec.backupRetentionDays,
+      copyTagsToSnapshot: true,
+      deletionProtection: true,
+      skipFinalSnapshot: false,
+      finalSnapshotIdentifier: args.finalSnapshotName,
+      deleteAutomatedBackups: false,
+      // Changes wait for the maintenance window instead of restarting the database now.
+      applyImmediately: false,
+      tags,
+    }, parent);
+
+    this.replicaHosts = Array.from({ length: spec.readReplicas }, (_, i) =>
+      new aws.rds.Instance(`${name}-db-replica-${i}`, {
+        replicateSourceDb: primary.identifier,
+        instanceClass: args.instanceClass,
+        storageEncrypted: true,
+        publiclyAccessible: false,
+        vpcSecurityGroupIds: [args.securityGroupId],
+        parameterGroupName: parameters.name,
+        autoMinorVersionUpgrade: true,
+        // A replica holds no data of its own (the primary's backups cover it), so it
+        // may be removed when `database.readReplicas` goes down.
+        skipFinalSnapshot: true,
+        backupRetentionPeriod: 0,
+        deletionProtection: false,
+        tags,
+      }, parent).address,
+    );
+
+    this.host = primary.address;
+    this.port = engine.port;
+    this.endpoint = pulumi.interpolate`${primary.address}:${engine.port}`;
+    this.credentialsSecretArn = primary.masterUserSecrets.apply((secrets) => {
+      const arn = secrets?.[0]?.secretArn;
+      if (!arn) throw new Error("RDS did not report the master user secret (manageMasterUserPassword is on)");
+      return arn;
+    });
+    this.registerOutputs({ endpoint: this.endpoint });
+  }
+}

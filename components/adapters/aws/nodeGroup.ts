@@ -1,0 +1,169 @@
+/**
+ * The app nodes: a launch template (current Amazon Linux 2023, IMDSv2 only, encrypted
+ * disk, the shared cloud-init bootstrap) and an autoscaling group across the zones that
+ * replaces nodes failing the load balancer's health check, scales on CPU, and rolls
+ * out a changed template with an instance refresh that never goes below 100 % healthy.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { NodesSpec, HealthCheckSpec } from "../../topology";
+
+/** Arguments of NodeGroup. */
+export interface NodeGroupArgs {
+  /** The nodes part of the topology. */
+  nodes: NodesSpec;
+  /** The health check (its grace period delays replacement of booting nodes). */
+  healthCheck: HealthCheckSpec;
+  /** The native instance type (the preset already resolved). */
+  instanceType: string;
+  /** Subnets to spread over, one per zone. */
+  subnetIds: pulumi.Input<string>[];
+  /** Whether nodes get public addresses (NAT mode `none`). */
+  publicAddresses: boolean;
+  /** The nodes' security group. */
+  securityGroupId: pulumi.Input<string>;
+  /** The target group the nodes register in. */
+  targetGroupArn: pulumi.Input<string>;
+  /** The bucket the nodes may use (and no other). */
+  bucketArn: pulumi.Input<string>;
+  /** Secrets Manager secrets the nodes read at boot. */
+  secretArns: pulumi.Input<string>[];
+  /** The rendered cloud-config. */
+  userData: pulumi.Input<string>;
+  /** An alarm that stops and rolls back an instance refresh when it fires. */
+  rollbackAlarmName?: pulumi.Input<string>;
+  /** Tags for every resource. */
+  tags: Record<string, string>;
+}
+
+/** Graviton instance families (m7g, c6gn, t4g, ...) need the arm64 image. */
+export function architectureOf(instanceType: string): "arm64" | "x86_64" {
+  return /^[a-z]+\d+[a-z]*g[a-z]*\./.test(instanceType) ? "arm64" : "x86_64";
+}
+
+/** The SSM parameter AWS keeps the current Amazon Linux 2023 image ID in. */
+export function amiParameter(instanceType: string): string {
+  return `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${architectureOf(instanceType)}`;
+}
+
+/** Launch template + autoscaling group + target-tracking policy + the nodes' IAM role. */
+export class NodeGroup extends pulumi.ComponentResource {
+  /** The autoscaling group's name. */
+  readonly groupName: pulumi.Output<string>;
+  /** The nodes' IAM role. */
+  readonly roleName: pulumi.Output<string>;
+
+  constructor(name: string, args: NodeGroupArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ha-topology:aws:NodeGroup", name, {}, opts);
+    const { nodes, healthCheck, tags } = args;
+    const parent = { parent: this };
+
+    const role = new aws.iam.Role(`${name}-node`, {
+      assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" }),
+      description: "App nodes: their own bucket and secrets only",
+      tags,
+    }, parent);
+    new aws.iam.RolePolicy(`${name}-node`, {
+      role: role.id,
+      policy: aws.iam.getPolicyDocumentOutput({
+        statements: [
+          { sid: "ListOwnBucket", actions: ["s3:ListBucket", "s3:ListBucketVersions"], resources: [args.bucketArn] },
+          {
+            sid: "UseOwnBucketObjects",
+            actions: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+            resources: [pulumi.interpolate`${args.bucketArn}/*`],
+          },
+          { sid: "ReadOwnSecrets", actions: ["secretsmanager:GetSecretValue"], resources: args.secretArns },
+        ],
+      }, parent).json,
+    }, parent);
+    // Shell access through Session Manager (audited, no inbound port) instead of SSH.
+    new aws.iam.RolePolicyAttachment(`${name}-node-ssm`, {
+      role: role.name,
+      policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+    }, parent);
+    const profile = new aws.iam.InstanceProfile(`${name}-node`, { role: role.name, tags }, parent);
+
+    const ami = aws.ssm.getParameterOutput({ name: amiParameter(args.instanceType) }, parent);
+    const networkSettings = args.publicAddresses
+      ? { networkInterfaces: [{ associatePublicIpAddress: "true", securityGroups: [args.securityGroupId], deleteOnTermination: "true" }] }
+      : { vpcSecurityGroupIds: [args.securityGroupId] };
+
+    const template = new aws.ec2.LaunchTemplate(`${name}-node`, {
+      imageId: ami.value,
+      instanceType: args.instanceType,
+      iamInstanceProfile: { arn: profile.arn },
+      ...networkSettings,
+      userData: pulumi.output(args.userData).apply((text) => Buffer.from(text, "utf8").toString("base64")),
+      metadataOptions: {
+        httpEndpoint: "enabled",
+        // IMDSv2 only. Two hops so the container (one bridge hop away) can use the role.
+        httpTokens: "required",
+        httpPutResponseHopLimit: 2,
+      },
+      blockDeviceMappings: [{
+        deviceName: "/dev/xvda",
+        ebs: { volumeSize: 20, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+      }],
+      monitoring: { enabled: true },
+      updateDefaultVersion: true,
+      tagSpecifications: [
+        { resourceType: "instance", tags: { ...tags, Name: `${name}-node` } },
+        { resourceType: "volume", tags },
+      ],
+      tags,
+    }, parent);
+
+    const group = new aws.autoscaling.Group(`${name}-nodes`, {
+      vpcZoneIdentifiers: args.subnetIds,
+      minSize: nodes.count,
+      maxSize: nodes.maxCount,
+      // desiredCapacity is left unset: target tracking owns it, and setting it here would
+      // fight the autoscaler on every update.
+      launchTemplate: {
+        id: template.id,
+        // A pinned version (never "$Latest"): a new template version is a diff on the
+        // group, and that diff is what starts the instance refresh.
+        version: template.latestVersion.apply((v) => String(v)),
+      },
+      targetGroupArns: [args.targetGroupArn],
+      healthCheckType: "ELB",
+      healthCheckGracePeriod: healthCheck.gracePeriodSeconds,
+      defaultInstanceWarmup: healthCheck.gracePeriodSeconds,
+      // Replacing an unhealthy node also launches first and terminates after.
+      instanceMaintenancePolicy: { minHealthyPercentage: 100, maxHealthyPercentage: 200 },
+      instanceRefresh: {
+        strategy: "Rolling",
+        preferences: {
+          minHealthyPercentage: 100,
+          maxHealthyPercentage: 200,
+          instanceWarmup: String(healthCheck.gracePeriodSeconds),
+          autoRollback: true,
+          skipMatching: false,
+          scaleInProtectedInstances: "Refresh",
+          standbyInstances: "Terminate",
+          ...(args.rollbackAlarmName && { alarmSpecification: { alarms: [args.rollbackAlarmName] } }),
+        },
+      },
+      // On creation, `pulumi up` returns only once this many nodes pass the health check.
+      minElbCapacity: nodes.count,
+      waitForCapacityTimeout: "15m",
+      enabledMetrics: ["GroupInServiceInstances", "GroupDesiredCapacity", "GroupMinSize", "GroupMaxSize", "GroupPendingInstances", "GroupTerminatingInstances"],
+      tags: Object.entries({ ...tags, Name: `${name}-node` }).map(([key, value]) => ({ key, value, propagateAtLaunch: false })),
+    }, parent);
+
+    new aws.autoscaling.Policy(`${name}-cpu`, {
+      autoscalingGroupName: group.name,
+      policyType: "TargetTrackingScaling",
+      estimatedInstanceWarmup: healthCheck.gracePeriodSeconds,
+      targetTrackingConfiguration: {
+        predefinedMetricSpecification: { predefinedMetricType: "ASGAverageCPUUtilization" },
+        targetValue: nodes.cpuTargetPercent,
+      },
+    }, parent);
+
+    this.groupName = group.name;
+    this.roleName = role.name;
+    this.registerOutputs({ groupName: this.groupName });
+  }
+}

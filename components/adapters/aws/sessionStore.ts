@@ -1,0 +1,63 @@
+/**
+ * The optional session store: an ElastiCache replication group (Valkey or Redis) with
+ * a replica in another zone, automatic failover, and TLS in transit and at rest.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { SessionsSpec } from "../../topology";
+
+/** Arguments of SessionStore. */
+export interface SessionStoreArgs {
+  /** The sessions part of the topology. */
+  spec: SessionsSpec;
+  /** The native node type (the preset already resolved). */
+  nodeType: string;
+  /** Private subnets, one per zone. */
+  subnetIds: pulumi.Input<string>[];
+  /** The store's security group (admits the nodes only). */
+  securityGroupId: pulumi.Input<string>;
+  /** Tags for every resource. */
+  tags: Record<string, string>;
+}
+
+/** The port every session store engine listens on. */
+export const sessionStorePort = 6379;
+
+const engineVersions = { valkey: "8.0", redis: "7.1" } as const;
+
+/** A primary and a replica in different zones, with automatic failover. */
+export class SessionStore extends pulumi.ComponentResource {
+  /** The primary endpoint (follows failover). */
+  readonly host: pulumi.Output<string>;
+  /** host:port. */
+  readonly endpoint: pulumi.Output<string>;
+
+  constructor(name: string, args: SessionStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ha-topology:aws:SessionStore", name, {}, opts);
+    const { spec, tags } = args;
+    const parent = { parent: this };
+
+    const subnets = new aws.elasticache.SubnetGroup(`${name}-sessions`, { subnetIds: args.subnetIds, tags }, parent);
+    const group = new aws.elasticache.ReplicationGroup(`${name}-sessions`, {
+      description: `Session store of ${name}`,
+      engine: spec.engine,
+      engineVersion: engineVersions[spec.engine],
+      nodeType: args.nodeType,
+      port: sessionStorePort,
+      numCacheClusters: 2,
+      automaticFailoverEnabled: true,
+      multiAzEnabled: true,
+      transitEncryptionEnabled: true,
+      atRestEncryptionEnabled: true,
+      subnetGroupName: subnets.name,
+      securityGroupIds: [args.securityGroupId],
+      autoMinorVersionUpgrade: true,
+      applyImmediately: false,
+      tags,
+    }, parent);
+
+    this.host = group.primaryEndpointAddress;
+    this.endpoint = pulumi.interpolate`${group.primaryEndpointAddress}:${sessionStorePort}`;
+    this.registerOutputs({ endpoint: this.endpoint });
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Which adapter serves which cloud. Adapters are loaded on demand, so a stack loads
+ * only its own cloud's SDK (the others cost start-up time and memory for nothing).
+ */
+import type { Cloud } from "../sizes";
+import type { Adapter } from "./adapter";
+import { TopologyConfigError } from "../configError";
+
+const loaders: Partial<Record<Cloud, () => Adapter>> = {
+  // `require` rather than `import()`: components construct synchronously.
+  aws: () => (require("./aws") as typeof import("./aws")).awsAdapter,
+};
+
+/** The clouds that have an adapter in this version. */
+export const availableClouds = Object.keys(loaders) as Cloud[];
+
+/** Loads the adapter for a cloud; refuses a cloud whose adapter is not in this version. */
+export function loadAdapter(cloud: Cloud): Adapter {
+  const load = loaders[cloud];
+  if (!load) {
+    throw new TopologyConfigError([
+      `ha-topology:cloud: received "${cloud}"; allowed in this version: ${availableClouds.join(", ")} (the ${cloud} adapter is planned but not shipped yet)`,
+    ]);
+  }
+  return load();
+}

@@ -1,0 +1,245 @@
+/**
+ * The node bootstrap shared by the VM adapters: cloud-init user data that runs the app's
+ * container under systemd on a plain Linux VM. Pure (no Pulumi, no cloud SDK), so every
+ * cloud gets the same, unit-testable boot sequence; adapters only supply plain values.
+ */
+import { stringify } from "yaml";
+import { envNamePattern } from "./appEnvironment";
+
+/** A place the node reads secrets from at boot (the cloud's secret store). */
+export interface SecretSource {
+  /** What this source is, for logs: e.g. "app secrets", "database credentials". */
+  description: string;
+  /**
+   * A shell command, run as root at every service start, that prints ONE flat JSON object
+   * (string values) on stdout, e.g.
+   * `aws secretsmanager get-secret-value --secret-id ARN --query SecretString --output text`.
+   */
+  command: string;
+  /**
+   * Optional renames from JSON field to env var name, e.g.
+   * { username: "DATABASE_USER", password: "DATABASE_PASSWORD" }. When given, ONLY these
+   * fields are taken (and each must be present); when absent, every field is taken as-is.
+   */
+  fields?: Record<string, string>;
+}
+
+/** Everything the bootstrap needs; plain values only (adapters resolve Outputs first). */
+export interface BootstrapSpec {
+  /** Container image with tag or digest; it lands in a unit file, so it is validated. */
+  image: string;
+  /** The app port; published on the host as the same port, so the LB targets the VM directly. */
+  port: number;
+  /** The complete plain environment for the app (platform vars already merged in). Never secrets: it is written to disk. */
+  env: Record<string, string>;
+  /** Secret stores read at every service start, so rotated secrets apply on restart; may be empty. */
+  secretSources: SecretSource[];
+  /** Seconds the app gets between SIGTERM and SIGKILL, so in-flight requests can drain. */
+  stopTimeoutSeconds: number;
+  /** OS packages cloud-init installs (e.g. ["docker"] on AL2023, ["docker.io", "python3"] on Debian). */
+  packages: string[];
+  /** Extra shell commands run in order after packages and before the app starts (e.g. an agent install). */
+  setupCommands?: string[];
+}
+
+/** The paths and names the bootstrap uses, so tests and docs refer to one definition. */
+export const bootstrapPaths = {
+  /** The plain app environment (docker --env-file format); root-only because it is config, not secrets. */
+  appEnv: "/etc/ha-topology/app.env",
+  /** The script that fetches secrets before each container start. */
+  fetchSecrets: "/usr/local/sbin/ha-topology-fetch-secrets",
+  /** Where fetched secrets live: tmpfs, so they never touch disk. */
+  runDir: "/run/ha-topology",
+  /** The fetched secrets (docker --env-file format), inside runDir. */
+  secretsEnv: "/run/ha-topology/secrets.env",
+  /** The env var that overrides runDir for the fetch script (tests run it unprivileged). */
+  runDirOverrideEnv: "HA_TOPOLOGY_RUN_DIR",
+  /** The systemd unit that supervises the container. */
+  unitFile: "/etc/systemd/system/ha-topology-app.service",
+  /** The unit's name, for systemctl. */
+  serviceName: "ha-topology-app.service",
+  /** The container's name, so ExecStop and cleanup can address it. */
+  containerName: "ha-topology-app",
+} as const;
+
+/** Quotes a string for POSIX shells (single-quote style): safe for any content. */
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'"'"'`)}'`;
+}
+
+/** Docker image references: no whitespace, shell or systemd metacharacters (`%`, `$`, `;`...). */
+const imagePattern = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/;
+
+/** Attempts per secret command: the IAM role or network may not be ready at first boot. */
+const fetchAttempts = 5;
+
+/**
+ * Converts one source's JSON (stdin) to KEY=VALUE lines appended to argv[3], printing only
+ * the count. Messages name fields, never values, because they end up in the journal.
+ */
+const jsonToEnvPython = String.raw`import json, re, sys
+description, fields_arg, out_path = sys.argv[1:4]
+def fail(message):
+    sys.exit("ha-topology-fetch-secrets: " + description + ": " + message)
+try:
+    data = json.load(sys.stdin)
+except ValueError:
+    fail("output is not valid JSON")
+if not isinstance(data, dict):
+    fail("output is not one JSON object")
+fields = json.loads(fields_arg)
+if fields is None:
+    pairs = list(data.items())
+else:
+    missing = [key for key in fields if key not in data]
+    if missing:
+        fail("missing field(s): " + ", ".join(missing))
+    pairs = [(name, data[key]) for key, name in fields.items()]
+lines = []
+for name, value in pairs:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        fail("field " + json.dumps(name) + " is not a valid environment variable name")
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    elif isinstance(value, (int, float)):
+        value = str(value)
+    elif not isinstance(value, str):
+        fail("value of " + name + " is not a string")
+    if any(c in value for c in "\n\r\0"):
+        fail("value of " + name + " contains a newline or NUL; refused")
+    lines.append(name + "=" + value + "\n")
+with open(out_path, "a") as out:
+    out.writelines(lines)
+print(len(lines))`;
+
+function validate(spec: BootstrapSpec): void {
+  if (!imagePattern.test(spec.image)) {
+    throw new Error(`bootstrap: image ${JSON.stringify(spec.image)} is not a plain image reference (no whitespace or shell metacharacters allowed)`);
+  }
+  if (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65535) {
+    throw new Error(`bootstrap: port ${spec.port} is not an integer in 1..65535`);
+  }
+  if (!Number.isInteger(spec.stopTimeoutSeconds) || spec.stopTimeoutSeconds < 1) {
+    throw new Error(`bootstrap: stopTimeoutSeconds ${spec.stopTimeoutSeconds} is not a positive integer`);
+  }
+  for (const [key, value] of Object.entries(spec.env)) {
+    if (!envNamePattern.test(key)) throw new Error(`bootstrap: env key ${JSON.stringify(key)} is not a valid environment variable name`);
+    // The env file has no quoting: one line per variable, so line breaks would inject variables.
+    if (/[\n\r\0]/.test(value)) throw new Error(`bootstrap: env value of ${key} contains a newline, carriage return or NUL`);
+  }
+  for (const source of spec.secretSources) {
+    if (source.command.trim() === "") throw new Error(`bootstrap: secret source "${source.description}" has an empty command`);
+    for (const name of Object.values(source.fields ?? {})) {
+      if (!envNamePattern.test(name)) {
+        throw new Error(`bootstrap: secret source "${source.description}" maps to ${JSON.stringify(name)}, not a valid environment variable name`);
+      }
+    }
+  }
+}
+
+/** The docker --env-file content: sorted, so the user data only changes when a value does. */
+function renderEnvFile(env: Record<string, string>): string {
+  return Object.keys(env)
+    .sort()
+    .map((key) => `${key}=${env[key]}\n`)
+    .join("");
+}
+
+function renderFetchScript(sources: SecretSource[]): string {
+  const calls = sources.map(
+    (s) => `fetch_source ${shellQuote(s.description)} ${shellQuote(s.command)} ${shellQuote(JSON.stringify(s.fields ?? null))}`,
+  );
+  return `#!/bin/bash
+# Generated by ha-topology: writes the app's secrets to tmpfs before each container start.
+# Never prints secret values: only descriptions and variable counts reach the journal.
+set -euo pipefail
+umask 077
+run_dir="\${${bootstrapPaths.runDirOverrideEnv}:-${bootstrapPaths.runDir}}"
+out="$run_dir/secrets.env"
+mkdir -p "$run_dir"
+tmp="$(mktemp "$run_dir/secrets.env.XXXXXX")"
+trap 'rm -f "$tmp"' EXIT
+
+converter=$(cat <<'PY'
+${jsonToEnvPython}
+PY
+)
+
+# Runs a source's command, retrying while the instance role or network comes up.
+fetch_json() {
+  local description="$1" command="$2" attempt json
+  for attempt in $(seq 1 ${fetchAttempts}); do
+    if json="$(bash -o pipefail -c "$command")"; then
+      printf '%s' "$json"
+      return 0
+    fi
+    echo "ha-topology: fetching $description failed (attempt $attempt/${fetchAttempts})" >&2
+    [ "$attempt" -lt ${fetchAttempts} ] && sleep 3
+  done
+  return 1
+}
+
+fetch_source() {
+  local description="$1" command="$2" fields="$3" json count
+  json="$(fetch_json "$description" "$command")"
+  count="$(printf '%s' "$json" | python3 -c "$converter" "$description" "$fields" "$tmp")"
+  echo "ha-topology: $description: wrote $count variable(s)"
+}
+
+${calls.join("\n")}
+chmod 0600 "$tmp"
+mv -f "$tmp" "$out"
+`;
+}
+
+function renderUnit(spec: BootstrapSpec): string {
+  const p = bootstrapPaths;
+  const t = spec.stopTimeoutSeconds;
+  return `# Generated by ha-topology: systemd is the supervisor, restarting the container whenever it exits.
+[Unit]
+Description=ha-topology app container
+Requires=docker.service
+After=docker.service network-online.target
+Wants=network-online.target
+# Never give up restarting: a node that stops trying is a silent capacity loss.
+StartLimitIntervalSec=0
+
+[Service]
+Restart=always
+RestartSec=5
+# Generous: the first start pulls the image.
+TimeoutStartSec=900
+TimeoutStopSec=${t + 15}
+ExecStartPre=${p.fetchSecrets}
+ExecStartPre=-/usr/bin/docker rm -f ${p.containerName}
+ExecStartPre=/usr/bin/docker pull ${spec.image}
+ExecStart=/usr/bin/docker run --rm --name ${p.containerName} --init -p ${spec.port}:${spec.port} --env-file ${p.appEnv} --env-file ${p.secretsEnv} --stop-timeout ${t} --log-driver journald ${spec.image}
+# docker stop sends SIGTERM, then SIGKILL after the timeout: the graceful stop.
+ExecStop=/usr/bin/docker stop --time ${t} ${p.containerName}
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+/** Renders the `#cloud-config` user data for a VM node; throws on values that cannot be rendered safely. */
+export function renderCloudConfig(spec: BootstrapSpec): string {
+  validate(spec);
+  const config = {
+    package_update: true,
+    packages: spec.packages,
+    write_files: [
+      { path: bootstrapPaths.appEnv, owner: "root:root", permissions: "0600", content: renderEnvFile(spec.env) },
+      { path: bootstrapPaths.fetchSecrets, owner: "root:root", permissions: "0700", content: renderFetchScript(spec.secretSources) },
+      { path: bootstrapPaths.unitFile, owner: "root:root", permissions: "0644", content: renderUnit(spec) },
+    ],
+    runcmd: [
+      ...(spec.setupCommands ?? []),
+      ["systemctl", "daemon-reload"],
+      ["systemctl", "enable", "--now", "docker"],
+      ["systemctl", "enable", "--now", bootstrapPaths.serviceName],
+    ],
+  };
+  // YAML 1.1 because cloud-init parses with PyYAML: this quotes "yes", "on", "0600" and the like.
+  return `#cloud-config\n${stringify(config, { version: "1.1", lineWidth: 0 })}`;
+}

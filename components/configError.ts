@@ -1,0 +1,103 @@
+/**
+ * Turns schema issues into the one message a user reads when the stack configuration is
+ * wrong: each line names the full config key, the value received and what is allowed.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+
+/** The config namespace every key of this program lives in. */
+export const configNamespace = "ha-topology";
+
+/**
+ * Bad stack configuration. A `pulumi.RunError`, so the CLI prints the message alone
+ * (no stack trace) and the program stops before any resource is registered.
+ */
+export class TopologyConfigError extends pulumi.RunError {
+  /** One line per problem, without the heading. */
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    const heading =
+      problems.length === 1
+        ? "Invalid stack configuration; nothing was created:"
+        : `Invalid stack configuration (${problems.length} problems); nothing was created:`;
+    super([heading, ...problems.map((p) => `  - ${p}`)].join("\n"));
+    this.name = "TopologyConfigError";
+    this.problems = problems;
+  }
+}
+
+/** Renders a received value compactly: JSON for data, "nothing" when the key is absent. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing (the key is not set)";
+  const json = JSON.stringify(value);
+  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+}
+
+/** Edit distance, for "did you mean" on unknown keys. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
+
+/** The closest accepted key, when it is close enough to be a likely typo. */
+export function closestKey(key: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const d = distance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+function keyName(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? configNamespace : `${configNamespace}:${path.map(String).join(".")}`;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node = root;
+  for (const part of path) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<PropertyKey, unknown>)[part];
+  }
+  return node;
+}
+
+/**
+ * One line per issue. Values are read from the user's raw input (not the defaulted one)
+ * so a message shows what the user wrote; secret values are never echoed.
+ */
+export function formatConfigIssues(
+  issues: readonly z.core.$ZodIssue[],
+  raw: Record<string, unknown>,
+  knownKeys: Record<string, string[]>,
+): string[] {
+  const lines: string[] = [];
+  for (const issue of issues) {
+    if (issue.code === "unrecognized_keys") {
+      const parent = issue.path.map(String).join(".");
+      const accepted = knownKeys[parent] ?? [];
+      for (const key of issue.keys) {
+        const hint = closestKey(key, accepted);
+        const value = parent === "secrets" ? "[secret]" : valueAt(raw, [...issue.path, key]);
+        lines.push(
+          `${keyName([...issue.path, key])}: unknown key (received ${describeValue(value)}); ` +
+            `allowed keys: ${accepted.join(", ")}${hint ? ` (did you mean "${hint}"?)` : ""}`,
+        );
+      }
+      continue;
+    }
+    const received = issue.path[0] === "secrets" ? "[secret]" : "input" in issue ? issue.input : valueAt(raw, issue.path);
+    lines.push(`${keyName(issue.path)}: received ${describeValue(received)}; allowed: ${issue.message}`);
+  }
+  return lines;
+}

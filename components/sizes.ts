@@ -1,0 +1,101 @@
+/**
+ * Size presets: what `small`, `medium` and `large` mean on each cloud, and what a
+ * provider-native size looks like there. One table, so that a preset means the same
+ * class of machine everywhere and the cheapest preset is still highly available
+ * (every database size here supports a standby replica).
+ */
+
+/** The clouds an adapter exists for (the values of `ha-topology:cloud`). */
+export const clouds = ["aws", "gcp", "digitalocean", "kubernetes"] as const;
+/** One of the supported clouds. */
+export type Cloud = (typeof clouds)[number];
+
+/** The portable size names. */
+export const sizePresets = ["small", "medium", "large"] as const;
+/** A portable size name. */
+export type SizePreset = (typeof sizePresets)[number];
+
+/** What a size is for: the app nodes, the database, or the session store. */
+export type SizeRole = "node" | "database" | "sessions";
+
+/** The provider-native sizes behind one preset. */
+interface PresetRow {
+  node: string;
+  database: string;
+  sessions: string;
+}
+
+const presets: Record<Cloud, Record<SizePreset, PresetRow>> = {
+  aws: {
+    // Burstable x86 for nodes (any container image runs on it); Graviton for the
+    // managed services, where the architecture is invisible and cheaper.
+    small: { node: "t3.small", database: "db.t4g.micro", sessions: "cache.t4g.micro" },
+    medium: { node: "t3.medium", database: "db.t4g.medium", sessions: "cache.t4g.medium" },
+    large: { node: "m6i.large", database: "db.m6g.large", sessions: "cache.m6g.large" },
+  },
+  gcp: {
+    // Cloud SQL HA needs a dedicated-core tier; Memorystore sizes are in GiB.
+    small: { node: "e2-small", database: "db-custom-1-3840", sessions: "1" },
+    medium: { node: "e2-medium", database: "db-custom-2-7680", sessions: "2" },
+    large: { node: "e2-standard-2", database: "db-custom-4-15360", sessions: "5" },
+  },
+  digitalocean: {
+    // Managed database standby nodes need a plan with at least 2 GiB of memory.
+    small: { node: "s-1vcpu-1gb", database: "db-s-1vcpu-2gb", sessions: "db-s-1vcpu-2gb" },
+    medium: { node: "s-2vcpu-4gb", database: "db-s-2vcpu-4gb", sessions: "db-s-2vcpu-4gb" },
+    large: { node: "s-4vcpu-8gb", database: "db-s-4vcpu-8gb", sessions: "db-s-4vcpu-8gb" },
+  },
+  kubernetes: {
+    // "cpu/memory" requests per pod; limits are derived by the adapter.
+    small: { node: "250m/256Mi", database: "500m/1Gi", sessions: "100m/128Mi" },
+    medium: { node: "500m/512Mi", database: "1/2Gi", sessions: "250m/256Mi" },
+    large: { node: "1/1Gi", database: "2/4Gi", sessions: "500m/512Mi" },
+  },
+};
+
+const kubernetesResources = /^(\d+m|\d+(\.\d+)?)\/\d+(Ki|Mi|Gi)$/;
+
+/** What a provider-native size must look like, per cloud and role, with an example. */
+const nativeSizes: Record<Cloud, Record<SizeRole, { pattern: RegExp; example: string }>> = {
+  aws: {
+    node: { pattern: /^[a-z][a-z0-9-]*\.[a-z0-9]+$/, example: "t3.large" },
+    database: { pattern: /^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$/, example: "db.r6g.large" },
+    sessions: { pattern: /^cache\.[a-z][a-z0-9-]*\.[a-z0-9]+$/, example: "cache.r7g.large" },
+  },
+  gcp: {
+    node: { pattern: /^[a-z][a-z0-9]*-[a-z0-9-]+$/, example: "n2-standard-2" },
+    database: { pattern: /^db-(custom-\d+-\d+|[a-z0-9]+-[a-z0-9-]+)$/, example: "db-custom-2-7680" },
+    sessions: { pattern: /^[1-9]\d{0,2}$/, example: "10 (GiB)" },
+  },
+  digitalocean: {
+    node: { pattern: /^[a-z][a-z0-9_]*-[a-z0-9-]+$/, example: "s-2vcpu-2gb" },
+    database: { pattern: /^(db|gd|so1_5|m)-[a-z0-9-]+$/, example: "db-s-2vcpu-4gb" },
+    sessions: { pattern: /^(db|gd|so1_5|m)-[a-z0-9-]+$/, example: "db-s-2vcpu-4gb" },
+  },
+  kubernetes: {
+    node: { pattern: kubernetesResources, example: "500m/512Mi" },
+    database: { pattern: kubernetesResources, example: "1/2Gi" },
+    sessions: { pattern: kubernetesResources, example: "250m/256Mi" },
+  },
+};
+
+/** True when `size` is a preset name rather than a provider-native size. */
+export function isPreset(size: string): size is SizePreset {
+  return (sizePresets as readonly string[]).includes(size);
+}
+
+/**
+ * Checks a size (preset or native) for a cloud and role; returns what is allowed when
+ * it does not fit, or undefined when it does.
+ */
+export function checkSize(cloud: Cloud, role: SizeRole, size: string): string | undefined {
+  if (isPreset(size)) return undefined;
+  const native = nativeSizes[cloud][role];
+  if (native.pattern.test(size)) return undefined;
+  return `${sizePresets.join(", ")} or a ${cloud} ${role} size such as "${native.example}"`;
+}
+
+/** Resolves a preset to the cloud's native size; native sizes pass through unchanged. */
+export function resolveSize(cloud: Cloud, role: SizeRole, size: string): string {
+  return isPreset(size) ? presets[cloud][size][role] : size;
+}

@@ -1,0 +1,42 @@
+/**
+ * Reads the `ha-topology:*` keys of the running stack's configuration into the raw form
+ * `parseTopology` takes, and the app secrets as secret Outputs.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { configNamespace } from "./configError";
+
+/** Keys whose values are structured (YAML maps in the stack file, JSON in the engine). */
+const objectKeys = new Set(["nodes", "healthCheck", "database", "storage", "sessions", "network", "dns", "tls", "alarms", "secrets"]);
+
+/**
+ * Every key of the namespace, including unknown ones (so typos are reported), with
+ * object values decoded. A value that is not valid JSON is passed on as the string
+ * received, for the schema to refuse with the key's name.
+ */
+export function readRawConfig(): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  const prefix = `${configNamespace}:`;
+  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (!fullKey.startsWith(prefix)) continue;
+    const key = fullKey.slice(prefix.length);
+    if (objectKeys.has(key)) {
+      try {
+        raw[key] = JSON.parse(value);
+      } catch {
+        raw[key] = value;
+      }
+    } else {
+      raw[key] = value;
+    }
+  }
+  return raw;
+}
+
+/**
+ * The app secrets (`ha-topology:secrets`), as one secret Output: the values never leave
+ * Pulumi's secret handling, whatever the user did in the stack file.
+ */
+export function readSecrets(): pulumi.Output<Record<string, string>> {
+  const config = new pulumi.Config(configNamespace);
+  return config.getSecretObject<Record<string, string>>("secrets") ?? pulumi.secret<Record<string, string>>({});
+}

@@ -1,0 +1,441 @@
+/**
+ * The cloud-neutral topology: the typed, defaulted description of one highly available
+ * web service, parsed from the `ha-topology:*` stack configuration. Every adapter
+ * receives a `Topology` and nothing else from the user, so this file is where bad input
+ * stops, before any resource exists.
+ */
+import { z } from "zod";
+import { envNamePattern, isReservedEnvName } from "./appEnvironment";
+import { formatConfigIssues, TopologyConfigError } from "./configError";
+import { Cloud, checkSize, clouds } from "./sizes";
+
+/** The app nodes: identical, stateless, at least two. */
+export interface NodesSpec {
+  /** How many nodes serve at all times (the autoscaling floor); at least 2. */
+  count: number;
+  /** The autoscaling ceiling; at least `count`. Default: twice `count`. */
+  maxCount: number;
+  /** `small`, `medium`, `large`, or a provider-native size. */
+  size: string;
+  /** The container image, with a tag or digest (never `latest`: deploys key on it). */
+  image: string;
+  /** The port the container listens on. */
+  port: number;
+  /** Plain environment variables for the app (never secrets: use `secrets`). */
+  env: Record<string, string>;
+  /** Seconds the load balancer drains a node's connections before it is removed. */
+  drainSeconds: number;
+  /** Average CPU percentage the autoscaler keeps the nodes at. */
+  cpuTargetPercent: number;
+}
+
+/** How the load balancer decides a node is healthy. */
+export interface HealthCheckSpec {
+  /** HTTP path that answers 2xx/3xx when the node can serve (leading slash). */
+  path: string;
+  /** Seconds between checks. */
+  intervalSeconds: number;
+  /** Seconds before one check counts as failed; less than the interval. */
+  timeoutSeconds: number;
+  /** Consecutive successes before a node receives traffic. */
+  healthyThreshold: number;
+  /** Consecutive failures before a node is taken out and replaced. */
+  unhealthyThreshold: number;
+  /** Seconds after boot before failed checks can replace a new node. */
+  gracePeriodSeconds: number;
+}
+
+/** The database engines every adapter can run replicated. */
+export const databaseEngines = ["postgres", "mysql"] as const;
+/** A database engine. */
+export type DatabaseEngine = (typeof databaseEngines)[number];
+
+/** The replicated database. */
+export interface DatabaseSpec {
+  /** `postgres` (default) or `mysql`. */
+  engine: DatabaseEngine;
+  /** Major (or major.minor) engine version; default 16 for postgres, 8.0 for mysql. */
+  version: string;
+  /** `small`, `medium`, `large`, or a provider-native database size. */
+  size: string;
+  /** Initial storage in GB. */
+  storageGb: number;
+  /** Ceiling for storage autoscaling in GB, where the cloud has it; at least `storageGb`. */
+  maxStorageGb: number;
+  /** Days of automated backups (point-in-time recovery window); at least 7. */
+  backupRetentionDays: number;
+  /** Read-only replicas in addition to the standby. */
+  readReplicas: number;
+  /** Name of the database created for the app. */
+  name: string;
+  /** Name of the database's admin user. */
+  username: string;
+}
+
+/** Object storage for the app's files. Private, versioned and encrypted, always. */
+export interface StorageSpec {
+  /** Always true: versioning cannot be turned off. */
+  versioning: true;
+  /** Days a replaced or deleted object version is kept before it expires. */
+  noncurrentVersionDays: number;
+}
+
+/** Session store engines. */
+export const sessionEngines = ["valkey", "redis"] as const;
+
+/** The optional replicated session store. */
+export interface SessionsSpec {
+  /** Adds a replicated Redis/Valkey store with automatic failover. */
+  enabled: boolean;
+  /** `valkey` (default) or `redis`. */
+  engine: (typeof sessionEngines)[number];
+  /** `small`, `medium`, `large`, or a provider-native cache size. */
+  size: string;
+}
+
+/** How the nodes reach the internet on AWS (the biggest cost lever of the network). */
+export const natModes = ["per-zone", "single", "none"] as const;
+/** One NAT mode. */
+export type NatMode = (typeof natModes)[number];
+
+/** The network the service lives in. */
+export interface NetworkSpec {
+  /** Zones to spread nodes and subnets over; at least 2. */
+  zones: number;
+  /** IPv4 range of a new VPC (prefix /16 to /24); split into one public and one private subnet per zone. */
+  cidr: string;
+  /**
+   * Outbound traffic for the nodes: `per-zone` NAT gateways (default; survives a zone
+   * outage), one `single` NAT (cheaper; a zone outage cuts the others' egress), or `none`
+   * (nodes in public subnets with public IPs, still reachable only from the load balancer).
+   */
+  natGateways: NatMode;
+  /** An existing VPC to use instead of creating one. */
+  vpcId?: string;
+  /** Existing public subnets for the load balancer (with `vpcId`; one per zone). */
+  publicSubnetIds?: string[];
+  /** Existing private subnets for nodes and database (with `vpcId`; one per zone). */
+  privateSubnetIds?: string[];
+}
+
+/** DNS the program may manage. */
+export interface DnsSpec {
+  /**
+   * The zone to create records in: a Route 53 hosted zone ID on AWS, a Cloud DNS managed
+   * zone name on GCP, a domain on DigitalOcean. Without it, the records to create are
+   * stack outputs.
+   */
+  zone?: string;
+}
+
+/** TLS for the public name. */
+export interface TlsSpec {
+  /** An existing certificate (an ACM certificate ARN on AWS) instead of a managed one. */
+  certificate?: string;
+}
+
+/** Where alarms go. */
+export interface AlarmsSpec {
+  /** An email address subscribed to the alarms (confirm the subscription mail). */
+  email?: string;
+}
+
+/** The whole, validated, defaulted description of one service. */
+export interface Topology {
+  /** Which adapter builds it. */
+  cloud: Cloud;
+  /** The public hostname served over TLS. */
+  domain: string;
+  /** Short name that prefixes resource names and tags. */
+  name: string;
+  /** The app nodes. */
+  nodes: NodesSpec;
+  /** The load balancer's health check. */
+  healthCheck: HealthCheckSpec;
+  /** The replicated database. */
+  database: DatabaseSpec;
+  /** Object storage. */
+  storage: StorageSpec;
+  /** The optional session store. */
+  sessions: SessionsSpec;
+  /** Network placement. */
+  network: NetworkSpec;
+  /** DNS records the program may create. */
+  dns: DnsSpec;
+  /** TLS certificate choice. */
+  tls: TlsSpec;
+  /** Alarm notifications. */
+  alarms: AlarmsSpec;
+  /** Names of the app secrets (values stay in Pulumi's secret config, never here). */
+  secretNames: string[];
+}
+
+// ---------------------------------------------------------------------------
+// The schema. Each field carries the sentence that says what is allowed, so every
+// refusal names the key, the value received and that sentence.
+
+const intIn = (min: number, max: number, why = "") => {
+  const error = `an integer from ${min} to ${max}${why}`;
+  return z.int({ error }).min(min, { error }).max(max, { error });
+};
+
+const text = (pattern: RegExp, error: string, maxLength = 253) =>
+  z.string({ error }).max(maxLength, { error }).regex(pattern, { error });
+
+const hostnamePattern =
+  /^(?=.{1,253}$)(?!\d+\.\d+\.\d+\.\d+$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const domainError = 'a lower-case DNS name with at least two labels, such as "app.example.com" (no scheme, port, path or trailing dot)';
+
+const imagePattern =
+  /^(?:[a-z0-9]+(?:[.-][a-z0-9]+)*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/;
+const imageError =
+  'a container image with an explicit tag or digest, such as "ghcr.io/acme/web:1.4.2" (not "latest": a rolling deploy starts when the reference changes)';
+
+const identifierPattern = /^[a-z][a-z0-9_]{0,62}$/;
+const cidrPattern =
+  /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(1[6-9]|2[0-4])$/;
+
+const envValue = z
+  .union([z.string(), z.number(), z.boolean()], { error: "a single-line string, number or boolean" })
+  .transform((v) => String(v))
+  .refine((v) => !/[\r\n\0]/.test(v), { error: "a single-line string, number or boolean" });
+
+const envMap = z.record(
+  z.string().regex(envNamePattern, { error: "environment variable names: letters, digits and _, not starting with a digit" }),
+  envValue,
+  { error: "a map of environment variable names to values" },
+);
+
+const nodesShape = {
+  count: intIn(2, 1000, " (high availability needs at least two nodes)"),
+  maxCount: intIn(2, 1000).optional(),
+  size: z.string({ error: "small, medium, large or a provider-native size" }).min(1),
+  image: text(imagePattern, imageError, 512),
+  port: intIn(1, 65535),
+  env: envMap,
+  drainSeconds: intIn(0, 3600),
+  cpuTargetPercent: intIn(10, 90),
+};
+
+const healthCheckShape = {
+  path: text(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%\/-]*(\?[A-Za-z0-9._~!$&'()*+,;=:@%\/?-]*)?$/, 'an HTTP path starting with "/", such as "/health"', 1024),
+  intervalSeconds: intIn(5, 300),
+  timeoutSeconds: intIn(2, 120),
+  healthyThreshold: intIn(2, 10),
+  unhealthyThreshold: intIn(2, 10),
+  gracePeriodSeconds: intIn(0, 7200),
+};
+
+const databaseShape = {
+  engine: z.enum(databaseEngines, { error: databaseEngines.join(" or ") }),
+  version: text(/^\d+(\.\d+){0,2}$/, 'an engine version such as "16" or "8.0"', 16).optional(),
+  size: z.string({ error: "small, medium, large or a provider-native database size" }).min(1),
+  storageGb: intIn(20, 65536),
+  maxStorageGb: intIn(20, 65536).optional(),
+  backupRetentionDays: intIn(7, 35, " (at least a week of point-in-time recovery)"),
+  readReplicas: intIn(0, 5),
+  name: text(identifierPattern, "a lower-case identifier: a letter, then letters, digits or _ (at most 63)", 63),
+  username: text(identifierPattern, "a lower-case identifier: a letter, then letters, digits or _ (at most 63)", 63).refine(
+    (u) => !["admin", "rdsadmin", "root", "postgres", "mysql", "cloudsqladmin"].includes(u),
+    { error: "a user name that is not reserved by the database or the cloud (not admin, root, postgres, ...)" },
+  ),
+};
+
+const storageShape = {
+  versioning: z.literal(true, { error: "true (versioning cannot be turned off: it is what makes deletes recoverable)" }),
+  noncurrentVersionDays: intIn(1, 3650),
+};
+
+const sessionsShape = {
+  enabled: z.boolean({ error: "true or false" }),
+  engine: z.enum(sessionEngines, { error: sessionEngines.join(" or ") }),
+  size: z.string({ error: "small, medium, large or a provider-native cache size" }).min(1),
+};
+
+const networkShape = {
+  zones: intIn(2, 6, " (high availability needs at least two zones)"),
+  cidr: text(cidrPattern, 'an IPv4 CIDR block with a prefix from /16 to /24, such as "10.0.0.0/16"', 18),
+  natGateways: z.enum(natModes, { error: natModes.join(", ") }),
+  vpcId: z.string({ error: "an existing VPC ID" }).min(1).optional(),
+  publicSubnetIds: z.array(z.string().min(1), { error: "a list of subnet IDs" }).optional(),
+  privateSubnetIds: z.array(z.string().min(1), { error: "a list of subnet IDs" }).optional(),
+};
+
+const dnsShape = { zone: z.string({ error: "a DNS zone identifier" }).min(1).optional() };
+const tlsShape = { certificate: z.string({ error: "a certificate identifier" }).min(1).optional() };
+const alarmsShape = {
+  email: text(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an email address", 254).optional(),
+};
+
+const section = <S extends z.core.$ZodLooseShape>(shape: S, what: string) =>
+  z.strictObject(shape, { error: `an object (${what}) with the keys ${Object.keys(shape).join(", ")}` });
+
+/** The keys each object accepts, for "did you mean" suggestions on unknown keys. */
+const topLevelShape = {
+  cloud: z.enum(clouds, { error: clouds.join(", ") }),
+  domain: text(hostnamePattern, domainError),
+  name: text(/^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/, "a short lower-case name: a letter, then letters, digits or -, at most 20", 20),
+  nodes: section(nodesShape, "the app nodes"),
+  healthCheck: section(healthCheckShape, "the health check"),
+  database: section(databaseShape, "the database"),
+  storage: section(storageShape, "object storage"),
+  sessions: section(sessionsShape, "the session store"),
+  network: section(networkShape, "the network"),
+  dns: section(dnsShape, "DNS"),
+  tls: section(tlsShape, "TLS"),
+  alarms: section(alarmsShape, "alarm notifications"),
+  secrets: z.record(z.string(), z.unknown(), { error: "a map of secret names to secret values" }).optional(),
+};
+
+/** The accepted keys, per object path ("" is the `ha-topology` namespace itself). */
+export const knownKeys: Record<string, string[]> = {
+  "": Object.keys(topLevelShape),
+  nodes: Object.keys(nodesShape),
+  healthCheck: Object.keys(healthCheckShape),
+  database: Object.keys(databaseShape),
+  storage: Object.keys(storageShape),
+  sessions: Object.keys(sessionsShape),
+  network: Object.keys(networkShape),
+  dns: Object.keys(dnsShape),
+  tls: Object.keys(tlsShape),
+  alarms: Object.keys(alarmsShape),
+};
+
+/** Defaults, in one place (also printed by the README's config reference). */
+export const defaults = {
+  name: "web",
+  nodes: { count: 2, size: "small", image: "traefik/whoami:v1.10.1", port: 80, env: {}, drainSeconds: 30, cpuTargetPercent: 60 },
+  healthCheck: { path: "/health", intervalSeconds: 15, timeoutSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 3, gracePeriodSeconds: 180 },
+  database: { engine: "postgres", size: "small", storageGb: 20, backupRetentionDays: 7, readReplicas: 0, name: "app", username: "app" },
+  storage: { versioning: true, noncurrentVersionDays: 30 },
+  sessions: { enabled: false, engine: "valkey", size: "small" },
+  network: { zones: 2, cidr: "10.0.0.0/16", natGateways: "per-zone" },
+  dns: {},
+  tls: {},
+  alarms: {},
+} as const;
+
+const defaultEngineVersion: Record<DatabaseEngine, string> = { postgres: "16", mysql: "8.0" };
+
+/** Where a cloud-specific identifier must look a certain way. */
+const cloudIdentifiers: Partial<Record<Cloud, { vpcId?: [RegExp, string]; subnetId?: [RegExp, string]; dnsZone?: [RegExp, string]; certificate?: [RegExp, string] }>> = {
+  aws: {
+    vpcId: [/^vpc-[0-9a-f]{8,17}$/, 'a VPC ID such as "vpc-0123456789abcdef0"'],
+    subnetId: [/^subnet-[0-9a-f]{8,17}$/, 'subnet IDs such as "subnet-0123456789abcdef0"'],
+    dnsZone: [/^Z[A-Z0-9]{1,32}$/, 'a Route 53 hosted zone ID such as "Z0123456789ABCDEFGHIJ"'],
+    certificate: [/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, "an ACM certificate ARN in the stack's region"],
+  },
+};
+
+type Raw = z.output<z.ZodObject<typeof topLevelShape>>;
+
+/** Checks that span several keys, or depend on the cloud. */
+function crossChecks(raw: Raw, ctx: z.RefinementCtx): void {
+  const issue = (path: (string | number)[], input: unknown, message: string) =>
+    ctx.addIssue({ code: "custom", path, input, message });
+  const { cloud, nodes, healthCheck, database, sessions, network, dns, tls } = raw;
+
+  if (nodes.maxCount !== undefined && nodes.maxCount < nodes.count) {
+    issue(["nodes", "maxCount"], nodes.maxCount, `an integer of at least nodes.count (${nodes.count})`);
+  }
+  if (healthCheck.timeoutSeconds >= healthCheck.intervalSeconds) {
+    issue(["healthCheck", "timeoutSeconds"], healthCheck.timeoutSeconds, `fewer seconds than healthCheck.intervalSeconds (${healthCheck.intervalSeconds})`);
+  }
+  if (database.maxStorageGb !== undefined && database.maxStorageGb < database.storageGb) {
+    issue(["database", "maxStorageGb"], database.maxStorageGb, `an integer of at least database.storageGb (${database.storageGb})`);
+  }
+  for (const [path, role, size] of [
+    [["nodes", "size"], "node", nodes.size],
+    [["database", "size"], "database", database.size],
+    [["sessions", "size"], "sessions", sessions.size],
+  ] as const) {
+    const allowed = checkSize(cloud, role, size);
+    if (allowed) issue([...path], size, allowed);
+  }
+  if (cloud === "kubernetes" && database.engine !== "postgres") {
+    issue(["database", "engine"], database.engine, "postgres (the kubernetes adapter runs CloudNativePG)");
+  }
+  for (const key of Object.keys(nodes.env)) {
+    if (isReservedEnvName(key)) issue(["nodes", "env", key], key, "a name the platform does not set itself (see \"What the app receives\" in the README)");
+  }
+  for (const key of Object.keys(raw.secrets ?? {})) {
+    if (!envNamePattern.test(key) || isReservedEnvName(key)) {
+      issue(["secrets", key], key, "an environment variable name (letters, digits and _) that the platform does not set itself");
+    } else if (key in nodes.env) {
+      issue(["secrets", key], key, "a name not also used in nodes.env (a value is either plain or secret)");
+    }
+    const value = raw.secrets?.[key];
+    if (typeof value !== "string" || value.length === 0 || /[\r\n\0]/.test(value)) {
+      issue(["secrets", key], "[secret]", "a non-empty single-line string");
+    }
+  }
+
+  const ids = cloudIdentifiers[cloud];
+  const hasExisting = network.vpcId !== undefined || network.publicSubnetIds !== undefined || network.privateSubnetIds !== undefined;
+  if (hasExisting && !ids?.vpcId) {
+    issue(["network", "vpcId"], network.vpcId ?? network.publicSubnetIds ?? network.privateSubnetIds, `no existing network on ${cloud} yet (leave network.vpcId and the subnet lists unset)`);
+  } else if (hasExisting && ids?.vpcId && ids.subnetId) {
+    if (network.vpcId === undefined || !ids.vpcId[0].test(network.vpcId)) {
+      issue(["network", "vpcId"], network.vpcId, `${ids.vpcId[1]} (required together with network.publicSubnetIds and network.privateSubnetIds)`);
+    }
+    for (const key of ["publicSubnetIds", "privateSubnetIds"] as const) {
+      const list = network[key];
+      const subnet = ids.subnetId;
+      if (!list || list.length < network.zones || !list.every((s) => subnet[0].test(s)) || new Set(list).size !== list.length) {
+        issue(["network", key], list, `${network.zones} or more distinct ${subnet[1]}, one per zone (network.zones is ${network.zones})`);
+      }
+    }
+  }
+  if (dns.zone !== undefined && ids?.dnsZone && !ids.dnsZone[0].test(dns.zone)) issue(["dns", "zone"], dns.zone, ids.dnsZone[1]);
+  if (tls.certificate !== undefined && ids?.certificate && !ids.certificate[0].test(tls.certificate)) {
+    issue(["tls", "certificate"], tls.certificate, ids.certificate[1]);
+  }
+}
+
+const topologySchema = z
+  .strictObject(topLevelShape)
+  .superRefine(crossChecks)
+  .transform(
+    (raw): Topology => ({
+      cloud: raw.cloud,
+      domain: raw.domain,
+      name: raw.name,
+      nodes: { ...raw.nodes, maxCount: raw.nodes.maxCount ?? Math.min(1000, raw.nodes.count * 2) },
+      healthCheck: raw.healthCheck,
+      database: {
+        ...raw.database,
+        version: raw.database.version ?? defaultEngineVersion[raw.database.engine],
+        maxStorageGb: raw.database.maxStorageGb ?? raw.database.storageGb * 5,
+      },
+      storage: raw.storage,
+      sessions: raw.sessions,
+      network: raw.network,
+      dns: raw.dns,
+      tls: raw.tls,
+      alarms: raw.alarms,
+      secretNames: Object.keys(raw.secrets ?? {}).sort(),
+    }),
+  );
+
+/** Applies the documented defaults to a raw config object (one level deep per section). */
+function withDefaults(raw: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: defaults.name, ...raw };
+  for (const key of ["nodes", "healthCheck", "database", "storage", "sessions", "network", "dns", "tls", "alarms"] as const) {
+    const given = raw[key];
+    // Only merge into real objects: anything else is left for the schema to refuse.
+    if (given === undefined) out[key] = { ...defaults[key] };
+    else if (typeof given === "object" && given !== null && !Array.isArray(given)) out[key] = { ...defaults[key], ...given };
+  }
+  return out;
+}
+
+/**
+ * Parses the `ha-topology` namespace of a stack's configuration (keys without the
+ * namespace, object values already decoded) into a Topology. Throws one
+ * TopologyConfigError listing every problem, each with key, value and what is allowed.
+ */
+export function parseTopology(raw: Record<string, unknown>): Topology {
+  const result = topologySchema.safeParse(withDefaults(raw), { reportInput: true });
+  if (result.success) return result.data;
+  throw new TopologyConfigError(formatConfigIssues(result.error.issues, raw, knownKeys));
+}

@@ -1,0 +1,77 @@
+/**
+ * What the mocks return for values a real provider computes (ARNs, addresses, versions)
+ * and for invokes (zones, images, regions). Mocks otherwise echo inputs, and a program
+ * that reads a computed output would see `undefined`.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+
+type State = Record<string, unknown>;
+
+/** A stable fake physical name, like Pulumi's autonaming (logical name + suffix). */
+export const physicalName = (name: string) => `${name}-a1b2c3d`;
+
+const region = "us-east-1";
+const account = "123456789012";
+const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${account}:${resource}`;
+
+/** Computed outputs per resource type. */
+const computed: Record<string, (name: string, inputs: State) => State> = {
+  "aws:ec2/launchTemplate:LaunchTemplate": (name) => ({ latestVersion: 1, arn: arn("ec2", `launch-template/lt-${name}`) }),
+  "aws:lb/loadBalancer:LoadBalancer": (name) => ({
+    arn: arn("elasticloadbalancing", `loadbalancer/app/${name}/0123456789abcdef`),
+    arnSuffix: `app/${name}/0123456789abcdef`,
+    dnsName: `${name}-1234567890.${region}.elb.amazonaws.com`,
+    zoneId: "Z35SXDOTRQ7X7K",
+  }),
+  "aws:lb/targetGroup:TargetGroup": (name) => ({
+    arn: arn("elasticloadbalancing", `targetgroup/${name}/0123456789abcdef`),
+    arnSuffix: `targetgroup/${name}/0123456789abcdef`,
+  }),
+  "aws:acm/certificate:Certificate": (name, inputs) => ({
+    arn: arn("acm", `certificate/00000000-0000-0000-0000-${name.length.toString().padStart(12, "0")}`),
+    domainValidationOptions: [{
+      domainName: inputs.domainName,
+      resourceRecordName: `_0123456789abcdef.${String(inputs.domainName)}.`,
+      resourceRecordType: "CNAME",
+      resourceRecordValue: "_fedcba9876543210.acm-validations.aws.",
+    }],
+  }),
+  "aws:acm/certificateValidation:CertificateValidation": (_name, inputs) => ({ certificateArn: inputs.certificateArn }),
+  "aws:route53/record:Record": (_name, inputs) => ({ fqdn: String(inputs.name).replace(/\.$/, "") }),
+  "aws:s3/bucket:Bucket": (name) => ({ bucket: physicalName(name), arn: `arn:aws:s3:::${physicalName(name)}`, region }),
+  "aws:rds/instance:Instance": (name) => ({
+    identifier: physicalName(name),
+    address: `${physicalName(name)}.abcdefghijkl.${region}.rds.amazonaws.com`,
+    masterUserSecrets: [{ secretArn: arn("secretsmanager", `secret:rds!db-${name}-AbCdEf`), secretStatus: "active", kmsKeyId: "" }],
+  }),
+  "aws:elasticache/replicationGroup:ReplicationGroup": (name) => ({
+    primaryEndpointAddress: `master.${physicalName(name)}.abcdef.use1.cache.amazonaws.com`,
+  }),
+  "aws:secretsmanager/secret:Secret": (name) => ({ arn: arn("secretsmanager", `secret:${name}-AbCdEf`) }),
+  "aws:secretsmanager/secretVersion:SecretVersion": () => ({ versionId: "00000000-1111-2222-3333-444444444444" }),
+  "aws:iam/instanceProfile:InstanceProfile": (name) => ({ arn: `arn:aws:iam::${account}:instance-profile/${physicalName(name)}` }),
+};
+
+/** The state a mocked resource reports: its inputs, a name, an ARN, and computed outputs. */
+export function mockState(type: string, name: string, inputs: State): State {
+  const generic: State = { name: physicalName(name) };
+  if (type.startsWith("aws:")) generic.arn = arn(type.split(/[:/]/)[1] ?? "mock", physicalName(name));
+  return { ...generic, ...inputs, ...(computed[type]?.(name, inputs) ?? {}) };
+}
+
+/** Answers to invokes. */
+export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+  switch (args.token) {
+    case "aws:index/getAvailabilityZones:getAvailabilityZones":
+      return { names: ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"], zoneIds: ["use1-az1", "use1-az2", "use1-az4", "use1-az6"], id: region };
+    case "aws:index/getRegion:getRegion":
+      return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com`, description: "US East (N. Virginia)" };
+    case "aws:ssm/getParameter:getParameter":
+      return { name: args.inputs.name, value: String(args.inputs.name).endsWith("arm64") ? "ami-0a0a0a0a0a0a0a0a0" : "ami-0b0b0b0b0b0b0b0b0", type: "String", id: args.inputs.name };
+    case "aws:iam/getPolicyDocument:getPolicyDocument":
+      // Echo the statements as the "JSON" so tests can read what the policy grants.
+      return { json: JSON.stringify(args.inputs), id: "policy" };
+    default:
+      return args.inputs;
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Runs the real program under `pulumi.runtime.setMocks` with a given stack configuration
+ * and returns every resource it registered (type, name, inputs, parent chain) or the
+ * error it stopped with. No credentials, no network, no Pulumi CLI.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { mockCall, mockState } from "./cloudState";
+import type { StackConfig } from "./stackFiles";
+
+/** One registered resource, as the engine would have received it. */
+export interface RegisteredResource {
+  /** The type token ("aws:autoscaling/group:Group"). */
+  type: string;
+  /** The logical name. */
+  name: string;
+  /** The URN (its type part carries the parent chain). */
+  urn: string;
+  /** The type tokens of the ancestors, outermost first. */
+  parents: string[];
+  /** Inputs with secrets unwrapped, for asserting values. */
+  inputs: Record<string, any>;
+  /** Inputs exactly as sent, with secret wrappers, for auditing secrecy. */
+  rawInputs: Record<string, unknown>;
+  /** True for custom (cloud) resources, false for components. */
+  custom: boolean;
+}
+
+/** What one program run produced. */
+export interface ProgramRun {
+  /** Every registered resource, in registration order. */
+  resources: RegisteredResource[];
+  /** The stack outputs, resolved, when the program succeeded. */
+  outputs?: Record<string, unknown>;
+  /** The error the program stopped with, if any. */
+  error?: Error;
+}
+
+const secretKey = pulumi.runtime.specialSigKey;
+const secretSig = pulumi.runtime.specialSecretSig;
+
+/** True when a value sent to the engine is wrapped as secret. */
+export function isSecretValue(value: unknown): boolean {
+  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[secretKey] === secretSig;
+}
+
+/** Removes secret wrappers, recursively. */
+export function unwrapSecrets(value: unknown): any {
+  if (isSecretValue(value)) return unwrapSecrets((value as { value: unknown }).value);
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
+// The runtime's internal "wait until every registration has settled" (what disconnect
+// awaits); public API only offers it combined with tearing the connection down.
+const waitForRegistrations = (pulumi.runtime as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs;
+
+/** Resolves an Output (or plain value) to its value, rejecting when the Output failed. */
+function settle(value: unknown): Promise<unknown> {
+  // Output.promise() is internal but stable; apply() alone never settles a failed Output.
+  return (pulumi.output(value) as unknown as { promise(): Promise<unknown> }).promise();
+}
+
+/**
+ * Runs `components/program` with `config`. The program module is imported after the
+ * mocks are installed (it must never see a real engine).
+ */
+export async function runWithMocks(config: StackConfig, options: { project?: string; stack?: string } = {}): Promise<ProgramRun> {
+  const recorded = new Map<string, Omit<RegisteredResource, "urn" | "parents">>();
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const rawInputs = args.inputs as Record<string, unknown>;
+        const inputs = unwrapSecrets(rawInputs) as Record<string, any>;
+        recorded.set(`${args.type}::${args.name}`, { type: args.type, name: args.name, inputs, rawInputs, custom: args.custom ?? true });
+        return { id: args.custom === false ? undefined : `${args.name}-id`, state: mockState(args.type, args.name, inputs) };
+      },
+      call: (args) => mockCall(args),
+    },
+    options.project ?? "ha-topology",
+    options.stack ?? "test",
+    false,
+  );
+  pulumi.runtime.setAllConfig(config.values, config.secretKeys);
+
+  const { runProgram } = await import("../../components/program");
+  let outputs: Record<string, unknown> | undefined;
+  let error: Error | undefined;
+  try {
+    const stackOutputs = runProgram();
+    outputs = Object.fromEntries(
+      await Promise.all(Object.entries(stackOutputs).map(async ([key, value]) => [key, await settle(value)] as const)),
+    );
+    await waitForRegistrations();
+  } catch (e) {
+    error = e instanceof Error ? e : new Error(String(e));
+  }
+
+  const monitor = pulumi.runtime.getMonitor() as unknown as { getRegisteredResources(): Map<string, unknown> };
+  const resources: RegisteredResource[] = [];
+  for (const urn of monitor.getRegisteredResources().keys()) {
+    const [, , qualifiedType, name] = urn.split("::");
+    const chain = qualifiedType.split("$");
+    const type = chain[chain.length - 1];
+    const entry = recorded.get(`${type}::${name}`);
+    if (entry) resources.push({ ...entry, urn, parents: chain.slice(0, -1) });
+  }
+  return { resources, outputs, error };
+}

@@ -1,0 +1,95 @@
+/**
+ * Reads a stack's configuration the way the Pulumi CLI hands it to the program: the
+ * stack file's `config:` block, plus the defaults Pulumi.yaml declares, flattened to the
+ * engine's string map (objects as JSON). Encrypted values cannot be decrypted offline;
+ * they become placeholders and their keys are reported as secret.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+
+/** The project root (where Pulumi.yaml is). */
+export const projectRoot = path.resolve(__dirname, "..", "..");
+
+/** The engine's view of a stack's configuration. */
+export interface StackConfig {
+  /** Fully qualified key ("ha-topology:nodes") -> value as the engine passes it. */
+  values: Record<string, string>;
+  /** Keys whose values are secret. */
+  secretKeys: string[];
+}
+
+interface ProjectFile {
+  name: string;
+  stackConfigDir?: string;
+  config?: Record<string, { default?: unknown } | unknown>;
+}
+
+function readProject(): ProjectFile {
+  return parse(fs.readFileSync(path.join(projectRoot, "Pulumi.yaml"), "utf8")) as ProjectFile;
+}
+
+/** Names of the stacks that have a file in the stack config directory. */
+export function stackNames(): string[] {
+  const dir = path.join(projectRoot, readProject().stackConfigDir ?? ".");
+  return fs
+    .readdirSync(dir)
+    .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
+    .filter((name): name is string => name !== undefined)
+    .sort();
+}
+
+const isSecure = (v: unknown): v is { secure: string } =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && "secure" in v;
+
+/** Replaces `{ secure: ... }` leaves with placeholders; says whether any were found. */
+function replaceSecure(value: unknown, where: string, found: { any: boolean }): unknown {
+  if (isSecure(value)) {
+    found.any = true;
+    return `offline-placeholder-for-${where}`;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => replaceSecure(v, `${where}.${i}`, found));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceSecure(v, `${where}.${k}`, found)]));
+  }
+  return value;
+}
+
+/** Flattens a config map (as written in YAML) to the engine's string form. */
+export function toEngineConfig(config: Record<string, unknown>, projectName = readProject().name): StackConfig {
+  const values: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  for (const [rawKey, rawValue] of Object.entries(config)) {
+    const key = rawKey.includes(":") ? rawKey : `${projectName}:${rawKey}`;
+    const found = { any: false };
+    const value = replaceSecure(rawValue, key, found);
+    if (found.any) secretKeys.push(key);
+    values[key] = typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+  }
+  return { values, secretKeys };
+}
+
+/** The project's declared defaults (Pulumi.yaml `config:` entries with a `default`). */
+export function projectDefaults(): Record<string, unknown> {
+  const project = readProject();
+  const defaults: Record<string, unknown> = {};
+  for (const [key, declaration] of Object.entries(project.config ?? {})) {
+    if (typeof declaration === "object" && declaration !== null && "default" in declaration) {
+      defaults[key.includes(":") ? key : `${project.name}:${key}`] = (declaration as { default: unknown }).default;
+    }
+  }
+  return defaults;
+}
+
+/** The raw `config:` map of a stack file. */
+export function readStackFile(stack: string): Record<string, unknown> {
+  const project = readProject();
+  const file = path.join(projectRoot, project.stackConfigDir ?? ".", `Pulumi.${stack}.yaml`);
+  const parsed = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
+  return parsed?.config ?? {};
+}
+
+/** A stack's configuration as the CLI would pass it: project defaults under the stack file. */
+export function loadStackConfig(stack: string): StackConfig {
+  return toEngineConfig({ ...projectDefaults(), ...readStackFile(stack) });
+}
