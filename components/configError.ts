@@ -59,6 +59,9 @@ export function closestKey(key: string, candidates: string[]): string | undefine
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
 }
 
+/** Shown instead of anything under `secrets`: names are harmless, but values never print. */
+const secretMask = "[secret]";
+
 function keyName(path: readonly PropertyKey[]): string {
   return path.length === 0 ? configNamespace : `${configNamespace}:${path.map(String).join(".")}`;
 }
@@ -88,16 +91,17 @@ export function formatConfigIssues(
       const accepted = knownKeys[parent] ?? [];
       for (const key of issue.keys) {
         const hint = closestKey(key, accepted);
-        const value = parent === "secrets" ? "[secret]" : valueAt(raw, [...issue.path, key]);
+        const value = parent === "secrets" ? secretMask : describeValue(valueAt(raw, [...issue.path, key]));
         lines.push(
-          `${keyName([...issue.path, key])}: unknown key (received ${describeValue(value)}); ` +
+          `${keyName([...issue.path, key])}: unknown key (received ${value}); ` +
             `allowed keys: ${accepted.join(", ")}${hint ? ` (did you mean "${hint}"?)` : ""}`,
         );
       }
       continue;
     }
-    const received = issue.path[0] === "secrets" ? "[secret]" : "input" in issue ? issue.input : valueAt(raw, issue.path);
-    lines.push(`${keyName(issue.path)}: received ${describeValue(received)}; allowed: ${issue.message}`);
+    const received =
+      issue.path[0] === "secrets" ? secretMask : describeValue("input" in issue ? issue.input : valueAt(raw, issue.path));
+    lines.push(`${keyName(issue.path)}: received ${received}; allowed: ${issue.message}`);
   }
   return lines;
 }

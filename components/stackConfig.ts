@@ -9,6 +9,19 @@ import { configNamespace } from "./configError";
 const objectKeys = new Set(["nodes", "healthCheck", "database", "storage", "sessions", "network", "dns", "tls", "alarms", "secrets"]);
 
 /**
+ * Decodes an engine config value: JSON for structured keys; for the others only when the
+ * value is a JSON object or list (a misspelled structured key still shows as written).
+ */
+function decode(value: string, structured: boolean): unknown {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return structured || (typeof parsed === "object" && parsed !== null) ? parsed : value;
+  } catch {
+    return value;
+  }
+}
+
+/**
  * Every key of the namespace, including unknown ones (so typos are reported), with
  * object values decoded. A value that is not valid JSON is passed on as the string
  * received, for the schema to refuse with the key's name.
@@ -19,15 +32,7 @@ export function readRawConfig(): Record<string, unknown> {
   for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
     if (!fullKey.startsWith(prefix)) continue;
     const key = fullKey.slice(prefix.length);
-    if (objectKeys.has(key)) {
-      try {
-        raw[key] = JSON.parse(value);
-      } catch {
-        raw[key] = value;
-      }
-    } else {
-      raw[key] = value;
-    }
+    raw[key] = decode(value, objectKeys.has(key));
   }
   return raw;
 }

@@ -366,7 +366,7 @@ function crossChecks(raw: Raw, ctx: z.RefinementCtx): void {
     }
     const value = raw.secrets?.[key];
     if (typeof value !== "string" || value.length === 0 || /[\r\n\0]/.test(value)) {
-      issue(["secrets", key], "[secret]", "a non-empty single-line string");
+      issue(["secrets", key], undefined, "a non-empty single-line string");
     }
   }
 

@@ -15,7 +15,7 @@ export interface RegisteredResource {
   name: string;
   /** The URN (its type part carries the parent chain). */
   urn: string;
-  /** The type tokens of the ancestors, outermost first. */
+  /** The type tokens of the ancestors, outermost first (the stack itself is not one). */
   parents: string[];
   /** Inputs with secrets unwrapped, for asserting values. */
   inputs: Record<string, any>;
@@ -99,13 +99,21 @@ export async function runWithMocks(config: StackConfig, options: { project?: str
   }
 
   const monitor = pulumi.runtime.getMonitor() as unknown as { getRegisteredResources(): Map<string, unknown> };
-  const resources: RegisteredResource[] = [];
-  for (const urn of monitor.getRegisteredResources().keys()) {
+  // A mock URN names only the immediate parent's type; components here are one per type,
+  // so each component's own URN gives the next link of the chain.
+  const links = [...monitor.getRegisteredResources().keys()].map((urn) => {
     const [, , qualifiedType, name] = urn.split("::");
     const chain = qualifiedType.split("$");
-    const type = chain[chain.length - 1];
-    const entry = recorded.get(`${type}::${name}`);
-    if (entry) resources.push({ ...entry, urn, parents: chain.slice(0, -1) });
+    return { urn, name, type: chain[chain.length - 1], parent: chain.length > 1 ? chain[chain.length - 2] : undefined };
+  });
+  const parentOf = new Map(links.filter((l) => !recorded.get(`${l.type}::${l.name}`)?.custom).map((l) => [l.type, l.parent]));
+  const resources: RegisteredResource[] = [];
+  for (const link of links) {
+    const entry = recorded.get(`${link.type}::${link.name}`);
+    if (!entry) continue;
+    const parents: string[] = [];
+    for (let p = link.parent; p !== undefined && !parents.includes(p); p = parentOf.get(p)) parents.unshift(p);
+    resources.push({ ...entry, urn: link.urn, parents });
   }
   return { resources, outputs, error };
 }

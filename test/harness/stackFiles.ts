@@ -93,3 +93,24 @@ export function readStackFile(stack: string): Record<string, unknown> {
 export function loadStackConfig(stack: string): StackConfig {
   return toEngineConfig({ ...projectDefaults(), ...readStackFile(stack) });
 }
+
+/** Merges `patch` into `base`: objects merge key by key, `undefined` deletes, anything else replaces. */
+export function mergeConfig(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    const current = out[key];
+    if (value === undefined) delete out[key];
+    else if (isPlainObject(value) && isPlainObject(current)) out[key] = mergeConfig(current, value);
+    else out[key] = value;
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A stack's configuration with some keys changed (fully qualified keys, YAML-shaped values). */
+export function stackConfigWith(stack: string, patch: Record<string, unknown>): StackConfig {
+  return toEngineConfig(mergeConfig({ ...projectDefaults(), ...readStackFile(stack) }, patch));
+}

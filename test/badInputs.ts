@@ -1,0 +1,60 @@
+/**
+ * The table of bad configurations: each must stop the program before anything is
+ * registered, with a message naming the key, the value received and what is allowed.
+ * Used by the parser tests and by the program tests (through a stack's config).
+ */
+
+/** One bad input. */
+export interface BadInput {
+  /** What is wrong, as the test title. */
+  what: string;
+  /** `ha-topology` keys to set (objects merge into the stack's; undefined removes a key). */
+  raw: Record<string, unknown>;
+  /** The key the message must name (after "ha-topology:"). */
+  key: string;
+  /** The received value as the message must show it. */
+  received: string;
+  /** A fragment of what is allowed. */
+  allowed: string;
+}
+
+export const badInputs: BadInput[] = [
+  { what: "one node", raw: { nodes: { count: 1 } }, key: "nodes.count", received: "1", allowed: "integer from 2 to 1000" },
+  { what: "zero nodes", raw: { nodes: { count: 0 } }, key: "nodes.count", received: "0", allowed: "at least two nodes" },
+  { what: "negative nodes", raw: { nodes: { count: -3 } }, key: "nodes.count", received: "-3", allowed: "integer from 2" },
+  { what: "node count as a word", raw: { nodes: { count: "two" } }, key: "nodes.count", received: '"two"', allowed: "integer from 2" },
+  { what: "fractional node count", raw: { nodes: { count: 2.5 } }, key: "nodes.count", received: "2.5", allowed: "integer from 2" },
+  { what: "unknown cloud", raw: { cloud: "azure" }, key: "cloud", received: '"azure"', allowed: "aws, gcp, digitalocean, kubernetes" },
+  { what: "missing domain", raw: { domain: undefined }, key: "domain", received: "nothing", allowed: "DNS name" },
+  { what: "domain with a scheme", raw: { domain: "https://app.example.com" }, key: "domain", received: '"https://app.example.com"', allowed: "no scheme" },
+  { what: "single-label domain", raw: { domain: "localhost" }, key: "domain", received: '"localhost"', allowed: "at least two labels" },
+  { what: "IP address as domain", raw: { domain: "10.0.0.1" }, key: "domain", received: '"10.0.0.1"', allowed: "DNS name" },
+  { what: "upper-case domain", raw: { domain: "App.Example.com" }, key: "domain", received: '"App.Example.com"', allowed: "lower-case" },
+  { what: "health path without slash", raw: { healthCheck: { path: "health" } }, key: "healthCheck.path", received: '"health"', allowed: 'starting with "/"' },
+  { what: "timeout not below interval", raw: { healthCheck: { intervalSeconds: 10, timeoutSeconds: 10 } }, key: "healthCheck.timeoutSeconds", received: "10", allowed: "fewer seconds than healthCheck.intervalSeconds (10)" },
+  { what: "port zero", raw: { nodes: { port: 0 } }, key: "nodes.port", received: "0", allowed: "integer from 1 to 65535" },
+  { what: "port too high", raw: { nodes: { port: 70000 } }, key: "nodes.port", received: "70000", allowed: "integer from 1 to 65535" },
+  { what: "backups under a week", raw: { database: { backupRetentionDays: 3 } }, key: "database.backupRetentionDays", received: "3", allowed: "integer from 7 to 35" },
+  { what: "maxCount below count", raw: { nodes: { count: 4, maxCount: 3 } }, key: "nodes.maxCount", received: "3", allowed: "at least nodes.count (4)" },
+  { what: "image without a tag", raw: { nodes: { image: "nginx" } }, key: "nodes.image", received: '"nginx"', allowed: "explicit tag or digest" },
+  { what: "image tagged latest", raw: { nodes: { image: "nginx:latest" } }, key: "nodes.image", received: '"nginx:latest"', allowed: 'not "latest"' },
+  { what: "unknown database engine", raw: { database: { engine: "oracle" } }, key: "database.engine", received: '"oracle"', allowed: "postgres or mysql" },
+  { what: "versioning turned off", raw: { storage: { versioning: false } }, key: "storage.versioning", received: "false", allowed: "cannot be turned off" },
+  { what: "one zone", raw: { network: { zones: 1 } }, key: "network.zones", received: "1", allowed: "at least two zones" },
+  { what: "unknown NAT mode", raw: { network: { natGateways: "shared" } }, key: "network.natGateways", received: '"shared"', allowed: "per-zone, single, none" },
+  { what: "malformed CIDR", raw: { network: { cidr: "10.0.0.0/33" } }, key: "network.cidr", received: '"10.0.0.0/33"', allowed: "IPv4 CIDR" },
+  { what: "size that is not an AWS size", raw: { nodes: { size: "s-1vcpu-1gb" } }, key: "nodes.size", received: '"s-1vcpu-1gb"', allowed: 'aws node size such as "t3.large"' },
+  { what: "database size without db. prefix", raw: { database: { size: "t3.micro" } }, key: "database.size", received: '"t3.micro"', allowed: "db.r6g.large" },
+  { what: "nodes not an object", raw: { nodes: 3 }, key: "nodes", received: "3", allowed: "an object (the app nodes)" },
+  { what: "reserved env name", raw: { nodes: { env: { DATABASE_HOST: "x" } } }, key: "nodes.env.DATABASE_HOST", received: '"DATABASE_HOST"', allowed: "platform does not set" },
+  { what: "multi-line env value", raw: { nodes: { env: { GREETING: "a\nb" } } }, key: "nodes.env.GREETING", received: '"a\\nb"', allowed: "single-line" },
+  { what: "secret also in env", raw: { nodes: { env: { API_KEY: "x" } }, secrets: { API_KEY: "y" } }, key: "secrets.API_KEY", received: "[secret]", allowed: "not also used in nodes.env" },
+  { what: "reserved database user", raw: { database: { username: "admin" } }, key: "database.username", received: '"admin"', allowed: "not reserved" },
+  { what: "existing VPC without subnets", raw: { network: { vpcId: "vpc-0123456789abcdef0" } }, key: "network.publicSubnetIds", received: "nothing", allowed: "one per zone" },
+  { what: "malformed hosted zone", raw: { dns: { zone: "example.com" } }, key: "dns.zone", received: '"example.com"', allowed: "Route 53 hosted zone ID" },
+  { what: "certificate that is not an ACM ARN", raw: { tls: { certificate: "my-cert" } }, key: "tls.certificate", received: '"my-cert"', allowed: "ACM certificate ARN" },
+  { what: "mysql on kubernetes", raw: { cloud: "kubernetes", database: { engine: "mysql" } }, key: "database.engine", received: '"mysql"', allowed: "CloudNativePG" },
+  { what: "misspelled key", raw: { nodes: { cuont: 3 } }, key: "nodes.cuont", received: "3", allowed: 'did you mean "count"?' },
+  { what: "misspelled top-level key", raw: { healthcheck: { path: "/" } }, key: "healthcheck", received: '{"path":"/"}', allowed: 'did you mean "healthCheck"?' },
+];
+
