@@ -19,6 +19,8 @@ export const platformEnvNames = [
   "DATABASE_ENGINE",
   "DATABASE_USER",
   "DATABASE_PASSWORD",
+  /** Read replica hosts, comma-separated, when `database.readReplicas` > 0. */
+  "DATABASE_READ_HOSTS",
   /** Object storage: bucket name and region (or endpoint where the cloud needs one). */
   "BUCKET_NAME",
   "BUCKET_REGION",
@@ -55,7 +57,7 @@ export interface PlatformFacts {
   /** Proxies between the client and the app that append to X-Forwarded-For. */
   trustedProxyHops: number;
   /** Database host, port, name and engine (credentials come from the secret store). */
-  database: { host: string; port: number; name: string; engine: string };
+  database: { host: string; port: number; name: string; engine: string; readHosts?: string[] };
   /** Bucket name and region (or endpoint). */
   bucket: { name: string; region: string };
   /** Session store, when enabled. */
@@ -72,6 +74,7 @@ export function platformEnv(facts: PlatformFacts): Partial<Record<PlatformEnvNam
     DATABASE_PORT: String(facts.database.port),
     DATABASE_NAME: facts.database.name,
     DATABASE_ENGINE: facts.database.engine,
+    ...(facts.database.readHosts?.length && { DATABASE_READ_HOSTS: facts.database.readHosts.join(",") }),
     BUCKET_NAME: facts.bucket.name,
     BUCKET_REGION: facts.bucket.region,
     ...(facts.sessions && {

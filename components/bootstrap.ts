@@ -212,8 +212,11 @@ TimeoutStartSec=900
 TimeoutStopSec=${t + 15}
 ExecStartPre=${p.fetchSecrets}
 ExecStartPre=-/usr/bin/docker rm -f ${p.containerName}
-ExecStartPre=/usr/bin/docker pull ${spec.image}
-ExecStart=/usr/bin/docker run --rm --name ${p.containerName} --init -p ${spec.port}:${spec.port} --env-file ${p.appEnv} --env-file ${p.secretsEnv} --stop-timeout ${t} --log-driver journald ${spec.image}
+# Optional ("-"): with the registry down, a restart still runs the image already on disk.
+ExecStartPre=-/usr/bin/docker pull ${spec.image}
+# The attached client's output is the unit's journal (journalctl -u ${p.serviceName});
+# the "local" driver keeps a bounded copy for docker logs without logging twice.
+ExecStart=/usr/bin/docker run --rm --name ${p.containerName} --init -p ${spec.port}:${spec.port} --env-file ${p.appEnv} --env-file ${p.secretsEnv} --stop-timeout ${t} --log-driver local ${spec.image}
 # docker stop sends SIGTERM, then SIGKILL after the timeout: the graceful stop.
 ExecStop=/usr/bin/docker stop --time ${t} ${p.containerName}
 

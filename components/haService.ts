@@ -6,14 +6,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsRecord } from "./adapters/adapter";
 import { loadAdapter } from "./adapters/registry";
-import type { Topology } from "./topology";
+import { TopologyConfigError } from "./configError";
+import { secretNameProblem, type Topology } from "./topology";
 
 /** Arguments of HaService. */
 export interface HaServiceArgs {
   /** The validated topology (see `parseTopology`). */
   topology: Topology;
-  /** The app secrets, as a secret Output of name -> value (see `readSecrets`). */
-  secrets?: pulumi.Output<Record<string, string>>;
+  /**
+   * App secrets: environment variable name -> value. Values are treated as secrets
+   * whether or not they are wrapped with `pulumi.secret` (see `readSecrets`).
+   */
+  secrets?: Record<string, pulumi.Input<string>>;
 }
 
 /** A highly available web service on the cloud the topology names. */
@@ -34,10 +38,17 @@ export class HaService extends pulumi.ComponentResource {
   readonly sessionStoreEndpoint: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: HaServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("ha-topology:index:HaService", name, {}, opts);
-    // Load (and so validate the cloud) before anything is registered under us.
+    // Refuse what cannot work before registering anything.
     const adapter = loadAdapter(args.topology.cloud);
-    const outputs = adapter(args.topology, args.secrets ?? pulumi.secret<Record<string, string>>({}), this);
+    const secrets = args.secrets ?? {};
+    const problems = Object.keys(secrets).flatMap((key) => {
+      const problem = secretNameProblem(key, args.topology.nodes.env);
+      return problem ? [`ha-topology:secrets.${key}: received [secret]; allowed: ${problem}`] : [];
+    });
+    if (problems.length > 0) throw new TopologyConfigError(problems);
+    super("ha-topology:index:HaService", name, {}, opts);
+    const secretValues = Object.fromEntries(Object.entries(secrets).map(([key, value]) => [key, pulumi.secret(value)]));
+    const outputs = adapter(name, args.topology, secretValues, this);
     this.url = outputs.url;
     this.loadBalancerAddress = outputs.loadBalancerAddress;
     this.dnsRecords = outputs.dnsRecords;

@@ -38,10 +38,12 @@ export function readRawConfig(): Record<string, unknown> {
 }
 
 /**
- * The app secrets (`ha-topology:secrets`), as one secret Output: the values never leave
- * Pulumi's secret handling, whatever the user did in the stack file.
+ * The app secrets (`ha-topology:secrets`): name -> secret Output. The names are plain
+ * (they become variable names); the values never leave Pulumi's secret handling, even
+ * if the user wrote them into the stack file without --secret.
  */
-export function readSecrets(): pulumi.Output<Record<string, string>> {
-  const config = new pulumi.Config(configNamespace);
-  return config.getSecretObject<Record<string, string>>("secrets") ?? pulumi.secret<Record<string, string>>({});
+export function readSecrets(): Record<string, pulumi.Output<string>> {
+  const values = new pulumi.Config(configNamespace).getSecretObject<Record<string, string>>("secrets");
+  const names = Object.keys(new pulumi.Config(configNamespace).getObject<Record<string, unknown>>("secrets") ?? {});
+  return Object.fromEntries(names.sort().map((name) => [name, pulumi.secret(values!.apply((all) => all[name]))]));
 }

@@ -166,8 +166,6 @@ export interface Topology {
   tls: TlsSpec;
   /** Alarm notifications. */
   alarms: AlarmsSpec;
-  /** Names of the app secrets (values stay in Pulumi's secret config, never here). */
-  secretNames: string[];
 }
 
 // ---------------------------------------------------------------------------
@@ -228,7 +226,12 @@ const healthCheckShape = {
 
 const databaseShape = {
   engine: z.enum(databaseEngines, { error: databaseEngines.join(" or ") }),
-  version: text(/^\d+(\.\d+){0,2}$/, 'an engine version such as "16" or "8.0"', 16).optional(),
+  // YAML reads `version: 16` as a number: accept it, but "8.0" must stay quoted (8.0 is 8).
+  version: z
+    .union([z.string(), z.number()], { error: 'an engine version such as "16" or "8.0"' })
+    .transform((v) => String(v))
+    .pipe(text(/^\d+(\.\d+){0,2}$/, 'an engine version such as "16" or "8.0"', 16))
+    .optional(),
   size: z.string({ error: "small, medium, large or a provider-native database size" }).min(1),
   storageGb: intIn(20, 65536),
   maxStorageGb: intIn(20, 65536).optional(),
@@ -329,6 +332,18 @@ const cloudIdentifiers: Partial<Record<Cloud, { vpcId?: [RegExp, string]; subnet
 
 type Raw = z.output<z.ZodObject<typeof topLevelShape>>;
 
+/**
+ * Why a secret name cannot be used, or undefined when it can: secrets become environment
+ * variables, so they follow the same naming rules and may not shadow a plain variable.
+ */
+export function secretNameProblem(name: string, env: Record<string, string>): string | undefined {
+  if (!envNamePattern.test(name) || isReservedEnvName(name)) {
+    return "an environment variable name (letters, digits and _) that the platform does not set itself";
+  }
+  if (name in env) return "a name not also used in nodes.env (a value is either plain or secret)";
+  return undefined;
+}
+
 /** Checks that span several keys, or depend on the cloud. */
 function crossChecks(raw: Raw, ctx: z.RefinementCtx): void {
   const issue = (path: (string | number)[], input: unknown, message: string) =>
@@ -352,6 +367,9 @@ function crossChecks(raw: Raw, ctx: z.RefinementCtx): void {
     const allowed = checkSize(cloud, role, size);
     if (allowed) issue([...path], size, allowed);
   }
+  if (database.engine === "mysql" && database.version !== undefined && !/^\d+\.\d+/.test(database.version)) {
+    issue(["database", "version"], database.version, 'a MySQL major.minor version such as "8.0" or "8.4" (quoted in YAML)');
+  }
   if (cloud === "kubernetes" && database.engine !== "postgres") {
     issue(["database", "engine"], database.engine, "postgres (the kubernetes adapter runs CloudNativePG)");
   }
@@ -359,11 +377,8 @@ function crossChecks(raw: Raw, ctx: z.RefinementCtx): void {
     if (isReservedEnvName(key)) issue(["nodes", "env", key], key, "a name the platform does not set itself (see \"What the app receives\" in the README)");
   }
   for (const key of Object.keys(raw.secrets ?? {})) {
-    if (!envNamePattern.test(key) || isReservedEnvName(key)) {
-      issue(["secrets", key], key, "an environment variable name (letters, digits and _) that the platform does not set itself");
-    } else if (key in nodes.env) {
-      issue(["secrets", key], key, "a name not also used in nodes.env (a value is either plain or secret)");
-    }
+    const problem = secretNameProblem(key, nodes.env);
+    if (problem) issue(["secrets", key], key, problem);
     const value = raw.secrets?.[key];
     if (typeof value !== "string" || value.length === 0 || /[\r\n\0]/.test(value)) {
       issue(["secrets", key], undefined, "a non-empty single-line string");
@@ -405,7 +420,7 @@ const topologySchema = z
       database: {
         ...raw.database,
         version: raw.database.version ?? defaultEngineVersion[raw.database.engine],
-        maxStorageGb: raw.database.maxStorageGb ?? raw.database.storageGb * 5,
+        maxStorageGb: raw.database.maxStorageGb ?? Math.min(65536, raw.database.storageGb * 5),
       },
       storage: raw.storage,
       sessions: raw.sessions,
@@ -413,7 +428,6 @@ const topologySchema = z
       dns: raw.dns,
       tls: raw.tls,
       alarms: raw.alarms,
-      secretNames: Object.keys(raw.secrets ?? {}).sort(),
     }),
   );
 

@@ -38,6 +38,7 @@ export const badInputs: BadInput[] = [
   { what: "maxCount below count", raw: { nodes: { count: 4, maxCount: 3 } }, key: "nodes.maxCount", received: "3", allowed: "at least nodes.count (4)" },
   { what: "image without a tag", raw: { nodes: { image: "nginx" } }, key: "nodes.image", received: '"nginx"', allowed: "explicit tag or digest" },
   { what: "image tagged latest", raw: { nodes: { image: "nginx:latest" } }, key: "nodes.image", received: '"nginx:latest"', allowed: 'not "latest"' },
+  { what: "MySQL version without a minor", raw: { database: { engine: "mysql", version: 8 } }, key: "database.version", received: '"8"', allowed: "major.minor" },
   { what: "unknown database engine", raw: { database: { engine: "oracle" } }, key: "database.engine", received: '"oracle"', allowed: "postgres or mysql" },
   { what: "versioning turned off", raw: { storage: { versioning: false } }, key: "storage.versioning", received: "false", allowed: "cannot be turned off" },
   { what: "one zone", raw: { network: { zones: 1 } }, key: "network.zones", received: "1", allowed: "at least two zones" },

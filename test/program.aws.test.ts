@@ -102,6 +102,8 @@ describe("AWS adapter: the example stack under mocks", function () {
     assert.deepEqual(asg.targetGroupArns, [p.state(p.one(T.tg)).arn]);
     assert.deepEqual(asg.instanceMaintenancePolicy, { minHealthyPercentage: 100, maxHealthyPercentage: 200 });
     assert.equal(asg.minElbCapacity, 2);
+    // Targets are health-checked only once a listener forwards to the group.
+    assert.ok(p.one(T.asg).dependencies.includes(p.one(T.listener, "-https").urn), "the group waits for the HTTPS listener");
   });
 
   it("rolls out a new launch template version with a 100 %-healthy instance refresh", function () {
@@ -212,9 +214,12 @@ describe("AWS adapter: the example stack under mocks", function () {
     assert.equal(db.backupRetentionPeriod, 7);
     assert.equal(db.deletionProtection, true);
     assert.equal(db.skipFinalSnapshot, false);
-    assert.equal(db.finalSnapshotIdentifier, "web-test-final");
-    assert.equal(db.manageMasterUserPassword, true);
-    assert.equal(db.password, undefined, "no password passes through Pulumi");
+    assert.equal(db.finalSnapshotIdentifier, "web-db-final-0a1b2c3d");
+    assert.equal(db.manageMasterUserPassword, undefined, "RDS would rotate it under running nodes");
+    assert.ok(isSecretValue(p.one(T.rds).rawInputs.password), "the password is sent as a secret");
+    const credentials = p.one("aws:secretsmanager/secretVersion:SecretVersion", "db-credentials");
+    assert.ok(isSecretValue(credentials.rawInputs.secretString));
+    assert.deepEqual(JSON.parse(credentials.inputs.secretString), { username: "app", password: db.password });
     assert.deepEqual(db.vpcSecurityGroupIds, [p.id(p.one(T.sg, "-db"))]);
     const subnetGroup = p.one("aws:rds/subnetGroup:SubnetGroup").inputs;
     assert.deepEqual([...subnetGroup.subnetIds].sort(), p.all(T.subnet).filter((s) => s.name.includes("private")).map((s) => p.id(s)).sort());
@@ -228,7 +233,7 @@ describe("AWS adapter: the example stack under mocks", function () {
     const bucketArn = "arn:aws:s3:::web-files-a1b2c3d";
     assert.deepEqual(statements.find((s) => s.sid === "ListOwnBucket")?.resources, [bucketArn]);
     assert.deepEqual(statements.find((s) => s.sid === "UseOwnBucketObjects")?.resources, [`${bucketArn}/*`]);
-    assert.deepEqual(statements.find((s) => s.sid === "ReadOwnSecrets")?.resources, ["arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-web-db-AbCdEf"]);
+    assert.deepEqual(statements.find((s) => s.sid === "ReadOwnSecrets")?.resources, ["arn:aws:secretsmanager:us-east-1:123456789012:secret:web-db-credentials-AbCdEf"]);
     assert.ok(statements.every((s) => s.resources.every((r) => r !== "*")), "no wildcard resources");
   });
 
@@ -248,7 +253,8 @@ describe("AWS adapter: the example stack under mocks", function () {
     const unit = config.write_files.find((f: { path: string }) => f.path.endsWith(".service")).content as string;
     assert.match(unit, /ExecStart=.* traefik\/whoami:v1\.10\.1$/m);
     const fetch = config.write_files.find((f: { path: string }) => f.path.endsWith("fetch-secrets")).content as string;
-    assert.match(fetch, /aws secretsmanager get-secret-value --region us-east-1 --secret-id arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-web-db-AbCdEf/);
+    assert.match(fetch, /aws secretsmanager get-secret-value --region us-east-1 --secret-id arn:aws:secretsmanager:us-east-1:123456789012:secret:web-db-credentials-AbCdEf --version-id \S+ /);
+    assert.ok(!text.includes(p.one(T.rds).inputs.password), "the database password is not in the user data");
     assert.deepEqual(config.packages, ["docker"]);
   });
 
@@ -384,7 +390,7 @@ describe("AWS adapter: options", function () {
   it("keeps app secrets in Secrets Manager, marked secret, and out of the user data", async function () {
     const value = "sk_live_do_not_leak_123";
     const p = await runAws({ secrets: { API_KEY: value } });
-    const version = p.one("aws:secretsmanager/secretVersion:SecretVersion");
+    const version = p.one("aws:secretsmanager/secretVersion:SecretVersion", "app-secrets");
     assert.ok(isSecretValue(version.rawInputs.secretString), "secretString is sent as a secret");
     assert.deepEqual(JSON.parse(version.inputs.secretString), { API_KEY: value });
     const secretArn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:web-app-secrets-AbCdEf";
@@ -394,6 +400,7 @@ describe("AWS adapter: options", function () {
     assert.ok(p.nodeStatements().find((s) => s.sid === "ReadOwnSecrets")?.resources.includes(secretArn));
     for (const r of p.run.resources) {
       if (r === version) continue;
+      // Checked on the unwrapped inputs: only the secret version may carry the value at all.
       assert.ok(!JSON.stringify(r.inputs).includes(value), `${r.type} ${r.name} carries the secret in plain text`);
     }
   });
@@ -403,6 +410,7 @@ describe("AWS adapter: options", function () {
     const replicas = p.all(T.rds).filter((r) => r.inputs.replicateSourceDb);
     assert.equal(replicas.length, 2);
     assert.ok(replicas.every((r) => r.inputs.replicateSourceDb === "web-db-a1b2c3d" && r.inputs.publiclyAccessible === false));
+    assert.match(p.userData(), /^\s*DATABASE_READ_HOSTS=web-db-replica-0-a1b2c3d\.\S+,web-db-replica-1-a1b2c3d\.\S+$/m);
   });
 
   it("boots Graviton instance types from the arm64 image", async function () {
@@ -434,5 +442,33 @@ describe("bad stack configuration stops the program before anything is registere
     const run = await runWithMocks(stackConfigWith("aws", ns({ cloud: "gcp", nodes: { size: "small" }, database: { size: "small" } })));
     assert.match(run.error?.message ?? "", /ha-topology:cloud: received "gcp"; allowed in this version: aws/);
     assert.equal(run.resources.length, 0);
+  });
+});
+
+describe("the entry point and the component as a library", function () {
+  it("index.ts exports the stack outputs", async function () {
+    const run = await runWithMocks(loadStackConfig("aws"), { program: async () => ({ ...(await import("../index")) }) });
+    if (run.error) throw run.error;
+    assert.deepEqual(Object.keys(run.outputs ?? {}).sort(), [
+      "bucketName", "databaseEndpoint", "dnsRecords", "loadBalancerAddress", "nodeGroupId", "sessionStoreEndpoint", "url",
+    ]);
+    assert.equal(run.outputs?.url, "https://app.example.com");
+  });
+
+  it("HaService names children after itself and refuses reserved secret names before registering", async function () {
+    const build = (secrets: Record<string, string>) => async () => {
+      const { HaService } = await import("../components/haService");
+      const { parseTopology } = await import("../components/topology");
+      const service = new HaService("shop", { topology: parseTopology({ cloud: "aws", domain: "shop.example.com" }), secrets });
+      return { url: service.url };
+    };
+    const ok = await runWithMocks(loadStackConfig("aws"), { program: build({ STRIPE_KEY: "sk_test" }) });
+    if (ok.error) throw ok.error;
+    assert.ok(ok.resources.some((r) => r.type === T.asg && r.name === "shop-nodes"));
+    assert.ok(ok.resources.some((r) => r.name === "shop-app-secrets" && r.type === "aws:secretsmanager/secret:Secret"));
+
+    const bad = await runWithMocks(loadStackConfig("aws"), { program: build({ DATABASE_PASSWORD: "x" }) });
+    assert.match(bad.error?.message ?? "", /ha-topology:secrets\.DATABASE_PASSWORD: received \[secret\]; allowed: .*platform does not set/);
+    assert.equal(bad.resources.length, 0);
   });
 });

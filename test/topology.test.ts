@@ -37,7 +37,6 @@ describe("topology: defaults", function () {
     assert.equal(t.storage.versioning, true);
     assert.equal(t.sessions.enabled, false);
     assert.deepEqual({ zones: t.network.zones, nat: t.network.natGateways }, { zones: 2, nat: "per-zone" });
-    assert.deepEqual(t.secretNames, []);
   });
 
   it("derives dependent defaults: maxCount from count, version from engine", function () {
@@ -46,10 +45,17 @@ describe("topology: defaults", function () {
     assert.equal(t.database.version, "8.0");
   });
 
-  it("keeps secret names, never values", function () {
+  it("checks secrets but keeps their values out of the topology", function () {
     const t = parseTopology({ ...minimal, secrets: { API_KEY: "s3cr3t-value", SIGNING_KEY: "other" } });
-    assert.deepEqual(t.secretNames, ["API_KEY", "SIGNING_KEY"]);
     assert.ok(!JSON.stringify(t).includes("s3cr3t-value"));
+  });
+
+  it("accepts a database version written as a YAML number", function () {
+    assert.equal(parseTopology({ ...minimal, database: { version: 15 } }).database.version, "15");
+  });
+
+  it("caps the default storage ceiling at the largest allowed size", function () {
+    assert.equal(parseTopology({ ...minimal, database: { storageGb: 20000 } }).database.maxStorageGb, 65536);
   });
 
   it("coerces plain env values to strings", function () {

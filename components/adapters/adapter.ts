@@ -36,5 +36,13 @@ export interface AdapterOutputs {
   sessionStoreEndpoint: pulumi.Output<string | undefined>;
 }
 
-/** An adapter: maps a topology onto one cloud, under `parent`. */
-export type Adapter = (topology: Topology, secrets: pulumi.Output<Record<string, string>>, parent: pulumi.ComponentResource) => AdapterOutputs;
+/**
+ * An adapter: maps a topology onto one cloud, under `parent`, naming resources after
+ * `name`; `secrets` are the app secrets (name -> secret value), already validated.
+ */
+export type Adapter = (
+  name: string,
+  topology: Topology,
+  secrets: Record<string, pulumi.Output<string>>,
+  parent: pulumi.ComponentResource,
+) => AdapterOutputs;

@@ -50,6 +50,8 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
   "aws:secretsmanager/secret:Secret": (name) => ({ arn: arn("secretsmanager", `secret:${name}-AbCdEf`) }),
   "aws:secretsmanager/secretVersion:SecretVersion": () => ({ versionId: "00000000-1111-2222-3333-444444444444" }),
   "aws:iam/instanceProfile:InstanceProfile": (name) => ({ arn: `arn:aws:iam::${account}:instance-profile/${physicalName(name)}` }),
+  "random:index/randomPassword:RandomPassword": (_name, inputs) => ({ result: "P".repeat(Number(inputs.length)) }),
+  "random:index/randomId:RandomId": () => ({ hex: "0a1b2c3d" }),
 };
 
 /** The state a mocked resource reports: its inputs, a name, an ARN, and computed outputs. */

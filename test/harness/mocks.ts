@@ -23,6 +23,8 @@ export interface RegisteredResource {
   rawInputs: Record<string, unknown>;
   /** True for custom (cloud) resources, false for components. */
   custom: boolean;
+  /** URNs this resource depends on (explicit dependsOn and those its inputs came from). */
+  dependencies: string[];
 }
 
 /** What one program run produced. */
@@ -33,6 +35,12 @@ export interface ProgramRun {
   outputs?: Record<string, unknown>;
   /** The error the program stopped with, if any. */
   error?: Error;
+}
+
+/** The parts of the SDK's MockMonitor this harness uses. */
+interface MockMonitor {
+  registerResource(request: { getType(): string; getName(): string; getDependenciesList(): string[] }, callback: unknown): unknown;
+  getRegisteredResources(): Map<string, unknown>;
 }
 
 const secretKey = pulumi.runtime.specialSigKey;
@@ -67,8 +75,16 @@ function settle(value: unknown): Promise<unknown> {
  * Runs `components/program` with `config`. The program module is imported after the
  * mocks are installed (it must never see a real engine).
  */
-export async function runWithMocks(config: StackConfig, options: { project?: string; stack?: string } = {}): Promise<ProgramRun> {
-  const recorded = new Map<string, Omit<RegisteredResource, "urn" | "parents">>();
+export async function runWithMocks(
+  config: StackConfig,
+  options: {
+    project?: string;
+    stack?: string;
+    /** Another program to run instead of `components/program` (imports inside it happen after the mocks). */
+    program?: () => Promise<Record<string, unknown>>;
+  } = {},
+): Promise<ProgramRun> {
+  const recorded = new Map<string, Omit<RegisteredResource, "urn" | "parents" | "dependencies">>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
@@ -85,11 +101,19 @@ export async function runWithMocks(config: StackConfig, options: { project?: str
   );
   pulumi.runtime.setAllConfig(config.values, config.secretKeys);
 
-  const { runProgram } = await import("../../components/program");
+  // The mocks API does not pass dependencies to newResource: read them off the requests.
+  const dependencies = new Map<string, string[]>();
+  const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitor;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, callback) => {
+    dependencies.set(`${request.getType()}::${request.getName()}`, request.getDependenciesList());
+    return register(request, callback);
+  };
+
   let outputs: Record<string, unknown> | undefined;
   let error: Error | undefined;
   try {
-    const stackOutputs = runProgram();
+    const stackOutputs = options.program ? await options.program() : (await import("../../components/program")).runProgram();
     outputs = Object.fromEntries(
       await Promise.all(Object.entries(stackOutputs).map(async ([key, value]) => [key, await settle(value)] as const)),
     );
@@ -98,7 +122,6 @@ export async function runWithMocks(config: StackConfig, options: { project?: str
     error = e instanceof Error ? e : new Error(String(e));
   }
 
-  const monitor = pulumi.runtime.getMonitor() as unknown as { getRegisteredResources(): Map<string, unknown> };
   // A mock URN names only the immediate parent's type; components here are one per type,
   // so each component's own URN gives the next link of the chain.
   const links = [...monitor.getRegisteredResources().keys()].map((urn) => {
@@ -113,7 +136,7 @@ export async function runWithMocks(config: StackConfig, options: { project?: str
     if (!entry) continue;
     const parents: string[] = [];
     for (let p = link.parent; p !== undefined && !parents.includes(p); p = parentOf.get(p)) parents.unshift(p);
-    resources.push({ ...entry, urn: link.urn, parents });
+    resources.push({ ...entry, urn: link.urn, parents, dependencies: dependencies.get(`${link.type}::${link.name}`) ?? [] });
   }
   return { resources, outputs, error };
 }

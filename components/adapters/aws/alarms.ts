@@ -34,7 +34,9 @@ export class Alarms extends pulumi.ComponentResource {
     super("ha-topology:aws:Alarms", name, {}, opts);
     const { tags } = args;
     const parent = { parent: this };
-    const topic = new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: "alias/aws/sns", tags }, parent);
+    // Not encrypted with the AWS-managed SNS key: CloudWatch cannot publish to a topic
+    // under that key (its policy cannot grant it), and alarm texts are not sensitive.
+    const topic = new aws.sns.Topic(`${name}-alarms`, { tags }, parent);
     if (args.email) {
       new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: topic.arn, protocol: "email", endpoint: args.email }, parent);
     }

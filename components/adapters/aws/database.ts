@@ -1,12 +1,18 @@
 /**
  * The replicated database: RDS Multi-AZ (a synchronous standby in another zone with
  * automatic failover), private, encrypted, TLS enforced, backed up with point-in-time
- * recovery, protected from deletion, and with its master password kept by RDS in
- * Secrets Manager (it never passes through Pulumi state).
+ * recovery, protected from deletion, with its credentials in Secrets Manager.
+ *
+ * The password is generated here rather than by RDS (`manageMasterUserPassword`): an
+ * RDS-managed password rotates every 7 days underneath running nodes, which read it at
+ * boot, and RDS refuses read replicas of such an instance. Ours changes only through
+ * `pulumi up`, which also rolls the nodes; it is a secret in Pulumi state (encrypted).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { DatabaseSpec } from "../../topology";
+import { JsonSecret } from "./jsonSecret";
 
 /** Arguments of Database. */
 export interface DatabaseArgs {
@@ -18,8 +24,6 @@ export interface DatabaseArgs {
   subnetIds: pulumi.Input<string>[];
   /** The database's security group (admits the nodes only). */
   securityGroupId: pulumi.Input<string>;
-  /** Name of the snapshot RDS takes when the database is deleted. */
-  finalSnapshotName: string;
   /** Tags for every resource. */
   tags: Record<string, string>;
 }
@@ -46,10 +50,12 @@ export class Database extends pulumi.ComponentResource {
   readonly port: number;
   /** host:port. */
   readonly endpoint: pulumi.Output<string>;
-  /** ARN of the Secrets Manager secret RDS keeps the master credentials in. */
+  /** ARN of the Secrets Manager secret holding `username` and `password`. */
   readonly credentialsSecretArn: pulumi.Output<string>;
+  /** Version of that secret: in the user data, so new credentials roll the nodes. */
+  readonly credentialsVersionId: pulumi.Output<string>;
   /** Host names of the read replicas. */
-  readonly replicaHosts: pulumi.Output<string>[];
+  readonly replicaHosts: pulumi.Output<string[]>;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:aws:Database", name, {}, opts);
@@ -63,6 +69,17 @@ export class Database extends pulumi.ComponentResource {
       parameters: [{ ...engine.forceTls, applyMethod: "pending-reboot" }],
       tags,
     }, parent);
+
+    // RDS allows printable ASCII except / " @ and space in passwords; letters and digits avoid
+    // every quoting problem at 256 bits of entropy.
+    const password = new random.RandomPassword(`${name}-db`, { length: 43, special: false }, parent);
+    const credentials = new JsonSecret(`${name}-db-credentials`, {
+      description: `Database credentials of ${name}, read by the nodes at boot`,
+      values: { username: spec.username, password: password.result },
+      tags,
+    }, parent);
+    // A stable suffix, so a destroy after a re-create does not collide with an old snapshot.
+    const snapshotSuffix = new random.RandomId(`${name}-db-final-snapshot`, { byteLength: 4 }, parent);
 
     const primary = new aws.rds.Instance(`${name}-db`, {
       engine: spec.engine,
@@ -81,19 +98,19 @@ export class Database extends pulumi.ComponentResource {
       parameterGroupName: parameters.name,
       dbName: spec.name,
       username: spec.username,
-      manageMasterUserPassword: true,
+      password: password.result,
       backupRetentionPeriod: spec.backupRetentionDays,
       copyTagsToSnapshot: true,
       deletionProtection: true,
       skipFinalSnapshot: false,
-      finalSnapshotIdentifier: args.finalSnapshotName,
+      finalSnapshotIdentifier: pulumi.interpolate`${name}-db-final-${snapshotSuffix.hex}`,
       deleteAutomatedBackups: false,
       // Changes wait for the maintenance window instead of restarting the database now.
       applyImmediately: false,
       tags,
     }, parent);
 
-    this.replicaHosts = Array.from({ length: spec.readReplicas }, (_, i) =>
+    const replicas = Array.from({ length: spec.readReplicas }, (_, i) =>
       new aws.rds.Instance(`${name}-db-replica-${i}`, {
         replicateSourceDb: primary.identifier,
         instanceClass: args.instanceClass,
@@ -111,14 +128,12 @@ export class Database extends pulumi.ComponentResource {
       }, parent).address,
     );
 
+    this.replicaHosts = pulumi.all(replicas);
     this.host = primary.address;
     this.port = engine.port;
     this.endpoint = pulumi.interpolate`${primary.address}:${engine.port}`;
-    this.credentialsSecretArn = primary.masterUserSecrets.apply((secrets) => {
-      const arn = secrets?.[0]?.secretArn;
-      if (!arn) throw new Error("RDS did not report the master user secret (manageMasterUserPassword is on)");
-      return arn;
-    });
+    this.credentialsSecretArn = credentials.arn;
+    this.credentialsVersionId = credentials.versionId;
     this.registerOutputs({ endpoint: this.endpoint });
   }
 }

@@ -44,49 +44,33 @@ export class Firewall extends pulumi.ComponentResource {
       new aws.vpc.SecurityGroupIngressRule(`${name}-${suffix}`, { ...rule, ipProtocol: "tcp", tags }, parent);
     const egress = (suffix: string, rule: Omit<aws.vpc.SecurityGroupEgressRuleArgs, "ipProtocol">) =>
       new aws.vpc.SecurityGroupEgressRule(`${name}-${suffix}`, { ...rule, ipProtocol: "tcp", tags }, parent);
+    /** `from` may open connections to `to` on `port`: an egress rule on one, the matching ingress on the other. */
+    const allow = (from: [string, aws.ec2.SecurityGroup], to: [string, aws.ec2.SecurityGroup], port: number, description: string) => {
+      const ports = { fromPort: port, toPort: port, description };
+      egress(`${from[0]}-to-${to[0]}`, { securityGroupId: from[1].id, referencedSecurityGroupId: to[1].id, ...ports });
+      ingress(`${to[0]}-from-${from[0]}`, { securityGroupId: to[1].id, referencedSecurityGroupId: from[1].id, ...ports });
+    };
 
-    const lb = group("lb", "Load balancer: HTTPS and the HTTP redirect from anywhere");
-    const nodes = group("nodes", "App nodes: the app port from the load balancer only; no SSH");
-    const database = group("db", "Database: from the app nodes only");
+    const lb: [string, aws.ec2.SecurityGroup] = ["lb", group("lb", "Load balancer: HTTPS and the HTTP redirect from anywhere")];
+    const nodes: [string, aws.ec2.SecurityGroup] = ["nodes", group("nodes", "App nodes: the app port from the load balancer only; no SSH")];
+    const database: [string, aws.ec2.SecurityGroup] = ["db", group("db", "Database: from the app nodes only")];
 
-    ingress("lb-https", { securityGroupId: lb.id, cidrIpv4: world, fromPort: 443, toPort: 443, description: "HTTPS from anywhere" });
-    ingress("lb-http", { securityGroupId: lb.id, cidrIpv4: world, fromPort: 80, toPort: 80, description: "HTTP (redirected to HTTPS)" });
-    egress("lb-to-nodes", {
-      securityGroupId: lb.id, referencedSecurityGroupId: nodes.id, fromPort: args.appPort, toPort: args.appPort,
-      description: "Requests and health checks to the nodes",
-    });
-
-    ingress("nodes-from-lb", {
-      securityGroupId: nodes.id, referencedSecurityGroupId: lb.id, fromPort: args.appPort, toPort: args.appPort,
-      description: "App port from the load balancer only",
-    });
+    ingress("lb-https", { securityGroupId: lb[1].id, cidrIpv4: world, fromPort: 443, toPort: 443, description: "HTTPS from anywhere" });
+    ingress("lb-http", { securityGroupId: lb[1].id, cidrIpv4: world, fromPort: 80, toPort: 80, description: "HTTP (redirected to HTTPS)" });
+    allow(lb, nodes, args.appPort, "Requests and health checks from the load balancer only");
     // HTTPS out: image registry, AWS APIs (Secrets Manager, S3, SSM) and OS packages.
-    egress("nodes-https", { securityGroupId: nodes.id, cidrIpv4: world, fromPort: 443, toPort: 443, description: "HTTPS to registries and AWS APIs" });
-    egress("nodes-to-db", {
-      securityGroupId: nodes.id, referencedSecurityGroupId: database.id, fromPort: args.databasePort, toPort: args.databasePort,
-      description: "Database",
-    });
-    ingress("db-from-nodes", {
-      securityGroupId: database.id, referencedSecurityGroupId: nodes.id, fromPort: args.databasePort, toPort: args.databasePort,
-      description: "From the app nodes only",
-    });
+    egress("nodes-https", { securityGroupId: nodes[1].id, cidrIpv4: world, fromPort: 443, toPort: 443, description: "HTTPS to registries and AWS APIs" });
+    allow(nodes, database, args.databasePort, "Database, from the app nodes only");
 
     if (args.sessionsPort !== undefined) {
-      const sessions = group("sessions", "Session store: from the app nodes only");
-      egress("nodes-to-sessions", {
-        securityGroupId: nodes.id, referencedSecurityGroupId: sessions.id, fromPort: args.sessionsPort, toPort: args.sessionsPort,
-        description: "Session store",
-      });
-      ingress("sessions-from-nodes", {
-        securityGroupId: sessions.id, referencedSecurityGroupId: nodes.id, fromPort: args.sessionsPort, toPort: args.sessionsPort,
-        description: "From the app nodes only",
-      });
-      this.sessionsGroupId = sessions.id;
+      const sessions: [string, aws.ec2.SecurityGroup] = ["sessions", group("sessions", "Session store: from the app nodes only")];
+      allow(nodes, sessions, args.sessionsPort, "Session store, from the app nodes only");
+      this.sessionsGroupId = sessions[1].id;
     }
 
-    this.loadBalancerGroupId = lb.id;
-    this.nodeGroupId = nodes.id;
-    this.databaseGroupId = database.id;
-    this.registerOutputs({ loadBalancerGroupId: lb.id, nodeGroupId: nodes.id, databaseGroupId: database.id });
+    this.loadBalancerGroupId = lb[1].id;
+    this.nodeGroupId = nodes[1].id;
+    this.databaseGroupId = database[1].id;
+    this.registerOutputs({ loadBalancerGroupId: this.loadBalancerGroupId, nodeGroupId: this.nodeGroupId, databaseGroupId: this.databaseGroupId });
   }
 }

@@ -10,10 +10,10 @@ import { renderCloudConfig, type SecretSource } from "../../bootstrap";
 import { resolveSize } from "../../sizes";
 import type { Adapter } from "../adapter";
 import { Alarms } from "./alarms";
-import { AppSecrets } from "./appSecrets";
 import { Bucket } from "./bucket";
 import { Database, engineFacts } from "./database";
 import { Firewall } from "./firewall";
+import { JsonSecret } from "./jsonSecret";
 import { LoadBalancer } from "./loadBalancer";
 import { Network } from "./network";
 import { NodeGroup } from "./nodeGroup";
@@ -26,18 +26,18 @@ const trustedProxyHops = 1;
 const stopTimeoutSeconds = 30;
 
 /** A boot-time read of one Secrets Manager secret with the node's role. */
-function secretsManagerSource(description: string, arn: string, region: string, versionId?: string, fields?: Record<string, string>): SecretSource {
-  const version = versionId ? ` --version-id ${versionId}` : "";
+function secretsManagerSource(description: string, arn: string, region: string, versionId: string | undefined, fields?: Record<string, string>): SecretSource {
+  // The pinned version makes a changed secret a changed user data, hence a rolling refresh.
   return {
     description,
-    command: `aws secretsmanager get-secret-value --region ${region} --secret-id ${arn}${version} --query SecretString --output text`,
+    command: `aws secretsmanager get-secret-value --region ${region} --secret-id ${arn} --version-id ${versionId} --query SecretString --output text`,
     ...(fields && { fields }),
   };
 }
 
 /** Maps the topology onto AWS under `parent`. */
-export const awsAdapter: Adapter = (topology, secrets, parent) => {
-  const { name, nodes, database: dbSpec, sessions: sessionsSpec } = topology;
+export const awsAdapter: Adapter = (name, topology, secrets, parent) => {
+  const { nodes, database: dbSpec, sessions: sessionsSpec } = topology;
   const tags = { "ha-topology:service": name, "ha-topology:stack": pulumi.getStack(), "managed-by": "pulumi" };
   const opts = { parent };
 
@@ -62,7 +62,6 @@ export const awsAdapter: Adapter = (topology, secrets, parent) => {
     instanceClass: resolveSize("aws", "database", dbSpec.size),
     subnetIds: network.privateSubnetIds,
     securityGroupId: firewall.databaseGroupId,
-    finalSnapshotName: `${name}-${pulumi.getStack()}-final`.toLowerCase().replace(/[^a-z0-9-]/g, "-"),
     tags,
   }, opts);
   const sessionStore = sessionsSpec.enabled && firewall.sessionsGroupId
@@ -74,7 +73,9 @@ export const awsAdapter: Adapter = (topology, secrets, parent) => {
         tags,
       }, opts)
     : undefined;
-  const appSecrets = topology.secretNames.length > 0 ? new AppSecrets(name, { values: secrets, tags }, opts) : undefined;
+  const appSecrets = Object.keys(secrets).length > 0
+    ? new JsonSecret(`${name}-app-secrets`, { description: `App secrets of ${name}, injected into the app's environment at boot`, values: secrets, tags }, opts)
+    : undefined;
   const alarms = new Alarms(name, {
     loadBalancerArnSuffix: loadBalancer.arnSuffix,
     targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix,
@@ -83,32 +84,41 @@ export const awsAdapter: Adapter = (topology, secrets, parent) => {
     tags,
   }, opts);
 
-  const region = aws.getRegionOutput({}, opts).region;
-  const userData = pulumi
-    .all([database.host, database.credentialsSecretArn, bucket.name, region, sessionStore?.host, appSecrets?.arn, appSecrets?.versionId])
-    .apply(([dbHost, dbSecretArn, bucketName, regionName, sessionsHost, appSecretArn, appSecretVersion]) =>
-      renderCloudConfig({
-        image: nodes.image,
-        port: nodes.port,
-        env: {
-          ...nodes.env,
-          ...platformEnv({
-            port: nodes.port,
-            image: nodes.image,
-            trustedProxyHops,
-            database: { host: dbHost, port: database.port, name: dbSpec.name, engine: dbSpec.engine },
-            bucket: { name: bucketName, region: regionName },
-            sessions: sessionsHost ? { host: sessionsHost, port: sessionStorePort, tls: true } : undefined,
-          }),
-        },
-        secretSources: [
-          secretsManagerSource("database credentials", dbSecretArn, regionName, undefined, { username: "DATABASE_USER", password: "DATABASE_PASSWORD" }),
-          ...(appSecretArn ? [secretsManagerSource("app secrets", appSecretArn, regionName, appSecretVersion)] : []),
-        ],
-        stopTimeoutSeconds,
-        packages: ["docker"],
-      }),
-    );
+  // What the boot script needs, resolved together (pulumi.output keeps each key's type).
+  const facts = pulumi.output({
+    dbHost: database.host,
+    readHosts: database.replicaHosts,
+    dbSecretArn: database.credentialsSecretArn,
+    dbSecretVersion: database.credentialsVersionId,
+    bucketName: bucket.name,
+    region: aws.getRegionOutput({}, opts).region,
+    sessionsHost: sessionStore ? sessionStore.host : pulumi.output(undefined),
+    appSecretArn: appSecrets ? appSecrets.arn : pulumi.output(undefined),
+    appSecretVersion: appSecrets ? appSecrets.versionId : pulumi.output(undefined),
+  });
+  const userData = facts.apply((f) =>
+    renderCloudConfig({
+      image: nodes.image,
+      port: nodes.port,
+      env: {
+        ...nodes.env,
+        ...platformEnv({
+          port: nodes.port,
+          image: nodes.image,
+          trustedProxyHops,
+          database: { host: f.dbHost, port: database.port, name: dbSpec.name, engine: dbSpec.engine, readHosts: f.readHosts },
+          bucket: { name: f.bucketName, region: f.region },
+          sessions: f.sessionsHost ? { host: f.sessionsHost, port: sessionStorePort, tls: true } : undefined,
+        }),
+      },
+      secretSources: [
+        secretsManagerSource("database credentials", f.dbSecretArn, f.region, f.dbSecretVersion, { username: "DATABASE_USER", password: "DATABASE_PASSWORD" }),
+        ...(f.appSecretArn ? [secretsManagerSource("app secrets", f.appSecretArn, f.region, f.appSecretVersion)] : []),
+      ],
+      stopTimeoutSeconds,
+      packages: ["docker"],
+    }),
+  );
 
   const nodeGroup = new NodeGroup(name, {
     nodes,
@@ -122,6 +132,7 @@ export const awsAdapter: Adapter = (topology, secrets, parent) => {
     secretArns: [database.credentialsSecretArn, ...(appSecrets ? [appSecrets.arn] : [])],
     userData,
     rollbackAlarmName: alarms.targetErrorsAlarmName,
+    servingListener: loadBalancer.httpsListener,
     tags,
   }, opts);
 

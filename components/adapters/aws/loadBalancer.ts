@@ -37,6 +37,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
   readonly targetGroupArnSuffix: pulumi.Output<string>;
   /** Records the user must create at their DNS host (empty with `dns.zone`). */
   readonly dnsRecords: pulumi.Output<DnsRecord[]>;
+  /** The HTTPS listener: only once it exists does the target group health-check nodes. */
+  readonly httpsListener: aws.lb.Listener;
 
   constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:aws:LoadBalancer", name, {}, opts);
@@ -122,7 +124,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
       }
     }
 
-    new aws.lb.Listener(`${name}-https`, {
+    this.httpsListener = new aws.lb.Listener(`${name}-https`, {
       loadBalancerArn: alb.arn,
       port: 443,
       protocol: "HTTPS",

@@ -5,6 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { subnetCidr } from "../../cidr";
+import { TopologyConfigError } from "../../configError";
 import type { NetworkSpec } from "../../topology";
 
 /** Arguments of Network. */
@@ -52,8 +53,11 @@ export class Network extends pulumi.ComponentResource {
       parent,
     );
     const zoneNames = zones.names.apply((names) => {
+      // Known only once the region answers; `pulumi preview` stops here before creating anything.
       if (names.length < spec.zones) {
-        throw new Error(`network.zones is ${spec.zones} but this region offers only ${names.length} availability zones`);
+        throw new TopologyConfigError([
+          `ha-topology:network.zones: received ${spec.zones}; allowed: at most ${names.length}, the availability zones this region offers`,
+        ]);
       }
       return names.slice(0, spec.zones);
     });

@@ -32,6 +32,11 @@ export interface NodeGroupArgs {
   userData: pulumi.Input<string>;
   /** An alarm that stops and rolls back an instance refresh when it fires. */
   rollbackAlarmName?: pulumi.Input<string>;
+  /**
+   * What must exist before the group: the listener that sends the target group traffic.
+   * Before it, nodes are never health-checked and the wait for healthy nodes times out.
+   */
+  servingListener: pulumi.Resource;
   /** Tags for every resource. */
   tags: Record<string, string>;
 }
@@ -150,7 +155,7 @@ export class NodeGroup extends pulumi.ComponentResource {
       waitForCapacityTimeout: "15m",
       enabledMetrics: ["GroupInServiceInstances", "GroupDesiredCapacity", "GroupMinSize", "GroupMaxSize", "GroupPendingInstances", "GroupTerminatingInstances"],
       tags: Object.entries({ ...tags, Name: `${name}-node` }).map(([key, value]) => ({ key, value, propagateAtLaunch: false })),
-    }, parent);
+    }, { parent: this, dependsOn: [args.servingListener] });
 
     new aws.autoscaling.Policy(`${name}-cpu`, {
       autoscalingGroupName: group.name,
