@@ -43,7 +43,6 @@ export function readRawConfig(): Record<string, unknown> {
  * if the user wrote them into the stack file without --secret.
  */
 export function readSecrets(): Record<string, pulumi.Output<string>> {
-  const values = new pulumi.Config(configNamespace).getSecretObject<Record<string, string>>("secrets");
-  const names = Object.keys(new pulumi.Config(configNamespace).getObject<Record<string, unknown>>("secrets") ?? {});
-  return Object.fromEntries(names.sort().map((name) => [name, pulumi.secret(values!.apply((all) => all[name]))]));
+  const values = new pulumi.Config(configNamespace).getObject<Record<string, string>>("secrets") ?? {};
+  return Object.fromEntries(Object.keys(values).sort().map((name) => [name, pulumi.secret(values[name])]));
 }

@@ -273,7 +273,7 @@ const alarmsShape = {
 const section = <S extends z.core.$ZodLooseShape>(shape: S, what: string) =>
   z.strictObject(shape, { error: `an object (${what}) with the keys ${Object.keys(shape).join(", ")}` });
 
-/** The keys each object accepts, for "did you mean" suggestions on unknown keys. */
+/** The `ha-topology` namespace: every key the program reads. */
 const topLevelShape = {
   cloud: z.enum(clouds, { error: clouds.join(", ") }),
   domain: text(hostnamePattern, domainError),
@@ -304,7 +304,7 @@ export const knownKeys: Record<string, string[]> = {
   alarms: Object.keys(alarmsShape),
 };
 
-/** Defaults, in one place (also printed by the README's config reference). */
+/** Defaults, in one place (the README's configuration reference lists the same values). */
 export const defaults = {
   name: "web",
   nodes: { count: 2, size: "small", image: "traefik/whoami:v1.10.1", port: 80, env: {}, drainSeconds: 30, cpuTargetPercent: 60 },
