@@ -60,7 +60,12 @@ export function closestKey(key: string, candidates: string[]): string | undefine
 }
 
 /** Shown instead of anything under `secrets`: names are harmless, but values never print. */
-const secretMask = "[secret]";
+export const secretMask = "[secret]";
+
+/** One problem line: the full key (after the namespace), the value as shown, what is allowed. */
+export function configProblem(key: string, received: string, allowed: string): string {
+  return `${configNamespace}:${key}: received ${received}; allowed: ${allowed}`;
+}
 
 function keyName(path: readonly PropertyKey[]): string {
   return path.length === 0 ? configNamespace : `${configNamespace}:${path.map(String).join(".")}`;
@@ -101,7 +106,7 @@ export function formatConfigIssues(
     }
     const received =
       issue.path[0] === "secrets" ? secretMask : describeValue("input" in issue ? issue.input : valueAt(raw, issue.path));
-    lines.push(`${keyName(issue.path)}: received ${received}; allowed: ${issue.message}`);
+    lines.push(configProblem(issue.path.map(String).join("."), received, issue.message));
   }
   return lines;
 }

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsRecord } from "./adapters/adapter";
 import { loadAdapter } from "./adapters/registry";
-import { TopologyConfigError } from "./configError";
+import { configProblem, secretMask, TopologyConfigError } from "./configError";
 import { secretNameProblem, type Topology } from "./topology";
 
 /** Arguments of HaService. */
@@ -43,7 +43,7 @@ export class HaService extends pulumi.ComponentResource {
     const secrets = args.secrets ?? {};
     const problems = Object.keys(secrets).flatMap((key) => {
       const problem = secretNameProblem(key, args.topology.nodes.env);
-      return problem ? [`ha-topology:secrets.${key}: received [secret]; allowed: ${problem}`] : [];
+      return problem ? [configProblem(`secrets.${key}`, secretMask, problem)] : [];
     });
     if (problems.length > 0) throw new TopologyConfigError(problems);
     super("ha-topology:index:HaService", name, {}, opts);

@@ -4,9 +4,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { configNamespace } from "./configError";
+import { sectionKeys } from "./topology";
 
 /** Keys whose values are structured (YAML maps in the stack file, JSON in the engine). */
-const objectKeys = new Set(["nodes", "healthCheck", "database", "storage", "sessions", "network", "dns", "tls", "alarms", "secrets"]);
+const objectKeys = new Set<string>([...sectionKeys, "secrets"]);
 
 /**
  * Decodes an engine config value: JSON for structured keys; for the others only when the

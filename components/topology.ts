@@ -304,6 +304,9 @@ export const knownKeys: Record<string, string[]> = {
   alarms: Object.keys(alarmsShape),
 };
 
+/** The keys whose values are objects merged over their defaults (`secrets` is a free map). */
+export const sectionKeys = ["nodes", "healthCheck", "database", "storage", "sessions", "network", "dns", "tls", "alarms"] as const;
+
 /** Defaults, in one place (the README's configuration reference lists the same values). */
 export const defaults = {
   name: "web",
@@ -434,7 +437,7 @@ const topologySchema = z
 /** Applies the documented defaults to a raw config object (one level deep per section). */
 function withDefaults(raw: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { name: defaults.name, ...raw };
-  for (const key of ["nodes", "healthCheck", "database", "storage", "sessions", "network", "dns", "tls", "alarms"] as const) {
+  for (const key of sectionKeys) {
     const given = raw[key];
     // Only merge into real objects: anything else is left for the schema to refuse.
     if (given === undefined) out[key] = { ...defaults[key] };

@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { subnetCidr } from "../../cidr";
-import { TopologyConfigError } from "../../configError";
+import { configProblem, TopologyConfigError } from "../../configError";
 import type { NetworkSpec } from "../../topology";
 
 /** Arguments of Network. */
@@ -56,7 +56,7 @@ export class Network extends pulumi.ComponentResource {
       // Known only once the region answers; `pulumi preview` stops here before creating anything.
       if (names.length < spec.zones) {
         throw new TopologyConfigError([
-          `ha-topology:network.zones: received ${spec.zones}; allowed: at most ${names.length}, the availability zones this region offers`,
+          configProblem("network.zones", String(spec.zones), `at most ${names.length}, the availability zones this region offers`),
         ]);
       }
       return names.slice(0, spec.zones);
