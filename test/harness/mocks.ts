@@ -23,8 +23,16 @@ export interface RegisteredResource {
   rawInputs: Record<string, unknown>;
   /** True for custom (cloud) resources, false for components. */
   custom: boolean;
+  /** Outputs as the mocked provider reported them (inputs plus computed values). */
+  outputs: Record<string, any>;
   /** URNs this resource depends on (explicit dependsOn and those its inputs came from). */
   dependencies: string[];
+  /** Per input property, the URNs its value came from. */
+  propertyDependencies: Record<string, string[]>;
+  /** The parent's URN (the stack's for top-level resources). */
+  parentUrn?: string;
+  /** The `protect` resource option. */
+  protect: boolean;
 }
 
 /** What one program run produced. */
@@ -37,11 +45,24 @@ export interface ProgramRun {
   error?: Error;
 }
 
+/** The parts of a RegisterResourceRequest this harness reads. */
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getProtect(): boolean;
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(f: (deps: { getUrnsList(): string[] }, key: string) => void): void };
+}
+
 /** The parts of the SDK's MockMonitor this harness uses. */
 interface MockMonitor {
-  registerResource(request: { getType(): string; getName(): string; getDependenciesList(): string[] }, callback: unknown): unknown;
+  registerResource(request: RegisterRequest, callback: unknown): unknown;
   getRegisteredResources(): Map<string, unknown>;
 }
+
+/** What the engine learns from a registration beyond the inputs. */
+type Registration = Pick<RegisteredResource, "dependencies" | "propertyDependencies" | "parentUrn" | "protect">;
 
 const secretKey = pulumi.runtime.specialSigKey;
 const secretSig = pulumi.runtime.specialSecretSig;
@@ -84,14 +105,15 @@ export async function runWithMocks(
     program?: () => Promise<Record<string, unknown>>;
   } = {},
 ): Promise<ProgramRun> {
-  const recorded = new Map<string, Omit<RegisteredResource, "urn" | "parents" | "dependencies">>();
+  const recorded = new Map<string, Omit<RegisteredResource, "urn" | "parents" | keyof Registration>>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
         const rawInputs = args.inputs as Record<string, unknown>;
         const inputs = unwrapSecrets(rawInputs) as Record<string, any>;
-        recorded.set(`${args.type}::${args.name}`, { type: args.type, name: args.name, inputs, rawInputs, custom: args.custom ?? true });
-        return { id: args.custom === false ? undefined : `${args.name}-id`, state: mockState(args.type, args.name, inputs) };
+        const outputs = mockState(args.type, args.name, inputs);
+        recorded.set(`${args.type}::${args.name}`, { type: args.type, name: args.name, inputs, rawInputs, outputs, custom: args.custom ?? true });
+        return { id: args.custom === false ? undefined : `${args.name}-id`, state: outputs };
       },
       call: (args) => mockCall(args),
     },
@@ -101,12 +123,19 @@ export async function runWithMocks(
   );
   pulumi.runtime.setAllConfig(config.values, config.secretKeys);
 
-  // The mocks API does not pass dependencies to newResource: read them off the requests.
-  const dependencies = new Map<string, string[]>();
+  // The mocks API does not pass dependencies or options to newResource: read them off the requests.
+  const registrations = new Map<string, Registration>();
   const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitor;
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (request, callback) => {
-    dependencies.set(`${request.getType()}::${request.getName()}`, request.getDependenciesList());
+    const propertyDependencies: Record<string, string[]> = {};
+    request.getPropertydependenciesMap().forEach((deps, key) => (propertyDependencies[key] = deps.getUrnsList()));
+    registrations.set(`${request.getType()}::${request.getName()}`, {
+      dependencies: request.getDependenciesList(),
+      propertyDependencies,
+      parentUrn: request.getParent() || undefined,
+      protect: request.getProtect(),
+    });
     return register(request, callback);
   };
 
@@ -136,7 +165,8 @@ export async function runWithMocks(
     if (!entry) continue;
     const parents: string[] = [];
     for (let p = link.parent; p !== undefined && !parents.includes(p); p = parentOf.get(p)) parents.unshift(p);
-    resources.push({ ...entry, urn: link.urn, parents, dependencies: dependencies.get(`${link.type}::${link.name}`) ?? [] });
+    const registration = registrations.get(`${link.type}::${link.name}`) ?? { dependencies: [], propertyDependencies: {}, protect: false };
+    resources.push({ ...entry, ...registration, urn: link.urn, parents });
   }
   return { resources, outputs, error };
 }

@@ -1,0 +1,56 @@
+/**
+ * Building blocks shared by the rules: a resource validation that dispatches on the
+ * resource type (the same rule judges the AWS, GCP, DigitalOcean and Kubernetes form of
+ * a thing), and the stack view every stack validation starts from.
+ */
+import type { PolicyConfigSchema, ReportViolation, ResourceValidation, ResourceValidationArgs, StackValidation, StackValidationArgs } from "@pulumi/policy";
+import type { Props } from "./props";
+import { StackView } from "./stackView";
+
+/** Checks one resource's properties; `args` gives config and `notApplicable`. */
+export type PropsCheck = (props: Props, report: ReportViolation, args: ResourceValidationArgs) => void;
+
+/**
+ * A resource validation that runs the check registered for the resource's type and
+ * declares itself not applicable to every other type (as `validateResourceOfType` does).
+ */
+export function forTypes(checks: Record<string, PropsCheck>): ResourceValidation {
+  return (args, report) => {
+    const check = checks[args.type];
+    if (!check) return args.notApplicable(`applies to ${Object.keys(checks).join(", ")}`);
+    check(args.props, report, args);
+  };
+}
+
+/** Registers one check under several type tokens (aliased modules such as `lb`/`alb`). */
+export function sameCheck(types: string | readonly string[], check: PropsCheck): Record<string, PropsCheck> {
+  return Object.fromEntries((typeof types === "string" ? [types] : types).map((t) => [t, check]));
+}
+
+/**
+ * A stack validation over a StackView; when the stack has none of the resources the
+ * rule is about, it is reported not applicable rather than silently passing.
+ */
+export function overStack(
+  relevant: (view: StackView) => boolean,
+  reason: string,
+  validate: (view: StackView, report: ReportViolation, args: StackValidationArgs) => void,
+): StackValidation {
+  return (args, report) => {
+    const view = new StackView(args.resources);
+    if (!relevant(view)) return args.notApplicable(reason);
+    validate(view, report, args);
+  };
+}
+
+/**
+ * A rule's settings: the config the engine passed, over the defaults of the rule's schema.
+ * The CLI normally fills the defaults itself; an analyzer that was never configured (an
+ * older CLI, a hand-driven analyzer) passes `{}`, and a threshold must not then vanish.
+ */
+export function settingsOf<T extends object>(schema: PolicyConfigSchema, args: { getConfig<C extends object>(): C }): T {
+  const defaults = Object.fromEntries(
+    Object.entries(schema.properties).flatMap(([key, property]) => (property.default === undefined ? [] : [[key, property.default]])),
+  );
+  return { ...defaults, ...args.getConfig<Partial<T>>() } as T;
+}

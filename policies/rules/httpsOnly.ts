@@ -1,0 +1,106 @@
+/**
+ * lb-https-only: clients reach the service over HTTPS with a certificate, and plain HTTP
+ * only ever answers with a redirect to HTTPS.
+ */
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { overStack } from "../dispatch";
+import { awsListeners } from "../nodeGroups";
+import { at, bool, list, obj, objects, str } from "../props";
+import { aws, digitalocean, gcp, kubernetes } from "../resourceTypes";
+import { describe, StackView } from "../stackView";
+
+const secureProtocols = ["HTTPS", "TLS"];
+
+/** A message and the URN of the resource it is about. */
+type Problem = [string, string];
+
+function awsProblems(view: StackView, lb: PolicyResource): Problem[] {
+  if ((str(lb.props.loadBalancerType) ?? "application") !== "application") return [];
+  const listeners = awsListeners(view, lb);
+  const problems: Problem[] = [];
+  const secure = listeners.filter((l) => secureProtocols.includes(str(l.props.protocol) ?? ""));
+  if (secure.length === 0) problems.push([`${describe(lb)} has no HTTPS listener: add one on 443 with an ACM certificate.`, lb.urn]);
+  for (const l of secure) {
+    if (!l.props.certificateArn) {
+      problems.push([`${describe(l)} is HTTPS without a certificate: set certificateArn (a validated ACM certificate).`, l.urn]);
+    }
+  }
+  for (const l of listeners.filter((l) => !secureProtocols.includes(str(l.props.protocol) ?? "HTTP"))) {
+    const actions = objects(l.props.defaultActions);
+    const redirects = actions.length > 0 && actions.every((a) => a.type === "redirect" && str(a, "redirect.protocol") === "HTTPS");
+    const rules = view.referrers(l, aws.listenerRule, "listenerArn");
+    if (!redirects || rules.length > 0) {
+      problems.push([`${describe(l)} serves plain HTTP: its only action must be a redirect to HTTPS (type "redirect", protocol "HTTPS", statusCode "HTTP_301").`, l.urn]);
+    }
+  }
+  return problems;
+}
+
+function gcpProblems(view: StackView, rule: PolicyResource): Problem[] {
+  const problems: Problem[] = [];
+  for (const proxy of view.refs(rule, "target", gcp.httpsProxy)) {
+    const certificates = list(proxy.props.sslCertificates).length + list(proxy.props.certificateManagerCertificates).length;
+    if (certificates === 0 && !proxy.props.certificateMap) {
+      problems.push([`${describe(proxy)} has no certificate: set sslCertificates (a ManagedSslCertificate) or a certificateMap.`, proxy.urn]);
+    }
+  }
+  for (const proxy of view.refs(rule, "target", gcp.httpProxy)) {
+    for (const map of view.refs(proxy, "urlMap", gcp.urlMap)) {
+      const redirects = bool(at(map.props, "defaultUrlRedirect.httpsRedirect")) === true && !map.props.defaultService && list(map.props.pathMatchers).length === 0;
+      if (!redirects) problems.push([`${describe(map)} serves plain HTTP through ${describe(proxy)}: give the HTTP proxy a URL map whose only job is defaultUrlRedirect { httpsRedirect: true }.`, map.urn]);
+    }
+  }
+  return problems;
+}
+
+function digitaloceanProblems(lb: PolicyResource): Problem[] {
+  const rules = objects(lb.props.forwardingRules);
+  const problems: Problem[] = [];
+  const secure = rules.filter((r) => ["https", "http2", "http3"].includes(str(r.entryProtocol) ?? ""));
+  if (secure.length === 0) problems.push([`${describe(lb)} has no HTTPS forwarding rule: add entryProtocol "https" on 443 with a Let's Encrypt certificate (certificateName).`, lb.urn]);
+  for (const r of secure) {
+    if (!r.certificateName && !r.certificateId && r.tlsPassthrough !== true) {
+      problems.push([`${describe(lb)} forwards ${String(r.entryProtocol)}:${String(r.entryPort)} without a certificate: set certificateName (names survive Let's Encrypt renewals; ids do not).`, lb.urn]);
+    }
+  }
+  if (rules.some((r) => str(r.entryProtocol) === "http") && lb.props.redirectHttpToHttps !== true) {
+    problems.push([`${describe(lb)} serves plain HTTP: set redirectHttpToHttps to true.`, lb.urn]);
+  }
+  return problems;
+}
+
+function kubernetesProblems(ingress: PolicyResource): Problem[] {
+  const tls = objects(ingress.props, "spec.tls");
+  const problems: Problem[] = [];
+  if (tls.length === 0 || tls.some((t) => !t.secretName)) {
+    problems.push([`${describe(ingress)} has no TLS: add spec.tls with the hosts and a secretName (cert-manager fills it when the cert-manager.io/cluster-issuer annotation is set).`, ingress.urn]);
+  }
+  const annotations = obj(ingress.props, "metadata.annotations");
+  for (const key of ["nginx.ingress.kubernetes.io/ssl-redirect", "nginx.ingress.kubernetes.io/force-ssl-redirect"]) {
+    if (bool(annotations[key]) === false) problems.push([`${describe(ingress)} turns the HTTPS redirect off (${key}: "false"): remove that annotation.`, ingress.urn]);
+  }
+  return problems;
+}
+
+export const httpsOnly: StackValidationPolicy = {
+  name: "lb-https-only",
+  description:
+    "Load balancers terminate HTTPS with a certificate and answer plain HTTP only with a redirect: an ALB HTTPS listener with an ACM " +
+    "certificate and an HTTP listener that only redirects, a GCP HTTPS proxy with a certificate and an HTTP proxy on a redirect-only URL " +
+    "map, a DigitalOcean https rule with a certificate and redirectHttpToHttps, an Ingress with spec.tls.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  validateStack: overStack(
+    (view) => [aws.loadBalancer, gcp.forwardingRule, digitalocean.loadBalancer, kubernetes.ingress].some((t) => view.ofType(t).length > 0),
+    "the stack has no load balancer",
+    (view, report) => {
+      const problems = [
+        ...view.ofType(aws.loadBalancer).flatMap((lb) => awsProblems(view, lb)),
+        ...view.ofType(gcp.forwardingRule).flatMap((r) => gcpProblems(view, r)),
+        ...view.ofType(digitalocean.loadBalancer).flatMap(digitaloceanProblems),
+        ...view.ofType(kubernetes.ingress).flatMap(kubernetesProblems),
+      ];
+      for (const [message, urn] of problems) report(message, urn);
+    },
+  ),
+};

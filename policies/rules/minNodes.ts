@@ -1,0 +1,53 @@
+/**
+ * min-nodes: the rule the product exists for. Counts the nodes that really serve behind
+ * a load balancer. A plain stack validation that counts (not a typed one), so a stack
+ * whose node group is missing altogether fails instead of being "not applicable".
+ */
+import type { PolicyConfigSchema, StackValidationPolicy } from "@pulumi/policy";
+import { overStack, settingsOf } from "../dispatch";
+import { nodeGroups, servingLoadBalancers } from "../nodeGroups";
+import { describe } from "../stackView";
+
+/** Config of min-nodes. */
+export interface MinNodesConfig {
+  /** The fewest nodes that must serve behind each load balancer. */
+  minNodes: number;
+}
+
+const configSchema: PolicyConfigSchema = {
+  properties: {
+    minNodes: { type: "integer", minimum: 1, default: 2, description: "The fewest nodes that must serve behind each load balancer." },
+  },
+};
+
+export const minNodes: StackValidationPolicy = {
+  name: "min-nodes",
+  description:
+    "At least `minNodes` (default 2) nodes serve behind a load balancer: an AWS Auto Scaling group's minSize, a GCP MIG's targetSize or " +
+    "autoscaler minReplicas, the droplets a DigitalOcean load balancer reaches, a Deployment's replicas or HPA minReplicas. " +
+    "Raise the minimum (ha-topology:nodes.count) and put every node group behind a load balancer.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  configSchema,
+  validateStack: overStack(
+    (view) => nodeGroups(view).length > 0 || servingLoadBalancers(view).length > 0,
+    "the stack has no node groups and no load balancers",
+    (view, report, args) => {
+      const { minNodes } = settingsOf<MinNodesConfig>(configSchema, args);
+      const groups = nodeGroups(view);
+      for (const group of groups) {
+        if (group.loadBalancers.length === 0) {
+          report(`${describe(group.resource)} has nothing in front of it: no load balancer sends it traffic, so its nodes serve no one and fail over to nothing. Register it with a load balancer (target group, backend service, droplet tag, Service + Ingress).`, group.resource.urn);
+        } else if (group.minNodes !== undefined && group.minNodes < minNodes) {
+          report(`${describe(group.resource)} can run with ${group.minNodes} node(s) (${group.countedFrom}); at least ${minNodes} must serve so that one can fail or be replaced without an outage.`, group.resource.urn);
+        }
+      }
+      for (const lb of servingLoadBalancers(view)) {
+        const behind = groups.filter((g) => g.loadBalancers.includes(lb));
+        if (behind.length === 0) {
+          report(`${describe(lb)} sends traffic to no node group this policy can count (Auto Scaling group, MIG, droplets, Deployment): it has no nodes behind it.`, lb.urn);
+        }
+      }
+    },
+  ),
+};

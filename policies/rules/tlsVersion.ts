@@ -1,0 +1,48 @@
+/**
+ * lb-tls-min-version: the load balancer refuses TLS 1.0 and 1.1.
+ */
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { overStack } from "../dispatch";
+import { obj, str } from "../props";
+import { aws, gcp, kubernetes } from "../resourceTypes";
+import { describe } from "../stackView";
+
+/** ELB security policies whose lowest protocol is TLS 1.2 or 1.3. */
+const awsModernPolicy = /^ELBSecurityPolicy-(TLS13-1-[23]|TLS-1-[23]|FS-1-2)/;
+
+export const tlsVersion: StackValidationPolicy = {
+  name: "lb-tls-min-version",
+  description:
+    "HTTPS listeners accept TLS 1.2 or newer only: an ALB listener's sslPolicy is a TLS 1.2+ policy (ELBSecurityPolicy-TLS13-1-2-2021-06; " +
+    "the default allows TLS 1.0), a GCP HTTPS proxy has an SSLPolicy with minTlsVersion TLS_1_2 (the default allows 1.0), an Ingress " +
+    "does not enable older protocols. DigitalOcean load balancers accept TLS 1.2+ only.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  validateStack: overStack(
+    (view) => view.ofType(aws.listener).length + view.ofType(gcp.httpsProxy).length + view.ofType(kubernetes.ingress).length > 0,
+    "the stack has no ALB listener, GCP HTTPS proxy or Ingress",
+    (view, report) => {
+      for (const listener of view.ofType(aws.listener)) {
+        if (!["HTTPS", "TLS"].includes(str(listener.props.protocol) ?? "")) continue;
+        const policy = str(listener.props.sslPolicy) ?? "ELBSecurityPolicy-2016-08 (the default)";
+        if (!awsModernPolicy.test(policy)) {
+          report(`${describe(listener)} uses sslPolicy ${policy}, which accepts TLS below 1.2. Use ELBSecurityPolicy-TLS13-1-2-2021-06.`, listener.urn);
+        }
+      }
+      for (const proxy of view.ofType(gcp.httpsProxy)) {
+        const policies = view.refs(proxy, "sslPolicy", gcp.sslPolicy);
+        const versions = policies.map((p) => str(p.props.minTlsVersion) ?? "TLS_1_0");
+        if (policies.length === 0 || versions.some((v) => !["TLS_1_2", "TLS_1_3"].includes(v))) {
+          report(`${describe(proxy)} accepts TLS ${versions[0] ?? "1.0 (no sslPolicy)"}: attach an SSLPolicy with minTlsVersion "TLS_1_2" and profile "MODERN" or "RESTRICTED".`, proxy.urn);
+        }
+      }
+      for (const ingress of view.ofType(kubernetes.ingress)) {
+        // Annotation keys contain dots: index the map rather than walk a dotted path.
+        const protocols = str(obj(ingress.props, "metadata.annotations")["nginx.ingress.kubernetes.io/ssl-protocols"]);
+        if (protocols !== undefined && /TLSv1(\.[01])?(\s|$)/.test(protocols)) {
+          report(`${describe(ingress)} enables ${protocols} (nginx.ingress.kubernetes.io/ssl-protocols): allow "TLSv1.2 TLSv1.3" only.`, ingress.urn);
+        }
+      }
+    },
+  ),
+};

@@ -1,0 +1,93 @@
+/**
+ * nodes-span-zones: a zone outage must leave nodes running. Judged where the cloud has
+ * zones (AWS, GCP, and Kubernetes through zone topology spreading); DigitalOcean regions
+ * have no zones.
+ */
+import type { PolicyConfigSchema, PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { overStack, settingsOf } from "../dispatch";
+import { nodeGroups, type NodeGroup } from "../nodeGroups";
+import { at, list, objects, str } from "../props";
+import { aws } from "../resourceTypes";
+import { describe, StackView, unique } from "../stackView";
+
+/** Config of nodes-span-zones. */
+export interface ZoneSpreadConfig {
+  /** The fewest zones a node group must span. */
+  minZones: number;
+}
+
+const zoneKeys = ["topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"];
+
+/** The zones an Auto Scaling group's subnets are in (a subnet not in the stack counts as its own zone). */
+function asgZones(view: StackView, asg: PolicyResource): string[] {
+  const explicit = list(asg.props.availabilityZones).filter((z): z is string => typeof z === "string");
+  const subnetIds = list(asg.props.vpcZoneIdentifiers).filter((s): s is string => typeof s === "string");
+  const subnets = view.refs(asg, "vpcZoneIdentifiers", aws.subnet);
+  const known = subnets.map((s) => str(s.props.availabilityZone) ?? str(s.props.availabilityZoneId) ?? s.urn);
+  // Subnets from outside the stack: their zone is unknown here, each is assumed distinct.
+  const unknownSubnets = Math.max(0, subnetIds.length - subnets.length);
+  return unique([...explicit, ...known, ...Array.from({ length: unknownSubnets }, (_, i) => `subnet-${i}`)]);
+}
+
+/** True when a pod spec spreads (or anti-affines) its pods over zones. */
+function spreadsOverZones(podSpec: unknown): boolean {
+  const spread = objects(podSpec, "topologySpreadConstraints").some((c) => zoneKeys.includes(str(c.topologyKey) ?? ""));
+  const antiAffinity = [
+    ...objects(podSpec, "affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution"),
+    ...objects(podSpec, "affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution").map((p) => p.podAffinityTerm),
+  ].some((term) => zoneKeys.includes(str(term, "topologyKey") ?? ""));
+  return spread || antiAffinity;
+}
+
+function check(view: StackView, group: NodeGroup, minZones: number): string | undefined {
+  const r = group.resource;
+  switch (group.kind) {
+    case "aws-autoscaling-group": {
+      const zones = asgZones(view, r);
+      return zones.length >= minZones ? undefined : `${describe(r)} launches nodes in ${zones.length} zone(s); list subnets in at least ${minZones} availability zones in vpcZoneIdentifiers (ha-topology:network.zones).`;
+    }
+    case "aws-instances": {
+      const zones = unique(group.members.map((i) => str(i.props.availabilityZone) ?? str(i.props.subnetId) ?? i.urn));
+      return zones.length >= minZones ? undefined : `the instances behind ${describe(r)} are in ${zones.length} zone(s); spread them over at least ${minZones}.`;
+    }
+    case "gcp-zonal-mig":
+      return `${describe(r)} is a zonal instance group: a zone outage takes every node. Use a regional instance group manager (RegionInstanceGroupManager).`;
+    case "gcp-regional-mig": {
+      const zones = list(r.props.distributionPolicyZones);
+      return zones.length === 0 || zones.length >= minZones ? undefined : `${describe(r)} pins its nodes to ${zones.length} zone(s) (distributionPolicyZones); list at least ${minZones} or leave it unset to use every zone of the region.`;
+    }
+    case "kubernetes-deployment":
+      return spreadsOverZones(at(r.props, "spec.template.spec"))
+        ? undefined
+        : `${describe(r)} does not spread its pods over zones: add a topologySpreadConstraint on topology.kubernetes.io/zone (whenUnsatisfiable: ScheduleAnyway works on single-zone clusters too).`;
+    case "digitalocean-droplets":
+      return undefined;
+  }
+}
+
+const configSchema: PolicyConfigSchema = {
+  properties: {
+    minZones: { type: "integer", minimum: 1, default: 2, description: "The fewest zones a node group must span." },
+  },
+};
+
+export const zoneSpread: StackValidationPolicy = {
+  name: "nodes-span-zones",
+  description:
+    "Each node group spans at least `minZones` (default 2) zones, so a zone outage leaves nodes serving: Auto Scaling group subnets in " +
+    "different AZs, a regional (not zonal) MIG, pods spread over topology.kubernetes.io/zone. DigitalOcean regions have no zones.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  configSchema,
+  validateStack: overStack(
+    (view) => nodeGroups(view).some((g) => g.kind !== "digitalocean-droplets"),
+    "no node groups on a cloud with zones (DigitalOcean regions have none)",
+    (view, report, args) => {
+      const { minZones } = settingsOf<ZoneSpreadConfig>(configSchema, args);
+      for (const group of nodeGroups(view)) {
+        const problem = check(view, group, minZones);
+        if (problem) report(problem, group.resource.urn);
+      }
+    },
+  ),
+};

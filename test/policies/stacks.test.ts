@@ -1,0 +1,72 @@
+/**
+ * The pack on what the program really builds: every example stack passes with no
+ * mandatory violation, and the failures the pack exists for (one node, an HTTP-only load
+ * balancer, a single-zone database) are caught on the program's own resources.
+ */
+import { strict as assert } from "node:assert";
+import { runPolicies, type PolicyReport, type StackResource } from "../../policies/runner";
+import { runWithMocks } from "../harness/mocks";
+import { stackResources } from "../harness/policyRun";
+import { loadStackConfig, stackNames } from "../harness/stackFiles";
+
+/** The resources of an example stack, registered under mocks. */
+async function programResources(stack: string): Promise<StackResource[]> {
+  const run = await runWithMocks(loadStackConfig(stack));
+  if (run.error) throw run.error;
+  return stackResources(run);
+}
+
+/** Changes a property of the one resource of `type`, in inputs and outputs alike. */
+function edit(resources: StackResource[], type: string, nameSuffix: string, change: (props: Record<string, unknown>) => void): void {
+  const matches = resources.filter((r) => r.type === type && r.name.endsWith(nameSuffix));
+  assert.equal(matches.length, 1, `expected one ${type} named *${nameSuffix}`);
+  change(matches[0].inputs);
+  if (matches[0].outputs) change(matches[0].outputs);
+}
+
+function mandatory(report: PolicyReport): string[] {
+  return report.violations.filter((v) => v.level === "mandatory").map((v) => `${v.policy} @ ${v.resourceName ?? "stack"}: ${v.message}`);
+}
+
+describe("ha-guard on the example stacks", () => {
+  for (const stack of stackNames()) {
+    it(`stacks/Pulumi.${stack}.yaml has no mandatory violation`, async () => {
+      const report = await runPolicies(await programResources(stack));
+      assert.deepEqual(mandatory(report), []);
+      // Not vacuous: the HA rules judged the stack rather than declaring themselves not applicable.
+      const judged = ["min-nodes", "database-replicated", "lb-https-only", "storage-private"].filter((p) => report.notApplicable.some((n) => n.policy === p));
+      assert.deepEqual(judged, [], "these rules found nothing to judge");
+    });
+  }
+});
+
+describe("ha-guard on the AWS program's resources, broken", () => {
+  let pristine: StackResource[] | undefined;
+  let resources: StackResource[];
+  beforeEach(async () => {
+    pristine ??= await programResources("aws");
+    resources = structuredClone(pristine);
+  });
+
+  it("fails a stack with one node on min-nodes", async () => {
+    edit(resources, "aws:autoscaling/group:Group", "-nodes", (p) => (p.minSize = 1));
+    const report = await runPolicies(resources);
+    assert.equal(report.passed, false);
+    assert.deepEqual(mandatory(report).map((m) => m.split(" @")[0]), ["min-nodes"]);
+  });
+
+  it("fails a stack with an HTTP-only load balancer on lb-https-only", async () => {
+    const https = resources.findIndex((r) => r.type === "aws:lb/listener:Listener" && r.name.endsWith("-https"));
+    const forward = resources[https].inputs.defaultActions;
+    resources.splice(https, 1);
+    edit(resources, "aws:lb/listener:Listener", "-http", (p) => (p.defaultActions = forward));
+    const report = await runPolicies(resources);
+    assert.deepEqual([...new Set(mandatory(report).map((m) => m.split(" @")[0]))], ["lb-https-only"]);
+  });
+
+  it("fails a single-zone database on database-replicated", async () => {
+    edit(resources, "aws:rds/instance:Instance", "-db", (p) => (p.multiAz = false));
+    const report = await runPolicies(resources);
+    assert.deepEqual(mandatory(report).map((m) => m.split(" @")[0]), ["database-replicated"]);
+  });
+});
