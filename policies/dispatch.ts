@@ -7,6 +7,9 @@ import type { PolicyConfigSchema, ReportViolation, ResourceValidation, ResourceV
 import type { Props } from "./props";
 import { StackView } from "./stackView";
 
+/** A violation found by a stack rule: the message, and the URN of the resource it is about. */
+export type Problem = [message: string, urn: string];
+
 /** Checks one resource's properties; `args` gives config and `notApplicable`. */
 export type PropsCheck = (props: Props, report: ReportViolation, args: ResourceValidationArgs) => void;
 

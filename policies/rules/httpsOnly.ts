@@ -3,7 +3,7 @@
  * only ever answers with a redirect to HTTPS.
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { overStack } from "../dispatch";
+import { overStack, type Problem } from "../dispatch";
 import { awsListeners } from "../nodeGroups";
 import { at, bool, list, obj, objects, str } from "../props";
 import { aws, digitalocean, gcp, kubernetes } from "../resourceTypes";
@@ -11,8 +11,6 @@ import { describe, StackView } from "../stackView";
 
 const secureProtocols = ["HTTPS", "TLS"];
 
-/** A message and the URN of the resource it is about. */
-type Problem = [string, string];
 
 function awsProblems(view: StackView, lb: PolicyResource): Problem[] {
   if ((str(lb.props.loadBalancerType) ?? "application") !== "application") return [];

@@ -3,7 +3,7 @@
  * machine in the stack has SSH (or RDP) open to the internet.
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { overStack } from "../dispatch";
+import { overStack, type Problem } from "../dispatch";
 import { nodeGroups, podLabels, selects, namespaceOf } from "../nodeGroups";
 import { at, list, num, objects, str, worldCidrs } from "../props";
 import { aws, digitalocean, gcp, kubernetes } from "../resourceTypes";
@@ -80,9 +80,9 @@ function awsNodeSecurityGroups(view: StackView): PolicyResource[] {
   return unique([...fromTemplates, ...fromInstances]);
 }
 
-function awsProblems(view: StackView): [string, string][] {
+function awsProblems(view: StackView): Problem[] {
   const nodeSgs = awsNodeSecurityGroups(view);
-  const problems: [string, string][] = [];
+  const problems: Problem[] = [];
   for (const sg of view.ofType(aws.securityGroup)) {
     for (const opening of awsOpenings(view, sg).filter((o) => o.world)) {
       if (nodeSgs.includes(sg)) {
@@ -97,9 +97,9 @@ function awsProblems(view: StackView): [string, string][] {
 
 // ---- GCP -------------------------------------------------------------------------
 
-function gcpProblems(view: StackView): [string, string][] {
+function gcpProblems(view: StackView): Problem[] {
   const nodeTags = new Set(view.ofType(gcp.instanceTemplate).flatMap((t) => list(t.props.tags).map(String)));
-  const problems: [string, string][] = [];
+  const problems: Problem[] = [];
   for (const fw of view.ofType(gcp.firewall)) {
     if ((str(fw.props.direction) ?? "INGRESS") !== "INGRESS" || fw.props.disabled === true) continue;
     if (!isWorld(list(fw.props.sourceRanges))) continue;
@@ -118,9 +118,9 @@ function gcpProblems(view: StackView): [string, string][] {
 
 // ---- DigitalOcean ----------------------------------------------------------------
 
-function digitaloceanProblems(view: StackView): [string, string][] {
+function digitaloceanProblems(view: StackView): Problem[] {
   const firewalls = view.ofType(digitalocean.firewall);
-  const problems: [string, string][] = [];
+  const problems: Problem[] = [];
   const nodes = unique([
     ...view.ofType(digitalocean.droplet),
     ...view.ofType(digitalocean.autoscalePool),
@@ -147,13 +147,13 @@ function digitaloceanProblems(view: StackView): [string, string][] {
 
 // ---- Kubernetes ------------------------------------------------------------------
 
-function kubernetesProblems(view: StackView): [string, string][] {
+function kubernetesProblems(view: StackView): Problem[] {
   const deployments = view.ofType(kubernetes.deployment);
   return view
     .ofType(kubernetes.service)
     .filter((s) => ["NodePort", "LoadBalancer"].includes(str(s.props, "spec.type") ?? ""))
     .filter((s) => deployments.some((d) => namespaceOf(d) === namespaceOf(s) && selects(at(s.props, "spec.selector"), podLabels(d))))
-    .map((s): [string, string] => [
+    .map((s): Problem => [
       `${describe(s)} is a ${String(at(s.props, "spec.type"))} Service: the pods are reachable without the Ingress (no TLS, no host routing). Use type ClusterIP and route through the Ingress.`,
       s.urn,
     ]);
