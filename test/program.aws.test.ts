@@ -5,9 +5,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { badInputs } from "./badInputs";
-import { mockState } from "./harness/cloudState";
-import { isSecretValue, runWithMocks, type ProgramRun, type RegisteredResource } from "./harness/mocks";
-import { loadStackConfig, stackConfigWith } from "./harness/stackFiles";
+import { mockState } from "../automation/offline/cloudState";
+import { isSecretValue, runWithMocks, type ProgramRun, type RegisteredResource } from "../automation/offline/mocks";
+import { loadStackConfig, stackConfigWith } from "../automation/stackFiles";
 
 const ns = (patch: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(patch).map(([k, v]) => [k.includes(":") ? k : `ha-topology:${k}`, v]));

@@ -5,9 +5,9 @@
  */
 import { strict as assert } from "node:assert";
 import { runPolicies, type PolicyReport, type StackResource } from "../../policies/runner";
-import { runWithMocks } from "../harness/mocks";
-import { stackResources } from "../harness/policyRun";
-import { loadStackConfig, stackNames } from "../harness/stackFiles";
+import { runWithMocks } from "../../automation/offline/mocks";
+import { stackResources } from "../../automation/offline/policyInput";
+import { loadStackConfig, stackNames } from "../../automation/stackFiles";
 
 /** The resources of an example stack, registered under mocks. */
 async function programResources(stack: string): Promise<StackResource[]> {

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { mockCall, mockState } from "./cloudState";
-import type { StackConfig } from "./stackFiles";
+import type { StackConfig } from "../stackFiles";
 
 /** One registered resource, as the engine would have received it. */
 export interface RegisteredResource {

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 
 /** The project root (where Pulumi.yaml is). */
-export const projectRoot = path.resolve(__dirname, "..", "..");
+export const projectRoot = path.resolve(__dirname, "..");
 
 /** The engine's view of a stack's configuration. */
 export interface StackConfig {
