@@ -81,17 +81,32 @@ export function projectDefaults(): Record<string, unknown> {
   return defaults;
 }
 
-/** The raw `config:` map of a stack file. */
-export function readStackFile(stack: string): Record<string, unknown> {
-  const project = readProject();
-  const file = path.join(projectRoot, project.stackConfigDir ?? ".", `Pulumi.${stack}.yaml`);
+/** Pulumi's rule for stack names: letters, digits, "_", "." and "-", at most 100, not starting with a punctuation mark. */
+export function isStackName(stack: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(stack);
+}
+
+/** A stack file's path as messages show it: relative to the project ("stacks/Pulumi.aws.yaml"). */
+export function stackFileLabel(file: string): string {
+  return path.relative(projectRoot, file).split(path.sep).join("/");
+}
+
+/** The path of a stack's file (which may not exist). */
+export function stackFilePath(stack: string): string {
+  return path.join(projectRoot, readProject().stackConfigDir ?? ".", `Pulumi.${stack}.yaml`);
+}
+
+/** The raw `config:` map of a stack file, given by stack name or by path. */
+export function readStackFile(stackOrFile: string): Record<string, unknown> {
+  const file = stackOrFile.endsWith(".yaml") || stackOrFile.endsWith(".yml") ? stackOrFile : stackFilePath(stackOrFile);
   const parsed = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
+  if (parsed !== null && (typeof parsed !== "object" || Array.isArray(parsed))) throw new Error("a stack file is a YAML map with a `config:` key");
   return parsed?.config ?? {};
 }
 
-/** A stack's configuration as the CLI would pass it: project defaults under the stack file. */
-export function loadStackConfig(stack: string): StackConfig {
-  return toEngineConfig({ ...projectDefaults(), ...readStackFile(stack) });
+/** A stack's configuration as the CLI would pass it: project defaults under the stack file (name or path). */
+export function loadStackConfig(stackOrFile: string): StackConfig {
+  return toEngineConfig({ ...projectDefaults(), ...readStackFile(stackOrFile) });
 }
 
 /** Merges `patch` into `base`: objects merge key by key, `undefined` deletes, anything else replaces. */

@@ -28,9 +28,17 @@ function decode(value: string, structured: boolean): unknown {
  * received, for the schema to refuse with the key's name.
  */
 export function readRawConfig(): Record<string, unknown> {
+  return decodeRawConfig(pulumi.runtime.allConfig());
+}
+
+/**
+ * The `ha-topology` keys of an engine config map (fully qualified key -> string), decoded
+ * as `readRawConfig` decodes them. Pure, so config can be checked outside a program run.
+ */
+export function decodeRawConfig(engineValues: Record<string, string>): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
   const prefix = `${configNamespace}:`;
-  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+  for (const [fullKey, value] of Object.entries(engineValues)) {
     if (!fullKey.startsWith(prefix)) continue;
     const key = fullKey.slice(prefix.length);
     raw[key] = decode(value, objectKeys.has(key));

@@ -97,7 +97,7 @@ export interface NotApplicable {
 export interface PolicyReport {
   /** Every violation, in rule order. */
   violations: Violation[];
-  /** Stack-level "not applicable" results (per-resource ones are too many to be useful). */
+  /** Rules that judged nothing: stack rules that said so, resource rules that no resource applied to. */
   notApplicable: NotApplicable[];
   /** The effective level of each rule. */
   levels: Record<string, EnforcementLevel>;
@@ -256,6 +256,7 @@ export async function runPolicies(resources: readonly StackResource[], options: 
       continue;
     }
     const validations = [(rule as ResourceValidationPolicy).validateResource ?? []].flat();
+    let applied = false;
     for (const r of resources) {
       const args: ResourceValidationArgs = {
         type: r.type,
@@ -274,11 +275,13 @@ export async function runPolicies(resources: readonly StackResource[], options: 
       for (const validate of validations) {
         try {
           await validate(args, reporter(r.urn));
+          applied = true;
         } catch (e) {
           if (!(e instanceof NotApplicableSignal)) throw e;
         }
       }
     }
+    if (!applied) report.notApplicable.push({ policy: rule.name, reason: "no resource in the stack is of a type it checks" });
   }
   report.passed = !report.violations.some((v) => v.level === "mandatory");
   return report;

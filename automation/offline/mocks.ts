@@ -35,10 +35,20 @@ export interface RegisteredResource {
   protect: boolean;
 }
 
+/** A message the program logged (pulumi.log), which a real engine would show. */
+export interface ProgramLog {
+  /** Its severity. */
+  severity: "debug" | "info" | "warning" | "error";
+  /** The text. */
+  message: string;
+}
+
 /** What one program run produced. */
 export interface ProgramRun {
   /** Every registered resource, in registration order. */
   resources: RegisteredResource[];
+  /** What the program logged, in order. */
+  logs: ProgramLog[];
   /** The stack outputs, resolved, when the program succeeded. */
   outputs?: Record<string, unknown>;
   /** The error the program stopped with, if any. */
@@ -139,16 +149,34 @@ export async function runWithMocks(
     return register(request, callback);
   };
 
+  // Without an engine, pulumi.log writes "<severity>: [runtime] <message>" to the console;
+  // keep those lines as data (the plan prints them, JSON output must stay clean).
+  const logs: ProgramLog[] = [];
+  const consoleMethods = ["log", "warn", "error"] as const;
+  const originals = consoleMethods.map((m) => console[m]);
+  consoleMethods.forEach((method, i) => {
+    console[method] = (...args: unknown[]) => {
+      const match = args.length === 1 && typeof args[0] === "string" ? /^(debug|info|warning|error): \[runtime\] ([\s\S]*)$/.exec(args[0]) : null;
+      if (match) logs.push({ severity: match[1] as ProgramLog["severity"], message: match[2] });
+      else originals[i].apply(console, args);
+    };
+  });
+
   let outputs: Record<string, unknown> | undefined;
   let error: Error | undefined;
   try {
-    const stackOutputs = options.program ? await options.program() : (await import("../../components/program")).runProgram();
+    // Loaded only now, after setMocks (a program module must never see a real engine);
+    // require rather than import() so it also works under tsx's CommonJS hook alone (the bin).
+    const program = (): typeof import("../../components/program") => require("../../components/program");
+    const stackOutputs = options.program ? await options.program() : program().runProgram();
     outputs = Object.fromEntries(
       await Promise.all(Object.entries(stackOutputs).map(async ([key, value]) => [key, await settle(value)] as const)),
     );
     await waitForRegistrations();
   } catch (e) {
     error = e instanceof Error ? e : new Error(String(e));
+  } finally {
+    consoleMethods.forEach((method, i) => (console[method] = originals[i]));
   }
 
   // A mock URN names only the immediate parent's type; components here are one per type,
@@ -168,5 +196,5 @@ export async function runWithMocks(
     const registration = registrations.get(`${link.type}::${link.name}`) ?? { dependencies: [], propertyDependencies: {}, protect: false };
     resources.push({ ...entry, ...registration, urn: link.urn, parents });
   }
-  return { resources, outputs, error };
+  return { resources, logs, outputs, error };
 }

@@ -1,0 +1,109 @@
+/**
+ * The `ha-topology` command line: `plan` (offline, no account) here, and the deployment
+ * commands (preview, up, destroy, refresh, outputs) from deployCommands.ts.
+ *
+ * Exit codes: 0 success, 1 mandatory policy violations or a failed operation, 2 bad
+ * usage or bad input (unknown stack, unreadable file, invalid config), 130 cancelled.
+ */
+import * as path from "node:path";
+import { Command, CommanderError } from "commander";
+import { registerDeployCommands } from "./deployCommands";
+import { diagramModel } from "./diagramModel";
+import { writeDiagram } from "./diagram";
+import { planStack, PlanInputError, readPolicyConfig } from "./plan";
+import { formatPlan, planJson } from "./planReport";
+
+/** Where the commands write. */
+export interface CliOutput {
+  /** Results. */
+  stdout: (text: string) => void;
+  /** Progress and errors. */
+  stderr: (text: string) => void;
+}
+
+const processOutput: CliOutput = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+};
+
+/** Options of `plan`. */
+export interface PlanCommandOptions {
+  /** Stack file name (stacks/Pulumi.<stack>.yaml). */
+  stack: string;
+  /** A stack file elsewhere (its config is used; `stack` names the plan). */
+  stackFile?: string;
+  /** Print JSON instead of text. */
+  json?: boolean;
+  /** Write a diagram to this .svg or .png file (`true`: ha-topology-<stack>.svg). */
+  diagram?: string | boolean;
+  /** A policy config file, as for `pulumi preview --policy-pack-config`. */
+  policyPackConfig?: string;
+}
+
+/** Runs `plan`; returns the exit code. */
+export async function runPlanCommand(options: PlanCommandOptions, out: CliOutput = processOutput): Promise<number> {
+  const diagram = options.diagram === true ? `ha-topology-${options.stack}.svg` : options.diagram || undefined;
+  try {
+    if (diagram !== undefined && !/\.(svg|png)$/i.test(diagram)) {
+      throw new PlanInputError(`--diagram ${diagram}: the file name must end in .svg or .png`);
+    }
+    const policyConfig = options.policyPackConfig ? readPolicyConfig(options.policyPackConfig) : undefined;
+    if (!options.json) out.stderr(`Planning stack "${options.stack}" offline (mocks; no cloud account needed)...\n`);
+    const plan = await planStack(options.stack, { policyConfig, stackFile: options.stackFile });
+    if (diagram !== undefined) {
+      try {
+        writeDiagram(diagramModel(plan), diagram);
+      } catch (e) {
+        throw new PlanInputError(`cannot write the diagram: ${(e as Error).message}`);
+      }
+    }
+    out.stdout(options.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : formatPlan(plan));
+    if (diagram !== undefined && !options.json) out.stderr(`Diagram written to ${path.resolve(diagram)}\n`);
+    return plan.policy.passed ? 0 : 1;
+  } catch (e) {
+    if (e instanceof PlanInputError) {
+      out.stderr(`ha-topology plan: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+/** The command-line program. */
+export function buildCli(out: CliOutput = processOutput): Command {
+  const program = new Command("ha-topology")
+    .description("Describe a highly available web service once; plan it offline, check it with ha-guard, deploy it with Pulumi.")
+    .configureOutput({ writeOut: out.stdout, writeErr: out.stderr })
+    .exitOverride()
+    .showHelpAfterError();
+  program
+    .command("plan")
+    .description("Run the program offline for a stack file (no cloud account): resources, HA summary, ha-guard report, optional diagram.")
+    .option("-s, --stack <name>", "stack file stacks/Pulumi.<name>.yaml", "aws")
+    .option("--stack-file <file>", "plan this stack file instead (a Pulumi.<stack>.yaml outside stacks/)")
+    .option("--json", "print the plan as JSON")
+    .option("--diagram [file]", "also draw the topology to a .svg or .png file (default ha-topology-<stack>.svg)")
+    .option("--policy-pack-config <file>", "policy config JSON (levels and thresholds), as for pulumi --policy-pack-config")
+    .action(async (options: PlanCommandOptions) => {
+      process.exitCode = await runPlanCommand(options, out);
+    });
+  registerDeployCommands(program);
+  return program;
+}
+
+/** Runs the command line with `argv` (user arguments only); returns the exit code. */
+export async function main(argv: string[] = process.argv.slice(2), out: CliOutput = processOutput): Promise<number> {
+  const program = buildCli(out);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    out.stderr(`ha-topology: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main().then((code) => (process.exitCode = code));
+}

@@ -1,0 +1,86 @@
+/**
+ * The HA summary of a plan: one line per promise of the product (nodes, replacement,
+ * rollouts, load balancer, database, storage, sessions, exposure), written from the
+ * topology, each with the ha-guard rules that check it on the registered resources and
+ * their verdict. What is asked for and what is proven sit on the same line.
+ */
+import type { Topology } from "../components/topology";
+import { resolveSize } from "../components/sizes";
+import type { PolicyReport, StackResource } from "../policies/runner";
+
+/** One line of the summary. */
+export interface SummaryLine {
+  /** What the line is about ("Nodes", "Database", ...). */
+  topic: string;
+  /** What the stack does, in words. */
+  text: string;
+  /** The rules that check it. */
+  rules: string[];
+  /** "pass" when the rules found nothing mandatory, "fail" otherwise, "n/a" when none applied. */
+  status: "pass" | "fail" | "n/a";
+}
+
+/** How each cloud makes the database highly available. */
+const databaseHa: Record<Topology["cloud"], string> = {
+  aws: "Multi-AZ standby with automatic failover",
+  gcp: "REGIONAL instance with a standby in another zone",
+  digitalocean: "cluster with a standby node and automatic failover",
+  kubernetes: "CloudNativePG cluster with a streaming standby",
+};
+
+/** The zones the nodes run in: the subnets' zones where the stack has them, else numbered zones. */
+export function zoneNames(topology: Topology, resources: readonly StackResource[]): string[] {
+  if (topology.cloud === "digitalocean") return [];
+  const fromSubnets = [
+    ...new Set(
+      resources
+        .filter((r) => r.type === "aws:ec2/subnet:Subnet" && r.name.includes("-private-"))
+        .map((r) => r.inputs.availabilityZone)
+        .filter((z): z is string => typeof z === "string"),
+    ),
+  ];
+  return fromSubnets.length > 0 ? fromSubnets : Array.from({ length: topology.network.zones }, (_, i) => `zone ${i + 1}`);
+}
+
+function status(report: PolicyReport, rules: string[]): SummaryLine["status"] {
+  if (report.violations.some((v) => v.level === "mandatory" && rules.includes(v.policy))) return "fail";
+  const notApplicable = new Set(report.notApplicable.map((n) => n.policy));
+  return rules.every((r) => notApplicable.has(r) || report.levels[r] === "disabled") ? "n/a" : "pass";
+}
+
+/** The summary lines of a planned stack. */
+export function haSummary(topology: Topology, resources: readonly StackResource[], report: PolicyReport): SummaryLine[] {
+  const { cloud, nodes, healthCheck, database, storage, sessions } = topology;
+  const zones = zoneNames(topology, resources);
+  const line = (topic: string, text: string, rules: string[]): SummaryLine => ({ topic, text, rules, status: status(report, rules) });
+  return [
+    line(
+      "Nodes",
+      `${nodes.count}–${nodes.maxCount} × ${resolveSize(cloud, "node", nodes.size)} running ${nodes.image} on port ${nodes.port}` +
+        (zones.length > 0 ? `, spread over ${zones.length} zones (${zones.join(", ")})` : " (the region has no zones)"),
+      ["min-nodes", "nodes-span-zones"],
+    ),
+    line(
+      "Replacement",
+      `a node failing GET ${healthCheck.path} (every ${healthCheck.intervalSeconds} s, ${healthCheck.unhealthyThreshold} failures) leaves the load balancer and is replaced after a ${healthCheck.gracePeriodSeconds} s grace period`,
+      ["nodes-autoheal", "lb-http-health-check"],
+    ),
+    line("Rollouts", `new versions surge first and never go below ${nodes.count} healthy nodes; connections drain for ${nodes.drainSeconds} s`, ["rolling-updates-keep-capacity"]),
+    line(
+      "Load balancer",
+      `HTTPS for ${topology.domain} with ${topology.tls.certificate ? "your certificate" : "a managed certificate"}, TLS 1.2+, port 80 only redirects, no sticky sessions`,
+      ["lb-https-only", "lb-tls-min-version", "lb-drop-invalid-headers"],
+    ),
+    line(
+      "Database",
+      `${database.engine} ${database.version} (${resolveSize(cloud, "database", database.size)}, ${database.storageGb} GB), ${databaseHa[cloud]}` +
+        `${database.readReplicas > 0 ? ` and ${database.readReplicas} read replica(s)` : ""}; ${database.backupRetentionDays} days of backups with point-in-time recovery; private; deletion protected`,
+      ["database-replicated", "database-private", "database-encrypted", "database-backups", "database-deletion-protection"],
+    ),
+    line("Storage", `private bucket, versioned (old versions kept ${storage.noncurrentVersionDays} days), encrypted`, ["storage-private", "storage-versioning", "storage-encryption"]),
+    sessions.enabled
+      ? line("Sessions", `${sessions.engine} (${resolveSize(cloud, "sessions", sessions.size)}) with a replica and automatic failover`, [])
+      : { topic: "Sessions", text: "none (ha-topology:sessions.enabled is false; keep sessions in the database or signed cookies)", rules: [], status: "n/a" },
+    line("Exposure", "nodes accept traffic from the load balancer only; no SSH from the internet; instance metadata needs tokens", ["nodes-not-world-reachable", "nodes-imdsv2"]),
+  ];
+}

@@ -1,0 +1,96 @@
+/**
+ * The plan as text (for people) and as JSON (for tools): the same content, grouped
+ * resources, the HA summary, the policy report per rule, the program's notes and outputs.
+ */
+import type { EnforcementLevel } from "@pulumi/policy";
+import type { Violation } from "../policies/runner";
+import type { Plan, PlanComponent } from "./plan";
+
+/** One rule's line in the policy report. */
+export interface RuleResult {
+  /** The rule's name. */
+  rule: string;
+  /** Its effective level. */
+  level: EnforcementLevel;
+  /** What it found. */
+  status: "pass" | "violation" | "not applicable" | "disabled";
+  /** Why it did not apply, when it did not. */
+  reason?: string;
+  /** Its violations. */
+  violations: Violation[];
+}
+
+/** The per-rule view of a plan's policy report. */
+export function ruleResults(plan: Plan): RuleResult[] {
+  return Object.entries(plan.policy.levels).map(([rule, level]) => {
+    const violations = plan.policy.violations.filter((v) => v.policy === rule);
+    const notApplicable = plan.policy.notApplicable.find((n) => n.policy === rule);
+    const status: RuleResult["status"] =
+      level === "disabled" ? "disabled" : violations.length > 0 ? "violation" : notApplicable ? "not applicable" : "pass";
+    return { rule, level, status, ...(status === "not applicable" ? { reason: notApplicable?.reason } : {}), violations };
+  });
+}
+
+/** The plan as a JSON-ready object. */
+export function planJson(plan: Plan) {
+  return {
+    stack: plan.stack,
+    offline: plan.offline,
+    cloud: plan.topology.cloud,
+    domain: plan.topology.domain,
+    resourceCount: plan.resourceCount,
+    components: plan.components,
+    summary: plan.summary,
+    policy: { pack: "ha-guard", passed: plan.policy.passed, rules: ruleResults(plan) },
+    notes: plan.logs,
+    outputs: plan.outputs,
+  };
+}
+
+function countAll(c: PlanComponent): number {
+  return Object.values(c.resources).reduce((a, b) => a + b, 0) + c.children.reduce((a, child) => a + countAll(child), 0);
+}
+
+function componentLines(c: PlanComponent, depth: number): string[] {
+  const pad = "  ".repeat(depth);
+  const types = Object.entries(c.resources)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([type, n]) => `${pad}  ${type}${n > 1 ? ` × ${n}` : ""}`);
+  return [`${pad}${c.type} ${c.name} (${countAll(c)})`, ...types, ...c.children.flatMap((child) => componentLines(child, depth + 1))];
+}
+
+function outputText(value: unknown): string {
+  if (value === undefined || value === null) return "(none)";
+  if (Array.isArray(value)) return value.length === 0 ? "(none)" : value.map((v) => `\n    - ${outputText(v)}`).join("");
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** The plan as text for a terminal or a pull-request comment. */
+export function formatPlan(plan: Plan): string {
+  const rules = ruleResults(plan);
+  const mandatory = plan.policy.violations.filter((v) => v.level === "mandatory").length;
+  const advisory = plan.policy.violations.length - mandatory;
+  const width = Math.max(...rules.map((r) => r.rule.length));
+  const topicWidth = Math.max(...plan.summary.map((s) => s.topic.length));
+  const mark = { pass: "ok  ", fail: "FAIL", "n/a": "--  " } as const;
+  const lines = [
+    `Offline plan of stack "${plan.stack}" (cloud ${plan.topology.cloud}, ${plan.topology.domain})`,
+    "No cloud account, network or Pulumi CLI was used: the program ran under mocks, so IDs, ARNs, zones and addresses are placeholders.",
+    "",
+    `Resources: ${plan.resourceCount}`,
+    ...plan.components.flatMap((c) => componentLines(c, 1)),
+    "",
+    "High availability",
+    ...plan.summary.map((s) => `  ${mark[s.status]} ${s.topic.padEnd(topicWidth)}  ${s.text}${s.rules.length ? `  [${s.rules.join(", ")}]` : ""}`),
+    "",
+    `Policy report (ha-guard): ${mandatory} mandatory, ${advisory} advisory violation(s) in ${rules.length} rules`,
+    ...rules.flatMap((r) => [
+      `  ${{ pass: "PASS", violation: "FAIL", "not applicable": "N/A ", disabled: "OFF " }[r.status]} ${r.rule.padEnd(width)}  ${r.level}${r.reason ? `  (${r.reason})` : ""}`,
+      ...r.violations.map((v) => `         ${v.level}: ${v.resourceName ?? "stack"}: ${v.message}`),
+    ]),
+  ];
+  if (plan.logs.length > 0) lines.push("", "Notes from the program", ...plan.logs.map((l) => `  ${l.severity}: ${l.message}`));
+  lines.push("", "Outputs (placeholders)", ...Object.entries(plan.outputs).map(([k, v]) => `  ${k}: ${outputText(v)}`));
+  lines.push("", plan.policy.passed ? "Result: no mandatory violation." : `Result: ${mandatory} mandatory violation(s): this stack is not highly available as configured.`);
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,226 @@
+/**
+ * The offline plan (`npm run plan`, `ha-topology plan`): what it prints, its JSON, the
+ * policy gate and its exit codes, and its refusals of bad input.
+ */
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { main, runPlanCommand, type CliOutput } from "../automation/cli";
+import { planStack, type Plan } from "../automation/plan";
+import { formatPlan, planJson } from "../automation/planReport";
+import { readStackFile, stackNames } from "../automation/stackFiles";
+import { policies } from "../policies/policies";
+
+const root = path.resolve(__dirname, "..");
+
+/** Captures what a command writes. */
+function capture(): CliOutput & { out: string; err: string } {
+  const sink = { out: "", err: "", stdout: (t: string) => void (sink.out += t), stderr: (t: string) => void (sink.err += t) };
+  return sink;
+}
+
+/** A temporary directory, removed after the test. */
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-topology-plan-"));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Writes a copy of the AWS stack file with `patch` applied to its config. */
+function stackFileWith(dir: string, patch: Record<string, unknown>): string {
+  const file = path.join(dir, "Pulumi.variant.yaml");
+  fs.writeFileSync(file, stringify({ config: { ...readStackFile("aws"), ...patch } }));
+  return file;
+}
+
+describe("offline plan: the default stack", () => {
+  let plan: Plan;
+  before(async () => {
+    plan = await planStack("aws");
+  });
+
+  it("groups every registered cloud resource under the component tree", () => {
+    assert.equal(plan.offline, true);
+    assert.equal(plan.components.length, 1);
+    const root = plan.components[0];
+    assert.equal(root.type, "ha-topology:index:HaService");
+    const children = root.children.map((c) => c.type);
+    for (const t of ["ha-topology:aws:Network", "ha-topology:aws:LoadBalancer", "ha-topology:aws:NodeGroup", "ha-topology:aws:Database", "ha-topology:aws:Bucket"]) {
+      assert.ok(children.includes(t), `${t} missing from ${children.join(", ")}`);
+    }
+    const count = (c: Plan["components"][number]): number => Object.values(c.resources).reduce((a, b) => a + b, 0) + c.children.reduce((a, x) => a + count(x), 0);
+    assert.equal(count(root), plan.resourceCount);
+    const network = root.children.find((c) => c.type === "ha-topology:aws:Network")!;
+    assert.equal(network.resources["aws:ec2/subnet:Subnet"], 4);
+  });
+
+  it("summarises the HA promises from the topology, each checked by its rules", () => {
+    const topics = plan.summary.map((s) => s.topic);
+    assert.deepEqual(topics, ["Nodes", "Replacement", "Rollouts", "Load balancer", "Database", "Storage", "Sessions", "Exposure"]);
+    const nodes = plan.summary[0];
+    assert.match(nodes.text, /^2–6 × t3\.small running traefik\/whoami:v1\.10\.1 on port 80, spread over 2 zones \(us-east-1a, us-east-1b\)$/);
+    assert.deepEqual(nodes.rules, ["min-nodes", "nodes-span-zones"]);
+    assert.ok(plan.summary.filter((s) => s.topic !== "Sessions").every((s) => s.status === "pass"), JSON.stringify(plan.summary));
+    assert.equal(plan.summary.find((s) => s.topic === "Sessions")?.status, "n/a");
+    const known = new Set(policies.map((p) => p.name));
+    for (const s of plan.summary) for (const r of s.rules) assert.ok(known.has(r), r);
+  });
+
+  it("prints a readable plan that says it is offline, with the policy report per rule", () => {
+    const text = formatPlan(plan);
+    assert.match(text, /^Offline plan of stack "aws" \(cloud aws, app\.example\.com\)\n/);
+    assert.match(text, /No cloud account, network or Pulumi CLI was used/);
+    assert.match(text, /\n {4}ha-topology:aws:Network web \(19\)\n {6}aws:ec2\/defaultSecurityGroup:DefaultSecurityGroup\n/);
+    assert.match(text, /aws:ec2\/subnet:Subnet × 4/);
+    for (const p of policies) assert.match(text, new RegExp(`\\n  PASS ${p.name} +${p.enforcementLevel}\\n`));
+    assert.match(text, /Notes from the program\n  info: Create this DNS record/);
+    assert.match(text, /\n  url: https:\/\/app\.example\.com\n/);
+    assert.match(text, /\n  sessionStoreEndpoint: \(none\)\n/);
+    assert.match(text, /Result: no mandatory violation\.\n$/);
+  });
+
+  it("gives the same content as JSON", () => {
+    const json = JSON.parse(JSON.stringify(planJson(plan)));
+    assert.equal(json.stack, "aws");
+    assert.equal(json.offline, true);
+    assert.equal(json.resourceCount, plan.resourceCount);
+    assert.equal(json.policy.passed, true);
+    assert.deepEqual(json.policy.rules.map((r: { rule: string }) => r.rule), policies.map((p) => p.name));
+    assert.ok(json.policy.rules.every((r: { status: string }) => r.status === "pass"));
+    assert.equal(json.summary.length, 8);
+    assert.equal(json.outputs.url, "https://app.example.com");
+  });
+});
+
+describe("offline plan: every example stack", () => {
+  for (const stack of stackNames()) {
+    it(`plans stacks/Pulumi.${stack}.yaml with zero mandatory violations`, async () => {
+      const plan = await planStack(stack);
+      assert.deepEqual(plan.policy.violations.filter((v) => v.level === "mandatory"), []);
+      assert.ok(plan.resourceCount > 10);
+    });
+  }
+});
+
+describe("ha-topology plan: exit codes and refusals", () => {
+  it("exits 0 and writes the plan to stdout, progress to stderr", async () => {
+    const io = capture();
+    assert.equal(await runPlanCommand({ stack: "aws" }, io), 0);
+    assert.match(io.out, /^Offline plan of stack "aws"/);
+    assert.match(io.err, /Planning stack "aws" offline/);
+  });
+
+  it("prints only JSON with --json", async () => {
+    const io = capture();
+    assert.equal(await runPlanCommand({ stack: "aws", json: true }, io), 0);
+    assert.equal(JSON.parse(io.out).stack, "aws");
+    assert.equal(io.err, "");
+  });
+
+  it("exits 1 on a mandatory violation, naming the rule and the resource", async () => {
+    const dir = tempDir();
+    const config = path.join(dir, "strict.json");
+    fs.writeFileSync(config, JSON.stringify({ "min-nodes": { minNodes: 3 } }));
+    const io = capture();
+    assert.equal(await runPlanCommand({ stack: "aws", policyPackConfig: config }, io), 1);
+    assert.match(io.out, /\n  FAIL min-nodes +mandatory\n +mandatory: web-nodes: .*at least 3 must serve/);
+    assert.match(io.out, /Result: 1 mandatory violation\(s\)/);
+  });
+
+  it("exits 2 on an unknown stack, listing the stacks there are", async () => {
+    const io = capture();
+    assert.equal(await runPlanCommand({ stack: "prod" }, io), 2);
+    assert.match(io.err, /\nha-topology plan: no stack file stacks\/Pulumi\.prod\.yaml; stacks: aws\n$/);
+    assert.equal(io.out, "");
+  });
+
+  it("exits 2 on a stack name that is a path", async () => {
+    const io = capture();
+    assert.equal(await runPlanCommand({ stack: "../Pulumi" }, io), 2);
+    assert.match(io.err, /"\.\.\/Pulumi" is not a stack name/);
+  });
+
+  it("exits 2 on bad config, with the program's message and nothing planned", async () => {
+    const dir = tempDir();
+    const file = stackFileWith(dir, { "ha-topology:nodes": { count: 1, size: "small", image: "traefik/whoami:v1.10.1", port: 80 } });
+    const io = capture();
+    assert.equal(await runPlanCommand({ stack: "variant", stackFile: file }, io), 2);
+    assert.match(io.err, /Invalid stack configuration; nothing was created:\n  - ha-topology:nodes\.count: received 1; allowed: .*integer from 2 to 1000/);
+    assert.equal(io.out, "");
+  });
+
+  it("exits 2 on a missing or unparsable stack file", async () => {
+    const dir = tempDir();
+    const missing = capture();
+    assert.equal(await runPlanCommand({ stack: "x", stackFile: path.join(dir, "Pulumi.x.yaml") }, missing), 2);
+    assert.match(missing.err, /no stack file .*Pulumi\.x\.yaml\n$/);
+    const broken = path.join(dir, "Pulumi.broken.yaml");
+    fs.writeFileSync(broken, "config: [unclosed\n");
+    const io = capture();
+    assert.equal(await runPlanCommand({ stack: "broken", stackFile: broken }, io), 2);
+    assert.match(io.err, /cannot read .*Pulumi\.broken\.yaml: /);
+  });
+
+  it("exits 2 on a bad policy config file or diagram name, before planning", async () => {
+    const dir = tempDir();
+    const notJson = path.join(dir, "bad.json");
+    fs.writeFileSync(notJson, "{ nope");
+    const unknownRule = path.join(dir, "unknown.json");
+    fs.writeFileSync(unknownRule, JSON.stringify({ "min-node": "advisory" }));
+    for (const [options, message] of [
+      [{ policyPackConfig: path.join(dir, "absent.json") }, /cannot read the policy config file .*absent\.json/],
+      [{ policyPackConfig: notJson }, /bad\.json is not a JSON object/],
+      [{ policyPackConfig: unknownRule }, /min-node: no such rule in the pack/],
+      [{ diagram: path.join(dir, "topology.jpg") }, /--diagram .*topology\.jpg: the file name must end in \.svg or \.png/],
+    ] as const) {
+      const io = capture();
+      assert.equal(await runPlanCommand({ stack: "aws", ...options }, io), 2, io.err);
+      assert.match(io.err, message);
+    }
+  });
+
+  it("writes the diagram as SVG or PNG", async () => {
+    const dir = tempDir();
+    for (const name of ["topology.svg", "topology.PNG"]) {
+      const file = path.join(dir, name);
+      const io = capture();
+      assert.equal(await runPlanCommand({ stack: "aws", diagram: file }, io), 0, io.err);
+      const bytes = fs.readFileSync(file);
+      if (name.endsWith(".svg")) {
+        const svg = bytes.toString("utf8");
+        assert.match(svg, /<svg[^>]+viewBox=/);
+        for (const label of ["app.example.com", "us-east-1a", "us-east-1b", "PostgreSQL 16", "S3 bucket"]) assert.ok(svg.includes(label), label);
+      } else {
+        assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      }
+      assert.match(io.err, /Diagram written to /);
+    }
+  });
+});
+
+describe("ha-topology command line", () => {
+  it("maps usage errors to exit code 2 and help to 0", async () => {
+    const unknown = capture();
+    assert.equal(await main(["deploy-everything"], unknown), 2);
+    assert.match(unknown.err, /unknown command 'deploy-everything'/);
+    const help = capture();
+    assert.equal(await main(["--help"], help), 0);
+    assert.match(help.out, /Usage: ha-topology/);
+    assert.match(help.out, /plan \[options\]/);
+  });
+
+  it("runs as the package's bin through tsx (as `npm run plan` does), writing the default diagram", function () {
+    const cwd = tempDir();
+    const run = spawnSync(process.execPath, [path.join(root, "bin", "ha-topology.js"), "plan", "--diagram", "--stack", "aws"], { cwd, encoding: "utf8", timeout: 60_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /Policy report \(ha-guard\): 0 mandatory/);
+    assert.ok(fs.statSync(path.join(cwd, "ha-topology-aws.svg")).size > 1000);
+    assert.match(run.stderr, /Diagram written to .*ha-topology-aws\.svg/);
+    const bad = spawnSync(process.execPath, [path.join(root, "bin", "ha-topology.js"), "plan", "--stack", "nope"], { cwd, encoding: "utf8", timeout: 60_000 });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /no stack file/);
+  });
+});
