@@ -31,15 +31,17 @@ const databaseHa: Record<Topology["cloud"], string> = {
 /** The zones the nodes run in: the subnets' zones where the stack has them, else numbered zones. */
 export function zoneNames(topology: Topology, resources: readonly StackResource[]): string[] {
   if (topology.cloud === "digitalocean") return [];
-  const fromSubnets = [
+  // AWS: the private subnets' zones; GCP: the zones the regional instance group is pinned to.
+  const found = [
     ...new Set(
-      resources
-        .filter((r) => r.type === "aws:ec2/subnet:Subnet" && r.name.includes("-private-"))
-        .map((r) => r.inputs.availabilityZone)
-        .filter((z): z is string => typeof z === "string"),
+      resources.flatMap((r) =>
+        r.type === "aws:ec2/subnet:Subnet" && r.name.includes("-private-") ? [r.inputs.availabilityZone]
+        : r.type === "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager" && Array.isArray(r.inputs.distributionPolicyZones) ? r.inputs.distributionPolicyZones
+        : [],
+      ),
     ),
-  ];
-  return fromSubnets.length > 0 ? fromSubnets : Array.from({ length: topology.network.zones }, (_, i) => `zone ${i + 1}`);
+  ].filter((z): z is string => typeof z === "string");
+  return found.length > 0 ? found : Array.from({ length: topology.network.zones }, (_, i) => `zone ${i + 1}`);
 }
 
 function status(report: PolicyReport, rules: string[]): SummaryLine["status"] {
@@ -81,6 +83,10 @@ export function haSummary(topology: Topology, resources: readonly StackResource[
     sessions.enabled
       ? line("Sessions", `${sessions.engine} (${resolveSize(cloud, "sessions", sessions.size)}) with a replica and automatic failover`, [])
       : { topic: "Sessions", text: "none (ha-topology:sessions.enabled is false; keep sessions in the database or signed cookies)", rules: [], status: "n/a" },
-    line("Exposure", "nodes accept traffic from the load balancer only; no SSH from the internet; instance metadata needs tokens", ["nodes-not-world-reachable", "nodes-imdsv2"]),
+    line(
+      "Exposure",
+      `nodes accept traffic from the load balancer only; no SSH from the internet${cloud === "aws" ? "; instance metadata needs tokens (IMDSv2)" : ""}`,
+      ["nodes-not-world-reachable", "nodes-imdsv2"],
+    ),
   ];
 }

@@ -28,6 +28,12 @@ export const platformEnvNames = [
   "SESSION_STORE_HOST",
   "SESSION_STORE_PORT",
   "SESSION_STORE_TLS",
+  /**
+   * The session store's CA certificates (PEM, base64-encoded to fit one line), where the
+   * store's TLS certificate comes from a private CA (Memorystore); absent when it is
+   * publicly trusted.
+   */
+  "SESSION_STORE_CA_CERT_BASE64",
 ] as const;
 
 /** A variable name the platform sets. */
@@ -61,7 +67,7 @@ export interface PlatformFacts {
   /** Bucket name and region (or endpoint). */
   bucket: { name: string; region: string };
   /** Session store, when enabled. */
-  sessions?: { host: string; port: number; tls: boolean };
+  sessions?: { host: string; port: number; tls: boolean; caCertificates?: string };
 }
 
 /** The platform variables for one node; the user's `nodes.env` is merged under them. */
@@ -81,6 +87,7 @@ export function platformEnv(facts: PlatformFacts): Partial<Record<PlatformEnvNam
       SESSION_STORE_HOST: facts.sessions.host,
       SESSION_STORE_PORT: String(facts.sessions.port),
       SESSION_STORE_TLS: String(facts.sessions.tls),
+      ...(facts.sessions.caCertificates && { SESSION_STORE_CA_CERT_BASE64: Buffer.from(facts.sessions.caCertificates).toString("base64") }),
     }),
   };
 }

@@ -331,6 +331,13 @@ const cloudIdentifiers: Partial<Record<Cloud, { vpcId?: [RegExp, string]; subnet
     dnsZone: [/^Z[A-Z0-9]{1,32}$/, 'a Route 53 hosted zone ID such as "Z0123456789ABCDEFGHIJ"'],
     certificate: [/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, "an ACM certificate ARN in the stack's region"],
   },
+  gcp: {
+    dnsZone: [/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a Cloud DNS managed zone name such as "example-com"'],
+    certificate: [
+      /^(https:\/\/www\.googleapis\.com\/compute\/v1\/)?projects\/[a-z][-a-z0-9]{4,28}[a-z0-9]\/global\/sslCertificates\/[a-z]([-a-z0-9]*[a-z0-9])?$/,
+      'a global SSL certificate such as "projects/my-project/global/sslCertificates/app-cert"',
+    ],
+  },
 };
 
 type Raw = z.output<z.ZodObject<typeof topLevelShape>>;

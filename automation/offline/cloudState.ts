@@ -14,6 +14,11 @@ const region = "us-east-1";
 const account = "123456789012";
 const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${account}:${resource}`;
 
+/** The GCP project the offline plan pretends to use. */
+const gcpProject = "my-gcp-project";
+/** A GCP compute self link for a resource under `collection`. */
+const gcpSelfLink = (collection: string, name: string) => `https://www.googleapis.com/compute/v1/projects/${gcpProject}/${collection}/${physicalName(name)}`;
+
 /** Computed outputs per resource type. */
 const computed: Record<string, (name: string, inputs: State) => State> = {
   "aws:ec2/launchTemplate:LaunchTemplate": (name) => ({ latestVersion: 1, arn: arn("ec2", `launch-template/lt-${name}`) }),
@@ -50,6 +55,29 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
   "aws:secretsmanager/secret:Secret": (name) => ({ arn: arn("secretsmanager", `secret:${name}-AbCdEf`) }),
   "aws:secretsmanager/secretVersion:SecretVersion": () => ({ versionId: "00000000-1111-2222-3333-444444444444" }),
   "aws:iam/instanceProfile:InstanceProfile": (name) => ({ arn: `arn:aws:iam::${account}:instance-profile/${physicalName(name)}` }),
+  "gcp:compute/instanceTemplate:InstanceTemplate": (name) => ({ selfLinkUnique: `${gcpSelfLink("global/instanceTemplates", name)}?uniqueId=1234567890` }),
+  "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": (name, inputs) => ({
+    instanceGroup: gcpSelfLink(`regions/${String(inputs.region)}/instanceGroups`, name),
+  }),
+  "gcp:compute/globalAddress:GlobalAddress": (_name, inputs) => ({ address: inputs.purpose === "VPC_PEERING" ? "10.100.0.0" : "203.0.113.10" }),
+  "gcp:sql/databaseInstance:DatabaseInstance": (name, inputs) => ({
+    privateIpAddress: inputs.masterInstanceName ? "10.100.0.5" : "10.100.0.3",
+    connectionName: `${gcpProject}:${String(inputs.region)}:${physicalName(name)}`,
+  }),
+  "gcp:redis/instance:Instance": () => ({
+    host: "10.100.1.4",
+    port: 6378,
+    serverCaCerts: [{ cert: "-----BEGIN CERTIFICATE-----\nMIIBmockCA\n-----END CERTIFICATE-----" }],
+  }),
+  "gcp:serviceaccount/account:Account": (_name, inputs) => ({ email: `${String(inputs.accountId)}@${gcpProject}.iam.gserviceaccount.com` }),
+  "gcp:secretmanager/secret:Secret": (_name, inputs) => ({ name: `projects/${gcpProject}/secrets/${String(inputs.secretId)}` }),
+  "gcp:secretmanager/secretVersion:SecretVersion": (_name, inputs) => {
+    // The version's `secret` input is the secret's ID; the mocks' IDs are "<logical name>-id".
+    const secret = String(inputs.secret).replace(/^.*\//, "").replace(/-id$/, "");
+    return { name: `projects/${gcpProject}/secrets/${secret}/versions/1`, version: "1" };
+  },
+  "gcp:storage/bucket:Bucket": (name) => ({ url: `gs://${physicalName(name)}` }),
+  "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig": (name) => ({ uptimeCheckId: `${physicalName(name)}-0123456789` }),
   "random:index/randomPassword:RandomPassword": (_name, inputs) => ({ result: "P".repeat(Number(inputs.length)) }),
   "random:index/randomId:RandomId": () => ({ hex: "0a1b2c3d" }),
 };
@@ -58,6 +86,7 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
 export function mockState(type: string, name: string, inputs: State): State {
   const generic: State = { name: physicalName(name) };
   if (type.startsWith("aws:")) generic.arn = arn(type.split(/[:/]/)[1] ?? "mock", physicalName(name));
+  if (type.startsWith("gcp:compute/")) generic.selfLink = gcpSelfLink(type.split(/[/:]/)[2] ?? "resources", name);
   return { ...generic, ...inputs, ...(computed[type]?.(name, inputs) ?? {}) };
 }
 
@@ -70,6 +99,10 @@ export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unkn
       return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com`, description: "US East (N. Virginia)" };
     case "aws:ssm/getParameter:getParameter":
       return { name: args.inputs.name, value: String(args.inputs.name).endsWith("arm64") ? "ami-0a0a0a0a0a0a0a0a0" : "ami-0b0b0b0b0b0b0b0b0", type: "String", id: args.inputs.name };
+    case "gcp:compute/getZones:getZones": {
+      const gcpRegion = String(args.inputs.region ?? "europe-west1");
+      return { names: ["b", "c", "d"].map((z) => `${gcpRegion}-${z}`), region: gcpRegion, project: gcpProject, id: gcpRegion };
+    }
     case "aws:iam/getPolicyDocument:getPolicyDocument":
       // Echo the statements as the "JSON" so tests can read what the policy grants.
       return { json: JSON.stringify(args.inputs), id: "policy" };

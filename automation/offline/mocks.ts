@@ -162,20 +162,36 @@ export async function runWithMocks(
     };
   });
 
+  // An error thrown while a resource's inputs resolve (e.g. a check inside an apply) is an
+  // unhandled rejection; the real runtime fails the program on it, and so does this run,
+  // instead of waiting forever for a registration that will never complete.
+  const toError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
+  let rejected: (e: Error) => void = () => undefined;
+  const unhandled = new Promise<never>((_, reject) => (rejected = reject));
+  const onUnhandled = (reason: unknown) => rejected(toError(reason));
+  process.on("unhandledRejection", onUnhandled);
+
   let outputs: Record<string, unknown> | undefined;
   let error: Error | undefined;
   try {
-    // Loaded only now, after setMocks (a program module must never see a real engine);
-    // require rather than import() so it also works under tsx's CommonJS hook alone (the bin).
-    const program = (): typeof import("../../components/program") => require("../../components/program");
-    const stackOutputs = options.program ? await options.program() : program().runProgram();
-    outputs = Object.fromEntries(
-      await Promise.all(Object.entries(stackOutputs).map(async ([key, value]) => [key, await settle(value)] as const)),
-    );
-    await waitForRegistrations();
+    await Promise.race([
+      unhandled,
+      (async () => {
+        // Loaded only now, after setMocks (a program module must never see a real engine);
+        // require rather than import() so it also works under tsx's CommonJS hook alone (the bin).
+        const program = (): typeof import("../../components/program") => require("../../components/program");
+        const stackOutputs = options.program ? await options.program() : program().runProgram();
+        outputs = Object.fromEntries(
+          await Promise.all(Object.entries(stackOutputs).map(async ([key, value]) => [key, await settle(value)] as const)),
+        );
+        await waitForRegistrations();
+      })(),
+    ]);
   } catch (e) {
-    error = e instanceof Error ? e : new Error(String(e));
+    error = toError(e);
+    outputs = undefined;
   } finally {
+    process.off("unhandledRejection", onUnhandled);
     consoleMethods.forEach((method, i) => (console[method] = originals[i]));
   }
 

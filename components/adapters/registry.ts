@@ -9,6 +9,7 @@ import { TopologyConfigError } from "../configError";
 const loaders: Partial<Record<Cloud, () => Adapter>> = {
   // `require` rather than `import()`: components construct synchronously.
   aws: () => (require("./aws") as typeof import("./aws")).awsAdapter,
+  gcp: () => (require("./gcp") as typeof import("./gcp")).gcpAdapter,
 };
 
 /** The clouds that have an adapter in this version. */

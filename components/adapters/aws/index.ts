@@ -5,8 +5,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { platformEnv } from "../../appEnvironment";
-import { renderCloudConfig, type SecretSource } from "../../bootstrap";
+import type { SecretSource } from "../../bootstrap";
+import { nodeUserData } from "../../nodeUserData";
 import { resolveSize } from "../../sizes";
 import type { Adapter } from "../adapter";
 import { Alarms } from "./alarms";
@@ -97,27 +97,23 @@ export const awsAdapter: Adapter = (name, topology, secrets, parent) => {
     appSecretVersion: appSecrets ? appSecrets.versionId : pulumi.output(undefined),
   });
   const userData = facts.apply((f) =>
-    renderCloudConfig({
-      image: nodes.image,
-      port: nodes.port,
-      env: {
-        ...nodes.env,
-        ...platformEnv({
-          port: nodes.port,
-          image: nodes.image,
-          trustedProxyHops,
-          database: { host: f.dbHost, port: database.port, name: dbSpec.name, engine: dbSpec.engine, readHosts: f.readHosts },
-          bucket: { name: f.bucketName, region: f.region },
-          sessions: f.sessionsHost ? { host: f.sessionsHost, port: sessionStorePort, tls: true } : undefined,
-        }),
+    nodeUserData(
+      nodes,
+      {
+        trustedProxyHops,
+        database: { host: f.dbHost, port: database.port, name: dbSpec.name, engine: dbSpec.engine, readHosts: f.readHosts },
+        bucket: { name: f.bucketName, region: f.region },
+        sessions: f.sessionsHost ? { host: f.sessionsHost, port: sessionStorePort, tls: true } : undefined,
       },
-      secretSources: [
-        secretsManagerSource("database credentials", f.dbSecretArn, f.region, f.dbSecretVersion, { username: "DATABASE_USER", password: "DATABASE_PASSWORD" }),
-        ...(f.appSecretArn ? [secretsManagerSource("app secrets", f.appSecretArn, f.region, f.appSecretVersion)] : []),
-      ],
-      stopTimeoutSeconds,
-      packages: ["docker"],
-    }),
+      {
+        secretSources: [
+          secretsManagerSource("database credentials", f.dbSecretArn, f.region, f.dbSecretVersion, { username: "DATABASE_USER", password: "DATABASE_PASSWORD" }),
+          ...(f.appSecretArn ? [secretsManagerSource("app secrets", f.appSecretArn, f.region, f.appSecretVersion)] : []),
+        ],
+        stopTimeoutSeconds,
+        packages: ["docker"],
+      },
+    ),
   );
 
   const nodeGroup = new NodeGroup(name, {

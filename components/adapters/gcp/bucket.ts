@@ -1,0 +1,63 @@
+/**
+ * Object storage for the app's files: a Cloud Storage bucket that is private (uniform
+ * bucket-level access, public access prevention enforced), versioned, soft-delete
+ * protected and encrypted. Cloud Storage encrypts every object at rest with
+ * Google-managed keys, and its API is HTTPS-only, so neither needs a setting here.
+ */
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import type { StorageSpec } from "../../topology";
+
+/** Arguments of Bucket. */
+export interface BucketArgs {
+  /** The storage part of the topology. */
+  spec: StorageSpec;
+  /** The bucket's location: the stack's region, next to the nodes. */
+  location: string;
+  /** Labels for every resource (GCP rules: lower-case keys and values). */
+  labels: Record<string, string>;
+}
+
+/** Seconds a deleted object stays restorable by soft delete (the service's minimum, 7 days). */
+const softDeleteSeconds = 7 * 24 * 60 * 60;
+
+/** A private, versioned Cloud Storage bucket. */
+export class Bucket extends pulumi.ComponentResource {
+  /** The bucket's name (generated: bucket names are global across all of GCS). */
+  readonly name: pulumi.Output<string>;
+  /** The bucket's URL, `gs://{name}`. */
+  readonly url: pulumi.Output<string>;
+
+  constructor(name: string, args: BucketArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ha-topology:gcp:Bucket", name, {}, opts);
+    const { spec, labels } = args;
+
+    // No `name`: Pulumi adds a random suffix to the logical name, since another project
+    // (or another stack) may already hold the plain name.
+    const bucket = new gcp.storage.Bucket(`${name}-files`, {
+      location: args.location,
+      // A regional bucket is already replicated across the region's zones.
+      storageClass: "STANDARD",
+      // IAM only, no per-object ACLs: access is granted to the nodes' service account alone.
+      uniformBucketLevelAccess: true,
+      // Refuses allUsers/allAuthenticatedUsers grants even if someone adds one later.
+      publicAccessPrevention: "enforced",
+      // Overwritten and deleted files stay recoverable as noncurrent versions.
+      versioning: { enabled: true },
+      // A deleted noncurrent version (or the whole bucket's content) can still be restored for a week.
+      softDeletePolicy: { retentionDurationSeconds: softDeleteSeconds },
+      lifecycleRules: [{
+        // Versioning keeps replaced and deleted files for this long, then they expire.
+        action: { type: "Delete" },
+        condition: { daysSinceNoncurrentTime: spec.noncurrentVersionDays, withState: "ARCHIVED" },
+      }],
+      // forceDestroy stays off: `pulumi destroy` must not delete the app's files.
+      forceDestroy: false,
+      labels,
+    }, { parent: this });
+
+    this.name = bucket.name;
+    this.url = bucket.url;
+    this.registerOutputs({ name: this.name, url: this.url });
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The GCP nodes: an instance template (cloud-init bootstrap, the nodes' own service
+ * account, shielded VM, no public IP), a regional managed instance group over the chosen
+ * zones with autohealing from an HTTP health check, an autoscaler, and a proactive update
+ * policy that surges new nodes before removing old ones.
+ */
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import type { HealthCheckSpec, NodesSpec } from "../../topology";
+
+/** Arguments of NodeGroup. */
+export interface NodeGroupArgs {
+  /** The nodes part of the topology. */
+  nodes: NodesSpec;
+  /** The health check part of the topology. */
+  healthCheck: HealthCheckSpec;
+  /** The machine type (resolved from the size preset). */
+  machineType: string;
+  /** The region of the group. */
+  region: string;
+  /** The zones the group spreads over. */
+  zoneNames: pulumi.Input<string[]>;
+  /** How many zones that is (known now: the update policy's surge must be at least this). */
+  zoneCount: number;
+  /** The nodes' subnet (self link). */
+  subnetSelfLink: pulumi.Input<string>;
+  /** Give nodes a public IP (when the network has no NAT). */
+  publicAddresses: boolean;
+  /** The nodes' service account. */
+  serviceAccountEmail: pulumi.Input<string>;
+  /** The network tag the firewall admits traffic to. */
+  nodeTag: string;
+  /** The `#cloud-config` user data. */
+  userData: pulumi.Input<string>;
+  /** Labels for every resource that takes them. */
+  labels: Record<string, string>;
+}
+
+/** The named port the load balancer's backend service sends traffic to. */
+export const namedPort = "http";
+
+/**
+ * The boot image: Ubuntu LTS, because it ships cloud-init (GCE's Debian images do not).
+ * A family, resolved when a template is created: a new release reaches nodes at the next
+ * template change, not at every `pulumi up`.
+ */
+export const nodeImage = "projects/ubuntu-os-cloud/global/images/family/ubuntu-2404-lts-amd64";
+
+/** The nodes, their health check, and their autoscaler. */
+export class NodeGroup extends pulumi.ComponentResource {
+  /** The instance group URL the backend service targets. */
+  readonly instanceGroup: pulumi.Output<string>;
+  /** The group's name. */
+  readonly groupName: pulumi.Output<string>;
+  /** The HTTP health check (autohealing and the load balancer share it). */
+  readonly healthCheckId: pulumi.Output<string>;
+
+  constructor(name: string, args: NodeGroupArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ha-topology:gcp:NodeGroup", name, {}, opts);
+    const { nodes, healthCheck: hc, labels } = args;
+    const parent = { parent: this };
+
+    const healthCheck = new gcp.compute.HealthCheck(`${name}-health`, {
+      checkIntervalSec: hc.intervalSeconds,
+      timeoutSec: hc.timeoutSeconds,
+      healthyThreshold: hc.healthyThreshold,
+      unhealthyThreshold: hc.unhealthyThreshold,
+      httpHealthCheck: { port: nodes.port, requestPath: hc.path },
+      logConfig: { enable: true },
+    }, parent);
+
+    const template = new gcp.compute.InstanceTemplate(`${name}-node`, {
+      // A template cannot change and cannot be deleted while the group uses it: a prefix
+      // (not a fixed name) lets Pulumi create the new one, move the group, then delete the old.
+      namePrefix: `${name}-node-`,
+      machineType: args.machineType,
+      disks: [{ sourceImage: nodeImage, boot: true, autoDelete: true, diskType: "pd-balanced", diskSizeGb: 20 }],
+      networkInterfaces: [{ subnetwork: args.subnetSelfLink, ...(args.publicAddresses ? { accessConfigs: [{}] } : {}) }],
+      serviceAccount: { email: args.serviceAccountEmail, scopes: ["cloud-platform"] },
+      metadata: {
+        "user-data": args.userData,
+        // Shell access goes through IAM (OS Login over IAP), never through project-wide keys.
+        "enable-oslogin": "TRUE",
+        "block-project-ssh-keys": "TRUE",
+      },
+      shieldedInstanceConfig: { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true },
+      scheduling: { automaticRestart: true, onHostMaintenance: "MIGRATE" },
+      tags: [args.nodeTag],
+      labels,
+    }, parent);
+
+    const group = new gcp.compute.RegionInstanceGroupManager(`${name}-nodes`, {
+      baseInstanceName: name,
+      region: args.region,
+      // selfLinkUnique changes with every new template, so the group always sees a new version.
+      versions: [{ name: "app", instanceTemplate: template.selfLinkUnique }],
+      targetSize: nodes.count,
+      namedPorts: [{ name: namedPort, port: nodes.port }],
+      distributionPolicyZones: args.zoneNames,
+      distributionPolicyTargetShape: "EVEN",
+      autoHealingPolicies: { healthCheck: healthCheck.id, initialDelaySec: hc.gracePeriodSeconds },
+      updatePolicy: {
+        type: "PROACTIVE",
+        minimalAction: "REPLACE",
+        mostDisruptiveAllowedAction: "REPLACE",
+        // Surge first, never below the healthy count. A regional group's fixed surge must
+        // be 0 or at least the number of zones.
+        maxSurgeFixed: Math.max(args.zoneCount, 1),
+        maxUnavailableFixed: 0,
+        replacementMethod: "SUBSTITUTE",
+        instanceRedistributionType: "PROACTIVE",
+        minReadySec: hc.gracePeriodSeconds,
+      },
+      // `pulumi up` returns only when every instance runs the new template.
+      waitForInstances: true,
+      waitForInstancesStatus: "UPDATED",
+    }, {
+      ...parent,
+      // The autoscaler owns the size once it exists.
+      ignoreChanges: ["targetSize"],
+    });
+
+    new gcp.compute.RegionAutoscaler(`${name}-autoscaler`, {
+      region: args.region,
+      target: group.id,
+      autoscalingPolicy: {
+        minReplicas: nodes.count,
+        maxReplicas: nodes.maxCount,
+        cooldownPeriod: Math.max(hc.gracePeriodSeconds, 60),
+        cpuUtilization: { target: nodes.cpuTargetPercent / 100 },
+        mode: "ON",
+      },
+    }, parent);
+
+    this.instanceGroup = group.instanceGroup;
+    this.groupName = group.name;
+    this.healthCheckId = healthCheck.id;
+    this.registerOutputs({ instanceGroup: this.instanceGroup, groupName: this.groupName });
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The optional session store: a Memorystore for Redis instance in the Standard tier (a
+ * replica in another zone, automatic failover), reachable only over private services
+ * access, with TLS in transit.
+ *
+ * Both `valkey` and `redis` requests get Memorystore for Redis: Valkey is a fork of Redis
+ * 7.2 and speaks the same protocol, so an app written for either works against it.
+ * Memorystore for Valkey exists too, but it is reached through Private Service Connect,
+ * a different network setup from the private services access that Cloud SQL already
+ * needs here.
+ */
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import type { SessionsSpec } from "../../topology";
+
+/** Arguments of SessionStore. */
+export interface SessionStoreArgs {
+  /** The sessions part of the topology (`engine` valkey or redis: both are served by Redis 7.2). */
+  spec: SessionsSpec;
+  /** Memory in GiB (the preset already resolved). */
+  memorySizeGb: number;
+  /** The region; Memorystore places the primary and the replica in two of its zones. */
+  region: string;
+  /** The VPC network (id or self link) the instance is reachable from. */
+  networkId: pulumi.Input<string>;
+  /**
+   * The private services access connection (servicenetworking) of that network: the
+   * instance takes its address from that connection's range, so it waits for it.
+   */
+  privateServiceConnection: pulumi.Resource;
+  /** Labels for every resource (GCP rules: lower-case keys and values). */
+  labels: Record<string, string>;
+}
+
+/**
+ * The port the store listens on. Memorystore for Redis serves TLS (in-transit encryption)
+ * on 6378, not on Redis' usual 6379, and accepts nothing else once TLS is on.
+ */
+export const sessionStorePort = 6378;
+
+/** A primary and a replica in different zones, with automatic failover. */
+export class SessionStore extends pulumi.ComponentResource {
+  /** The primary's private IP (follows failover). */
+  readonly host: pulumi.Output<string>;
+  /** The port (`sessionStorePort`). */
+  readonly port: number;
+  /** host:port. */
+  readonly endpoint: pulumi.Output<string>;
+  /** PEM bundle of the instance's server CA certificates: clients verify the server's TLS certificate with it. */
+  readonly caCertificates: pulumi.Output<string>;
+
+  constructor(name: string, args: SessionStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ha-topology:gcp:SessionStore", name, {}, opts);
+
+    const instance = new gcp.redis.Instance(`${name}-sessions`, {
+      displayName: `Session store of ${name}`,
+      // A replica in another zone of the region, promoted automatically when the primary fails.
+      tier: "STANDARD_HA",
+      replicaCount: 1,
+      // Reads go to the primary too: a session written a moment ago must be readable at once.
+      readReplicasMode: "READ_REPLICAS_DISABLED",
+      memorySizeGb: args.memorySizeGb,
+      region: args.region,
+      // Private IP in the network's private services range; no public endpoint exists.
+      authorizedNetwork: args.networkId,
+      connectMode: "PRIVATE_SERVICE_ACCESS",
+      redisVersion: "REDIS_7_2",
+      // TLS between the nodes and the store (server certificate from `caCertificates`).
+      transitEncryptionMode: "SERVER_AUTHENTICATION",
+      maintenancePolicy: {
+        weeklyMaintenanceWindows: [{ day: "SUNDAY", startTime: { hours: 5, minutes: 0, seconds: 0, nanos: 0 } }],
+      },
+      // Sessions are disposable (users sign in again), and turning `sessions.enabled` off
+      // or changing a create-only setting must be able to remove the instance.
+      deletionProtection: false,
+      labels: args.labels,
+    }, { parent: this, dependsOn: [args.privateServiceConnection] });
+
+    this.host = instance.host;
+    this.port = sessionStorePort;
+    this.endpoint = pulumi.interpolate`${instance.host}:${sessionStorePort}`;
+    this.caCertificates = instance.serverCaCerts.apply((certs) => (certs ?? []).map((c) => c.cert).join("\n"));
+    this.registerOutputs({ endpoint: this.endpoint });
+  }
+}

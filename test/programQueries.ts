@@ -1,0 +1,57 @@
+/**
+ * Runs an example stack's program under mocks and queries what it registered: the
+ * adapter tests of every cloud share these.
+ */
+import { strict as assert } from "node:assert";
+import { mockState } from "../automation/offline/cloudState";
+import { runWithMocks, type ProgramRun, type RegisteredResource } from "../automation/offline/mocks";
+import { loadStackConfig, stackConfigWith } from "../automation/stackFiles";
+
+/** Qualifies bare keys with the `ha-topology` namespace. */
+export const ns = (patch: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(patch).map(([k, v]) => [k.includes(":") ? k : `ha-topology:${k}`, v]));
+
+/** Runs an example stack with some keys changed (bare keys are `ha-topology:` keys); fails on program errors. */
+export async function runStack(stack: string, patch: Record<string, unknown> = {}): Promise<Program> {
+  const run = await runWithMocks(Object.keys(patch).length ? stackConfigWith(stack, ns(patch)) : loadStackConfig(stack));
+  if (run.error) throw run.error;
+  return new Program(run);
+}
+
+/** Queries over one run's registered resources. */
+export class Program {
+  constructor(readonly run: ProgramRun) {}
+  all(type: string): RegisteredResource[] {
+    return this.run.resources.filter((r) => r.type === type);
+  }
+  one(type: string, nameSuffix?: string): RegisteredResource {
+    const matches = this.all(type).filter((r) => nameSuffix === undefined || r.name.endsWith(nameSuffix));
+    assert.equal(matches.length, 1, `expected one ${type}${nameSuffix ? ` named *${nameSuffix}` : ""}, found ${matches.map((m) => m.name).join(", ") || "none"}`);
+    return matches[0];
+  }
+  /** A resource's outputs as the mocked provider reported them (physical name, ARN, ...). */
+  state(r: RegisteredResource): Record<string, any> {
+    return mockState(r.type, r.name, r.inputs);
+  }
+  /** The id the mocks gave a resource (how other resources reference it). */
+  id(r: RegisteredResource): string {
+    return `${r.name}-id`;
+  }
+  /** True when `from`'s input `prop` came from `to` (the engine's property dependencies). */
+  links(from: RegisteredResource, prop: string, to: RegisteredResource): boolean {
+    return (from.propertyDependencies[prop] ?? []).includes(to.urn);
+  }
+  get outputs(): Record<string, any> {
+    return this.run.outputs ?? {};
+  }
+  /** The cloud-config user data of the nodes, decoded (base64 on AWS, plain metadata on GCP). */
+  userData(): string {
+    const lt = this.all("aws:ec2/launchTemplate:LaunchTemplate")[0];
+    if (lt) return Buffer.from(lt.inputs.userData, "base64").toString("utf8");
+    return this.one("gcp:compute/instanceTemplate:InstanceTemplate").inputs.metadata["user-data"];
+  }
+  /** The IAM statements granted to the AWS nodes (the mocked policy document echoes them). */
+  nodeStatements(): { sid: string; actions: string[]; resources: string[] } [] {
+    return JSON.parse(this.one("aws:iam/rolePolicy:RolePolicy").inputs.policy).statements;
+  }
+}
