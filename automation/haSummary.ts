@@ -64,10 +64,19 @@ export function haSummary(topology: Topology, resources: readonly StackResource[
     ),
     line(
       "Replacement",
-      `a node failing GET ${healthCheck.path} (every ${healthCheck.intervalSeconds} s, ${healthCheck.unhealthyThreshold} failures) leaves the load balancer and is replaced after a ${healthCheck.gracePeriodSeconds} s grace period`,
+      `a node failing GET ${healthCheck.path} (every ${healthCheck.intervalSeconds} s, ${healthCheck.unhealthyThreshold} failures) leaves the load balancer` +
+        (cloud === "digitalocean"
+          ? "; DigitalOcean has no autohealing: systemd restarts the app, and a dead droplet is replaced by the next `pulumi up`"
+          : ` and is replaced after a ${healthCheck.gracePeriodSeconds} s grace period`),
       ["nodes-autoheal", "lb-http-health-check"],
     ),
-    line("Rollouts", `new versions surge first and never go below ${nodes.count} healthy nodes; connections drain for ${nodes.drainSeconds} s`, ["rolling-updates-keep-capacity"]),
+    line(
+      "Rollouts",
+      cloud === "digitalocean"
+        ? `droplets are replaced one at a time behind health gates (a new droplet must be healthy before the old one drains for ${nodes.drainSeconds} s); never below ${nodes.count} healthy`
+        : `new versions surge first and never go below ${nodes.count} healthy nodes; connections drain for ${nodes.drainSeconds} s`,
+      ["rolling-updates-keep-capacity"],
+    ),
     line(
       "Load balancer",
       `HTTPS for ${topology.domain} with ${topology.tls.certificate ? "your certificate" : "a managed certificate"}, TLS 1.2+, port 80 only redirects, no sticky sessions`,

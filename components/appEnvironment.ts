@@ -24,6 +24,14 @@ export const platformEnvNames = [
   /** Object storage: bucket name and region (or endpoint where the cloud needs one). */
   "BUCKET_NAME",
   "BUCKET_REGION",
+  /** The S3-compatible endpoint, where the bucket is not on AWS S3 (DigitalOcean Spaces). */
+  "BUCKET_ENDPOINT",
+  /**
+   * Bucket credentials, where the cloud has no instance identity for the nodes
+   * (DigitalOcean: a Spaces key limited to this bucket); secrets, like the database's.
+   */
+  "BUCKET_ACCESS_KEY_ID",
+  "BUCKET_SECRET_ACCESS_KEY",
   /** Session store, when `sessions.enabled`: host, port and whether it speaks TLS. */
   "SESSION_STORE_HOST",
   "SESSION_STORE_PORT",
@@ -34,6 +42,8 @@ export const platformEnvNames = [
    * publicly trusted.
    */
   "SESSION_STORE_CA_CERT_BASE64",
+  /** The session store's password, where it requires one (DigitalOcean Valkey); a secret. */
+  "SESSION_STORE_PASSWORD",
 ] as const;
 
 /** A variable name the platform sets. */
@@ -65,7 +75,7 @@ export interface PlatformFacts {
   /** Database host, port, name and engine (credentials come from the secret store). */
   database: { host: string; port: number; name: string; engine: string; readHosts?: string[] };
   /** Bucket name and region (or endpoint). */
-  bucket: { name: string; region: string };
+  bucket: { name: string; region: string; endpoint?: string };
   /** Session store, when enabled. */
   sessions?: { host: string; port: number; tls: boolean; caCertificates?: string };
 }
@@ -83,6 +93,7 @@ export function platformEnv(facts: PlatformFacts): Partial<Record<PlatformEnvNam
     ...(facts.database.readHosts?.length && { DATABASE_READ_HOSTS: facts.database.readHosts.join(",") }),
     BUCKET_NAME: facts.bucket.name,
     BUCKET_REGION: facts.bucket.region,
+    ...(facts.bucket.endpoint && { BUCKET_ENDPOINT: facts.bucket.endpoint }),
     ...(facts.sessions && {
       SESSION_STORE_HOST: facts.sessions.host,
       SESSION_STORE_PORT: String(facts.sessions.port),

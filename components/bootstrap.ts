@@ -38,6 +38,13 @@ export interface BootstrapSpec {
   stopTimeoutSeconds: number;
   /** OS packages cloud-init installs (e.g. ["docker"] on AL2023, ["docker.io", "python3"] on Debian). */
   packages: string[];
+  /**
+   * Secrets delivered inside the user data itself, for clouds without a secret store
+   * (DigitalOcean): each becomes a root-only (0600) JSON file under
+   * `bootstrapPaths.embeddedSecretsDir`, read back at every start like any other source.
+   * The adapter must mark the whole user data secret so Pulumi state encrypts it.
+   */
+  embeddedSecrets?: { description: string; file: string; values: Record<string, string> }[];
   /** Extra shell commands run in order after packages and before the app starts (e.g. an agent install). */
   setupCommands?: string[];
 }
@@ -54,6 +61,8 @@ export const bootstrapPaths = {
   secretsEnv: "/run/ha-topology/secrets.env",
   /** The env var that overrides runDir for the fetch script (tests run it unprivileged). */
   runDirOverrideEnv: "HA_TOPOLOGY_RUN_DIR",
+  /** Where embedded secrets are written (root-only), for clouds without a secret store. */
+  embeddedSecretsDir: "/etc/ha-topology/secrets",
   /** The systemd unit that supervises the container. */
   unitFile: "/etc/systemd/system/ha-topology-app.service",
   /** The unit's name, for systemctl. */
@@ -126,6 +135,12 @@ function validate(spec: BootstrapSpec): void {
     if (!envNamePattern.test(key)) throw new Error(`bootstrap: env key ${JSON.stringify(key)} is not a valid environment variable name`);
     // The env file has no quoting: one line per variable, so line breaks would inject variables.
     if (/[\n\r\0]/.test(value)) throw new Error(`bootstrap: env value of ${key} contains a newline, carriage return or NUL`);
+  }
+  for (const embedded of spec.embeddedSecrets ?? []) {
+    if (!/^[a-z0-9][a-z0-9-]*\.json$/.test(embedded.file)) throw new Error(`bootstrap: embedded secret file ${JSON.stringify(embedded.file)} is not a plain lower-case .json name`);
+    for (const name of Object.keys(embedded.values)) {
+      if (!envNamePattern.test(name)) throw new Error(`bootstrap: embedded secret "${embedded.description}" has ${JSON.stringify(name)}, not a valid environment variable name`);
+    }
   }
   for (const source of spec.secretSources) {
     if (source.command.trim() === "") throw new Error(`bootstrap: secret source "${source.description}" has an empty command`);
@@ -228,12 +243,26 @@ WantedBy=multi-user.target
 /** Renders the `#cloud-config` user data for a VM node; throws on values that cannot be rendered safely. */
 export function renderCloudConfig(spec: BootstrapSpec): string {
   validate(spec);
+  const embedded = spec.embeddedSecrets ?? [];
+  const embeddedPath = (file: string) => `${bootstrapPaths.embeddedSecretsDir}/${file}`;
+  // Read back like a secret store, so the fetch script is the one way secrets reach the app.
+  const sources = [
+    ...embedded.map((e): SecretSource => ({ description: e.description, command: `cat ${embeddedPath(e.file)}` })),
+    ...spec.secretSources,
+  ];
   const config = {
     package_update: true,
     packages: spec.packages,
     write_files: [
       { path: bootstrapPaths.appEnv, owner: "root:root", permissions: "0600", content: renderEnvFile(spec.env) },
-      { path: bootstrapPaths.fetchSecrets, owner: "root:root", permissions: "0700", content: renderFetchScript(spec.secretSources) },
+      ...embedded.map((e) => ({
+        path: embeddedPath(e.file),
+        owner: "root:root",
+        permissions: "0600",
+        // Keys sorted: unchanged values give unchanged user data (no needless replacement).
+        content: JSON.stringify(Object.fromEntries(Object.keys(e.values).sort().map((k) => [k, e.values[k]]))),
+      })),
+      { path: bootstrapPaths.fetchSecrets, owner: "root:root", permissions: "0700", content: renderFetchScript(sources) },
       { path: bootstrapPaths.unitFile, owner: "root:root", permissions: "0644", content: renderUnit(spec) },
     ],
     runcmd: [

@@ -4,18 +4,11 @@
  * adapter has resolved. One place, so every VM adapter gives the app the same contract.
  */
 import { platformEnv, type PlatformFacts } from "./appEnvironment";
-import { renderCloudConfig, type SecretSource } from "./bootstrap";
+import { renderCloudConfig, type BootstrapSpec } from "./bootstrap";
 import type { NodesSpec } from "./topology";
 
-/** What differs per cloud in how a node boots. */
-export interface NodeBoot {
-  /** Where the node reads its secrets at every start. */
-  secretSources: SecretSource[];
-  /** The OS packages the image needs (docker and what the secret reads use). */
-  packages: string[];
-  /** Seconds the app gets between SIGTERM and SIGKILL. */
-  stopTimeoutSeconds: number;
-}
+/** What differs per cloud in how a node boots: secret sources, packages, stop timeout, embedded secrets. */
+export type NodeBoot = Pick<BootstrapSpec, "secretSources" | "packages" | "stopTimeoutSeconds" | "embeddedSecrets" | "setupCommands">;
 
 /** The `#cloud-config` user data for the nodes. */
 export function nodeUserData(nodes: NodesSpec, facts: Omit<PlatformFacts, "port" | "image">, boot: NodeBoot): string {

@@ -116,6 +116,11 @@ export interface NetworkSpec {
   publicSubnetIds?: string[];
   /** Existing private subnets for nodes and database (with `vpcId`; one per zone). */
   privateSubnetIds?: string[];
+  /**
+   * Networks allowed to SSH to the nodes besides the VPC itself (DigitalOcean, which has
+   * no session manager); never the whole internet. Unset: SSH from the VPC only.
+   */
+  sshSourceCidrs?: string[];
 }
 
 /** DNS the program may manage. */
@@ -190,6 +195,8 @@ const imageError =
   'a container image with an explicit tag or digest, such as "ghcr.io/acme/web:1.4.2" (not "latest": a rolling deploy starts when the reference changes)';
 
 const identifierPattern = /^[a-z][a-z0-9_]{0,62}$/;
+/** An IPv4 network allowed to reach SSH: /8 or longer, so never 0.0.0.0/0. */
+const sshCidrPattern = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([89]|[12]\d|3[0-2])$/;
 const cidrPattern =
   /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(1[6-9]|2[0-4])$/;
 
@@ -262,6 +269,11 @@ const networkShape = {
   vpcId: z.string({ error: "an existing VPC ID" }).min(1).optional(),
   publicSubnetIds: z.array(z.string().min(1), { error: "a list of subnet IDs" }).optional(),
   privateSubnetIds: z.array(z.string().min(1), { error: "a list of subnet IDs" }).optional(),
+  sshSourceCidrs: z
+    .array(text(sshCidrPattern, 'IPv4 networks with a prefix of /8 or longer, such as "203.0.113.0/24" (never the whole internet)', 18), {
+      error: "a list of IPv4 CIDR blocks",
+    })
+    .optional(),
 };
 
 const dnsShape = { zone: z.string({ error: "a DNS zone identifier" }).min(1).optional() };
@@ -330,6 +342,10 @@ const cloudIdentifiers: Partial<Record<Cloud, { vpcId?: [RegExp, string]; subnet
     subnetId: [/^subnet-[0-9a-f]{8,17}$/, 'subnet IDs such as "subnet-0123456789abcdef0"'],
     dnsZone: [/^Z[A-Z0-9]{1,32}$/, 'a Route 53 hosted zone ID such as "Z0123456789ABCDEFGHIJ"'],
     certificate: [/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, "an ACM certificate ARN in the stack's region"],
+  },
+  digitalocean: {
+    dnsZone: [/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a domain managed in DigitalOcean DNS, such as "example.com" (it must contain the domain)'],
+    certificate: [/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, "the name of a certificate in your DigitalOcean account (names survive renewals; IDs do not)"],
   },
   gcp: {
     dnsZone: [/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a Cloud DNS managed zone name such as "example-com"'],
@@ -412,6 +428,11 @@ function crossChecks(raw: Raw, ctx: z.RefinementCtx): void {
     }
   }
   if (dns.zone !== undefined && ids?.dnsZone && !ids.dnsZone[0].test(dns.zone)) issue(["dns", "zone"], dns.zone, ids.dnsZone[1]);
+  else if (cloud === "digitalocean" && dns.zone === undefined && tls.certificate === undefined) {
+    issue(["dns", "zone"], undefined, "a domain managed in DigitalOcean DNS (Let's Encrypt on DigitalOcean validates through it), or set tls.certificate to an uploaded certificate's name");
+  } else if (cloud === "digitalocean" && dns.zone !== undefined && raw.domain !== dns.zone && !String(raw.domain).endsWith(`.${dns.zone}`)) {
+    issue(["dns", "zone"], dns.zone, `a DigitalOcean domain that contains ${String(raw.domain)}`);
+  }
   if (tls.certificate !== undefined && ids?.certificate && !ids.certificate[0].test(tls.certificate)) {
     issue(["tls", "certificate"], tls.certificate, ids.certificate[1]);
   }

@@ -157,6 +157,17 @@ describe("bootstrap: renderCloudConfig", () => {
     }
   });
 
+  it("embeds secrets for clouds without a store: a 0600 JSON file per source, read back by the fetch script", () => {
+    const config = render(awsSpec({ secretSources: [], embeddedSecrets: [{ description: "app secrets", file: "app.json", values: { Z_KEY: "z", A_KEY: "a" } }] }));
+    const secrets = file(config, `${bootstrapPaths.embeddedSecretsDir}/app.json`);
+    assert.equal(secrets.permissions, "0600");
+    assert.equal(secrets.owner, "root:root");
+    assert.equal(secrets.content, '{"A_KEY":"a","Z_KEY":"z"}', "sorted keys: unchanged values, unchanged user data");
+    assert.match(file(config, bootstrapPaths.fetchSecrets).content, new RegExp(`fetch_source 'app secrets' 'cat ${bootstrapPaths.embeddedSecretsDir}/app\\.json'`));
+    assert.throws(() => renderCloudConfig(awsSpec({ embeddedSecrets: [{ description: "x", file: "../etc/passwd", values: {} }] })), /not a plain lower-case \.json name/);
+    assert.throws(() => renderCloudConfig(awsSpec({ embeddedSecrets: [{ description: "x", file: "a.json", values: { "BAD-NAME": "v" } }] })), /not a valid environment variable name/);
+  });
+
   it("renders a fetch script that bash parses", () => {
     for (const secretSources of [awsSpec().secretSources, []]) {
       const dir = tempDir();
@@ -237,7 +248,8 @@ describe("bootstrap: cloud-init schema", () => {
       console.log("      cloud-init not installed; .ci/run installs it");
       this.skip();
     }
-    for (const spec of [awsSpec({ setupCommands: ["curl -fsSL https://example.com/agent.sh | bash"] }), awsSpec({ secretSources: [], packages: ["docker.io", "python3"] })]) {
+    const doSpec = awsSpec({ secretSources: [], packages: ["docker.io", "python3"], embeddedSecrets: [{ description: "app secrets", file: "app.json", values: { API_KEY: "k" } }] });
+    for (const spec of [awsSpec({ setupCommands: ["curl -fsSL https://example.com/agent.sh | bash"] }), doSpec]) {
       const userData = path.join(tempDir(), "user-data");
       fs.writeFileSync(userData, renderCloudConfig(spec));
       const result = spawnSync("cloud-init", ["schema", "--config-file", userData], { encoding: "utf8" });

@@ -401,8 +401,8 @@ describe("bad stack configuration stops the program before anything is registere
   }
 
   it("refuses a cloud whose adapter is not shipped yet, registering nothing", async function () {
-    const run = await runWithMocks(stackConfigWith("aws", ns({ cloud: "digitalocean", nodes: { size: "small" }, database: { size: "small" } })));
-    assert.match(run.error?.message ?? "", /ha-topology:cloud: received "digitalocean"; allowed in this version: aws, gcp/);
+    const run = await runWithMocks(stackConfigWith("aws", ns({ cloud: "kubernetes", nodes: { size: "small" }, database: { size: "small" } })));
+    assert.match(run.error?.message ?? "", /ha-topology:cloud: received "kubernetes"; allowed in this version: aws, gcp, digitalocean/);
     assert.equal(run.resources.length, 0);
   });
 });

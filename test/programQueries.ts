@@ -50,6 +50,10 @@ export class Program {
     if (lt) return Buffer.from(lt.inputs.userData, "base64").toString("utf8");
     return this.one("gcp:compute/instanceTemplate:InstanceTemplate").inputs.metadata["user-data"];
   }
+  /** The cloud-config user data of one DigitalOcean droplet. */
+  userDataOf(droplet: RegisteredResource): string {
+    return droplet.inputs.userData;
+  }
   /** The IAM statements granted to the AWS nodes (the mocked policy document echoes them). */
   nodeStatements(): { sid: string; actions: string[]; resources: string[] } [] {
     return JSON.parse(this.one("aws:iam/rolePolicy:RolePolicy").inputs.policy).statements;

@@ -10,6 +10,7 @@ const loaders: Partial<Record<Cloud, () => Adapter>> = {
   // `require` rather than `import()`: components construct synchronously.
   aws: () => (require("./aws") as typeof import("./aws")).awsAdapter,
   gcp: () => (require("./gcp") as typeof import("./gcp")).gcpAdapter,
+  digitalocean: () => (require("./digitalocean") as typeof import("./digitalocean")).digitaloceanAdapter,
 };
 
 /** The clouds that have an adapter in this version. */

@@ -1,0 +1,44 @@
+/**
+ * The droplets' cloud firewall (by tag, so every droplet of the group is covered from
+ * birth): the app port from the load balancer only, SSH from the VPC and the configured
+ * networks only. Without a cloud firewall a droplet accepts everything.
+ */
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Arguments of Firewall. */
+export interface FirewallArgs {
+  /** The droplets' tag. */
+  nodeTag: pulumi.Input<string>;
+  /** The app port. */
+  appPort: number;
+  /** The load balancer's ID (the only source of app traffic). */
+  loadBalancerId: pulumi.Input<string>;
+  /** The VPC's range. */
+  vpcRange: pulumi.Input<string>;
+  /** Extra networks that may SSH (`network.sshSourceCidrs`). */
+  sshSourceCidrs: string[];
+}
+
+const anywhere = ["0.0.0.0/0", "::/0"];
+
+/** The droplets' firewall. */
+export class Firewall extends pulumi.ComponentResource {
+  constructor(name: string, args: FirewallArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ha-topology:digitalocean:Firewall", name, {}, opts);
+    new digitalocean.Firewall(`${name}-nodes`, {
+      tags: [args.nodeTag],
+      inboundRules: [
+        { protocol: "tcp", portRange: String(args.appPort), sourceLoadBalancerUids: [args.loadBalancerId] },
+        { protocol: "tcp", portRange: "22", sourceAddresses: pulumi.output(args.vpcRange).apply((vpc) => [vpc, ...args.sshSourceCidrs]) },
+      ],
+      // Outbound stays open: image pulls, package mirrors, Spaces and the DO API.
+      outboundRules: [
+        { protocol: "tcp", portRange: "1-65535", destinationAddresses: anywhere },
+        { protocol: "udp", portRange: "1-65535", destinationAddresses: anywhere },
+        { protocol: "icmp", destinationAddresses: anywhere },
+      ],
+    }, { parent: this });
+    this.registerOutputs({});
+  }
+}
