@@ -32,10 +32,11 @@ export function diagramModel(plan: Plan): TopologyDiagram {
       label: `${database.engine === "postgres" ? "PostgreSQL" : "MySQL"} ${database.version} · ${resolveSize(topology.cloud, "database", database.size)}`,
       mode: words.database,
       primaryZone: zones[0],
-      standbyZone: zones[1],
+      // Zone-less clouds still run a standby: name where it lives instead of a zone.
+      standbyZone: zones[1] ?? (topology.cloud === "kubernetes" ? "another node" : "another host"),
       readReplicas: database.readReplicas,
     },
-    bucket: { label: `${words.bucket} · private · versioned · encrypted` },
+    bucket: { label: topology.cloud === "kubernetes" ? `your S3-compatible bucket ${topology.storage.bucket ?? ""}` : `${words.bucket} · private · versioned · encrypted` },
     ...(topology.sessions.enabled ? { sessionStore: { label: `${topology.sessions.engine === "valkey" ? "Valkey" : "Redis"} · primary + replica` } } : {}),
   };
 }

@@ -30,7 +30,8 @@ const databaseHa: Record<Topology["cloud"], string> = {
 
 /** The zones the nodes run in: the subnets' zones where the stack has them, else numbered zones. */
 export function zoneNames(topology: Topology, resources: readonly StackResource[]): string[] {
-  if (topology.cloud === "digitalocean") return [];
+  // DigitalOcean regions have no zones; a Kubernetes cluster's zones are the scheduler's business.
+  if (topology.cloud === "digitalocean" || topology.cloud === "kubernetes") return [];
   // AWS: the private subnets' zones; GCP: the zones the regional instance group is pinned to.
   const found = [
     ...new Set(
@@ -59,7 +60,9 @@ export function haSummary(topology: Topology, resources: readonly StackResource[
     line(
       "Nodes",
       `${nodes.count}–${nodes.maxCount} × ${resolveSize(cloud, "node", nodes.size)} running ${nodes.image} on port ${nodes.port}` +
-        (zones.length > 0 ? `, spread over ${zones.length} zones (${zones.join(", ")})` : " (the region has no zones)"),
+        (zones.length > 0 ? `, spread over ${zones.length} zones (${zones.join(", ")})`
+        : cloud === "kubernetes" ? " (pods spread over the cluster's zones and hosts)"
+        : " (the region has no zones)"),
       ["min-nodes", "nodes-span-zones"],
     ),
     line(
@@ -67,7 +70,9 @@ export function haSummary(topology: Topology, resources: readonly StackResource[
       `a node failing GET ${healthCheck.path} (every ${healthCheck.intervalSeconds} s, ${healthCheck.unhealthyThreshold} failures) leaves the load balancer` +
         (cloud === "digitalocean"
           ? "; DigitalOcean has no autohealing: systemd restarts the app, and a dead droplet is replaced by the next `pulumi up`"
-          : ` and is replaced after a ${healthCheck.gracePeriodSeconds} s grace period`),
+          : cloud === "kubernetes"
+            ? `; the liveness probe restarts a hung pod, after a ${healthCheck.gracePeriodSeconds} s startup allowance`
+            : ` and is replaced after a ${healthCheck.gracePeriodSeconds} s grace period`),
       ["nodes-autoheal", "lb-http-health-check"],
     ),
     line(
@@ -88,7 +93,13 @@ export function haSummary(topology: Topology, resources: readonly StackResource[
         `${database.readReplicas > 0 ? ` and ${database.readReplicas} read replica(s)` : ""}; ${database.backupRetentionDays} days of backups with point-in-time recovery; private; deletion protected`,
       ["database-replicated", "database-private", "database-encrypted", "database-backups", "database-deletion-protection"],
     ),
-    line("Storage", `private bucket, versioned (old versions kept ${storage.noncurrentVersionDays} days), encrypted`, ["storage-private", "storage-versioning", "storage-encryption"]),
+    line(
+      "Storage",
+      cloud === "kubernetes"
+        ? `your S3-compatible bucket ${storage.bucket ?? ""} (app files and database backups): its privacy, versioning and encryption are configured where it lives`
+        : `private bucket, versioned (old versions kept ${storage.noncurrentVersionDays} days), encrypted`,
+      ["storage-private", "storage-versioning", "storage-encryption"],
+    ),
     sessions.enabled
       ? line("Sessions", `${sessions.engine} (${resolveSize(cloud, "sessions", sessions.size)}) with a replica and automatic failover`, [])
       : { topic: "Sessions", text: "none (ha-topology:sessions.enabled is false; keep sessions in the database or signed cookies)", rules: [], status: "n/a" },

@@ -62,6 +62,11 @@ export function closestKey(key: string, candidates: string[]): string | undefine
 /** Shown instead of anything under `secrets`: names are harmless, but values never print. */
 export const secretMask = "[secret]";
 
+/** The config paths whose values are secrets: anything under `secrets`, and the bucket's secret key. */
+function isSecretPath(path: readonly PropertyKey[]): boolean {
+  return path[0] === "secrets" || (path[0] === "storage" && path[1] === "secretAccessKey");
+}
+
 /** One problem line: the full key (after the namespace), the value as shown, what is allowed. */
 export function configProblem(key: string, received: string, allowed: string): string {
   return `${configNamespace}:${key}: received ${received}; allowed: ${allowed}`;
@@ -96,7 +101,7 @@ export function formatConfigIssues(
       const accepted = knownKeys[parent] ?? [];
       for (const key of issue.keys) {
         const hint = closestKey(key, accepted);
-        const value = parent === "secrets" ? secretMask : describeValue(valueAt(raw, [...issue.path, key]));
+        const value = isSecretPath([...issue.path, key]) ? secretMask : describeValue(valueAt(raw, [...issue.path, key]));
         lines.push(
           `${keyName([...issue.path, key])}: unknown key (received ${value}); ` +
             `allowed keys: ${accepted.join(", ")}${hint ? ` (did you mean "${hint}"?)` : ""}`,
@@ -104,8 +109,7 @@ export function formatConfigIssues(
       }
       continue;
     }
-    const received =
-      issue.path[0] === "secrets" ? secretMask : describeValue("input" in issue ? issue.input : valueAt(raw, issue.path));
+    const received = isSecretPath(issue.path) ? secretMask : describeValue("input" in issue ? issue.input : valueAt(raw, issue.path));
     lines.push(configProblem(issue.path.map(String).join("."), received, issue.message));
   }
   return lines;

@@ -78,6 +78,34 @@ export interface StorageSpec {
   versioning: true;
   /** Days a replaced or deleted object version is kept before it expires. */
   noncurrentVersionDays: number;
+  /** Kubernetes only (clusters have no object storage): the S3-compatible endpoint URL. */
+  endpoint?: string;
+  /** Kubernetes only: the existing bucket's name. */
+  bucket?: string;
+  /** Kubernetes only: the bucket's region (for request signing). */
+  region?: string;
+  /** Kubernetes only: the access key ID. */
+  accessKeyId?: string;
+  /** Kubernetes only: the secret access key (set it with `--secret`). */
+  secretAccessKey?: string;
+}
+
+/** Kubernetes settings: where the app lives and which cluster add-ons it uses. */
+export interface KubernetesSpec {
+  /** The namespace the adapter creates (default: the service name). */
+  namespace?: string;
+  /** The ingress controller's class (default `nginx`). */
+  ingressClassName: string;
+  /** The cert-manager ClusterIssuer that issues the domain's certificate (default `letsencrypt-prod`). */
+  clusterIssuer: string;
+  /** The ingress controller's namespace: the only one whose pods may reach the app (default `ingress-nginx`). */
+  ingressNamespace: string;
+  /** Install the CloudNativePG operator with Helm (default false: a prerequisite). */
+  installCnpgOperator: boolean;
+  /** Postgres instances, a primary and streaming standbys (>= 2, default 3). */
+  databaseInstances: number;
+  /** A storage class for the database's volumes (default: the cluster's default class). */
+  storageClass?: string;
 }
 
 /** Session store engines. */
@@ -171,6 +199,8 @@ export interface Topology {
   tls: TlsSpec;
   /** Alarm notifications. */
   alarms: AlarmsSpec;
+  /** Kubernetes settings (used only with `cloud: kubernetes`). */
+  kubernetes: KubernetesSpec;
 }
 
 // ---------------------------------------------------------------------------
@@ -254,6 +284,21 @@ const databaseShape = {
 const storageShape = {
   versioning: z.literal(true, { error: "true (versioning cannot be turned off: it is what makes deletes recoverable)" }),
   noncurrentVersionDays: intIn(1, 3650),
+  endpoint: text(/^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/?$/, 'an https URL of an S3-compatible endpoint, such as "https://s3.eu-west-1.amazonaws.com"', 255).optional(),
+  bucket: text(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an existing bucket's name (3-63 lower-case letters, digits, dots, hyphens)", 63).optional(),
+  region: text(/^[a-z0-9-]{2,32}$/, 'a region name such as "us-east-1"', 32).optional(),
+  accessKeyId: z.string({ error: "an access key ID" }).min(1).max(256).optional(),
+  secretAccessKey: z.string({ error: "a secret access key (set it with --secret)" }).min(1).max(512).optional(),
+};
+
+const kubernetesShape = {
+  namespace: text(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a namespace name (lower-case letters, digits, -; at most 63)", 63).optional(),
+  ingressClassName: text(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'an IngressClass name such as "nginx"'),
+  clusterIssuer: text(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'a cert-manager ClusterIssuer name such as "letsencrypt-prod"'),
+  ingressNamespace: text(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'the ingress controller\'s namespace, such as "ingress-nginx"', 63),
+  installCnpgOperator: z.boolean({ error: "true or false" }),
+  databaseInstances: intIn(2, 9, " (a primary and at least one streaming standby)"),
+  storageClass: text(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "a StorageClass name").optional(),
 };
 
 const sessionsShape = {
@@ -299,6 +344,7 @@ const topLevelShape = {
   dns: section(dnsShape, "DNS"),
   tls: section(tlsShape, "TLS"),
   alarms: section(alarmsShape, "alarm notifications"),
+  kubernetes: section(kubernetesShape, "Kubernetes settings"),
   secrets: z.record(z.string(), z.unknown(), { error: "a map of secret names to secret values" }).optional(),
 };
 
@@ -314,10 +360,11 @@ export const knownKeys: Record<string, string[]> = {
   dns: Object.keys(dnsShape),
   tls: Object.keys(tlsShape),
   alarms: Object.keys(alarmsShape),
+  kubernetes: Object.keys(kubernetesShape),
 };
 
 /** The keys whose values are objects merged over their defaults (`secrets` is a free map). */
-export const sectionKeys = ["nodes", "healthCheck", "database", "storage", "sessions", "network", "dns", "tls", "alarms"] as const;
+export const sectionKeys = ["nodes", "healthCheck", "database", "storage", "sessions", "network", "dns", "tls", "alarms", "kubernetes"] as const;
 
 /** Defaults, in one place (the README's configuration reference lists the same values). */
 export const defaults = {
@@ -331,6 +378,7 @@ export const defaults = {
   dns: {},
   tls: {},
   alarms: {},
+  kubernetes: { ingressClassName: "nginx", clusterIssuer: "letsencrypt-prod", ingressNamespace: "ingress-nginx", installCnpgOperator: false, databaseInstances: 3 },
 } as const;
 
 const defaultEngineVersion: Record<DatabaseEngine, string> = { postgres: "16", mysql: "8.0" };
@@ -436,6 +484,19 @@ function crossChecks(raw: Raw, ctx: z.RefinementCtx): void {
   if (tls.certificate !== undefined && ids?.certificate && !ids.certificate[0].test(tls.certificate)) {
     issue(["tls", "certificate"], tls.certificate, ids.certificate[1]);
   }
+
+  // Clusters have no object storage of their own: the user brings an S3-compatible bucket.
+  const storage = raw.storage;
+  const bucketKeys = ["endpoint", "bucket", "accessKeyId", "secretAccessKey"] as const;
+  if (cloud === "kubernetes") {
+    for (const key of bucketKeys) {
+      if (storage[key] === undefined) issue(["storage", key], undefined, `set on kubernetes: the cluster has no object storage, so the app and the database backups use your S3-compatible bucket (${bucketKeys.join(", ")})`);
+    }
+  } else {
+    for (const key of [...bucketKeys, "region"] as const) {
+      if (storage[key] !== undefined) issue(["storage", key], storage[key], `unset on ${cloud} (the adapter creates the bucket; these keys are for kubernetes)`);
+    }
+  }
 }
 
 const topologySchema = z
@@ -458,6 +519,7 @@ const topologySchema = z
       network: raw.network,
       dns: raw.dns,
       tls: raw.tls,
+      kubernetes: raw.kubernetes,
       alarms: raw.alarms,
     }),
   );

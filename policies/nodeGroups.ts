@@ -5,7 +5,7 @@
  * one place that knows them all.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { at, list, num, obj, objects, str } from "./props";
+import { at, bool, list, num, obj, objects, str } from "./props";
 import { aws, digitalocean, gcp, kubernetes } from "./resourceTypes";
 import { StackView, unique } from "./stackView";
 
@@ -166,6 +166,18 @@ function digitaloceanGroups(view: StackView): NodeGroup[] {
 
 // ---- Kubernetes ------------------------------------------------------------------
 
+/**
+ * The annotation that marks a Deployment as an internal component (a proxy in front of a
+ * data store, a queue worker): it serves no clients, so the node rules do not ask for a
+ * load balancer, HTTP probes or client-facing replicas.
+ */
+export const internalAnnotation = "ha-guard/internal";
+
+/** True for a Deployment annotated `ha-guard/internal: "true"`. */
+function isInternal(deployment: PolicyResource): boolean {
+  return bool(obj(deployment.props, "metadata.annotations")[internalAnnotation]) === true;
+}
+
 /** A Kubernetes object's namespace ("default" when unset). */
 export function namespaceOf(r: PolicyResource): string {
   return str(r.props, "metadata.namespace") ?? "default";
@@ -192,7 +204,7 @@ export function servicesOf(view: StackView, deployment: PolicyResource): PolicyR
 
 function kubernetesGroups(view: StackView): NodeGroup[] {
   const ingresses = view.ofType(kubernetes.ingress);
-  return view.ofType(kubernetes.deployment).map((deployment) => {
+  return view.ofType(kubernetes.deployment).filter((d) => !isInternal(d)).map((deployment) => {
     const services = servicesOf(view, deployment);
     const loadBalancers = unique(
       services.flatMap((s) => [

@@ -133,7 +133,7 @@ describe("ha-topology plan: exit codes and refusals", () => {
   it("exits 2 on an unknown stack, listing the stacks there are", async () => {
     const io = capture();
     assert.equal(await runPlanCommand({ stack: "prod" }, io), 2);
-    assert.match(io.err, /\nha-topology plan: no stack file stacks\/Pulumi\.prod\.yaml; stacks: aws, digitalocean, gcp\n$/);
+    assert.match(io.err, /\nha-topology plan: no stack file stacks\/Pulumi\.prod\.yaml; stacks: aws, digitalocean, gcp, kubernetes\n$/);
     assert.equal(io.out, "");
   });
 

@@ -11,6 +11,7 @@ const loaders: Partial<Record<Cloud, () => Adapter>> = {
   aws: () => (require("./aws") as typeof import("./aws")).awsAdapter,
   gcp: () => (require("./gcp") as typeof import("./gcp")).gcpAdapter,
   digitalocean: () => (require("./digitalocean") as typeof import("./digitalocean")).digitaloceanAdapter,
+  kubernetes: () => (require("./kubernetes") as typeof import("./kubernetes")).kubernetesAdapter,
 };
 
 /** The clouds that have an adapter in this version. */

@@ -58,3 +58,28 @@ describe("ha-guard coverage", () => {
     for (const f of fixtures) for (const b of f.breaks) assert.ok(names.has(b.rule), `${f.cloud}: ${b.rule}`);
   });
 });
+
+describe("ha-guard: internal Kubernetes components", () => {
+  const proxy = (annotations?: Record<string, string>) => ({
+    type: "kubernetes:apps/v1:Deployment",
+    name: "cache-proxy",
+    props: {
+      metadata: { name: "cache-proxy", namespace: "app", ...(annotations && { annotations }) },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "cache-proxy" } },
+        template: { metadata: { labels: { app: "cache-proxy" } }, spec: { containers: [{ name: "haproxy", image: "haproxy:3.0", readinessProbe: { tcpSocket: { port: 6379 } } }] } },
+      },
+    },
+  });
+
+  it("treats an unannotated Deployment with nothing in front of it as a node group that fails", async () => {
+    const report = await runPolicies(build([...copy(kubernetesFixture.passing), proxy()]));
+    assert.ok(report.violations.some((v) => v.policy === "min-nodes" && v.resourceName === "cache-proxy"), summary(report));
+  });
+
+  it("skips a Deployment annotated ha-guard/internal: \"true\" in the client-facing node rules", async () => {
+    const report = await runPolicies(build([...copy(kubernetesFixture.passing), proxy({ "ha-guard/internal": "true" })]));
+    assert.deepEqual(report.violations, [], summary(report));
+  });
+});
