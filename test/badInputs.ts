@@ -16,6 +16,8 @@ export interface BadInput {
   received: string;
   /** A fragment of what is allowed. */
   allowed: string;
+  /** The example stack whose config it is applied to (default "aws"): cloud-specific cases need that cloud's provider settings. */
+  stack?: string;
 }
 
 export const badInputs: BadInput[] = [
@@ -57,5 +59,31 @@ export const badInputs: BadInput[] = [
   { what: "mysql on kubernetes", raw: { cloud: "kubernetes", database: { engine: "mysql" } }, key: "database.engine", received: '"mysql"', allowed: "CloudNativePG" },
   { what: "misspelled key", raw: { nodes: { cuont: 3 } }, key: "nodes.cuont", received: "3", allowed: 'did you mean "count"?' },
   { what: "misspelled top-level key", raw: { healthcheck: { path: "/" } }, key: "healthcheck", received: '{"path":"/"}', allowed: 'did you mean "healthCheck"?' },
+  { what: "unknown cloud", raw: { cloud: "azure" }, key: "cloud", received: '"azure"', allowed: "aws, gcp, digitalocean, kubernetes" },
+  { what: "unknown session engine", raw: { sessions: { enabled: true, engine: "memcached" } }, key: "sessions.engine", received: '"memcached"', allowed: "valkey" },
+  { what: "bucket settings on a cloud that creates the bucket", raw: { storage: { bucket: "my-files" } }, key: "storage.bucket", received: '"my-files"', allowed: "unset on aws" },
+  { what: "bucket secret key on aws, never printed", raw: { storage: { secretAccessKey: "wJalrXUtnFEMI-do-not-print" } }, key: "storage.secretAccessKey", received: "[secret]", allowed: "unset on aws" },
+  { what: "Route 53 zone on gcp", stack: "gcp", raw: { dns: { zone: "Z0123456789ABCDEFGHIJ" } }, key: "dns.zone", received: '"Z0123456789ABCDEFGHIJ"', allowed: "Cloud DNS managed zone name" },
+  { what: "ACM certificate on gcp", stack: "gcp", raw: { tls: { certificate: "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000" } }, key: "tls.certificate", received: '"arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-00000...', allowed: "global SSL certificate" },
+  { what: "AWS instance type on gcp", stack: "gcp", raw: { nodes: { size: "t3.small" } }, key: "nodes.size", received: '"t3.small"', allowed: 'gcp node size such as "n2-standard-2"' },
+  { what: "cache node type as a Memorystore size", stack: "gcp", raw: { sessions: { enabled: true, size: "cache.t4g.micro" } }, key: "sessions.size", received: '"cache.t4g.micro"', allowed: "(GiB)" },
+  { what: "DigitalOcean without a DNS domain or a certificate", stack: "digitalocean", raw: { dns: undefined }, key: "dns.zone", received: "nothing", allowed: "a domain managed in DigitalOcean DNS" },
+  { what: "DigitalOcean domain that does not contain the domain", stack: "digitalocean", raw: { dns: { zone: "example.org" } }, key: "dns.zone", received: '"example.org"', allowed: "a DigitalOcean domain that contains app.example.com" },
+  { what: "SSH from the whole internet", stack: "digitalocean", raw: { network: { sshSourceCidrs: ["0.0.0.0/0"] } }, key: "network.sshSourceCidrs.0", received: '"0.0.0.0/0"', allowed: "never the whole internet" },
+  { what: "RDS class on DigitalOcean", stack: "digitalocean", raw: { database: { size: "db.t4g.micro" } }, key: "database.size", received: '"db.t4g.micro"', allowed: "digitalocean database size" },
+  { what: "Kubernetes without the bucket endpoint", stack: "kubernetes", raw: { storage: { endpoint: undefined } }, key: "storage.endpoint", received: "nothing", allowed: "set on kubernetes" },
+  { what: "plain-HTTP bucket endpoint", stack: "kubernetes", raw: { storage: { endpoint: "http://minio.local:9000" } }, key: "storage.endpoint", received: '"http://minio.local:9000"', allowed: "an https URL" },
+  { what: "one database instance on Kubernetes", stack: "kubernetes", raw: { kubernetes: { databaseInstances: 1 } }, key: "kubernetes.databaseInstances", received: "1", allowed: "at least one streaming standby" },
+  { what: "invalid namespace", stack: "kubernetes", raw: { kubernetes: { namespace: "Web_App" } }, key: "kubernetes.namespace", received: '"Web_App"', allowed: "a namespace name" },
+  { what: "AWS instance type as pod resources", stack: "kubernetes", raw: { nodes: { size: "t3.small" } }, key: "nodes.size", received: '"t3.small"', allowed: "kubernetes node size" },
+  { what: "misspelled Kubernetes key", stack: "kubernetes", raw: { kubernetes: { ingresClassName: "nginx" } }, key: "kubernetes.ingresClassName", received: '"nginx"', allowed: 'did you mean "ingressClassName"?' },
 ];
 
+/** The table as the README's troubleshooting section lists it (a test keeps the two equal). */
+export function badInputsMarkdown(): string {
+  const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, "\\n");
+  const rows = badInputs.map(
+    (b) => `| ${cell(b.what)} | ${b.stack ?? "aws"} | \`ha-topology:${cell(b.key)}\` | ${cell(b.received)} | ${cell(b.allowed)} |`,
+  );
+  return ["| Bad input | Stack | The message names | Received | Allowed (excerpt) |", "|---|---|---|---|---|", ...rows].join("\n");
+}

@@ -391,7 +391,7 @@ describe("AWS adapter: options", function () {
 describe("bad stack configuration stops the program before anything is registered", function () {
   for (const bad of badInputs) {
     it(bad.what, async function () {
-      const run = await runWithMocks(stackConfigWith("aws", ns(bad.raw)));
+      const run = await runWithMocks(stackConfigWith(bad.stack ?? "aws", ns(bad.raw)));
       assert.ok(run.error, "the program must fail");
       assert.equal(run.error.name, "TopologyConfigError");
       assert.match(run.error.message, new RegExp(`ha-topology:${bad.key.replace(/\./g, "\\.")}: .*received ${bad.received.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));

@@ -4,7 +4,10 @@ import { parseTopology, type Topology } from "../components/topology";
 import { checkSize, resolveSize } from "../components/sizes";
 import { subnetCidr } from "../components/cidr";
 import { appVersionOf } from "../components/appEnvironment";
-import { badInputs } from "./badInputs";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { mergeConfig, readStackFile } from "../automation/stackFiles";
+import { badInputs, badInputsMarkdown } from "./badInputs";
 
 const minimal = { cloud: "aws", domain: "app.example.com" };
 
@@ -64,11 +67,20 @@ describe("topology: defaults", function () {
   });
 });
 
+/** The `ha-topology` keys of an example stack file, without the namespace. */
+function stackTopology(stack: string): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(readStackFile(stack)).filter(([k]) => k.startsWith("ha-topology:")).map(([k, v]) => [k.slice("ha-topology:".length), v]),
+  );
+}
+
 describe("topology: bad input is refused with key, value and what is allowed", function () {
   for (const bad of badInputs) {
     it(`${bad.what}`, function () {
-      const raw: Record<string, unknown> = { ...minimal };
-      for (const [k, v] of Object.entries(bad.raw)) raw[k] = v;
+      // Cloud-specific cases start from that cloud's example stack, merged as the program merges them.
+      const base = bad.stack ? stackTopology(bad.stack) : { ...minimal };
+      const raw: Record<string, unknown> = bad.stack ? mergeConfig(base, bad.raw) : base;
+      if (!bad.stack) for (const [k, v] of Object.entries(bad.raw)) raw[k] = v;
       if ("domain" in bad.raw && bad.raw.domain === undefined) delete raw.domain;
       const message = refusal(raw);
       const line = message.split("\n").find((l) => l.includes(`ha-topology:${bad.key}:`));
@@ -120,3 +132,15 @@ describe("topology helpers", function () {
     assert.equal(appVersionOf(`web@sha256:${"ab".repeat(32)}`), "sha256:abababababab");
   });
 });
+
+describe("topology: the README's troubleshooting table", function () {
+  it("lists exactly the bad inputs the tests refuse (at least 40)", function () {
+    const readme = fs.readFileSync(path.resolve(__dirname, "..", "README.md"), "utf8");
+    const listed = /<!-- bad-inputs:start -->\n([\s\S]*?)\n<!-- bad-inputs:end -->/.exec(readme)?.[1];
+    assert.ok(listed, "the README has no bad-inputs section");
+    assert.equal(listed, badInputsMarkdown());
+    assert.ok(badInputs.length >= 40);
+    assert.deepEqual([...new Set(badInputs.map((b) => b.stack ?? "aws"))].sort(), ["aws", "digitalocean", "gcp", "kubernetes"]);
+  });
+});
+
