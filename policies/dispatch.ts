@@ -18,9 +18,10 @@ export type PropsCheck = (props: Props, report: ReportViolation, args: ResourceV
  * declares itself not applicable to every other type (as `validateResourceOfType` does).
  */
 export function forTypes(checks: Record<string, PropsCheck>): ResourceValidation {
+  const reason = `applies to ${Object.keys(checks).join(", ")}`;
   return (args, report) => {
     const check = checks[args.type];
-    if (!check) return args.notApplicable(`applies to ${Object.keys(checks).join(", ")}`);
+    if (!check) return args.notApplicable(reason);
     check(args.props, report, args);
   };
 }
@@ -28,6 +29,19 @@ export function forTypes(checks: Record<string, PropsCheck>): ResourceValidation
 /** Registers one check under several type tokens (aliased modules such as `lb`/`alb`). */
 export function sameCheck(types: string | readonly string[], check: PropsCheck): Record<string, PropsCheck> {
   return Object.fromEntries((typeof types === "string" ? [types] : types).map((t) => [t, check]));
+}
+
+const views = new WeakMap<readonly object[], StackView>();
+
+/**
+ * One view per resource list: the in-process runner hands every stack rule the same list,
+ * so the indexes and the node model are built once per run (the analyzer builds a list per
+ * rule, which only costs the indexing again).
+ */
+function viewOf(resources: StackValidationArgs["resources"]): StackView {
+  let view = views.get(resources);
+  if (!view) views.set(resources, (view = new StackView(resources)));
+  return view;
 }
 
 /**
@@ -40,7 +54,7 @@ export function overStack(
   validate: (view: StackView, report: ReportViolation, args: StackValidationArgs) => void,
 ): StackValidation {
   return (args, report) => {
-    const view = new StackView(args.resources);
+    const view = viewOf(args.resources);
     if (!relevant(view)) return args.notApplicable(reason);
     validate(view, report, args);
   };

@@ -34,9 +34,13 @@ export interface NodeGroup {
   members: PolicyResource[];
 }
 
-/** Every node group in the stack, on all four clouds. */
+const groupsOfView = new WeakMap<StackView, NodeGroup[]>();
+
+/** Every node group in the stack, on all four clouds (computed once per view: several rules ask). */
 export function nodeGroups(view: StackView): NodeGroup[] {
-  return [...awsGroups(view), ...gcpGroups(view), ...digitaloceanGroups(view), ...kubernetesGroups(view)];
+  let groups = groupsOfView.get(view);
+  if (!groups) groupsOfView.set(view, (groups = [...awsGroups(view), ...gcpGroups(view), ...digitaloceanGroups(view), ...kubernetesGroups(view)]));
+  return groups;
 }
 
 /**

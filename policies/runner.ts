@@ -123,6 +123,19 @@ export interface ResolvedPolicy {
   config: Record<string, unknown>;
 }
 
+const settingsSchemas = new WeakMap<Policies[number], z.ZodType>();
+
+/** A rule's settings schema, compiled once per rule (compiling costs more than judging a small stack). */
+function settingsSchema(policy: Policies[number]): z.ZodType {
+  let schema = settingsSchemas.get(policy);
+  if (!schema) {
+    // The SDK's and zod's JSON Schema typings differ only in optional draft-07 details.
+    const jsonSchema = { type: "object", additionalProperties: false, properties: {}, ...policy.configSchema };
+    settingsSchemas.set(policy, (schema = z.fromJSONSchema(jsonSchema as Parameters<typeof z.fromJSONSchema>[0])));
+  }
+  return schema;
+}
+
 /** Resolves levels and settings for every rule, validating the config like the CLI does. */
 export function resolvePolicyConfig(policies: Policies, config: PolicyConfigFile = {}, packLevel: EnforcementLevel = "advisory"): Map<string, ResolvedPolicy> {
   const problems: string[] = [];
@@ -144,9 +157,7 @@ export function resolvePolicyConfig(policies: Policies, config: PolicyConfigFile
     const entry = config[policy.name];
     const level = levelOf(policy.name, entry) ?? all ?? policy.enforcementLevel ?? packLevel;
     const { enforcementLevel: _, ...settings } = typeof entry === "object" ? entry : {};
-    // The SDK's and zod's JSON Schema typings differ only in optional draft-07 details.
-    const jsonSchema = { type: "object", additionalProperties: false, properties: {}, ...policy.configSchema };
-    const schema = z.fromJSONSchema(jsonSchema as Parameters<typeof z.fromJSONSchema>[0]);
+    const schema = settingsSchema(policy);
     const parsed = schema.safeParse(settings);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) problems.push(`${policy.name}${issue.path.length ? `.${issue.path.join(".")}` : ""}: ${issue.message}`);
@@ -158,11 +169,13 @@ export function resolvePolicyConfig(policies: Policies, config: PolicyConfigFile
   return resolved;
 }
 
-/** What `notApplicable()` throws, as in the SDK's analyzer. */
-class NotApplicableSignal extends Error {
-  constructor(readonly reason?: string) {
-    super(reason ?? "not applicable");
-  }
+/**
+ * What `notApplicable()` throws, as in the SDK's analyzer. Not an Error: most resources
+ * are not applicable to most resource rules, and capturing a stack trace for each one
+ * was the runner's largest cost on big stacks.
+ */
+class NotApplicableSignal {
+  constructor(readonly reason?: string) {}
 }
 
 function notApplicable(reason?: string): never {

@@ -1,0 +1,70 @@
+/**
+ * One benchmark scenario, run in a fresh process by bench/run.ts. Prints one JSON line
+ * on stdout at the end: the scenario's own figures plus peak memory (max RSS).
+ */
+import { performance } from "node:perf_hooks";
+
+const [mode, arg1 = "", arg2 = ""] = process.argv.slice(2);
+const sdkOf: Record<string, string> = { aws: "@pulumi/aws", gcp: "@pulumi/gcp", digitalocean: "@pulumi/digitalocean", kubernetes: "@pulumi/kubernetes" };
+
+function report(figures: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ ...figures, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
+}
+
+async function evaluate(cloud: string, count?: number): Promise<number> {
+  const { runWithMocks } = await import("../automation/offline/mocks");
+  const { stackConfigWith, loadStackConfig } = await import("../automation/stackFiles");
+  const config = count ? stackConfigWith(cloud, { "ha-topology:nodes": { count, maxCount: count } }) : loadStackConfig(cloud);
+  const run = await runWithMocks(config, { stack: `bench-${cloud}` });
+  if (run.error) throw run.error;
+  return run.resources.length;
+}
+
+async function main(): Promise<void> {
+  switch (mode) {
+    case "floor": {
+      // What any program on this cloud pays: the SDK core and the provider SDK.
+      require("@pulumi/pulumi");
+      require(sdkOf[arg1]);
+      return report({});
+    }
+    case "program": {
+      const resources = await evaluate(arg1, arg2 ? Number(arg2) : undefined);
+      return report({ resources });
+    }
+    case "multi": {
+      // Many stacks in one process, as an embedding platform evaluates tenants.
+      const times: number[] = [];
+      for (let i = 0; i < Number(arg2); i++) {
+        const start = performance.now();
+        await evaluate(arg1);
+        times.push(performance.now() - start);
+      }
+      return report({ firstMs: Math.round(times[0]), lastMs: Math.round(times[times.length - 1]), stacks: times.length });
+    }
+    case "policy": {
+      const { syntheticStack } = await import("./syntheticStack");
+      const { runPolicies } = await import("../policies/runner");
+      const resources = syntheticStack(Number(arg1));
+      const timed = async () => {
+        const start = performance.now();
+        const result = await runPolicies(resources);
+        if (!result.passed) throw new Error("the synthetic stack should pass");
+        return performance.now() - start;
+      };
+      // Cold: the first run in a process (schemas compiled, code warmed); warm: the next,
+      // as an embedding platform judging stack after stack sees it.
+      const cold = await timed();
+      const warm = await timed();
+      return report({ resources: resources.length, coldMs: Math.round(cold), warmMs: Math.round(warm), perSecond: Math.round(resources.length / (warm / 1000)) });
+    }
+    default:
+      throw new Error(`unknown scenario ${mode}`);
+  }
+}
+
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
