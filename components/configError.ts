@@ -69,7 +69,8 @@ function isSecretPath(path: readonly PropertyKey[]): boolean {
 
 /** One problem line: the full key (after the namespace), the value as shown, what is allowed. */
 export function configProblem(key: string, received: string, allowed: string): string {
-  return `${configNamespace}:${key}: received ${received}; allowed: ${allowed}`;
+  // Provider keys ("digitalocean:region") are already qualified; ours get the namespace.
+  return `${key.includes(":") ? key : `${configNamespace}:${key}`}: received ${received}; allowed: ${allowed}`;
 }
 
 function keyName(path: readonly PropertyKey[]): string {

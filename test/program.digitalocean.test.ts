@@ -62,9 +62,7 @@ describe("DigitalOcean adapter: the example stack under mocks", function () {
   });
 
   it("parents every resource to the HaService component", function () {
-    for (const r of p.run.resources.filter((x) => x.type !== "ha-topology:index:HaService")) {
-      assert.equal(r.parents[0], "ha-topology:index:HaService", `${r.type} ${r.name}`);
-    }
+    p.assertAllUnderService();
   });
 
   it("runs nodes.count Ubuntu droplets in the VPC, tagged for the firewall and for the load balancer", function () {

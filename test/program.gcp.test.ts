@@ -49,9 +49,7 @@ describe("GCP adapter: the example stack under mocks", function () {
   });
 
   it("parents every resource to the HaService component", function () {
-    for (const r of p.run.resources.filter((x) => x.type !== "ha-topology:index:HaService")) {
-      assert.equal(r.parents[0], "ha-topology:index:HaService", `${r.type} ${r.name}`);
-    }
+    p.assertAllUnderService();
   });
 
   it("runs the nodes from a shielded, private, cloud-init template with their own service account", function () {

@@ -50,6 +50,12 @@ export class Program {
     if (lt) return Buffer.from(lt.inputs.userData, "base64").toString("utf8");
     return this.one("gcp:compute/instanceTemplate:InstanceTemplate").inputs.metadata["user-data"];
   }
+  /** Asserts every resource sits under the HaService component (the first link of its parent chain). */
+  assertAllUnderService(): void {
+    for (const r of this.run.resources.filter((x) => x.type !== "ha-topology:index:HaService")) {
+      assert.equal(r.parents[0], "ha-topology:index:HaService", `${r.type} ${r.name}`);
+    }
+  }
   /** The cloud-config user data of one DigitalOcean droplet. */
   userDataOf(droplet: RegisteredResource): string {
     return droplet.inputs.userData;

@@ -37,7 +37,7 @@ export interface BucketArgs {
   spec: StorageSpec;
   /** The Spaces region: the droplets' region slug, such as "fra1"; it must be one of `spacesRegions`. */
   region: string;
-  /** The config key (after `ha-topology:`) `region` came from, named if Spaces is not offered there. Default: "region". */
+  /** The config key `region` came from, named if Spaces is not offered there. Default: "digitalocean:region". */
   regionKey?: string;
   /** Tags of the stack. Spaces buckets and keys carry no tags, so these are not applied. */
   tags: string[];
@@ -58,7 +58,7 @@ export class Bucket extends pulumi.ComponentResource {
 
   constructor(name: string, args: BucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:digitalocean:Bucket", name, {}, opts);
-    const region = spacesRegion(args.region, args.regionKey ?? "region");
+    const region = spacesRegion(args.region, args.regionKey ?? "digitalocean:region");
 
     // No `name`: Pulumi adds a random suffix to the logical name, since another account
     // may already hold the plain name.

@@ -14,7 +14,7 @@ import { configProblem, TopologyConfigError } from "../../configError";
 import { nodeUserData } from "../../nodeUserData";
 import { resolveSize } from "../../sizes";
 import type { Adapter } from "../adapter";
-import { Bucket } from "./bucket";
+import { Bucket, spacesRegion } from "./bucket";
 import { Database } from "./database";
 import { Firewall } from "./firewall";
 import { LoadBalancer } from "./loadBalancer";
@@ -38,9 +38,10 @@ function providerSettings(): { region: string; token: pulumi.Output<string> | un
   const config = new pulumi.Config("digitalocean");
   const region = config.get("region");
   if (!region) {
-    throw new TopologyConfigError(["digitalocean:region: received nothing; allowed: a region slug such as fra1 (pulumi config set digitalocean:region fra1)"]);
+    throw new TopologyConfigError([configProblem("digitalocean:region", "nothing", "a region slug such as fra1 (pulumi config set digitalocean:region fra1)")]);
   }
-  return { region, token: config.getSecret("token") };
+  // Checked before any resource: the bucket lives in the droplets' region.
+  return { region: spacesRegion(region, "digitalocean:region"), token: config.getSecret("token") };
 }
 
 /** Maps the topology onto DigitalOcean under `parent`. */

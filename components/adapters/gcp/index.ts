@@ -36,8 +36,8 @@ function providerSettings(): { project: string; region: string } {
   const project = gcp.config.project;
   const region = gcp.config.region;
   const problems = [
-    ...(project ? [] : [`gcp:project: received nothing; allowed: your project ID (pulumi config set gcp:project <id>)`]),
-    ...(region ? [] : [`gcp:region: received nothing; allowed: a region such as europe-west1 (pulumi config set gcp:region <region>)`]),
+    ...(project ? [] : [configProblem("gcp:project", "nothing", "your project ID (pulumi config set gcp:project <id>)")]),
+    ...(region ? [] : [configProblem("gcp:region", "nothing", "a region such as europe-west1 (pulumi config set gcp:region <region>)")]),
   ];
   if (problems.length > 0 || !project || !region) throw new TopologyConfigError(problems);
   return { project, region };
