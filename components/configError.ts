@@ -62,9 +62,13 @@ export function closestKey(key: string, candidates: string[]): string | undefine
 /** Shown instead of anything under `secrets`: names are harmless, but values never print. */
 export const secretMask = "[secret]";
 
-/** The config paths whose values are secrets: anything under `secrets`, and the bucket's secret key. */
+/**
+ * The config paths whose values are secrets: anything under `secrets`, the bucket's
+ * secret key, and everything under `registry` (a DigitalOcean token is the user name
+ * too, and a misspelled `registry.pasword` still holds a password).
+ */
 function isSecretPath(path: readonly PropertyKey[]): boolean {
-  return path[0] === "secrets" || (path[0] === "storage" && path[1] === "secretAccessKey");
+  return path[0] === "secrets" || (path[0] === "storage" && path[1] === "secretAccessKey") || path[0] === "registry";
 }
 
 /** One problem line: the full key (after the namespace), the value as shown, what is allowed. */
@@ -110,7 +114,9 @@ export function formatConfigIssues(
       }
       continue;
     }
-    const received = isSecretPath(issue.path) ? secretMask : describeValue("input" in issue ? issue.input : valueAt(raw, issue.path));
+    // A secret key that is not set shows as "nothing": there is no value to hide.
+    const secret = isSecretPath(issue.path) && !(issue.path[0] === "registry" && valueAt(raw, issue.path) === undefined);
+    const received = secret ? secretMask : describeValue("input" in issue ? issue.input : valueAt(raw, issue.path));
     lines.push(configProblem(issue.path.map(String).join("."), received, issue.message));
   }
   return lines;

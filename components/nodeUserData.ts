@@ -7,8 +7,8 @@ import { platformEnv, type PlatformFacts } from "./appEnvironment";
 import { renderCloudConfig, type BootstrapSpec } from "./bootstrap";
 import type { NodesSpec } from "./topology";
 
-/** What differs per cloud in how a node boots: secret sources, packages, stop timeout, embedded secrets. */
-export type NodeBoot = Pick<BootstrapSpec, "secretSources" | "packages" | "stopTimeoutSeconds" | "embeddedSecrets" | "setupCommands">;
+/** What differs per cloud in how a node boots: secret sources, packages, stop timeout, embedded secrets, registry login. */
+export type NodeBoot = Pick<BootstrapSpec, "secretSources" | "packages" | "stopTimeoutSeconds" | "embeddedSecrets" | "setupCommands" | "registryLogin">;
 
 /** The `#cloud-config` user data for the nodes. */
 export function nodeUserData(nodes: NodesSpec, facts: Omit<PlatformFacts, "port" | "image">, boot: NodeBoot): string {

@@ -7,7 +7,7 @@ import { configNamespace } from "./configError";
 import { sectionKeys } from "./topology";
 
 /** Keys whose values are structured (YAML maps in the stack file, JSON in the engine). */
-const objectKeys = new Set<string>([...sectionKeys, "secrets"]);
+const objectKeys = new Set<string>([...sectionKeys, "secrets", "registry"]);
 
 /**
  * Decodes an engine config value: JSON for structured keys; for the others only when the

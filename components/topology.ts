@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { envNamePattern, isReservedEnvName } from "./appEnvironment";
 import { formatConfigIssues, TopologyConfigError } from "./configError";
+import { registryOf } from "./imageReference";
 import { Cloud, checkSize, clouds } from "./sizes";
 
 /** The app nodes: identical, stateless, at least two. */
@@ -173,6 +174,17 @@ export interface AlarmsSpec {
   email?: string;
 }
 
+/**
+ * Credentials for the registry `nodes.image` is in, when it is neither public nor the
+ * cloud's own registry (which the program reaches with the nodes' identity instead).
+ */
+export interface RegistrySpec {
+  /** The user name (e.g. a Docker Hub user, `_json_key_base64` for Artifact Registry, a DigitalOcean token). */
+  username: string;
+  /** The password or access token; set it with `--secret`. Never on a command line, never in plain state. */
+  password: string;
+}
+
 /** The whole, validated, defaulted description of one service. */
 export interface Topology {
   /** Which adapter builds it. */
@@ -201,6 +213,8 @@ export interface Topology {
   alarms: AlarmsSpec;
   /** Kubernetes settings (used only with `cloud: kubernetes`). */
   kubernetes: KubernetesSpec;
+  /** Credentials for a private registry other than the cloud's own; unset for public images and the cloud's registry. */
+  registry?: RegistrySpec;
 }
 
 // ---------------------------------------------------------------------------
@@ -327,6 +341,15 @@ const alarmsShape = {
   email: text(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an email address", 254).optional(),
 };
 
+/** Printable, single-line characters only: these values reach a node's docker config. */
+const credentialText = (what: string, maxLength: number) =>
+  z.string({ error: what }).min(1, { error: what }).max(maxLength, { error: what }).regex(/^[\x20-\x7e]+$/, { error: what });
+
+const registryShape = {
+  username: credentialText("a registry user name: printable ASCII on one line (at most 256)", 256),
+  password: credentialText("a registry password or token on one line, printable ASCII (at most 8192; for an Artifact Registry key use _json_key_base64); set it with --secret", 8192),
+};
+
 const section = <S extends z.core.$ZodLooseShape>(shape: S, what: string) =>
   z.strictObject(shape, { error: `an object (${what}) with the keys ${Object.keys(shape).join(", ")}` });
 
@@ -345,6 +368,7 @@ const topLevelShape = {
   tls: section(tlsShape, "TLS"),
   alarms: section(alarmsShape, "alarm notifications"),
   kubernetes: section(kubernetesShape, "Kubernetes settings"),
+  registry: section(registryShape, "private registry credentials").optional(),
   secrets: z.record(z.string(), z.unknown(), { error: "a map of secret names to secret values" }).optional(),
 };
 
@@ -361,6 +385,7 @@ export const knownKeys: Record<string, string[]> = {
   tls: Object.keys(tlsShape),
   alarms: Object.keys(alarmsShape),
   kubernetes: Object.keys(kubernetesShape),
+  registry: Object.keys(registryShape),
 };
 
 /** The keys whose values are objects merged over their defaults (`secrets` is a free map). */
@@ -416,6 +441,49 @@ export function secretNameProblem(name: string, env: Record<string, string>): st
   }
   if (name in env) return "a name not also used in nodes.env (a value is either plain or secret)";
   return undefined;
+}
+
+/** Each cloud's own registry, which the program reaches with the nodes' identity. */
+const ownRegistry: Partial<Record<Cloud, { kind: string; what: string }>> = {
+  aws: { kind: "ecr", what: "grants the nodes' IAM role pull access to the ECR repository" },
+  gcp: { kind: "artifact-registry", what: "grants the nodes' service account roles/artifactregistry.reader on the Artifact Registry repository" },
+  digitalocean: { kind: "docr", what: "creates read-only DigitalOcean Container Registry credentials for the droplets" },
+};
+
+/**
+ * Whether the nodes can pull `nodes.image` with what the stack gives them: the cloud's
+ * own registry through identity, any other registry through `registry` credentials.
+ * What can never work is refused here, before any resource exists.
+ */
+function imageRegistryChecks(raw: Raw, issue: (path: (string | number)[], input: unknown, message: string) => void): void {
+  const { cloud, nodes, registry: credentials } = raw;
+  let registry: ReturnType<typeof registryOf>;
+  try {
+    registry = registryOf(nodes.image);
+  } catch {
+    issue(["nodes", "image"], nodes.image, imageError);
+    return;
+  }
+  if (registry.kind === "invalid") {
+    issue(["nodes", "image"], nodes.image, registry.problem);
+    return;
+  }
+  const own = ownRegistry[cloud];
+  if (credentials && nodes.image === defaults.nodes.image) {
+    issue(["registry"], credentials, "unset while nodes.image is the public demo image (registry credentials are for the registry of your private nodes.image)");
+  } else if (credentials && own && registry.kind === own.kind) {
+    issue(["registry"], credentials, `unset: on ${cloud} the program ${own.what} ${nodes.image} names, so there are no credentials to keep or rotate`);
+  }
+  if (registry.kind === "ecr" && cloud !== "aws") {
+    if (cloud !== "kubernetes") {
+      issue(["nodes", "image"], nodes.image, `an image ${cloud} nodes can pull: ECR accepts only AWS identities, with login tokens that expire after 12 hours; push the image to ${cloud === "gcp" ? "Artifact Registry" : "DigitalOcean Container Registry"} (the program then grants access itself) or to a registry with long-lived credentials (ha-topology:registry)`);
+    } else if (credentials) {
+      issue(["registry"], credentials, "unset for an ECR image on kubernetes: ECR login tokens expire after 12 hours, so a pull secret would stop working; give the cluster's nodes pull access instead (on EKS the node role's AmazonEC2ContainerRegistryReadOnly)");
+    }
+  }
+  if (registry.kind === "docr" && cloud !== "digitalocean" && !credentials) {
+    issue(["registry"], undefined, "credentials for registry.digitalocean.com, whose images are always private: a DigitalOcean API token with registry read access as both username and password (password with --secret)");
+  }
 }
 
 /** Checks that span several keys, or depend on the cloud. */
@@ -485,6 +553,8 @@ function crossChecks(raw: Raw, ctx: z.RefinementCtx): void {
     issue(["tls", "certificate"], tls.certificate, ids.certificate[1]);
   }
 
+  imageRegistryChecks(raw, issue);
+
   // Clusters have no object storage of their own: the user brings an S3-compatible bucket.
   const storage = raw.storage;
   const bucketKeys = ["endpoint", "bucket", "accessKeyId", "secretAccessKey"] as const;
@@ -521,6 +591,7 @@ const topologySchema = z
       tls: raw.tls,
       kubernetes: raw.kubernetes,
       alarms: raw.alarms,
+      ...(raw.registry && { registry: raw.registry }),
     }),
   );
 

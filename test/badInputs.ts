@@ -77,6 +77,15 @@ export const badInputs: BadInput[] = [
   { what: "invalid namespace", stack: "kubernetes", raw: { kubernetes: { namespace: "Web_App" } }, key: "kubernetes.namespace", received: '"Web_App"', allowed: "a namespace name" },
   { what: "AWS instance type as pod resources", stack: "kubernetes", raw: { nodes: { size: "t3.small" } }, key: "nodes.size", received: '"t3.small"', allowed: "kubernetes node size" },
   { what: "misspelled Kubernetes key", stack: "kubernetes", raw: { kubernetes: { ingresClassName: "nginx" } }, key: "kubernetes.ingresClassName", received: '"nginx"', allowed: 'did you mean "ingressClassName"?' },
+  { what: "registry credentials for the public demo image", raw: { registry: { username: "acme-bot", password: "never-printed-0123" } }, key: "registry", received: "[secret]", allowed: "public demo image" },
+  { what: "registry credentials for an ECR image on aws", raw: { nodes: { image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1.4.2" }, registry: { username: "AWS", password: "never-printed-0123" } }, key: "registry", received: "[secret]", allowed: "grants the nodes' IAM role pull access" },
+  { what: "registry password on two lines, never printed", raw: { nodes: { image: "ghcr.io/acme/web:1.4.2" }, registry: { username: "acme-bot", password: "line-one\nline-two" } }, key: "registry.password", received: "[secret]", allowed: "on one line" },
+  { what: "registry credentials without a password", raw: { nodes: { image: "ghcr.io/acme/web:1.4.2" }, registry: { username: "acme-bot" } }, key: "registry.password", received: "nothing", allowed: "a registry password or token" },
+  { what: "DOCR image on aws without credentials", raw: { nodes: { image: "registry.digitalocean.com/acme/web:1.4.2" } }, key: "registry", received: "nothing", allowed: "always private" },
+  { what: "ECR image on gcp", stack: "gcp", raw: { nodes: { image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1.4.2" } }, key: "nodes.image", received: '"123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1.4.2"', allowed: "ECR accepts only AWS identities" },
+  { what: "Artifact Registry image without a repository", stack: "gcp", raw: { nodes: { image: "europe-west1-docker.pkg.dev/my-gcp-project/api:1.4.2" } }, key: "nodes.image", received: '"europe-west1-docker.pkg.dev/my-gcp-project/api:1.4.2"', allowed: "the repository and the image name are both needed" },
+  { what: "registry credentials for a DOCR image on digitalocean", stack: "digitalocean", raw: { nodes: { image: "registry.digitalocean.com/acme/web:1.4.2" }, registry: { username: "dop_v1_x", password: "dop_v1_x" } }, key: "registry", received: "[secret]", allowed: "read-only DigitalOcean Container Registry credentials" },
+  { what: "ECR credentials on kubernetes", stack: "kubernetes", raw: { nodes: { image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1.4.2" }, registry: { username: "AWS", password: "never-printed-0123" } }, key: "registry", received: "[secret]", allowed: "expire after 12 hours" },
 ];
 
 /** The table as the README's troubleshooting section lists it (a test keeps the two equal). */

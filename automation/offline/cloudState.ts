@@ -91,6 +91,12 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
   "digitalocean:index/databaseReplica:DatabaseReplica": (name) => ({ privateHost: `private-${physicalName(name)}-replica.db.ondigitalocean.com`, port: 25060 }),
   "digitalocean:index/spacesKey:SpacesKey": () => ({ accessKey: "DO00MOCKACCESSKEY", secretKey: "mock-spaces-secret-key" }),
   "digitalocean:index/spacesBucket:SpacesBucket": (name, inputs) => ({ bucketDomainName: `${physicalName(name)}.${String(inputs.region)}.digitaloceanspaces.com` }),
+  "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials": (_name, inputs) => ({
+    // The shape DigitalOcean returns: a docker config.json whose auth is "token:token".
+    dockerCredentials: JSON.stringify({ auths: { "registry.digitalocean.com": { auth: Buffer.from("dop_v1_mockregistrytoken:dop_v1_mockregistrytoken").toString("base64") } } }),
+    credentialExpirationTime: "2075-01-01T00:00:00Z",
+    registryName: inputs.registryName,
+  }),
   "random:index/randomPassword:RandomPassword": (_name, inputs) => ({ result: "P".repeat(Number(inputs.length)) }),
   "random:index/randomId:RandomId": () => ({ hex: "0a1b2c3d" }),
 };
@@ -116,6 +122,8 @@ export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unkn
       const gcpRegion = String(args.inputs.region ?? "europe-west1");
       return { names: ["b", "c", "d"].map((z) => `${gcpRegion}-${z}`), region: gcpRegion, project: gcpProject, id: gcpRegion };
     }
+    case "aws:index/getCallerIdentity:getCallerIdentity":
+      return { accountId: account, arn: `arn:aws:iam::${account}:user/offline-plan`, userId: "AIDAOFFLINEPLAN", id: account };
     case "aws:iam/getPolicyDocument:getPolicyDocument":
       // Echo the statements as the "JSON" so tests can read what the policy grants.
       return { json: JSON.stringify(args.inputs), id: "policy" };

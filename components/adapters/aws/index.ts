@@ -5,7 +5,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { SecretSource } from "../../bootstrap";
+import type { RegistryLogin, SecretSource } from "../../bootstrap";
+import { registryOf, type Registry } from "../../imageReference";
 import { nodeUserData } from "../../nodeUserData";
 import { resolveSize } from "../../sizes";
 import type { Adapter } from "../adapter";
@@ -17,6 +18,7 @@ import { JsonSecret } from "./jsonSecret";
 import { LoadBalancer } from "./loadBalancer";
 import { Network } from "./network";
 import { NodeGroup } from "./nodeGroup";
+import { ecrLogin, ecrPullStatements, explainEcrPlacement, isEcr, secretsManagerLogin } from "./registryAccess";
 import { SessionStore, sessionStorePort } from "./sessionStore";
 
 /** The ALB is the one proxy in front of the app: it appends the client to X-Forwarded-For. */
@@ -76,6 +78,19 @@ export const awsAdapter: Adapter = (name, topology, secrets, parent) => {
   const appSecrets = Object.keys(secrets).length > 0
     ? new JsonSecret(`${name}-app-secrets`, { description: `App secrets of ${name}, injected into the app's environment at boot`, values: secrets, tags }, opts)
     : undefined;
+  // A private image: ECR through the node role, any other registry through credentials
+  // kept in Secrets Manager (the parser has refused what cannot work).
+  const registry = registryOf(nodes.image) as Registry;
+  if (isEcr(registry)) {
+    explainEcrPlacement(registry, aws.getRegionOutput({}, opts).region, aws.getCallerIdentityOutput({}, opts).accountId, parent);
+  }
+  const registrySecret = !isEcr(registry) && topology.registry
+    ? new JsonSecret(`${name}-registry-credentials`, {
+        description: `Credentials of ${name}'s nodes for the registry ${registry.host}, read before each image pull`,
+        values: { username: pulumi.secret(topology.registry.username), password: pulumi.secret(topology.registry.password) },
+        tags,
+      }, opts)
+    : undefined;
   const alarms = new Alarms(name, {
     loadBalancerArnSuffix: loadBalancer.arnSuffix,
     targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix,
@@ -95,7 +110,14 @@ export const awsAdapter: Adapter = (name, topology, secrets, parent) => {
     sessionsHost: sessionStore ? sessionStore.host : pulumi.output(undefined),
     appSecretArn: appSecrets ? appSecrets.arn : pulumi.output(undefined),
     appSecretVersion: appSecrets ? appSecrets.versionId : pulumi.output(undefined),
+    registrySecretArn: registrySecret ? registrySecret.arn : pulumi.output(undefined),
+    registrySecretVersion: registrySecret ? registrySecret.versionId : pulumi.output(undefined),
   });
+  const registryLogin = (f: { region: string; registrySecretArn?: string; registrySecretVersion?: string }): RegistryLogin | undefined => {
+    if (isEcr(registry)) return ecrLogin(registry);
+    if (f.registrySecretArn && f.registrySecretVersion) return secretsManagerLogin(registry.host, f.registrySecretArn, f.region, f.registrySecretVersion);
+    return undefined;
+  };
   const userData = facts.apply((f) =>
     nodeUserData(
       nodes,
@@ -112,6 +134,7 @@ export const awsAdapter: Adapter = (name, topology, secrets, parent) => {
         ],
         stopTimeoutSeconds,
         packages: ["docker"],
+        registryLogin: registryLogin(f),
       },
     ),
   );
@@ -125,7 +148,8 @@ export const awsAdapter: Adapter = (name, topology, secrets, parent) => {
     securityGroupId: firewall.nodeGroupId,
     targetGroupArn: loadBalancer.targetGroupArn,
     bucketArn: bucket.arn,
-    secretArns: [database.credentialsSecretArn, ...(appSecrets ? [appSecrets.arn] : [])],
+    secretArns: [database.credentialsSecretArn, ...(appSecrets ? [appSecrets.arn] : []), ...(registrySecret ? [registrySecret.arn] : [])],
+    registryStatements: isEcr(registry) ? ecrPullStatements(registry) : [],
     userData,
     rollbackAlarmName: alarms.targetErrorsAlarmName,
     servingListener: loadBalancer.httpsListener,

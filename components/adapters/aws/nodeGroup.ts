@@ -28,6 +28,8 @@ export interface NodeGroupArgs {
   bucketArn: pulumi.Input<string>;
   /** Secrets Manager secrets the nodes read at boot. */
   secretArns: pulumi.Input<string>[];
+  /** Pull access to the private image's ECR repository (see registryAccess.ts); empty for other registries. */
+  registryStatements?: aws.types.input.iam.GetPolicyDocumentStatementArgs[];
   /** The rendered cloud-config. */
   userData: pulumi.Input<string>;
   /** An alarm that stops and rolls back an instance refresh when it fires. */
@@ -79,6 +81,8 @@ export class NodeGroup extends pulumi.ComponentResource {
             resources: [pulumi.interpolate`${args.bucketArn}/*`],
           },
           { sid: "ReadOwnSecrets", actions: ["secretsmanager:GetSecretValue"], resources: args.secretArns },
+          // The image's own ECR repository only, when it is in ECR.
+          ...(args.registryStatements ?? []),
         ],
       }, parent).json,
     }, parent);

@@ -11,6 +11,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { configProblem, TopologyConfigError } from "../../configError";
+import { registryOf, type Registry } from "../../imageReference";
 import { nodeUserData } from "../../nodeUserData";
 import { resolveSize } from "../../sizes";
 import type { Adapter } from "../adapter";
@@ -20,6 +21,7 @@ import { Firewall } from "./firewall";
 import { LoadBalancer } from "./loadBalancer";
 import { Monitoring } from "./monitoring";
 import { Network } from "./network";
+import { embeddedRegistryLogin, registryDockerConfig } from "./registryAccess";
 import { NodeGroup } from "./nodeGroup";
 import { SessionStore } from "./sessionStore";
 
@@ -86,6 +88,11 @@ export const digitaloceanAdapter: Adapter = (name, topology, secrets, parent) =>
     ? new SessionStore(name, { spec: sessionsSpec, size: resolveSize("digitalocean", "sessions", sessionsSpec.size), region, vpcId: network.vpcId, nodeTag, tags }, opts)
     : undefined;
 
+  // A private image: DOCR credentials the program creates, or the user's for another
+  // registry; either way a docker config inside the (secret) user data.
+  const registry = registryOf(nodes.image) as Registry;
+  const dockerConfig = registryDockerConfig(name, registry, topology.registry, opts);
+
   // The secrets go into the user data (no secret store): resolved together, the whole
   // user data becomes a secret Output, so state and previews never show it.
   const facts = pulumi.output({
@@ -102,6 +109,7 @@ export const digitaloceanAdapter: Adapter = (name, topology, secrets, parent) =>
     sessionsPort: sessionStore ? sessionStore.port : pulumi.output(undefined),
     sessionsPassword: sessionStore ? sessionStore.password : pulumi.output(undefined),
     appSecrets: pulumi.output(secrets),
+    dockerConfig: dockerConfig ?? pulumi.output(undefined),
   });
   const userData = pulumi.secret(
     facts.apply((f) =>
@@ -133,6 +141,7 @@ export const digitaloceanAdapter: Adapter = (name, topology, secrets, parent) =>
           packages: ["docker.io", "python3"],
           // No SSH key is configured, so DigitalOcean sets (and mails) a root password: lock it.
           setupCommands: ["passwd -l root"],
+          registryLogin: f.dockerConfig ? embeddedRegistryLogin(registry, f.dockerConfig) : undefined,
         },
       ),
     ),

@@ -6,7 +6,9 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import type { RegistryLogin } from "../../bootstrap";
 import { configProblem, TopologyConfigError } from "../../configError";
+import { registryOf, type Registry } from "../../imageReference";
 import { nodeUserData } from "../../nodeUserData";
 import { resolveSize } from "../../sizes";
 import type { Adapter } from "../adapter";
@@ -19,6 +21,7 @@ import { Monitoring } from "./monitoring";
 import { Network } from "./network";
 import { NodeGroup, namedPort } from "./nodeGroup";
 import { NodeIdentity } from "./nodeIdentity";
+import { artifactRegistryLogin, explainRepositoryPlacement, secretManagerLogin } from "./registryAccess";
 import { secretManagerSource } from "./secretSource";
 import { SessionStore, sessionStorePort } from "./sessionStore";
 
@@ -82,10 +85,25 @@ export const gcpAdapter: Adapter = (name, topology, secrets, parent) => {
       }, opts)
     : undefined;
   const appSecrets = Object.keys(secrets).length > 0 ? new JsonSecret(`${name}-app-secrets`, { values: secrets, labels }, opts) : undefined;
+  // A private image: Artifact Registry through the service account, any other registry
+  // through credentials kept in Secret Manager (the parser has refused what cannot work).
+  const registry = registryOf(nodes.image) as Registry;
+  const imageRepository = registry.kind === "artifact-registry"
+    ? { project: registry.project, location: registry.location, repository: registry.repository }
+    : undefined;
+  if (registry.kind === "artifact-registry") explainRepositoryPlacement(registry, project, region, parent);
+  const registrySecret = registry.kind !== "artifact-registry" && topology.registry
+    ? new JsonSecret(`${name}-registry-credentials`, {
+        values: { username: pulumi.secret(topology.registry.username), password: pulumi.secret(topology.registry.password) },
+        labels,
+      }, opts)
+    : undefined;
   const identity = new NodeIdentity(name, {
     project,
     bucketName: bucket.name,
     secretNames: [database.credentialsSecretName, ...(appSecrets ? [appSecrets.secretName] : [])],
+    imageRepository,
+    registrySecretName: registrySecret?.secretName,
   }, opts);
 
   // What the boot script needs, resolved together (pulumi.output keeps each key's type).
@@ -97,7 +115,12 @@ export const gcpAdapter: Adapter = (name, topology, secrets, parent) => {
     sessionsHost: sessionStore ? sessionStore.host : pulumi.output(undefined),
     sessionsCa: sessionStore ? sessionStore.caCertificates : pulumi.output(undefined),
     appVersion: appSecrets ? appSecrets.versionName : pulumi.output(undefined),
+    registryVersion: registrySecret ? registrySecret.versionName : pulumi.output(undefined),
   });
+  const registryLogin = (registryVersion: string | undefined): RegistryLogin | undefined => {
+    if (registry.kind === "artifact-registry") return artifactRegistryLogin(registry);
+    return registryVersion ? secretManagerLogin(registry.host, registryVersion) : undefined;
+  };
   const userData = facts.apply((f) =>
     nodeUserData(
       nodes,
@@ -114,6 +137,7 @@ export const gcpAdapter: Adapter = (name, topology, secrets, parent) => {
         ],
         stopTimeoutSeconds,
         packages: ["docker.io", "python3", "curl"],
+        registryLogin: registryLogin(f.registryVersion),
       },
     ),
   );

@@ -1,6 +1,7 @@
 /**
  * The nodes' identity: a dedicated service account that may write logs and metrics, use
- * this stack's bucket, and read this stack's secrets, and nothing else (the default
+ * this stack's bucket, read this stack's secrets and pull from the image's Artifact
+ * Registry repository (when it is in one), and nothing else (the default
  * compute service account has Editor on the whole project).
  */
 import * as gcp from "@pulumi/gcp";
@@ -14,6 +15,10 @@ export interface NodeIdentityArgs {
   bucketName: pulumi.Input<string>;
   /** The Secret Manager secrets the nodes read (full names, `projects/.../secrets/...`). */
   secretNames: pulumi.Input<string>[];
+  /** The Artifact Registry repository of a private `nodes.image`: the nodes may read it, and no other. */
+  imageRepository?: { project: string; location: string; repository: string };
+  /** The Secret Manager secret with credentials for another private registry (its own grant, so adding app secrets never renames it). */
+  registrySecretName?: pulumi.Input<string>;
 }
 
 /** Project-wide roles every node needs for its own telemetry. */
@@ -46,6 +51,17 @@ export class NodeIdentity extends pulumi.ComponentResource {
     args.secretNames.forEach((secretId, i) => {
       new gcp.secretmanager.SecretIamMember(`${name}-nodes-secret-${i}`, { secretId, role: "roles/secretmanager.secretAccessor", member }, parent);
     });
+    if (args.imageRepository) {
+      // Read (pull) on the one repository the image is in: never project-wide.
+      new gcp.artifactregistry.RepositoryIamMember(`${name}-nodes-image-repository`, {
+        ...args.imageRepository,
+        role: "roles/artifactregistry.reader",
+        member,
+      }, parent);
+    }
+    if (args.registrySecretName) {
+      new gcp.secretmanager.SecretIamMember(`${name}-nodes-registry-secret`, { secretId: args.registrySecretName, role: "roles/secretmanager.secretAccessor", member }, parent);
+    }
     this.email = account.email;
     this.registerOutputs({ email: this.email });
   }

@@ -41,6 +41,8 @@ export interface AppArgs {
   appSecretName?: pulumi.Input<string>;
   /** Platform secrets read key by key (database, bucket, session store credentials). */
   secretEnv: SecretEnv[];
+  /** A `kubernetes.io/dockerconfigjson` Secret the kubelet pulls the app's image with (private registries only). */
+  imagePullSecretName?: pulumi.Input<string>;
   /** Labels for every object. */
   labels: Record<string, string>;
 }
@@ -87,6 +89,8 @@ export class App extends pulumi.ComponentResource {
           spec: {
             serviceAccountName: account.metadata.name,
             automountServiceAccountToken: false,
+            // Only the app's pods use the user's image; the data tier runs public images.
+            ...(args.imagePullSecretName && { imagePullSecrets: [{ name: args.imagePullSecretName }] }),
             terminationGracePeriodSeconds: preStopSeconds + 30,
             securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
             topologySpreadConstraints: [

@@ -7,6 +7,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { platformEnv } from "../../appEnvironment";
+import { parseImageReference } from "../../imageReference";
+import { dockerConfigJson } from "../../registryLogin";
 import { resolveSize } from "../../sizes";
 import type { Adapter } from "../adapter";
 import { App, type SecretEnv } from "./app";
@@ -98,6 +100,18 @@ export const kubernetesAdapter: Adapter = (name, topology, secrets, parent) => {
     ...(sessionStore ? [{ name: "SESSION_STORE_PASSWORD", secretName: sessionStore.passwordSecretName, key: "password" }] : []),
   ];
 
+  // A private registry's credentials, as the pull secret the kubelet uses for the app's
+  // image. Without credentials the cluster's own pull access applies (EKS node role, GKE
+  // node service account, ...).
+  const credentials = topology.registry;
+  const imagePullSecret = credentials
+    ? new k8s.core.v1.Secret(`${name}-registry`, {
+        metadata: metadata(`${name}-registry`),
+        type: "kubernetes.io/dockerconfigjson",
+        stringData: { ".dockerconfigjson": pulumi.secret(dockerConfigJson(parseImageReference(nodes.image).host, credentials)) },
+      }, opts).metadata.name
+    : undefined;
+
   const app = new App(name, {
     nodes,
     healthCheck: topology.healthCheck,
@@ -109,6 +123,7 @@ export const kubernetesAdapter: Adapter = (name, topology, secrets, parent) => {
     configMapName: configMap,
     appSecretName: appSecret,
     secretEnv,
+    imagePullSecretName: imagePullSecret,
     labels,
   }, opts);
 
