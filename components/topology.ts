@@ -447,7 +447,7 @@ export function secretNameProblem(name: string, env: Record<string, string>): st
 const ownRegistry: Partial<Record<Cloud, { kind: string; what: string }>> = {
   aws: { kind: "ecr", what: "grants the nodes' IAM role pull access to the ECR repository" },
   gcp: { kind: "artifact-registry", what: "grants the nodes' service account roles/artifactregistry.reader on the Artifact Registry repository" },
-  digitalocean: { kind: "docr", what: "creates read-only DigitalOcean Container Registry credentials for the droplets" },
+  digitalocean: { kind: "docr", what: "creates read-only DigitalOcean Container Registry credentials for the registry" },
 };
 
 /**
@@ -472,7 +472,7 @@ function imageRegistryChecks(raw: Raw, issue: (path: (string | number)[], input:
   if (credentials && nodes.image === defaults.nodes.image) {
     issue(["registry"], credentials, "unset while nodes.image is the public demo image (registry credentials are for the registry of your private nodes.image)");
   } else if (credentials && own && registry.kind === own.kind) {
-    issue(["registry"], credentials, `unset: on ${cloud} the program ${own.what} ${nodes.image} names, so there are no credentials to keep or rotate`);
+    issue(["registry"], credentials, `unset: on ${cloud} the program ${own.what} of nodes.image itself, so there are no credentials to keep or rotate`);
   }
   if (registry.kind === "ecr" && cloud !== "aws") {
     if (cloud !== "kubernetes") {

@@ -7,7 +7,9 @@
  */
 import { strict as assert } from "node:assert";
 import { parse } from "yaml";
+import { ecrPlacementNotes } from "../components/adapters/aws/registryAccess";
 import { bootstrapPaths } from "../components/bootstrap";
+import { registryOf, type EcrRegistry } from "../components/imageReference";
 import { isSecretValue } from "../automation/offline/mocks";
 import { stackResources } from "../automation/offline/policyInput";
 import { runPolicies } from "../policies/runner";
@@ -92,10 +94,13 @@ describe("private images: AWS", function () {
 
     it("explains an image in another region or account", async function () {
       const other = await runStack("aws", { nodes: { image: "210987654321.dkr.ecr.eu-west-1.amazonaws.com/api:1" } });
-      const notes = other.run.logs.map((l) => l.message).join("\n");
-      assert.match(notes, /ECR in eu-west-1, the stack in us-east-1/);
-      assert.match(notes, /account 210987654321, the nodes' role in 123456789012: the repository's policy/);
-      assert.doesNotMatch(p.run.logs.map((l) => l.message).join("\n"), /nodes\.image is in ECR/, "nothing to explain for the stack's own account and region");
+      assert.match(other.run.logs.map((l) => l.message).join("\n"), /ECR in eu-west-1, the stack in us-east-1/);
+      assert.doesNotMatch(p.run.logs.map((l) => l.message).join("\n"), /nodes\.image is in ECR/, "nothing to explain for the stack's own region");
+      // The account is known only with real credentials (offline there is none to compare).
+      const registry = registryOf("210987654321.dkr.ecr.eu-west-1.amazonaws.com/api:1") as EcrRegistry;
+      assert.deepEqual(ecrPlacementNotes(registry, "eu-west-1", "210987654321"), []);
+      assert.match(ecrPlacementNotes(registry, "eu-west-1", "123456789012").join(), /account 210987654321, the nodes' role in 123456789012: the repository's policy in 210987654321 must also allow the role/);
+      assert.deepEqual(ecrPlacementNotes(registry, "eu-west-1", undefined), []);
     });
   });
 

@@ -122,8 +122,6 @@ export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unkn
       const gcpRegion = String(args.inputs.region ?? "europe-west1");
       return { names: ["b", "c", "d"].map((z) => `${gcpRegion}-${z}`), region: gcpRegion, project: gcpProject, id: gcpRegion };
     }
-    case "aws:index/getCallerIdentity:getCallerIdentity":
-      return { accountId: account, arn: `arn:aws:iam::${account}:user/offline-plan`, userId: "AIDAOFFLINEPLAN", id: account };
     case "aws:iam/getPolicyDocument:getPolicyDocument":
       // Echo the statements as the "JSON" so tests can read what the policy grants.
       return { json: JSON.stringify(args.inputs), id: "policy" };

@@ -47,18 +47,25 @@ export function secretsManagerLogin(host: string, arn: string, region: string, v
 }
 
 /**
- * Says what the user must know when an ECR image lies in another account or region: the
- * role's grant is necessary but the other account's repository policy must also allow
- * it; a pull across regions works but depends on that region and costs transfer.
+ * What the user must know when an ECR image lies in another region or account: a pull
+ * across regions works but depends on that region and costs transfer; the role's grant
+ * is necessary but another account's repository policy must also allow it.
  */
+export function ecrPlacementNotes(registry: EcrRegistry, stackRegion: string | undefined, accountId: string | undefined): string[] {
+  return [
+    ...(stackRegion && registry.region !== stackRegion
+      ? [`nodes.image is in ECR in ${registry.region}, the stack in ${stackRegion}: pulls cross regions (transfer is billed, and new nodes depend on ${registry.region}); an ECR replication rule to ${stackRegion} avoids both`]
+      : []),
+    ...(accountId && accountId !== registry.account
+      ? [`nodes.image is in ECR of account ${registry.account}, the nodes' role in ${accountId}: the repository's policy in ${registry.account} must also allow the role (ecr:BatchGetImage, ecr:GetDownloadUrlForLayer, ecr:BatchCheckLayerAvailability)`]
+      : []),
+  ];
+}
+
+/** Logs `ecrPlacementNotes` once the stack's region and account are known. */
 export function explainEcrPlacement(registry: EcrRegistry, stackRegion: pulumi.Input<string>, accountId: pulumi.Input<string | undefined>, parent: pulumi.Resource): void {
   pulumi.all([stackRegion, accountId]).apply(([region, own]) => {
-    if (region && registry.region !== region) {
-      pulumi.log.info(`nodes.image is in ECR in ${registry.region}, the stack in ${region}: pulls cross regions (transfer is billed, and new nodes depend on ${registry.region}); an ECR replication rule to ${region} avoids both`, parent);
-    }
-    if (own && own !== registry.account) {
-      pulumi.log.info(`nodes.image is in ECR of account ${registry.account}, the nodes' role in ${own}: the repository's policy in ${registry.account} must also allow the role (ecr:BatchGetImage, ecr:GetDownloadUrlForLayer, ecr:BatchCheckLayerAvailability)`, parent);
-    }
+    for (const note of ecrPlacementNotes(registry, region, own)) pulumi.log.info(note, parent);
   });
 }
 
