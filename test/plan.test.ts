@@ -224,3 +224,49 @@ describe("ha-topology command line", () => {
     assert.match(bad.stderr, /no stack file/);
   });
 });
+
+describe("offline plan: placeholders follow the stack's region", () => {
+  /** Every string in the planned resources' outputs and the stack outputs. */
+  const strings = (plan: Plan): string[] => {
+    const out: string[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === "string") out.push(v);
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (typeof v === "object" && v !== null) Object.values(v).forEach(walk);
+    };
+    walk(plan.resources.map((r) => r.outputs));
+    walk(plan.outputs);
+    return out;
+  };
+
+  it("aws:region eu-west-1: zones, ARNs, endpoints and BUCKET_REGION name eu-west-1, never us-east-1", async () => {
+    const dir = tempDir();
+    const file = stackFileWith(dir, { "aws:region": "eu-west-1", "ha-topology:sessions": { enabled: true } });
+    const plan = await planStack("variant", { stackFile: file });
+    assert.match(plan.summary[0].text, /spread over 2 zones \(eu-west-1a, eu-west-1b\)$/);
+    const userData = Buffer.from(String(plan.resources.find((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate")?.inputs.userData), "base64").toString("utf8");
+    assert.match(userData, /BUCKET_REGION=eu-west-1\n/);
+    assert.match(userData, /--region eu-west-1 /);
+    assert.equal(plan.outputs.loadBalancerAddress, "web-alb-1234567890.eu-west-1.elb.amazonaws.com");
+    assert.match(String(plan.outputs.databaseEndpoint), /\.eu-west-1\.rds\.amazonaws\.com:5432$/);
+    assert.match(String(plan.outputs.sessionStoreEndpoint), /\.euw1\.cache\.amazonaws\.com/);
+    const s3 = plan.resources.find((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint");
+    assert.equal(s3?.inputs.serviceName, "com.amazonaws.eu-west-1.s3");
+    const all = strings(plan);
+    assert.ok(all.some((s) => s.startsWith("arn:aws:acm:eu-west-1:")), "the certificate ARN is in eu-west-1");
+    assert.deepEqual(all.filter((s) => /us-east-1|use1/.test(s)), []);
+  });
+
+  it("gcp:region us-central1 and gcp:project: zones, self links, connection names", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "Pulumi.gcp-us.yaml");
+    fs.writeFileSync(file, stringify({ config: { ...readStackFile("gcp"), "gcp:region": "us-central1", "gcp:project": "acme-prod" } }));
+    const plan = await planStack("gcp-us", { stackFile: file });
+    assert.match(plan.summary[0].text, /spread over 2 zones \(us-central1-b, us-central1-c\)$/);
+    const mig = plan.resources.find((r) => r.type === "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager");
+    assert.match(String(mig?.outputs?.instanceGroup), /^https:\/\/www\.googleapis\.com\/compute\/v1\/projects\/acme-prod\/regions\/us-central1\/instanceGroups\//);
+    const sql = plan.resources.find((r) => r.type === "gcp:sql/databaseInstance:DatabaseInstance");
+    assert.match(String(sql?.outputs?.connectionName), /^acme-prod:us-central1:/);
+    assert.deepEqual(strings(plan).filter((s) => /europe-west1|my-gcp-project/.test(s)), []);
+  });
+});
