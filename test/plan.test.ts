@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { main, runPlanCommand, type CliOutput } from "../automation/cli";
-import { planStack, type Plan } from "../automation/plan";
+import { planStack, stackOfFile, type Plan } from "../automation/plan";
 import { formatPlan, planJson } from "../automation/planReport";
 import { readStackFile, stackNames } from "../automation/stackFiles";
 import { policies } from "../policies/policies";
@@ -71,7 +71,7 @@ describe("offline plan: the default stack", () => {
 
   it("prints a readable plan that says it is offline, with the policy report per rule", () => {
     const text = formatPlan(plan);
-    assert.match(text, /^Offline plan of stack "aws" \(cloud aws, app\.example\.com\)\n/);
+    assert.match(text, /^Offline plan of stack "aws" from stacks\/Pulumi\.aws\.yaml \(cloud aws, app\.example\.com\)\n/);
     assert.match(text, /No cloud account, network or Pulumi CLI was used/);
     assert.match(text, /\n {4}ha-topology:aws:Network web \(19\)\n {6}aws:ec2\/defaultSecurityGroup:DefaultSecurityGroup\n/);
     assert.match(text, /aws:ec2\/subnet:Subnet × 4/);
@@ -85,6 +85,7 @@ describe("offline plan: the default stack", () => {
   it("gives the same content as JSON", () => {
     const json = JSON.parse(JSON.stringify(planJson(plan)));
     assert.equal(json.stack, "aws");
+    assert.equal(json.stackFile, "stacks/Pulumi.aws.yaml");
     assert.equal(json.offline, true);
     assert.equal(json.resourceCount, plan.resourceCount);
     assert.equal(json.policy.passed, true);
@@ -198,6 +199,58 @@ describe("ha-topology plan: exit codes and refusals", () => {
       }
       assert.match(io.err, /Diagram written to /);
     }
+  });
+});
+
+describe("ha-topology plan --stack-file", () => {
+  /** Runs the command line as a user would (commander's defaults included); restores the exit code. */
+  async function cli(argv: string[]) {
+    const io = capture();
+    const previous = process.exitCode;
+    try {
+      return { code: await main(argv, io), ...io };
+    } finally {
+      process.exitCode = previous;
+    }
+  }
+
+  it("without --stack, plans the stack the file is named for, and says which file and cloud", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "Pulumi.prod.yaml");
+    fs.writeFileSync(file, stringify({ config: readStackFile("kubernetes") }));
+    const text = await cli(["plan", "--stack-file", file]);
+    assert.equal(text.code, 0, text.err);
+    assert.match(text.err, /^Planning stack "prod" from .*Pulumi\.prod\.yaml offline/);
+    assert.ok(text.out.startsWith(`Offline plan of stack "prod" from ${file} (cloud kubernetes, `), text.out.split("\n")[0]);
+    const json = await cli(["plan", "--stack-file", file, "--json"]);
+    const plan = JSON.parse(json.out);
+    assert.deepEqual([plan.stack, plan.stackFile, plan.cloud], ["prod", file, "kubernetes"]);
+  });
+
+  it("runs the program under that stack's name (cloud-side names derive from it)", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "Pulumi.staging.yaml");
+    fs.writeFileSync(file, stringify({ config: readStackFile("digitalocean") }));
+    const run = await cli(["plan", "--stack-file", file, "--json"]);
+    assert.equal(run.code, 0, run.err);
+    assert.equal((JSON.parse(run.out) as { stack: string }).stack, "staging");
+    const plan = await planStack(stackOfFile(file), { stackFile: file });
+    const tagNames = plan.resources.filter((r) => r.type === "digitalocean:index/tag:Tag").map((r) => String(r.inputs.name));
+    assert.ok(tagNames.length > 0 && tagNames.every((n) => n.includes("staging") && !n.includes("aws")), tagNames.join(", "));
+  });
+
+  it("--stack still names the plan; a file not named Pulumi.<stack>.yaml needs it", async () => {
+    const dir = tempDir();
+    const odd = path.join(dir, "prod-config.yaml");
+    fs.writeFileSync(odd, stringify({ config: readStackFile("aws") }));
+    const refused = await cli(["plan", "--stack-file", odd]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.err, /--stack-file .*prod-config\.yaml: the stack's name cannot be read from the file name \(Pulumi\.<stack>\.yaml\); give it with --stack <name>\n$/);
+    assert.equal(refused.out, "");
+    const named = await cli(["plan", "--stack-file", odd, "--stack", "prod", "--json"]);
+    assert.equal(named.code, 0, named.err);
+    assert.equal(JSON.parse(named.out).stack, "prod");
+    assert.equal(stackOfFile("stacks/Pulumi.eu-prod.yml"), "eu-prod");
   });
 });
 
