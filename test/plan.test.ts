@@ -11,8 +11,10 @@ import { stringify } from "yaml";
 import { main, runPlanCommand, type CliOutput } from "../automation/cli";
 import { planStack, stackOfFile, type Plan } from "../automation/plan";
 import { formatPlan, planJson } from "../automation/planReport";
+import { haSummary } from "../automation/haSummary";
 import { readStackFile, stackNames } from "../automation/stackFiles";
 import { policies } from "../policies/policies";
+import { runPolicies, type PolicyConfigFile, type PolicyReport, type StackResource } from "../policies/runner";
 
 const root = path.resolve(__dirname, "..");
 
@@ -94,6 +96,110 @@ describe("offline plan: the default stack", () => {
     assert.equal(json.summary.length, 8);
     assert.equal(json.outputs.url, "https://app.example.com");
   });
+});
+
+/** Writes a copy of an example stack file as `dir`/Pulumi.`name`.yaml, with `change` applied to its config. */
+function copyStack(dir: string, from: string, name: string, change: (config: Record<string, any>) => void = () => undefined): string {
+  const config = structuredClone(readStackFile(from)) as Record<string, any>;
+  change(config);
+  const file = path.join(dir, `Pulumi.${name}.yaml`);
+  fs.writeFileSync(file, stringify({ config }));
+  return file;
+}
+
+describe("offline plan: the DigitalOcean summary claims only what the cloud does", () => {
+  let plan: Plan;
+  before(async () => {
+    // As a user writes it: nodes.maxCount left out (its default, 2 × count, is what other clouds scale to).
+    const file = copyStack(tempDir(), "digitalocean", "do-default", (c) => delete c["ha-topology:nodes"].maxCount);
+    plan = await planStack("do-default", { stackFile: file });
+  });
+  const topic = (name: string) => plan.summary.find((s) => s.topic === name)!;
+
+  it("runs exactly nodes.count droplets: no autoscaling range", () => {
+    const { count, maxCount } = plan.topology.nodes;
+    assert.ok(maxCount > count, "the example sets a maxCount DigitalOcean ignores");
+    const nodes = topic("Nodes").text;
+    assert.match(nodes, new RegExp(`^exactly ${count} × `));
+    assert.ok(!nodes.includes(`${count}–${maxCount}`), nodes);
+    assert.match(nodes, new RegExp(`no autoscaling .*nodes\\.maxCount ${maxCount} is not used`));
+  });
+
+  it("does not promise that a dead droplet is replaced", () => {
+    const replacement = topic("Replacement");
+    assert.doesNotMatch(replacement.text, /(is|are|gets?) replaced|replaced by/);
+    assert.match(replacement.text, /leaves the load balancer.*nothing replaces a dead droplet.*health gates act only during rollouts/);
+    assert.deepEqual(replacement.rules, ["lb-http-health-check"], "nodes-autoheal has nothing to check on DigitalOcean");
+  });
+});
+
+describe("offline plan: the session store line names the rules that judge it", () => {
+  /** An example stack with the session store on, planned. */
+  async function withSessions(cloud: string): Promise<Plan> {
+    const file = copyStack(tempDir(), cloud, `${cloud}-sessions`, (c) => (c["ha-topology:sessions"] = { ...c["ha-topology:sessions"], enabled: true }));
+    return planStack(`${cloud}-sessions`, { stackFile: file });
+  }
+  /** The summary again, after `change` broke the plan's registered resources. */
+  async function summaryAfter(plan: Plan, change: (resources: StackResource[]) => void, config?: PolicyConfigFile) {
+    const resources = structuredClone(plan.resources);
+    change(resources);
+    const report = await runPolicies(resources, { config });
+    const line = (topic: string) => haSummary(plan.topology, resources, report).find((s) => s.topic === topic)?.status;
+    return { report, line };
+  }
+  const storeOf = (resources: StackResource[], type: string) => {
+    const found = resources.filter((r) => r.type === type && /:SessionStore::[^:]*$/.test(r.parent ?? ""));
+    assert.equal(found.length, 1, `one ${type} in the session store`);
+    return found[0];
+  };
+  const set = (r: StackResource, key: string, value: unknown) => {
+    r.inputs[key] = value;
+    if (r.outputs) r.outputs[key] = value;
+  };
+
+  it("digitalocean: the database rules judge the Valkey cluster, and its faults fail the Sessions line only", async () => {
+    const plan = await withSessions("digitalocean");
+    const sessions = plan.summary.find((s) => s.topic === "Sessions")!;
+    assert.deepEqual(sessions.rules, ["database-replicated", "database-private", "database-backups", "database-deletion-protection"]);
+    assert.equal(sessions.status, "pass");
+    assert.match(formatPlan(plan), /\n {2}ok {3}Sessions +valkey .*\[database-replicated, database-private, database-backups, database-deletion-protection\]\n/);
+    // Each listed rule really reports on the store: a single node, no firewall, no protect...
+    const broken = await summaryAfter(plan, (resources) => {
+      const cluster = storeOf(resources, "digitalocean:index/databaseCluster:DatabaseCluster");
+      set(cluster, "nodeCount", 1);
+      cluster.protect = false;
+      resources.splice(resources.indexOf(storeOf(resources, "digitalocean:index/databaseFirewall:DatabaseFirewall")), 1);
+    });
+    const onStore = (report: PolicyReport) => [...new Set(report.violations.filter((v) => v.resourceName?.endsWith("-sessions")).map((v) => v.policy))];
+    assert.deepEqual(onStore(broken.report), ["database-replicated", "database-private", "database-deletion-protection"]);
+    // ...and these faults are the store's: the Sessions line fails, the Database line does not.
+    assert.deepEqual([broken.line("Sessions"), broken.line("Database")], ["fail", "pass"]);
+    // ...and more backup days than DigitalOcean keeps fails database-backups on the store too.
+    const backups = await summaryAfter(plan, () => undefined, { "database-backups": { minRetentionDays: 14 } });
+    assert.deepEqual(onStore(backups.report), ["database-backups"]);
+    assert.deepEqual([backups.line("Sessions"), backups.line("Database")], ["fail", "fail"]);
+  });
+
+  for (const [cloud, type, breaks, kind] of [
+    ["aws", "aws:elasticache/replicationGroup:ReplicationGroup", { numCacheClusters: 1, automaticFailoverEnabled: false, multiAzEnabled: false, transitEncryptionEnabled: false }, "ElastiCache"],
+    ["gcp", "gcp:redis/instance:Instance", { tier: "BASIC", replicaCount: 0, transitEncryptionMode: "DISABLED" }, "Memorystore"],
+    ["kubernetes", "kubernetes:apps/v1:StatefulSet", { spec: { replicas: 1 } }, "the Valkey StatefulSet"],
+  ] as const) {
+    it(`${cloud}: says plainly that no ha-guard rule checks the session store (and none does)`, async () => {
+      const plan = await withSessions(cloud);
+      const sessions = plan.summary.find((s) => s.topic === "Sessions")!;
+      assert.equal(sessions.status, "unchecked");
+      assert.deepEqual(sessions.rules, []);
+      assert.match(sessions.text, new RegExp(`with a replica and automatic failover; not checked by ha-guard \\(no rule judges ${kind}`));
+      assert.match(formatPlan(plan), /\n {2}\?\? {3}Sessions +.*not checked by ha-guard/);
+      // Not checked indeed: a single-node store without failover passes every rule.
+      const { report } = await summaryAfter(plan, (resources) => {
+        const store = storeOf(resources, type);
+        for (const [key, value] of Object.entries(breaks)) set(store, key, typeof value === "object" ? { ...(store.inputs[key] as object), ...value } : value);
+      });
+      assert.deepEqual(report.violations.filter((v) => v.resourceType === type), []);
+    });
+  }
 });
 
 describe("offline plan: every example stack", () => {
