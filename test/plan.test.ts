@@ -202,15 +202,39 @@ describe("offline plan: the session store line names the rules that judge it", (
   }
 });
 
+/** Plans a stack (by name, or a file elsewhere) and checks it passes; its cloud comes from its config. */
+async function assertPlans(stack: string, stackFile?: string): Promise<void> {
+  const plan = await planStack(stack, { stackFile });
+  assert.deepEqual(plan.policy.violations.filter((v) => v.level === "mandatory"), []);
+  assert.ok(plan.resourceCount > 10);
+  assert.equal(plan.stack, stack);
+}
+
 describe("offline plan: every example stack", () => {
   for (const stack of stackNames()) {
-    it(`plans stacks/Pulumi.${stack}.yaml with zero mandatory violations`, async () => {
-      const plan = await planStack(stack);
-      assert.deepEqual(plan.policy.violations.filter((v) => v.level === "mandatory"), []);
-      assert.ok(plan.resourceCount > 10);
-    });
+    it(`plans stacks/Pulumi.${stack}.yaml with zero mandatory violations`, () => assertPlans(stack));
   }
 });
+
+describe("offline plan: copies of the example stacks under other names", () => {
+  // What a user makes by following the README; in a directory of their own, never stacks/.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-topology-copies-"));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  for (const [copy, example] of [["prod", "kubernetes"], ["staging", "aws"], ["eu", "gcp"], ["aws", "digitalocean"]]) {
+    fs.copyFileSync(path.join(root, "stacks", `Pulumi.${example}.yaml`), path.join(dir, `Pulumi.${copy}.yaml`));
+  }
+  for (const stack of stackNames(dir)) {
+    it(`plans Pulumi.${stack}.yaml (a copy) with zero mandatory violations`, () => assertPlans(stack, path.join(dir, `Pulumi.${stack}.yaml`)));
+  }
+});
+
+/** A valid stack name with no file in stacks/ (users add their own stacks there). */
+function absentStack(): string {
+  const known = new Set(stackNames());
+  let name = "no-such-stack";
+  for (let i = 2; known.has(name); i++) name = `no-such-stack-${i}`;
+  return name;
+}
 
 describe("ha-topology plan: exit codes and refusals", () => {
   it("exits 0 and writes the plan to stdout, progress to stderr", async () => {
@@ -239,8 +263,10 @@ describe("ha-topology plan: exit codes and refusals", () => {
 
   it("exits 2 on an unknown stack, listing the stacks there are", async () => {
     const io = capture();
-    assert.equal(await runPlanCommand({ stack: "prod" }, io), 2);
-    assert.match(io.err, /\nha-topology plan: no stack file stacks\/Pulumi\.prod\.yaml; stacks: aws, digitalocean, gcp, kubernetes\n$/);
+    const stack = absentStack();
+    assert.equal(await runPlanCommand({ stack }, io), 2);
+    assert.ok(io.err.endsWith(`\nha-topology plan: no stack file stacks/Pulumi.${stack}.yaml; stacks: ${stackNames().join(", ")}\n`), io.err);
+    for (const shipped of ["aws", "digitalocean", "gcp", "kubernetes"]) assert.ok(stackNames().includes(shipped), shipped);
     assert.equal(io.out, "");
   });
 
@@ -378,7 +404,7 @@ describe("ha-topology command line", () => {
     assert.match(run.stdout, /Policy report \(ha-guard\): 0 mandatory/);
     assert.ok(fs.statSync(path.join(cwd, "ha-topology-aws.svg")).size > 1000);
     assert.match(run.stderr, /Diagram written to .*ha-topology-aws\.svg/);
-    const bad = spawnSync(process.execPath, [path.join(root, "bin", "ha-topology.js"), "plan", "--stack", "nope"], { cwd, encoding: "utf8", timeout: 60_000 });
+    const bad = spawnSync(process.execPath, [path.join(root, "bin", "ha-topology.js"), "plan", "--stack", absentStack()], { cwd, encoding: "utf8", timeout: 60_000 });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /no stack file/);
   });
