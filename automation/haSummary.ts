@@ -112,7 +112,7 @@ export function haSummary(topology: Topology, resources: readonly StackResource[
       "Replacement",
       `a node failing GET ${healthCheck.path} (every ${healthCheck.intervalSeconds} s, ${healthCheck.unhealthyThreshold} failures) leaves the load balancer` +
         (cloud === "digitalocean"
-          ? `; systemd restarts the app, but nothing replaces a dead droplet: DigitalOcean has no autohealing and the health gates act only during rollouts, so ${nodes.count - 1} droplet(s) serve until you replace it (\`pulumi up --replace <droplet URN>\`)`
+          ? `; systemd restarts the app, but nothing replaces a dead droplet: DigitalOcean has no autohealing and the health gates act only during rollouts, so the pool stays one droplet short (${nodes.count - 1} of ${nodes.count} serving) until you replace it (\`pulumi up --replace <droplet URN>\`)`
           : cloud === "kubernetes"
             ? `; the liveness probe restarts a hung pod, after a ${healthCheck.gracePeriodSeconds} s startup allowance`
             : ` and is replaced after a ${healthCheck.gracePeriodSeconds} s grace period`),
