@@ -10,7 +10,7 @@ import { Command, CommanderError } from "commander";
 import { registerDeployCommands } from "./deployCommands";
 import { diagramModel } from "./diagramModel";
 import { writeDiagram } from "./diagram";
-import { planStack, PlanInputError, readPolicyConfig } from "./plan";
+import { planStack, PlanInputError, readPolicyConfig, stackOfFile } from "./plan";
 import { formatPlan, planJson } from "./planReport";
 
 /** Where the commands write. */
@@ -26,11 +26,14 @@ const processOutput: CliOutput = {
   stderr: (text) => void process.stderr.write(text),
 };
 
+/** The stack `plan` plans when given neither a stack nor a stack file. */
+const defaultStack = "aws";
+
 /** Options of `plan`. */
 export interface PlanCommandOptions {
-  /** Stack file name (stacks/Pulumi.<stack>.yaml). */
-  stack: string;
-  /** A stack file elsewhere (its config is used; `stack` names the plan). */
+  /** Stack name (its file is stacks/Pulumi.<stack>.yaml); with `stackFile`, the name the plan runs under. Default: "aws", or the stack `stackFile` is named for. */
+  stack?: string;
+  /** A stack file elsewhere (its config is used; without `stack`, its name Pulumi.<stack>.yaml names the stack). */
   stackFile?: string;
   /** Print JSON instead of text. */
   json?: boolean;
@@ -42,14 +45,16 @@ export interface PlanCommandOptions {
 
 /** Runs `plan`; returns the exit code. */
 export async function runPlanCommand(options: PlanCommandOptions, out: CliOutput = processOutput): Promise<number> {
-  const diagram = options.diagram === true ? `ha-topology-${options.stack}.svg` : options.diagram || undefined;
   try {
+    // `--stack-file` alone plans the stack the file is named for, never the default "aws".
+    const stack = options.stack ?? (options.stackFile !== undefined ? stackOfFile(options.stackFile) : defaultStack);
+    const diagram = options.diagram === true ? `ha-topology-${stack}.svg` : options.diagram || undefined;
     if (diagram !== undefined && !/\.(svg|png)$/i.test(diagram)) {
       throw new PlanInputError(`--diagram ${diagram}: the file name must end in .svg or .png`);
     }
     const policyConfig = options.policyPackConfig ? readPolicyConfig(options.policyPackConfig) : undefined;
-    if (!options.json) out.stderr(`Planning stack "${options.stack}" offline (mocks; no cloud account needed)...\n`);
-    const plan = await planStack(options.stack, { policyConfig, stackFile: options.stackFile });
+    if (!options.json) out.stderr(`Planning stack "${stack}"${options.stackFile !== undefined ? ` from ${options.stackFile}` : ""} offline (mocks; no cloud account needed)...\n`);
+    const plan = await planStack(stack, { policyConfig, stackFile: options.stackFile });
     if (diagram !== undefined) {
       try {
         writeDiagram(diagramModel(plan), diagram);
@@ -79,8 +84,8 @@ export function buildCli(out: CliOutput = processOutput): Command {
   program
     .command("plan")
     .description("Run the program offline for a stack file (no cloud account): resources, HA summary, ha-guard report, optional diagram.")
-    .option("-s, --stack <name>", "stack file stacks/Pulumi.<name>.yaml", "aws")
-    .option("--stack-file <file>", "plan this stack file instead (a Pulumi.<stack>.yaml outside stacks/)")
+    .option("-s, --stack <name>", `stack file stacks/Pulumi.<name>.yaml (default: ${defaultStack}, or the stack --stack-file is named for)`)
+    .option("--stack-file <file>", "plan this stack file instead (a Pulumi.<stack>.yaml outside stacks/; --stack overrides the name it gives)")
     .option("--json", "print the plan as JSON")
     .option("--diagram [file]", "also draw the topology to a .svg or .png file (default ha-topology-<stack>.svg)")
     .option("--policy-pack-config <file>", "policy config JSON (levels and thresholds), as for pulumi --policy-pack-config")

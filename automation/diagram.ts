@@ -34,7 +34,7 @@ export interface TopologyDiagram {
     port: number;
     /** The autoscaling floor: exactly this many node boxes are drawn. */
     min: number;
-    /** The autoscaling ceiling, shown in the caption. */
+    /** The autoscaling ceiling, shown in the caption; equal to `min` for a fixed count (no autoscaling). */
     max: number;
     /** One lane per zone, e.g. ["us-east-1a", "us-east-1b"]; [] draws a single "region" lane. */
     zones: string[];
@@ -235,7 +235,7 @@ export function renderSvg(diagram: TopologyDiagram): string {
   ];
   const nodeLines: TextLine[] = [{ text: "node", size: 13, bold: true }, { text: `port ${nodes.port}`, size: 12 }];
   const caption: TextLine[] = [
-    { text: `min ${nodes.min} · max ${nodes.max} nodes (autoscaling)`, size: 12, bold: true },
+    { text: nodes.max > nodes.min ? `min ${nodes.min} · max ${nodes.max} nodes (autoscaling)` : `${nodes.min} nodes (fixed count, no autoscaling)`, size: 12, bold: true },
     { text: nodes.label, size: 12 },
   ];
   const titleLine: TextLine = { text: diagram.title, size: 20, bold: true };

@@ -27,7 +27,14 @@ export function diagramModel(plan: Plan): TopologyDiagram {
     cloud: topology.cloud,
     domain: topology.domain,
     loadBalancer: { label: words.loadBalancer, tls: "HTTPS 443 · TLS 1.2+ · HTTP→HTTPS redirect" },
-    nodes: { label: `${resolveSize(topology.cloud, "node", nodes.size)} · ${nodes.image}`, port: nodes.port, min: nodes.count, max: nodes.maxCount, zones },
+    // DigitalOcean runs exactly nodes.count droplets: maxCount is not used there.
+    nodes: {
+      label: `${resolveSize(topology.cloud, "node", nodes.size)} · ${nodes.image}`,
+      port: nodes.port,
+      min: nodes.count,
+      max: topology.cloud === "digitalocean" ? nodes.count : nodes.maxCount,
+      zones,
+    },
     database: {
       label: `${database.engine === "postgres" ? "PostgreSQL" : "MySQL"} ${database.version} · ${resolveSize(topology.cloud, "database", database.size)}`,
       mode: words.database,

@@ -16,8 +16,38 @@ export interface SummaryLine {
   text: string;
   /** The rules that check it. */
   rules: string[];
-  /** "pass" when the rules found nothing mandatory, "fail" otherwise, "n/a" when none applied. */
-  status: "pass" | "fail" | "n/a";
+  /**
+   * "pass" when the rules found nothing mandatory, "fail" otherwise, "n/a" when none applied
+   * (or the feature is off), "unchecked" when the stack has it but no ha-guard rule judges it.
+   */
+  status: "pass" | "fail" | "n/a" | "unchecked";
+}
+
+/**
+ * The rules that judge each cloud's session store. Only DigitalOcean's (a managed Valkey
+ * DatabaseCluster) is of a type ha-guard knows: the database rules check it as they check
+ * the database. No rule judges ElastiCache, Memorystore or the Kubernetes Valkey
+ * StatefulSet; test/plan.test.ts breaks each store to keep this table true.
+ */
+export const sessionStoreRules: Record<Topology["cloud"], string[]> = {
+  aws: [],
+  gcp: [],
+  digitalocean: ["database-replicated", "database-private", "database-backups", "database-deletion-protection"],
+  kubernetes: [],
+};
+
+/** What each cloud's session store is, for the "not checked" note. */
+const sessionStoreKind: Record<Topology["cloud"], string> = {
+  aws: "ElastiCache replication groups",
+  gcp: "Memorystore instances",
+  digitalocean: "DigitalOcean Valkey clusters",
+  kubernetes: "the Valkey StatefulSet",
+};
+
+/** True for a resource registered by a SessionStore component (the URN's last type is its parent's). */
+function inSessionStore(resources: readonly StackResource[]): (urn: string | undefined) => boolean {
+  const store = new Set(resources.filter((r) => /:SessionStore::[^:]*$/.test(r.parent ?? "")).map((r) => r.urn));
+  return (urn) => urn !== undefined && store.has(urn);
 }
 
 /** How each cloud makes the database highly available. */
@@ -45,8 +75,9 @@ export function zoneNames(topology: Topology, resources: readonly StackResource[
   return found.length > 0 ? found : Array.from({ length: topology.network.zones }, (_, i) => `zone ${i + 1}`);
 }
 
-function status(report: PolicyReport, rules: string[]): SummaryLine["status"] {
-  if (report.violations.some((v) => v.level === "mandatory" && rules.includes(v.policy))) return "fail";
+/** A line's verdict from its rules, counting only the violations on resources `about` accepts (all by default). */
+function status(report: PolicyReport, rules: string[], about: (urn: string | undefined) => boolean = () => true): SummaryLine["status"] {
+  if (report.violations.some((v) => v.level === "mandatory" && rules.includes(v.policy) && about(v.urn))) return "fail";
   const notApplicable = new Set(report.notApplicable.map((n) => n.policy));
   return rules.every((r) => notApplicable.has(r) || report.levels[r] === "disabled") ? "n/a" : "pass";
 }
@@ -55,25 +86,38 @@ function status(report: PolicyReport, rules: string[]): SummaryLine["status"] {
 export function haSummary(topology: Topology, resources: readonly StackResource[], report: PolicyReport): SummaryLine[] {
   const { cloud, nodes, healthCheck, database, storage, sessions } = topology;
   const zones = zoneNames(topology, resources);
-  const line = (topic: string, text: string, rules: string[]): SummaryLine => ({ topic, text, rules, status: status(report, rules) });
+  const store = inSessionStore(resources);
+  const line = (topic: string, text: string, rules: string[], about?: (urn: string | undefined) => boolean): SummaryLine => ({
+    topic,
+    text,
+    rules,
+    status: status(report, rules, about),
+  });
+  const storeRules = sessionStoreRules[cloud];
+  const storeText = sessions.enabled ? `${sessions.engine} (${resolveSize(cloud, "sessions", sessions.size)}) with a replica and automatic failover` : "";
+  // DigitalOcean runs exactly nodes.count droplets (no autoscaling: maxCount is unused)
+  // and never replaces a failed one by itself: say so instead of the other clouds' promises.
+  const fixedCount = cloud === "digitalocean";
   return [
     line(
       "Nodes",
-      `${nodes.count}–${nodes.maxCount} × ${resolveSize(cloud, "node", nodes.size)} running ${nodes.image} on port ${nodes.port}` +
+      `${fixedCount ? `exactly ${nodes.count}` : `${nodes.count}–${nodes.maxCount}`} × ${resolveSize(cloud, "node", nodes.size)} running ${nodes.image} on port ${nodes.port}` +
         (zones.length > 0 ? `, spread over ${zones.length} zones (${zones.join(", ")})`
         : cloud === "kubernetes" ? " (pods spread over the cluster's zones and hosts)"
-        : " (the region has no zones)"),
+        : " (the region has no zones)") +
+        (fixedCount ? `; no autoscaling (a fixed count of droplets${nodes.maxCount > nodes.count ? `; nodes.maxCount ${nodes.maxCount} is not used` : ""})` : ""),
       ["min-nodes", "nodes-span-zones"],
     ),
     line(
       "Replacement",
       `a node failing GET ${healthCheck.path} (every ${healthCheck.intervalSeconds} s, ${healthCheck.unhealthyThreshold} failures) leaves the load balancer` +
         (cloud === "digitalocean"
-          ? "; DigitalOcean has no autohealing: systemd restarts the app, and a dead droplet is replaced by the next `pulumi up`"
+          ? `; systemd restarts the app, but nothing replaces a dead droplet: DigitalOcean has no autohealing and the health gates act only during rollouts, so the pool stays one droplet short (${nodes.count - 1} of ${nodes.count} serving) until you replace it (\`pulumi up --replace <droplet URN>\`)`
           : cloud === "kubernetes"
             ? `; the liveness probe restarts a hung pod, after a ${healthCheck.gracePeriodSeconds} s startup allowance`
             : ` and is replaced after a ${healthCheck.gracePeriodSeconds} s grace period`),
-      ["nodes-autoheal", "lb-http-health-check"],
+      // nodes-autoheal has nothing to check on DigitalOcean (no autohealing primitive).
+      cloud === "digitalocean" ? ["lb-http-health-check"] : ["nodes-autoheal", "lb-http-health-check"],
     ),
     line(
       "Rollouts",
@@ -92,6 +136,8 @@ export function haSummary(topology: Topology, resources: readonly StackResource[
       `${database.engine} ${database.version} (${resolveSize(cloud, "database", database.size)}, ${database.storageGb} GB), ${databaseHa[cloud]}` +
         `${database.readReplicas > 0 ? ` and ${database.readReplicas} read replica(s)` : ""}; ${database.backupRetentionDays} days of backups with point-in-time recovery; private; deletion protected`,
       ["database-replicated", "database-private", "database-encrypted", "database-backups", "database-deletion-protection"],
+      // The database rules also judge a DigitalOcean session store: its faults show on the Sessions line.
+      (urn) => !store(urn),
     ),
     line(
       "Storage",
@@ -100,9 +146,11 @@ export function haSummary(topology: Topology, resources: readonly StackResource[
         : `private bucket, versioned (old versions kept ${storage.noncurrentVersionDays} days), encrypted`,
       ["storage-private", "storage-versioning", "storage-encryption"],
     ),
-    sessions.enabled
-      ? line("Sessions", `${sessions.engine} (${resolveSize(cloud, "sessions", sessions.size)}) with a replica and automatic failover`, [])
-      : { topic: "Sessions", text: "none (ha-topology:sessions.enabled is false; keep sessions in the database or signed cookies)", rules: [], status: "n/a" },
+    !sessions.enabled
+      ? { topic: "Sessions", text: "none (ha-topology:sessions.enabled is false; keep sessions in the database or signed cookies)", rules: [], status: "n/a" }
+      : storeRules.length > 0
+        ? line("Sessions", storeText, storeRules, store)
+        : { topic: "Sessions", text: `${storeText}; not checked by ha-guard (no rule judges ${sessionStoreKind[cloud]})`, rules: [], status: "unchecked" },
     line(
       "Exposure",
       `nodes accept traffic from the load balancer only; no SSH from the internet${cloud === "aws" ? "; instance metadata needs tokens (IMDSv2)" : ""}`,

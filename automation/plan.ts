@@ -4,6 +4,7 @@
  * The same data feeds the text report, the JSON output and the diagram.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { TopologyConfigError } from "../components/configError";
 import { readRawConfig } from "../components/stackConfig";
 import { parseTopology, type Topology } from "../components/topology";
@@ -37,6 +38,8 @@ export interface PlanComponent {
 export interface Plan {
   /** The stack planned. */
   stack: string;
+  /** The stack file its config came from, as messages show it ("stacks/Pulumi.aws.yaml" or the path given). */
+  stackFile: string;
   /** Always true: values the cloud computes are placeholders. */
   offline: true;
   /** The parsed topology (what was asked for). */
@@ -63,6 +66,19 @@ export interface PlanOptions {
   stackFile?: string;
   /** A policy config file's content (as for `--policy-pack-config`). */
   policyConfig?: PolicyConfigFile;
+}
+
+/**
+ * The stack a stack file belongs to, from its name (Pulumi's convention, which `pulumi`
+ * itself follows: `Pulumi.<stack>.yaml`): what `--stack-file` alone plans. The name
+ * matters beyond the label: the program derives cloud-side names from it.
+ */
+export function stackOfFile(file: string): string {
+  const stack = /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(file))?.[1];
+  if (stack === undefined || !isStackName(stack)) {
+    throw new PlanInputError(`--stack-file ${file}: the stack's name cannot be read from the file name (Pulumi.<stack>.yaml); give it with --stack <name>`);
+  }
+  return stack;
 }
 
 /** Reads a policy config file, with errors that name it. */
@@ -132,6 +148,7 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
   }
   return {
     stack,
+    stackFile: shown,
     offline: true,
     topology,
     resourceCount: run.resources.filter((r) => r.custom).length,

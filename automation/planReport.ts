@@ -35,6 +35,7 @@ export function ruleResults(plan: Plan): RuleResult[] {
 export function planJson(plan: Plan) {
   return {
     stack: plan.stack,
+    stackFile: plan.stackFile,
     offline: plan.offline,
     cloud: plan.topology.cloud,
     domain: plan.topology.domain,
@@ -72,9 +73,9 @@ export function formatPlan(plan: Plan): string {
   const advisory = plan.policy.violations.length - mandatory;
   const width = Math.max(...rules.map((r) => r.rule.length));
   const topicWidth = Math.max(...plan.summary.map((s) => s.topic.length));
-  const mark = { pass: "ok  ", fail: "FAIL", "n/a": "--  " } as const;
+  const mark = { pass: "ok  ", fail: "FAIL", "n/a": "--  ", unchecked: "??  " } as const;
   const lines = [
-    `Offline plan of stack "${plan.stack}" (cloud ${plan.topology.cloud}, ${plan.topology.domain})`,
+    `Offline plan of stack "${plan.stack}" from ${plan.stackFile} (cloud ${plan.topology.cloud}, ${plan.topology.domain})`,
     "No cloud account, network or Pulumi CLI was used: the program ran under mocks, so IDs, ARNs, zones and addresses are placeholders.",
     "",
     `Resources: ${plan.resourceCount}`,

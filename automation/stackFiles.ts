@@ -29,9 +29,8 @@ function readProject(): ProjectFile {
   return parse(fs.readFileSync(path.join(projectRoot, "Pulumi.yaml"), "utf8")) as ProjectFile;
 }
 
-/** Names of the stacks that have a file in the stack config directory. */
-export function stackNames(): string[] {
-  const dir = path.join(projectRoot, readProject().stackConfigDir ?? ".");
+/** Names of the stacks that have a file (Pulumi.<stack>.yaml) in `dir`, by default the stack config directory. */
+export function stackNames(dir: string = path.join(projectRoot, readProject().stackConfigDir ?? ".")): string[] {
   return fs
     .readdirSync(dir)
     .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])

@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { CommandError, ConcurrentUpdateError, type EngineEvent, type OpType } from "@pulumi/pulumi/automation";
 import { isSecretValue, runWithMocks, type ProgramRun } from "../automation/offline/mocks";
 import * as d from "../automation/deployment";
+import { stackNames } from "../automation/stackFiles";
 import { decodeRawConfig } from "../components/stackConfig";
 import { exitCodeFor, formatOutputs, ProgressPrinter, registerDeployCommands, type DeployOperations } from "../automation/deployCommands";
 import { initialProgress, plainText, reduceProgress, renderProgressLine, renderSummary, type ProgressState } from "../automation/progress";
@@ -167,7 +168,7 @@ describe("deployment: options and config", function () {
   it("refuses an unknown stack file, naming the file", function () {
     assert.throws(
       () => d.topologyConfigMap({ stack: "nope" }),
-      (e: unknown) => e instanceof d.DeploymentConfigError && e.message.includes("stacks/Pulumi.nope.yaml") && e.message.includes("stack files: aws"),
+      (e: unknown) => e instanceof d.DeploymentConfigError && e.message.includes("stacks/Pulumi.nope.yaml") && e.message.includes(`stack files: ${stackNames().join(", ")}`),
     );
     assert.throws(() => d.topologyConfigMap({ stack: "x", stackFile: "/nonexistent/Pulumi.x.yaml" }), /Stack file \/nonexistent\/Pulumi\.x\.yaml not found/);
     assert.throws(() => d.topologyConfigMap({ stack: "../etc/passwd" }), /Invalid stack name/);

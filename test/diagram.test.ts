@@ -4,7 +4,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { inflateSync } from "node:zlib";
 import { Resvg } from "@resvg/resvg-js";
+import { stringify } from "yaml";
 import { renderSvg, svgToPng, writeDiagram, type TopologyDiagram } from "../automation/diagram";
+import { diagramModel } from "../automation/diagramModel";
+import { planStack } from "../automation/plan";
+import { readStackFile } from "../automation/stackFiles";
 
 /** The example AWS stack, with every optional box present. */
 const aws: TopologyDiagram = {
@@ -178,6 +182,26 @@ describe("diagram: SVG", function () {
       assert.ok(svg.includes(text), `missing ${JSON.stringify(text)}`);
     }
     assert.deepEqual(nodesByLane(svg).map(([zone]) => zone), ["us-east-1a", "us-east-1b"]);
+  });
+
+  it("captions a fixed count as such, never as autoscaling (DigitalOcean runs exactly nodes.count droplets)", async function () {
+    const fixed = renderSvg({ ...aws, nodes: { ...aws.nodes, min: 3, max: 3 } });
+    assert.ok(fixed.includes("3 nodes (fixed count, no autoscaling)"));
+    assert.ok(!fixed.includes("(autoscaling)"));
+    // The DigitalOcean example without its maxCount line: the default (2 × count) is ignored there.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-topology-diagram-"));
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const config = structuredClone(readStackFile("digitalocean")) as Record<string, { maxCount?: number }>;
+    delete config["ha-topology:nodes"].maxCount;
+    const file = path.join(dir, "Pulumi.do-default.yaml");
+    fs.writeFileSync(file, stringify({ config }));
+    const plan = await planStack("do-default", { stackFile: file });
+    assert.ok(plan.topology.nodes.maxCount > plan.topology.nodes.count, "a maxCount DigitalOcean ignores");
+    const model = diagramModel(plan);
+    assert.deepEqual([model.nodes.min, model.nodes.max], [plan.topology.nodes.count, plan.topology.nodes.count]);
+    const svg = renderSvg(model);
+    assert.ok(svg.includes(`${plan.topology.nodes.count} nodes (fixed count, no autoscaling)`));
+    assert.ok(!/autoscal(ing|e)\)/.test(svg.replace("no autoscaling", "")), "no autoscaling claim");
   });
 
   it("draws exactly min node boxes, spread over the zones round-robin (lanes differ by at most one)", function () {

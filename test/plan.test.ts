@@ -9,10 +9,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { main, runPlanCommand, type CliOutput } from "../automation/cli";
-import { planStack, type Plan } from "../automation/plan";
+import { planStack, stackOfFile, type Plan } from "../automation/plan";
 import { formatPlan, planJson } from "../automation/planReport";
+import { haSummary } from "../automation/haSummary";
 import { readStackFile, stackNames } from "../automation/stackFiles";
 import { policies } from "../policies/policies";
+import { runPolicies, type PolicyConfigFile, type PolicyReport, type StackResource } from "../policies/runner";
 
 const root = path.resolve(__dirname, "..");
 
@@ -71,7 +73,7 @@ describe("offline plan: the default stack", () => {
 
   it("prints a readable plan that says it is offline, with the policy report per rule", () => {
     const text = formatPlan(plan);
-    assert.match(text, /^Offline plan of stack "aws" \(cloud aws, app\.example\.com\)\n/);
+    assert.match(text, /^Offline plan of stack "aws" from stacks\/Pulumi\.aws\.yaml \(cloud aws, app\.example\.com\)\n/);
     assert.match(text, /No cloud account, network or Pulumi CLI was used/);
     assert.match(text, /\n {4}ha-topology:aws:Network web \(19\)\n {6}aws:ec2\/defaultSecurityGroup:DefaultSecurityGroup\n/);
     assert.match(text, /aws:ec2\/subnet:Subnet × 4/);
@@ -85,6 +87,7 @@ describe("offline plan: the default stack", () => {
   it("gives the same content as JSON", () => {
     const json = JSON.parse(JSON.stringify(planJson(plan)));
     assert.equal(json.stack, "aws");
+    assert.equal(json.stackFile, "stacks/Pulumi.aws.yaml");
     assert.equal(json.offline, true);
     assert.equal(json.resourceCount, plan.resourceCount);
     assert.equal(json.policy.passed, true);
@@ -95,15 +98,143 @@ describe("offline plan: the default stack", () => {
   });
 });
 
-describe("offline plan: every example stack", () => {
-  for (const stack of stackNames()) {
-    it(`plans stacks/Pulumi.${stack}.yaml with zero mandatory violations`, async () => {
-      const plan = await planStack(stack);
-      assert.deepEqual(plan.policy.violations.filter((v) => v.level === "mandatory"), []);
-      assert.ok(plan.resourceCount > 10);
+/** Writes a copy of an example stack file as `dir`/Pulumi.`name`.yaml, with `change` applied to its config. */
+function copyStack(dir: string, from: string, name: string, change: (config: Record<string, any>) => void = () => undefined): string {
+  const config = structuredClone(readStackFile(from)) as Record<string, any>;
+  change(config);
+  const file = path.join(dir, `Pulumi.${name}.yaml`);
+  fs.writeFileSync(file, stringify({ config }));
+  return file;
+}
+
+describe("offline plan: the DigitalOcean summary claims only what the cloud does", () => {
+  let plan: Plan;
+  before(async () => {
+    // As a user writes it: nodes.maxCount left out (its default, 2 × count, is what other clouds scale to).
+    const file = copyStack(tempDir(), "digitalocean", "do-default", (c) => delete c["ha-topology:nodes"].maxCount);
+    plan = await planStack("do-default", { stackFile: file });
+  });
+  const topic = (name: string) => plan.summary.find((s) => s.topic === name)!;
+
+  it("runs exactly nodes.count droplets: no autoscaling range", () => {
+    const { count, maxCount } = plan.topology.nodes;
+    assert.ok(maxCount > count, "the example sets a maxCount DigitalOcean ignores");
+    const nodes = topic("Nodes").text;
+    assert.match(nodes, new RegExp(`^exactly ${count} × `));
+    assert.ok(!nodes.includes(`${count}–${maxCount}`), nodes);
+    assert.match(nodes, new RegExp(`no autoscaling .*nodes\\.maxCount ${maxCount} is not used`));
+  });
+
+  it("does not promise that a dead droplet is replaced", () => {
+    const replacement = topic("Replacement");
+    assert.doesNotMatch(replacement.text, /(is|are|gets?) replaced|replaced by/);
+    assert.match(replacement.text, /leaves the load balancer.*nothing replaces a dead droplet.*health gates act only during rollouts/);
+    assert.deepEqual(replacement.rules, ["lb-http-health-check"], "nodes-autoheal has nothing to check on DigitalOcean");
+  });
+});
+
+describe("offline plan: the session store line names the rules that judge it", () => {
+  /** An example stack with the session store on, planned. */
+  async function withSessions(cloud: string): Promise<Plan> {
+    const file = copyStack(tempDir(), cloud, `${cloud}-sessions`, (c) => (c["ha-topology:sessions"] = { ...c["ha-topology:sessions"], enabled: true }));
+    return planStack(`${cloud}-sessions`, { stackFile: file });
+  }
+  /** The summary again, after `change` broke the plan's registered resources. */
+  async function summaryAfter(plan: Plan, change: (resources: StackResource[]) => void, config?: PolicyConfigFile) {
+    const resources = structuredClone(plan.resources);
+    change(resources);
+    const report = await runPolicies(resources, { config });
+    const line = (topic: string) => haSummary(plan.topology, resources, report).find((s) => s.topic === topic)?.status;
+    return { report, line };
+  }
+  const storeOf = (resources: StackResource[], type: string) => {
+    const found = resources.filter((r) => r.type === type && /:SessionStore::[^:]*$/.test(r.parent ?? ""));
+    assert.equal(found.length, 1, `one ${type} in the session store`);
+    return found[0];
+  };
+  const set = (r: StackResource, key: string, value: unknown) => {
+    r.inputs[key] = value;
+    if (r.outputs) r.outputs[key] = value;
+  };
+
+  it("digitalocean: the database rules judge the Valkey cluster, and its faults fail the Sessions line only", async () => {
+    const plan = await withSessions("digitalocean");
+    const sessions = plan.summary.find((s) => s.topic === "Sessions")!;
+    assert.deepEqual(sessions.rules, ["database-replicated", "database-private", "database-backups", "database-deletion-protection"]);
+    assert.equal(sessions.status, "pass");
+    assert.match(formatPlan(plan), /\n {2}ok {3}Sessions +valkey .*\[database-replicated, database-private, database-backups, database-deletion-protection\]\n/);
+    // Each listed rule really reports on the store: a single node, no firewall, no protect...
+    const broken = await summaryAfter(plan, (resources) => {
+      const cluster = storeOf(resources, "digitalocean:index/databaseCluster:DatabaseCluster");
+      set(cluster, "nodeCount", 1);
+      cluster.protect = false;
+      resources.splice(resources.indexOf(storeOf(resources, "digitalocean:index/databaseFirewall:DatabaseFirewall")), 1);
+    });
+    const onStore = (report: PolicyReport) => [...new Set(report.violations.filter((v) => v.resourceName?.endsWith("-sessions")).map((v) => v.policy))];
+    assert.deepEqual(onStore(broken.report), ["database-replicated", "database-private", "database-deletion-protection"]);
+    // ...and these faults are the store's: the Sessions line fails, the Database line does not.
+    assert.deepEqual([broken.line("Sessions"), broken.line("Database")], ["fail", "pass"]);
+    // ...and more backup days than DigitalOcean keeps fails database-backups on the store too.
+    const backups = await summaryAfter(plan, () => undefined, { "database-backups": { minRetentionDays: 14 } });
+    assert.deepEqual(onStore(backups.report), ["database-backups"]);
+    assert.deepEqual([backups.line("Sessions"), backups.line("Database")], ["fail", "fail"]);
+  });
+
+  for (const [cloud, type, breaks, kind] of [
+    ["aws", "aws:elasticache/replicationGroup:ReplicationGroup", { numCacheClusters: 1, automaticFailoverEnabled: false, multiAzEnabled: false, transitEncryptionEnabled: false }, "ElastiCache"],
+    ["gcp", "gcp:redis/instance:Instance", { tier: "BASIC", replicaCount: 0, transitEncryptionMode: "DISABLED" }, "Memorystore"],
+    ["kubernetes", "kubernetes:apps/v1:StatefulSet", { spec: { replicas: 1 } }, "the Valkey StatefulSet"],
+  ] as const) {
+    it(`${cloud}: says plainly that no ha-guard rule checks the session store (and none does)`, async () => {
+      const plan = await withSessions(cloud);
+      const sessions = plan.summary.find((s) => s.topic === "Sessions")!;
+      assert.equal(sessions.status, "unchecked");
+      assert.deepEqual(sessions.rules, []);
+      assert.match(sessions.text, new RegExp(`with a replica and automatic failover; not checked by ha-guard \\(no rule judges ${kind}`));
+      assert.match(formatPlan(plan), /\n {2}\?\? {3}Sessions +.*not checked by ha-guard/);
+      // Not checked indeed: a single-node store without failover passes every rule.
+      const { report } = await summaryAfter(plan, (resources) => {
+        const store = storeOf(resources, type);
+        for (const [key, value] of Object.entries(breaks)) set(store, key, typeof value === "object" ? { ...(store.inputs[key] as object), ...value } : value);
+      });
+      assert.deepEqual(report.violations.filter((v) => v.resourceType === type), []);
     });
   }
 });
+
+/** Plans a stack (by name, or a file elsewhere) and checks it passes; its cloud comes from its config. */
+async function assertPlans(stack: string, stackFile?: string): Promise<void> {
+  const plan = await planStack(stack, { stackFile });
+  assert.deepEqual(plan.policy.violations.filter((v) => v.level === "mandatory"), []);
+  assert.ok(plan.resourceCount > 10);
+  assert.equal(plan.stack, stack);
+}
+
+describe("offline plan: every example stack", () => {
+  for (const stack of stackNames()) {
+    it(`plans stacks/Pulumi.${stack}.yaml with zero mandatory violations`, () => assertPlans(stack));
+  }
+});
+
+describe("offline plan: copies of the example stacks under other names", () => {
+  // What a user makes by following the README; in a directory of their own, never stacks/.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-topology-copies-"));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  for (const [copy, example] of [["prod", "kubernetes"], ["staging", "aws"], ["eu", "gcp"], ["aws", "digitalocean"]]) {
+    fs.copyFileSync(path.join(root, "stacks", `Pulumi.${example}.yaml`), path.join(dir, `Pulumi.${copy}.yaml`));
+  }
+  for (const stack of stackNames(dir)) {
+    it(`plans Pulumi.${stack}.yaml (a copy) with zero mandatory violations`, () => assertPlans(stack, path.join(dir, `Pulumi.${stack}.yaml`)));
+  }
+});
+
+/** A valid stack name with no file in stacks/ (users add their own stacks there). */
+function absentStack(): string {
+  const known = new Set(stackNames());
+  let name = "no-such-stack";
+  for (let i = 2; known.has(name); i++) name = `no-such-stack-${i}`;
+  return name;
+}
 
 describe("ha-topology plan: exit codes and refusals", () => {
   it("exits 0 and writes the plan to stdout, progress to stderr", async () => {
@@ -132,8 +263,10 @@ describe("ha-topology plan: exit codes and refusals", () => {
 
   it("exits 2 on an unknown stack, listing the stacks there are", async () => {
     const io = capture();
-    assert.equal(await runPlanCommand({ stack: "prod" }, io), 2);
-    assert.match(io.err, /\nha-topology plan: no stack file stacks\/Pulumi\.prod\.yaml; stacks: aws, digitalocean, gcp, kubernetes\n$/);
+    const stack = absentStack();
+    assert.equal(await runPlanCommand({ stack }, io), 2);
+    assert.ok(io.err.endsWith(`\nha-topology plan: no stack file stacks/Pulumi.${stack}.yaml; stacks: ${stackNames().join(", ")}\n`), io.err);
+    for (const shipped of ["aws", "digitalocean", "gcp", "kubernetes"]) assert.ok(stackNames().includes(shipped), shipped);
     assert.equal(io.out, "");
   });
 
@@ -201,6 +334,58 @@ describe("ha-topology plan: exit codes and refusals", () => {
   });
 });
 
+describe("ha-topology plan --stack-file", () => {
+  /** Runs the command line as a user would (commander's defaults included); restores the exit code. */
+  async function cli(argv: string[]) {
+    const io = capture();
+    const previous = process.exitCode;
+    try {
+      return { code: await main(argv, io), ...io };
+    } finally {
+      process.exitCode = previous;
+    }
+  }
+
+  it("without --stack, plans the stack the file is named for, and says which file and cloud", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "Pulumi.prod.yaml");
+    fs.writeFileSync(file, stringify({ config: readStackFile("kubernetes") }));
+    const text = await cli(["plan", "--stack-file", file]);
+    assert.equal(text.code, 0, text.err);
+    assert.match(text.err, /^Planning stack "prod" from .*Pulumi\.prod\.yaml offline/);
+    assert.ok(text.out.startsWith(`Offline plan of stack "prod" from ${file} (cloud kubernetes, `), text.out.split("\n")[0]);
+    const json = await cli(["plan", "--stack-file", file, "--json"]);
+    const plan = JSON.parse(json.out);
+    assert.deepEqual([plan.stack, plan.stackFile, plan.cloud], ["prod", file, "kubernetes"]);
+  });
+
+  it("runs the program under that stack's name (cloud-side names derive from it)", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "Pulumi.staging.yaml");
+    fs.writeFileSync(file, stringify({ config: readStackFile("digitalocean") }));
+    const run = await cli(["plan", "--stack-file", file, "--json"]);
+    assert.equal(run.code, 0, run.err);
+    assert.equal((JSON.parse(run.out) as { stack: string }).stack, "staging");
+    const plan = await planStack(stackOfFile(file), { stackFile: file });
+    const tagNames = plan.resources.filter((r) => r.type === "digitalocean:index/tag:Tag").map((r) => String(r.inputs.name));
+    assert.ok(tagNames.length > 0 && tagNames.every((n) => n.includes("staging") && !n.includes("aws")), tagNames.join(", "));
+  });
+
+  it("--stack still names the plan; a file not named Pulumi.<stack>.yaml needs it", async () => {
+    const dir = tempDir();
+    const odd = path.join(dir, "prod-config.yaml");
+    fs.writeFileSync(odd, stringify({ config: readStackFile("aws") }));
+    const refused = await cli(["plan", "--stack-file", odd]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.err, /--stack-file .*prod-config\.yaml: the stack's name cannot be read from the file name \(Pulumi\.<stack>\.yaml\); give it with --stack <name>\n$/);
+    assert.equal(refused.out, "");
+    const named = await cli(["plan", "--stack-file", odd, "--stack", "prod", "--json"]);
+    assert.equal(named.code, 0, named.err);
+    assert.equal(JSON.parse(named.out).stack, "prod");
+    assert.equal(stackOfFile("stacks/Pulumi.eu-prod.yml"), "eu-prod");
+  });
+});
+
 describe("ha-topology command line", () => {
   it("maps usage errors to exit code 2 and help to 0", async () => {
     const unknown = capture();
@@ -219,8 +404,54 @@ describe("ha-topology command line", () => {
     assert.match(run.stdout, /Policy report \(ha-guard\): 0 mandatory/);
     assert.ok(fs.statSync(path.join(cwd, "ha-topology-aws.svg")).size > 1000);
     assert.match(run.stderr, /Diagram written to .*ha-topology-aws\.svg/);
-    const bad = spawnSync(process.execPath, [path.join(root, "bin", "ha-topology.js"), "plan", "--stack", "nope"], { cwd, encoding: "utf8", timeout: 60_000 });
+    const bad = spawnSync(process.execPath, [path.join(root, "bin", "ha-topology.js"), "plan", "--stack", absentStack()], { cwd, encoding: "utf8", timeout: 60_000 });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /no stack file/);
+  });
+});
+
+describe("offline plan: placeholders follow the stack's region", () => {
+  /** Every string in the planned resources' outputs and the stack outputs. */
+  const strings = (plan: Plan): string[] => {
+    const out: string[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === "string") out.push(v);
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (typeof v === "object" && v !== null) Object.values(v).forEach(walk);
+    };
+    walk(plan.resources.map((r) => r.outputs));
+    walk(plan.outputs);
+    return out;
+  };
+
+  it("aws:region eu-west-1: zones, ARNs, endpoints and BUCKET_REGION name eu-west-1, never us-east-1", async () => {
+    const dir = tempDir();
+    const file = stackFileWith(dir, { "aws:region": "eu-west-1", "ha-topology:sessions": { enabled: true } });
+    const plan = await planStack("variant", { stackFile: file });
+    assert.match(plan.summary[0].text, /spread over 2 zones \(eu-west-1a, eu-west-1b\)$/);
+    const userData = Buffer.from(String(plan.resources.find((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate")?.inputs.userData), "base64").toString("utf8");
+    assert.match(userData, /BUCKET_REGION=eu-west-1\n/);
+    assert.match(userData, /--region eu-west-1 /);
+    assert.equal(plan.outputs.loadBalancerAddress, "web-alb-1234567890.eu-west-1.elb.amazonaws.com");
+    assert.match(String(plan.outputs.databaseEndpoint), /\.eu-west-1\.rds\.amazonaws\.com:5432$/);
+    assert.match(String(plan.outputs.sessionStoreEndpoint), /\.euw1\.cache\.amazonaws\.com/);
+    const s3 = plan.resources.find((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint");
+    assert.equal(s3?.inputs.serviceName, "com.amazonaws.eu-west-1.s3");
+    const all = strings(plan);
+    assert.ok(all.some((s) => s.startsWith("arn:aws:acm:eu-west-1:")), "the certificate ARN is in eu-west-1");
+    assert.deepEqual(all.filter((s) => /us-east-1|use1/.test(s)), []);
+  });
+
+  it("gcp:region us-central1 and gcp:project: zones, self links, connection names", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "Pulumi.gcp-us.yaml");
+    fs.writeFileSync(file, stringify({ config: { ...readStackFile("gcp"), "gcp:region": "us-central1", "gcp:project": "acme-prod" } }));
+    const plan = await planStack("gcp-us", { stackFile: file });
+    assert.match(plan.summary[0].text, /spread over 2 zones \(us-central1-b, us-central1-c\)$/);
+    const mig = plan.resources.find((r) => r.type === "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager");
+    assert.match(String(mig?.outputs?.instanceGroup), /^https:\/\/www\.googleapis\.com\/compute\/v1\/projects\/acme-prod\/regions\/us-central1\/instanceGroups\//);
+    const sql = plan.resources.find((r) => r.type === "gcp:sql/databaseInstance:DatabaseInstance");
+    assert.match(String(sql?.outputs?.connectionName), /^acme-prod:us-central1:/);
+    assert.deepEqual(strings(plan).filter((s) => /europe-west1|my-gcp-project/.test(s)), []);
   });
 });

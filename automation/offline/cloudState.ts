@@ -3,21 +3,69 @@
  * and for invokes (zones, images, regions). Mocks otherwise echo inputs, and a program
  * that reads a computed output would see `undefined`.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
 type State = Record<string, unknown>;
 
 /** A stable fake physical name, like Pulumi's autonaming (logical name + suffix). */
 export const physicalName = (name: string) => `${name}-a1b2c3d`;
 
-const region = "us-east-1";
-const account = "123456789012";
-const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${account}:${resource}`;
+/**
+ * The stack's provider settings, read when a value is computed (the mocks harness sets the
+ * stack's config before the program runs), so every placeholder names the region the
+ * stack deploys to. The fallbacks are used only when the key is not set.
+ */
+const setting = (key: string, fallback: string): string => pulumi.runtime.getConfig(key) || fallback;
+/** `aws:region`; the AWS provider's own default is none, so the plan shows us-east-1. */
+export const awsRegion = (): string => setting("aws:region", "us-east-1");
+/** `gcp:region` (the GCP adapter refuses a stack without it). */
+export const gcpRegion = (): string => setting("gcp:region", "europe-west1");
+/** `gcp:project` (the GCP adapter refuses a stack without it). */
+const gcpProject = (): string => setting("gcp:project", "my-gcp-project");
 
-/** The GCP project the offline plan pretends to use. */
-const gcpProject = "my-gcp-project";
-/** A GCP compute self link for a resource under `collection`. */
-const gcpSelfLink = (collection: string, name: string) => `https://www.googleapis.com/compute/v1/projects/${gcpProject}/${collection}/${physicalName(name)}`;
+const account = "123456789012";
+const arn = (service: string, resource: string) => `arn:aws:${service}:${awsRegion()}:${account}:${resource}`;
+
+/**
+ * AWS's short region code, as in zone IDs (use1-az1) and ElastiCache endpoints
+ * (….euw1.cache.amazonaws.com): the prefix, the initials of the direction words, the number.
+ */
+export function awsRegionCode(region: string): string {
+  const parts = region.split("-");
+  const initials: Record<string, string> = { northeast: "ne", northwest: "nw", southeast: "se", southwest: "sw", gov: "g" };
+  return parts[0] + parts.slice(1, -1).map((p) => initials[p] ?? p[0] ?? "").join("") + (parts.length > 1 ? parts[parts.length - 1] : "");
+}
+
+/** Region descriptions getRegion answers with (others get a generic one). */
+const awsRegionDescriptions: Record<string, string> = {
+  "us-east-1": "US East (N. Virginia)",
+  "us-east-2": "US East (Ohio)",
+  "us-west-1": "US West (N. California)",
+  "us-west-2": "US West (Oregon)",
+  "eu-west-1": "Europe (Ireland)",
+  "eu-west-2": "Europe (London)",
+  "eu-west-3": "Europe (Paris)",
+  "eu-central-1": "Europe (Frankfurt)",
+  "eu-north-1": "Europe (Stockholm)",
+  "ap-southeast-1": "Asia Pacific (Singapore)",
+  "ap-southeast-2": "Asia Pacific (Sydney)",
+  "ap-northeast-1": "Asia Pacific (Tokyo)",
+};
+
+/** The Route 53 hosted zone of each region's ALBs (what alias records point at), where known. */
+const albHostedZones: Record<string, string> = {
+  "us-east-1": "Z35SXDOTRQ7X7K",
+  "us-west-2": "Z1H1FL5HABSF5",
+  "eu-west-1": "Z32O12XQLNTSW2",
+  "eu-central-1": "Z215JYRZR1TBD5",
+};
+
+/**
+ * A GCP compute self link for a resource under `collection`: regional resources (those
+ * with a `region` input) under regions/<region>/, the others at the project level.
+ */
+const gcpSelfLink = (collection: string, name: string, region?: unknown) =>
+  `https://www.googleapis.com/compute/v1/projects/${gcpProject()}/${typeof region === "string" && region ? `regions/${region}/` : ""}${collection}/${physicalName(name)}`;
 
 /** Computed outputs per resource type. */
 const computed: Record<string, (name: string, inputs: State) => State> = {
@@ -25,8 +73,8 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
   "aws:lb/loadBalancer:LoadBalancer": (name) => ({
     arn: arn("elasticloadbalancing", `loadbalancer/app/${name}/0123456789abcdef`),
     arnSuffix: `app/${name}/0123456789abcdef`,
-    dnsName: `${name}-1234567890.${region}.elb.amazonaws.com`,
-    zoneId: "Z35SXDOTRQ7X7K",
+    dnsName: `${name}-1234567890.${awsRegion()}.elb.amazonaws.com`,
+    zoneId: albHostedZones[awsRegion()] ?? `Z0MOCK${awsRegionCode(awsRegion()).toUpperCase()}ALB`,
   }),
   "aws:lb/targetGroup:TargetGroup": (name) => ({
     arn: arn("elasticloadbalancing", `targetgroup/${name}/0123456789abcdef`),
@@ -43,38 +91,38 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
   }),
   "aws:acm/certificateValidation:CertificateValidation": (_name, inputs) => ({ certificateArn: inputs.certificateArn }),
   "aws:route53/record:Record": (_name, inputs) => ({ fqdn: String(inputs.name).replace(/\.$/, "") }),
-  "aws:s3/bucket:Bucket": (name) => ({ bucket: physicalName(name), arn: `arn:aws:s3:::${physicalName(name)}`, region }),
+  "aws:s3/bucket:Bucket": (name) => ({ bucket: physicalName(name), arn: `arn:aws:s3:::${physicalName(name)}`, region: awsRegion() }),
   "aws:rds/instance:Instance": (name) => ({
     identifier: physicalName(name),
-    address: `${physicalName(name)}.abcdefghijkl.${region}.rds.amazonaws.com`,
+    address: `${physicalName(name)}.abcdefghijkl.${awsRegion()}.rds.amazonaws.com`,
     masterUserSecrets: [{ secretArn: arn("secretsmanager", `secret:rds!db-${name}-AbCdEf`), secretStatus: "active", kmsKeyId: "" }],
   }),
   "aws:elasticache/replicationGroup:ReplicationGroup": (name) => ({
-    primaryEndpointAddress: `master.${physicalName(name)}.abcdef.use1.cache.amazonaws.com`,
+    primaryEndpointAddress: `master.${physicalName(name)}.abcdef.${awsRegionCode(awsRegion())}.cache.amazonaws.com`,
   }),
   "aws:secretsmanager/secret:Secret": (name) => ({ arn: arn("secretsmanager", `secret:${name}-AbCdEf`) }),
   "aws:secretsmanager/secretVersion:SecretVersion": () => ({ versionId: "00000000-1111-2222-3333-444444444444" }),
   "aws:iam/instanceProfile:InstanceProfile": (name) => ({ arn: `arn:aws:iam::${account}:instance-profile/${physicalName(name)}` }),
   "gcp:compute/instanceTemplate:InstanceTemplate": (name) => ({ selfLinkUnique: `${gcpSelfLink("global/instanceTemplates", name)}?uniqueId=1234567890` }),
   "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": (name, inputs) => ({
-    instanceGroup: gcpSelfLink(`regions/${String(inputs.region)}/instanceGroups`, name),
+    instanceGroup: gcpSelfLink("instanceGroups", name, inputs.region ?? gcpRegion()),
   }),
   "gcp:compute/globalAddress:GlobalAddress": (_name, inputs) => ({ address: inputs.purpose === "VPC_PEERING" ? "10.100.0.0" : "203.0.113.10" }),
   "gcp:sql/databaseInstance:DatabaseInstance": (name, inputs) => ({
     privateIpAddress: inputs.masterInstanceName ? "10.100.0.5" : "10.100.0.3",
-    connectionName: `${gcpProject}:${String(inputs.region)}:${physicalName(name)}`,
+    connectionName: `${gcpProject()}:${String(inputs.region ?? gcpRegion())}:${physicalName(name)}`,
   }),
   "gcp:redis/instance:Instance": () => ({
     host: "10.100.1.4",
     port: 6378,
     serverCaCerts: [{ cert: "-----BEGIN CERTIFICATE-----\nMIIBmockCA\n-----END CERTIFICATE-----" }],
   }),
-  "gcp:serviceaccount/account:Account": (_name, inputs) => ({ email: `${String(inputs.accountId)}@${gcpProject}.iam.gserviceaccount.com` }),
-  "gcp:secretmanager/secret:Secret": (_name, inputs) => ({ name: `projects/${gcpProject}/secrets/${String(inputs.secretId)}` }),
+  "gcp:serviceaccount/account:Account": (_name, inputs) => ({ email: `${String(inputs.accountId)}@${gcpProject()}.iam.gserviceaccount.com` }),
+  "gcp:secretmanager/secret:Secret": (_name, inputs) => ({ name: `projects/${gcpProject()}/secrets/${String(inputs.secretId)}` }),
   "gcp:secretmanager/secretVersion:SecretVersion": (_name, inputs) => {
     // The version's `secret` input is the secret's ID; the mocks' IDs are "<logical name>-id".
     const secret = String(inputs.secret).replace(/^.*\//, "").replace(/-id$/, "");
-    return { name: `projects/${gcpProject}/secrets/${secret}/versions/1`, version: "1" };
+    return { name: `projects/${gcpProject()}/secrets/${secret}/versions/1`, version: "1" };
   },
   "gcp:storage/bucket:Bucket": (name) => ({ url: `gs://${physicalName(name)}` }),
   "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig": (name) => ({ uptimeCheckId: `${physicalName(name)}-0123456789` }),
@@ -105,22 +153,26 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
 export function mockState(type: string, name: string, inputs: State): State {
   const generic: State = { name: physicalName(name) };
   if (type.startsWith("aws:")) generic.arn = arn(type.split(/[:/]/)[1] ?? "mock", physicalName(name));
-  if (type.startsWith("gcp:compute/")) generic.selfLink = gcpSelfLink(type.split(/[/:]/)[2] ?? "resources", name);
+  if (type.startsWith("gcp:compute/")) generic.selfLink = gcpSelfLink(type.split(/[/:]/)[2] ?? "resources", name, inputs.region);
   return { ...generic, ...inputs, ...(computed[type]?.(name, inputs) ?? {}) };
 }
 
 /** Answers to invokes. */
 export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
   switch (args.token) {
-    case "aws:index/getAvailabilityZones:getAvailabilityZones":
-      return { names: ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"], zoneIds: ["use1-az1", "use1-az2", "use1-az4", "use1-az6"], id: region };
-    case "aws:index/getRegion:getRegion":
-      return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com`, description: "US East (N. Virginia)" };
+    case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+      const region = awsRegion();
+      return { names: ["a", "b", "c", "d"].map((z) => `${region}${z}`), zoneIds: ["az1", "az2", "az4", "az6"].map((z) => `${awsRegionCode(region)}-${z}`), id: region };
+    }
+    case "aws:index/getRegion:getRegion": {
+      const region = awsRegion();
+      return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com`, description: awsRegionDescriptions[region] ?? `AWS region ${region}` };
+    }
     case "aws:ssm/getParameter:getParameter":
       return { name: args.inputs.name, value: String(args.inputs.name).endsWith("arm64") ? "ami-0a0a0a0a0a0a0a0a0" : "ami-0b0b0b0b0b0b0b0b0", type: "String", id: args.inputs.name };
     case "gcp:compute/getZones:getZones": {
-      const gcpRegion = String(args.inputs.region ?? "europe-west1");
-      return { names: ["b", "c", "d"].map((z) => `${gcpRegion}-${z}`), region: gcpRegion, project: gcpProject, id: gcpRegion };
+      const region = String(args.inputs.region ?? gcpRegion());
+      return { names: ["b", "c", "d"].map((z) => `${region}-${z}`), region, project: gcpProject(), id: region };
     }
     case "aws:iam/getPolicyDocument:getPolicyDocument":
       // Echo the statements as the "JSON" so tests can read what the policy grants.

@@ -4,10 +4,13 @@
  * balancer, a single-zone database) are caught on the program's own resources.
  */
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { runPolicies, type PolicyReport, type StackResource } from "../../policies/runner";
 import { runWithMocks } from "../../automation/offline/mocks";
 import { stackResources } from "../../automation/offline/policyInput";
-import { loadStackConfig, stackNames } from "../../automation/stackFiles";
+import { loadStackConfig, stackFilePath, stackNames } from "../../automation/stackFiles";
 
 /** The resources of an example stack, registered under mocks. */
 async function programResources(stack: string): Promise<StackResource[]> {
@@ -28,17 +31,39 @@ function mandatory(report: PolicyReport): string[] {
   return report.violations.filter((v) => v.level === "mandatory").map((v) => `${v.policy} @ ${v.resourceName ?? "stack"}: ${v.message}`);
 }
 
+/**
+ * A stack file passes the pack, and not vacuously. The file's cloud comes from its config,
+ * never from its name: users copy the examples to stacks/Pulumi.<their-stack>.yaml.
+ */
+async function assertPasses(file: string): Promise<void> {
+  const config = loadStackConfig(file);
+  const run = await runWithMocks(config);
+  if (run.error) throw run.error;
+  const report = await runPolicies(stackResources(run));
+  assert.deepEqual(mandatory(report), []);
+  // Not vacuous: the HA rules judged the stack rather than declaring themselves not applicable.
+  // A Kubernetes stack uses the user's bucket, which is not a resource of the stack.
+  const cloud = config.values["ha-topology:cloud"];
+  const expected = ["min-nodes", "database-replicated", "lb-https-only", ...(cloud === "kubernetes" ? [] : ["storage-private"])];
+  const judged = expected.filter((p) => report.notApplicable.some((n) => n.policy === p));
+  assert.deepEqual(judged, [], "these rules found nothing to judge");
+}
+
 describe("ha-guard on the example stacks", () => {
   for (const stack of stackNames()) {
-    it(`stacks/Pulumi.${stack}.yaml has no mandatory violation`, async () => {
-      const report = await runPolicies(await programResources(stack));
-      assert.deepEqual(mandatory(report), []);
-      // Not vacuous: the HA rules judged the stack rather than declaring themselves not applicable.
-      // A Kubernetes stack uses the user's bucket, which is not a resource of the stack.
-      const expected = ["min-nodes", "database-replicated", "lb-https-only", ...(stack === "kubernetes" ? [] : ["storage-private"])];
-      const judged = expected.filter((p) => report.notApplicable.some((n) => n.policy === p));
-      assert.deepEqual(judged, [], "these rules found nothing to judge");
-    });
+    it(`stacks/Pulumi.${stack}.yaml has no mandatory violation`, () => assertPasses(stackFilePath(stack)));
+  }
+});
+
+describe("ha-guard on copies of the example stacks under other names (as the README says to make them)", () => {
+  // Copies in a directory of their own: the tests never write into stacks/.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-topology-stacks-"));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  for (const [copy, example] of [["prod", "kubernetes"], ["staging", "aws"], ["eu", "gcp"], ["kubernetes", "digitalocean"]]) {
+    fs.copyFileSync(stackFilePath(example), path.join(dir, `Pulumi.${copy}.yaml`));
+  }
+  for (const stack of stackNames(dir)) {
+    it(`Pulumi.${stack}.yaml has no mandatory violation`, () => assertPasses(path.join(dir, `Pulumi.${stack}.yaml`)));
   }
 });
 
