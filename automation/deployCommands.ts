@@ -8,6 +8,7 @@
  * errors (unknown stack file, missing passphrase, no `pulumi` binary, ...), 130 cancelled.
  */
 import { Command, type ErrorOptions as CommanderErrorOptions } from "commander";
+import { readSecretOptions, type SecretSources } from "./cliSecrets";
 import * as deployment from "./deployment";
 import { renderProgressLine, renderSummary, urnName, type PolicyViolation, type ProgressDiagnostic, type ProgressUpdate } from "./progress";
 
@@ -49,6 +50,8 @@ export interface DeployCommandDeps {
    * process gets it, and the signal must be forwarded.
    */
   interruptReachesChildren: () => boolean;
+  /** Where `--secret` values are read from (the environment and files). */
+  secretSources?: SecretSources;
 }
 
 /** The real world: deployment.ts, process streams, SIGINT. */
@@ -105,6 +108,7 @@ interface Flags {
   yes?: boolean;
   json?: boolean;
   showSecrets?: boolean;
+  secret?: string[];
 }
 
 /** One diagnostic or violation as a line of its own. */
@@ -198,6 +202,17 @@ function fail(io: Io, error: unknown): void {
   io.deps.setExitCode(exitCodeFor(error));
 }
 
+/** The `--secret` options as topology fields; only the fields that have values. */
+function secretInputs(specs: string[], sources?: SecretSources): Partial<deployment.StackFileTopology> {
+  const { secrets, secretConfig, providerConfig } = readSecretOptions(specs, sources);
+  const some = (map: Record<string, unknown>) => Object.keys(map).length > 0;
+  return {
+    ...(some(secrets) ? { secrets } : {}),
+    ...(some(secretConfig) ? { secretConfig } : {}),
+    ...(some(providerConfig) ? { providerConfig } : {}),
+  };
+}
+
 /** Runs preview/up/destroy/refresh with progress, Ctrl-C cancellation and exit codes. */
 async function runWithProgress(io: Io, operation: "preview" | "up" | "destroy" | "refresh", flags: Flags): Promise<void> {
   const controller = new AbortController();
@@ -209,10 +224,23 @@ async function runWithProgress(io: Io, operation: "preview" | "up" | "destroy" |
     io.err(`Cancelling ${operation}: waiting for Pulumi to stop cleanly (Ctrl-C again to stop at once, which may leave the stack locked)...\n`);
     if (!io.deps.interruptReachesChildren()) controller.abort();
   });
+  const warn = (message: string) => {
+    printer.clear();
+    io.err(`warning: ${message}\n`);
+  };
+  let topology: deployment.StackFileTopology = { stack: flags.stack };
+  try {
+    topology = { ...topology, ...secretInputs(flags.secret ?? [], io.deps.secretSources) };
+  } catch (error) {
+    stopListening();
+    fail(io, error);
+    return;
+  }
   const options = {
-    topology: { stack: flags.stack },
+    topology,
     backendUrl: flags.backend,
     onProgress: printer.update,
+    onWarning: warn,
     signal: controller.signal,
   };
   const policy = { policyPacks: flags.policyPack ?? [], policyPackConfigs: flags.policyPackConfig ?? [] };
@@ -257,6 +285,16 @@ function deployCommand(program: Command, name: string, description: string): Com
     .option("--backend <url>", "state backend URL (default file://~/.ha-topology/state; e.g. https://api.pulumi.com)");
 }
 
+/** Adds `--secret` (preview, up, destroy, refresh: provider tokens are needed by all four). */
+function withSecretOption(command: Command): Command {
+  return command.option(
+    "--secret <NAME=env:VAR|NAME=file:PATH>",
+    "a secret read from an environment variable or a file, never from the command line: an app secret (API_KEY), " +
+      "ha-topology:storage.secretAccessKey or a provider credential (digitalocean:token) (repeatable)",
+    collect,
+  );
+}
+
 /** Adds the policy options (preview and up). */
 function withPolicyOptions(command: Command): Command {
   return command
@@ -278,11 +316,11 @@ export function registerDeployCommands(program: Command, overrides: Partial<Depl
   };
   const flagsOf = (command: Command) => command.opts<Flags>();
 
-  withPolicyOptions(deployCommand(program, "preview", "show what up would change (Pulumi CLI, real cloud API calls, no changes)"))
+  withSecretOption(withPolicyOptions(deployCommand(program, "preview", "show what up would change (Pulumi CLI, real cloud API calls, no changes)")))
     .action(async (_options: unknown, command: Command) => runWithProgress(io, "preview", flagsOf(command)));
-  withPolicyOptions(deployCommand(program, "up", "create or update the stack's resources"))
+  withSecretOption(withPolicyOptions(deployCommand(program, "up", "create or update the stack's resources")))
     .action(async (_options: unknown, command: Command) => runWithProgress(io, "up", flagsOf(command)));
-  deployCommand(program, "destroy", "delete the stack's resources (the database's deletion protection must be off first)")
+  withSecretOption(deployCommand(program, "destroy", "delete the stack's resources (the database's deletion protection must be off first)"))
     .option("-y, --yes", "confirm: destroy without asking")
     .action(async (_options: unknown, command: Command) => {
       const flags = flagsOf(command);
@@ -293,7 +331,7 @@ export function registerDeployCommands(program: Command, overrides: Partial<Depl
       }
       await runWithProgress(io, "destroy", flags);
     });
-  deployCommand(program, "refresh", "read the real state of the stack's resources into its state")
+  withSecretOption(deployCommand(program, "refresh", "read the real state of the stack's resources into its state"))
     .action(async (_options: unknown, command: Command) => runWithProgress(io, "refresh", flagsOf(command)));
   deployCommand(program, "outputs", "print the stack's outputs")
     .option("--json", "print them as JSON")

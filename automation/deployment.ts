@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { CommandError, ConcurrentUpdateError, StackNotFoundError as SdkStackNotFoundError, type EngineEvent, type OpMap, type OutputMap, type Stack } from "@pulumi/pulumi/automation";
 import { initialProgress, reduceProgress, type OperationName, type PolicyViolation, type ProgressDiagnostic, type ProgressState, type ProgressUpdate } from "./progress";
 import { DeploymentError, DeploymentConfigError, StackLockedError, OperationCancelledError, OperationFailedError } from "./deploymentErrors";
-import { checkStackName, topologyConfigMap, validateTopologyConfig, type TopologySource } from "./deploymentTopology";
+import { checkStackName, topologyConfigMap, topologyWarnings, validateTopologyConfig, type TopologySource } from "./deploymentTopology";
 import { findPulumi, openStack, replaceConfig, installPlugins, resolveWorkspace, type OpenMode, type WorkspaceOptions } from "./deploymentWorkspace";
 
 export {
@@ -28,6 +28,7 @@ export {
 export {
   secretsKey,
   topologyConfigMap,
+  topologyWarnings,
   engineConfig,
   validateTopologyConfig,
   inlineProgram,
@@ -47,6 +48,8 @@ export interface DeploymentOptions extends WorkspaceOptions {
   onProgress?: (update: ProgressUpdate) => void;
   /** Cancels the operation: the CLI is interrupted and cancels cleanly; the call throws OperationCancelledError. */
   signal?: AbortSignal;
+  /** Called with each warning about the input (a secret in plain text in the stack file) before the CLI starts. */
+  onWarning?: (message: string) => void;
 }
 
 /** Policy packs to run (preview and up). */
@@ -219,6 +222,7 @@ async function runOperation<T>(
   const config = topologyConfigMap(options.topology);
   // Destroy and refresh do not run the program: a topology that no longer validates must not block them.
   if (mode === "create-or-select") validateTopologyConfig(config);
+  for (const warning of topologyWarnings(options.topology)) options.onWarning?.(warning);
   const ws = resolveWorkspace(options);
   const pulumiCommand = await findPulumi(options.pulumiRoot);
 

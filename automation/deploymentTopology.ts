@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import type { ConfigMap, PulumiFn } from "@pulumi/pulumi/automation";
 import { configNamespace, TopologyConfigError } from "../components/configError";
+import { holdsSecret, isSecretTopologyPath, plaintextSecretKeys, plaintextSecretWarning } from "../components/secretKeys";
 import { decodeRawConfig } from "../components/stackConfig";
 import type { Cloud } from "../components/sizes";
 import { parseTopology, type AlarmsSpec, type DatabaseSpec, type DnsSpec, type HealthCheckSpec, type NetworkSpec, type NodesSpec, type SessionsSpec, type StorageSpec, type TlsSpec } from "../components/topology";
@@ -59,13 +60,23 @@ interface TopologyInputBase {
    * `acme/ha-topology/prod` on Pulumi Cloud. Default: `stack`.
    */
   stackName?: string;
-  /** Provider settings in their own namespace (`{ "aws:region": "eu-west-1" }`); they override a stack file's. */
+  /**
+   * Provider settings in their own namespace (`{ "aws:region": "eu-west-1" }`); they override a
+   * stack file's. Credentials (`digitalocean:token`, `aws:secretKey`, `gcp:credentials`, ...:
+   * see components/secretKeys.ts) are stored as secrets even when given as plain strings.
+   */
   providerConfig?: Record<string, ProviderConfigValue>;
   /**
    * App secrets (`ha-topology:secrets`): name -> value. Stored encrypted in the stack's
    * config and state, injected into the app's environment at boot.
    */
   secrets?: Record<string, string>;
+  /**
+   * Secret topology values by path under the namespace (`{ "storage.secretAccessKey": "..." }`),
+   * set over the stack file's or `config`'s value and stored encrypted. Only secret paths are
+   * accepted (app secrets go in `secrets`).
+   */
+  secretConfig?: Record<string, string>;
 }
 
 /** A topology read from `stacks/Pulumi.<stack>.yaml` (plus the defaults Pulumi.yaml declares). */
@@ -151,7 +162,7 @@ function providerEntries(providerConfig: Record<string, ProviderConfigValue>): C
         `providerConfig key ${JSON.stringify(key)}: use a provider's namespace such as "aws:region"; ${configNamespace} keys belong in the topology.`,
       );
     }
-    map[key] = typeof value === "object" ? { value: value.secret, secret: true } : { value: String(value), secret: false };
+    map[key] = typeof value === "object" ? { value: value.secret, secret: true } : { value: String(value), secret: holdsSecret(key, value) };
   }
   return map;
 }
@@ -170,23 +181,69 @@ function mergedSecrets(plain: string | undefined, given: Record<string, string> 
   return Object.keys(merged).length ? merged : undefined;
 }
 
+/** Sets `secretConfig` values into the flattened topology (objects as JSON strings), refusing paths that are not secrets. */
+function applySecretConfig(values: Record<string, string>, secretConfig: Record<string, string>): void {
+  for (const [dotted, value] of Object.entries(secretConfig)) {
+    const path = dotted.split(".");
+    if (path[0] === "secrets" || !isSecretTopologyPath(path)) {
+      throw new DeploymentConfigError(
+        `secretConfig key ${JSON.stringify(dotted)}: use a secret path such as "storage.secretAccessKey"; app secrets belong in \`secrets\`.`,
+      );
+    }
+    const key = `${configNamespace}:${path[0]}`;
+    let section: Record<string, unknown> = {};
+    const parsed = values[key] === undefined ? undefined : decodedValue(values[key]);
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) section = parsed as Record<string, unknown>;
+    let node = section;
+    for (const segment of path.slice(1, -1)) {
+      const next = node[segment];
+      node = node[segment] = typeof next === "object" && next !== null && !Array.isArray(next) ? (next as Record<string, unknown>) : {};
+    }
+    node[path[path.length - 1]] = value;
+    values[key] = JSON.stringify(section);
+  }
+}
+
+/** Decodes an engine value for the secret check (objects are JSON strings). */
+function decodedValue(value: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
 /**
- * The stack configuration to set with `stack.setAllConfig`: the topology flattened to
- * the engine's string form (objects as JSON strings, exactly what the CLI hands a program
- * for YAML maps), provider settings, and the app secrets as one secret JSON object under
- * `ha-topology:secrets` (what `readSecrets` reads with `getObject("secrets")`).
+ * The stack configuration to set on the stack: the topology flattened to the engine's
+ * string form (objects as JSON strings, exactly what the CLI hands a program for YAML
+ * maps), provider settings, and the app secrets as one secret JSON object under
+ * `ha-topology:secrets` (what `readSecrets` reads with `getObject("secrets")`). Every entry
+ * that holds a credential (app secrets, `ha-topology:storage` with its secret key, provider
+ * tokens) is marked secret: the workspace sets those through stdin, never on a command line.
  */
 export function topologyConfigMap(source: TopologySource): ConfigMap {
   checkStackName(source.stack);
   const engine = source.config === undefined ? stackFileConfig(source) : inlineConfig(source.config);
+  applySecretConfig(engine.values, source.secretConfig ?? {});
   const map: ConfigMap = {};
   for (const [key, value] of Object.entries(engine.values)) {
-    if (key !== secretsKey) map[key] = { value, secret: false };
+    if (key !== secretsKey) map[key] = { value, secret: holdsSecret(key, decodedValue(value)) };
   }
   Object.assign(map, providerEntries(source.providerConfig ?? {}));
   const secrets = mergedSecrets(engine.values[secretsKey], source.secrets);
   if (secrets) map[secretsKey] = { value: JSON.stringify(secrets), secret: true };
   return map;
+}
+
+/**
+ * Warnings about the topology's stack file: each secret it holds in plain text (it is
+ * still stored encrypted by the deployment, but the file itself exposes it). None for an
+ * object topology.
+ */
+export function topologyWarnings(source: TopologySource): string[] {
+  if (source.config !== undefined) return [];
+  const { config } = readTopologyFile(source);
+  return plaintextSecretKeys(config).map((key) => plaintextSecretWarning(key, "deployment"));
 }
 
 /** A config map as the engine hands it to a program (values plus the secret keys): what the mocks take. */

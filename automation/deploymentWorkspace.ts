@@ -3,6 +3,7 @@
  * defaults that work without Pulumi Cloud (a local file backend, a passphrase), finding
  * the CLI, and opening a stack with the inline program.
  */
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -10,7 +11,7 @@ import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, type ConfigMap, type Stack } from "@pulumi/pulumi/automation";
 import { configNamespace } from "../components/configError";
 import { projectRoot } from "./stackFiles";
-import { DeploymentConfigError, PulumiNotFoundError } from "./deploymentErrors";
+import { DeploymentConfigError, DeploymentError, PulumiNotFoundError } from "./deploymentErrors";
 import { inlineProgram } from "./deploymentTopology";
 
 /** Where state and secrets live, and which Pulumi CLI runs. All optional. */
@@ -159,9 +160,45 @@ export async function openStack(stackName: string, ws: ResolvedWorkspace, pulumi
 }
 
 /**
+ * Sets one secret config value with `pulumi config set --secret <key>` and the value on
+ * stdin, which the CLI reads when stdin is not a terminal ("Multi-line values may be set by
+ * piping a file to standard in"): the value is never on a command line, where every local
+ * user could read it in /proc/<pid>/cmdline. Runs like the SDK runs the CLI: the workspace's
+ * directory and environment, the CLI's own directory first on PATH.
+ */
+export function setSecretConfig(stack: Stack, key: string, value: string): Promise<void> {
+  const workspace = stack.workspace;
+  const command = workspace.pulumiCommand.command;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...(workspace.pulumiHome ? { PULUMI_HOME: workspace.pulumiHome } : {}),
+    ...workspace.envVars,
+    PULUMI_AUTOMATION_API: "true",
+  };
+  if (path.isAbsolute(command)) env.PATH = `${path.dirname(command)}${path.delimiter}${env.PATH ?? ""}`;
+  const args = ["config", "set", "--secret", "--stack", stack.name, "--non-interactive", "--", key];
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: workspace.workDir, env, stdio: ["pipe", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) return resolve();
+      const detail = stderr.split("\n").filter((l) => l.trim()).slice(-5).join("\n");
+      reject(new DeploymentError(`pulumi config set --secret ${key} failed (exit code ${code}): ${detail}`));
+    });
+    // The CLI drops one trailing newline: add one, so a value that ends in a newline keeps it.
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(`${value}\n`);
+  });
+}
+
+/**
  * Replaces the stack's configuration: earlier runs' keys are removed first (a key
  * dropped from the topology must not live on in the kept workspace), keeping the
- * secrets provider settings (the passphrase salt) of the stack settings file.
+ * secrets provider settings (the passphrase salt) of the stack settings file. Plain
+ * values go in one `config set-all`; secret ones one by one through stdin
+ * (`setSecretConfig`), never on a command line.
  */
 export async function replaceConfig(stack: Stack, config: ConfigMap): Promise<void> {
   const workspace = stack.workspace as LocalWorkspace;
@@ -171,7 +208,9 @@ export async function replaceConfig(stack: Stack, config: ConfigMap): Promise<vo
     delete settings.config;
     await workspace.saveStackSettings(stack.name, settings);
   }
-  if (Object.keys(config).length) await stack.setAllConfig(config);
+  const plain = Object.fromEntries(Object.entries(config).filter(([, v]) => v.secret !== true));
+  if (Object.keys(plain).length) await stack.setAllConfig(plain);
+  for (const [key, { value }] of Object.entries(config).filter(([, v]) => v.secret === true)) await setSecretConfig(stack, key, value);
 }
 
 /** Installs the provider plugins (a no-op when present): inline programs get no automatic plugin discovery. */

@@ -6,13 +6,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { TopologyConfigError } from "../components/configError";
+import { plaintextSecretKeys, plaintextSecretWarning } from "../components/secretKeys";
 import { readRawConfig } from "../components/stackConfig";
 import { parseTopology, type Topology } from "../components/topology";
 import { runPolicies, PolicyConfigError, type PolicyConfigFile, type PolicyReport, type StackResource } from "../policies/runner";
 import { haSummary, type SummaryLine } from "./haSummary";
 import { runWithMocks, type ProgramLog, type RegisteredResource } from "./offline/mocks";
 import { stackResources } from "./offline/policyInput";
-import { isStackName, loadStackConfig, stackFileLabel, stackFilePath, stackNames } from "./stackFiles";
+import { isStackName, loadStackConfig, readStackFile, stackFileLabel, stackFilePath, stackNames } from "./stackFiles";
 
 /** Bad input to the plan (unknown stack, unreadable file, bad config): exit code 2. */
 export class PlanInputError extends Error {
@@ -117,6 +118,20 @@ function componentTree(resources: readonly RegisteredResource[]): PlanComponent[
   return Object.keys(orphans.resources).length > 0 ? [...roots, orphans] : roots;
 }
 
+/**
+ * The program's notes plus the stack file's plain-text secrets the program cannot see: it
+ * gets a key whose leaves are partly encrypted as one secret (`secrets.A` encrypted,
+ * `secrets.B` not), while the file shows each leaf.
+ */
+function withFileWarnings(logs: ProgramLog[], file: string): ProgramLog[] {
+  const shown = new Set(logs.map((l) => l.message));
+  const fromFile = plaintextSecretKeys(readStackFile(file))
+    .map((key) => plaintextSecretWarning(key))
+    .filter((message) => !shown.has(message))
+    .map((message): ProgramLog => ({ severity: "warning", message }));
+  return [...logs, ...fromFile];
+}
+
 /** Plans a stack file offline. Throws PlanInputError for bad input; returns the plan otherwise. */
 export async function planStack(stack: string, options: PlanOptions = {}): Promise<Plan> {
   if (!isStackName(stack)) throw new PlanInputError(`"${stack}" is not a stack name (letters, digits, "-", "_", "."; starting with a letter or digit)`);
@@ -156,7 +171,7 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
     summary: haSummary(topology, resources, policy),
     policy,
     outputs: run.outputs ?? {},
-    logs: run.logs,
+    logs: withFileWarnings(run.logs, file),
     resources,
   };
 }

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { configNamespace } from "./configError";
+import { plaintextSecretKeys, plaintextSecretWarning, providerSecretKeys } from "./secretKeys";
 import { sectionKeys } from "./topology";
 
 /** Keys whose values are structured (YAML maps in the stack file, JSON in the engine). */
@@ -46,12 +47,32 @@ export function decodeRawConfig(engineValues: Record<string, string>): Record<st
   return raw;
 }
 
+/** Which config keys the engine reports as secret (`PULUMI_CONFIG_SECRET_KEYS`; the SDK's accessor is internal). */
+function isConfigSecret(key: string): boolean {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+  // An SDK without the accessor: assume secret, so no false alarm is raised.
+  return runtime.isConfigSecret?.(key) ?? true;
+}
+
+/**
+ * The secret values the running stack's configuration holds in plain text (not
+ * `secure:`), as keys such as `ha-topology:secrets.API_KEY` or `digitalocean:token`.
+ */
+export function plaintextSecretsInConfig(): string[] {
+  const all = pulumi.runtime.allConfig();
+  const config: Record<string, unknown> = Object.fromEntries(Object.entries(decodeRawConfig(all)).map(([k, v]) => [`${configNamespace}:${k}`, v]));
+  for (const key of providerSecretKeys) if (key in all) config[key] = all[key];
+  return plaintextSecretKeys(config, isConfigSecret);
+}
+
 /**
  * The app secrets (`ha-topology:secrets`): name -> secret Output. The names are plain
  * (they become variable names); the values never leave Pulumi's secret handling, even
- * if the user wrote them into the stack file without --secret.
+ * if the user wrote them into the stack file without --secret. Such plain-text secrets
+ * (and a plain bucket key or provider token) are reported as warnings, once per run.
  */
 export function readSecrets(): Record<string, pulumi.Output<string>> {
+  for (const key of plaintextSecretsInConfig()) void pulumi.log.warn(plaintextSecretWarning(key));
   const values = new pulumi.Config(configNamespace).getObject<Record<string, string>>("secrets") ?? {};
   return Object.fromEntries(Object.keys(values).sort().map((name) => [name, pulumi.secret(values[name])]));
 }

@@ -207,6 +207,27 @@ describe("deployment: options and config", function () {
     assert.equal(fromFile["ha-topology:secrets"], undefined, "no secrets, no key");
   });
 
+  it("marks every credential secret: the bucket key's section, provider tokens given as plain strings; secretConfig takes secret paths only", function () {
+    const map = d.topologyConfigMap({
+      stack: "kubernetes",
+      secretConfig: { "storage.secretAccessKey": "s3-secret" },
+      providerConfig: { "digitalocean:token": "dop_v1_x", "aws:secretKey": "aws-x", "kubernetes:context": "prod" },
+    });
+    assert.equal(map["ha-topology:storage"].secret, true);
+    assert.equal(JSON.parse(map["ha-topology:storage"].value).secretAccessKey, "s3-secret");
+    assert.equal(JSON.parse(map["ha-topology:storage"].value).bucket, "my-app-files", "the rest of the file's section is kept");
+    assert.deepEqual([map["digitalocean:token"].secret, map["aws:secretKey"].secret, map["kubernetes:context"].secret], [true, true, false]);
+    assert.equal(map["ha-topology:nodes"].secret, false);
+    const inline = d.topologyConfigMap({ stack: "dev", config: { cloud: "kubernetes", domain: "a.example.com", storage: { secretAccessKey: "k" } } });
+    assert.equal(inline["ha-topology:storage"].secret, true, "also when given inside config");
+    assert.equal(d.topologyConfigMap({ stack: "aws" })["ha-topology:storage"]?.secret ?? false, false, "a section without a secret stays plain");
+    for (const bad of ["domain", "storage.bucket", "secrets.API_KEY"]) {
+      assert.throws(() => d.topologyConfigMap({ stack: "aws", secretConfig: { [bad]: "x" } }), /secretConfig key .*secret path/, bad);
+    }
+    assert.deepEqual(d.topologyWarnings({ stack: "aws" }), [], "the aws example has no plain-text secret");
+    assert.deepEqual(d.topologyWarnings(inlineTopology), []);
+  });
+
   it("refuses secrets inside config, topology keys in providerConfig, and invalid topologies before starting", async function () {
     const bad = { ...inlineTopology, config: { ...inlineTopology.config, secrets: { A: "b" } } } as unknown as d.TopologySource;
     assert.throws(() => d.topologyConfigMap(bad), /through `secrets`/);
@@ -432,6 +453,9 @@ describe("deployCommands: argument handling", function () {
     interrupt?: () => void;
     /** Whether Ctrl-C comes from a terminal (and so reaches the Pulumi CLI by itself). */
     terminal: boolean;
+    /** The environment and files `--secret` reads. */
+    env: Record<string, string>;
+    files: Record<string, string>;
   }
 
   const okResult = (operation: "preview" | "up" | "destroy" | "refresh"): d.OperationResult => {
@@ -441,7 +465,7 @@ describe("deployCommands: argument handling", function () {
 
   /** A program with stubbed operations; `behaviour` replaces an operation's result. */
   function harness(behaviour: Partial<Record<keyof DeployOperations, (options: any) => Promise<unknown>>> = {}): Harness {
-    const h: Harness = { program: new Command("ha-topology"), calls: [], out: [], err: [], exitCodes: [], terminal: false };
+    const h: Harness = { program: new Command("ha-topology"), calls: [], out: [], err: [], exitCodes: [], terminal: false, env: {}, files: {} };
     const stub = (name: keyof DeployOperations, fallback: () => unknown) => async (options: any) => {
       h.calls.push({ name, options });
       return behaviour[name] ? behaviour[name](options) : fallback();
@@ -464,6 +488,13 @@ describe("deployCommands: argument handling", function () {
         return () => (h.interrupt = undefined);
       },
       interruptReachesChildren: () => h.terminal,
+      secretSources: {
+        env: h.env,
+        readFile: (file) => {
+          if (!(file in h.files)) throw Object.assign(new Error(`ENOENT: ${file}`), { code: "ENOENT" });
+          return h.files[file];
+        },
+      },
     });
     return h;
   }
@@ -516,6 +547,56 @@ describe("deployCommands: argument handling", function () {
     const none = harness();
     await parse(none, "preview", "--stack", "aws");
     assert.deepEqual(none.calls[0].options.policyPacks, []);
+  });
+
+  it("reads --secret values from environment variables and files: app secrets, the bucket key, provider credentials", async function () {
+    for (const command of ["preview", "up", "refresh"]) {
+      const h = harness();
+      Object.assign(h.env, { STRIPE: "sk_live_from_env", DO_TOKEN: "dop_v1_from_env" });
+      Object.assign(h.files, { "/run/keys/s3": "bucket-key-from-file\n", "/run/keys/other": "other-from-file" });
+      await parse(h, command, "--stack", "kubernetes", "--secret", "STRIPE_KEY=env:STRIPE", "--secret", "ha-topology:secrets.OTHER=file:/run/keys/other",
+        "--secret", "ha-topology:storage.secretAccessKey=file:/run/keys/s3", "--secret", "digitalocean:token=env:DO_TOKEN");
+      assert.deepEqual(h.calls[0].options.topology, {
+        stack: "kubernetes",
+        secrets: { STRIPE_KEY: "sk_live_from_env", OTHER: "other-from-file" },
+        secretConfig: { "storage.secretAccessKey": "bucket-key-from-file" },
+        providerConfig: { "digitalocean:token": { secret: "dop_v1_from_env" } },
+      }, command);
+      assert.deepEqual(h.exitCodes, [0]);
+    }
+    const destroy = harness();
+    Object.assign(destroy.env, { DO_TOKEN: "t" });
+    await parse(destroy, "destroy", "--stack", "digitalocean", "--yes", "--secret", "digitalocean:token=env:DO_TOKEN");
+    assert.deepEqual(destroy.calls[0].options.topology.providerConfig, { "digitalocean:token": { secret: "t" } }, "destroy needs the token too");
+  });
+
+  it("refuses a --secret value written on the command line, an unset variable and an unreadable file: exit 2, nothing run, no value shown", async function () {
+    const cases: [string, RegExp][] = [
+      ["API_KEY=hunter2-literal", /--secret API_KEY=…: use NAME=env:VAR .* readable by every user of this machine/],
+      ["hunter2-no-name", /--secret \(value not shown\)/],
+      ["API_KEY=env:NOT_SET", /environment variable NOT_SET is not set/],
+      ["API_KEY=file:/nope", /file:\/nope: cannot read the file \(ENOENT\)/],
+    ];
+    for (const [spec, message] of cases) {
+      const h = harness();
+      await parse(h, "up", "--stack", "aws", "--secret", spec);
+      assert.deepEqual(h.exitCodes, [2], spec);
+      assert.equal(h.calls.length, 0);
+      assert.match(h.err.join(""), message);
+      assert.ok(!h.err.join("").includes("hunter2"), "the value is never repeated");
+    }
+  });
+
+  it("prints warnings about the input (a secret in plain text in the stack file) on stderr", async function () {
+    const h = harness({
+      up: async (options) => {
+        options.onWarning("ha-topology:secrets.API_KEY is stored in plain text in the stack configuration");
+        return { ...okResult("up"), outputs: { values: {}, secretNames: [] } };
+      },
+    });
+    await parse(h, "up", "--stack", "aws");
+    assert.match(h.err.join(""), /^warning: ha-topology:secrets\.API_KEY is stored in plain text/m);
+    assert.ok(!h.out.join("").includes("warning"));
   });
 
   it("prints up's outputs (secrets masked) and outputs as text or JSON", async function () {
@@ -600,8 +681,10 @@ const fs = require("fs");
 const path = require("path");
 const args = process.argv.slice(2);
 const dir = process.env.FAKE_PULUMI_DIR;
+// \`config set KEY\` without a value reads it from stdin, as the CLI does when stdin is not a terminal.
+const stdin = args[0] === "config" && args[1] === "set" ? fs.readFileSync(0, "utf8") : undefined;
 fs.appendFileSync(path.join(dir, "calls.jsonl"), JSON.stringify({ args, cwd: process.cwd(),
-  backend: process.env.PULUMI_BACKEND_URL, passphrase: process.env.PULUMI_CONFIG_PASSPHRASE }) + "\\n");
+  backend: process.env.PULUMI_BACKEND_URL, passphrase: process.env.PULUMI_CONFIG_PASSPHRASE, env: process.env, stdin }) + "\\n");
 const flag = (name) => { const i = args.indexOf(name); return i < 0 ? undefined : args[i + 1]; };
 const stack = flag("--stack") || args[2];
 const mode = process.env.FAKE_PULUMI_MODE || "ok";
@@ -653,13 +736,23 @@ if (["preview", "up", "destroy", "refresh"].includes(args[0])) {
 console.error("fake pulumi: unexpected " + args.join(" ")); done(2);
 `;
 
+/** One call of the stand-in CLI: its argv, directory, environment and (for `config set`) what it read on stdin. */
+interface FakeCall {
+  args: string[];
+  cwd: string;
+  backend?: string;
+  passphrase?: string;
+  env: Record<string, string>;
+  stdin?: string;
+}
+
 describe("deployment: the Automation API against a scripted stand-in for the CLI", function () {
   this.timeout(60_000);
   let root = "";
   let dir = "";
   let workDir = "";
   const calls = () =>
-    fs.readFileSync(path.join(dir, "calls.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { args: string[]; cwd: string; backend?: string; passphrase?: string });
+    fs.readFileSync(path.join(dir, "calls.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as FakeCall);
 
   beforeEach(function () {
     root = tmpDir("ha-topology-fake-pulumi-");
@@ -694,7 +787,9 @@ describe("deployment: the Automation API against a scripted stand-in for the CLI
     const setAll = find("config", "set-all");
     assert.ok(setAll, "config set-all was called");
     assert.ok(setAll.args.includes("--plaintext") && setAll.args.some((a) => a.startsWith("ha-topology:nodes={")));
-    assert.equal(setAll.args[setAll.args.indexOf('ha-topology:secrets={"API_KEY":"k-1"}') - 1], "--secret");
+    assert.ok(!setAll.args.includes("--secret") && !setAll.args.some((a) => a.includes("k-1")), "no secret in set-all");
+    const secretSet = find("config", "set", "--secret");
+    assert.deepEqual([secretSet?.args.at(-1), secretSet?.stdin], ["ha-topology:secrets", '{"API_KEY":"k-1"}\n'], "the app secrets go through stdin");
     assert.ok(find("plugin", "install", "resource", "aws"), "the aws plugin is installed");
     const previewCall = find("preview");
     assert.ok(previewCall);
@@ -716,6 +811,99 @@ describe("deployment: the Automation API against a scripted stand-in for the CLI
     assert.deepEqual(result.outputs, { values: { url: "https://app.example.com", token: "[secret]" }, secretNames: ["token"] });
     const shown = await run("ok", () => d.outputs({ ...options(), stack: "dev", showSecrets: true }));
     assert.deepEqual(shown.values, { url: "https://app.example.com", token: "s3cr3t" });
+  });
+
+  it("keeps every secret off every command line: app secrets, the bucket key and provider credentials go through stdin", async function () {
+    const secret = {
+      app: "app-secret-9f8e7d6c",
+      bucket: "bucket-secret-1a2b3c4d",
+      token: "dop_v1_token_4d5e6f7a",
+      kubeconfig: "apiVersion: v1\nkind: Config\nusers: [{ name: admin, user: { token: kube-secret-7b8c9d0e } }]\n",
+    };
+    const warnings: string[] = [];
+    await run("ok", () =>
+      d.up({
+        ...options(),
+        topology: {
+          stack: "kubernetes",
+          secrets: { API_KEY: secret.app },
+          secretConfig: { "storage.secretAccessKey": secret.bucket },
+          providerConfig: { "kubernetes:kubeconfig": secret.kubeconfig, "kubernetes:context": "prod" },
+        },
+        onWarning: (w) => warnings.push(w),
+      }),
+    );
+    // A plain string for a credential is stored as a secret all the same.
+    await run("ok", () => d.preview({ ...options(), topology: { stack: "digitalocean", providerConfig: { "digitalocean:token": secret.token } } }));
+
+    const made = calls();
+    const fragments = [...Object.values(secret), "kube-secret-7b8c9d0e"];
+    for (const call of made) {
+      for (const value of fragments) {
+        assert.ok(!call.args.some((a) => a.includes(value)), `a secret on the command line of pulumi ${call.args.slice(0, 2).join(" ")}`);
+        // The environment is readable by its owner only (/proc/<pid>/environ is 0400); no secret goes there either.
+        assert.ok(!Object.values(call.env).some((v) => v.includes(value)), `a secret in the environment of pulumi ${call.args.slice(0, 2).join(" ")}`);
+      }
+    }
+    const viaStdin = Object.fromEntries(
+      made.filter((c) => c.args[0] === "config" && c.args[1] === "set").map((c) => [c.args.at(-1), { secret: c.args.includes("--secret"), stdin: c.stdin }]),
+    );
+    assert.deepEqual(viaStdin["ha-topology:secrets"], { secret: true, stdin: `{"API_KEY":"${secret.app}"}\n` });
+    assert.equal(viaStdin["ha-topology:storage"]?.secret, true);
+    assert.equal(JSON.parse(viaStdin["ha-topology:storage"]?.stdin ?? "{}").secretAccessKey, secret.bucket, "the bucket key replaces the file's placeholder");
+    assert.deepEqual(viaStdin["kubernetes:kubeconfig"], { secret: true, stdin: `${secret.kubeconfig}\n` }, "the trailing newline survives the CLI's trim");
+    assert.deepEqual(viaStdin["digitalocean:token"], { secret: true, stdin: `${secret.token}\n` });
+    const setAll = made.filter((c) => c.args[0] === "config" && c.args[1] === "set-all");
+    assert.ok(setAll.some((c) => c.args[c.args.indexOf("kubernetes:context=prod") - 1] === "--plaintext"), "plain settings still go in one set-all");
+    // The example stack file holds a placeholder bucket key in plain text: the caller is told.
+    assert.equal(warnings.length, 1, warnings.join("\n"));
+    assert.match(warnings[0], /^ha-topology:storage\.secretAccessKey is stored in plain text/);
+    assert.ok(!warnings[0].includes("replace-me"), "the warning never shows the value");
+  });
+
+  it("`ha-topology up --secret` end to end: no secret on any command line or in the environment it passes", async function () {
+    const home = tmpDir("ha-topology-home-");
+    const keys = tmpDir("ha-topology-keys-");
+    fs.writeFileSync(path.join(keys, "app"), "cli-app-secret-4242\n");
+    fs.writeFileSync(path.join(keys, "token"), "cli-do-token-4242\n");
+    const { main } = await import("../automation/cli");
+    const out: string[] = [];
+    const err: string[] = [];
+    const env = { FAKE_PULUMI_DIR: dir, FAKE_PULUMI_MODE: "ok", HOME: home, PULUMI_CONFIG_PASSPHRASE: "pw", PATH: `${path.join(root, "bin")}${path.delimiter}${process.env.PATH}` };
+    const code = await withEnv(env, () =>
+      main(
+        ["up", "--stack", "digitalocean", "--backend", `file://${path.join(dir, "state")}`,
+          "--secret", `API_KEY=file:${path.join(keys, "app")}`, "--secret", `digitalocean:token=file:${path.join(keys, "token")}`],
+        { stdout: (t) => out.push(t), stderr: (t) => err.push(t) },
+      ),
+    );
+    process.exitCode = undefined;
+    assert.equal(code, 0, err.join(""));
+    const made = calls();
+    assert.ok(made.some((c) => c.args[0] === "up"), "up ran");
+    for (const call of made) {
+      for (const value of ["cli-app-secret-4242", "cli-do-token-4242"]) {
+        assert.ok(!call.args.some((a) => a.includes(value)), `a secret on the command line of pulumi ${call.args.slice(0, 2).join(" ")}`);
+        assert.ok(!Object.values(call.env).some((v) => v.includes(value)), `a secret in the environment of pulumi ${call.args.slice(0, 2).join(" ")}`);
+      }
+    }
+    const stdin = made.filter((c) => c.stdin !== undefined).map((c) => [c.args.at(-1), c.stdin]);
+    assert.deepEqual(stdin, [["digitalocean:token", "cli-do-token-4242\n"], ["ha-topology:secrets", '{"API_KEY":"cli-app-secret-4242"}\n']]);
+  });
+
+  it("reports a failed secret write as a DeploymentError without the value", async function () {
+    fs.writeFileSync(
+      path.join(root, "bin", "pulumi"),
+      fakePulumiScript(process.execPath).replace('if (args[0] === "config" || args[0] === "plugin") done(0);',
+        'if (args[0] === "config" && args[1] === "set") { console.error("error: passphrase must be set"); done(255); }\nif (args[0] === "config" || args[0] === "plugin") done(0);'),
+      { mode: 0o755 },
+    );
+    await run("ok", () =>
+      assert.rejects(
+        d.preview({ ...options(), topology: { stack: "aws", secrets: { API_KEY: "k-secret-value" } } }),
+        (e: unknown) => e instanceof d.DeploymentError && /config set --secret ha-topology:secrets failed.*passphrase must be set/s.test(e.message) && !e.message.includes("k-secret-value"),
+      ),
+    );
   });
 
   it("needs an existing stack for destroy, refresh and outputs", async function () {

@@ -196,7 +196,27 @@ describe("AWS adapter: the example stack under mocks", function () {
     assert.deepEqual(statements.find((s) => s.sid === "ListOwnBucket")?.resources, [bucketArn]);
     assert.deepEqual(statements.find((s) => s.sid === "UseOwnBucketObjects")?.resources, [`${bucketArn}/*`]);
     assert.deepEqual(statements.find((s) => s.sid === "ReadOwnSecrets")?.resources, ["arn:aws:secretsmanager:us-east-1:123456789012:secret:web-db-credentials-AbCdEf"]);
-    assert.ok(statements.every((s) => s.resources.every((r) => r !== "*")), "no wildcard resources");
+    assert.ok(
+      statements.every((s) => s.sid === "SessionManagerAgent" || s.resources.every((r) => r !== "*")),
+      "no wildcard resources (but for the Session Manager agent's actions, which take none)",
+    );
+  });
+
+  it("allows Session Manager with the agent's minimal actions only: no Parameter Store, no Run Command, no managed policy", function () {
+    const statements = p.nodeStatements();
+    const actions = statements.flatMap((s) => s.actions);
+    for (const action of actions) {
+      assert.doesNotMatch(action, /^ssm:(GetParameter|\*)|^ec2messages:|^\*$|:\*$/, `${action} is not needed for sessions`);
+    }
+    for (const s of statements.filter((x) => x.resources.includes("*"))) {
+      assert.deepEqual(
+        [...s.actions].sort(),
+        ["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+        `${s.sid}: only the SSM agent's session actions on "*"`,
+      );
+    }
+    assert.ok(statements.some((s) => s.sid === "SessionManagerAgent"), "Session Manager still works");
+    assert.deepEqual(p.all("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn), [], "no managed policy on the node role");
   });
 
   it("boots nodes with the shared cloud-init: image, platform env, secrets fetched from Secrets Manager", function () {

@@ -4,8 +4,15 @@
  * that is not marked secret (user data included, unless the whole user data is secret).
  */
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
 import { isSecretValue, runWithMocks, type ProgramRun } from "../automation/offline/mocks";
-import { stackConfigWith } from "../automation/stackFiles";
+import { planStack } from "../automation/plan";
+import { formatPlan } from "../automation/planReport";
+import { readStackFile, stackConfigWith } from "../automation/stackFiles";
+import { plaintextSecretKeys } from "../components/secretKeys";
 import { ns } from "./programQueries";
 
 const appSecret = "sk_live_audit_0123456789abcdef";
@@ -73,5 +80,111 @@ describe("secrets audit: no secret in plain text, on any cloud", function () {
     const run = await runWithMocks(stackConfigWith("aws", ns({ secrets: { STRIPE_KEY: appSecret } })));
     const leaky: ProgramRun = { ...run, outputs: { ...run.outputs, debug: `key=${appSecret}` } };
     assert.deepEqual(leaks(leaky, [appSecret]), ["the stack outputs show sk_l…"]);
+  });
+});
+
+describe("secrets audit: plain-text secrets in the stack configuration are reported", function () {
+  const warnings = (run: ProgramRun) => run.logs.filter((l) => l.severity === "warning").map((l) => l.message);
+  const plainTextKeys = (run: ProgramRun) => warnings(run).map((w) => /^(\S+) is stored in plain text/.exec(w)?.[1]).filter(Boolean);
+
+  it("warns at `pulumi up` time (pulumi.log.warn) about each plain app secret, bucket key and provider credential, never showing it", async function () {
+    const run = await runWithMocks(stackConfigWith("kubernetes", ns({ secrets: { STRIPE_KEY: appSecret, OTHER_KEY: "o-0123456789" } })));
+    assert.ifError(run.error);
+    assert.deepEqual(plainTextKeys(run), ["ha-topology:secrets.OTHER_KEY", "ha-topology:secrets.STRIPE_KEY", "ha-topology:storage.secretAccessKey"]);
+    assert.match(warnings(run)[0], /pulumi config set --secret --path 'ha-topology:secrets\.OTHER_KEY'/);
+    for (const w of warnings(run)) for (const value of [appSecret, "o-0123456789", "replace-me"]) assert.ok(!w.includes(value), w);
+
+    const token = await runWithMocks(stackConfigWith("digitalocean", { "digitalocean:token": "dop_v1_0123456789abcdef" }));
+    assert.ifError(token.error);
+    assert.deepEqual(plainTextKeys(token), ["digitalocean:token"]);
+  });
+
+  it("says nothing about encrypted values, a credentials file path or an empty value", async function () {
+    const config = stackConfigWith("kubernetes", ns({ secrets: { STRIPE_KEY: appSecret } }));
+    // What the engine hands a program for `secure:` values: decrypted, and the key listed as secret.
+    const encrypted = await runWithMocks({ ...config, secretKeys: ["ha-topology:secrets", "ha-topology:storage"] });
+    assert.ifError(encrypted.error);
+    assert.deepEqual(plainTextKeys(encrypted), []);
+    const gcp = await runWithMocks(stackConfigWith("gcp", { "gcp:credentials": "/home/me/key.json" }));
+    assert.deepEqual(plainTextKeys(gcp), [], "a path is not the key");
+    const gcpKey = await runWithMocks(stackConfigWith("gcp", { "gcp:credentials": '{"type":"service_account","private_key":"x"}' }));
+    assert.deepEqual(plainTextKeys(gcpKey), ["gcp:credentials"], "the key itself is");
+  });
+
+  it("the offline plan shows them too, per leaf, also when other leaves of the key are encrypted", async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-topology-plaintext-"));
+    try {
+      const file = path.join(dir, "Pulumi.mixed.yaml");
+      fs.writeFileSync(
+        file,
+        stringify({
+          config: {
+            ...readStackFile("aws"),
+            "ha-topology:secrets": { ENCRYPTED_KEY: { secure: "v1:AAAA" }, PLAIN_KEY: "plain-0123456789" },
+          },
+        }),
+      );
+      const plan = await planStack("mixed", { stackFile: file });
+      const notes = plan.logs.filter((l) => l.severity === "warning").map((l) => l.message);
+      assert.equal(notes.length, 1, notes.join("\n"));
+      assert.match(notes[0], /^ha-topology:secrets\.PLAIN_KEY is stored in plain text/);
+      assert.match(formatPlan(plan), /Notes from the program[\s\S]*warning: ha-topology:secrets\.PLAIN_KEY/);
+      assert.deepEqual(plaintextSecretKeys(readStackFile(file)), ["ha-topology:secrets.PLAIN_KEY"]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("secrets audit: no secret on a process command line (Kubernetes Valkey)", function () {
+  it("valkey-cli takes the password from REDISCLI_AUTH (the Secret, via valueFrom), never -a; servers read it from config files", async function () {
+    const run = await runWithMocks(stackConfigWith("kubernetes", ns({ sessions: { enabled: true } })));
+    assert.ifError(run.error);
+    const secret = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.name.endsWith("-sessions"));
+    assert.ok(secret, "the session store's Secret");
+    const password = String(secret.inputs.stringData.password);
+    const scripts = run.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.name.endsWith("-sessions-valkey"));
+    assert.ok(scripts, "the scripts ConfigMap");
+
+    // Every command line a pod can run: container commands and args, exec probes and hooks, and each script's lines.
+    const commandLines: string[] = [];
+    const containers = run.resources
+      .filter((r) => r.type === "kubernetes:apps/v1:StatefulSet" || r.type === "kubernetes:apps/v1:Deployment")
+      .flatMap((r) => (r.inputs.spec?.template?.spec?.containers ?? []) as Record<string, any>[]);
+    assert.ok(containers.some((c) => c.name === "valkey") && containers.some((c) => c.name === "sentinel"));
+    for (const c of containers) {
+      commandLines.push([...(c.command ?? []), ...(c.args ?? [])].join(" "));
+      for (const probe of [c.startupProbe, c.livenessProbe, c.readinessProbe, c.lifecycle?.preStop]) {
+        if (probe?.exec) commandLines.push(probe.exec.command.join(" "));
+      }
+    }
+    for (const [name, text] of Object.entries(scripts.inputs.data as Record<string, string>)) {
+      let heredoc: string | undefined;
+      for (const line of text.split("\n")) {
+        // Heredoc bodies are a command's stdin, and echo is a shell builtin: neither is an argv.
+        if (heredoc !== undefined) {
+          if (line === heredoc) heredoc = undefined;
+          continue;
+        }
+        heredoc = /<<-?\s*'?(\w+)'?/.exec(line)?.[1];
+        if (!/^\s*(#|echo\s)/.test(line)) commandLines.push(`${name}: ${line}`);
+      }
+    }
+    for (const line of commandLines) {
+      assert.doesNotMatch(line, /(^|\s)(-a|--pass|--user|--requirepass|--masterauth)(\s|=|$)/, line);
+      assert.doesNotMatch(line, /\$\{?(VALKEY_PASSWORD|REDISCLI_AUTH)\b/, `the password on a command line: ${line}`);
+      assert.ok(!line.includes(password), "the password itself on a command line");
+    }
+    assert.ok(commandLines.some((l) => /valkey-cli/.test(l)), "the audit saw the valkey-cli calls");
+
+    const statefulSet = run.resources.find((r) => r.type === "kubernetes:apps/v1:StatefulSet" && r.name.endsWith("-sessions-valkey"));
+    assert.ok(statefulSet && (statefulSet.propertyDependencies.spec ?? []).includes(secret.urn), "the pods' env refers to the Secret");
+    for (const c of containers.filter((x) => x.name === "valkey" || x.name === "sentinel")) {
+      type Env = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name?: string; key: string } } };
+      const env = (name: string) => (c.env as Env[]).find((e) => e.name === name);
+      assert.equal(env("REDISCLI_AUTH")?.value, undefined, `${c.name}: never a literal value`);
+      assert.equal(env("REDISCLI_AUTH")?.valueFrom?.secretKeyRef?.key, "password", `${c.name}: REDISCLI_AUTH from the Secret`);
+      assert.deepEqual(env("REDISCLI_AUTH")?.valueFrom, env("VALKEY_PASSWORD")?.valueFrom, `${c.name}: the same Secret as the servers' password`);
+    }
   });
 });

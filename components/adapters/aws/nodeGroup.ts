@@ -53,6 +53,15 @@ export function amiParameter(instanceType: string): string {
   return `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${architectureOf(instanceType)}`;
 }
 
+/** What the SSM agent needs for Session Manager and nothing else (no Run Command, no Parameter Store). */
+export const sessionManagerAgentActions = [
+  "ssm:UpdateInstanceInformation",
+  "ssmmessages:CreateControlChannel",
+  "ssmmessages:CreateDataChannel",
+  "ssmmessages:OpenControlChannel",
+  "ssmmessages:OpenDataChannel",
+] as const;
+
 /** Launch template + autoscaling group + target-tracking policy + the nodes' IAM role. */
 export class NodeGroup extends pulumi.ComponentResource {
   /** The autoscaling group's name. */
@@ -83,13 +92,14 @@ export class NodeGroup extends pulumi.ComponentResource {
           { sid: "ReadOwnSecrets", actions: ["secretsmanager:GetSecretValue"], resources: args.secretArns },
           // The image's own ECR repository only, when it is in ECR.
           ...(args.registryStatements ?? []),
+          // Shell access through Session Manager (audited, no inbound port) instead of SSH:
+          // the SSM agent's minimal permissions for sessions (AWS's "custom IAM role for
+          // Session Manager"). Not AmazonSSMManagedInstanceCore: it also grants Run Command
+          // (ec2messages) and ssm:GetParameter(s) on every parameter of the account. These
+          // actions take no resource ARN, hence "*".
+          { sid: "SessionManagerAgent", actions: [...sessionManagerAgentActions], resources: ["*"] },
         ],
       }, parent).json,
-    }, parent);
-    // Shell access through Session Manager (audited, no inbound port) instead of SSH.
-    new aws.iam.RolePolicyAttachment(`${name}-node-ssm`, {
-      role: role.name,
-      policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
     }, parent);
     const profile = new aws.iam.InstanceProfile(`${name}-node`, { role: role.name, tags }, parent);
 

@@ -114,7 +114,9 @@ self="$POD_NAME.$domain"
 
 peer() { echo "$set_name-$1.$domain"; }
 
-cli() { timeout 3 valkey-cli --no-auth-warning -a "$VALKEY_PASSWORD" "$@"; }
+# The password comes from REDISCLI_AUTH (the container's environment), not from -a: a
+# command line is visible to every process on the node (ps, /proc/<pid>/cmdline).
+cli() { timeout 3 valkey-cli "$@"; }
 
 # Prints the primary named by most of the sentinels that answer, or nothing when no sentinel answers
 # (a new set, or every pod starting at once). Answers that are not one of this set's pods
@@ -228,7 +230,7 @@ exec valkey-server /etc/sentinel/sentinel.conf --sentinel
  * has not synced yet is not ready, so a rolling update waits for it before it stops the
  * next pod (and never stops the primary while the replicas are still empty).
  */
-const readyScript = `info="$(timeout 3 valkey-cli --no-auth-warning -a "$VALKEY_PASSWORD" INFO replication 2>/dev/null)" || exit 1
+const readyScript = `info="$(timeout 3 valkey-cli INFO replication 2>/dev/null)" || exit 1
 case "$info" in
   *role:master*) exit 0 ;;
   *master_link_status:up*) exit 0 ;;
@@ -403,7 +405,11 @@ export class SessionStore extends pulumi.ComponentResource {
       type: "Opaque",
       stringData: { [sessionStorePasswordKey]: pulumi.secret(password.result) },
     }, parent);
-    const passwordEnv = { name: "VALKEY_PASSWORD", valueFrom: { secretKeyRef: { name: secret.metadata.name, key: sessionStorePasswordKey } } };
+    const passwordRef = { secretKeyRef: { name: secret.metadata.name, key: sessionStorePasswordKey } };
+    // VALKEY_PASSWORD goes into the config files (written by shell builtins, never as an
+    // argument); REDISCLI_AUTH is how valkey-cli (and redis-cli) take it without `-a`.
+    const passwordEnv = { name: "VALKEY_PASSWORD", valueFrom: passwordRef };
+    const cliAuthEnv = { name: "REDISCLI_AUTH", valueFrom: passwordRef };
     const namespaceEnv = { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } };
 
     // Generated names: a changed script or config is a new ConfigMap, which rolls the pods.
@@ -440,6 +446,7 @@ export class SessionStore extends pulumi.ComponentResource {
 
     const valkeyEnv = [
       passwordEnv,
+      cliAuthEnv,
       namespaceEnv,
       { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
       { name: "HEADLESS_SERVICE", value: valkeyName },
@@ -448,7 +455,7 @@ export class SessionStore extends pulumi.ComponentResource {
       { name: "PRIMARY_NAME", value: primaryName },
     ];
     const valkeyPing = (port: number, accept: string) => ({
-      exec: { command: ["sh", "-c", `valkey-cli --no-auth-warning -a "$VALKEY_PASSWORD" -p ${port} ping | grep -Eq '${accept}'`] },
+      exec: { command: ["sh", "-c", `valkey-cli -p ${port} ping | grep -Eq '${accept}'`] },
     });
     // A server loading its data set (or a replica whose primary is gone) is alive, not hung.
     const valkeyAlive = valkeyPing(sessionStorePort, "PONG|LOADING|MASTERDOWN");
