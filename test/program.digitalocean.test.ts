@@ -17,6 +17,8 @@ const T = {
   tag: "digitalocean:index/tag:Tag",
   droplet: "digitalocean:index/droplet:Droplet",
   gate: "pulumi-nodejs:dynamic/ha-topology:DropletHealthGate",
+  guard: "pulumi-nodejs:dynamic/ha-topology:DropletDrainGuard",
+  release: "pulumi-nodejs:dynamic/ha-topology:DropletPoolRelease",
   lb: "digitalocean:index/loadBalancer:LoadBalancer",
   cert: "digitalocean:index/certificate:Certificate",
   record: "digitalocean:index/dnsRecord:DnsRecord",
@@ -33,21 +35,28 @@ const T = {
 
 const nodeTag = "ha-topology-web-test";
 const servingTag = "ha-topology-web-test-serving";
+const leavingTag = "ha-topology-web-test-leaving";
+const floorTag = (count: number) => `ha-topology-web-test-floor-${count}`;
 
 /** Droplets and gates in chain order (by the index in their names). */
-function chain(p: Program): { droplets: RegisteredResource[]; gates: RegisteredResource[] } {
+function chain(p: Program): { droplets: RegisteredResource[]; gates: RegisteredResource[]; guards: RegisteredResource[] } {
   const byIndex = (rs: RegisteredResource[]) => [...rs].sort((a, b) => Number(/-(\d+)$/.exec(a.name)![1]) - Number(/-(\d+)$/.exec(b.name)![1]));
-  return { droplets: byIndex(p.all(T.droplet)), gates: byIndex(p.all(T.gate)) };
+  return { droplets: byIndex(p.all(T.droplet)), gates: byIndex(p.all(T.gate)), guards: byIndex(p.all(T.guard)) };
 }
 
 /** Asserts the rolling-replacement chain d0 -> g0 -> d1 -> g1 -> ... over `count` droplets. */
 function assertChain(p: Program, count: number): void {
-  const { droplets, gates } = chain(p);
+  const { droplets, gates, guards } = chain(p);
   assert.equal(droplets.length, count);
   assert.equal(gates.length, count);
+  assert.equal(guards.length, count);
   const lb = p.one(T.lb);
+  const release = p.one(T.release);
+  assert.deepEqual(release.dependencies.filter((urn) => urn.includes("DropletDrainGuard")).sort(), guards.map((g) => g.urn).sort(), "the pool release depends on every guard (destroy deletes it first)");
   droplets.forEach((droplet, i) => {
     const gate = gates[i];
+    assert.ok(p.links(guards[i], "dropletId", droplet), `guard ${i} guards droplet ${i} (so it is deleted before it)`);
+    assert.ok(p.links(guards[i], "loadBalancerId", lb));
     assert.ok(p.links(gate, "dropletId", droplet), `gate ${i} watches droplet ${i}`);
     assert.ok(p.links(gate, "loadBalancerId", lb), `gate ${i} watches the load balancer`);
     const gateDeps = droplet.dependencies.filter((urn) => urn.includes("DropletHealthGate"));
@@ -68,7 +77,7 @@ describe("DigitalOcean adapter: the example stack under mocks", function () {
   it("runs nodes.count Ubuntu droplets in the VPC, tagged for the firewall and for the load balancer", function () {
     const vpc = p.one(T.vpc);
     assert.equal(vpc.inputs.ipRange, "10.20.0.0/16");
-    assert.deepEqual(p.all(T.tag).map((t) => t.inputs.name).sort(), [nodeTag, servingTag]);
+    assert.deepEqual(p.all(T.tag).map((t) => t.inputs.name).sort(), [nodeTag, floorTag(2), leavingTag, servingTag]);
     const { droplets } = chain(p);
     assert.equal(droplets.length, 2);
     for (const d of droplets) {
@@ -76,7 +85,7 @@ describe("DigitalOcean adapter: the example stack under mocks", function () {
       assert.equal(d.inputs.size, "s-1vcpu-1gb");
       assert.equal(d.inputs.region, "fra1");
       assert.ok(p.links(d, "vpcUuid", vpc));
-      assert.deepEqual(d.inputs.tags, [nodeTag, servingTag, "ha-topology-service-web", "ha-topology-stack-test"]);
+      assert.deepEqual(d.inputs.tags, [nodeTag, servingTag, floorTag(2), "ha-topology-service-web", "ha-topology-stack-test"]);
       assert.equal(d.inputs.monitoring, true, "the metrics agent");
       assert.equal(d.inputs.gracefulShutdown, true);
       assert.ok(isSecretValue(d.rawInputs.userData), "the user data carries secrets: it is a Pulumi secret");
@@ -91,6 +100,22 @@ describe("DigitalOcean adapter: the example stack under mocks", function () {
       assert.equal(gate.inputs.timeoutSeconds, 180 + 600);
       assert.equal(gate.inputs.drainSeconds, 30);
       assert.ok(isSecretValue(gate.rawInputs.apiToken), "the token is a secret");
+      assert.equal(gate.inputs.leavingTag, leavingTag);
+      assert.equal(gate.inputs.count, 2, "the old droplet leaves only while nodes.count others are available");
+    }
+    for (const guard of p.all(T.guard)) {
+      assert.deepEqual([guard.inputs.servingTag, guard.inputs.leavingTag, guard.inputs.floorTagPrefix], [servingTag, leavingTag, "ha-topology-web-test-floor-"]);
+      assert.equal(guard.inputs.timeoutSeconds, 180 + 600);
+      assert.ok(isSecretValue(guard.rawInputs.apiToken), "the token is a secret");
+    }
+    assert.equal(p.one(T.release).inputs.floorTag, floorTag(2));
+  });
+
+  it("replaces a droplet through the gates, never in place with it powered off: a size change is a replacement", function () {
+    for (const d of chain(p).droplets) {
+      for (const key of ["size", "resizeDisk", "ipv6", "privateNetworking"]) {
+        assert.ok(d.replaceOnChanges.includes(key), `${d.name}: a ${key} change replaces the droplet (the provider would power it off)`);
+      }
     }
   });
 
@@ -187,6 +212,7 @@ describe("DigitalOcean adapter: scale and options", function () {
   it("builds a correct chain for 50 droplets", async function () {
     const p = await runDo({ nodes: { count: 50, maxCount: 50 } });
     assertChain(p, 50);
+    for (const d of chain(p).droplets) assert.ok(d.inputs.tags.includes(floorTag(50)), "the floor tag carries nodes.count");
     assert.deepEqual((await runPolicies(stackResources(p.run))).violations.filter((v) => v.level === "mandatory"), []);
   });
 

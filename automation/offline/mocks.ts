@@ -33,6 +33,8 @@ export interface RegisteredResource {
   parentUrn?: string;
   /** The `protect` resource option. */
   protect: boolean;
+  /** The `replaceOnChanges` resource option (empty when unset). */
+  replaceOnChanges: string[];
 }
 
 /** A message the program logged (pulumi.log), which a real engine would show. */
@@ -61,6 +63,7 @@ interface RegisterRequest {
   getName(): string;
   getParent(): string;
   getProtect(): boolean;
+  getReplaceonchangesList(): string[];
   getDependenciesList(): string[];
   getPropertydependenciesMap(): { forEach(f: (deps: { getUrnsList(): string[] }, key: string) => void): void };
 }
@@ -72,7 +75,7 @@ interface MockMonitor {
 }
 
 /** What the engine learns from a registration beyond the inputs. */
-type Registration = Pick<RegisteredResource, "dependencies" | "propertyDependencies" | "parentUrn" | "protect">;
+type Registration = Pick<RegisteredResource, "dependencies" | "propertyDependencies" | "parentUrn" | "protect" | "replaceOnChanges">;
 
 const secretKey = pulumi.runtime.specialSigKey;
 const secretSig = pulumi.runtime.specialSecretSig;
@@ -145,6 +148,7 @@ export async function runWithMocks(
       propertyDependencies,
       parentUrn: request.getParent() || undefined,
       protect: request.getProtect(),
+      replaceOnChanges: request.getReplaceonchangesList(),
     });
     return register(request, callback);
   };
@@ -217,7 +221,7 @@ export async function runWithMocks(
     if (!entry) continue;
     const parents: string[] = [];
     for (let p = link.parent; p !== undefined && !parents.includes(p); p = parentOf.get(p)) parents.unshift(p);
-    const registration = registrations.get(`${link.type}::${link.name}`) ?? { dependencies: [], propertyDependencies: {}, protect: false };
+    const registration = registrations.get(`${link.type}::${link.name}`) ?? { dependencies: [], propertyDependencies: {}, protect: false, replaceOnChanges: [] };
     resources.push({ ...entry, ...registration, urn: link.urn, parents });
   }
   return { resources, logs, outputs, error };

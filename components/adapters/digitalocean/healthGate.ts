@@ -1,42 +1,84 @@
 /**
  * The rolling-deploy gate for DigitalOcean droplets. DigitalOcean has no rolling
- * primitive (no instance refresh, no managed instance group): the adapter chains its
- * droplets, droplet i+1 depending on gate i, and each gate holds the chain until its
- * droplet is healthy behind the load balancer, so Pulumi replaces one droplet at a time
- * and the pool never drops below the configured count.
+ * primitive (no instance refresh, no managed instance group), so the adapter builds one
+ * whose promise is: **the load balancer never holds fewer than `nodes.count` healthy
+ * droplets because of something the tool did**, on every path (rollout, size change,
+ * scale-in, a failed gate, the next `pulumi up` after any failure, a crash between steps).
  *
- * One gate per droplet, as a Pulumi dynamic resource:
- * - create: returns at once (first deployment, scale-up: there is no old droplet to
- *   protect), or waits like update when `waitOnCreate` is set;
- * - update (its droplet was replaced, so `dropletId` changed): waits until the NEW
- *   droplet passes the load balancer's health check, read from DigitalOcean's monitoring
- *   API, then drains the OLD droplet (removes the node tag, so the load balancer stops
- *   sending it new requests, and waits `drainSeconds`) before the chain moves on. A
- *   timeout fails the update, which stops `pulumi up` before any old droplet is removed;
- * - delete (scale-in, destroy): drains its droplet the same way before Pulumi deletes it
- *   (the gate depends on the droplet, and Pulumi deletes dependents first).
+ * Three dynamic resources (see nodeGroup.ts for how they are wired):
  *
- * Why update drains the old droplet: a gate whose droplet is replaced is updated, not
- * replaced (a replacement gate would be created, and creation does not wait), so its
- * delete never runs during a rollout; and Pulumi deletes replaced droplets only at the
- * end of the deployment. Untagging the old droplet once its successor is healthy keeps
- * `count` healthy droplets in the pool at every step (plus the new one while it boots).
+ * - DropletHealthGate, one per droplet; droplet i+1 depends on gate i. When droplet i is
+ *   replaced, its gate is UPDATED (its diff never replaces): it waits until the NEW
+ *   droplet passes the load balancer's health check, then takes the OLD droplet out of
+ *   the pool with `leavePool` (below). So droplets are replaced one at a time, and a new
+ *   droplet that never gets healthy stops `pulumi up` before the next one is touched.
+ *   Its delete does nothing: the guard below drains.
+ * - DropletDrainGuard, one per droplet, REPLACED (create-before-delete) whenever its
+ *   droplet is: when droplet i is replaced, the old guard stays in the state next to the
+ *   old droplet, and its delete runs `leavePool` for the old droplet. The guard depends
+ *   on the droplet, and Pulumi deletes dependents before what they depend on (also among
+ *   resources left pending-delete by a failed update), so the old droplet's delete can
+ *   only start once its guard's delete succeeded. Whatever runs first and whatever
+ *   failed before, a droplet is never deleted while it is still needed.
+ * - DropletPoolRelease, one per node group, depending on every guard: deleted only by
+ *   `pulumi destroy` (or when the node group goes away), first of all, it removes the
+ *   floor tag (below) from the droplets, so the guards may then drain them all.
+ *
+ * When the engine deletes what. Since Pulumi 3.46 (pulumi/pulumi#11027) `pulumi up`
+ * deletes resources left pending-delete by a failed update at the END of the next update,
+ * after the program's steps, in reverse dependency order and in parallel where the graph
+ * allows (`performDeletes` -> `ScheduleDeletes`, antichain by antichain); older engines
+ * deleted them FIRST, before any step. So a gate cannot rely on a later run to drain what
+ * it left behind (the next run may delete first), and guards of different droplets may
+ * run at the same time. Hence the guards and the protocol below, which are safe in every
+ * order and under concurrency.
+ *
+ * `leavePool(X)`: a droplet X leaves the pool only when, without it, at least `floor`
+ * OTHER droplets are AVAILABLE: carrying the serving tag, in the load balancer's droplet
+ * list, active, not leaving, and fully healthy in the load balancer's health metric. It
+ * is read live from the API (not from any state), so it holds whatever the engine did
+ * before. Several leavers at once (parallel deletes) are made safe by announcing first:
+ * X gets the LEAVING tag, THEN reads the pool, and counts no leaving droplet as
+ * available. Of two droplets that both drain, the one that read the pool later saw the
+ * other's announcement (made before the other's read) and did not count it; so the last
+ * one to decide saw `floor` available droplets that are all still there. A waiting leaver
+ * that sees a leaver with a smaller droplet ID withdraws its announcement and waits until
+ * that one is out of the pool, so two leavers never wait for each other forever. A leaver
+ * that times out withdraws too, and fails the update before anything was removed.
+ *
+ * The floor. The gate uses `nodes.count` from its inputs. A guard's delete cannot see
+ * the current program (after a scale-in its stored count is the old one), so the floor
+ * is written on the droplets themselves: each carries the tag `<nodeTag>-floor-<count>`
+ * (its Tag resource is renamed, hence replaced, when `nodes.count` changes, and the
+ * droplets' tags are updated in place before any delete runs); the floor of X is the
+ * largest such number on the OTHER droplets of the pool, and 0 when none carries one
+ * (`pulumi destroy`, after the release removed them).
+ *
+ * Healthy. The monitoring API's `droplets_health_checks` metric is not documented beyond
+ * its name. Its samples are read as the share of the load balancer's health checks that
+ * the droplet passed in the sample period: 0/1 in the answers seen, possibly a percentage
+ * 0-100. A sample is healthy only at FULL health (1, or 100 in a series that uses the
+ * percentage scale, i.e. has any sample above 1); "0.5", "33" or "99" are not healthy. A
+ * droplet is healthy when each of its series ends with `healthyThreshold` consecutive
+ * healthy samples.
  *
  * The HTTP and waiting logic are plain exported functions with an injectable fetch and
- * clock (`waitUntilHealthy`, `drainDroplet`), tested with fakes in milliseconds.
+ * clock (`waitUntilHealthy`, `readPool`, `leavePool`, `changeTag`), tested against a fake
+ * DigitalOcean API in milliseconds, including the engine's orders of operations.
  *
  * SERIALIZATION CONSTRAINT. A dynamic provider is not imported by the engine: when a
- * DropletHealthGate is registered, Pulumi serializes the provider object with its closure
- * serialization (function source text plus every value it captures) and a separate
- * process (the dynamic provider host) evaluates that text to run create/update/delete.
- * So everything the provider methods reach must be serializable: functions and constants
- * of this module, and Node globals (fetch, setTimeout, Date, JSON, URLSearchParams), which
- * stay free names and resolve in the provider host. They must not use `pulumi` or any
- * other imported module's values: a captured module is serialized along (or the
- * serialization fails), and the SDK must not run inside the provider host. So
- * `@pulumi/pulumi` is used only by the DropletHealthGate class below, which runs in the
- * program, never in the provider host; types are erased and are fine. The mocks test
- * deserializes the registered provider and runs it, to keep this true.
+ * DropletHealthGate (or a guard, or a release) is registered, Pulumi serializes the
+ * provider object with its closure serialization (function source text plus every value
+ * it captures) and a separate process (the dynamic provider host) evaluates that text to
+ * run create/update/delete. So everything the provider methods reach must be
+ * serializable: functions and constants of this module, and Node globals (fetch,
+ * setTimeout, Date, JSON, URLSearchParams), which stay free names and resolve in the
+ * provider host. They must not use `pulumi` or any other imported module's values: a
+ * captured module is serialized along (or the serialization fails), and the SDK must not
+ * run inside the provider host. So `@pulumi/pulumi` is used only by the resource classes
+ * at the end of this file, which run in the program, never in the provider host; types
+ * are erased and are fine. The mocks test deserializes each registered provider and runs
+ * it, to keep this true.
  */
 import * as pulumi from "@pulumi/pulumi";
 
@@ -64,7 +106,7 @@ export interface HttpResponse {
 /** A request the gate makes (a subset of fetch's RequestInit). */
 export interface HttpRequest {
   /** The HTTP method. */
-  method: "GET" | "DELETE";
+  method: "GET" | "POST" | "DELETE";
   /** Request headers (authorization, content type). */
   headers: Record<string, string>;
   /** A JSON body, when the method takes one. */
@@ -153,10 +195,21 @@ export type DrainOutcome =
   /** The droplet or the tag did not exist any more (HTTP 404): nothing to drain, no wait. */
   | "already-gone";
 
-/** A sample value counts as healthy when it is a positive number ("1", or a percentage above 0). */
-export function isHealthySample(value: string): boolean {
+/**
+ * The value of full health in a series: 100 when the series uses the percentage scale
+ * (any sample above 1), else 1 (the 0/1 or 0-1 fraction scale). See the module comment.
+ */
+export function fullHealthOf(series: MetricSeries): number {
+  return series.values.some(([, v]) => Number(v) > 1) ? 100 : 1;
+}
+
+/**
+ * A sample is healthy only at full health: `full` (1 or 100, from fullHealthOf), within
+ * rounding. A share of the checks ("0.5", "33", "99.9") is not healthy.
+ */
+export function isHealthySample(value: string, full: number): boolean {
   const n = Number(value);
-  return Number.isFinite(n) && n > 0;
+  return Number.isFinite(n) && Math.abs(n - full) < 1e-6 * full;
 }
 
 /**
@@ -205,7 +258,8 @@ export interface HealthVerdict {
 
 /**
  * Judges a droplet from its series: healthy when each of them ends with `threshold`
- * consecutive healthy samples (several series, e.g. one per forwarding rule, must all agree).
+ * consecutive samples at full health (several series, e.g. one per forwarding rule, must
+ * all agree).
  */
 export function judgeDroplet(series: MetricSeries[], dropletId: string, threshold: number): HealthVerdict {
   const own = seriesOfDroplet(series, dropletId);
@@ -222,8 +276,9 @@ export function judgeDroplet(series: MetricSeries[], dropletId: string, threshol
   let healthy = true;
   const recent: string[] = [];
   for (const s of own) {
+    const full = fullHealthOf(s);
     let streak = 0;
-    while (streak < s.values.length && isHealthySample(s.values[s.values.length - 1 - streak][1])) streak++;
+    while (streak < s.values.length && isHealthySample(s.values[s.values.length - 1 - streak][1], full)) streak++;
     recent.push(s.values.slice(-Math.max(threshold, 1)).map((v) => v[1]).join(","));
     if (streak < threshold) healthy = false;
     else since = Math.max(since, s.values[s.values.length - streak][0]);
@@ -328,20 +383,32 @@ export async function waitUntilHealthy(options: HealthWaitOptions, deps: GateDep
   }
 }
 
+/** What changeTag did. */
+export type TagOutcome =
+  /** The tag was added or removed. */
+  | "done"
+  /** The droplet or the tag did not exist (HTTP 404). */
+  | "already-gone";
+
 /**
- * Takes a droplet out of the load balancer's pool: removes the node tag from it (the load
- * balancer targets the tag), then waits `drainSeconds` for in-flight requests. A 404 (the
- * droplet or the tag is already gone) is fine and skips the wait. 429 and 5xx are retried
- * a few times; any other answer fails with a clear message.
+ * Adds (POST) or removes (DELETE) a tag on a droplet. A 404 (droplet or tag gone) is
+ * reported, not thrown. 429, 5xx and network errors are retried a few times; any other
+ * answer fails with a clear message.
  */
-export async function drainDroplet(options: DrainOptions, deps: GateDeps): Promise<DrainOutcome> {
-  const { dropletId, nodeTag, apiToken, drainSeconds } = options;
-  const url = `${apiRoot}/tags/${encodeURIComponent(nodeTag)}/resources`;
+export async function changeTag(
+  method: "POST" | "DELETE",
+  tag: string,
+  dropletId: string,
+  apiToken: string,
+  deps: GateDeps,
+): Promise<TagOutcome> {
+  const url = `${apiRoot}/tags/${encodeURIComponent(tag)}/resources`;
   const request: HttpRequest = {
-    method: "DELETE",
+    method,
     headers: { Authorization: `Bearer ${apiToken}`, "Content-Type": "application/json" },
     body: JSON.stringify({ resources: [{ resource_id: dropletId, resource_type: "droplet" }] }),
   };
+  const what = method === "POST" ? `add tag ${tag} to droplet ${dropletId}` : `remove tag ${tag} from droplet ${dropletId}`;
   const attempts = 4;
   for (let attempt = 1; ; attempt++) {
     let status: number;
@@ -352,26 +419,262 @@ export async function drainDroplet(options: DrainOptions, deps: GateDeps): Promi
       text = await response.text();
     } catch (e) {
       if (!(e instanceof TypeError) || attempt >= attempts) {
-        throw new Error(`The droplet health gate could not remove tag ${nodeTag} from droplet ${dropletId}: ${e instanceof Error ? e.message : String(e)}`);
+        throw new Error(`The droplet health gate could not ${what}: ${e instanceof Error ? e.message : String(e)}`);
       }
       await deps.sleep(Math.min(5_000 * 2 ** (attempt - 1), maxBackoffMs));
       continue;
     }
     if (status === 404) return "already-gone";
-    if (status >= 200 && status < 300) break;
-    if (status === 401 || status === 403) throw tokenRefused(status, `removed tag ${nodeTag} from droplet ${dropletId}`);
+    if (status >= 200 && status < 300) return "done";
+    if (status === 401 || status === 403) throw tokenRefused(status, `tried to ${what}`);
     if ((status === 429 || status >= 500) && attempt < attempts) {
       await deps.sleep(Math.min(5_000 * 2 ** (attempt - 1), maxBackoffMs));
       continue;
     }
     throw new Error(
-      `The droplet health gate could not take droplet ${dropletId} out of the load balancer: ` +
-        `DELETE /v2/tags/${nodeTag}/resources answered HTTP ${status}: ${text.slice(0, 300)}. ` +
-        "The droplet was not deleted. Run `pulumi up` (or `pulumi destroy`) again to retry.",
+      `The droplet health gate could not ${what}: ${method} /v2/tags/${tag}/resources answered HTTP ${status}: ` +
+        `${text.slice(0, 300)}. No droplet was deleted. Run \`pulumi up\` (or \`pulumi destroy\`) again to retry.`,
     );
   }
+}
+
+/**
+ * Takes a droplet out of the load balancer's pool: removes the serving tag from it (the
+ * load balancer targets the tag), then waits `drainSeconds` for in-flight requests. A 404
+ * (the droplet or the tag is already gone) is fine and skips the wait. It does NOT check
+ * that the pool can spare the droplet: `leavePool` does, then calls this.
+ */
+export async function drainDroplet(options: DrainOptions, deps: GateDeps): Promise<DrainOutcome> {
+  const { dropletId, nodeTag, apiToken, drainSeconds } = options;
+  let outcome: TagOutcome;
+  try {
+    outcome = await changeTag("DELETE", nodeTag, dropletId, apiToken, deps);
+  } catch (e) {
+    throw new Error(`The droplet health gate could not take droplet ${dropletId} out of the load balancer. ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (outcome === "already-gone") return "already-gone";
   await deps.sleep(drainSeconds * 1000);
   return "drained";
+}
+
+/** One droplet of the pool, as the API shows it now. */
+export interface PoolDroplet {
+  /** The droplet's numeric id, as a string. */
+  id: string;
+  /** Its tags. */
+  tags: string[];
+  /** True when its status is "active" (not off, not being resized or created). */
+  active: boolean;
+  /** True when the load balancer's droplet list holds it. */
+  inLoadBalancer: boolean;
+  /** True when its health check series are at full health for `healthyThreshold` samples. */
+  healthy: boolean;
+}
+
+/** The pool: every droplet that carries the serving tag, read live. */
+export interface PoolSnapshot {
+  /** The droplets with the serving tag. */
+  droplets: PoolDroplet[];
+}
+
+/** Options of readPool. */
+export interface PoolReadOptions {
+  /** The tag the load balancer targets. */
+  servingTag: string;
+  /** The load balancer. */
+  loadBalancerId: string;
+  /** A DigitalOcean API token (droplet, load balancer and monitoring read). */
+  apiToken: string;
+  /** Consecutive samples at full health that make a droplet healthy. */
+  healthyThreshold: number;
+}
+
+/** Thrown by getJson on an answer worth retrying (429, 5xx, network); anything else is final. */
+class TransientApiError extends Error {}
+
+/** GETs a DigitalOcean API path and parses the JSON answer; 404 gives `undefined`. */
+async function getJson(path: string, apiToken: string, deps: GateDeps, what: string): Promise<unknown> {
+  let status: number;
+  let text: string;
+  try {
+    const response = await deps.fetch(`${apiRoot}${path}`, { method: "GET", headers: { Authorization: `Bearer ${apiToken}`, Accept: "application/json" } });
+    status = response.status;
+    text = await response.text();
+  } catch (e) {
+    if (e instanceof TypeError) throw new TransientApiError(`the API could not be reached while the gate read ${what} (${e.message})`);
+    throw e;
+  }
+  if (status === 401 || status === 403) throw tokenRefused(status, `read ${what} (GET /v2${path.split("?")[0]})`);
+  if (status === 404) return undefined;
+  if (status === 429 || status >= 500) throw new TransientApiError(`GET /v2${path.split("?")[0]} answered HTTP ${status}`);
+  if (status < 200 || status >= 300) {
+    throw new Error(`The droplet health gate could not read ${what}: GET /v2${path.split("?")[0]} answered HTTP ${status}: ${text.slice(0, 300)}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new TransientApiError(`GET /v2${path.split("?")[0]} answered with a body that is not JSON`);
+  }
+}
+
+/**
+ * Reads the pool live: the droplets carrying the serving tag (with their tags and
+ * status), the load balancer's droplet list, and the health metric of each. Returns a
+ * string (what went wrong) on a transient failure, so the caller polls again.
+ */
+export async function readPool(options: PoolReadOptions, deps: GateDeps): Promise<PoolSnapshot | string> {
+  const { servingTag, loadBalancerId, apiToken, healthyThreshold } = options;
+  try {
+    const listed: Array<{ id: string; tags: string[]; status: string }> = [];
+    for (let page = 1; page <= 50; page++) {
+      const query = new URLSearchParams({ tag_name: servingTag, per_page: "200", page: String(page) });
+      const body = (await getJson(`/droplets?${query.toString()}`, apiToken, deps, `the droplets tagged ${servingTag}`)) as
+        | { droplets?: Array<{ id?: unknown; tags?: unknown; status?: unknown }>; links?: { pages?: { next?: unknown } } }
+        | undefined;
+      const droplets = Array.isArray(body?.droplets) ? body.droplets : [];
+      for (const d of droplets) {
+        listed.push({ id: String(d.id), tags: Array.isArray(d.tags) ? d.tags.map(String) : [], status: String(d.status) });
+      }
+      if (!body?.links?.pages?.next || droplets.length === 0) break;
+    }
+    const lb = (await getJson(`/load_balancers/${encodeURIComponent(loadBalancerId)}`, apiToken, deps, `load balancer ${loadBalancerId}`)) as
+      | { load_balancer?: { droplet_ids?: unknown } }
+      | undefined;
+    const inLb = new Set((Array.isArray(lb?.load_balancer?.droplet_ids) ? lb.load_balancer.droplet_ids : []).map(String));
+    const end = Math.floor(deps.now() / 1000);
+    const window = Math.max(300, (healthyThreshold + 2) * assumedSampleSeconds);
+    const query = new URLSearchParams({ lb_id: loadBalancerId, start: String(end - window), end: String(end) });
+    const series = parseSeries(await getJson(`${healthChecksPath}?${query.toString()}`, apiToken, deps, `load balancer ${loadBalancerId}'s health checks`));
+    return {
+      droplets: listed.map((d) => ({
+        id: d.id,
+        tags: d.tags,
+        active: d.status === "active",
+        inLoadBalancer: inLb.has(d.id),
+        healthy: judgeDroplet(series, d.id, healthyThreshold).healthy,
+      })),
+    };
+  } catch (e) {
+    if (e instanceof TransientApiError) return e.message;
+    throw e;
+  }
+}
+
+/**
+ * The floor a guard keeps when it removes `dropletId`: the largest `<floorTagPrefix><n>`
+ * on the other droplets of the pool (their tags say the current `nodes.count`), 0 when
+ * none carries one (see the module comment).
+ */
+export function floorFromTags(pool: PoolSnapshot, dropletId: string, floorTagPrefix: string): number {
+  let floor = 0;
+  for (const d of pool.droplets) {
+    if (d.id === dropletId) continue;
+    for (const tag of d.tags) {
+      if (!tag.startsWith(floorTagPrefix)) continue;
+      const n = Number(tag.slice(floorTagPrefix.length));
+      if (Number.isInteger(n) && n > floor) floor = n;
+    }
+  }
+  return floor;
+}
+
+/** The droplets that count towards the floor when `dropletId` leaves (see the module comment). */
+export function availableWithout(pool: PoolSnapshot, dropletId: string, leavingTag: string): PoolDroplet[] {
+  return pool.droplets.filter((d) => d.id !== dropletId && d.inLoadBalancer && d.active && d.healthy && !d.tags.includes(leavingTag));
+}
+
+/** Options of leavePool. */
+export interface LeaveOptions extends PoolReadOptions {
+  /** The droplet to take out of the pool. */
+  dropletId: string;
+  /** The tag a droplet carries while it waits to leave. */
+  leavingTag: string;
+  /** A fixed floor (the gate: `nodes.count`); unset: floorFromTags with `floorTagPrefix`. */
+  floor?: number;
+  /** The prefix of the floor tags (`<nodeTag>-floor-`), when `floor` is unset. */
+  floorTagPrefix?: string;
+  /** Seconds to wait after untagging, for in-flight requests. */
+  drainSeconds: number;
+  /** Give up (withdraw, and fail) after this many seconds. */
+  timeoutSeconds: number;
+  /** Seconds between polls (default 10). */
+  pollSeconds?: number;
+}
+
+/** What leavePool did. */
+export type LeaveOutcome =
+  /** The droplet was taken out of the pool and drained. */
+  | "drained"
+  /** The droplet was not in the pool (already drained, or gone): nothing to do. */
+  | "not-serving";
+
+/**
+ * Takes a droplet out of the load balancer's pool only when at least `floor` other
+ * droplets are available without it, announcing itself first so that concurrent leavers
+ * never together go below the floor (the protocol and its proof: module comment). Fails
+ * after `timeoutSeconds` with the droplet still serving and its announcement withdrawn.
+ */
+export async function leavePool(options: LeaveOptions, deps: GateDeps): Promise<LeaveOutcome> {
+  const { dropletId, servingTag, leavingTag, apiToken, drainSeconds, timeoutSeconds } = options;
+  const pollMs = (options.pollSeconds ?? 10) * 1000;
+  const deadline = deps.now() + timeoutSeconds * 1000;
+  let announced = false;
+  let detail = "no answer from the API yet";
+  let failuresInARow = 0;
+  for (;;) {
+    const pool = await readPool(options, deps);
+    let pause = pollMs;
+    if (typeof pool === "string") {
+      detail = pool;
+      failuresInARow++;
+      pause = Math.min(pollMs * 2 ** failuresInARow, maxBackoffMs);
+    } else {
+      failuresInARow = 0;
+      const self = pool.droplets.find((d) => d.id === dropletId);
+      if (!self) return "not-serving";
+      const floor = options.floor ?? (options.floorTagPrefix ? floorFromTags(pool, dropletId, options.floorTagPrefix) : 0);
+      const first = pool.droplets
+        .filter((d) => d.id !== dropletId && d.tags.includes(leavingTag))
+        .map((d) => d.id)
+        .find((id) => Number(id) < Number(dropletId));
+      const available = availableWithout(pool, dropletId, leavingTag);
+      if (floor === 0) {
+        // Nothing to keep (destroy): drain at once.
+        await drainDroplet({ dropletId, nodeTag: servingTag, apiToken, drainSeconds }, deps);
+        return "drained";
+      }
+      if (first !== undefined) {
+        // A leaver with a smaller id goes first; stand aside so we never wait for each other.
+        if (announced) {
+          await changeTag("DELETE", leavingTag, dropletId, apiToken, deps);
+          announced = false;
+        }
+        detail = `droplet ${first} is leaving the pool first`;
+      } else if (!announced) {
+        await changeTag("POST", leavingTag, dropletId, apiToken, deps);
+        announced = true;
+        // Read the pool again only after the announcement is in place.
+        continue;
+      } else if (available.length >= floor) {
+        await drainDroplet({ dropletId, nodeTag: servingTag, apiToken, drainSeconds }, deps);
+        return "drained";
+      } else {
+        detail = `without it ${available.length} droplet(s) would serve healthy (${available.map((d) => d.id).join(", ") || "none"}), fewer than ${floor}`;
+      }
+    }
+    const now = deps.now();
+    if (now >= deadline) {
+      if (announced) await changeTag("DELETE", leavingTag, dropletId, apiToken, deps).catch(() => "already-gone");
+      throw new Error(
+        `Droplet ${dropletId} was kept in the load balancer's pool for ${timeoutSeconds} s and is still serving: ` +
+          `removing it would leave fewer healthy droplets than the stack promises (${detail}). Nothing was removed ` +
+          "and no droplet was deleted. Usually a new droplet is not healthy: open its console (DigitalOcean control " +
+          "panel > Droplets > Access > Droplet Console), run `journalctl -u ha-topology-app`, fix the cause and run " +
+          "`pulumi up` again; this droplet leaves once enough others are healthy.",
+      );
+    }
+    await deps.sleep(Math.max(0, Math.min(pause, deadline - now)));
+  }
 }
 
 /** The provider's inputs, resolved (secrets arrive unwrapped in the provider host). */
@@ -380,8 +683,12 @@ export interface GateInputs {
   dropletId: string;
   /** The load balancer whose health check decides. */
   loadBalancerId: string;
-  /** The tag the load balancer targets. */
+  /** The tag the load balancer targets (the serving tag). */
   nodeTag: string;
+  /** The tag a droplet carries while it waits to leave the pool ("" from gates registered before it existed). */
+  leavingTag: string;
+  /** `nodes.count`: the floor the gate keeps when it drains the old droplet (0: unknown, the old droplet is drained once the new one is healthy). */
+  count: number;
   /** Consecutive healthy samples required. */
   healthyThreshold: number;
   /** Seconds before the wait fails. */
@@ -394,7 +701,7 @@ export interface GateInputs {
   waitOnCreate: boolean;
 }
 
-/** What the provider stores: the inputs (delete needs the tag, the token, the drain time) plus the result. */
+/** What the provider stores: the inputs plus the result. */
 export interface GateState extends GateInputs {
   /** ISO time the droplet was seen healthy since, or "" when the gate did not wait. */
   healthySince: string;
@@ -402,13 +709,13 @@ export interface GateState extends GateInputs {
 
 /** The inputs whose change the gate reacts to; all of them are updates, never replacements. */
 const gateKeys: Array<keyof GateInputs> = [
-  "dropletId", "loadBalancerId", "nodeTag", "healthyThreshold", "timeoutSeconds", "drainSeconds", "apiToken", "waitOnCreate",
+  "dropletId", "loadBalancerId", "nodeTag", "leavingTag", "count", "healthyThreshold", "timeoutSeconds", "drainSeconds", "apiToken", "waitOnCreate",
 ];
 
 /**
  * The gate's diff: a new droplet (or load balancer) is an UPDATE, never a replacement. A
- * replacement would create a new gate (which does not wait) and delete the old one
- * (which drains): the wait would be skipped. Other changed inputs are updates too.
+ * replacement would create a new gate (which does not wait): the wait would be skipped.
+ * Other changed inputs are updates too.
  */
 export function diffGate(olds: Partial<GateState>, news: GateInputs): pulumi.dynamic.DiffResult {
   const changed = gateKeys.filter((key) => olds[key] !== news[key]);
@@ -459,18 +766,33 @@ export function healthGateProvider(injected?: GateDeps): HealthGateProvider {
       }
       const apiToken = gateToken(news);
       const { healthySince } = await waitUntilHealthy({ ...news, apiToken }, deps);
-      if (replaced) {
+      if (replaced && !news.leavingTag) {
+        // A gate used without the guard's tags: drain the old droplet once the new one is healthy.
+        await drainDroplet({ dropletId: olds.dropletId, nodeTag: olds.nodeTag || news.nodeTag, apiToken, drainSeconds: news.drainSeconds }, deps);
+      } else if (replaced) {
         // The old droplet is being replaced: Pulumi deletes it only at the end of the
-        // deployment, and the gate is updated, not deleted, so its delete never drains
-        // it. Take it out of the pool now, while the new one already serves.
-        await drainDroplet({ dropletId: olds.dropletId, nodeTag: olds.nodeTag ?? news.nodeTag, apiToken, drainSeconds: news.drainSeconds }, deps);
+        // deployment (its guard drains it then if this did not). Take it out of the pool
+        // now, so one old droplet leaves at a time, but only while the pool keeps
+        // `count` available droplets without it (the new one among them).
+        await leavePool({
+          dropletId: olds.dropletId,
+          servingTag: olds.nodeTag || news.nodeTag,
+          leavingTag: news.leavingTag,
+          floor: news.count,
+          loadBalancerId: news.loadBalancerId,
+          apiToken,
+          healthyThreshold: news.healthyThreshold,
+          drainSeconds: news.drainSeconds,
+          timeoutSeconds: news.timeoutSeconds,
+        }, deps);
       }
       return { outs: { ...news, healthySince } };
     },
 
-    async delete(_id: string, props: GateState): Promise<void> {
-      if (!props.dropletId) return;
-      await drainDroplet({ ...props, apiToken: gateToken(props) }, injected ?? defaultDeps());
+    async delete(): Promise<void> {
+      // Nothing: the droplet's DropletDrainGuard, deleted before the droplet too, drains
+      // it only when the pool can spare it. Draining here, unconditionally, would take a
+      // droplet out on scale-in or destroy without that check.
     },
   };
 }
@@ -480,6 +802,114 @@ export function healthGateProvider(injected?: GateDeps): HealthGateProvider {
  * once (it caches the serialized text per provider object).
  */
 const gateProvider = healthGateProvider();
+
+/** The drain guard's inputs, resolved. */
+export interface GuardInputs {
+  /** The droplet the guard protects. */
+  dropletId: string;
+  /** The load balancer whose health check decides. */
+  loadBalancerId: string;
+  /** The tag the load balancer targets. */
+  servingTag: string;
+  /** The tag a droplet carries while it waits to leave the pool. */
+  leavingTag: string;
+  /** The prefix of the floor tags (`<nodeTag>-floor-`), read from the other droplets on delete. */
+  floorTagPrefix: string;
+  /** Consecutive healthy samples that make another droplet count as healthy. */
+  healthyThreshold: number;
+  /** Seconds the delete waits for the pool to spare the droplet before it fails. */
+  timeoutSeconds: number;
+  /** Seconds to wait after untagging. */
+  drainSeconds: number;
+  /** The DigitalOcean API token ("" when not configured: the environment's). */
+  apiToken: string;
+}
+
+/** The guard's diff: a new droplet REPLACES the guard (so the old guard stays with the old droplet); other changes update it. */
+export function diffGuard(olds: Partial<GuardInputs>, news: GuardInputs): pulumi.dynamic.DiffResult {
+  const keys: Array<keyof GuardInputs> = ["dropletId", "loadBalancerId", "servingTag", "leavingTag", "floorTagPrefix", "healthyThreshold", "timeoutSeconds", "drainSeconds", "apiToken"];
+  const changed = keys.filter((key) => olds[key] !== news[key]);
+  if (changed.length === 0) return { changes: false };
+  const replaces = olds.dropletId !== news.dropletId ? ["dropletId"] : [];
+  return { changes: true, replaces, deleteBeforeReplace: false };
+}
+
+/** The drain guard's dynamic provider. */
+export type DrainGuardProvider = Required<Pick<pulumi.dynamic.ResourceProvider<GuardInputs, GuardInputs>, "diff" | "create" | "update" | "delete">>;
+
+/** The drain guard's provider; `injected` replaces the real world in tests. */
+export function drainGuardProvider(injected?: GateDeps): DrainGuardProvider {
+  return {
+    async diff(_id: string, olds: GuardInputs, news: GuardInputs): Promise<pulumi.dynamic.DiffResult> {
+      return diffGuard(olds, news);
+    },
+    async create(inputs: GuardInputs): Promise<pulumi.dynamic.CreateResult<GuardInputs>> {
+      return { id: `guard-${inputs.dropletId}`, outs: inputs };
+    },
+    async update(_id: string, _olds: GuardInputs, news: GuardInputs): Promise<pulumi.dynamic.UpdateResult<GuardInputs>> {
+      return { outs: news };
+    },
+    async delete(_id: string, props: GuardInputs): Promise<void> {
+      if (!props.dropletId) return;
+      await leavePool({ ...props, apiToken: gateToken(props) }, injected ?? defaultDeps());
+    },
+  };
+}
+
+/** The provider every guard registers (serialized once). */
+const guardProvider = drainGuardProvider();
+
+/** The pool release's inputs, resolved. */
+export interface ReleaseInputs {
+  /** The floor tag the node group's droplets carry now. */
+  floorTag: string;
+  /** The DigitalOcean API token ("" when not configured: the environment's). */
+  apiToken: string;
+}
+
+/** The pool release's dynamic provider. */
+export type PoolReleaseProvider = Required<Pick<pulumi.dynamic.ResourceProvider<ReleaseInputs, ReleaseInputs>, "diff" | "create" | "update" | "delete">>;
+
+/**
+ * The pool release's provider: nothing on create and update (a changed floor tag is an
+ * update); on delete (destroy, first of the node group) it removes the floor tag from
+ * every droplet carrying it, so the guards then drain with a floor of 0.
+ */
+export function poolReleaseProvider(injected?: GateDeps): PoolReleaseProvider {
+  return {
+    async diff(_id: string, olds: ReleaseInputs, news: ReleaseInputs): Promise<pulumi.dynamic.DiffResult> {
+      return olds.floorTag !== news.floorTag || olds.apiToken !== news.apiToken ? { changes: true, replaces: [] } : { changes: false };
+    },
+    async create(inputs: ReleaseInputs): Promise<pulumi.dynamic.CreateResult<ReleaseInputs>> {
+      return { id: `release-${inputs.floorTag}`, outs: inputs };
+    },
+    async update(_id: string, _olds: ReleaseInputs, news: ReleaseInputs): Promise<pulumi.dynamic.UpdateResult<ReleaseInputs>> {
+      return { outs: news };
+    },
+    async delete(_id: string, props: ReleaseInputs): Promise<void> {
+      if (!props.floorTag) return;
+      const deps = injected ?? defaultDeps();
+      const apiToken = gateToken(props);
+      for (let round = 0; round < 50; round++) {
+        const query = new URLSearchParams({ tag_name: props.floorTag, per_page: "200" });
+        let body: { droplets?: Array<{ id?: unknown }> } | undefined;
+        try {
+          body = (await getJson(`/droplets?${query.toString()}`, apiToken, deps, `the droplets tagged ${props.floorTag}`)) as typeof body;
+        } catch (e) {
+          if (!(e instanceof TransientApiError) || round >= 5) throw e;
+          await deps.sleep(5_000 * 2 ** round);
+          continue;
+        }
+        const ids = (Array.isArray(body?.droplets) ? body.droplets : []).map((d) => String(d.id));
+        if (ids.length === 0) return;
+        for (const id of ids) await changeTag("DELETE", props.floorTag, id, apiToken, deps);
+      }
+    },
+  };
+}
+
+/** The provider every pool release registers (serialized once). */
+const releaseProvider = poolReleaseProvider();
 
 /** Arguments of DropletHealthGate. */
 export interface DropletHealthGateArgs {
@@ -492,6 +922,13 @@ export interface DropletHealthGateArgs {
    * An Input (not only a string) so the adapter can pass a `digitalocean.Tag`'s name.
    */
   nodeTag: pulumi.Input<string>;
+  /**
+   * The tag a droplet carries while it waits to leave the pool (see leavePool). Unset: the
+   * old droplet is drained as soon as the new one is healthy, without the pool check.
+   */
+  leavingTag?: pulumi.Input<string>;
+  /** `nodes.count`: the old droplet leaves only while this many others are available. */
+  count?: number;
   /**
    * Consecutive healthy samples of the monitoring API's health check metric required (the
    * newest ones). Samples come every minute or two, not once per health check.
@@ -554,6 +991,8 @@ export class DropletHealthGate extends pulumi.dynamic.Resource {
         dropletId: args.dropletId,
         loadBalancerId: args.loadBalancerId,
         nodeTag: args.nodeTag,
+        leavingTag: args.leavingTag ?? "",
+        count: args.count ?? 0,
         healthyThreshold: args.healthyThreshold,
         timeoutSeconds: args.timeoutSeconds,
         drainSeconds: args.drainSeconds,
@@ -565,6 +1004,85 @@ export class DropletHealthGate extends pulumi.dynamic.Resource {
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiToken"] }),
       "ha-topology",
       "DropletHealthGate",
+    );
+  }
+}
+
+/** Arguments of DropletDrainGuard. */
+export interface DropletDrainGuardArgs {
+  /** The droplet to guard: `droplet.id`. */
+  dropletId: pulumi.Input<string>;
+  /** The load balancer that health-checks the droplets. */
+  loadBalancerId: pulumi.Input<string>;
+  /** The tag the load balancer targets. */
+  servingTag: pulumi.Input<string>;
+  /** The tag a droplet carries while it waits to leave the pool. */
+  leavingTag: pulumi.Input<string>;
+  /** The prefix of the floor tags the droplets carry (`<nodeTag>-floor-`). */
+  floorTagPrefix: pulumi.Input<string>;
+  /** Consecutive healthy samples that make another droplet count. */
+  healthyThreshold: number;
+  /** Seconds the delete waits for the pool to spare the droplet before it fails. */
+  timeoutSeconds: number;
+  /** Seconds to wait after untagging. */
+  drainSeconds: number;
+  /** A DigitalOcean API token (droplet, load balancer and monitoring read, tag write), as a secret. */
+  apiToken?: pulumi.Input<string>;
+}
+
+/**
+ * Keeps a droplet from being deleted while the pool still needs it: replaced with the
+ * droplet, its delete (which runs before the droplet's) takes the droplet out of the pool
+ * only when `floor` other droplets are available (see the module comment).
+ */
+export class DropletDrainGuard extends pulumi.dynamic.Resource {
+  /** The droplet the guard protects. */
+  declare readonly dropletId: pulumi.Output<string>;
+
+  constructor(name: string, args: DropletDrainGuardArgs, opts?: pulumi.CustomResourceOptions) {
+    checkGateArgs(name, { ...args, nodeTag: args.servingTag });
+    super(
+      guardProvider,
+      name,
+      {
+        dropletId: args.dropletId,
+        loadBalancerId: args.loadBalancerId,
+        servingTag: args.servingTag,
+        leavingTag: args.leavingTag,
+        floorTagPrefix: args.floorTagPrefix,
+        healthyThreshold: args.healthyThreshold,
+        timeoutSeconds: args.timeoutSeconds,
+        drainSeconds: args.drainSeconds,
+        apiToken: pulumi.secret(args.apiToken ?? ""),
+      },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiToken"] }),
+      "ha-topology",
+      "DropletDrainGuard",
+    );
+  }
+}
+
+/** Arguments of DropletPoolRelease. */
+export interface DropletPoolReleaseArgs {
+  /** The floor tag the node group's droplets carry. */
+  floorTag: pulumi.Input<string>;
+  /** A DigitalOcean API token (droplet read, tag write), as a secret. */
+  apiToken?: pulumi.Input<string>;
+}
+
+/**
+ * Lets `pulumi destroy` drain every droplet: make it depend on all the guards, so it is
+ * deleted before them; its delete removes the floor tag from the droplets.
+ */
+export class DropletPoolRelease extends pulumi.dynamic.Resource {
+  constructor(name: string, args: DropletPoolReleaseArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      releaseProvider,
+      name,
+      { floorTag: args.floorTag, apiToken: pulumi.secret(args.apiToken ?? "") },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiToken"] }),
+      "ha-topology",
+      "DropletPoolRelease",
     );
   }
 }
