@@ -33,6 +33,10 @@ export interface RegisteredResource {
   parentUrn?: string;
   /** The `protect` resource option. */
   protect: boolean;
+  /** The `retainOnDelete` resource option (deleting it only removes it from the state). */
+  retainOnDelete: boolean;
+  /** The `ignoreChanges` resource option (property paths). */
+  ignoreChanges: string[];
 }
 
 /** A message the program logged (pulumi.log), which a real engine would show. */
@@ -61,6 +65,8 @@ interface RegisterRequest {
   getName(): string;
   getParent(): string;
   getProtect(): boolean;
+  getRetainondelete(): boolean | undefined;
+  getIgnorechangesList(): string[];
   getDependenciesList(): string[];
   getPropertydependenciesMap(): { forEach(f: (deps: { getUrnsList(): string[] }, key: string) => void): void };
 }
@@ -72,7 +78,7 @@ interface MockMonitor {
 }
 
 /** What the engine learns from a registration beyond the inputs. */
-type Registration = Pick<RegisteredResource, "dependencies" | "propertyDependencies" | "parentUrn" | "protect">;
+type Registration = Pick<RegisteredResource, "dependencies" | "propertyDependencies" | "parentUrn" | "protect" | "retainOnDelete" | "ignoreChanges">;
 
 const secretKey = pulumi.runtime.specialSigKey;
 const secretSig = pulumi.runtime.specialSecretSig;
@@ -145,6 +151,8 @@ export async function runWithMocks(
       propertyDependencies,
       parentUrn: request.getParent() || undefined,
       protect: request.getProtect(),
+      retainOnDelete: request.getRetainondelete() ?? false,
+      ignoreChanges: request.getIgnorechangesList(),
     });
     return register(request, callback);
   };
@@ -217,7 +225,7 @@ export async function runWithMocks(
     if (!entry) continue;
     const parents: string[] = [];
     for (let p = link.parent; p !== undefined && !parents.includes(p); p = parentOf.get(p)) parents.unshift(p);
-    const registration = registrations.get(`${link.type}::${link.name}`) ?? { dependencies: [], propertyDependencies: {}, protect: false };
+    const registration = registrations.get(`${link.type}::${link.name}`) ?? { dependencies: [], propertyDependencies: {}, protect: false, retainOnDelete: false, ignoreChanges: [] };
     resources.push({ ...entry, ...registration, urn: link.urn, parents });
   }
   return { resources, logs, outputs, error };
