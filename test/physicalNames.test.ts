@@ -136,6 +136,26 @@ describe("physical names: unique per project and stack", function () {
   });
 });
 
+describe("physical names: a running stack's kept name", function () {
+  it("warns when a resource kept a name from before the scheme, naming both", async function () {
+    const run = await runWithMocks({ values: {}, secretKeys: [] }, {
+      stack: "prod_eu",
+      program: async () => {
+        const pulumi = await import("@pulumi/pulumi");
+        const { warnIfLegacyName } = await import("../components/physicalNames");
+        const resource = new pulumi.ComponentResource("test:index:Thing", "thing");
+        warnIfLegacyName("The thing", pulumi.output("web-nodes"), "web-prod-eu-ecae69", resource);
+        warnIfLegacyName("The other thing", pulumi.output("same"), "same", resource);
+        return {};
+      },
+    });
+    assert.equal(run.error, undefined);
+    const warnings = run.logs.filter((l) => l.severity === "warning").map((l) => l.message);
+    assert.equal(warnings.length, 1, warnings.join("\n"));
+    assert.match(warnings[0], /^The thing keeps its name "web-nodes" .* \(a new stack would get "web-prod-eu-ecae69"\)/);
+  });
+});
+
 describe("physical names: the scheme", function () {
   it("keeps a plain stack name and hashes the ones normalisation would merge, within each cloud's rules", async function () {
     const { stackSegment, digitaloceanTagRule, gcpSecretIdRule, dnsLabelRule, shortHash } = await import("../components/physicalNames");
