@@ -48,11 +48,11 @@ describe("Kubernetes adapter: the example stack under mocks", function () {
     assert.ok(validateAll(p) >= 12);
   });
 
-  it("puts everything in its namespace, behind a default-deny policy", function () {
+  it("puts everything in its namespace (default: the service and stack, <name>-<stack>), behind a default-deny policy", function () {
     const namespace = p.one(T.namespace);
-    assert.equal(namespace.inputs.metadata.name, "web");
+    assert.equal(namespace.inputs.metadata.name, "web-test");
     for (const r of kubernetesObjectTypes(p.run.resources).filter((x) => x.type !== T.namespace && x.type !== T.release)) {
-      assert.equal(r.inputs.metadata.namespace, "web", `${r.type} ${r.name}`);
+      assert.equal(r.inputs.metadata.namespace, "web-test", `${r.type} ${r.name}`);
     }
     const deny = p.all(T.policy).find((x) => x.inputs.metadata.name === "default-deny-ingress");
     assert.deepEqual(deny?.inputs.spec, { podSelector: {}, policyTypes: ["Ingress"] });
@@ -114,7 +114,7 @@ describe("Kubernetes adapter: the example stack under mocks", function () {
 
   it("wires the app to the database's read-write service and generated secret, and the bucket's credentials", function () {
     const env = p.one(T.configMap, "-env").inputs.data;
-    assert.match(env.DATABASE_HOST, /^web-db-rw\.web\.svc\.cluster\.local$/);
+    assert.match(env.DATABASE_HOST, /^web-db-rw\.web-test\.svc\.cluster\.local$/);
     assert.equal(env.DATABASE_PORT, "5432");
     assert.equal(env.BUCKET_NAME, "my-app-files");
     assert.equal(env.BUCKET_ENDPOINT, "https://s3.eu-west-1.amazonaws.com");
@@ -158,7 +158,7 @@ describe("Kubernetes adapter: options", function () {
 
   it("exposes the standbys as read hosts when readReplicas > 0", async function () {
     const p = await runK8s({ database: { readReplicas: 1 } });
-    assert.match(p.one(T.configMap, "-env").inputs.data.DATABASE_READ_HOSTS, /^web-db-ro\.web\.svc\.cluster\.local$/);
+    assert.match(p.one(T.configMap, "-env").inputs.data.DATABASE_READ_HOSTS, /^web-db-ro\.web-test\.svc\.cluster\.local$/);
   });
 
   it("puts app secrets in a Secret the pods read as environment, never in the ConfigMap", async function () {

@@ -35,6 +35,10 @@ export interface RegisteredResource {
   protect: boolean;
   /** The `replaceOnChanges` resource option (empty when unset). */
   replaceOnChanges: string[];
+  /** The `retainOnDelete` resource option (deleting it only removes it from the state). */
+  retainOnDelete: boolean;
+  /** The `ignoreChanges` resource option (property paths). */
+  ignoreChanges: string[];
 }
 
 /** A message the program logged (pulumi.log), which a real engine would show. */
@@ -64,6 +68,8 @@ interface RegisterRequest {
   getParent(): string;
   getProtect(): boolean;
   getReplaceonchangesList(): string[];
+  getRetainondelete(): boolean | undefined;
+  getIgnorechangesList(): string[];
   getDependenciesList(): string[];
   getPropertydependenciesMap(): { forEach(f: (deps: { getUrnsList(): string[] }, key: string) => void): void };
 }
@@ -75,7 +81,7 @@ interface MockMonitor {
 }
 
 /** What the engine learns from a registration beyond the inputs. */
-type Registration = Pick<RegisteredResource, "dependencies" | "propertyDependencies" | "parentUrn" | "protect" | "replaceOnChanges">;
+type Registration = Pick<RegisteredResource, "dependencies" | "propertyDependencies" | "parentUrn" | "protect" | "replaceOnChanges" | "retainOnDelete" | "ignoreChanges">;
 
 const secretKey = pulumi.runtime.specialSigKey;
 const secretSig = pulumi.runtime.specialSecretSig;
@@ -149,6 +155,8 @@ export async function runWithMocks(
       parentUrn: request.getParent() || undefined,
       protect: request.getProtect(),
       replaceOnChanges: request.getReplaceonchangesList(),
+      retainOnDelete: request.getRetainondelete() ?? false,
+      ignoreChanges: request.getIgnorechangesList(),
     });
     return register(request, callback);
   };
@@ -221,7 +229,7 @@ export async function runWithMocks(
     if (!entry) continue;
     const parents: string[] = [];
     for (let p = link.parent; p !== undefined && !parents.includes(p); p = parentOf.get(p)) parents.unshift(p);
-    const registration = registrations.get(`${link.type}::${link.name}`) ?? { dependencies: [], propertyDependencies: {}, protect: false, replaceOnChanges: [] };
+    const registration = registrations.get(`${link.type}::${link.name}`) ?? { dependencies: [], propertyDependencies: {}, protect: false, replaceOnChanges: [], retainOnDelete: false, ignoreChanges: [] };
     resources.push({ ...entry, ...registration, urn: link.urn, parents });
   }
   return { resources, logs, outputs, error };

@@ -26,10 +26,17 @@ export class Bucket extends pulumi.ComponentResource {
   constructor(name: string, args: BucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:aws:Bucket", name, {}, opts);
     const { spec, tags } = args;
-    const parent = { parent: this };
+    // The bucket's settings are separate resources, deleted before the bucket on a destroy
+    // (pulumi/pulumi#6191). A destroy that then stops at the bucket (protected, and never
+    // force-destroyed) would leave it unversioned, unencrypted by default and open to
+    // public policies. So each one is kept on delete: removing it from the stack only
+    // forgets it, and the bucket keeps its protections; a later `pulumi up` writes the
+    // same settings again (each is a PUT of the whole configuration).
+    const parent = { parent: this, retainOnDelete: true };
 
-    // forceDestroy stays off: `pulumi destroy` must not delete the app's files.
-    const bucket = new aws.s3.Bucket(`${name}-files`, { forceDestroy: false, tags }, parent);
+    // forceDestroy stays off: `pulumi destroy` must not delete the app's files. Protected:
+    // deletion and replacement are refused until `pulumi state unprotect` (README).
+    const bucket = new aws.s3.Bucket(`${name}-files`, { forceDestroy: false, tags }, { parent: this, protect: true });
     const bucketArgs = { bucket: bucket.bucket };
 
     const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-files`, {
@@ -69,7 +76,7 @@ export class Bucket extends pulumi.ComponentResource {
         }],
       }, parent).json,
       // A policy written before the public access block could be judged public.
-    }, { parent: this, dependsOn: [publicAccess] });
+    }, { ...parent, dependsOn: [publicAccess] });
 
     this.name = bucket.bucket;
     this.arn = bucket.arn;

@@ -26,6 +26,8 @@ export interface DatabaseArgs {
   securityGroupId: pulumi.Input<string>;
   /** Tags for every resource. */
   tags: Record<string, string>;
+  /** The guard of the create-only settings (DatabaseIdentity): the database waits for its check. */
+  identity?: pulumi.Resource;
 }
 
 /** Engine facts RDS needs: default port and parameter group family. */
@@ -108,7 +110,15 @@ export class Database extends pulumi.ComponentResource {
       // Changes wait for the maintenance window instead of restarting the database now.
       applyImmediately: false,
       tags,
-    }, parent);
+    }, {
+      parent: this,
+      // Besides RDS's deletion protection: a change to a create-only setting (dbName,
+      // username, engine) would replace the instance, and create-before-delete would move
+      // the app onto the new, empty one before RDS refused the old one's deletion. Pulumi
+      // refuses the replacement at preview (DatabaseIdentity explains it first).
+      protect: true,
+      dependsOn: args.identity ? [args.identity] : [],
+    });
 
     const replicas = Array.from({ length: spec.readReplicas }, (_, i) =>
       new aws.rds.Instance(`${name}-db-replica-${i}`, {

@@ -7,6 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegistryLogin, SecretSource } from "../../bootstrap";
 import { registryOf, type Registry } from "../../imageReference";
+import { DatabaseIdentity, waitForGuard } from "../../databaseIdentity";
 import { nodeUserData } from "../../nodeUserData";
 import { resolveSize } from "../../sizes";
 import type { Adapter } from "../adapter";
@@ -41,7 +42,15 @@ function secretsManagerSource(description: string, arn: string, region: string, 
 export const awsAdapter: Adapter = (name, topology, secrets, parent) => {
   const { nodes, database: dbSpec, sessions: sessionsSpec } = topology;
   const tags = { "ha-topology:service": name, "ha-topology:stack": pulumi.getStack(), "managed-by": "pulumi" };
-  const opts = { parent };
+  // Every resource of the adapter waits for the guard of the create-only database settings
+  // (registered first, below, with `guardOpts`): a refused change touches nothing.
+  const guardOpts = { parent };
+
+  const identity = new DatabaseIdentity(`${name}-db-identity`, {
+    cloud: "aws",
+    keys: { "ha-topology:database.name": dbSpec.name, "ha-topology:database.username": dbSpec.username, "ha-topology:database.engine": dbSpec.engine },
+  }, guardOpts);
+  const opts = { parent, transformations: [waitForGuard(identity)] };
 
   const network = new Network(name, { spec: topology.network, tags }, opts);
   const firewall = new Firewall(name, {
@@ -65,6 +74,7 @@ export const awsAdapter: Adapter = (name, topology, secrets, parent) => {
     subnetIds: network.privateSubnetIds,
     securityGroupId: firewall.databaseGroupId,
     tags,
+    identity,
   }, opts);
   const sessionStore = sessionsSpec.enabled && firewall.sessionsGroupId
     ? new SessionStore(name, {

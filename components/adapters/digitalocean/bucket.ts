@@ -79,7 +79,9 @@ export class Bucket extends pulumi.ComponentResource {
       }],
       // forceDestroy stays off: `pulumi destroy` must not delete the app's files.
       forceDestroy: false,
-    }, { parent: this });
+      // The app's files: refused for deletion and for replacement (a region change would
+      // otherwise move the app onto a new, empty bucket).
+    }, { parent: this, protect: true });
 
     // The nodes' credentials: read and write on this bucket, nothing else (no
     // `fullaccess`, which would reach every bucket of the account).

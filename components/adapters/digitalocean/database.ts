@@ -35,6 +35,8 @@ export interface DatabaseArgs {
   nodeTag: pulumi.Input<string>;
   /** Tags for the cluster and its replicas (DigitalOcean tags: letters, digits, `-`, `_` and `:`). */
   tags: string[];
+  /** The guard of the create-only settings (DatabaseIdentity): the database's resources wait for its check. */
+  identity?: pulumi.Resource;
 }
 
 /** The DigitalOcean engine slug for each topology engine. */
@@ -118,6 +120,11 @@ export class Database extends pulumi.ComponentResource {
     const { spec, tags } = args;
     const parent = { parent: this };
     const storage = storageSizeMib(args.size, spec.storageGb);
+    const guard = args.identity ? [args.identity] : [];
+    // What holds the data, and the cluster's access path: refused for deletion and for
+    // replacement (pulumi/pulumi#6191: `protect` on the cluster alone is checked only after
+    // its dependents, this database and pool, are already deleted).
+    const dataHolder = { parent: this, protect: true, dependsOn: guard };
 
     // No `name`: Pulumi generates one, so a replacement can be created before the old
     // cluster is deleted (cluster names are unique per account).
@@ -140,20 +147,24 @@ export class Database extends pulumi.ComponentResource {
       parent: this,
       // DigitalOcean has no deletion-protection flag, so Pulumi refuses instead: `pulumi
       // destroy` and any change that would replace the cluster stop with an error. To
-      // delete it on purpose, run `pulumi state unprotect <urn of this cluster>` first
-      // (`pulumi stack --show-urns` lists it), then destroy.
+      // delete it on purpose, run `pulumi state unprotect --all` first, then destroy
+      // (README: "What protects your data on `pulumi destroy`").
       protect: true,
+      dependsOn: guard,
     });
 
     // Trusted sources: only droplets with the nodes' tag, over the private network. The
-    // rules apply to the whole cluster, read-only replicas included.
+    // rules apply to the whole cluster, read-only replicas included. Kept on delete: a
+    // destroy stopped by the protected cluster must not leave it open to any address
+    // (DigitalOcean admits everyone to a cluster without firewall rules). A later
+    // `pulumi up` writes the same rules again.
     new digitalocean.DatabaseFirewall(`${name}-db`, {
       clusterId: cluster.id,
       rules: [{ type: "tag", value: args.nodeTag }],
-    }, parent);
+    }, { parent: this, retainOnDelete: true });
 
     // DigitalOcean's MySQL requires a primary key on every table.
-    const database = new digitalocean.DatabaseDb(`${name}-db`, { clusterId: cluster.id, name: spec.name }, parent);
+    const database = new digitalocean.DatabaseDb(`${name}-db`, { clusterId: cluster.id, name: spec.name }, dataHolder);
 
     this.directHost = cluster.privateHost;
     this.directPort = cluster.port;
@@ -174,7 +185,7 @@ export class Database extends pulumi.ComponentResource {
         size: poolSize(args.size),
         dbName: database.name,
         user: cluster.user,
-      }, parent);
+      }, dataHolder);
       this.host = pool.privateHost;
       this.port = pool.port;
       this.databaseName = pool.name;

@@ -12,7 +12,9 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { configProblem, TopologyConfigError } from "../../configError";
 import { registryOf, type Registry } from "../../imageReference";
+import { DatabaseIdentity, waitForGuard } from "../../databaseIdentity";
 import { nodeUserData } from "../../nodeUserData";
+import { currentStack, digitaloceanTagRule, stackSegment, warnIfLegacyName } from "../../physicalNames";
 import { resolveSize } from "../../sizes";
 import type { Adapter } from "../adapter";
 import { Bucket, spacesRegion } from "./bucket";
@@ -50,7 +52,9 @@ function providerSettings(): { region: string; token: pulumi.Output<string> | un
 export const digitaloceanAdapter: Adapter = (name, topology, secrets, parent) => {
   const { nodes, database: dbSpec, sessions: sessionsSpec } = topology;
   const { region, token } = providerSettings();
-  const opts = { parent };
+  // Every resource of the adapter waits for the guard of the create-only database settings
+  // (registered first, below, with `guardOpts`): a refused change touches nothing.
+  const guardOpts = { parent };
   if (nodes.maxCount > nodes.count) {
     // DigitalOcean autoscale pools cannot be rolled through the health gates; say so rather than ignore it.
     pulumi.log.info(`nodes.maxCount (${nodes.maxCount}) is not used on digitalocean: the adapter runs exactly nodes.count (${nodes.count}) droplets`, parent);
@@ -59,11 +63,24 @@ export const digitaloceanAdapter: Adapter = (name, topology, secrets, parent) =>
     throw new TopologyConfigError([configProblem("name", JSON.stringify(name), "lowercase letters, digits and hyphens on digitalocean (it names tags and resources)")]);
   }
 
-  const stack = pulumi.getStack().toLowerCase().replace(/[^a-z0-9-]/g, "-");
-  // Tags per service and stack, so two stacks in one account never share droplets: the
-  // firewalls select `nodeTag`, the load balancer `servingTag` (see nodeGroup.ts).
-  const nodeTag = new digitalocean.Tag(`${name}-nodes`, { name: `ha-topology-${name}-${stack}` }, opts).name;
-  const servingTag = new digitalocean.Tag(`${name}-serving`, { name: `ha-topology-${name}-${stack}-serving` }, opts).name;
+  const identity = new DatabaseIdentity(`${name}-db-identity`, {
+    cloud: "digitalocean",
+    keys: { "ha-topology:database.name": dbSpec.name, "ha-topology:database.engine": dbSpec.engine },
+  }, guardOpts);
+  const opts = { parent, transformations: [waitForGuard(identity)] };
+
+  // Tags per service, project and stack, so two stacks in one account never share
+  // droplets: the firewalls select `nodeTag`, the load balancer `servingTag` (see
+  // nodeGroup.ts). A tag's name is fixed at creation: a stack created before the names
+  // carried the stack's hash keeps its tags (ignoreChanges), and is warned if they differ.
+  const stack = stackSegment(currentStack(), digitaloceanTagRule);
+  const tag = (logical: string, tagName: string) => {
+    const resource = new digitalocean.Tag(logical, { name: tagName }, { ...opts, ignoreChanges: ["name"] });
+    warnIfLegacyName(`The DigitalOcean tag ${logical}`, resource.name, tagName, resource);
+    return resource.name;
+  };
+  const nodeTag = tag(`${name}-nodes`, `ha-topology-${name}-${stack}`);
+  const servingTag = tag(`${name}-serving`, `ha-topology-${name}-${stack}-serving`);
   const tags = [`ha-topology-service-${name}`, `ha-topology-stack-${stack}`];
 
   const network = new Network(name, { spec: topology.network, region }, opts);
@@ -83,6 +100,7 @@ export const digitaloceanAdapter: Adapter = (name, topology, secrets, parent) =>
     vpcId: network.vpcId,
     nodeTag,
     tags,
+    identity,
   }, opts);
   const sessionStore = sessionsSpec.enabled
     ? new SessionStore(name, { spec: sessionsSpec, size: resolveSize("digitalocean", "sessions", sessionsSpec.size), region, vpcId: network.vpcId, nodeTag, tags }, opts)

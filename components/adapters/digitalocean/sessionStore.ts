@@ -71,11 +71,12 @@ export class SessionStore extends pulumi.ComponentResource {
       protect: true,
     });
 
-    // Trusted sources: only droplets with the nodes' tag.
+    // Trusted sources: only droplets with the nodes' tag. Kept on delete, like the
+    // database's: a destroy stopped by the protected cluster must not open it to anyone.
     new digitalocean.DatabaseFirewall(`${name}-sessions`, {
       clusterId: cluster.id,
       rules: [{ type: "tag", value: args.nodeTag }],
-    }, { parent: this });
+    }, { parent: this, retainOnDelete: true });
 
     this.host = cluster.privateHost;
     this.port = cluster.port;

@@ -54,7 +54,9 @@ export class Bucket extends pulumi.ComponentResource {
       // forceDestroy stays off: `pulumi destroy` must not delete the app's files.
       forceDestroy: false,
       labels,
-    }, { parent: this });
+      // The app's files: deletion and replacement (a location change would move the app
+      // onto a new, empty bucket) are refused until `pulumi state unprotect` (README).
+    }, { parent: this, protect: true });
 
     this.name = bucket.name;
     this.url = bucket.url;

@@ -31,6 +31,8 @@ export interface DatabaseArgs {
   privateServiceConnection: pulumi.Resource;
   /** Labels for every resource (GCP rules: lower-case keys and values). */
   labels: Record<string, string>;
+  /** The guard of the create-only settings (DatabaseIdentity): the database waits for its check. */
+  identity?: pulumi.Resource;
 }
 
 /** What differs between the engines on Cloud SQL: default port and version string. */
@@ -74,6 +76,7 @@ export class Database extends pulumi.ComponentResource {
     const parent = { parent: this };
     const engine = engineFacts[spec.engine];
     const databaseVersion = engine.databaseVersion(spec.version);
+    const guard = args.identity ? [args.identity] : [];
 
     // Letters and digits only: nothing to quote in a URL, a shell or a connection string,
     // at about 190 bits of entropy.
@@ -133,22 +136,32 @@ export class Database extends pulumi.ComponentResource {
         maintenanceWindow: { day: 7, hour: 4, updateTrack: "stable" },
         userLabels: labels,
       },
-    }, { parent: this, dependsOn: [args.privateServiceConnection], ignoreChanges: keepGrownDisk });
+    }, {
+      parent: this,
+      dependsOn: [args.privateServiceConnection, ...guard],
+      ignoreChanges: keepGrownDisk,
+      // Besides Cloud SQL's deletion protection: a replacement (an engine change) would
+      // move the app onto a new, empty instance before the old one's deletion is refused.
+      protect: true,
+    });
 
-    // ABANDON: `pulumi up` never drops the app's data. A renamed database or user leaves
-    // the old one in place (PostgreSQL also refuses to drop a user that owns objects).
+    // ABANDON: deleting them from the stack never drops the app's data (PostgreSQL also
+    // refuses to drop a user that owns objects). Protected as well: a renamed database or
+    // user would be a new, empty database (or a user without rights on the tables) that
+    // the app moves to; Pulumi refuses that replacement (DatabaseIdentity explains it).
+    const dataHolder = { parent: this, protect: true, dependsOn: guard };
     new gcp.sql.Database(`${name}-db`, {
       instance: primary.name,
       name: spec.name,
       ...(spec.engine === "mysql" && { charset: "utf8mb4" }),
       deletionPolicy: "ABANDON",
-    }, parent);
+    }, dataHolder);
     new gcp.sql.User(`${name}-db`, {
       instance: primary.name,
       name: spec.username,
       password: password.result,
       deletionPolicy: "ABANDON",
-    }, parent);
+    }, dataHolder);
 
     const replicas = Array.from({ length: spec.readReplicas }, (_, i) =>
       new gcp.sql.DatabaseInstance(`${name}-db-replica-${i}`, {

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RegistryLogin } from "../../bootstrap";
 import { configProblem, TopologyConfigError } from "../../configError";
 import { registryOf, type Registry } from "../../imageReference";
+import { DatabaseIdentity, waitForGuard } from "../../databaseIdentity";
 import { nodeUserData } from "../../nodeUserData";
 import { resolveSize } from "../../sizes";
 import type { Adapter } from "../adapter";
@@ -57,11 +58,19 @@ export const gcpAdapter: Adapter = (name, topology, secrets, parent) => {
   const { project, region } = providerSettings();
   const labels = { "ha-topology-service": labelValue(name), "ha-topology-stack": labelValue(pulumi.getStack()), "managed-by": "pulumi" };
   const nodeTag = `${labelValue(name)}-node`;
-  const opts = { parent };
+  // Every resource of the adapter waits for the guard of the create-only database settings
+  // (registered first, below, with `guardOpts`): a refused change touches nothing.
+  const guardOpts = { parent };
 
   if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name)) {
     throw new TopologyConfigError([configProblem("name", JSON.stringify(name), "lowercase letters, digits and hyphens, starting with a letter, on gcp (it names resources)")]);
   }
+
+  const databaseIdentity = new DatabaseIdentity(`${name}-db-identity`, {
+    cloud: "gcp",
+    keys: { "ha-topology:database.name": dbSpec.name, "ha-topology:database.username": dbSpec.username, "ha-topology:database.engine": dbSpec.engine },
+  }, guardOpts);
+  const opts = { parent, transformations: [waitForGuard(databaseIdentity)] };
 
   const network = new Network(name, { spec: topology.network, region }, opts);
   new Firewall(name, { networkId: network.networkId, nodeTag, appPort: nodes.port }, opts);
@@ -73,6 +82,7 @@ export const gcpAdapter: Adapter = (name, topology, secrets, parent) => {
     networkId: network.networkId,
     privateServiceConnection: network.privateServiceConnection,
     labels,
+    identity: databaseIdentity,
   }, opts);
   const sessionStore = sessionsSpec.enabled
     ? new SessionStore(name, {

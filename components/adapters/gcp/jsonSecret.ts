@@ -6,6 +6,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { currentStack, fitName, gcpSecretIdRule, stackSegment, type StackIdentity, warnIfLegacyName } from "../../physicalNames";
 
 /** Arguments of JsonSecret. */
 export interface JsonSecretArgs {
@@ -20,11 +21,13 @@ const secretIdMaxLength = 255;
 
 /**
  * The secret's ID. Secret Manager does not generate one, and IDs are unique per GCP
- * project, which several stacks may share: the stack name plus the logical name (unique
- * within a stack) is unique and stays the same from one `pulumi up` to the next.
+ * project, which several stacks (and several Pulumi projects) may share: the stack's
+ * segment (its name, plus a hash of the exact project and stack when the plain name could
+ * belong to another stack too, see physicalNames.ts) and the logical name (unique within
+ * a stack). It stays the same from one `pulumi up` to the next.
  */
-export function secretIdFor(name: string, stack: string = pulumi.getStack()): string {
-  return `${stack}-${name}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, secretIdMaxLength);
+export function secretIdFor(name: string, id: StackIdentity = currentStack()): string {
+  return fitName(`${stackSegment(id, gcpSecretIdRule)}-${name}`.replace(/[^A-Za-z0-9_-]/g, "-"), secretIdMaxLength);
 }
 
 /** Serialises the values with sorted keys, so unchanged values give the same data (no new version). */
@@ -49,12 +52,16 @@ export class JsonSecret extends pulumi.ComponentResource {
 
   constructor(name: string, args: JsonSecretArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:gcp:JsonSecret", name, {}, opts);
+    const secretId = secretIdFor(name);
     const secret = new gcp.secretmanager.Secret(name, {
-      secretId: secretIdFor(name),
+      secretId,
       // Google picks the replica locations: the secret survives a regional outage.
       replication: { auto: {} },
       labels: args.labels,
-    }, { parent: this });
+      // The ID is fixed at creation: a stack created before IDs carried the project and
+      // stack hash keeps its secret (the nodes read it by name) instead of a replacement.
+    }, { parent: this, ignoreChanges: ["secretId"] });
+    warnIfLegacyName(`The Secret Manager secret ${name}`, secret.secretId, secretId, secret);
     // Changed data replaces the version: the new one is created first and the old one is
     // deleted at the end of the update, when the node template already names the new one
     // (running nodes read their secrets once, at boot).

@@ -6,6 +6,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { currentStack, shortHash, type StackIdentity, warnIfLegacyName } from "../../physicalNames";
 
 /** Arguments of NodeIdentity. */
 export interface NodeIdentityArgs {
@@ -24,10 +25,21 @@ export interface NodeIdentityArgs {
 /** Project-wide roles every node needs for its own telemetry. */
 const telemetryRoles = ["roles/logging.logWriter", "roles/monitoring.metricWriter"];
 
-/** A service account ID (6-30 chars, lowercase letters, digits, hyphens) derived from the service name. */
-export function serviceAccountId(name: string): string {
-  const base = name.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^[^a-z]+/, "");
-  return `${base.slice(0, 23) || "svc"}-nodes`.replace(/-+/g, "-");
+/** Service account IDs: 6-30 characters, lower-case letters, digits and hyphens, starting with a letter. */
+const accountIdMaxLength = 30;
+
+/**
+ * The nodes' service account ID, unique per project, stack and service: IDs are unique per
+ * GCP project, which several stacks (and several Pulumi projects) may share. The service
+ * name and the normalised stack name (for people reading the IAM page), cut to fit, then
+ * 6 hex digits of the exact Pulumi project, stack and service name (the only part that
+ * must differ, and does, whatever normalising and cutting lost).
+ */
+export function serviceAccountId(name: string, id: StackIdentity = currentStack()): string {
+  const hash = shortHash([id.project, id.stack, name]);
+  const readable = `${name}-${id.stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-").replace(/^[^a-z]+/, "");
+  const head = readable.slice(0, accountIdMaxLength - hash.length - 1).replace(/-+$/, "") || "nodes";
+  return `${head}-${hash}`;
 }
 
 /** The nodes' service account and its grants. */
@@ -38,10 +50,14 @@ export class NodeIdentity extends pulumi.ComponentResource {
   constructor(name: string, args: NodeIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:gcp:NodeIdentity", name, {}, opts);
     const parent = { parent: this };
+    const accountId = serviceAccountId(name);
     const account = new gcp.serviceaccount.Account(`${name}-nodes`, {
-      accountId: serviceAccountId(name),
+      accountId,
       displayName: `ha-topology nodes of ${name}`,
-    }, parent);
+      // The ID is fixed at creation: a stack created before IDs carried the stack keeps its
+      // account (`<name>-nodes`) rather than have its identity replaced.
+    }, { parent: this, ignoreChanges: ["accountId"] });
+    warnIfLegacyName("The nodes' service account", account.accountId, accountId, account);
     const member = pulumi.interpolate`serviceAccount:${account.email}`;
     for (const role of telemetryRoles) {
       new gcp.projects.IAMMember(`${name}-nodes-${role.split("/")[1].replace(/\./g, "-")}`, { project: args.project, role, member }, parent);

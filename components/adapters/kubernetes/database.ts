@@ -40,6 +40,8 @@ export interface DatabaseArgs {
   dependsOn?: pulumi.Resource[];
   /** Labels for every object. */
   labels: Record<string, string>;
+  /** The guard of the create-only settings (DatabaseIdentity): the Cluster waits for its check. */
+  identity?: pulumi.Resource;
 }
 
 /** The PostgreSQL port (CloudNativePG's services always use it). */
@@ -158,7 +160,7 @@ export class Database extends pulumi.ComponentResource {
       parent: this,
       // Deleting the Cluster deletes its volumes, the data with them (ha-guard checks this).
       protect: true,
-      dependsOn: args.dependsOn ?? [],
+      dependsOn: [...(args.dependsOn ?? []), ...(args.identity ? [args.identity] : [])],
     });
 
     // A daily base backup at 03:00 (CloudNativePG's cron has a seconds field); WAL is
@@ -174,7 +176,11 @@ export class Database extends pulumi.ComponentResource {
         cluster: { name: cluster.metadata.name },
         immediate: true,
       },
-    }, { parent: this, dependsOn: [cluster] });
+      // Protected too: it is deleted before the Cluster (pulumi/pulumi#6191), and a destroy
+      // stopped by the Cluster would leave it without base backups. (Not retainOnDelete:
+      // the provider refuses to create an object that already exists, so a later
+      // `pulumi up` could not take a forgotten one back.)
+    }, { parent: this, dependsOn: [cluster], protect: true });
 
     // Only these reach the instances (egress stays open: the instances need the Kubernetes
     // API and the bucket):
@@ -200,7 +206,9 @@ export class Database extends pulumi.ComponentResource {
           },
         ],
       },
-    }, parent);
+      // Protected like the Cluster it guards: a destroy stopped by the Cluster must not
+      // leave the database open to every pod of the cluster.
+    }, { parent: this, protect: true });
 
     // From the Cluster's outputs, so that whatever uses them waits for the Cluster.
     const service = (suffix: string) =>

@@ -9,6 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { platformEnv } from "../../appEnvironment";
 import { parseImageReference } from "../../imageReference";
 import { dockerConfigJson } from "../../registryLogin";
+import { DatabaseIdentity, waitForGuard } from "../../databaseIdentity";
+import { currentStack, dnsLabelRule, fitName, stackSegment, warnIfLegacyName } from "../../physicalNames";
 import { resolveSize } from "../../sizes";
 import type { Adapter } from "../adapter";
 import { App, type SecretEnv } from "./app";
@@ -28,13 +30,26 @@ function requests(size: string): { cpu: string; memory: string } {
 /** Maps the topology onto a Kubernetes cluster under `parent`. */
 export const kubernetesAdapter: Adapter = (name, topology, secrets, parent) => {
   const { nodes, database: dbSpec, sessions: sessionsSpec, storage, kubernetes } = topology;
-  const opts = { parent };
+  // Every resource of the adapter waits for the guard of the create-only database settings
+  // (registered first, below, with `guardOpts`): a refused change touches nothing.
+  const guardOpts = { parent };
   const labels = { "app.kubernetes.io/part-of": name, "app.kubernetes.io/managed-by": "pulumi" };
   const appLabels = { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "app" };
 
-  const namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
+  const identity = new DatabaseIdentity(`${name}-db-identity`, {
+    cloud: "kubernetes",
+    keys: { "ha-topology:database.name": dbSpec.name, "ha-topology:database.username": dbSpec.username },
+  }, guardOpts);
+  const opts = { parent, transformations: [waitForGuard(identity)] };
+
+  // The default namespace is per project and stack, so two stacks on one cluster never
+  // share objects. A namespace's name is fixed at creation: a stack created before the
+  // default carried the stack keeps its namespace (`<name>`, ignoreChanges). An explicit
+  // `kubernetes.namespace` is the user's choice and is followed as given.
+  const defaultNamespace = fitName(`${name}-${stackSegment(currentStack(), dnsLabelRule)}`, 63);
+  const namespaceResource = new k8s.core.v1.Namespace(`${name}-ns`, {
     metadata: {
-      name: kubernetes.namespace ?? name,
+      name: kubernetes.namespace ?? defaultNamespace,
       labels: {
         ...labels,
         // The app runs restricted; the data tier's images need baseline.
@@ -42,7 +57,15 @@ export const kubernetesAdapter: Adapter = (name, topology, secrets, parent) => {
         "pod-security.kubernetes.io/warn": "restricted",
       },
     },
-  }, opts).metadata.name;
+  }, {
+    ...opts,
+    ...(kubernetes.namespace === undefined && { ignoreChanges: ["metadata.name"] }),
+    // Deleting a namespace deletes everything in it, the database's volumes included,
+    // whatever Pulumi's `protect` on the Cluster says: it is protected like the Cluster.
+    protect: true,
+  });
+  if (kubernetes.namespace === undefined) warnIfLegacyName("The namespace", namespaceResource.metadata.name, defaultNamespace, namespaceResource);
+  const namespace = namespaceResource.metadata.name;
   const metadata = (objectName: string) => ({ name: objectName, namespace, labels });
 
   // Nothing reaches a pod of the namespace unless a policy says so.
@@ -70,6 +93,7 @@ export const kubernetesAdapter: Adapter = (name, topology, secrets, parent) => {
     appLabels,
     dependsOn: operator ? [operator.ready] : undefined,
     labels,
+    identity,
   }, opts);
   const sessionStore = sessionsSpec.enabled
     ? new SessionStore(name, { spec: sessionsSpec, namespace, resources: requests(resolveSize("kubernetes", "sessions", sessionsSpec.size)), appLabels, labels }, opts)
