@@ -1,5 +1,6 @@
 /**
- * Which configuration values are secrets: the app secrets, the bucket's secret key, and the
+ * Which configuration values are secrets: the app secrets, the bucket's secret key, the
+ * private registry's password, and the
  * provider settings that are credentials. The deployment API stores these encrypted and
  * never puts them on a command line; the program, the offline plan and the CLI warn when a
  * stack's configuration holds one in plain text.
@@ -14,6 +15,7 @@ import { configNamespace } from "./configError";
 export const topologySecretPaths: readonly (readonly string[])[] = [
   ["secrets", "*"],
   ["storage", "secretAccessKey"],
+  ["registry", "password"],
 ];
 
 /**

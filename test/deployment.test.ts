@@ -220,6 +220,8 @@ describe("deployment: options and config", function () {
     assert.equal(map["ha-topology:nodes"].secret, false);
     const inline = d.topologyConfigMap({ stack: "dev", config: { cloud: "kubernetes", domain: "a.example.com", storage: { secretAccessKey: "k" } } });
     assert.equal(inline["ha-topology:storage"].secret, true, "also when given inside config");
+    const registry = d.topologyConfigMap({ stack: "dev", config: { cloud: "aws", domain: "a.example.com", registry: { username: "ci", password: "reg-pass" } } });
+    assert.equal(registry["ha-topology:registry"].secret, true, "the private registry's password makes its section secret");
     assert.equal(d.topologyConfigMap({ stack: "aws" })["ha-topology:storage"]?.secret ?? false, false, "a section without a secret stays plain");
     for (const bad of ["domain", "storage.bucket", "secrets.API_KEY"]) {
       assert.throws(() => d.topologyConfigMap({ stack: "aws", secretConfig: { [bad]: "x" } }), /secretConfig key .*secret path/, bad);

@@ -94,6 +94,11 @@ describe("secrets audit: plain-text secrets in the stack configuration are repor
     assert.match(warnings(run)[0], /pulumi config set --secret --path 'ha-topology:secrets\.OTHER_KEY'/);
     for (const w of warnings(run)) for (const value of [appSecret, "o-0123456789", "replace-me"]) assert.ok(!w.includes(value), w);
 
+    const registry = await runWithMocks(stackConfigWith("aws", ns({ nodes: { image: "ghcr.io/acme/web:1.0.0" }, registry: { username: "ci", password: "reg-pass-0123" } })));
+    assert.ifError(registry.error);
+    assert.deepEqual(plainTextKeys(registry), ["ha-topology:registry.password"]);
+    for (const w of warnings(registry)) assert.ok(!w.includes("reg-pass-0123"), w);
+
     const token = await runWithMocks(stackConfigWith("digitalocean", { "digitalocean:token": "dop_v1_0123456789abcdef" }));
     assert.ifError(token.error);
     assert.deepEqual(plainTextKeys(token), ["digitalocean:token"]);
