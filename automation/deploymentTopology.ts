@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import type { ConfigMap, PulumiFn } from "@pulumi/pulumi/automation";
 import { configNamespace, TopologyConfigError } from "../components/configError";
-import { decodeRawConfig } from "../components/stackConfig";
+import { decodeRawConfig, providerConfigOf } from "../components/stackConfig";
 import type { Cloud } from "../components/sizes";
 import { parseTopology, type AlarmsSpec, type DatabaseSpec, type DnsSpec, type HealthCheckSpec, type NetworkSpec, type NodesSpec, type SessionsSpec, type StorageSpec, type TlsSpec } from "../components/topology";
 import { isStackName, projectDefaults, readStackFile, stackFileLabel, stackFilePath, stackNames, toEngineConfig, type StackConfig } from "./stackFiles";
@@ -203,7 +203,8 @@ export function engineConfig(map: ConfigMap): StackConfig {
  */
 export function validateTopologyConfig(map: ConfigMap): void {
   try {
-    parseTopology(decodeRawConfig(engineConfig(map).values));
+    const values = engineConfig(map).values;
+    parseTopology(decodeRawConfig(values), providerConfigOf(values));
   } catch (error) {
     if (error instanceof TopologyConfigError) throw new InvalidTopologyError(error.problems, error.message);
     throw error;

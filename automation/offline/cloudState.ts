@@ -3,7 +3,8 @@
  * and for invokes (zones, images, regions). Mocks otherwise echo inputs, and a program
  * that reads a computed output would see `undefined`.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
+import { regionZones } from "../../components/regionZones";
 
 type State = Record<string, unknown>;
 
@@ -106,15 +107,20 @@ export function mockState(type: string, name: string, inputs: State): State {
 /** Answers to invokes. */
 export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
   switch (args.token) {
-    case "aws:index/getAvailabilityZones:getAvailabilityZones":
-      return { names: ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"], zoneIds: ["use1-az1", "use1-az2", "use1-az4", "use1-az6"], id: region };
+    case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+      // The zones of the stack's region, from the same table the program checks network.zones against.
+      const awsRegion = pulumi.runtime.allConfig()["aws:region"] ?? region;
+      const zones = regionZones("aws", awsRegion) ?? regionZones("aws", region);
+      return { names: zones?.names ?? [], zoneIds: zones?.ids ?? [], id: awsRegion };
+    }
     case "aws:index/getRegion:getRegion":
       return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com`, description: "US East (N. Virginia)" };
     case "aws:ssm/getParameter:getParameter":
       return { name: args.inputs.name, value: String(args.inputs.name).endsWith("arm64") ? "ami-0a0a0a0a0a0a0a0a0" : "ami-0b0b0b0b0b0b0b0b0", type: "String", id: args.inputs.name };
     case "gcp:compute/getZones:getZones": {
       const gcpRegion = String(args.inputs.region ?? "europe-west1");
-      return { names: ["b", "c", "d"].map((z) => `${gcpRegion}-${z}`), region: gcpRegion, project: gcpProject, id: gcpRegion };
+      const names = regionZones("gcp", gcpRegion)?.names ?? ["b", "c", "d"].map((z) => `${gcpRegion}-${z}`);
+      return { names, region: gcpRegion, project: gcpProject, id: gcpRegion };
     }
     case "aws:iam/getPolicyDocument:getPolicyDocument":
       // Echo the statements as the "JSON" so tests can read what the policy grants.
