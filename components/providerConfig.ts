@@ -35,6 +35,9 @@ function shown(value: string, ...keys: (string | undefined)[]): string {
   return keys.some((k) => k !== undefined && /token|secret|password|credential|key/i.test(k)) ? "[secret]" : describeValue(value);
 }
 
+/** A GCP project ID, optionally domain-scoped ("example.com:my-project"). */
+const gcpProjectPattern = /^([a-z0-9][-a-z0-9.]*[a-z0-9]:)?[a-z][-a-z0-9]{4,28}[a-z0-9]$/;
+
 /** The region key of each cloud that has regions. */
 const regionKey: Record<RegionCloud, string> = { aws: "aws:region", gcp: "gcp:region", digitalocean: "digitalocean:region" };
 
@@ -80,8 +83,8 @@ export function providerConfigProblems(input: ProviderCheckInput, provider: Reco
   if (cloud === "kubernetes") return problems;
   const region = provider[regionKey[cloud]];
   const regionOk = region === undefined || checkRegion(cloud, region, problems);
-  if (cloud === "gcp" && provider["gcp:project"] !== undefined && !/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/.test(provider["gcp:project"])) {
-    problems.push(configProblem("gcp:project", describeValue(provider["gcp:project"]), "a project ID: 6-30 lower-case letters, digits or hyphens, starting with a letter"));
+  if (cloud === "gcp" && provider["gcp:project"] !== undefined && !gcpProjectPattern.test(provider["gcp:project"])) {
+    problems.push(configProblem("gcp:project", describeValue(provider["gcp:project"]), "a project ID: 6-30 lower-case letters, digits or hyphens, starting with a letter (domain-scoped IDs as example.com:my-project)"));
   }
   if (cloud === "digitalocean" || region === undefined || !regionOk) return problems;
 
