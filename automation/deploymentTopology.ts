@@ -7,9 +7,9 @@ import * as fs from "node:fs";
 import type { ConfigMap, PulumiFn } from "@pulumi/pulumi/automation";
 import { configNamespace, TopologyConfigError } from "../components/configError";
 import { holdsSecret, isSecretTopologyPath, plaintextSecretKeys, plaintextSecretWarning } from "../components/secretKeys";
-import { decodeRawConfig } from "../components/stackConfig";
+import { decodeRawConfig, providerConfigOf } from "../components/stackConfig";
 import type { Cloud } from "../components/sizes";
-import { parseTopology, type AlarmsSpec, type DatabaseSpec, type DnsSpec, type HealthCheckSpec, type NetworkSpec, type NodesSpec, type SessionsSpec, type StorageSpec, type TlsSpec } from "../components/topology";
+import { parseTopology, type AlarmsSpec, type DatabaseSpec, type DnsSpec, type HealthCheckSpec, type KubernetesSpec, type NetworkSpec, type NodesSpec, type RegistrySpec, type SessionsSpec, type StorageSpec, type TlsSpec } from "../components/topology";
 import { isStackName, projectDefaults, readStackFile, stackFileLabel, stackFilePath, stackNames, toEngineConfig, type StackConfig } from "./stackFiles";
 import { DeploymentConfigError, InvalidTopologyError } from "./deploymentErrors";
 
@@ -43,6 +43,10 @@ export interface TopologyConfig {
   tls?: TlsSpec;
   /** Where alarms go. */
   alarms?: AlarmsSpec;
+  /** Kubernetes settings (with `cloud: kubernetes`). */
+  kubernetes?: Partial<KubernetesSpec>;
+  /** Credentials for a private registry that is not the cloud's own (the password is stored as a secret). */
+  registry?: RegistrySpec;
 }
 
 /** A provider setting: a plain value, or `{ secret }` for a value stored encrypted (e.g. `digitalocean:token`). */
@@ -260,7 +264,8 @@ export function engineConfig(map: ConfigMap): StackConfig {
  */
 export function validateTopologyConfig(map: ConfigMap): void {
   try {
-    parseTopology(decodeRawConfig(engineConfig(map).values));
+    const values = engineConfig(map).values;
+    parseTopology(decodeRawConfig(values), providerConfigOf(values));
   } catch (error) {
     if (error instanceof TopologyConfigError) throw new InvalidTopologyError(error.problems, error.message);
     throw error;

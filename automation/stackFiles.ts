@@ -2,11 +2,12 @@
  * Reads a stack's configuration the way the Pulumi CLI hands it to the program: the
  * stack file's `config:` block, plus the defaults Pulumi.yaml declares, flattened to the
  * engine's string map (objects as JSON). Encrypted values cannot be decrypted offline;
- * they become placeholders and their keys are reported as secret.
+ * they become placeholders and their keys are reported as secret. Files are read with the
+ * Pulumi CLI's YAML rules (see goYaml.ts), or refused where a reader could differ.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { parseGoYaml } from "./goYaml";
 
 /** The project root (where Pulumi.yaml is). */
 export const projectRoot = path.resolve(__dirname, "..");
@@ -26,7 +27,8 @@ interface ProjectFile {
 }
 
 function readProject(): ProjectFile {
-  return parse(fs.readFileSync(path.join(projectRoot, "Pulumi.yaml"), "utf8")) as ProjectFile;
+  const file = path.join(projectRoot, "Pulumi.yaml");
+  return parseGoYaml(fs.readFileSync(file, "utf8"), readerLabel(file)) as ProjectFile;
 }
 
 /** Names of the stacks that have a file (Pulumi.<stack>.yaml) in `dir`, by default the stack config directory. */
@@ -90,6 +92,12 @@ export function stackFileLabel(file: string): string {
   return path.relative(projectRoot, file).split(path.sep).join("/");
 }
 
+/** How reader errors name a file: relative to the project when inside it, else its full path. */
+function readerLabel(file: string): string {
+  const relative = path.relative(projectRoot, file);
+  return relative.startsWith("..") || path.isAbsolute(relative) ? path.resolve(file) : relative.split(path.sep).join("/");
+}
+
 /** The path of a stack's file (which may not exist). */
 export function stackFilePath(stack: string): string {
   return path.join(projectRoot, readProject().stackConfigDir ?? ".", `Pulumi.${stack}.yaml`);
@@ -98,7 +106,7 @@ export function stackFilePath(stack: string): string {
 /** The raw `config:` map of a stack file, given by stack name or by path. */
 export function readStackFile(stackOrFile: string): Record<string, unknown> {
   const file = stackOrFile.endsWith(".yaml") || stackOrFile.endsWith(".yml") ? stackOrFile : stackFilePath(stackOrFile);
-  const parsed = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
+  const parsed = parseGoYaml(fs.readFileSync(file, "utf8"), readerLabel(file)) as { config?: Record<string, unknown> } | null;
   if (parsed !== null && (typeof parsed !== "object" || Array.isArray(parsed))) throw new Error("a stack file is a YAML map with a `config:` key");
   return parsed?.config ?? {};
 }

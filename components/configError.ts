@@ -121,3 +121,21 @@ export function formatConfigIssues(
   }
   return lines;
 }
+
+/**
+ * The region answered with fewer zones than `network.zones` at deploy time, although the
+ * region table allowed the count before any resource (a zone closed to new resources, or
+ * not enabled on the account). Unlike TopologyConfigError this comes after registration
+ * started, so it does not claim that nothing was created.
+ */
+export class ZoneCountError extends pulumi.RunError {
+  constructor(requested: number, region: string, available: readonly string[]) {
+    super(
+      `${configNamespace}:network.zones: received ${requested}; region ${region} answered with ${available.length} usable zones ` +
+        `(${available.join(", ") || "none"}), fewer than the region table lists: a zone may be closed to new resources or not enabled ` +
+        `on your account. Set ${configNamespace}:network.zones to ${available.length} or fewer and run the update again; resources ` +
+        `registered before this check may have been created, and the next update continues from them.`,
+    );
+    this.name = "ZoneCountError";
+  }
+}

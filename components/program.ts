@@ -4,13 +4,13 @@
  * run exactly the same code.
  */
 import { HaService } from "./haService";
-import { readRawConfig, readSecrets } from "./stackConfig";
+import { readProviderConfig, readRawConfig, readSecrets } from "./stackConfig";
 import { parseTopology } from "./topology";
 
 /** Runs the program against the current stack's configuration; returns the stack outputs. */
 export function runProgram() {
   // Bad config throws here, before any resource is registered.
-  const topology = parseTopology(readRawConfig());
+  const topology = parseTopology(readRawConfig(), readProviderConfig());
   const service = new HaService(topology.name, { topology, secrets: readSecrets() });
   return {
     url: service.url,

@@ -55,8 +55,19 @@ const presets: Record<Cloud, Record<SizePreset, PresetRow>> = {
 
 const kubernetesResources = /^(\d+m|\d+(\.\d+)?)\/\d+(Ki|Mi|Gi)$/;
 
-/** What a provider-native size must look like, per cloud and role, with an example. */
-const nativeSizes: Record<Cloud, Record<SizeRole, { pattern: RegExp; example: string }>> = {
+/** A native size that has the right shape but that the cloud cannot use for this role. */
+type SizeLimit = (size: string) => string | undefined;
+
+/** Memorystore for Redis (Standard tier) instances hold 1 to 300 GiB. */
+const memorystoreRange: SizeLimit = (size) =>
+  Number(size) > 300 ? "a Memorystore size from 1 to 300 (GiB), the range of the Standard tier (a replica in another zone)" : undefined;
+
+/** DigitalOcean managed clusters get a standby node only on plans with 2 GiB of memory or more. */
+const doStandbyPlan: SizeLimit = (size) =>
+  /^db-s-1vcpu-1gb$/.test(size) ? 'a plan with at least 2 GiB of memory, such as "db-s-1vcpu-2gb" (1 GiB clusters cannot have a standby node)' : undefined;
+
+/** What a provider-native size must look like, per cloud and role, with an example (and limits the shape cannot say). */
+const nativeSizes: Record<Cloud, Record<SizeRole, { pattern: RegExp; example: string; limit?: SizeLimit }>> = {
   aws: {
     node: { pattern: /^[a-z][a-z0-9-]*\.[a-z0-9]+$/, example: "t3.large" },
     database: { pattern: /^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$/, example: "db.r6g.large" },
@@ -65,12 +76,12 @@ const nativeSizes: Record<Cloud, Record<SizeRole, { pattern: RegExp; example: st
   gcp: {
     node: { pattern: /^[a-z][a-z0-9]*-[a-z0-9-]+$/, example: "n2-standard-2" },
     database: { pattern: /^db-(custom-\d+-\d+|[a-z0-9]+-[a-z0-9-]+)$/, example: "db-custom-2-7680" },
-    sessions: { pattern: /^[1-9]\d{0,2}$/, example: "10 (GiB)" },
+    sessions: { pattern: /^[1-9]\d{0,2}$/, example: "10 (GiB)", limit: memorystoreRange },
   },
   digitalocean: {
     node: { pattern: /^[a-z][a-z0-9_]*-[a-z0-9-]+$/, example: "s-2vcpu-2gb" },
-    database: { pattern: /^(db|gd|so1_5|m)-[a-z0-9-]+$/, example: "db-s-2vcpu-4gb" },
-    sessions: { pattern: /^(db|gd|so1_5|m)-[a-z0-9-]+$/, example: "db-s-2vcpu-4gb" },
+    database: { pattern: /^(db|gd|so1_5|m)-[a-z0-9-]+$/, example: "db-s-2vcpu-4gb", limit: doStandbyPlan },
+    sessions: { pattern: /^(db|gd|so1_5|m)-[a-z0-9-]+$/, example: "db-s-2vcpu-4gb", limit: doStandbyPlan },
   },
   kubernetes: {
     node: { pattern: kubernetesResources, example: "500m/512Mi" },
@@ -91,7 +102,7 @@ export function isPreset(size: string): size is SizePreset {
 export function checkSize(cloud: Cloud, role: SizeRole, size: string): string | undefined {
   if (isPreset(size)) return undefined;
   const native = nativeSizes[cloud][role];
-  if (native.pattern.test(size)) return undefined;
+  if (native.pattern.test(size)) return native.limit?.(size);
   return `${sizePresets.join(", ")} or a ${cloud} ${role} size such as "${native.example}"`;
 }
 

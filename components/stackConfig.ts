@@ -66,6 +66,19 @@ export function plaintextSecretsInConfig(): string[] {
 }
 
 /**
+ * The stack's config keys outside the `ha-topology` namespace (`aws:region`, ...), fully
+ * qualified, as the engine passes them: `parseTopology` checks the selected provider's.
+ */
+export function readProviderConfig(): Record<string, string> {
+  return providerConfigOf(pulumi.runtime.allConfig());
+}
+
+/** The keys of an engine config map outside the `ha-topology` namespace. Pure, like `decodeRawConfig`. */
+export function providerConfigOf(engineValues: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(engineValues).filter(([key]) => !key.startsWith(`${configNamespace}:`)));
+}
+
+/**
  * The app secrets (`ha-topology:secrets`): name -> secret Output. The names are plain
  * (they become variable names); the values never leave Pulumi's secret handling, even
  * if the user wrote them into the stack file without --secret. Such plain-text secrets

@@ -6,8 +6,11 @@
  */
 import { z } from "zod";
 import { envNamePattern, isReservedEnvName } from "./appEnvironment";
-import { formatConfigIssues, TopologyConfigError } from "./configError";
+import { blockSize, hasHostBits, isPrivate, networkCidr, overlaps } from "./cidr";
+import { configNamespace, formatConfigIssues, TopologyConfigError } from "./configError";
+import { engineVersionProblem } from "./engineVersions";
 import { registryOf } from "./imageReference";
+import { providerConfigProblems } from "./providerConfig";
 import { Cloud, checkSize, clouds } from "./sizes";
 
 /** The app nodes: identical, stateless, at least two. */
@@ -249,11 +252,11 @@ const envValue = z
   .transform((v) => String(v))
   .refine((v) => !/[\r\n\0]/.test(v), { error: "a single-line string, number or boolean" });
 
-const envMap = z.record(
-  z.string().regex(envNamePattern, { error: "environment variable names: letters, digits and _, not starting with a digit" }),
-  envValue,
-  { error: "a map of environment variable names to values" },
-);
+/** The rule for an environment variable's name, said where a name is refused (crossChecks). */
+export const envNameRule = "an environment variable name: letters, digits and _, not starting with a digit (such as LOG_LEVEL)";
+
+// Names are checked in crossChecks, so a bad name gets the name rule, not the map's.
+const envMap = z.record(z.string(), envValue, { error: "a map of environment variable names to values" });
 
 const nodesShape = {
   count: intIn(2, 1000, " (high availability needs at least two nodes)"),
@@ -277,9 +280,12 @@ const healthCheckShape = {
 
 const databaseShape = {
   engine: z.enum(databaseEngines, { error: databaseEngines.join(" or ") }),
-  // YAML reads `version: 16` as a number: accept it, but "8.0" must stay quoted (8.0 is 8).
+  // YAML reads `version: 16` as a number: accept whole numbers, but a version with a
+  // minor part must be quoted: Pulumi's YAML reads 16.10 as the number 16.1 (and 8.0 as 8).
   version: z
-    .union([z.string(), z.number()], { error: 'an engine version such as "16" or "8.0"' })
+    .union([z.string(), z.int()], {
+      error: 'an engine version such as "16" or "8.0"; quote a version with a minor part ("16.10"): YAML reads 16.10 as the number 16.1',
+    })
     .transform((v) => String(v))
     .pipe(text(/^\d+(\.\d+){0,2}$/, 'an engine version such as "16" or "8.0"', 16))
     .optional(),
@@ -486,10 +492,62 @@ function imageRegistryChecks(raw: Raw, issue: (path: (string | number)[], input:
   }
 }
 
+/** Namespaces Kubernetes and the cluster add-ons own: the app's namespace must be its own. */
+const systemNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease", "cnpg-system", "cert-manager"];
+
+type Issue = (path: (string | number)[], input: unknown, message: string) => void;
+
+/** Network values that can never work on the stack's cloud. */
+function networkChecks(raw: Raw, issue: Issue): void {
+  const { cloud, network, nodes, kubernetes } = raw;
+  const cidr = network.cidr;
+  if (hasHostBits(cidr)) {
+    issue(["network", "cidr"], cidr, `a network address with no host bits set, such as "${networkCidr(cidr)}"`);
+  } else if (cloud === "digitalocean") {
+    const reserved = digitaloceanReserved.find((range) => overlaps(cidr, range));
+    if (!isPrivate(cidr)) issue(["network", "cidr"], cidr, 'a private (RFC 1918) range on digitalocean, inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, such as "10.20.0.0/16"');
+    else if (reserved) issue(["network", "cidr"], cidr, `a range that does not overlap ${reserved}, which DigitalOcean reserves (${digitaloceanReserved.join(", ")})`);
+  } else if (cloud === "aws" && network.vpcId === undefined) {
+    // Each zone gets a public and a private subnet 4 bits longer than the VPC (network.ts).
+    const prefix = Number(cidr.split("/")[1]);
+    const subnetPrefix = prefix + 4;
+    const perZone = (nodes.maxCount ?? Math.min(1000, nodes.count * 2)) / network.zones;
+    // An instance refresh runs up to twice the group (maxHealthyPercentage 200); AWS keeps 5 addresses per subnet.
+    const needed = Math.ceil(perZone) * 2;
+    if (subnetPrefix > 27) {
+      issue(["network", "cidr"], cidr, "a /23 or larger range on aws: each zone's subnets are 4 bits longer, and the load balancer needs /27 subnets or larger");
+    } else if (needed > blockSize(subnetPrefix) - 5) {
+      issue(["network", "cidr"], cidr, `a larger range: each zone's /${subnetPrefix} subnet holds ${blockSize(subnetPrefix) - 5} nodes, and nodes.maxCount over network.zones needs ${needed} per zone during a rolling replacement`);
+    }
+  } else if (cloud === "gcp") {
+    // One regional subnet: the group's ceiling plus the surge (one node per zone); GCP keeps 4 addresses.
+    const prefix = Number(cidr.split("/")[1]);
+    const needed = (nodes.maxCount ?? Math.min(1000, nodes.count * 2)) + network.zones;
+    if (needed > blockSize(prefix) - 4) {
+      issue(["network", "cidr"], cidr, `a larger range: the /${prefix} subnet holds ${blockSize(prefix) - 4} nodes, and nodes.maxCount plus a rolling replacement's surge needs ${needed}`);
+    }
+  }
+  // Read on DigitalOcean only (elsewhere the key itself is refused, see cloudKeys).
+  if (cloud === "digitalocean") (network.sshSourceCidrs ?? []).forEach((source, i) => {
+    if (/^[\d.]+\/\d+$/.test(source) && !isPrivate(source) && Number(source.split("/")[1]) < 24) {
+      issue(["network", "sshSourceCidrs", i], source, "a private range, or a public one of /24 or longer (an office or a VPN's addresses, not a provider's whole block)");
+    }
+  });
+  if (cloud === "kubernetes") {
+    const namespace = kubernetes.namespace ?? raw.name;
+    const key = kubernetes.namespace === undefined ? ["name"] : ["kubernetes", "namespace"];
+    if (systemNamespaces.includes(namespace) || namespace === kubernetes.ingressNamespace) {
+      issue(key, namespace, `a namespace of the app's own, not ${[...systemNamespaces, kubernetes.ingressNamespace].join(", ")} (the adapter creates it, applies a default-deny policy to it and deletes it on destroy)`);
+    }
+  }
+}
+
+/** Ranges DigitalOcean reserves for its own networking (DOKS and internal services). */
+const digitaloceanReserved = ["10.244.0.0/16", "10.245.0.0/16", "10.246.0.0/24", "10.229.0.0/16"];
+
 /** Checks that span several keys, or depend on the cloud. */
 function crossChecks(raw: Raw, ctx: z.RefinementCtx): void {
-  const issue = (path: (string | number)[], input: unknown, message: string) =>
-    ctx.addIssue({ code: "custom", path, input, message });
+  const issue: Issue = (path, input, message) => ctx.addIssue({ code: "custom", path, input, message });
   const { cloud, nodes, healthCheck, database, sessions, network, dns, tls } = raw;
 
   if (nodes.maxCount !== undefined && nodes.maxCount < nodes.count) {
@@ -516,8 +574,14 @@ function crossChecks(raw: Raw, ctx: z.RefinementCtx): void {
     issue(["database", "engine"], database.engine, "postgres (the kubernetes adapter runs CloudNativePG)");
   }
   for (const key of Object.keys(nodes.env)) {
-    if (isReservedEnvName(key)) issue(["nodes", "env", key], key, "a name the platform does not set itself (see \"What the app receives\" in the README)");
+    if (!envNamePattern.test(key)) issue(["nodes", "env", key], key, envNameRule);
+    else if (isReservedEnvName(key)) issue(["nodes", "env", key], key, "a name the platform does not set itself (see \"What the app receives\" in the README)");
   }
+  if (database.version !== undefined && /^\d+(\.\d+){0,2}$/.test(database.version)) {
+    const problem = engineVersionProblem(cloud, database.engine, database.version);
+    if (problem) issue(["database", "version"], database.version, problem);
+  }
+  networkChecks(raw, issue);
   for (const key of Object.keys(raw.secrets ?? {})) {
     const problem = secretNameProblem(key, nodes.env);
     if (problem) issue(["secrets", key], key, problem);
@@ -595,6 +659,54 @@ const topologySchema = z
     }),
   );
 
+/**
+ * Keys another cloud reads and the stack's cloud ignores: `[section, key, the clouds that
+ * read it, why]` (key undefined: the whole section). Set on a cloud that ignores it, a key
+ * is refused rather than silently doing nothing.
+ */
+const cloudKeys: [string, string | undefined, Cloud[], string][] = [
+  ["kubernetes", undefined, ["kubernetes"], "these settings are for cloud: kubernetes"],
+  ["network", "sshSourceCidrs", ["digitalocean"], "only DigitalOcean nodes take SSH; AWS nodes are reached through Session Manager, GCP nodes through IAP, pods through kubectl"],
+  ["network", "natGateways", ["aws", "gcp"], "only AWS and GCP route the nodes' egress through NAT"],
+  ["network", "zones", ["aws", "gcp"], "DigitalOcean regions have no zones; on Kubernetes the scheduler spreads pods over the nodes' zones"],
+  ["network", "cidr", ["aws", "gcp", "digitalocean"], "the cluster's network is not created by the adapter"],
+  ["dns", "zone", ["aws", "gcp", "digitalocean"], "on Kubernetes, DNS is the ingress controller's and external-dns' business"],
+  ["tls", "certificate", ["aws", "gcp", "digitalocean"], "on Kubernetes, cert-manager issues the certificate (kubernetes.clusterIssuer)"],
+  ["alarms", "email", ["aws", "gcp", "digitalocean"], "on Kubernetes, alerting is the cluster's monitoring stack's"],
+  ["database", "maxStorageGb", ["aws", "gcp"], "only RDS and Cloud SQL grow storage automatically"],
+  ["nodes", "cpuTargetPercent", ["aws", "gcp", "kubernetes"], "DigitalOcean runs exactly nodes.count droplets, with no autoscaler"],
+];
+
+/** One line per key the user set that the stack's cloud does not read. */
+function foreignKeyProblems(raw: Record<string, unknown>): string[] {
+  const cloud = raw.cloud;
+  if (!(clouds as readonly unknown[]).includes(cloud)) return [];
+  const problems: string[] = [];
+  for (const [section, key, readBy, why] of cloudKeys) {
+    if (readBy.includes(cloud as Cloud)) continue;
+    const value = raw[section];
+    const set = key === undefined ? value !== undefined : typeof value === "object" && value !== null && (value as Record<string, unknown>)[key] !== undefined;
+    if (!set) continue;
+    const path = key === undefined ? section : `${section}.${key}`;
+    const received = key === undefined ? value : (value as Record<string, unknown>)[key];
+    problems.push(`${configNamespace}:${path}: received ${JSON.stringify(received)?.slice(0, 80)}; allowed: unset on ${String(cloud)} (${why}; read on ${readBy.join(", ")})`);
+  }
+  return problems;
+}
+
+/** What the provider checks need from the user's keys, when they have the right type. */
+function providerCheckInput(raw: Record<string, unknown>, cloud: Cloud): Parameters<typeof providerConfigProblems>[0] {
+  const network = (typeof raw.network === "object" && raw.network !== null ? raw.network : {}) as Record<string, unknown>;
+  const tls = (typeof raw.tls === "object" && raw.tls !== null ? raw.tls : {}) as Record<string, unknown>;
+  const zones = network.zones ?? defaults.network.zones;
+  return {
+    cloud,
+    zones: Number.isInteger(zones) && (zones as number) >= 2 && (zones as number) <= 6 ? (zones as number) : undefined,
+    existingNetwork: network.vpcId !== undefined,
+    certificate: typeof tls.certificate === "string" ? tls.certificate : undefined,
+  };
+}
+
 /** Applies the documented defaults to a raw config object (one level deep per section). */
 function withDefaults(raw: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { name: defaults.name, ...raw };
@@ -609,11 +721,19 @@ function withDefaults(raw: Record<string, unknown>): Record<string, unknown> {
 
 /**
  * Parses the `ha-topology` namespace of a stack's configuration (keys without the
- * namespace, object values already decoded) into a Topology. Throws one
- * TopologyConfigError listing every problem, each with key, value and what is allowed.
+ * namespace, object values already decoded) into a Topology. `provider` holds the stack's
+ * other config keys, fully qualified (`aws:region`), as the engine passes them: the
+ * selected cloud's are checked too (region names and their zone counts, misspelled keys).
+ * Throws one TopologyConfigError listing every problem, each with key, value and what is
+ * allowed.
  */
-export function parseTopology(raw: Record<string, unknown>): Topology {
+export function parseTopology(raw: Record<string, unknown>, provider: Record<string, string> = {}): Topology {
   const result = topologySchema.safeParse(withDefaults(raw), { reportInput: true });
-  if (result.success) return result.data;
-  throw new TopologyConfigError(formatConfigIssues(result.error.issues, raw, knownKeys));
+  const problems = [
+    ...(result.success ? [] : formatConfigIssues(result.error.issues, raw, knownKeys)),
+    ...foreignKeyProblems(raw),
+    ...((clouds as readonly unknown[]).includes(raw.cloud) ? providerConfigProblems(providerCheckInput(raw, raw.cloud as Cloud), provider) : []),
+  ];
+  if (result.success && problems.length === 0) return result.data;
+  throw new TopologyConfigError(problems);
 }

@@ -8,9 +8,9 @@
 export interface BadInput {
   /** What is wrong, as the test title. */
   what: string;
-  /** `ha-topology` keys to set (objects merge into the stack's; undefined removes a key). */
+  /** `ha-topology` keys to set, or qualified provider keys ("aws:region") (objects merge into the stack's; undefined removes a key). */
   raw: Record<string, unknown>;
-  /** The key the message must name (after "ha-topology:"). */
+  /** The key the message must name: after "ha-topology:", or a qualified provider key ("aws:regoin"). */
   key: string;
   /** The received value as the message must show it. */
   received: string;
@@ -86,13 +86,52 @@ export const badInputs: BadInput[] = [
   { what: "Artifact Registry image without a repository", stack: "gcp", raw: { nodes: { image: "europe-west1-docker.pkg.dev/my-gcp-project/api:1.4.2" } }, key: "nodes.image", received: '"europe-west1-docker.pkg.dev/my-gcp-project/api:1.4.2"', allowed: "the repository and the image name are both needed" },
   { what: "registry credentials for a DOCR image on digitalocean", stack: "digitalocean", raw: { nodes: { image: "registry.digitalocean.com/acme/web:1.4.2" }, registry: { username: "dop_v1_x", password: "dop_v1_x" } }, key: "registry", received: "[secret]", allowed: "read-only DigitalOcean Container Registry credentials" },
   { what: "ECR credentials on kubernetes", stack: "kubernetes", raw: { nodes: { image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1.4.2" }, registry: { username: "AWS", password: "never-printed-0123" } }, key: "registry", received: "[secret]", allowed: "expire after 12 hours" },
+  // Zones and regions, checked against components/regionZones.ts before any resource.
+  { what: "more zones than the GCP region has", stack: "gcp", raw: { network: { zones: 4 } }, key: "network.zones", received: "4", allowed: "at most 3, the zones gcp region europe-west1 offers" },
+  { what: "more zones than the AWS region has", stack: "aws", raw: { "aws:region": "eu-west-3", network: { zones: 4 } }, key: "network.zones", received: "4", allowed: "at most 3, the zones aws region eu-west-3 offers" },
+  { what: "unknown AWS region", stack: "aws", raw: { "aws:region": "eu-west-9" }, key: "aws:region", received: '"eu-west-9"', allowed: 'an AWS region this version knows (did you mean "eu-west-1"?)' },
+  { what: "AWS region with a command in it", stack: "aws", raw: { "aws:region": "us-east-1;reboot" }, key: "aws:region", received: '"us-east-1;reboot"', allowed: 'an AWS region name such as "us-east-1"' },
+  { what: "misspelled GCP region", stack: "gcp", raw: { "gcp:region": "europe-west01" }, key: "gcp:region", received: '"europe-west01"', allowed: 'did you mean "europe-west1"?' },
+  { what: "unknown DigitalOcean region", stack: "digitalocean", raw: { "digitalocean:region": "fra2" }, key: "digitalocean:region", received: '"fra2"', allowed: 'a DigitalOcean region this version knows (did you mean "fra1"?)' },
+  // Provider keys the provider does not read, and misspelled namespaces.
+  { what: "misspelled aws:region", stack: "aws", raw: { "aws:regoin": "eu-west-1" }, key: "aws:regoin", received: '"eu-west-1"', allowed: 'did you mean "aws:region"?' },
+  { what: "misspelled gcp:project", stack: "gcp", raw: { "gcp:projet": "my-gcp-project" }, key: "gcp:projet", received: '"my-gcp-project"', allowed: 'did you mean "gcp:project"?' },
+  { what: "misspelled digitalocean:token, never printed", stack: "digitalocean", raw: { "digitalocean:tokne": "dop_v1_do-not-print" }, key: "digitalocean:tokne", received: "[secret]", allowed: 'did you mean "digitalocean:token"?' },
+  { what: "misspelled provider namespace", stack: "digitalocean", raw: { "digitalocen:region": "fra1" }, key: "digitalocen:region", received: '"fra1"', allowed: 'did you mean "digitalocean:region"?' },
+  // Values that can never work.
+  { what: "database version with a minor part as a YAML number (16.10 reads as 16.1)", raw: { database: { version: 16.1 } }, key: "database.version", received: "16.1", allowed: 'quote a version with a minor part ("16.10")' },
+  { what: "PostgreSQL version RDS does not offer", raw: { database: { version: "10" } }, key: "database.version", received: '"10"', allowed: "a PostgreSQL version aws offers" },
+  { what: "MySQL version DigitalOcean does not offer", stack: "digitalocean", raw: { database: { engine: "mysql", version: "8.4" } }, key: "database.version", received: '"8.4"', allowed: "a MySQL version digitalocean offers" },
+  { what: "VPC range with host bits set", raw: { network: { cidr: "10.0.0.1/16" } }, key: "network.cidr", received: '"10.0.0.1/16"', allowed: 'no host bits set, such as "10.0.0.0/16"' },
+  { what: "VPC too small for the AWS load balancer's subnets", raw: { network: { cidr: "10.0.0.0/24" } }, key: "network.cidr", received: '"10.0.0.0/24"', allowed: "the load balancer needs /27 subnets" },
+  { what: "AWS subnets too small for nodes.maxCount", raw: { nodes: { maxCount: 40 }, network: { cidr: "10.0.0.0/23" } }, key: "network.cidr", received: '"10.0.0.0/23"', allowed: "needs 40 per zone" },
+  { what: "GCP subnet too small for nodes.maxCount", stack: "gcp", raw: { nodes: { count: 300, maxCount: 300 }, network: { cidr: "10.0.0.0/24" } }, key: "network.cidr", received: '"10.0.0.0/24"', allowed: "holds 252 nodes" },
+  { what: "public VPC range on DigitalOcean", stack: "digitalocean", raw: { network: { cidr: "8.8.0.0/16" } }, key: "network.cidr", received: '"8.8.0.0/16"', allowed: "a private (RFC 1918) range on digitalocean" },
+  { what: "VPC range DigitalOcean reserves", stack: "digitalocean", raw: { network: { cidr: "10.244.0.0/16" } }, key: "network.cidr", received: '"10.244.0.0/16"', allowed: "DigitalOcean reserves" },
+  { what: "SSH from a wide public range", stack: "digitalocean", raw: { network: { sshSourceCidrs: ["203.0.0.0/16"] } }, key: "network.sshSourceCidrs.0", received: '"203.0.0.0/16"', allowed: "a public one of /24 or longer" },
+  { what: "ACM certificate from another region", stack: "aws", raw: { tls: { certificate: "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000" } }, key: "tls.certificate", received: '"arn:aws:acm:eu-west-1:', allowed: "an ACM certificate in the stack's region us-east-1" },
+  { what: "Memorystore larger than the Standard tier allows", stack: "gcp", raw: { sessions: { enabled: true, size: "500" } }, key: "sessions.size", received: '"500"', allowed: "from 1 to 300 (GiB)" },
+  { what: "DigitalOcean database plan too small for a standby", stack: "digitalocean", raw: { database: { size: "db-s-1vcpu-1gb" } }, key: "database.size", received: '"db-s-1vcpu-1gb"', allowed: "at least 2 GiB of memory" },
+  { what: "Kubernetes system namespace", stack: "kubernetes", raw: { kubernetes: { namespace: "kube-system" } }, key: "kubernetes.namespace", received: '"kube-system"', allowed: "a namespace of the app's own" },
+  { what: "the ingress controller's namespace", stack: "kubernetes", raw: { kubernetes: { namespace: "ingress-nginx" } }, key: "kubernetes.namespace", received: '"ingress-nginx"', allowed: "a namespace of the app's own" },
+  // Keys another cloud reads: refused rather than ignored.
+  { what: "Kubernetes settings on aws", raw: { kubernetes: { namespace: "web" } }, key: "kubernetes", received: '{"namespace":"web"}', allowed: "unset on aws" },
+  { what: "SSH sources on gcp", stack: "gcp", raw: { network: { sshSourceCidrs: ["203.0.113.0/24"] } }, key: "network.sshSourceCidrs", received: '["203.0.113.0/24"]', allowed: "unset on gcp" },
+  { what: "NAT mode on DigitalOcean", stack: "digitalocean", raw: { network: { natGateways: "single" } }, key: "network.natGateways", received: '"single"', allowed: "unset on digitalocean" },
+  { what: "zones on DigitalOcean", stack: "digitalocean", raw: { network: { zones: 3 } }, key: "network.zones", received: "3", allowed: "DigitalOcean regions have no zones" },
+  { what: "env name that is a command", raw: { nodes: { env: { "$(id)": "x" } } }, key: "nodes.env.$(id)", received: '"$(id)"', allowed: "an environment variable name: letters, digits and _" },
 ];
+
+/** The key as the message names it: provider keys as given, the others in the ha-topology namespace. */
+export function qualifiedKey(key: string): string {
+  return key.includes(":") ? key : `ha-topology:${key}`;
+}
 
 /** The table as the README's troubleshooting section lists it (a test keeps the two equal). */
 export function badInputsMarkdown(): string {
   const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, "\\n");
   const rows = badInputs.map(
-    (b) => `| ${cell(b.what)} | ${b.stack ?? "aws"} | \`ha-topology:${cell(b.key)}\` | ${cell(b.received)} | ${cell(b.allowed)} |`,
+    (b) => `| ${cell(b.what)} | ${b.stack ?? "aws"} | \`${cell(qualifiedKey(b.key))}\` | ${cell(b.received)} | ${cell(b.allowed)} |`,
   );
   return ["| Bad input | Stack | The message names | Received | Allowed (excerpt) |", "|---|---|---|---|---|", ...rows].join("\n");
 }

@@ -447,7 +447,7 @@ describe("offline plan: placeholders follow the stack's region", () => {
     const file = path.join(dir, "Pulumi.gcp-us.yaml");
     fs.writeFileSync(file, stringify({ config: { ...readStackFile("gcp"), "gcp:region": "us-central1", "gcp:project": "acme-prod" } }));
     const plan = await planStack("gcp-us", { stackFile: file });
-    assert.match(plan.summary[0].text, /spread over 2 zones \(us-central1-b, us-central1-c\)$/);
+    assert.match(plan.summary[0].text, /spread over 2 zones \(us-central1-a, us-central1-b\)$/);
     const mig = plan.resources.find((r) => r.type === "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager");
     assert.match(String(mig?.outputs?.instanceGroup), /^https:\/\/www\.googleapis\.com\/compute\/v1\/projects\/acme-prod\/regions\/us-central1\/instanceGroups\//);
     const sql = plan.resources.find((r) => r.type === "gcp:sql/databaseInstance:DatabaseInstance");

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { badInputs } from "./badInputs";
+import { badInputs, qualifiedKey } from "./badInputs";
 import { isSecretValue, runWithMocks } from "../automation/offline/mocks";
 import { loadStackConfig, stackConfigWith } from "../automation/stackFiles";
 import { ns, runStack, type Program } from "./programQueries";
@@ -414,7 +414,8 @@ describe("bad stack configuration stops the program before anything is registere
       const run = await runWithMocks(stackConfigWith(bad.stack ?? "aws", ns(bad.raw)));
       assert.ok(run.error, "the program must fail");
       assert.equal(run.error.name, "TopologyConfigError");
-      assert.match(run.error.message, new RegExp(`ha-topology:${bad.key.replace(/\./g, "\\.")}: .*received ${bad.received.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+      const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      assert.match(run.error.message, new RegExp(`${escape(qualifiedKey(bad.key))}: .*received ${escape(bad.received)}`));
       assert.ok(run.error.message.includes(bad.allowed), run.error.message);
       assert.deepEqual(run.resources.map((r) => r.type), [], "nothing was registered");
     });

@@ -331,9 +331,16 @@ describe("GCP adapter: refusals", function () {
     assert.deepEqual(run.resources.filter((r) => r.custom), []);
   });
 
-  it("refuses more zones than the region has, when the region answers", async function () {
+  it("refuses more zones than the region has before any resource (Cloud SQL was registered before)", async function () {
     const run = await runWithMocks(stackConfigWith("gcp", ns({ network: { zones: 4 } })));
-    assert.match(run.error?.message ?? "", /ha-topology:network\.zones: received 4; allowed: at most 3, the zones region europe-west1 offers/);
+    assert.equal(run.error?.name, "TopologyConfigError");
+    assert.match(run.error?.message ?? "", /ha-topology:network\.zones: received 4; allowed: at most 3, the zones gcp region europe-west1 offers \(europe-west1-b, europe-west1-c, europe-west1-d\)/);
+    assert.deepEqual(run.resources.map((r) => r.type), [], "nothing was registered");
+  });
+
+  it("knows each region's zone count: us-central1 has four", async function () {
+    const p = await runGcp({ network: { zones: 4 }, "gcp:region": "us-central1" });
+    assert.deepEqual(p.one(T.mig).inputs.distributionPolicyZones, ["us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f"]);
   });
 
   it("refuses AWS-style identifiers and existing-VPC settings on gcp", async function () {

@@ -7,14 +7,14 @@ import { appVersionOf } from "../components/appEnvironment";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { mergeConfig, readStackFile } from "../automation/stackFiles";
-import { badInputs, badInputsMarkdown } from "./badInputs";
+import { badInputs, badInputsMarkdown, qualifiedKey } from "./badInputs";
 
 const minimal = { cloud: "aws", domain: "app.example.com" };
 
 /** Parses and returns the error message (fails the test when parsing succeeds). */
-function refusal(raw: Record<string, unknown>): string {
+function refusal(raw: Record<string, unknown>, provider: Record<string, string> = {}): string {
   try {
-    parseTopology(raw);
+    parseTopology(raw, provider);
   } catch (e) {
     return (e as Error).message;
   }
@@ -74,17 +74,26 @@ function stackTopology(stack: string): Record<string, unknown> {
   );
 }
 
+/** The provider keys (`aws:region`, ...) of an example stack file. */
+function stackProvider(stack: string): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(readStackFile(stack)).filter(([k]) => !k.startsWith("ha-topology:")));
+}
+
 describe("topology: bad input is refused with key, value and what is allowed", function () {
   for (const bad of badInputs) {
     it(`${bad.what}`, function () {
       // Cloud-specific cases start from that cloud's example stack, merged as the program merges them.
+      const own = Object.fromEntries(Object.entries(bad.raw).filter(([k]) => !k.includes(":")));
+      const providerPatch = Object.fromEntries(Object.entries(bad.raw).filter(([k]) => k.includes(":")));
       const base = bad.stack ? stackTopology(bad.stack) : { ...minimal };
-      const raw: Record<string, unknown> = bad.stack ? mergeConfig(base, bad.raw) : base;
-      if (!bad.stack) for (const [k, v] of Object.entries(bad.raw)) raw[k] = v;
+      const raw: Record<string, unknown> = bad.stack ? mergeConfig(base, own) : base;
+      if (!bad.stack) for (const [k, v] of Object.entries(own)) raw[k] = v;
       if ("domain" in bad.raw && bad.raw.domain === undefined) delete raw.domain;
-      const message = refusal(raw);
-      const line = message.split("\n").find((l) => l.includes(`ha-topology:${bad.key}:`));
-      assert.ok(line, `no line names ha-topology:${bad.key} in:\n${message}`);
+      const provider = mergeConfig(bad.stack ? stackProvider(bad.stack) : {}, providerPatch);
+      const message = refusal(raw, Object.fromEntries(Object.entries(provider).map(([k, v]) => [k, String(v)])));
+      const key = qualifiedKey(bad.key);
+      const line = message.split("\n").find((l) => l.includes(`${key}:`));
+      assert.ok(line, `no line names ${key} in:\n${message}`);
       assert.ok(line.includes(`received ${bad.received}`), `value ${bad.received} not shown in: ${line}`);
       assert.ok(line.includes(bad.allowed), `"${bad.allowed}" not in: ${line}`);
     });

@@ -4,6 +4,7 @@
  * that reads a computed output would see `undefined`.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { regionZones } from "../../components/regionZones";
 
 type State = Record<string, unknown>;
 
@@ -161,8 +162,10 @@ export function mockState(type: string, name: string, inputs: State): State {
 export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
   switch (args.token) {
     case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+      // The zones of the stack's region, from the same table the program checks network.zones against.
       const region = awsRegion();
-      return { names: ["a", "b", "c", "d"].map((z) => `${region}${z}`), zoneIds: ["az1", "az2", "az4", "az6"].map((z) => `${awsRegionCode(region)}-${z}`), id: region };
+      const zones = regionZones("aws", region);
+      return { names: zones?.names ?? [], zoneIds: zones?.ids ?? [], id: region };
     }
     case "aws:index/getRegion:getRegion": {
       const region = awsRegion();
@@ -172,7 +175,8 @@ export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unkn
       return { name: args.inputs.name, value: String(args.inputs.name).endsWith("arm64") ? "ami-0a0a0a0a0a0a0a0a0" : "ami-0b0b0b0b0b0b0b0b0", type: "String", id: args.inputs.name };
     case "gcp:compute/getZones:getZones": {
       const region = String(args.inputs.region ?? gcpRegion());
-      return { names: ["b", "c", "d"].map((z) => `${region}-${z}`), region, project: gcpProject(), id: region };
+      const names = regionZones("gcp", region)?.names ?? ["b", "c", "d"].map((z) => `${region}-${z}`);
+      return { names, region, project: gcpProject(), id: region };
     }
     case "aws:iam/getPolicyDocument:getPolicyDocument":
       // Echo the statements as the "JSON" so tests can read what the policy grants.

@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { subnetCidr } from "../../cidr";
-import { configProblem, TopologyConfigError } from "../../configError";
+import { ZoneCountError } from "../../configError";
 import type { NetworkSpec } from "../../topology";
 
 /** Arguments of Network. */
@@ -52,13 +52,10 @@ export class Network extends pulumi.ComponentResource {
       { state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] },
       parent,
     );
-    const zoneNames = zones.names.apply((names) => {
-      // Known only once the region answers; `pulumi preview` stops here before creating anything.
-      if (names.length < spec.zones) {
-        throw new TopologyConfigError([
-          configProblem("network.zones", String(spec.zones), `at most ${names.length}, the availability zones this region offers`),
-        ]);
-      }
+    const zoneNames = pulumi.all([zones.names, zones.id]).apply(([names, region]) => {
+      // The parser already checked network.zones against the region table, before any
+      // resource; this catches a zone the table lists but the account cannot use.
+      if (names.length < spec.zones) throw new ZoneCountError(spec.zones, region, names);
       return names.slice(0, spec.zones);
     });
     const zone = (i: number) => zoneNames.apply((names) => names[i]);

@@ -5,7 +5,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { configProblem, TopologyConfigError } from "../../configError";
+import { configProblem, TopologyConfigError, ZoneCountError } from "../../configError";
 import type { NetworkSpec } from "../../topology";
 
 /** Arguments of Network. */
@@ -45,10 +45,9 @@ export class Network extends pulumi.ComponentResource {
 
     const zones = gcp.compute.getZonesOutput({ region, status: "UP" }, parent);
     this.zoneNames = zones.names.apply((names) => {
-      // Known only once the region answers; `pulumi preview` stops here before creating anything.
-      if (names.length < spec.zones) {
-        throw new TopologyConfigError([configProblem("network.zones", String(spec.zones), `at most ${names.length}, the zones region ${region} offers`)]);
-      }
+      // The parser already checked network.zones against the region table, before any
+      // resource; this catches a zone that is not UP or not open to the project.
+      if (names.length < spec.zones) throw new ZoneCountError(spec.zones, region, names);
       return [...names].sort().slice(0, spec.zones);
     });
 
