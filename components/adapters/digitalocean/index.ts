@@ -134,6 +134,7 @@ export const digitaloceanAdapter: Adapter = (name, topology, secrets, parent) =>
           // No SSH key is configured, so DigitalOcean sets (and mails) a root password: lock it.
           setupCommands: ["passwd -l root"],
         },
+        "digitalocean",
       ),
     ),
   );

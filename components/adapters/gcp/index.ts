@@ -115,6 +115,7 @@ export const gcpAdapter: Adapter = (name, topology, secrets, parent) => {
         stopTimeoutSeconds,
         packages: ["docker.io", "python3", "curl"],
       },
+      "gcp",
     ),
   );
 
