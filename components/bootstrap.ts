@@ -5,6 +5,7 @@
  */
 import { stringify } from "yaml";
 import { envNamePattern } from "./appEnvironment";
+import { allowedNodeText, refusedCharacter } from "./nodeText";
 
 /** A place the node reads secrets from at boot (the cloud's secret store). */
 export interface SecretSource {
@@ -116,7 +117,7 @@ const fetchAttempts = 5;
  * Converts one source's JSON (stdin) to KEY=VALUE lines appended to argv[3], printing only
  * the count. Messages name fields, never values, because they end up in the journal.
  */
-const jsonToEnvPython = String.raw`import json, re, sys
+const jsonToEnvPython = String.raw`import json, re, sys, unicodedata
 description, fields_arg, out_path = sys.argv[1:4]
 def fail(message):
     sys.exit("ha-topology-fetch-secrets: " + description + ": " + message)
@@ -144,13 +145,27 @@ for name, value in pairs:
         value = str(value)
     elif not isinstance(value, str):
         fail("value of " + name + " is not a string")
-    if any(c in value for c in "\n\r\0"):
-        fail("value of " + name + " contains a newline or NUL; refused")
+    # The same characters the renderer refuses: controls, U+2028/U+2029, lone surrogates.
+    if any(unicodedata.category(c) in ("Cc", "Cs") or c in "\u2028\u2029" for c in value):
+        fail("value of " + name + " contains a newline, control or separator character; refused")
     lines.append(name + "=" + value + "\n")
 with open(out_path, "a") as out:
     out.writelines(lines)
 print(len(lines))`;
 
+/** OS package names (Debian and RPM): nothing a YAML or shell reader could take for syntax. */
+const packagePattern = /^[A-Za-z0-9][A-Za-z0-9.+_-]*$/;
+
+/**
+ * Throws when `value` holds a character that must never reach a node. `what` names the
+ * value; the value itself is never shown (it may be a secret), only the character's code.
+ */
+function requireNodeText(what: string, value: string, allowLineFeeds = false): void {
+  const char = refusedCharacter(allowLineFeeds ? value.replace(/\n/g, " ") : value);
+  if (char) throw new Error(`bootstrap: ${what} contains ${char}; allowed: ${allowedNodeText}`);
+}
+
+/** Checks every value the user data is rendered from; throws on the first that cannot be rendered safely. */
 function validate(spec: BootstrapSpec): void {
   if (!imagePattern.test(spec.image)) {
     throw new Error(`bootstrap: image ${JSON.stringify(spec.image)} is not a plain image reference (no whitespace or shell metacharacters allowed)`);
@@ -164,18 +179,25 @@ function validate(spec: BootstrapSpec): void {
   for (const [key, value] of Object.entries(spec.env)) {
     if (!envNamePattern.test(key)) throw new Error(`bootstrap: env key ${JSON.stringify(key)} is not a valid environment variable name`);
     // The env file has no quoting: one line per variable, so line breaks would inject variables.
-    if (/[\n\r\0]/.test(value)) throw new Error(`bootstrap: env value of ${key} contains a newline, carriage return or NUL`);
+    requireNodeText(`env value of ${key}`, value);
   }
   for (const embedded of spec.embeddedSecrets ?? []) {
+    requireNodeText("an embedded secret's description", embedded.description);
     if (!/^[a-z0-9][a-z0-9-]*\.json$/.test(embedded.file)) throw new Error(`bootstrap: embedded secret file ${JSON.stringify(embedded.file)} is not a plain lower-case .json name`);
-    for (const name of Object.keys(embedded.values)) {
+    for (const [name, value] of Object.entries(embedded.values)) {
       if (!envNamePattern.test(name)) throw new Error(`bootstrap: embedded secret "${embedded.description}" has ${JSON.stringify(name)}, not a valid environment variable name`);
+      if (typeof value !== "string") throw new Error(`bootstrap: embedded secret "${embedded.description}" has a value of ${name} that is not a string`);
+      requireNodeText(`the value of ${name} in embedded secret "${embedded.description}"`, value);
     }
   }
   if (spec.registryLogin) {
     const login = spec.registryLogin;
-    if (login.command.trim() === "" || login.command.includes("\0")) throw new Error(`bootstrap: registry login "${login.description}" has an empty command or a NUL`);
+    requireNodeText("the registry login's description", login.description);
+    // The login command runs as root, like the secret commands: line feeds only.
+    requireNodeText(`the command of registry login "${login.description}"`, login.command, true);
+    if (login.command.trim() === "") throw new Error(`bootstrap: registry login "${login.description}" has an empty command`);
     if (login.embeddedDockerConfig !== undefined) {
+      requireNodeText(`the embedded docker config of registry login "${login.description}"`, login.embeddedDockerConfig);
       try {
         JSON.parse(login.embeddedDockerConfig);
       } catch {
@@ -184,14 +206,27 @@ function validate(spec: BootstrapSpec): void {
     }
   }
   for (const source of spec.secretSources) {
+    requireNodeText("a secret source's description", source.description);
+    // Commands run as root and carry platform values (regions, ARNs, version names).
+    // Line feeds are allowed there only (a multi-line `python3 -c`): the fetch script
+    // single-quotes each command, and it reaches the node inside a base64 file.
+    requireNodeText(`the command of secret source "${source.description}"`, source.command, true);
     if (source.command.trim() === "") throw new Error(`bootstrap: secret source "${source.description}" has an empty command`);
-    for (const name of Object.values(source.fields ?? {})) {
+    for (const [field, name] of Object.entries(source.fields ?? {})) {
+      requireNodeText(`a field name of secret source "${source.description}"`, field);
       if (!envNamePattern.test(name)) {
         throw new Error(`bootstrap: secret source "${source.description}" maps to ${JSON.stringify(name)}, not a valid environment variable name`);
       }
     }
   }
+  for (const name of spec.packages) {
+    if (!packagePattern.test(name)) throw new Error(`bootstrap: package ${JSON.stringify(name)} is not a plain package name`);
+  }
+  for (const [i, command] of (spec.setupCommands ?? []).entries()) requireNodeText(`setup command ${i + 1}`, command);
 }
+
+/** What cloud-init may read outside the base64 file contents: printable ASCII lines. */
+const renderedPattern = /^[\x20-\x7e\n]*$/;
 
 /** The docker --env-file content: sorted, so the user data only changes when a value does. */
 function renderEnvFile(env: Record<string, string>): string {
@@ -338,21 +373,26 @@ export function renderCloudConfig(spec: BootstrapSpec): string {
     ...embedded.map((e): SecretSource => ({ description: e.description, command: `cat ${embeddedPath(e.file)}` })),
     ...spec.secretSources,
   ];
+  // Every file's content is base64 (`encoding: b64`): no value is ever YAML text, so no
+  // character in it can end a block scalar or open a key (PyYAML breaks lines at U+0085,
+  // U+2028 and U+2029, which JavaScript's YAML writers leave raw).
+  const file = (path: string, permissions: string, content: string) => ({
+    path,
+    owner: "root:root",
+    permissions,
+    encoding: "b64",
+    content: Buffer.from(content, "utf8").toString("base64"),
+  });
   const config = {
     package_update: true,
     packages: spec.packages,
     write_files: [
-      { path: bootstrapPaths.appEnv, owner: "root:root", permissions: "0600", content: renderEnvFile(spec.env) },
-      ...embedded.map((e) => ({
-        path: embeddedPath(e.file),
-        owner: "root:root",
-        permissions: "0600",
-        // Keys sorted: unchanged values give unchanged user data (no needless replacement).
-        content: JSON.stringify(Object.fromEntries(Object.keys(e.values).sort().map((k) => [k, e.values[k]]))),
-      })),
-      { path: bootstrapPaths.fetchSecrets, owner: "root:root", permissions: "0700", content: renderFetchScript(sources) },
-      { path: bootstrapPaths.unitFile, owner: "root:root", permissions: "0644", content: renderUnit(spec) },
-      ...registryLoginFiles(spec),
+      file(bootstrapPaths.appEnv, "0600", renderEnvFile(spec.env)),
+      // Keys sorted: unchanged values give unchanged user data (no needless replacement).
+      ...embedded.map((e) => file(embeddedPath(e.file), "0600", JSON.stringify(Object.fromEntries(Object.keys(e.values).sort().map((k) => [k, e.values[k]]))))),
+      file(bootstrapPaths.fetchSecrets, "0700", renderFetchScript(sources)),
+      file(bootstrapPaths.unitFile, "0644", renderUnit(spec)),
+      ...registryLoginFiles(spec).map((f) => file(f.path, f.permissions, f.content)),
     ],
     runcmd: [
       ...(spec.setupCommands ?? []),
@@ -362,5 +402,8 @@ export function renderCloudConfig(spec: BootstrapSpec): string {
     ],
   };
   // YAML 1.1 because cloud-init parses with PyYAML: this quotes "yes", "on", "0600" and the like.
-  return `#cloud-config\n${stringify(config, { version: "1.1", lineWidth: 0 })}`;
+  const text = `#cloud-config\n${stringify(config, { version: "1.1", lineWidth: 0 })}`;
+  // Defence in depth: whatever a future change renders, the YAML itself stays plain ASCII.
+  if (!renderedPattern.test(text)) throw new Error("bootstrap: the rendered user data holds a character outside printable ASCII; refused");
+  return text;
 }

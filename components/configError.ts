@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { escapeRawSeparators, isNodeText, quoteForMessage } from "./nodeText";
 
 /** The config namespace every key of this program lives in. */
 export const configNamespace = "ha-topology";
@@ -26,11 +27,22 @@ export class TopologyConfigError extends pulumi.RunError {
   }
 }
 
-/** Renders a received value compactly: JSON for data, "nothing" when the key is absent. */
+/**
+ * Renders a received value compactly: JSON for data, "nothing" when the key is absent.
+ * Control and separator characters are escaped, so a hostile value stays on its line.
+ */
 export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing (the key is not set)";
-  const json = JSON.stringify(value);
-  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+  const json = escapeRawSeparators(JSON.stringify(value));
+  if (json.length <= 80) return json;
+  // Never cut a surrogate pair in half (the message would carry a lone surrogate).
+  const cut = json.slice(0, 77);
+  return `${/[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut}...`;
+}
+
+/** A config path as the message names it: a segment with control or separator characters is quoted and escaped. */
+export function pathName(path: readonly PropertyKey[]): string {
+  return path.map((part) => (isNodeText(String(part)) ? String(part) : quoteForMessage(String(part)))).join(".");
 }
 
 /** Edit distance, for "did you mean" on unknown keys. */
@@ -78,7 +90,7 @@ export function configProblem(key: string, received: string, allowed: string): s
 }
 
 function keyName(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? configNamespace : `${configNamespace}:${path.map(String).join(".")}`;
+  return path.length === 0 ? configNamespace : `${configNamespace}:${pathName(path)}`;
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -114,10 +126,12 @@ export function formatConfigIssues(
       }
       continue;
     }
+    // A custom check may say what it received in words (e.g. "120 variables, 17000 bytes").
+    const stated = issue.code === "custom" && typeof issue.params?.received === "string" ? issue.params.received : undefined;
     // A secret key that is not set shows as "nothing": there is no value to hide.
     const secret = isSecretPath(issue.path) && !(issue.path[0] === "registry" && valueAt(raw, issue.path) === undefined);
-    const received = secret ? secretMask : describeValue("input" in issue ? issue.input : valueAt(raw, issue.path));
-    lines.push(configProblem(issue.path.map(String).join("."), received, issue.message));
+    const received = secret ? secretMask : stated ?? describeValue("input" in issue ? issue.input : valueAt(raw, issue.path));
+    lines.push(configProblem(pathName(issue.path), received, issue.message));
   }
   return lines;
 }

@@ -11,7 +11,9 @@ import { configNamespace, formatConfigIssues, TopologyConfigError } from "./conf
 import { engineVersionProblem } from "./engineVersions";
 import { registryOf } from "./imageReference";
 import { providerConfigProblems } from "./providerConfig";
+import { allowedNodeText, isNodeText } from "./nodeText";
 import { Cloud, checkSize, clouds } from "./sizes";
+import { estimateUserData, isVmCloud, userDataSizeProblem, type VmCloud } from "./userDataLimits";
 
 /** The app nodes: identical, stateless, at least two. */
 export interface NodesSpec {
@@ -247,10 +249,12 @@ const sshCidrPattern = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)
 const cidrPattern =
   /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(1[6-9]|2[0-4])$/;
 
+/** What an env or secret value may hold: it reaches the node's user data, env file and shell. */
+const envValueError = `a single-line string, number or boolean of ${allowedNodeText}`;
 const envValue = z
-  .union([z.string(), z.number(), z.boolean()], { error: "a single-line string, number or boolean" })
+  .union([z.string(), z.number(), z.boolean()], { error: envValueError })
   .transform((v) => String(v))
-  .refine((v) => !/[\r\n\0]/.test(v), { error: "a single-line string, number or boolean" });
+  .refine(isNodeText, { error: envValueError });
 
 /** The rule for an environment variable's name, said where a name is refused (crossChecks). */
 export const envNameRule = "an environment variable name: letters, digits and _, not starting with a digit (such as LOG_LEVEL)";
@@ -495,8 +499,6 @@ function imageRegistryChecks(raw: Raw, issue: (path: (string | number)[], input:
 /** Namespaces Kubernetes and the cluster add-ons own: the app's namespace must be its own. */
 const systemNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease", "cnpg-system", "cert-manager"];
 
-type Issue = (path: (string | number)[], input: unknown, message: string) => void;
-
 /** Network values that can never work on the stack's cloud. */
 function networkChecks(raw: Raw, issue: Issue): void {
   const { cloud, network, nodes, kubernetes } = raw;
@@ -545,9 +547,67 @@ function networkChecks(raw: Raw, issue: Issue): void {
 /** Ranges DigitalOcean reserves for its own networking (DOKS and internal services). */
 const digitaloceanReserved = ["10.244.0.0/16", "10.245.0.0/16", "10.246.0.0/24", "10.229.0.0/16"];
 
+/**
+ * Host ports a VM node holds itself: the node publishes the container's port on the VM
+ * (`docker run -p PORT:PORT`), so these can never be bound.
+ */
+export const vmReservedPorts: Record<number, string> = {
+  22: "sshd listens on 22",
+  53: "the DNS stub resolver (systemd-resolved) listens on 53",
+};
+
+/**
+ * The shortest grace period per VM cloud whose autohealing replaces nodes from the load
+ * balancer's health check: a new VM boots, cloud-init installs Docker and pulls the image,
+ * and only then can the app answer. With less, every new node is replaced before it can
+ * start, forever. DigitalOcean has no autohealing (the grace only lengthens the health
+ * gate's wait), so any value works there; Kubernetes counts it from the container's start.
+ */
+export const minGracePeriodSeconds: Partial<Record<Cloud, number>> = { aws: 60, gcp: 60 };
+/** GCP caps the managed instance group's autohealing delay and minReadySec at an hour. */
+const maxGracePeriodSeconds: Partial<Record<Cloud, number>> = { gcp: 3600 };
+
+type Issue = (path: (string | number)[], input: unknown, message: string, received?: string) => void;
+
+/** What can never work on a VM node: a port the VM holds, a grace period shorter than a boot, user data over the limit. */
+function vmChecks(raw: Raw, cloud: VmCloud, issue: Issue): void {
+  const { nodes, healthCheck } = raw;
+  const reason = vmReservedPorts[nodes.port];
+  if (reason) {
+    issue(["nodes", "port"], nodes.port, `a port other than ${Object.keys(vmReservedPorts).join(" and ")} on ${cloud}: the container's port is published on the VM itself, where ${reason}`);
+  }
+  const min = minGracePeriodSeconds[cloud] ?? 0;
+  const max = maxGracePeriodSeconds[cloud] ?? 7200;
+  if (healthCheck.gracePeriodSeconds < min || healthCheck.gracePeriodSeconds > max) {
+    issue(
+      ["healthCheck", "gracePeriodSeconds"],
+      healthCheck.gracePeriodSeconds,
+      healthCheck.gracePeriodSeconds < min
+        ? `an integer from ${min} to ${max} on ${cloud}: a new node boots, installs Docker and pulls the image before it can pass a health check, and with less the nodes are replaced before they start, forever`
+        : `an integer from ${min} to ${max} on ${cloud} (the instance group's autohealing delay is at most an hour)`,
+    );
+  }
+  // Only a lower bound of the real user data (which adds the platform's values): what is
+  // over the limit here can never deploy; the exact size is checked when it is rendered.
+  const secrets = Object.fromEntries(Object.entries(raw.secrets ?? {}).filter((e): e is [string, string] => typeof e[1] === "string"));
+  let estimate: ReturnType<typeof estimateUserData> | undefined;
+  try {
+    estimate = estimateUserData(cloud, { image: nodes.image, port: nodes.port, env: nodes.env, secrets });
+  } catch {
+    return; // a value the renderer refuses: the schema reports it on its own key
+  }
+  const problem = userDataSizeProblem(cloud, estimate.bytes, estimate.parts, true);
+  if (problem) {
+    const [envPart, secretsPart] = estimate.parts;
+    const onSecrets = secretsPart !== undefined && secretsPart.bytes > envPart.bytes;
+    issue(onSecrets ? ["secrets"] : ["nodes", "env"], undefined, problem, onSecrets ? undefined : `${Object.keys(nodes.env).length} variables (${envPart.bytes} bytes in the user data)`);
+  }
+}
+
 /** Checks that span several keys, or depend on the cloud. */
 function crossChecks(raw: Raw, ctx: z.RefinementCtx): void {
-  const issue: Issue = (path, input, message) => ctx.addIssue({ code: "custom", path, input, message });
+  const issue: Issue = (path, input, message, received) =>
+    ctx.addIssue({ code: "custom", path, input, message, ...(received !== undefined && { params: { received } }) });
   const { cloud, nodes, healthCheck, database, sessions, network, dns, tls } = raw;
 
   if (nodes.maxCount !== undefined && nodes.maxCount < nodes.count) {
@@ -586,10 +646,12 @@ function crossChecks(raw: Raw, ctx: z.RefinementCtx): void {
     const problem = secretNameProblem(key, nodes.env);
     if (problem) issue(["secrets", key], key, problem);
     const value = raw.secrets?.[key];
-    if (typeof value !== "string" || value.length === 0 || /[\r\n\0]/.test(value)) {
-      issue(["secrets", key], undefined, "a non-empty single-line string");
+    // Never shown (the path is masked): the value is a secret, even when it is wrong.
+    if (typeof value !== "string" || value.length === 0 || !isNodeText(value)) {
+      issue(["secrets", key], undefined, `a non-empty single-line string of ${allowedNodeText}`);
     }
   }
+  if (isVmCloud(cloud)) vmChecks(raw, cloud, issue);
 
   const ids = cloudIdentifiers[cloud];
   const hasExisting = network.vpcId !== undefined || network.publicSubnetIds !== undefined || network.privateSubnetIds !== undefined;

@@ -120,11 +120,31 @@ export const badInputs: BadInput[] = [
   { what: "NAT mode on DigitalOcean", stack: "digitalocean", raw: { network: { natGateways: "single" } }, key: "network.natGateways", received: '"single"', allowed: "unset on digitalocean" },
   { what: "zones on DigitalOcean", stack: "digitalocean", raw: { network: { zones: 3 } }, key: "network.zones", received: "3", allowed: "DigitalOcean regions have no zones" },
   { what: "env name that is a command", raw: { nodes: { env: { "$(id)": "x" } } }, key: "nodes.env.$(id)", received: '"$(id)"', allowed: "an environment variable name: letters, digits and _" },
+  // Values that reach a node: refused characters are shown escaped, secrets never.
+  { what: "env value with U+2028 (a line break to cloud-init's YAML parser)", raw: { nodes: { env: { GREETING: "hi\u2028bootcmd: [touch, /pwned]" } } }, key: "nodes.env.GREETING", received: '"hi\\u2028bootcmd: [touch, /pwned]"', allowed: "no U+2028/U+2029 separators" },
+  { what: "env value with U+0085 (next line)", stack: "gcp", raw: { nodes: { env: { GREETING: "a\u0085b" } } }, key: "nodes.env.GREETING", received: '"a\\u0085b"', allowed: "U+007F-U+009F such as U+0085" },
+  { what: "env value with an escape sequence", stack: "digitalocean", raw: { nodes: { env: { BANNER: "\u001b[31mred" } } }, key: "nodes.env.BANNER", received: '"\\u001b[31mred"', allowed: "no control characters" },
+  { what: "env value with a lone surrogate", raw: { nodes: { env: { NAME: "x\ud800" } } }, key: "nodes.env.NAME", received: '"x\\ud800"', allowed: "no unpaired surrogates" },
+  { what: "secret value with U+2029, never printed", stack: "digitalocean", raw: { secrets: { API_KEY: "k-do-not-print\u2029runcmd:" } }, key: "secrets.API_KEY", received: "[secret]", allowed: "no U+2028/U+2029 separators" },
+  // Values a VM can never run with.
+  { what: "port 22 on a VM (sshd holds it)", raw: { nodes: { port: 22 } }, key: "nodes.port", received: "22", allowed: "where sshd listens on 22" },
+  { what: "port 53 on a VM (the DNS stub resolver holds it)", stack: "gcp", raw: { nodes: { port: 53 } }, key: "nodes.port", received: "53", allowed: "systemd-resolved" },
+  { what: "port 22 on DigitalOcean", stack: "digitalocean", raw: { nodes: { port: 22 } }, key: "nodes.port", received: "22", allowed: "a port other than 22 and 53 on digitalocean" },
+  { what: "no grace period for booting nodes", raw: { healthCheck: { gracePeriodSeconds: 0 } }, key: "healthCheck.gracePeriodSeconds", received: "0", allowed: "an integer from 60 to 7200 on aws" },
+  { what: "grace period shorter than a boot on gcp", stack: "gcp", raw: { healthCheck: { gracePeriodSeconds: 30 } }, key: "healthCheck.gracePeriodSeconds", received: "30", allowed: "replaced before they start, forever" },
+  { what: "grace period beyond GCP's autohealing limit", stack: "gcp", raw: { healthCheck: { gracePeriodSeconds: 5000 } }, key: "healthCheck.gracePeriodSeconds", received: "5000", allowed: "an integer from 60 to 3600 on gcp" },
+  { what: "user data over AWS's 16 KB", stack: "aws", raw: { nodes: { env: largeEnv(200, 60) } }, key: "nodes.env", received: "201 variables (17476 bytes in the user data)", allowed: "user data of at most 16383 bytes on aws" },
+  { what: "secrets over DigitalOcean's 64 KiB of user data, never printed", stack: "digitalocean", raw: { secrets: largeEnv(300, 200) }, key: "secrets", received: "[secret]", allowed: "user data of at most 65536 bytes on digitalocean" },
 ];
 
 /** The key as the message names it: provider keys as given, the others in the ha-topology namespace. */
 export function qualifiedKey(key: string): string {
   return key.includes(":") ? key : `ha-topology:${key}`;
+}
+
+/** `count` variables V0, V1... of `length` characters each: a stack file with a very large environment. */
+function largeEnv(count: number, length: number): Record<string, string> {
+  return Object.fromEntries(Array.from({ length: count }, (_, i) => [`V${i}`, "x".repeat(length)]));
 }
 
 /** The table as the README's troubleshooting section lists it (a test keeps the two equal). */

@@ -54,10 +54,16 @@ function awsSpec(overrides: Partial<BootstrapSpec> = {}): BootstrapSpec {
   };
 }
 
+/** Renders and parses a spec, every file's content decoded (each must be `encoding: b64`). */
 function render(spec: BootstrapSpec): CloudConfig {
   const text = renderCloudConfig(spec);
   assert.equal(text.split("\n")[0], "#cloud-config");
-  return parse(text) as CloudConfig;
+  const config = parse(text) as CloudConfig & { write_files: (WriteFile & { encoding?: string })[] };
+  for (const f of config.write_files) {
+    assert.equal(f.encoding, "b64", `${f.path} is base64-encoded`);
+    f.content = Buffer.from(f.content, "base64").toString("utf8");
+  }
+  return config;
 }
 
 function file(config: CloudConfig, filePath: string): WriteFile {
@@ -239,6 +245,28 @@ describe("bootstrap: fetch script, executed", () => {
     assert.ok(output.includes("TOKEN"), output);
     assert.ok(!output.includes("first-line"), output);
     assert.ok(!fs.existsSync(path.join(runDir, "secrets.env")));
+  });
+});
+
+describe("bootstrap: fetch script, hostile secret values", () => {
+  it("fails on a fetched value with U+2028, U+0085, an escape or a lone surrogate, without printing it", function () {
+    if (!onPath("python3")) {
+      console.log("      python3 not on PATH; the fetch script needs it to convert JSON");
+      this.skip();
+    }
+    for (const escaped of ["\\u2028", "\\u0085", "\\u001b[31m", "\\ud800", "\\u000b"]) {
+      const dir = tempDir();
+      const runDir = path.join(dir, "run");
+      const scriptPath = path.join(dir, "fetch");
+      const source = { description: "app secrets", command: `printf '%s' '{"TOKEN":"keep-quiet${escaped}x"}'` };
+      fs.writeFileSync(scriptPath, file(render(awsSpec({ secretSources: [source] })), bootstrapPaths.fetchSecrets).content);
+      const result = spawnSync("bash", [scriptPath], { encoding: "utf8", env: { ...process.env, [bootstrapPaths.runDirOverrideEnv]: runDir } });
+      const output = result.stdout + result.stderr;
+      assert.notEqual(result.status, 0, `${escaped}: ${output}`);
+      assert.match(output, /value of TOKEN contains a newline, control or separator character; refused/);
+      assert.ok(!output.includes("keep-quiet"), output);
+      assert.ok(!fs.existsSync(path.join(runDir, "secrets.env")));
+    }
   });
 });
 

@@ -15,6 +15,7 @@ import { haSummary } from "../automation/haSummary";
 import { readStackFile, stackNames } from "../automation/stackFiles";
 import { policies } from "../policies/policies";
 import { runPolicies, type PolicyConfigFile, type PolicyReport, type StackResource } from "../policies/runner";
+import { decodedUserData } from "./userDataView";
 
 const root = path.resolve(__dirname, "..");
 
@@ -429,7 +430,7 @@ describe("offline plan: placeholders follow the stack's region", () => {
     const file = stackFileWith(dir, { "aws:region": "eu-west-1", "ha-topology:sessions": { enabled: true } });
     const plan = await planStack("variant", { stackFile: file });
     assert.match(plan.summary[0].text, /spread over 2 zones \(eu-west-1a, eu-west-1b\)$/);
-    const userData = Buffer.from(String(plan.resources.find((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate")?.inputs.userData), "base64").toString("utf8");
+    const userData = decodedUserData(Buffer.from(String(plan.resources.find((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate")?.inputs.userData), "base64").toString("utf8"));
     assert.match(userData, /BUCKET_REGION=eu-west-1\n/);
     assert.match(userData, /--region eu-west-1 /);
     assert.equal(plan.outputs.loadBalancerAddress, "web-alb-1234567890.eu-west-1.elb.amazonaws.com");

@@ -247,7 +247,7 @@ describe("AWS adapter: the example stack under mocks", function () {
     }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-topology-aws-"));
     const file = path.join(dir, "user-data.yaml");
-    fs.writeFileSync(file, p.userData());
+    fs.writeFileSync(file, p.rawUserData());
     const result = spawnSync("cloud-init", ["schema", "--config-file", file], { encoding: "utf8" });
     assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
   });

@@ -6,6 +6,7 @@ import { strict as assert } from "node:assert";
 import { mockState } from "../automation/offline/cloudState";
 import { runWithMocks, type ProgramRun, type RegisteredResource } from "../automation/offline/mocks";
 import { loadStackConfig, stackConfigWith } from "../automation/stackFiles";
+import { decodedUserData } from "./userDataView";
 
 /** Qualifies bare keys with the `ha-topology` namespace. */
 export const ns = (patch: Record<string, unknown>) =>
@@ -44,8 +45,15 @@ export class Program {
   get outputs(): Record<string, any> {
     return this.run.outputs ?? {};
   }
-  /** The cloud-config user data of the nodes, decoded (base64 on AWS, plain metadata on GCP). */
+  /**
+   * The nodes' cloud-config user data, readable: its write_files contents decoded from
+   * base64 in place (see userDataView.ts). `rawUserData()` is the exact text cloud-init gets.
+   */
   userData(): string {
+    return decodedUserData(this.rawUserData());
+  }
+  /** The nodes' cloud-config user data exactly as cloud-init reads it (base64 on AWS removed, plain metadata on GCP). */
+  rawUserData(): string {
     const lt = this.all("aws:ec2/launchTemplate:LaunchTemplate")[0];
     if (lt) return Buffer.from(lt.inputs.userData, "base64").toString("utf8");
     return this.one("gcp:compute/instanceTemplate:InstanceTemplate").inputs.metadata["user-data"];
@@ -56,8 +64,12 @@ export class Program {
       assert.equal(r.parents[0], "ha-topology:index:HaService", `${r.type} ${r.name}`);
     }
   }
-  /** The cloud-config user data of one DigitalOcean droplet. */
+  /** The cloud-config user data of one DigitalOcean droplet, its files decoded (see `userData()`). */
   userDataOf(droplet: RegisteredResource): string {
+    return decodedUserData(droplet.inputs.userData);
+  }
+  /** The cloud-config user data of one DigitalOcean droplet, exactly as cloud-init reads it. */
+  rawUserDataOf(droplet: RegisteredResource): string {
     return droplet.inputs.userData;
   }
   /** The IAM statements granted to the AWS nodes (the mocked policy document echoes them). */

@@ -11,6 +11,8 @@ import { runWithMocks } from "../automation/offline/mocks";
 import { stackResources } from "../automation/offline/policyInput";
 import { stackConfigWith } from "../automation/stackFiles";
 import { runPolicies, type StackResource } from "../policies/runner";
+import type { Cloud } from "../components/sizes";
+import { minGracePeriodSeconds } from "../components/topology";
 import { ns } from "./programQueries";
 
 const seed = Number(process.env.HA_TOPOLOGY_FC_SEED ?? Date.now() % 2 ** 31);
@@ -86,7 +88,8 @@ function topologyPatch(cloud: string): fc.Arbitrary<Record<string, unknown>> {
       timeout: fc.integer({ min: 2, max: 9 }),
       healthy: fc.integer({ min: 2, max: 5 }),
       unhealthy: fc.integer({ min: 2, max: 5 }),
-      grace: fc.integer({ min: 30, max: 300 }),
+      // From the cloud's floor (a VM must boot before autohealing may judge it).
+      grace: fc.integer({ min: minGracePeriodSeconds[cloud as Cloud] ?? 30, max: 300 }),
       backups: fc.integer({ min: 7, max: 35 }),
       storageGb: fc.integer({ min: 20, max: 200 }),
       readReplicas: fc.integer({ min: 0, max: 2 }),

@@ -13,14 +13,17 @@ import { planStack } from "../automation/plan";
 import { formatPlan } from "../automation/planReport";
 import { readStackFile, stackConfigWith } from "../automation/stackFiles";
 import { plaintextSecretKeys } from "../components/secretKeys";
+import { renderCloudConfig } from "../components/bootstrap";
 import { ns } from "./programQueries";
+import { readableForms } from "./userDataView";
 
 const appSecret = "sk_live_audit_0123456789abcdef";
 
 /** Every string in a value, split into those under a secret wrapper and the others. */
 function strings(value: unknown, secret = false, out: { secret: string[]; plain: string[] } = { secret: [], plain: [] }) {
   if (isSecretValue(value)) return strings((value as { value: unknown }).value, true, out);
-  if (typeof value === "string") (secret ? out.secret : out.plain).push(value);
+  // Base64 user data and its base64 files are searched decoded too: encoding hides nothing.
+  if (typeof value === "string") (secret ? out.secret : out.plain).push(...readableForms(value));
   else if (Array.isArray(value)) value.forEach((v) => strings(v, secret, out));
   else if (typeof value === "object" && value !== null) Object.values(value).forEach((v) => strings(v, secret, out));
   return out;
@@ -80,6 +83,17 @@ describe("secrets audit: no secret in plain text, on any cloud", function () {
     const run = await runWithMocks(stackConfigWith("aws", ns({ secrets: { STRIPE_KEY: appSecret } })));
     const leaky: ProgramRun = { ...run, outputs: { ...run.outputs, debug: `key=${appSecret}` } };
     assert.deepEqual(leaks(leaky, [appSecret]), ["the stack outputs show sk_l…"]);
+  });
+
+  it("catches a leak inside base64 user data (a base64 file in a base64 launch template)", async function () {
+    const run = await runWithMocks(stackConfigWith("aws", ns({})));
+    assert.ifError(run.error);
+    const leakyUserData = renderCloudConfig({ image: "ghcr.io/acme/web:1.0.0", port: 80, env: { DEBUG_KEY: appSecret }, secretSources: [], stopTimeoutSeconds: 30, packages: [] });
+    const resources = run.resources.map((r) =>
+      r.type === "aws:ec2/launchTemplate:LaunchTemplate" ? { ...r, rawInputs: { ...r.rawInputs, userData: Buffer.from(leakyUserData).toString("base64") } } : r,
+    );
+    assert.ok(!Buffer.from(leakyUserData).toString("base64").includes(appSecret) && !leakyUserData.includes(appSecret), "base64 hides it from a plain search");
+    assert.deepEqual(leaks({ ...run, resources }, [appSecret]), ["aws:ec2/launchTemplate:LaunchTemplate web-node has sk_l… in a plain input"]);
   });
 });
 

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RegistryLogin, SecretSource } from "../../bootstrap";
 import { registryOf, type Registry } from "../../imageReference";
 import { DatabaseIdentity, waitForGuard } from "../../databaseIdentity";
+import { quoteForMessage } from "../../nodeText";
 import { nodeUserData } from "../../nodeUserData";
 import { resolveSize } from "../../sizes";
 import type { Adapter } from "../adapter";
@@ -30,6 +31,14 @@ const stopTimeoutSeconds = 30;
 
 /** A boot-time read of one Secrets Manager secret with the node's role. */
 function secretsManagerSource(description: string, arn: string, region: string, versionId: string | undefined, fields?: Record<string, string>): SecretSource {
+  // The command runs as root, and the region comes from provider config: plain words only.
+  for (const [what, value, pattern] of [
+    ["region", region, /^[a-z]{2}(-[a-z]+)+-\d+$/],
+    ["secret ARN", arn, /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/],
+    ["secret version", versionId, /^[A-Za-z0-9-]{1,64}$/],
+  ] as const) {
+    if (typeof value !== "string" || !pattern.test(value)) throw new Error(`aws: ${description}: the ${what} ${quoteForMessage(String(value))} is not one a shell command may carry`);
+  }
   // The pinned version makes a changed secret a changed user data, hence a rolling refresh.
   return {
     description,
@@ -146,6 +155,7 @@ export const awsAdapter: Adapter = (name, topology, secrets, parent) => {
         packages: ["docker"],
         registryLogin: registryLogin(f),
       },
+      "aws",
     ),
   );
 

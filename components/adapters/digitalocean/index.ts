@@ -161,6 +161,7 @@ export const digitaloceanAdapter: Adapter = (name, topology, secrets, parent) =>
           setupCommands: ["passwd -l root"],
           registryLogin: f.dockerConfig ? embeddedRegistryLogin(registry, f.dockerConfig) : undefined,
         },
+        "digitalocean",
       ),
     ),
   );

@@ -149,6 +149,7 @@ export const gcpAdapter: Adapter = (name, topology, secrets, parent) => {
         packages: ["docker.io", "python3", "curl"],
         registryLogin: registryLogin(f.registryVersion),
       },
+      "gcp",
     ),
   );
 

@@ -107,7 +107,9 @@ export class App extends pulumi.ComponentResource {
               ],
               env: args.secretEnv.map((e) => ({ name: e.name, valueFrom: { secretKeyRef: { name: e.secretName, key: e.key } } })),
               // Startup covers the grace period; then readiness gates traffic and liveness restarts a hung process.
-              startupProbe: { ...probe(Math.max(1, Math.ceil(hc.gracePeriodSeconds / hc.intervalSeconds))) },
+              // Never fewer failures than readiness allows: with a short grace (0) a single
+              // failed check at the container's first second would restart it, forever.
+              startupProbe: { ...probe(Math.max(hc.unhealthyThreshold, Math.ceil(hc.gracePeriodSeconds / hc.intervalSeconds))) },
               readinessProbe: probe(hc.unhealthyThreshold),
               livenessProbe: probe(hc.unhealthyThreshold * 2),
               // The sleep action needs no shell in the image (Kubernetes 1.30+).
