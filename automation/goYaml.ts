@@ -18,6 +18,15 @@
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, Scalar } from "yaml";
 
+/**
+ * Sets an own property, also for the key `__proto__` (a plain assignment would replace the
+ * object's prototype and lose the entry), so the program sees what the file says and can
+ * refuse it by name.
+ */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** A stack file the offline reader would read differently from the Pulumi CLI, or cannot read. */
 export class StackFileError extends Error {
   constructor(message: string) {
@@ -152,19 +161,19 @@ class GoReader {
         // overrides keys written before it in Go, against the YAML spec: refuse that order.
         const sources = this.mergeSources(pair.value, [...path, "<<"], depth);
         const merged: Record<string, unknown> = {};
-        for (const source of [...sources].reverse()) Object.assign(merged, source);
+        for (const source of [...sources].reverse()) for (const [k, v] of Object.entries(source)) setOwn(merged, k, v);
         for (const key of Object.keys(merged)) {
           if (written.has(key)) {
             this.fail(keyNode, [...path, key], `set before a \`<<\` merge that sets it too (Pulumi's Go reader lets the merge win); put \`<<\` first in the map, then the keys that override it`);
           }
         }
-        Object.assign(out, merged);
+        for (const [k, v] of Object.entries(merged)) setOwn(out, k, v);
         continue;
       }
       const key = this.key(keyNode, path);
       if (written.has(key)) this.fail(isScalar(keyNode) ? keyNode : undefined, [...path, key], "a key that appears twice in the same map (Pulumi's Go reader silently keeps the last one); keep one");
       written.add(key);
-      out[key] = this.value(pair.value, [...path, key], depth + 1);
+      setOwn(out, key, this.value(pair.value, [...path, key], depth + 1));
     }
     return out;
   }

@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseGoYaml } from "./goYaml";
+import { parseGoYaml, setOwn } from "./goYaml";
 
 /** The project root (where Pulumi.yaml is). */
 export const projectRoot = path.resolve(__dirname, "..");
@@ -120,10 +120,9 @@ export function loadStackConfig(stackOrFile: string): StackConfig {
 export function mergeConfig(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(patch)) {
-    const current = out[key];
+    const current = Object.prototype.hasOwnProperty.call(out, key) ? out[key] : undefined;
     if (value === undefined) delete out[key];
-    else if (isPlainObject(value) && isPlainObject(current)) out[key] = mergeConfig(current, value);
-    else out[key] = value;
+    else setOwn(out, key, isPlainObject(value) && isPlainObject(current) ? mergeConfig(current, value) : value);
   }
   return out;
 }

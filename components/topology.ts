@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { envNamePattern, isReservedEnvName } from "./appEnvironment";
 import { blockSize, hasHostBits, isPrivate, networkCidr, overlaps } from "./cidr";
-import { configNamespace, formatConfigIssues, TopologyConfigError } from "./configError";
+import { configNamespace, configProblem, formatConfigIssues, TopologyConfigError } from "./configError";
 import { engineVersionProblem } from "./engineVersions";
 import { registryOf } from "./imageReference";
 import { providerConfigProblems } from "./providerConfig";
@@ -782,6 +782,19 @@ function withDefaults(raw: Record<string, unknown>): Record<string, unknown> {
 }
 
 /**
+ * Keys named `__proto__` anywhere in the config. JSON.parse keeps such a key, but every
+ * object built from it later (the schema's maps among them) reads it as the prototype, so
+ * an env variable `__proto__` would vanish without a word: refused instead.
+ */
+function prototypeKeyProblems(value: unknown, path: string[] = []): string[] {
+  if (typeof value !== "object" || value === null) return [];
+  const here = Object.prototype.hasOwnProperty.call(value, "__proto__")
+    ? [configProblem([...path, "__proto__"].join("."), '"__proto__"', "a key other than __proto__ (JavaScript reads it as the object's prototype, so its value would be lost)")]
+    : [];
+  return [...here, ...Object.entries(value).flatMap(([key, child]) => prototypeKeyProblems(child, [...path, key]))];
+}
+
+/**
  * Parses the `ha-topology` namespace of a stack's configuration (keys without the
  * namespace, object values already decoded) into a Topology. `provider` holds the stack's
  * other config keys, fully qualified (`aws:region`), as the engine passes them: the
@@ -792,6 +805,7 @@ function withDefaults(raw: Record<string, unknown>): Record<string, unknown> {
 export function parseTopology(raw: Record<string, unknown>, provider: Record<string, string> = {}): Topology {
   const result = topologySchema.safeParse(withDefaults(raw), { reportInput: true });
   const problems = [
+    ...prototypeKeyProblems(raw),
     ...(result.success ? [] : formatConfigIssues(result.error.issues, raw, knownKeys)),
     ...foreignKeyProblems(raw),
     ...((clouds as readonly unknown[]).includes(raw.cloud) ? providerConfigProblems(providerCheckInput(raw, raw.cloud as Cloud), provider) : []),

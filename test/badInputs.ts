@@ -119,6 +119,7 @@ export const badInputs: BadInput[] = [
   { what: "SSH sources on gcp", stack: "gcp", raw: { network: { sshSourceCidrs: ["203.0.113.0/24"] } }, key: "network.sshSourceCidrs", received: '["203.0.113.0/24"]', allowed: "unset on gcp" },
   { what: "NAT mode on DigitalOcean", stack: "digitalocean", raw: { network: { natGateways: "single" } }, key: "network.natGateways", received: '"single"', allowed: "unset on digitalocean" },
   { what: "zones on DigitalOcean", stack: "digitalocean", raw: { network: { zones: 3 } }, key: "network.zones", received: "3", allowed: "DigitalOcean regions have no zones" },
+  { what: "env name __proto__ (JavaScript would drop it silently)", raw: { nodes: { env: JSON.parse('{"__proto__": "x", "LOG_LEVEL": "info"}') } }, key: "nodes.env.__proto__", received: '"__proto__"', allowed: "a key other than __proto__" },
   { what: "env name that is a command", raw: { nodes: { env: { "$(id)": "x" } } }, key: "nodes.env.$(id)", received: '"$(id)"', allowed: "an environment variable name: letters, digits and _" },
   // Values that reach a node: refused characters are shown escaped, secrets never.
   { what: "env value with U+2028 (a line break to cloud-init's YAML parser)", raw: { nodes: { env: { GREETING: "hi\u2028bootcmd: [touch, /pwned]" } } }, key: "nodes.env.GREETING", received: '"hi\\u2028bootcmd: [touch, /pwned]"', allowed: "no U+2028/U+2029 separators" },

@@ -2,7 +2,15 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { readStackFile, loadStackConfig } from "../automation/stackFiles";
+import { readStackFile, loadStackConfig, toEngineConfig } from "../automation/stackFiles";
+import { decodeRawConfig } from "../components/stackConfig";
+import { parseTopology } from "../components/topology";
+
+/** Parses an aws topology whose nodes.env is `env`, through the engine's JSON form, as the program does. */
+function loadStackConfigWithNodes(env: Record<string, unknown>): void {
+  const engine = toEngineConfig({ "ha-topology:cloud": "aws", "ha-topology:domain": "app.example.com", "ha-topology:nodes": { env } });
+  parseTopology(decodeRawConfig(engine.values), { "aws:region": "us-east-1" });
+}
 
 /** Writes a stack file with `body` under `config:` and reads it as the offline plan does. */
 function read(body: string): Record<string, unknown> {
@@ -25,6 +33,16 @@ function refusal(body: string): string {
 }
 
 describe("stack files: read as Pulumi's Go YAML (gopkg.in/yaml.v2) reads them", function () {
+  it("keeps a key named __proto__ as an own entry (through merges too), so the program can refuse it by name", function () {
+    const env = (body: string) => (read(body)["ha-topology:nodes"] as { env: Record<string, unknown> }).env;
+    const plain = env("  ha-topology:nodes:\n    env:\n      __proto__: x\n      A: b\n");
+    assert.deepEqual(Object.keys(plain), ["__proto__", "A"]);
+    assert.equal(Object.getPrototypeOf(plain), Object.prototype);
+    const merged = env("  ha-topology:base: &base\n    __proto__: x\n  ha-topology:nodes:\n    env:\n      <<: *base\n      A: b\n");
+    assert.deepEqual(Object.keys(merged), ["__proto__", "A"]);
+    assert.throws(() => loadStackConfigWithNodes(plain), /ha-topology:nodes\.env\.__proto__: received "__proto__"/);
+  });
+
   it("reads 010 as octal 8, like Go (not 10)", function () {
     assert.equal(valueOf("010"), 8);
     assert.equal(valueOf("0o17"), 15);
