@@ -320,7 +320,7 @@ export function registerDeployCommands(program: Command, overrides: Partial<Depl
     .action(async (_options: unknown, command: Command) => runWithProgress(io, "preview", flagsOf(command)));
   withSecretOption(withPolicyOptions(deployCommand(program, "up", "create or update the stack's resources")))
     .action(async (_options: unknown, command: Command) => runWithProgress(io, "up", flagsOf(command)));
-  withSecretOption(deployCommand(program, "destroy", "delete the stack's resources (the database's deletion protection must be off first)"))
+  withSecretOption(deployCommand(program, "destroy", "delete the stack's resources (data is protected: run `pulumi state unprotect --all` and turn off the cloud's deletion protection first, see README)"))
     .option("-y, --yes", "confirm: destroy without asking")
     .action(async (_options: unknown, command: Command) => {
       const flags = flagsOf(command);

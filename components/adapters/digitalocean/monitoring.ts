@@ -63,13 +63,13 @@ export class Monitoring extends pulumi.ComponentResource {
           compare: "GreaterThan",
           value,
           window: "10m",
-          // By tag, not by droplet ID: replaced and autoscaled droplets are watched as they come.
+          // By tag, not by droplet ID: droplets replaced by a rollout are watched as they come.
           tags: [nodeTag],
           description: `${name}: a node's ${what} above ${value}% for 10 minutes (droplets tagged ${nodeTag})`,
           alerts: { emails },
           enabled: true,
         }, parent);
-      // Sustained CPU above the autoscaler's target means scaling has hit nodes.maxCount or is not keeping up.
+      // Sustained high CPU: DigitalOcean does not scale the droplets, so raise nodes.count or nodes.size.
       nodeAlert("cpu", "v1/insights/droplet/cpu", 80, "CPU");
       // Memory near the top precedes the OOM killer restarting the app container.
       nodeAlert("memory", "v1/insights/droplet/memory_utilization_percent", 90, "memory use");
