@@ -18,9 +18,10 @@ export interface SummaryLine {
   rules: string[];
   /**
    * "pass" when the rules found nothing mandatory, "fail" otherwise, "n/a" when none applied
-   * (or the feature is off), "unchecked" when the stack has it but no ha-guard rule judges it.
+   * (or the feature is off), "unchecked" when the stack has it but no ha-guard rule judges it,
+   * "gap" when the stack does not keep the promise at all (a limit of the cloud, said in the text).
    */
-  status: "pass" | "fail" | "n/a" | "unchecked";
+  status: "pass" | "fail" | "n/a" | "unchecked" | "gap";
 }
 
 /**
@@ -98,7 +99,7 @@ export function haSummary(topology: Topology, resources: readonly StackResource[
   // DigitalOcean runs exactly nodes.count droplets (no autoscaling: maxCount is unused)
   // and never replaces a failed one by itself: say so instead of the other clouds' promises.
   const fixedCount = cloud === "digitalocean";
-  return [
+  const lines: SummaryLine[] = [
     line(
       "Nodes",
       `${fixedCount ? `exactly ${nodes.count}` : `${nodes.count}–${nodes.maxCount}`} × ${resolveSize(cloud, "node", nodes.size)} running ${nodes.image} on port ${nodes.port}` +
@@ -157,4 +158,12 @@ export function haSummary(topology: Topology, resources: readonly StackResource[
       ["nodes-not-world-reachable", "nodes-imdsv2"],
     ),
   ];
+  if (cloud !== "digitalocean") return lines;
+  // DigitalOcean: a dead droplet is not replaced (a gap, whatever the rules say), and the
+  // health-gated rollouts are this program's own, which no rule of the pack can see.
+  return lines.map((l): SummaryLine =>
+    l.topic === "Replacement" && l.status !== "fail" ? { ...l, status: "gap" }
+    : l.topic === "Rollouts" && l.status === "n/a" ? { ...l, text: `${l.text}; not checked by ha-guard (the gates are this program's, not a cloud primitive)`, status: "unchecked" }
+    : l,
+  );
 }

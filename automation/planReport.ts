@@ -73,7 +73,7 @@ export function formatPlan(plan: Plan): string {
   const advisory = plan.policy.violations.length - mandatory;
   const width = Math.max(...rules.map((r) => r.rule.length));
   const topicWidth = Math.max(...plan.summary.map((s) => s.topic.length));
-  const mark = { pass: "ok  ", fail: "FAIL", "n/a": "--  ", unchecked: "??  " } as const;
+  const mark = { pass: "ok  ", fail: "FAIL", "n/a": "--  ", unchecked: "??  ", gap: "GAP " } as const;
   const lines = [
     `Offline plan of stack "${plan.stack}" from ${plan.stackFile} (cloud ${plan.topology.cloud}, ${plan.topology.domain})`,
     "No cloud account, network or Pulumi CLI was used: the program ran under mocks, so IDs, ARNs, zones and addresses are placeholders.",

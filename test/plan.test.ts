@@ -131,6 +131,14 @@ describe("offline plan: the DigitalOcean summary claims only what the cloud does
     assert.doesNotMatch(replacement.text, /(is|are|gets?) replaced|replaced by/);
     assert.match(replacement.text, /leaves the load balancer.*nothing replaces a dead droplet.*health gates act only during rollouts/);
     assert.deepEqual(replacement.rules, ["lb-http-health-check"], "nodes-autoheal has nothing to check on DigitalOcean");
+    assert.equal(replacement.status, "gap", "a promise the stack does not keep is never shown as ok");
+    assert.match(formatPlan(plan), /\n {2}GAP  Replacement /);
+  });
+
+  it("does not show the health-gated rollouts as checked by ha-guard, nor as not applicable", () => {
+    const rollouts = topic("Rollouts");
+    assert.equal(rollouts.status, "unchecked");
+    assert.match(rollouts.text, /not checked by ha-guard/);
   });
 });
 
