@@ -117,8 +117,9 @@ export function haSummary(topology: Topology, resources: readonly StackResource[
           : cloud === "kubernetes"
             ? `; the liveness probe restarts a hung pod, after a ${healthCheck.gracePeriodSeconds} s startup allowance`
             : ` and is replaced after a ${healthCheck.gracePeriodSeconds} s grace period`),
-      // nodes-autoheal has nothing to check on DigitalOcean (no autohealing primitive).
-      cloud === "digitalocean" ? ["lb-http-health-check"] : ["nodes-autoheal", "lb-http-health-check"],
+      // nodes-autoheal has nothing to check on DigitalOcean (no autohealing primitive): the
+      // advisory nodes-autoheal-digitalocean reports the gap on each droplet.
+      cloud === "digitalocean" ? ["nodes-autoheal-digitalocean", "lb-http-health-check"] : ["nodes-autoheal", "lb-http-health-check"],
     ),
     line(
       "Rollouts",

@@ -5,6 +5,7 @@
  * one place that knows them all.
  */
 import type { PolicyResource } from "@pulumi/policy";
+import { digitaloceanRoleTag, gcpRoleLabel, internalAnnotation, isRole, kubernetesRoleKey, roles, roleTag, type Role } from "./contract/roles";
 import { at, bool, list, num, obj, objects, str } from "./props";
 import { aws, digitalocean, gcp, kubernetes } from "./resourceTypes";
 import { StackView, unique } from "./stackView";
@@ -15,6 +16,7 @@ export type NodeGroupKind =
   | "aws-instances"
   | "gcp-regional-mig"
   | "gcp-zonal-mig"
+  | "gcp-instance-groups"
   | "digitalocean-droplets"
   | "kubernetes-deployment";
 
@@ -32,15 +34,95 @@ export interface NodeGroup {
   loadBalancers: PolicyResource[];
   /** The individual nodes, where the group is a set of standalone machines. */
   members: PolicyResource[];
+  /** The role the group is tagged with (contract/roles.ts), undefined when untagged. */
+  role?: Role | undefined;
+  /** The zones the nodes run in, where the model reads them off the group (unmanaged GCP groups). */
+  zones?: (string | undefined)[];
 }
 
 const groupsOfView = new WeakMap<StackView, NodeGroup[]>();
 
-/** Every node group in the stack, on all four clouds (computed once per view: several rules ask). */
-export function nodeGroups(view: StackView): NodeGroup[] {
+/**
+ * Every compute group in the stack, on all four clouds, whatever its role (computed once
+ * per view: several rules ask).
+ */
+export function allNodeGroups(view: StackView): NodeGroup[] {
   let groups = groupsOfView.get(view);
-  if (!groups) groupsOfView.set(view, (groups = [...awsGroups(view), ...gcpGroups(view), ...digitaloceanGroups(view), ...kubernetesGroups(view)]));
+  if (!groups) {
+    groups = [...awsGroups(view), ...gcpGroups(view), ...digitaloceanGroups(view), ...kubernetesGroups(view)];
+    for (const group of groups) group.role ??= roleOfGroup(view, group);
+    groupsOfView.set(view, groups);
+  }
   return groups;
+}
+
+/**
+ * The groups that serve clients: untagged ones (judged by what they are connected to) and
+ * those tagged `web`. The serving rules (load balancer, health checks, autohealing,
+ * rollouts) judge these.
+ */
+export function nodeGroups(view: StackView): NodeGroup[] {
+  return allNodeGroups(view).filter((g) => g.role === undefined || g.role === "web");
+}
+
+/**
+ * The groups judged by node count and zone spread: every group but `cron` ones (a
+ * scheduled job must run once, not on two nodes; see cron-single-flight).
+ */
+export function countedGroups(view: StackView): NodeGroup[] {
+  return allNodeGroups(view).filter((g) => g.role !== "cron");
+}
+
+/** True when a group must have a load balancer in front of it (untagged or `web`). */
+export function needsLoadBalancer(group: NodeGroup): boolean {
+  return group.role === undefined || group.role === "web";
+}
+
+// ---- Roles -----------------------------------------------------------------------
+
+/** The role of one resource (instance, template, droplet, Deployment), from its cloud's spelling of the contract. */
+export function roleOf(r: PolicyResource): Role | undefined {
+  const props = r.props;
+  // AWS: a tag map (instances), a tag list (Auto Scaling groups), launch template tagSpecifications.
+  const awsTags = [
+    obj(props, "tags")[roleTag],
+    ...objects(props, "tags").filter((t) => t.key === roleTag).map((t) => t.value),
+    ...objects(props, "tagSpecifications").filter((t) => (str(t.resourceType) ?? "instance") === "instance").map((t) => obj(t, "tags")[roleTag]),
+  ];
+  // GCP: labels (instances, templates) and a MIG's allInstancesConfig.
+  const gcpLabels = [obj(props, "labels")[gcpRoleLabel], obj(props, "allInstancesConfig.labels")[gcpRoleLabel]];
+  // DigitalOcean: a droplet (or pool template) tag "ha-topology:role:<role>".
+  const doTags = [...list(props, "tags"), ...list(props, "dropletTemplate.tags")].map(String);
+  const fromDoTags = roles.filter((role) => doTags.includes(digitaloceanRoleTag(role)));
+  // Kubernetes: a label or annotation on the object or its pod template; the older annotation is an alias of internal.
+  const k8s = [
+    obj(props, "metadata.labels")[kubernetesRoleKey],
+    obj(props, "metadata.annotations")[kubernetesRoleKey],
+    obj(props, "spec.template.metadata.labels")[kubernetesRoleKey],
+    obj(props, "spec.template.metadata.annotations")[kubernetesRoleKey],
+    bool(obj(props, "metadata.annotations")[internalAnnotation]) === true ? "internal" : undefined,
+  ];
+  return [...awsTags, ...gcpLabels, ...fromDoTags, ...k8s].find(isRole);
+}
+
+/** The role all of `resources` share, or undefined when one of them has none (or they differ). */
+function sharedRole(resources: readonly PolicyResource[]): Role | undefined {
+  const found = resources.map(roleOf);
+  return found.length > 0 && found.every((r) => r !== undefined && r === found[0]) ? found[0] : undefined;
+}
+
+/** A group's role: on the group resource itself, its template(s), or every one of its members. */
+function roleOfGroup(view: StackView, group: NodeGroup): Role | undefined {
+  const r = group.resource;
+  switch (group.kind) {
+    case "aws-autoscaling-group":
+      return roleOf(r) ?? sharedRole([...view.refs(r, "launchTemplate", aws.launchTemplate), ...view.refs(r, "mixedInstancesPolicy", aws.launchTemplate)]);
+    case "gcp-regional-mig":
+    case "gcp-zonal-mig":
+      return roleOf(r) ?? sharedRole([...view.refs(r, "versions", gcp.instanceTemplate), ...view.refs(r, "instanceTemplate", gcp.instanceTemplate)]);
+    default:
+      return r.type === kubernetes.deployment || group.members.length === 0 ? roleOf(r) : sharedRole(group.members);
+  }
 }
 
 /**
@@ -129,7 +211,7 @@ function gcpGroups(view: StackView): NodeGroup[] {
     ...view.ofType(gcp.regionalGroupManager).map((m): [PolicyResource, NodeGroupKind] => [m, "gcp-regional-mig"]),
     ...view.ofType(gcp.zonalGroupManager).map((m): [PolicyResource, NodeGroupKind] => [m, "gcp-zonal-mig"]),
   ];
-  return migs.map(([mig, kind]) => {
+  const migGroups = migs.map(([mig, kind]): NodeGroup => {
     const backendServices = view.referrers(mig, gcp.backendService, "backends");
     const autoscaler = view.referrers(mig, [gcp.regionalAutoscaler, gcp.zonalAutoscaler], "target")[0];
     const fromAutoscaler = autoscaler ? num(autoscaler.props, "autoscalingPolicy.minReplicas") : undefined;
@@ -142,6 +224,52 @@ function gcpGroups(view: StackView): NodeGroup[] {
       members: [],
     };
   });
+  return [...migGroups, ...gcpUnmanagedGroups(view, rules)];
+}
+
+/**
+ * Unmanaged instance groups (`InstanceGroup` with a list of `instances`) used as backends:
+ * the groups behind one backend service are one node group (one unmanaged group per zone is
+ * the usual pattern), reported on the backend service; its nodes are the listed instances.
+ * Nothing recreates a failed instance of an unmanaged group.
+ */
+function gcpUnmanagedGroups(view: StackView, rules: PolicyResource[]): NodeGroup[] {
+  const groups: NodeGroup[] = [];
+  for (const backendService of view.ofType(gcp.backendService)) {
+    const unmanaged = view.refs(backendService, "backends", gcp.instanceGroup);
+    if (unmanaged.length === 0) continue;
+    const members = unique(unmanaged.flatMap((g) => view.refs(g, "instances", gcp.instance)));
+    // Instances listed by self link from outside the stack still count as nodes.
+    const listed = unmanaged.map((g) => {
+      const instances = known(() => g.props.instances);
+      return instances === unknown ? undefined : Math.max(list(instances).length, view.refs(g, "instances", gcp.instance).length);
+    });
+    groups.push({
+      kind: "gcp-instance-groups",
+      resource: backendService,
+      minNodes: listed.includes(undefined) ? undefined : Math.max(members.length, listed.reduce<number>((a, b) => a + (b ?? 0), 0)),
+      countedFrom: "instances of its unmanaged instance groups",
+      loadBalancers: rules.filter((rule) => gcpBackendServices(view, rule).includes(backendService)),
+      members,
+      zones: unmanaged.map((g) => {
+        const zone = known(() => g.props.zone);
+        return zone === unknown ? undefined : str(zone);
+      }),
+    });
+  }
+  return groups;
+}
+
+const unknown = Symbol("unknown");
+
+/** A property's value, or `unknown` while it is not known (preview: the SDK's props proxy throws on it). */
+function known(read: () => unknown): unknown {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof Error && e.constructor.name === "UnknownValueError") return unknown;
+    throw e;
+  }
 }
 
 // ---- DigitalOcean ----------------------------------------------------------------
@@ -162,8 +290,20 @@ function digitaloceanGroups(view: StackView): NodeGroup[] {
     const minNodes = poolMinimum.includes(undefined) ? undefined : members.length + poolMinimum.reduce<number>((a, b) => a + (b ?? 0), 0);
     groups.push({ kind: "digitalocean-droplets", resource: lb, minNodes, countedFrom: "droplets behind it", loadBalancers: [lb], members });
   }
-  for (const orphan of [...droplets, ...pools].filter((r) => !served.has(r))) {
-    groups.push({ kind: "digitalocean-droplets", resource: orphan, minNodes: undefined, countedFrom: "droplets behind it", loadBalancers: [], members: [] });
+  const orphans = [...droplets, ...pools].filter((r) => !served.has(r));
+  // Droplets no load balancer reaches but tagged with the same role (worker, cron, internal)
+  // are one group: they are counted together (a pool counts its minimum).
+  for (const role of roles.filter((r) => r !== "web")) {
+    const tagged = orphans.filter((r) => roleOf(r) === role);
+    if (tagged.length === 0) continue;
+    tagged.forEach((r) => served.add(r));
+    const members = tagged.filter((r) => r.type === digitalocean.droplet);
+    const poolMinimum = tagged.filter((r) => r.type !== digitalocean.droplet).map((p) => num(p.props, "config.minInstances") ?? num(p.props, "config.targetNumberInstances"));
+    const minNodes = poolMinimum.includes(undefined) ? undefined : members.length + poolMinimum.reduce<number>((a, b) => a + (b ?? 0), 0);
+    groups.push({ kind: "digitalocean-droplets", resource: tagged[0], minNodes, countedFrom: `droplets tagged ${digitaloceanRoleTag(role)}`, loadBalancers: [], members, role });
+  }
+  for (const orphan of orphans.filter((r) => !served.has(r))) {
+    groups.push({ kind: "digitalocean-droplets", resource: orphan, minNodes: undefined, countedFrom: "droplets behind it", loadBalancers: [], members: orphan.type === digitalocean.droplet ? [orphan] : [] });
   }
   return groups;
 }
@@ -171,16 +311,10 @@ function digitaloceanGroups(view: StackView): NodeGroup[] {
 // ---- Kubernetes ------------------------------------------------------------------
 
 /**
- * The annotation that marks a Deployment as an internal component (a proxy in front of a
- * data store, a queue worker): it serves no clients, so the node rules do not ask for a
- * load balancer, HTTP probes or client-facing replicas.
+ * The older annotation that marks a Deployment as internal (`ha-guard/internal: "true"`),
+ * an alias of role `internal` (contract/roles.ts).
  */
-export const internalAnnotation = "ha-guard/internal";
-
-/** True for a Deployment annotated `ha-guard/internal: "true"`. */
-function isInternal(deployment: PolicyResource): boolean {
-  return bool(obj(deployment.props, "metadata.annotations")[internalAnnotation]) === true;
-}
+export { internalAnnotation };
 
 /** A Kubernetes object's namespace ("default" when unset). */
 export function namespaceOf(r: PolicyResource): string {
@@ -208,7 +342,7 @@ export function servicesOf(view: StackView, deployment: PolicyResource): PolicyR
 
 function kubernetesGroups(view: StackView): NodeGroup[] {
   const ingresses = view.ofType(kubernetes.ingress);
-  return view.ofType(kubernetes.deployment).filter((d) => !isInternal(d)).map((deployment) => {
+  return view.ofType(kubernetes.deployment).map((deployment) => {
     const services = servicesOf(view, deployment);
     const loadBalancers = unique(
       services.flatMap((s) => [

@@ -3,7 +3,8 @@
  * in-process runner (`runner.ts`), the tests and the offline plan all run the same ones.
  */
 import type { Policies } from "@pulumi/policy";
-import { autohealing } from "./rules/autohealing";
+import { autohealing, digitaloceanAutohealing } from "./rules/autohealing";
+import { cronSingleFlight } from "./rules/cronSingleFlight";
 import { databaseReplication } from "./rules/databaseReplication";
 import { databaseBackups, databaseDeletionProtection, databaseEncryption, databasePrivate } from "./rules/databaseSettings";
 import { healthCheck } from "./rules/healthCheck";
@@ -37,4 +38,6 @@ export const policies: Policies = [
   storageEncryption,
   nodeExposure,
   imdsv2,
+  digitaloceanAutohealing,
+  cronSingleFlight,
 ];

@@ -41,6 +41,8 @@ export const gcp = {
   zonalGroupManager: "gcp:compute/instanceGroupManager:InstanceGroupManager",
   regionalAutoscaler: "gcp:compute/regionAutoscaler:RegionAutoscaler",
   zonalAutoscaler: "gcp:compute/autoscaler:Autoscaler",
+  instance: "gcp:compute/instance:Instance",
+  instanceGroup: "gcp:compute/instanceGroup:InstanceGroup",
   instanceTemplate: ["gcp:compute/instanceTemplate:InstanceTemplate", "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate"],
   backendService: ["gcp:compute/backendService:BackendService", "gcp:compute/regionBackendService:RegionBackendService"],
   urlMap: "gcp:compute/uRLMap:URLMap",
@@ -73,5 +75,6 @@ export const kubernetes = {
   ingress: "kubernetes:networking.k8s.io/v1:Ingress",
   hpa: ["kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "kubernetes:autoscaling/v1:HorizontalPodAutoscaler"],
   pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+  cronJob: "kubernetes:batch/v1:CronJob",
   postgresCluster: "kubernetes:postgresql.cnpg.io/v1:Cluster",
 } as const;

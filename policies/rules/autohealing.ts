@@ -6,7 +6,8 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import { overStack } from "../dispatch";
 import { nodeGroups, type NodeGroup } from "../nodeGroups";
 import { at, list, objects, str } from "../props";
-import { describe } from "../stackView";
+import { digitalocean } from "../resourceTypes";
+import { describe, unique } from "../stackView";
 
 function check(group: NodeGroup): string | undefined {
   const r = group.resource;
@@ -25,6 +26,8 @@ function check(group: NodeGroup): string | undefined {
       return list(r.props.autoHealingPolicies).some((p) => at(p, "healthCheck") !== undefined)
         ? undefined
         : `${describe(r)} has no autoHealingPolicies: a node that stops answering is never recreated. Add autoHealingPolicies with the load balancer's health check and an initialDelaySec that covers boot.`;
+    case "gcp-instance-groups":
+      return `the unmanaged instance groups behind ${describe(r)} do not heal: nothing recreates an instance that fails. Use a managed instance group with autoHealingPolicies on the load balancer's health check.`;
     case "kubernetes-deployment": {
       const missing = objects(r.props, "spec.template.spec.containers").filter((c) => c.livenessProbe === undefined).map((c) => str(c.name) ?? "?");
       return missing.length === 0
@@ -40,7 +43,7 @@ export const autohealing: StackValidationPolicy = {
   name: "nodes-autoheal",
   description:
     "Nodes that fail the health check are replaced automatically: Auto Scaling groups use healthCheckType ELB, GCP MIGs have " +
-    "autoHealingPolicies, Deployment containers have a livenessProbe; standalone instances fail. DigitalOcean has no autohealing " +
+    "autoHealingPolicies, Deployment containers have a livenessProbe; standalone instances and unmanaged GCP instance groups fail. DigitalOcean has no autohealing " +
     "primitive (its load balancer takes failing droplets out of rotation).",
   enforcementLevel: "mandatory",
   severity: "high",
@@ -51,6 +54,35 @@ export const autohealing: StackValidationPolicy = {
       for (const group of nodeGroups(view)) {
         const problem = check(group);
         if (problem) report(problem, group.resource.urn);
+      }
+    },
+  ),
+};
+
+/**
+ * nodes-autoheal-digitalocean (advisory): DigitalOcean has no autohealing primitive, so a
+ * standalone droplet that dies or hangs is taken out of the load balancer's rotation and
+ * never replaced. nodes-autoheal cannot fail such a stack (nothing on DigitalOcean would
+ * pass it), so the gap is reported here, per droplet, at advisory level.
+ */
+export const digitaloceanAutohealing: StackValidationPolicy = {
+  name: "nodes-autoheal-digitalocean",
+  description:
+    "DigitalOcean droplets are not replaced when they fail: DigitalOcean has no autohealing primitive (its load balancer only takes a " +
+    "failing droplet out of rotation). Reported per standalone droplet that serves, so the gap is visible; replace a dead droplet " +
+    "(`pulumi up --replace <droplet URN>`) or run a healer. Droplet autoscale pools are not reported (they keep their droplet count).",
+  enforcementLevel: "advisory",
+  severity: "medium",
+  validateStack: overStack(
+    (view) => view.ofType(digitalocean.droplet).length > 0,
+    "no DigitalOcean droplets",
+    (view, report) => {
+      const droplets = unique(nodeGroups(view).filter((g) => g.kind === "digitalocean-droplets").flatMap((g) => g.members));
+      for (const droplet of droplets) {
+        report(
+          `${describe(droplet)} is a standalone droplet: if it dies or hangs, the load balancer stops sending it traffic and nothing replaces it, so the pool stays one node short until someone does (\`pulumi up --replace ${droplet.urn}\`). Run more droplets than you need to serve, and alert on the load balancer's healthy count.`,
+          droplet.urn,
+        );
       }
     },
   ),

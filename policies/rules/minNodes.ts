@@ -5,7 +5,7 @@
  */
 import type { PolicyConfigSchema, StackValidationPolicy } from "@pulumi/policy";
 import { overStack, settingsOf } from "../dispatch";
-import { nodeGroups, servingLoadBalancers } from "../nodeGroups";
+import { countedGroups, needsLoadBalancer, servingLoadBalancers } from "../nodeGroups";
 import { describe } from "../stackView";
 
 /** Config of min-nodes. */
@@ -25,21 +25,22 @@ export const minNodes: StackValidationPolicy = {
   description:
     "At least `minNodes` (default 2) nodes serve behind a load balancer: an AWS Auto Scaling group's minSize, a GCP MIG's targetSize or " +
     "autoscaler minReplicas, the droplets a DigitalOcean load balancer reaches, a Deployment's replicas or HPA minReplicas. " +
-    "Raise the minimum (ha-topology:nodes.count) and put every node group behind a load balancer.",
+    "Raise the minimum (ha-topology:nodes.count) and put every node group behind a load balancer. Groups tagged with role worker or " +
+    "internal (contract/roles.ts) need the minimum but no load balancer; cron groups are judged by cron-single-flight.",
   enforcementLevel: "mandatory",
   severity: "critical",
   configSchema,
   validateStack: overStack(
-    (view) => nodeGroups(view).length > 0 || servingLoadBalancers(view).length > 0,
+    (view) => countedGroups(view).length > 0 || servingLoadBalancers(view).length > 0,
     "the stack has no node groups and no load balancers",
     (view, report, args) => {
       const { minNodes } = settingsOf<MinNodesConfig>(configSchema, args);
-      const groups = nodeGroups(view);
+      const groups = countedGroups(view);
       for (const group of groups) {
-        if (group.loadBalancers.length === 0) {
+        if (group.loadBalancers.length === 0 && needsLoadBalancer(group)) {
           report(`${describe(group.resource)} has nothing in front of it: no load balancer sends it traffic, so its nodes serve no one and fail over to nothing. Register it with a load balancer (target group, backend service, droplet tag, Service + Ingress).`, group.resource.urn);
         } else if (group.minNodes !== undefined && group.minNodes < minNodes) {
-          report(`${describe(group.resource)} can run with ${group.minNodes} node(s) (${group.countedFrom}); at least ${minNodes} must serve so that one can fail or be replaced without an outage.`, group.resource.urn);
+          report(`${describe(group.resource)}${group.role && group.role !== "web" ? ` (role ${group.role})` : ""} can run with ${group.minNodes} node(s) (${group.countedFrom}); at least ${minNodes} must serve so that one can fail or be replaced without an outage.`, group.resource.urn);
         }
       }
       for (const lb of servingLoadBalancers(view)) {

@@ -4,7 +4,7 @@
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { overStack, type Problem } from "../dispatch";
-import { nodeGroups, podLabels, selects, namespaceOf } from "../nodeGroups";
+import { allNodeGroups, nodeGroups, podLabels, selects, namespaceOf } from "../nodeGroups";
 import { at, list, num, objects, str, worldCidrs } from "../props";
 import { aws, digitalocean, gcp, kubernetes } from "../resourceTypes";
 import { describe, StackView, unique } from "../stackView";
@@ -97,18 +97,39 @@ function awsProblems(view: StackView): Problem[] {
 
 // ---- GCP -------------------------------------------------------------------------
 
+/**
+ * True when an ingress firewall admits the whole internet: a 0.0.0.0/0 source range, or no
+ * source at all (no sourceRanges, sourceTags or sourceServiceAccounts: GCP then applies
+ * 0.0.0.0/0). A source still unknown (preview) is not assumed open.
+ */
+function gcpAdmitsWorld(fw: PolicyResource): boolean {
+  const sources = ["sourceRanges", "sourceTags", "sourceServiceAccounts"].map((key) => {
+    try {
+      return list(fw.props[key]);
+    } catch {
+      return undefined;
+    }
+  });
+  if (sources.includes(undefined)) return isWorld(sources[0] ?? []);
+  const [ranges, tags, accounts] = sources as unknown[][];
+  return isWorld(ranges) || ranges.length + tags.length + accounts.length === 0;
+}
+
 function gcpProblems(view: StackView): Problem[] {
-  const nodeTags = new Set(view.ofType(gcp.instanceTemplate).flatMap((t) => list(t.props.tags).map(String)));
+  // The nodes' network tags: instance templates, and the instances of unmanaged groups behind a load balancer.
+  const groupInstances = allNodeGroups(view).flatMap((g) => g.members).filter((m) => m.type === gcp.instance);
+  const nodeTags = new Set([...view.ofType(gcp.instanceTemplate), ...groupInstances].flatMap((t) => list(t.props.tags).map(String)));
   const problems: Problem[] = [];
   for (const fw of view.ofType(gcp.firewall)) {
     if ((str(fw.props.direction) ?? "INGRESS") !== "INGRESS" || fw.props.disabled === true) continue;
-    if (!isWorld(list(fw.props.sourceRanges))) continue;
+    if (!gcpAdmitsWorld(fw)) continue;
     const targets = [...list(fw.props.targetTags), ...list(fw.props.targetServiceAccounts)].map(String);
     const appliesToNodes = targets.length === 0 || targets.some((t) => nodeTags.has(t));
     const allows = objects(fw.props.allows);
     const covers = (port: number) => allows.some((a) => ["tcp", "all"].includes(str(a.protocol) ?? "") && portSpecCovers(list(a.ports))(port));
     if (appliesToNodes && allows.length > 0) {
-      problems.push([`${describe(fw)} admits 0.0.0.0/0 to the nodes: admit only Google's load balancer and health check ranges (130.211.0.0/22, 35.191.0.0/16) on the app port.`, fw.urn]);
+      const how = list(fw.props.sourceRanges).length === 0 ? "has no source (no sourceRanges, sourceTags or sourceServiceAccounts), so GCP admits 0.0.0.0/0" : "admits 0.0.0.0/0";
+      problems.push([`${describe(fw)} ${how} to the nodes: set sourceRanges to Google's load balancer and health check ranges (130.211.0.0/22, 35.191.0.0/16) on the app port.`, fw.urn]);
     } else if (adminPorts.some(covers)) {
       problems.push([`${describe(fw)} opens SSH/RDP to the internet: remove it (use IAP TCP forwarding).`, fw.urn]);
     }

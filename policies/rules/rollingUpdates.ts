@@ -84,7 +84,7 @@ export const rollingUpdates: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   severity: "high",
   validateStack: overStack(
-    (view) => nodeGroups(view).some((g) => g.kind !== "digitalocean-droplets" && g.kind !== "aws-instances"),
+    (view) => nodeGroups(view).some((g) => !["digitalocean-droplets", "aws-instances", "gcp-instance-groups"].includes(g.kind)),
     "no node groups with a rolling update mechanism (DigitalOcean has none; standalone instances are judged by nodes-autoheal)",
     (view, report) => {
       for (const group of nodeGroups(view)) {

@@ -5,7 +5,7 @@
  */
 import type { PolicyConfigSchema, PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { overStack, settingsOf } from "../dispatch";
-import { nodeGroups, type NodeGroup } from "../nodeGroups";
+import { countedGroups, type NodeGroup } from "../nodeGroups";
 import { at, list, objects, str } from "../props";
 import { aws } from "../resourceTypes";
 import { describe, StackView, unique } from "../stackView";
@@ -56,6 +56,11 @@ function check(view: StackView, group: NodeGroup, minZones: number): string | un
       const zones = list(r.props.distributionPolicyZones);
       return zones.length === 0 || zones.length >= minZones ? undefined : `${describe(r)} pins its nodes to ${zones.length} zone(s) (distributionPolicyZones); list at least ${minZones} or leave it unset to use every zone of the region.`;
     }
+    case "gcp-instance-groups": {
+      // Each unmanaged group is zonal; a zone not known yet (preview) counts as its own.
+      const zones = unique((group.zones ?? []).map((z, i) => z ?? `unknown-${i}`));
+      return zones.length >= minZones ? undefined : `the unmanaged instance groups behind ${describe(r)} are in ${zones.length} zone(s): a zone outage takes every node. Add an instance group in another zone, or use a regional managed instance group.`;
+    }
     case "kubernetes-deployment":
       return spreadsOverZones(at(r.props, "spec.template.spec"))
         ? undefined
@@ -80,11 +85,11 @@ export const zoneSpread: StackValidationPolicy = {
   severity: "high",
   configSchema,
   validateStack: overStack(
-    (view) => nodeGroups(view).some((g) => g.kind !== "digitalocean-droplets"),
+    (view) => countedGroups(view).some((g) => g.kind !== "digitalocean-droplets"),
     "no node groups on a cloud with zones (DigitalOcean regions have none)",
     (view, report, args) => {
       const { minZones } = settingsOf<ZoneSpreadConfig>(configSchema, args);
-      for (const group of nodeGroups(view)) {
+      for (const group of countedGroups(view)) {
         const problem = check(view, group, minZones);
         if (problem) report(problem, group.resource.urn);
       }

@@ -20,16 +20,19 @@ function summary(report: PolicyReport): string {
 
 for (const fixture of fixtures) {
   describe(`ha-guard on ${fixture.cloud}`, () => {
-    it("passes the highly available stack with no violation at all", async () => {
+    // The cloud's own gaps (advisory rules nothing on that cloud passes) are the only violations allowed.
+    const unexpected = (report: PolicyReport) => report.violations.filter((v) => !(fixture.knownGaps ?? []).includes(v.policy) || v.level !== "advisory");
+
+    it(`passes the highly available stack with no violation at all${fixture.knownGaps ? ` but the cloud's known gaps (${fixture.knownGaps.join(", ")})` : ""}`, async () => {
       const report = await runPolicies(build(fixture.passing));
-      assert.equal(report.violations.length, 0, `unexpected violations:\n${summary(report)}`);
+      assert.equal(unexpected(report).length, 0, `unexpected violations:\n${summary(report)}`);
       assert.equal(report.passed, true);
     });
 
     it("follows references by value when the engine recorded no property dependencies (imported or external resources)", async () => {
       const resources = build(fixture.passing).map((r) => ({ ...r, propertyDependencies: {}, dependencies: [] }));
       const report = await runPolicies(resources);
-      assert.equal(report.violations.length, 0, `unexpected violations:\n${summary(report)}`);
+      assert.equal(unexpected(report).length, 0, `unexpected violations:\n${summary(report)}`);
     });
 
     for (const broken of fixture.breaks) {
@@ -68,7 +71,13 @@ describe("ha-guard: internal Kubernetes components", () => {
       spec: {
         replicas: 2,
         selector: { matchLabels: { app: "cache-proxy" } },
-        template: { metadata: { labels: { app: "cache-proxy" } }, spec: { containers: [{ name: "haproxy", image: "haproxy:3.0", readinessProbe: { tcpSocket: { port: 6379 } } }] } },
+        template: {
+          metadata: { labels: { app: "cache-proxy" } },
+          spec: {
+            topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { app: "cache-proxy" } } }],
+            containers: [{ name: "haproxy", image: "haproxy:3.0", readinessProbe: { tcpSocket: { port: 6379 } } }],
+          },
+        },
       },
     },
   });
@@ -78,7 +87,7 @@ describe("ha-guard: internal Kubernetes components", () => {
     assert.ok(report.violations.some((v) => v.policy === "min-nodes" && v.resourceName === "cache-proxy"), summary(report));
   });
 
-  it("skips a Deployment annotated ha-guard/internal: \"true\" in the client-facing node rules", async () => {
+  it("judges a Deployment annotated ha-guard/internal: \"true\" (role internal) by count and zones only, not by the client-facing rules", async () => {
     const report = await runPolicies(build([...copy(kubernetesFixture.passing), proxy({ "ha-guard/internal": "true" })]));
     assert.deepEqual(report.violations, [], summary(report));
   });

@@ -39,7 +39,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { internalAnnotation } from "../../../policies/nodeGroups";
+import { internalAnnotation } from "../../../contract/roles";
 import type { SessionsSpec } from "../../topology";
 
 /** Arguments of SessionStore. */

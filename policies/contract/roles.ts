@@ -1,0 +1,64 @@
+/**
+ * The roles contract: the names the platforms (components/) and the ha-guard policy pack
+ * (policies/) agree on to say what a compute group is for. The library never imports from
+ * policies/ and the pack never imports a cloud SDK, so this file imports nothing.
+ *
+ * The pack is published as its own folder (`pulumi policy publish` uploads policies/ only),
+ * so it carries a verbatim copy of this file in policies/contract/roles.ts; a test fails
+ * when the two differ (`cp contract/roles.ts policies/contract/roles.ts` syncs them).
+ *
+ * What the pack does with each role:
+ * - `web`: serves clients; it must have a load balancer in front of it (as an untagged group).
+ * - `worker`: takes work from a queue, no load balancer: judged by node count and zone
+ *   spread only (no load balancer, health-check, autohealing or rollout rules).
+ * - `cron`: runs scheduled jobs: must be single-flight (a Kubernetes CronJob with
+ *   concurrencyPolicy Forbid, or one node), not judged by the serving rules.
+ * - `internal`: serves other workloads inside the network (a proxy in front of a data
+ *   store): judged by node count and zone spread, not by the load balancer rules.
+ * Untagged groups are judged by what they are connected to.
+ */
+
+/** The roles a compute group can have. */
+export const roles = ["web", "worker", "cron", "internal"] as const;
+
+/** A compute group's role. */
+export type Role = (typeof roles)[number];
+
+/** True for one of the four role names. */
+export function isRole(value: unknown): value is Role {
+  return typeof value === "string" && (roles as readonly string[]).includes(value);
+}
+
+/**
+ * The role key as an AWS tag key (on the Auto Scaling group, its launch template's
+ * tagSpecifications, or an instance's tags): `ha-topology:role = worker`.
+ */
+export const roleTag = "ha-topology:role";
+
+/**
+ * The role key as a GCP label key (on the instance template, the MIG's
+ * allInstancesConfig, or an instance). GCP label keys allow only lowercase letters, digits,
+ * `_` and `-`, so the colon becomes a dash: `ha-topology-role = worker`.
+ */
+export const gcpRoleLabel = "ha-topology-role";
+
+/**
+ * The role as a DigitalOcean droplet tag. DigitalOcean tags are single strings (letters,
+ * digits, colons, dashes, underscores), so the key and the value are joined:
+ * `ha-topology:role:worker`.
+ */
+export function digitaloceanRoleTag(role: Role): string {
+  return `${roleTag}:${role}`;
+}
+
+/**
+ * The role key as a Kubernetes label or annotation key (on the Deployment, or its pod
+ * template). Kubernetes keys are `prefix/name` and allow no colon: `ha-topology/role: worker`.
+ */
+export const kubernetesRoleKey = "ha-topology/role";
+
+/**
+ * The older Kubernetes annotation `ha-guard/internal: "true"`, kept as an alias of role
+ * `internal` (the Kubernetes session store's HAProxy carries it).
+ */
+export const internalAnnotation = "ha-guard/internal";
