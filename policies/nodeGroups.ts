@@ -38,6 +38,12 @@ export interface NodeGroup {
   role?: Role | undefined;
   /** The zones the nodes run in, where the model reads them off the group (unmanaged GCP groups). */
   zones?: (string | undefined)[];
+  /**
+   * Kubernetes: the in-cluster Services (ClusterIP, NodePort, headless) that select the
+   * pods. A Deployment they serve is an internal component: other pods reach it through
+   * the Service, so it needs no load balancer, only enough replicas.
+   */
+  internalServices?: PolicyResource[];
 }
 
 const groupsOfView = new WeakMap<StackView, NodeGroup[]>();
@@ -340,6 +346,33 @@ export function servicesOf(view: StackView, deployment: PolicyResource): PolicyR
     .filter((s) => namespaceOf(s) === namespaceOf(deployment) && selects(at(s.props, "spec.selector"), podLabels(deployment)));
 }
 
+/** The HorizontalPodAutoscaler (same namespace) that scales a Deployment, if any. */
+export function hpaOf(view: StackView, deployment: PolicyResource): PolicyResource | undefined {
+  const name = str(deployment.props, "metadata.name");
+  return view
+    .ofType(kubernetes.hpa)
+    .find(
+      (h) =>
+        namespaceOf(h) === namespaceOf(deployment) &&
+        str(h.props, "spec.scaleTargetRef.kind") === "Deployment" &&
+        ((name !== undefined && str(h.props, "spec.scaleTargetRef.name") === name) || view.refersTo(h, "spec", deployment)),
+    );
+}
+
+/**
+ * The replicas a Deployment runs with: the fewest and the most (its HPA's minReplicas,
+ * default 1, and maxReplicas; else spec.replicas, default 1). Undefined where not known.
+ */
+export function replicaRange(view: StackView, deployment: PolicyResource): { min: number | undefined; max: number | undefined; from: string } {
+  const hpa = hpaOf(view, deployment);
+  if (hpa) {
+    const min = at(hpa.props, "spec.minReplicas") === undefined ? 1 : num(hpa.props, "spec.minReplicas");
+    return { min, max: num(hpa.props, "spec.maxReplicas"), from: "HorizontalPodAutoscaler minReplicas" };
+  }
+  const replicas = at(deployment.props, "spec.replicas") === undefined ? 1 : num(deployment.props, "spec.replicas");
+  return { min: replicas, max: replicas, from: "replicas" };
+}
+
 function kubernetesGroups(view: StackView): NodeGroup[] {
   const ingresses = view.ofType(kubernetes.ingress);
   return view.ofType(kubernetes.deployment).map((deployment) => {
@@ -350,22 +383,16 @@ function kubernetesGroups(view: StackView): NodeGroup[] {
         ...ingresses.filter((i) => namespaceOf(i) === namespaceOf(s) && view.refersTo(i, "spec", s)),
       ]),
     );
-    const name = str(deployment.props, "metadata.name");
-    const hpa = view
-      .ofType(kubernetes.hpa)
-      .find(
-        (h) =>
-          namespaceOf(h) === namespaceOf(deployment) &&
-          str(h.props, "spec.scaleTargetRef.kind") === "Deployment" &&
-          ((name !== undefined && str(h.props, "spec.scaleTargetRef.name") === name) || view.refersTo(h, "spec", deployment)),
-      );
+    const replicas = replicaRange(view, deployment);
     return {
       kind: "kubernetes-deployment",
       resource: deployment,
-      minNodes: hpa ? (num(hpa.props, "spec.minReplicas") ?? 1) : (num(deployment.props, "spec.replicas") ?? 1),
-      countedFrom: hpa ? "HorizontalPodAutoscaler minReplicas" : "replicas",
+      minNodes: replicas.min,
+      countedFrom: replicas.from,
       loadBalancers,
       members: [],
+      // ExternalName Services have no selector, so every Service here forwards to the pods.
+      internalServices: services.filter((s) => str(s.props, "spec.type") !== "LoadBalancer"),
     };
   });
 }

@@ -55,6 +55,8 @@ export const gcp = {
   sqlInstance: "gcp:sql/databaseInstance:DatabaseInstance",
   bucket: "gcp:storage/bucket:Bucket",
   bucketIam: ["gcp:storage/bucketIAMMember:BucketIAMMember", "gcp:storage/bucketIAMBinding:BucketIAMBinding"],
+  gkeCluster: "gcp:container/cluster:Cluster",
+  gkeNodePool: "gcp:container/nodePool:NodePool",
 } as const;
 
 /** DigitalOcean (@pulumi/digitalocean). */
@@ -66,11 +68,13 @@ export const digitalocean = {
   databaseCluster: "digitalocean:index/databaseCluster:DatabaseCluster",
   databaseFirewall: "digitalocean:index/databaseFirewall:DatabaseFirewall",
   spacesBucket: "digitalocean:index/spacesBucket:SpacesBucket",
+  kubernetesCluster: "digitalocean:index/kubernetesCluster:KubernetesCluster",
 } as const;
 
 /** Kubernetes (@pulumi/kubernetes), including the CloudNativePG custom resource. */
 export const kubernetes = {
   deployment: "kubernetes:apps/v1:Deployment",
+  statefulSet: "kubernetes:apps/v1:StatefulSet",
   service: "kubernetes:core/v1:Service",
   ingress: "kubernetes:networking.k8s.io/v1:Ingress",
   hpa: ["kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "kubernetes:autoscaling/v1:HorizontalPodAutoscaler"],

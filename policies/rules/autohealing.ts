@@ -8,6 +8,7 @@ import { nodeGroups, type NodeGroup } from "../nodeGroups";
 import { at, list, objects, str } from "../props";
 import { digitalocean } from "../resourceTypes";
 import { describe, unique } from "../stackView";
+import { gkePools } from "../clusters";
 
 function check(group: NodeGroup): string | undefined {
   const r = group.resource;
@@ -43,17 +44,21 @@ export const autohealing: StackValidationPolicy = {
   name: "nodes-autoheal",
   description:
     "Nodes that fail the health check are replaced automatically: Auto Scaling groups use healthCheckType ELB, GCP MIGs have " +
-    "autoHealingPolicies, Deployment containers have a livenessProbe; standalone instances and unmanaged GCP instance groups fail. DigitalOcean has no autohealing " +
+    "autoHealingPolicies, Deployment containers have a livenessProbe, GKE node pools keep management.autoRepair on; standalone instances and unmanaged GCP instance groups fail. DigitalOcean has no autohealing " +
     "primitive (its load balancer takes failing droplets out of rotation).",
   enforcementLevel: "mandatory",
   severity: "high",
   validateStack: overStack(
-    (view) => nodeGroups(view).some((g) => g.kind !== "digitalocean-droplets"),
-    "no node groups on a cloud with an autohealing primitive (DigitalOcean has none)",
+    (view) => nodeGroups(view).some((g) => g.kind !== "digitalocean-droplets") || gkePools(view).length > 0,
+    "no node groups or GKE node pools on a cloud with an autohealing primitive (DigitalOcean has none)",
     (view, report) => {
       for (const group of nodeGroups(view)) {
         const problem = check(group);
         if (problem) report(problem, group.resource.urn);
+      }
+      // GKE repairs nodes by default (management.autoRepair); only turning it off is a gap.
+      for (const pool of gkePools(view).filter((p) => p.autoRepair === false)) {
+        report(`${describe(pool.resource)}: the ${pool.label} has management.autoRepair false, so a node that fails its health checks is never repaired and its pods stay down or crowd the others. Set management.autoRepair to true (the default).`, pool.resource.urn);
       }
     },
   ),

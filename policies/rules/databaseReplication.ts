@@ -7,18 +7,19 @@ import { overStack } from "../dispatch";
 import { num, str } from "../props";
 import { aws, digitalocean, gcp, kubernetes } from "../resourceTypes";
 import { describe } from "../stackView";
-import { databaseTypes, isReplica } from "./databases";
+import { databaseTypes, isReplica, selfHostedDatabases } from "./databases";
 
 export const databaseReplication: StackValidationPolicy = {
   name: "database-replicated",
   description:
     "Databases fail over automatically to a standby in another zone: RDS with multiAz, Aurora with at least two cluster instances, Cloud " +
-    "SQL with availabilityType REGIONAL, a DigitalOcean database cluster with nodeCount >= 2, a CloudNativePG Cluster with instances >= 2. " +
+    "SQL with availabilityType REGIONAL, a DigitalOcean database cluster with nodeCount >= 2, a CloudNativePG Cluster with instances >= 2, a database " +
+    "(mongo, mysql, postgres, ... images) run in a Deployment or StatefulSet with more than one pod. " +
     "Read replicas are judged through their primary.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateStack: overStack(
-    (view) => view.resources.some((r) => databaseTypes.includes(r.type)),
+    (view) => view.resources.some((r) => databaseTypes.includes(r.type)) || selfHostedDatabases(view).length > 0,
     "the stack has no database",
     (view, report) => {
       for (const db of view.ofType(aws.dbInstance).filter((d) => !isReplica(d.props))) {
@@ -41,6 +42,13 @@ export const databaseReplication: StackValidationPolicy = {
       for (const cluster of view.ofType(kubernetes.postgresCluster)) {
         const instances = num(cluster.props, "spec.instances") ?? 1;
         if (instances < 2) report(`${describe(cluster)} has ${instances} instance: set spec.instances to 2 or more (a primary and a streaming standby).`, cluster.urn);
+      }
+      // A database in a Deployment or StatefulSet: one pod is one copy. More replicas may or may not
+      // replicate (that is the engine's own setup), so only a single pod is reported.
+      for (const db of selfHostedDatabases(view)) {
+        if (db.replicas !== undefined && db.replicas < 2) {
+          report(`${describe(db.resource)} runs a ${db.engine} database in ${db.replicas} pod: when the pod or its node fails the database is down, with nothing to fail over to. Run it replicated (an operator such as CloudNativePG, Percona or the MongoDB operator, with 2 or more instances) or use a managed database with a standby in another zone.`, db.resource.urn);
+        }
       }
     },
   ),

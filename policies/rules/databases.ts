@@ -1,6 +1,8 @@
 /** What the database rules share: which types are databases, and which are read replicas. */
-import type { Props } from "../props";
+import type { PolicyResource } from "@pulumi/policy";
+import { at, num, objects, str, type Props } from "../props";
 import { aws, digitalocean, gcp, kubernetes } from "../resourceTypes";
+import type { StackView } from "../stackView";
 
 /** The type tokens of primary databases on the four clouds. */
 export const databaseTypes: readonly string[] = [
@@ -17,4 +19,46 @@ export const databaseTypes: readonly string[] = [
  */
 export function isReplica(props: Props): boolean {
   return Boolean(props.replicateSourceDb || props.masterInstanceName);
+}
+
+/**
+ * Database engines by image name (the last path segment, without tag): the official and
+ * Bitnami images of the engines that keep data. Redis, Valkey and Memcached are left out
+ * (mostly caches, judged as node groups); so are exporters, proxies and poolers.
+ */
+const databaseImages = /^(mongo|mongodb|mongodb-community-server|mysql|mysql-server|mariadb|percona|percona-server|percona-server-mongodb|postgres|postgresql|postgis|timescaledb|timescaledb-ha|cockroach|cockroachdb|cassandra|scylla|couchdb|neo4j|influxdb|clickhouse-server|elasticsearch|opensearch|mssql-server)$/;
+/** Ports and port names of those engines (for images built on them, such as "catalogue-db" on MySQL). */
+const databasePorts = new Set([3306, 5432, 27017, 9042, 26257, 5984, 1433, 7687]);
+const databasePortNames = /^(mysql|mariadb|postgres|postgresql|pg|mongo|mongodb|cql|cockroach|couchdb|mssql|bolt)$/;
+const notDatabases = /exporter|bouncer|proxy|pgpool|adminer|admin|backup|client|operator/;
+
+function imageName(image: unknown): string {
+  return (str(image) ?? "").split("@")[0].split("/").pop()!.split(":")[0].toLowerCase();
+}
+
+/** The database engine a container runs ("mongo", "mysql", ...), or undefined. */
+export function databaseEngine(container: Props): string | undefined {
+  const image = imageName(container.image);
+  if (notDatabases.test(image)) return undefined;
+  if (databaseImages.test(image)) return image;
+  const port = objects(container.ports).find((p) => databasePorts.has(num(p.containerPort) ?? -1) || databasePortNames.test((str(p.name) ?? "").toLowerCase()));
+  return port ? (str(port.name) ?? `port ${String(port.containerPort)}`) : undefined;
+}
+
+/** A database run by hand in a Deployment or StatefulSet (not by an operator's custom resource). */
+export interface SelfHostedDatabase {
+  resource: PolicyResource;
+  engine: string;
+  /** spec.replicas (default 1); undefined when not known. */
+  replicas: number | undefined;
+}
+
+/** The Deployments and StatefulSets whose containers run a database engine. */
+export function selfHostedDatabases(view: StackView): SelfHostedDatabase[] {
+  return view.ofType([kubernetes.deployment, kubernetes.statefulSet]).flatMap((r) => {
+    const engine = objects(r.props, "spec.template.spec.containers").map(databaseEngine).find((e) => e !== undefined);
+    if (!engine) return [];
+    const replicas = at(r.props, "spec.replicas") === undefined ? 1 : num(r.props, "spec.replicas");
+    return [{ resource: r, engine, replicas }];
+  });
 }

@@ -80,16 +80,68 @@ function kubernetesProblems(ingress: PolicyResource): Problem[] {
   return problems;
 }
 
+/** Annotations with which a cloud's load balancer terminates TLS for a LoadBalancer Service. */
+const tlsCertificateAnnotations = [
+  "service.beta.kubernetes.io/aws-load-balancer-ssl-cert",
+  "service.beta.kubernetes.io/do-loadbalancer-certificate-id",
+  "service.beta.kubernetes.io/do-loadbalancer-certificate-name",
+  "service.beta.kubernetes.io/oci-load-balancer-tls-secret",
+  "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-cert-id",
+];
+
+/** True for a Service port that carries plain HTTP (by name, appProtocol or a web port number; 443 and 8443 are taken as TLS the pods end). */
+function isHttpPort(port: Record<string, unknown>): boolean {
+  const name = (str(port.name) ?? "").toLowerCase();
+  const protocol = (str(port.appProtocol) ?? "").toLowerCase();
+  if (/^https|tls|ssl/.test(name) || /https|tls/.test(protocol)) return false;
+  if (/^http/.test(name) || /^(http|kubernetes\.io\/h2c|kubernetes\.io\/ws)$/.test(protocol)) return true;
+  return [80, 8080, 8000, 8008, 8888, 3000, 5000].includes(Number(port.port));
+}
+
+/**
+ * A Service of type LoadBalancer is the load balancer itself: its HTTP ports are served in
+ * plain text unless the cloud's TLS annotations make the load balancer terminate TLS on them.
+ */
+function serviceProblems(service: PolicyResource): Problem[] {
+  const annotations = obj(service.props, "metadata.annotations");
+  const ports = objects(service.props, "spec.ports").filter(isHttpPort);
+  if (ports.length === 0) return [];
+  const certificate = tlsCertificateAnnotations.find((a) => str(annotations[a]));
+  // AWS and OCI: the TLS ports are listed (all ports when unset); DigitalOcean: a redirect or an https protocol annotation.
+  const sslPorts = (str(annotations["service.beta.kubernetes.io/aws-load-balancer-ssl-ports"]) ?? str(annotations["service.beta.kubernetes.io/oci-load-balancer-ssl-ports"]))?.split(",").map((p) => p.trim());
+  const redirects = bool(annotations["service.beta.kubernetes.io/do-loadbalancer-redirect-http-to-https"]) === true;
+  const plain = ports.filter((p) => {
+    if (!certificate) return true;
+    if (certificate.includes("do-loadbalancer")) return !redirects && str(annotations["service.beta.kubernetes.io/do-loadbalancer-protocol"]) !== "https";
+    return sslPorts !== undefined && !sslPorts.includes(String(p.port)) && !sslPorts.includes(str(p.name) ?? "") && !sslPorts.includes("*");
+  });
+  if (plain.length === 0) return [];
+  const list = plain.map((p) => String(p.port)).join(", ");
+  return [[
+    certificate
+      ? `${describe(service)} is a LoadBalancer Service that still serves plain HTTP on port(s) ${list}: list them in the TLS ports annotation, or redirect them to HTTPS.`
+      : `${describe(service)} is a LoadBalancer Service that serves plain HTTP on port(s) ${list} straight to the internet: make it ClusterIP behind an Ingress with spec.tls, or let the cloud's load balancer terminate TLS (service.beta.kubernetes.io/aws-load-balancer-ssl-cert, do-loadbalancer-certificate-id with do-loadbalancer-redirect-http-to-https).`,
+    service.urn,
+  ]];
+}
+
+function loadBalancerServices(view: StackView): PolicyResource[] {
+  return view.ofType(kubernetes.service).filter((s) => str(s.props, "spec.type") === "LoadBalancer");
+}
+
 export const httpsOnly: StackValidationPolicy = {
   name: "lb-https-only",
   description:
     "Load balancers terminate HTTPS with a certificate and answer plain HTTP only with a redirect: an ALB HTTPS listener with an ACM " +
     "certificate and an HTTP listener that only redirects, a GCP HTTPS proxy with a certificate and an HTTP proxy on a redirect-only URL " +
-    "map, a DigitalOcean https rule with a certificate and redirectHttpToHttps, an Ingress with spec.tls.",
+    "map, a DigitalOcean https rule with a certificate and redirectHttpToHttps, an Ingress with spec.tls, a LoadBalancer Service whose " +
+    "HTTP ports the cloud's load balancer serves with a certificate (aws-load-balancer-ssl-cert, do-loadbalancer-certificate-id annotations).",
   enforcementLevel: "mandatory",
   severity: "high",
   validateStack: overStack(
-    (view) => [aws.loadBalancer, gcp.forwardingRule, digitalocean.loadBalancer, kubernetes.ingress].some((t) => view.ofType(t).length > 0),
+    (view) =>
+      [aws.loadBalancer, gcp.forwardingRule, digitalocean.loadBalancer, kubernetes.ingress].some((t) => view.ofType(t).length > 0) ||
+      loadBalancerServices(view).length > 0,
     "the stack has no load balancer",
     (view, report) => {
       const problems = [
@@ -97,6 +149,7 @@ export const httpsOnly: StackValidationPolicy = {
         ...view.ofType(gcp.forwardingRule).flatMap((r) => gcpProblems(view, r)),
         ...view.ofType(digitalocean.loadBalancer).flatMap(digitaloceanProblems),
         ...view.ofType(kubernetes.ingress).flatMap(kubernetesProblems),
+        ...loadBalancerServices(view).flatMap(serviceProblems),
       ];
       for (const [message, urn] of problems) report(message, urn);
     },

@@ -6,6 +6,7 @@
 import type { PolicyConfigSchema, StackValidationPolicy } from "@pulumi/policy";
 import { overStack, settingsOf } from "../dispatch";
 import { countedGroups, needsLoadBalancer, servingLoadBalancers } from "../nodeGroups";
+import { str } from "../props";
 import { describe } from "../stackView";
 
 /** Config of min-nodes. */
@@ -24,7 +25,8 @@ export const minNodes: StackValidationPolicy = {
   name: "min-nodes",
   description:
     "At least `minNodes` (default 2) nodes serve behind a load balancer: an AWS Auto Scaling group's minSize, a GCP MIG's targetSize or " +
-    "autoscaler minReplicas, the droplets a DigitalOcean load balancer reaches, a Deployment's replicas or HPA minReplicas. " +
+    "autoscaler minReplicas, the droplets a DigitalOcean load balancer reaches, a Deployment's replicas or HPA minReplicas (a Deployment " +
+    "that only a ClusterIP/NodePort Service selects is an internal component: it needs the replicas, not a load balancer). " +
     "Raise the minimum (ha-topology:nodes.count) and put every node group behind a load balancer. Groups tagged with role worker or " +
     "internal (contract/roles.ts) need the minimum but no load balancer; cron groups are judged by cron-single-flight.",
   enforcementLevel: "mandatory",
@@ -37,7 +39,13 @@ export const minNodes: StackValidationPolicy = {
       const { minNodes } = settingsOf<MinNodesConfig>(configSchema, args);
       const groups = countedGroups(view);
       for (const group of groups) {
-        if (group.loadBalancers.length === 0 && needsLoadBalancer(group)) {
+        const internal = group.internalServices ?? [];
+        if (group.loadBalancers.length === 0 && internal.length > 0 && needsLoadBalancer(group)) {
+          // Served inside the cluster through its Service(s): an internal component, judged by its replicas.
+          if (group.minNodes !== undefined && group.minNodes < minNodes) {
+            report(`${describe(group.resource)} is an internal component (other pods reach it through ${internal.map((s) => `${s.name} (${str(s.props, "spec.type") ?? "ClusterIP"})`).join(", ")}) and can run with ${group.minNodes} pod(s) (${group.countedFrom}): when that pod or its node fails, everything that calls it fails too. Run at least ${minNodes} replicas (spec.replicas or the HPA's minReplicas).`, group.resource.urn);
+          }
+        } else if (group.loadBalancers.length === 0 && needsLoadBalancer(group)) {
           report(`${describe(group.resource)} has nothing in front of it: no load balancer sends it traffic, so its nodes serve no one and fail over to nothing. Register it with a load balancer (target group, backend service, droplet tag, Service + Ingress).`, group.resource.urn);
         } else if (group.minNodes !== undefined && group.minNodes < minNodes) {
           report(`${describe(group.resource)}${group.role && group.role !== "web" ? ` (role ${group.role})` : ""} can run with ${group.minNodes} node(s) (${group.countedFrom}); at least ${minNodes} must serve so that one can fail or be replaced without an outage.`, group.resource.urn);

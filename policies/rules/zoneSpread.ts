@@ -7,7 +7,8 @@ import type { PolicyConfigSchema, PolicyResource, StackValidationPolicy } from "
 import { overStack, settingsOf } from "../dispatch";
 import { countedGroups, type NodeGroup } from "../nodeGroups";
 import { at, list, objects, str } from "../props";
-import { aws } from "../resourceTypes";
+import { aws, gcp } from "../resourceTypes";
+import { gkePools, zonalGkeClusters } from "../clusters";
 import { describe, StackView, unique } from "../stackView";
 
 /** Config of nodes-span-zones. */
@@ -80,18 +81,30 @@ export const zoneSpread: StackValidationPolicy = {
   name: "nodes-span-zones",
   description:
     "Each node group spans at least `minZones` (default 2) zones, so a zone outage leaves nodes serving: Auto Scaling group subnets in " +
-    "different AZs, a regional (not zonal) MIG, pods spread over topology.kubernetes.io/zone. DigitalOcean regions have no zones.",
+    "different AZs, a regional (not zonal) MIG, pods spread over topology.kubernetes.io/zone, a regional GKE cluster whose node pools " +
+    "span zones. DigitalOcean regions have no zones.",
   enforcementLevel: "mandatory",
   severity: "high",
   configSchema,
   validateStack: overStack(
-    (view) => countedGroups(view).some((g) => g.kind !== "digitalocean-droplets"),
-    "no node groups on a cloud with zones (DigitalOcean regions have none)",
+    (view) => countedGroups(view).some((g) => g.kind !== "digitalocean-droplets") || view.ofType(gcp.gkeCluster).length + view.ofType(gcp.gkeNodePool).length > 0,
+    "no node groups or GKE clusters on a cloud with zones (DigitalOcean regions have none)",
     (view, report, args) => {
       const { minZones } = settingsOf<ZoneSpreadConfig>(configSchema, args);
       for (const group of countedGroups(view)) {
         const problem = check(view, group, minZones);
         if (problem) report(problem, group.resource.urn);
+      }
+      // GKE: the pods can spread only over the zones the nodes are in.
+      const zonal = zonalGkeClusters(view);
+      for (const cluster of zonal) {
+        const location = str(cluster.props.location)!;
+        report(`${describe(cluster)} is a zonal cluster (location ${location}): its control plane, and its nodes unless nodeLocations lists other zones, are in that one zone, so a zone outage stops the cluster. Set location to the region (${location.replace(/-[a-z]$/, "")}) for a regional cluster over ${minZones}+ zones.`, cluster.urn);
+      }
+      for (const pool of gkePools(view)) {
+        if (pool.zones === undefined || pool.zones.length >= minZones) continue;
+        if (pool.resource === pool.cluster && zonal.includes(pool.resource)) continue; // said above
+        report(`${describe(pool.resource)}: the ${pool.label} runs its nodes in ${pool.zones.length} zone(s) (${pool.zones.join(", ")}): a zone outage takes every node and every pod on them. Use a regional cluster, or list at least ${minZones} zones in nodeLocations.`, pool.resource.urn);
       }
     },
   ),
