@@ -4,13 +4,16 @@
  */
 import type { Policies } from "@pulumi/policy";
 import { autohealing } from "./rules/autohealing";
+import { cacheBackups, cacheReplicated } from "./rules/caches";
 import { databaseReplication } from "./rules/databaseReplication";
 import { databaseBackups, databaseDeletionProtection, databaseEncryption, databasePrivate } from "./rules/databaseSettings";
 import { healthCheck } from "./rules/healthCheck";
 import { httpsOnly } from "./rules/httpsOnly";
 import { imdsv2 } from "./rules/imdsv2";
 import { invalidHeaders } from "./rules/invalidHeaders";
+import { crossZone, lbDeletionProtection } from "./rules/loadBalancerSettings";
 import { minNodes } from "./rules/minNodes";
+import { natPerZone } from "./rules/natGateways";
 import { nodeExposure } from "./rules/nodeExposure";
 import { rollingUpdates } from "./rules/rollingUpdates";
 import { storageEncryption, storagePrivate, storageVersioning } from "./rules/storage";
@@ -37,4 +40,9 @@ export const policies: Policies = [
   storageEncryption,
   nodeExposure,
   imdsv2,
+  cacheReplicated,
+  cacheBackups,
+  crossZone,
+  lbDeletionProtection,
+  natPerZone,
 ];
