@@ -25,13 +25,13 @@ export interface SummaryLine {
 }
 
 /**
- * The rules that judge each cloud's session store. Only DigitalOcean's (a managed Valkey
- * DatabaseCluster) is of a type ha-guard knows: the database rules check it as they check
- * the database. No rule judges ElastiCache, Memorystore or the Kubernetes Valkey
+ * The rules that judge each cloud's session store. ElastiCache has its own rule
+ * (cache-replicated); DigitalOcean's (a managed Valkey DatabaseCluster) is checked by the
+ * database rules as the database is. No rule judges Memorystore or the Kubernetes Valkey
  * StatefulSet; test/plan.test.ts breaks each store to keep this table true.
  */
 export const sessionStoreRules: Record<Topology["cloud"], string[]> = {
-  aws: [],
+  aws: ["cache-replicated"],
   gcp: [],
   digitalocean: ["database-replicated", "database-private", "database-backups", "database-deletion-protection"],
   kubernetes: [],

@@ -6,7 +6,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { digitaloceanRoleTag, gcpRoleLabel, internalAnnotation, isRole, kubernetesRoleKey, roles, roleTag, type Role } from "./contract/roles";
-import { at, bool, list, num, obj, objects, str } from "./props";
+import { at, bool, list, num, obj, objects, str, worldCidrs } from "./props";
 import { aws, digitalocean, gcp, kubernetes } from "./resourceTypes";
 import { StackView, unique } from "./stackView";
 
@@ -14,9 +14,12 @@ import { StackView, unique } from "./stackView";
 export type NodeGroupKind =
   | "aws-autoscaling-group"
   | "aws-instances"
+  | "aws-standalone-instance"
+  | "aws-ecs-service"
   | "gcp-regional-mig"
   | "gcp-zonal-mig"
   | "gcp-instance-groups"
+  | "gcp-standalone-instance"
   | "digitalocean-droplets"
   | "kubernetes-deployment";
 
@@ -168,7 +171,128 @@ function awsLoadBalancersOf(view: StackView, targetGroup: PolicyResource): Polic
   return unique(listeners.flatMap((l) => view.refs(l, "loadBalancerArn", aws.loadBalancer)));
 }
 
+/** An ingress permission of a security group, normalised over its three shapes (inline, VPC rule, EC2 rule). */
+export interface AwsIngress {
+  /** What the permission belongs to (the group for inline rules, else the rule resource). */
+  owner: PolicyResource;
+  /** True when the sources include the whole internet. */
+  world: boolean;
+  /** The lowest and highest port it admits (0-65535 for "all traffic"). */
+  from: number;
+  to: number;
+}
+
+const isWorldSource = (sources: unknown[]) => sources.some((s) => worldCidrs.includes(String(s)));
+
+function portRange(from: unknown, to: unknown, protocol: unknown): [number, number] {
+  if (["-1", "all"].includes(String(protocol))) return [0, 65535];
+  return [num(from) ?? 0, num(to) ?? 65535];
+}
+
+/** Every ingress permission of a security group. */
+export function awsIngress(view: StackView, sg: PolicyResource): AwsIngress[] {
+  const inline = objects(sg.props.ingress).map((r) => ({
+    owner: sg,
+    world: isWorldSource([...list(r.cidrBlocks), ...list(r.ipv6CidrBlocks)]),
+    range: portRange(r.fromPort, r.toPort, r.protocol),
+  }));
+  const vpcRules = view.referrers(sg, aws.ingressRule, "securityGroupId").map((r) => ({
+    owner: r,
+    world: isWorldSource([r.props.cidrIpv4, r.props.cidrIpv6]),
+    range: portRange(r.props.fromPort, r.props.toPort, r.props.ipProtocol),
+  }));
+  const ec2Rules = view
+    .referrers(sg, aws.securityGroupRule, "securityGroupId")
+    .filter((r) => str(r.props.type) === "ingress")
+    .map((r) => ({
+      owner: r,
+      world: isWorldSource([...list(r.props.cidrBlocks), ...list(r.props.ipv6CidrBlocks)]),
+      range: portRange(r.props.fromPort, r.props.toPort, r.props.protocol),
+    }));
+  return [...inline, ...vpcRules, ...ec2Rules].map(({ owner, world, range: [from, to] }) => ({ owner, world, from, to }));
+}
+
+/** The ports only operators use (SSH, RDP): a machine open on these alone is a bastion, not a serving node. */
+export const adminPorts: readonly number[] = [22, 3389];
+
+/** True when a port range admits something other than SSH/RDP. */
+export function admitsAppPort(from: number, to: number): boolean {
+  for (let port = from; port <= to; port++) if (!adminPorts.includes(port)) return true;
+  return false;
+}
+
+/** The security groups an EC2 instance runs with. */
+export function awsInstanceSecurityGroups(view: StackView, instance: PolicyResource): PolicyResource[] {
+  return unique(["vpcSecurityGroupIds", "securityGroups"].flatMap((p) => view.refs(instance, p, aws.securityGroup)));
+}
+
+/**
+ * True when a standalone EC2 instance serves something: its security groups admit a port
+ * other than SSH/RDP (from anywhere, the VPC included), it forwards traffic (sourceDestCheck
+ * off: a NAT or VPN instance), or it names no security group at all (the VPC's default group
+ * admits every port from its members) or one this stack does not define. A bastion (SSH or RDP
+ * only, or no ingress at all, reached through Session Manager) is not a node.
+ */
+function awsInstanceServes(view: StackView, instance: PolicyResource): boolean {
+  if (instance.props.sourceDestCheck === false) return true;
+  const named = ["vpcSecurityGroupIds", "securityGroups"].flatMap((p) => list(instance.props[p]));
+  const groups = awsInstanceSecurityGroups(view, instance);
+  if (groups.length === 0 || groups.length < named.length) return true;
+  return groups.some((sg) => awsIngress(view, sg).some((i) => admitsAppPort(i.from, i.to)));
+}
+
+/** The Application Auto Scaling target that scales an ECS service's desired count, if any. */
+function ecsScalingTarget(view: StackView, service: PolicyResource): PolicyResource | undefined {
+  const name = str(service.props.name);
+  return view.ofType(aws.appAutoscalingTarget).find((t) => {
+    if ((str(t.props.scalableDimension) ?? "ecs:service:DesiredCount") !== "ecs:service:DesiredCount") return false;
+    if (view.refersTo(t, "resourceId", service)) return true;
+    const match = /^service\/[^/]+\/([^/]+)$/.exec(str(t.props.resourceId) ?? "");
+    return match !== null && name !== undefined && match[1] === name;
+  });
+}
+
+/**
+ * True when an Auto Scaling group provides the EC2 capacity of an ECS cluster: an ECS capacity
+ * provider names it, or its launch template or configuration registers the instances with a
+ * cluster (ECS_CLUSTER in the user data). Its instances run tasks; the tasks, not the
+ * instances, are registered with the load balancer.
+ */
+export function isEcsCapacity(view: StackView, asg: PolicyResource): boolean {
+  if (view.referrers(asg, aws.ecsCapacityProvider, "autoScalingGroupProvider").length > 0) return true;
+  const launchers = [
+    ...view.refs(asg, "launchTemplate", aws.launchTemplate),
+    ...view.refs(asg, "mixedInstancesPolicy", aws.launchTemplate),
+    ...view.refs(asg, "launchConfiguration", aws.launchConfiguration),
+  ];
+  return launchers.some((l) => {
+    const text = str(l.props.userData) ?? str(l.props.userDataBase64) ?? "";
+    const decoded = /^[A-Za-z0-9+/=\s]+$/.test(text) ? Buffer.from(text, "base64").toString("utf8") : "";
+    return /ECS_CLUSTER/.test(text) || /ECS_CLUSTER/.test(decoded);
+  });
+}
+
+function awsEcsServices(view: StackView): NodeGroup[] {
+  return view.ofType(aws.ecsService).map((service) => {
+    const targetGroups = view.refs(service, "loadBalancers", aws.targetGroup);
+    const classic = view.refs(service, "loadBalancers", aws.classicLoadBalancer);
+    const target = ecsScalingTarget(view, service);
+    const daemon = str(service.props.schedulingStrategy) === "DAEMON";
+    return {
+      kind: "aws-ecs-service",
+      resource: service,
+      // A replica service without desiredCount runs none (the provider's default is 0); a daemon runs one task per container instance.
+      minNodes: daemon ? undefined : target ? num(target.props.minCapacity) : (num(service.props.desiredCount) ?? 0),
+      countedFrom: daemon ? "one task per container instance" : target ? `Application Auto Scaling minCapacity of ${target.name}` : "desiredCount",
+      loadBalancers: unique([...targetGroups.flatMap((tg) => awsLoadBalancersOf(view, tg)), ...classic]),
+      members: [],
+    };
+  });
+}
+
 function awsGroups(view: StackView): NodeGroup[] {
+  const services = awsEcsServices(view);
+  const serviceLoadBalancers = unique(services.flatMap((s) => s.loadBalancers));
   const groups: NodeGroup[] = view.ofType(aws.autoscalingGroup).map((asg) => {
     const attachments = view.referrers(asg, aws.autoscalingAttachment, "autoscalingGroupName");
     const trafficSources = view.referrers(asg, aws.trafficSourceAttachment, "autoscalingGroupName");
@@ -178,22 +302,31 @@ function awsGroups(view: StackView): NodeGroup[] {
       ...trafficSources.flatMap((a) => view.refs(a, "trafficSource", aws.targetGroup)),
     ]);
     const classic = [...view.refs(asg, "loadBalancers", aws.classicLoadBalancer), ...attachments.flatMap((a) => view.refs(a, "elb", aws.classicLoadBalancer))];
+    const own = unique([...targetGroups.flatMap((tg) => awsLoadBalancersOf(view, tg)), ...classic]);
     return {
       kind: "aws-autoscaling-group",
       resource: asg,
       minNodes: num(asg.props.minSize),
       countedFrom: "minSize",
-      loadBalancers: unique([...targetGroups.flatMap((tg) => awsLoadBalancersOf(view, tg)), ...classic]),
+      // ECS capacity: the load balancers reach its instances through the services' tasks.
+      loadBalancers: own.length === 0 && isEcsCapacity(view, asg) ? serviceLoadBalancers : own,
       members: [],
     };
   });
+  groups.push(...services);
   // Standalone instances registered in a target group: the target group is the "group".
+  const registered = new Set<PolicyResource>();
   for (const tg of view.ofType(aws.targetGroup)) {
     const instances = unique(
       view.referrers(tg, aws.targetGroupAttachment, "targetGroupArn").flatMap((a) => view.refs(a, "targetId", aws.instance)),
     );
     if (instances.length === 0) continue;
+    instances.forEach((i) => registered.add(i));
     groups.push({ kind: "aws-instances", resource: tg, minNodes: instances.length, countedFrom: "registered instances", loadBalancers: awsLoadBalancersOf(view, tg), members: instances });
+  }
+  // An instance that serves on its own (no target group, no Auto Scaling group) is a group of one.
+  for (const instance of view.ofType(aws.instance).filter((i) => !registered.has(i) && awsInstanceServes(view, i))) {
+    groups.push({ kind: "aws-standalone-instance", resource: instance, minNodes: 1, countedFrom: "a single instance", loadBalancers: [], members: [instance] });
   }
   return groups;
 }
@@ -211,7 +344,83 @@ export function gcpBackendServices(view: StackView, rule: PolicyResource): Polic
   return unique([...direct, ...viaMaps]);
 }
 
+/** The networks (stack resources) a GCE instance's interfaces are on, and whether one is on a network the stack does not define. */
+function gcpInstanceNetworks(view: StackView, instance: PolicyResource): { networks: PolicyResource[]; outside: boolean } {
+  const networks: PolicyResource[] = [];
+  let outside = false;
+  for (const nic of objects(instance.props.networkInterfaces)) {
+    const named = [...list(nic.network), ...list(nic.subnetwork)].map(String);
+    const direct = view.ofType(gcp.network).filter((n) => named.some((v) => identifiersMatch(n, v)));
+    const viaSubnets = view
+      .ofType(gcp.subnetwork)
+      .filter((sn) => named.some((v) => identifiersMatch(sn, v)))
+      .flatMap((sn) => view.refs(sn, "network", gcp.network));
+    const found = unique([...direct, ...viaSubnets]);
+    if (found.length === 0) outside = true;
+    networks.push(...found);
+  }
+  if (objects(instance.props.networkInterfaces).length === 0) outside = true;
+  // Interfaces whose values are not known yet (preview): fall back on the property's dependencies.
+  const deps = [...view.refs(instance, "networkInterfaces", gcp.network), ...view.refs(instance, "networkInterfaces", gcp.subnetwork).flatMap((sn) => view.refs(sn, "network", gcp.network))];
+  return { networks: unique([...networks, ...deps]), outside: outside && deps.length === 0 };
+}
+
+function identifiersMatch(r: PolicyResource, value: string): boolean {
+  return [r.urn, str(r.props.id), str(r.props.selfLink), str(r.props.name)].some((id) => id !== undefined && (id === value || value.endsWith(`/${id}`)));
+}
+
+/** The GCP firewalls (ingress, enabled) that apply to a GCE instance: same network, and its tags or no target tags. */
+export function gcpFirewallsOf(view: StackView, instance: PolicyResource): PolicyResource[] {
+  const { networks, outside } = gcpInstanceNetworks(view, instance);
+  const tags = list(instance.props.tags).map(String);
+  return view.ofType(gcp.firewall).filter((fw) => {
+    if ((str(fw.props.direction) ?? "INGRESS") !== "INGRESS" || fw.props.disabled === true) return false;
+    const fwNetworks = view.refs(fw, "network", gcp.network);
+    const sameNetwork = fwNetworks.length > 0 ? fwNetworks.some((n) => networks.includes(n)) : outside;
+    const targetTags = list(fw.props.targetTags).map(String);
+    return sameNetwork && (targetTags.length === 0 || targetTags.some((t) => tags.includes(t)));
+  });
+}
+
+/** The port ranges a GCP firewall allows over TCP/UDP ("all" or no ports: every port). */
+export function gcpAllowedRanges(fw: PolicyResource): [number, number][] {
+  return objects(fw.props.allows)
+    .filter((a) => ["tcp", "udp", "all", "sctp"].includes(str(a.protocol) ?? ""))
+    .flatMap((a): [number, number][] => {
+      const ports = list(a.ports).map(String);
+      if (ports.length === 0 || str(a.protocol) === "all") return [[0, 65535]];
+      return ports.map((p): [number, number] => {
+        const [lo, hi = lo] = p.split("-").map(Number);
+        return [lo, hi];
+      });
+    });
+}
+
+/**
+ * True when a standalone GCE instance serves something: it forwards traffic (canIpForward: a
+ * router or NAT appliance), a firewall on its network admits a port other than SSH/RDP, or it is
+ * on a network the stack does not define (the default network admits every port internally).
+ * A bastion reached on SSH only is not a node.
+ */
+function gcpInstanceServes(view: StackView, instance: PolicyResource): boolean {
+  if (instance.props.canIpForward === true) return true;
+  if (gcpInstanceNetworks(view, instance).outside) return true;
+  return gcpFirewallsOf(view, instance).some((fw) => gcpAllowedRanges(fw).some(([lo, hi]) => admitsAppPort(lo, hi)));
+}
+
+/** Standalone GCE instances that serve: each is a group of one (instances in an unmanaged instance group are that group's). */
+function gcpStandaloneInstances(view: StackView): NodeGroup[] {
+  return view
+    .ofType(gcp.instance)
+    .filter((i) => view.referrers(i, gcp.instanceGroup, "instances").length === 0 && gcpInstanceServes(view, i))
+    .map((instance) => ({ kind: "gcp-standalone-instance", resource: instance, minNodes: 1, countedFrom: "a single instance", loadBalancers: [], members: [instance] }));
+}
+
 function gcpGroups(view: StackView): NodeGroup[] {
+  return [...gcpManagedGroups(view), ...gcpStandaloneInstances(view)];
+}
+
+function gcpManagedGroups(view: StackView): NodeGroup[] {
   const rules = view.ofType(gcp.forwardingRule);
   const migs: [PolicyResource, NodeGroupKind][] = [
     ...view.ofType(gcp.regionalGroupManager).map((m): [PolicyResource, NodeGroupKind] => [m, "gcp-regional-mig"]),

@@ -4,6 +4,7 @@
  */
 import type { Policies } from "@pulumi/policy";
 import { autohealing, digitaloceanAutohealing } from "./rules/autohealing";
+import { cacheBackups, cacheReplicated } from "./rules/caches";
 import { cronSingleFlight } from "./rules/cronSingleFlight";
 import { databaseReplication } from "./rules/databaseReplication";
 import { databaseBackups, databaseDeletionProtection, databaseEncryption, databasePrivate } from "./rules/databaseSettings";
@@ -11,7 +12,9 @@ import { healthCheck } from "./rules/healthCheck";
 import { httpsOnly } from "./rules/httpsOnly";
 import { imdsv2 } from "./rules/imdsv2";
 import { invalidHeaders } from "./rules/invalidHeaders";
+import { crossZone, lbDeletionProtection } from "./rules/loadBalancerSettings";
 import { minNodes } from "./rules/minNodes";
+import { natPerZone } from "./rules/natGateways";
 import { nodeExposure } from "./rules/nodeExposure";
 import { rollingUpdates } from "./rules/rollingUpdates";
 import { storageEncryption, storagePrivate, storageVersioning } from "./rules/storage";
@@ -40,4 +43,9 @@ export const policies: Policies = [
   imdsv2,
   digitaloceanAutohealing,
   cronSingleFlight,
+  cacheReplicated,
+  cacheBackups,
+  crossZone,
+  lbDeletionProtection,
+  natPerZone,
 ];

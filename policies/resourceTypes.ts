@@ -33,16 +33,31 @@ export const aws = {
   ],
   bucketPublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
   bucketAcl: ["aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"],
+  bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+  kmsKey: "aws:kms/key:Key",
+  launchConfiguration: "aws:ec2/launchConfiguration:LaunchConfiguration",
+  ecsService: "aws:ecs/service:Service",
+  ecsCapacityProvider: "aws:ecs/capacityProvider:CapacityProvider",
+  appAutoscalingTarget: "aws:appautoscaling/target:Target",
+  natGateway: "aws:ec2/natGateway:NatGateway",
+  routeTable: "aws:ec2/routeTable:RouteTable",
+  route: "aws:ec2/route:Route",
+  routeTableAssociation: "aws:ec2/routeTableAssociation:RouteTableAssociation",
+  cacheReplicationGroup: "aws:elasticache/replicationGroup:ReplicationGroup",
+  cacheCluster: "aws:elasticache/cluster:Cluster",
+  cloudfrontDistribution: "aws:cloudfront/distribution:Distribution",
 } as const;
 
 /** Google Cloud (@pulumi/gcp). */
 export const gcp = {
+  instance: "gcp:compute/instance:Instance",
+  instanceGroup: "gcp:compute/instanceGroup:InstanceGroup",
+  network: "gcp:compute/network:Network",
+  subnetwork: "gcp:compute/subnetwork:Subnetwork",
   regionalGroupManager: "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager",
   zonalGroupManager: "gcp:compute/instanceGroupManager:InstanceGroupManager",
   regionalAutoscaler: "gcp:compute/regionAutoscaler:RegionAutoscaler",
   zonalAutoscaler: "gcp:compute/autoscaler:Autoscaler",
-  instance: "gcp:compute/instance:Instance",
-  instanceGroup: "gcp:compute/instanceGroup:InstanceGroup",
   instanceTemplate: ["gcp:compute/instanceTemplate:InstanceTemplate", "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate"],
   backendService: ["gcp:compute/backendService:BackendService", "gcp:compute/regionBackendService:RegionBackendService"],
   urlMap: "gcp:compute/uRLMap:URLMap",
@@ -57,6 +72,8 @@ export const gcp = {
   bucketIam: ["gcp:storage/bucketIAMMember:BucketIAMMember", "gcp:storage/bucketIAMBinding:BucketIAMBinding"],
   gkeCluster: "gcp:container/cluster:Cluster",
   gkeNodePool: "gcp:container/nodePool:NodePool",
+  bucketAccessControl: ["gcp:storage/bucketAccessControl:BucketAccessControl", "gcp:storage/defaultObjectAccessControl:DefaultObjectAccessControl"],
+  bucketAclList: ["gcp:storage/bucketACL:BucketACL", "gcp:storage/defaultObjectACL:DefaultObjectACL"],
 } as const;
 
 /** DigitalOcean (@pulumi/digitalocean). */

@@ -57,7 +57,8 @@ const mutations: Record<string, Mutation[]> = {
     { rule: "database-replicated", type: "gcp:sql/databaseInstance:DatabaseInstance", apply: (p) => !p.masterInstanceName && (p.settings = { ...p.settings, availabilityType: "ZONAL" }) },
     { rule: "database-private", type: "gcp:sql/databaseInstance:DatabaseInstance", apply: (p) => (p.settings = { ...p.settings, ipConfiguration: { ...p.settings.ipConfiguration, ipv4Enabled: true } }) },
     { rule: "lb-tls-min-version", type: "gcp:compute/sSLPolicy:SSLPolicy", apply: (p) => (p.minTlsVersion = "TLS_1_0") },
-    { rule: "storage-private", type: "gcp:storage/bucket:Bucket", apply: (p) => (p.publicAccessPrevention = "inherited") },
+    // A GCS bucket is private unless something grants it to allUsers (publicAccessPrevention only hardens that).
+    { rule: "storage-private", type: "gcp:storage/bucketIAMMember:BucketIAMMember", apply: (p) => (p.member = "allUsers") },
   ],
   digitalocean: [
     { rule: "database-replicated", type: "digitalocean:index/databaseCluster:DatabaseCluster", apply: (p) => (p.nodeCount = 1) },

@@ -4,16 +4,19 @@
  */
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { overStack } from "../dispatch";
-import { nodeGroups, type NodeGroup } from "../nodeGroups";
+import { isEcsCapacity, nodeGroups, type NodeGroup } from "../nodeGroups";
 import { at, list, objects, str } from "../props";
 import { digitalocean } from "../resourceTypes";
-import { describe, unique } from "../stackView";
+import { describe, unique, type StackView } from "../stackView";
 import { gkePools } from "../clusters";
 
-function check(group: NodeGroup): string | undefined {
+function check(view: StackView, group: NodeGroup): string | undefined {
   const r = group.resource;
   switch (group.kind) {
     case "aws-autoscaling-group": {
+      // ECS capacity: its instances are in no target group (the tasks are), so an ELB check would see nothing;
+      // ECS replaces failing tasks, and EC2 status checks replace failing instances.
+      if (isEcsCapacity(view, r)) return undefined;
       const type = str(r.props.healthCheckType) ?? "EC2";
       return /ELB|VPC_LATTICE/.test(type)
         ? undefined
@@ -21,6 +24,13 @@ function check(group: NodeGroup): string | undefined {
     }
     case "aws-instances":
       return `the instances behind ${describe(r)} are standalone: nothing replaces one that fails. Run them in an Auto Scaling group with healthCheckType "ELB".`;
+    case "aws-ecs-service":
+      // The ECS scheduler replaces tasks that stop, fail their container health check or the target group's.
+      return undefined;
+    case "aws-standalone-instance":
+      return `${describe(r)} is a standalone instance: nothing replaces it when it fails (EC2 auto-recovery restarts it on a failed host, not when the app hangs or its zone fails). Run it in an Auto Scaling group with healthCheckType "ELB" behind a load balancer.`;
+    case "gcp-standalone-instance":
+      return `${describe(r)} is a standalone instance: nothing recreates it when it stops answering (automaticRestart covers host crashes only). Run it in a managed instance group with autoHealingPolicies.`;
     case "gcp-regional-mig":
     case "gcp-zonal-mig":
       // autoHealingPolicies is a list in older providers and a single block in newer ones.
@@ -43,8 +53,10 @@ function check(group: NodeGroup): string | undefined {
 export const autohealing: StackValidationPolicy = {
   name: "nodes-autoheal",
   description:
-    "Nodes that fail the health check are replaced automatically: Auto Scaling groups use healthCheckType ELB, GCP MIGs have " +
-    "autoHealingPolicies, Deployment containers have a livenessProbe, GKE node pools keep management.autoRepair on; standalone instances and unmanaged GCP instance groups fail. DigitalOcean has no autohealing " +
+    "Nodes that fail the health check are replaced automatically: Auto Scaling groups use healthCheckType ELB (ECS services replace " +
+    "their tasks themselves), GCP MIGs have " +
+    "autoHealingPolicies, Deployment containers have a livenessProbe, GKE node pools keep management.autoRepair on; standalone instances " +
+    "(registered in a target group or serving on their own) and unmanaged GCP instance groups fail. DigitalOcean has no autohealing " +
     "primitive (its load balancer takes failing droplets out of rotation).",
   enforcementLevel: "mandatory",
   severity: "high",
@@ -53,7 +65,7 @@ export const autohealing: StackValidationPolicy = {
     "no node groups or GKE node pools on a cloud with an autohealing primitive (DigitalOcean has none)",
     (view, report) => {
       for (const group of nodeGroups(view)) {
-        const problem = check(group);
+        const problem = check(view, group);
         if (problem) report(problem, group.resource.urn);
       }
       // GKE repairs nodes by default (management.autoRepair); only turning it off is a gap.

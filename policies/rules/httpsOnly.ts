@@ -4,12 +4,14 @@
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { overStack, type Problem } from "../dispatch";
-import { awsListeners } from "../nodeGroups";
-import { at, bool, list, obj, objects, str } from "../props";
+import { awsIngress, awsInstanceSecurityGroups, awsListeners, gcpAllowedRanges, gcpFirewallsOf, nodeGroups, type NodeGroup } from "../nodeGroups";
+import { at, bool, list, obj, objects, str, worldCidrs } from "../props";
 import { aws, digitalocean, gcp, kubernetes } from "../resourceTypes";
 import { describe, StackView } from "../stackView";
 
 const secureProtocols = ["HTTPS", "TLS"];
+
+const isStandalone = (g: NodeGroup) => g.kind === "aws-standalone-instance" || g.kind === "gcp-standalone-instance";
 
 
 function awsProblems(view: StackView, lb: PolicyResource): Problem[] {
@@ -32,6 +34,53 @@ function awsProblems(view: StackView, lb: PolicyResource): Problem[] {
     }
   }
   return problems;
+}
+
+/** Ports a web server answers plain HTTP on. */
+const httpPorts = [80, 8080, 8000];
+
+/** True when an EC2 instance gets a public address (the default VPC's subnets, or a subnet that maps one). */
+function awsHasPublicIp(view: StackView, instance: PolicyResource): boolean {
+  const explicit = bool(instance.props.associatePublicIpAddress);
+  if (explicit !== undefined) return explicit;
+  if (instance.props.subnetId === undefined) return true; // the default VPC's subnets map public IPs
+  const subnets = view.refs(instance, "subnetId", aws.subnet);
+  return subnets.length === 0 || subnets.some((s) => s.props.mapPublicIpOnLaunch === true);
+}
+
+/** A standalone instance that answers plain HTTP from the internet, with no load balancer in front to terminate TLS. */
+function standaloneProblems(view: StackView, group: NodeGroup): Problem[] {
+  const r = group.resource;
+  if (group.kind === "aws-standalone-instance") {
+    if (!awsHasPublicIp(view, r)) return [];
+    const open = awsInstanceSecurityGroups(view, r).flatMap((sg) =>
+      awsIngress(view, sg).filter((i) => i.world && httpPorts.some((p) => i.from <= p && p <= i.to)).map((i) => ({ sg, i })),
+    );
+    if (open.length === 0) return [];
+    const { sg, i } = open[0];
+    const port = httpPorts.find((p) => i.from <= p && p <= i.to);
+    return [[`${describe(r)} serves plain HTTP to the internet (security group ${sg.name} admits 0.0.0.0/0 on ${port}) with no load balancer to terminate HTTPS: put it behind an ALB with an HTTPS listener and an ACM certificate, and admit the port from the ALB only.`, r.urn]];
+  }
+  if (group.kind === "gcp-standalone-instance") {
+    if (!objects(r.props.networkInterfaces).some((nic) => list(nic.accessConfigs).length > 0)) return [];
+    const open = gcpFirewallsOf(view, r).filter((fw) => {
+      const ranges = list(fw.props.sourceRanges).map(String);
+      // A firewall with no source at all admits 0.0.0.0/0.
+      const world = ranges.some((c) => worldCidrs.includes(c)) || (ranges.length === 0 && list(fw.props.sourceTags).length === 0 && list(fw.props.sourceServiceAccounts).length === 0);
+      return world && gcpAllowedRanges(fw).some(([lo, hi]) => httpPorts.some((p) => lo <= p && p <= hi));
+    });
+    if (open.length === 0) return [];
+    return [[`${describe(r)} serves plain HTTP to the internet (firewall ${open[0].name} admits 0.0.0.0/0) on its external IP, with no load balancer to terminate HTTPS: serve it through an HTTPS load balancer with a managed certificate.`, r.urn]];
+  }
+  return [];
+}
+
+function cloudfrontProblems(distribution: PolicyResource): Problem[] {
+  const behaviors = [obj(distribution.props.defaultCacheBehavior), ...objects(distribution.props.orderedCacheBehaviors)];
+  const plain = behaviors.filter((b) => (str(b.viewerProtocolPolicy) ?? "allow-all") === "allow-all");
+  if (plain.length === 0) return [];
+  const paths = plain.map((b) => str(b.pathPattern) ?? "default").join(", ");
+  return [[`${describe(distribution)} serves plain HTTP (viewerProtocolPolicy allow-all on ${paths}): set viewerProtocolPolicy to "redirect-to-https" (or "https-only").`, distribution.urn]];
 }
 
 function gcpProblems(view: StackView, rule: PolicyResource): Problem[] {
@@ -135,14 +184,16 @@ export const httpsOnly: StackValidationPolicy = {
     "Load balancers terminate HTTPS with a certificate and answer plain HTTP only with a redirect: an ALB HTTPS listener with an ACM " +
     "certificate and an HTTP listener that only redirects, a GCP HTTPS proxy with a certificate and an HTTP proxy on a redirect-only URL " +
     "map, a DigitalOcean https rule with a certificate and redirectHttpToHttps, an Ingress with spec.tls, a LoadBalancer Service whose " +
-    "HTTP ports the cloud's load balancer serves with a certificate (aws-load-balancer-ssl-cert, do-loadbalancer-certificate-id annotations).",
+    "HTTP ports the cloud's load balancer serves with a certificate (aws-load-balancer-ssl-cert, do-loadbalancer-certificate-id annotations), " +
+    "CloudFront behaviors with viewerProtocolPolicy redirect-to-https or https-only. An instance serving plain HTTP to the internet with no load balancer fails.",
   enforcementLevel: "mandatory",
   severity: "high",
   validateStack: overStack(
     (view) =>
-      [aws.loadBalancer, gcp.forwardingRule, digitalocean.loadBalancer, kubernetes.ingress].some((t) => view.ofType(t).length > 0) ||
-      loadBalancerServices(view).length > 0,
-    "the stack has no load balancer",
+      [aws.loadBalancer, aws.cloudfrontDistribution, gcp.forwardingRule, digitalocean.loadBalancer, kubernetes.ingress].some((t) => view.ofType(t).length > 0) ||
+      loadBalancerServices(view).length > 0 ||
+      nodeGroups(view).some(isStandalone),
+    "the stack has no load balancer, CDN distribution or instance serving on its own",
     (view, report) => {
       const problems = [
         ...view.ofType(aws.loadBalancer).flatMap((lb) => awsProblems(view, lb)),
@@ -150,6 +201,8 @@ export const httpsOnly: StackValidationPolicy = {
         ...view.ofType(digitalocean.loadBalancer).flatMap(digitaloceanProblems),
         ...view.ofType(kubernetes.ingress).flatMap(kubernetesProblems),
         ...loadBalancerServices(view).flatMap(serviceProblems),
+        ...view.ofType(aws.cloudfrontDistribution).flatMap(cloudfrontProblems),
+        ...nodeGroups(view).filter(isStandalone).flatMap((g) => standaloneProblems(view, g)),
       ];
       for (const [message, urn] of problems) report(message, urn);
     },

@@ -15,8 +15,8 @@ const requireTokens: PropsCheck = (props, report) => {
 
 export const imdsv2: ResourceValidationPolicy = {
   name: "nodes-imdsv2",
-  description: 'AWS launch templates and instances require IMDSv2 (metadataOptions.httpTokens "required"), so a request forgery in the app cannot read the node\'s credentials.',
+  description: 'AWS launch templates, launch configurations and instances require IMDSv2 (metadataOptions.httpTokens "required"), so a request forgery in the app cannot read the node\'s credentials.',
   enforcementLevel: "mandatory",
   severity: "high",
-  validateResource: forTypes({ [aws.launchTemplate]: requireTokens, [aws.instance]: requireTokens }),
+  validateResource: forTypes({ [aws.launchTemplate]: requireTokens, [aws.launchConfiguration]: requireTokens, [aws.instance]: requireTokens }),
 };

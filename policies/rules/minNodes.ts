@@ -24,9 +24,11 @@ const configSchema: PolicyConfigSchema = {
 export const minNodes: StackValidationPolicy = {
   name: "min-nodes",
   description:
-    "At least `minNodes` (default 2) nodes serve behind a load balancer: an AWS Auto Scaling group's minSize, a GCP MIG's targetSize or " +
+    "At least `minNodes` (default 2) nodes serve behind a load balancer: an AWS Auto Scaling group's minSize, an ECS service's desiredCount " +
+    "or Application Auto Scaling minCapacity, a GCP MIG's targetSize or " +
     "autoscaler minReplicas, the droplets a DigitalOcean load balancer reaches, a Deployment's replicas or HPA minReplicas (a Deployment " +
     "that only a ClusterIP/NodePort Service selects is an internal component: it needs the replicas, not a load balancer). " +
+    "A standalone EC2 or GCE instance that serves (a port other than SSH/RDP, or forwarding) is one node. " +
     "Raise the minimum (ha-topology:nodes.count) and put every node group behind a load balancer. Groups tagged with role worker or " +
     "internal (contract/roles.ts) need the minimum but no load balancer; cron groups are judged by cron-single-flight.",
   enforcementLevel: "mandatory",
@@ -39,8 +41,15 @@ export const minNodes: StackValidationPolicy = {
       const { minNodes } = settingsOf<MinNodesConfig>(configSchema, args);
       const groups = countedGroups(view);
       for (const group of groups) {
-        const internal = group.internalServices ?? [];
-        if (group.loadBalancers.length === 0 && internal.length > 0 && needsLoadBalancer(group)) {
+        if (group.kind === "aws-standalone-instance" || group.kind === "gcp-standalone-instance") {
+          if (minNodes > 1) report(`${describe(group.resource)} serves on its own: one instance, no load balancer, so when it fails, is replaced or its zone goes down the service is down. Run at least ${minNodes} nodes behind a load balancer (an Auto Scaling group with a target group, a regional MIG with a backend service).`, group.resource.urn);
+        } else if (group.kind === "aws-ecs-service" && group.loadBalancers.length === 0) {
+          // A service with no load balancer (a queue worker, a Service Connect backend) is judged by its task count only.
+          if (group.minNodes !== undefined && group.minNodes < minNodes) {
+            report(`${describe(group.resource)} can run with ${group.minNodes} task(s) (${group.countedFrom}); run at least ${minNodes} so that one can fail or be replaced without an outage.`, group.resource.urn);
+          }
+        } else if (group.loadBalancers.length === 0 && (group.internalServices ?? []).length > 0 && needsLoadBalancer(group)) {
+          const internal = group.internalServices ?? [];
           // Served inside the cluster through its Service(s): an internal component, judged by its replicas.
           if (group.minNodes !== undefined && group.minNodes < minNodes) {
             report(`${describe(group.resource)} is an internal component (other pods reach it through ${internal.map((s) => `${s.name} (${str(s.props, "spec.type") ?? "ClusterIP"})`).join(", ")}) and can run with ${group.minNodes} pod(s) (${group.countedFrom}): when that pod or its node fails, everything that calls it fails too. Run at least ${minNodes} replicas (spec.replicas or the HPA's minReplicas).`, group.resource.urn);
@@ -48,13 +57,14 @@ export const minNodes: StackValidationPolicy = {
         } else if (group.loadBalancers.length === 0 && needsLoadBalancer(group)) {
           report(`${describe(group.resource)} has nothing in front of it: no load balancer sends it traffic, so its nodes serve no one and fail over to nothing. Register it with a load balancer (target group, backend service, droplet tag, Service + Ingress).`, group.resource.urn);
         } else if (group.minNodes !== undefined && group.minNodes < minNodes) {
-          report(`${describe(group.resource)}${group.role && group.role !== "web" ? ` (role ${group.role})` : ""} can run with ${group.minNodes} node(s) (${group.countedFrom}); at least ${minNodes} must serve so that one can fail or be replaced without an outage.`, group.resource.urn);
+          const unit = group.kind === "aws-ecs-service" ? "task(s)" : "node(s)";
+          report(`${describe(group.resource)}${group.role && group.role !== "web" ? ` (role ${group.role})` : ""} can run with ${group.minNodes} ${unit} (${group.countedFrom}); at least ${minNodes} must serve so that one can fail or be replaced without an outage.`, group.resource.urn);
         }
       }
       for (const lb of servingLoadBalancers(view)) {
         const behind = groups.filter((g) => g.loadBalancers.includes(lb));
         if (behind.length === 0) {
-          report(`${describe(lb)} sends traffic to no node group this policy can count (Auto Scaling group, MIG, droplets, Deployment): it has no nodes behind it.`, lb.urn);
+          report(`${describe(lb)} sends traffic to no node group this policy can count (Auto Scaling group, ECS service, registered instances, MIG, droplets, Deployment): it has no nodes behind it.`, lb.urn);
         }
       }
     },

@@ -4,29 +4,10 @@
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { overStack, type Problem } from "../dispatch";
-import { allNodeGroups, nodeGroups, podLabels, selects, namespaceOf } from "../nodeGroups";
-import { at, list, num, objects, str, worldCidrs } from "../props";
+import { adminPorts, allNodeGroups, awsIngress, awsInstanceSecurityGroups, nodeGroups, podLabels, selects, namespaceOf } from "../nodeGroups";
+import { at, bool, list, objects, str, worldCidrs } from "../props";
 import { aws, digitalocean, gcp, kubernetes } from "../resourceTypes";
 import { describe, StackView, unique } from "../stackView";
-
-const adminPorts = [22, 3389];
-
-/** An ingress permission, normalised across the clouds' shapes. */
-interface Opening {
-  /** What the permission belongs to (security group, firewall). */
-  owner: PolicyResource;
-  /** True when the sources include the whole internet. */
-  world: boolean;
-  /** True when the ports include `port` (all ports when the rule names none). */
-  covers(port: number): boolean;
-}
-
-function rangeCovers(from: unknown, to: unknown, protocol: unknown): (port: number) => boolean {
-  if (["-1", "all"].includes(String(protocol))) return () => true;
-  const lo = num(from) ?? 0;
-  const hi = num(to) ?? 65535;
-  return (port) => lo <= port && port <= hi;
-}
 
 /** "22", "8000-9000", "all" (or absent): GCP and DigitalOcean port specs. */
 function portSpecCovers(specs: unknown[]): (port: number) => boolean {
@@ -44,50 +25,47 @@ const isWorld = (sources: unknown[]) => sources.some((s) => worldCidrs.includes(
 
 // ---- AWS -------------------------------------------------------------------------
 
-function awsOpenings(view: StackView, sg: PolicyResource): Opening[] {
-  const inline = objects(sg.props.ingress).map((r) => ({
-    owner: sg,
-    world: isWorld([...list(r.cidrBlocks), ...list(r.ipv6CidrBlocks)]),
-    covers: rangeCovers(r.fromPort, r.toPort, r.protocol),
-  }));
-  const vpcRules = view.referrers(sg, aws.ingressRule, "securityGroupId").map((r) => ({
-    owner: r,
-    world: isWorld([r.props.cidrIpv4, r.props.cidrIpv6]),
-    covers: rangeCovers(r.props.fromPort, r.props.toPort, r.props.ipProtocol),
-  }));
-  const ec2Rules = view
-    .referrers(sg, aws.securityGroupRule, "securityGroupId")
-    .filter((r) => str(r.props.type) === "ingress")
-    .map((r) => ({
-      owner: r,
-      world: isWorld([...list(r.props.cidrBlocks), ...list(r.props.ipv6CidrBlocks)]),
-      covers: rangeCovers(r.props.fromPort, r.props.toPort, r.props.protocol),
-    }));
-  return [...inline, ...vpcRules, ...ec2Rules];
-}
-
-/** The security groups the nodes (ASG launch templates, registered instances) run with. */
-function awsNodeSecurityGroups(view: StackView): PolicyResource[] {
+/**
+ * The security groups of the nodes, each with what the nodes are: the instances of Auto Scaling
+ * groups (launch templates and configurations), registered and standalone serving instances, and
+ * the tasks of ECS services that get a public IP (assignPublicIp; tasks with private IPs only are
+ * reached through the load balancer, even when they share its group).
+ */
+function awsNodeSecurityGroups(view: StackView): Map<PolicyResource, string> {
+  const nodes = new Map<PolicyResource, string>();
+  const add = (sgs: PolicyResource[], what: string) => sgs.forEach((sg) => nodes.has(sg) || nodes.set(sg, what));
   const templates = view.ofType(aws.autoscalingGroup).flatMap((asg) => [
     ...view.refs(asg, "launchTemplate", aws.launchTemplate),
     ...view.refs(asg, "mixedInstancesPolicy", aws.launchTemplate),
   ]);
-  const fromTemplates = templates.flatMap((t) =>
-    ["vpcSecurityGroupIds", "securityGroupNames", "networkInterfaces"].flatMap((p) => view.refs(t, p, aws.securityGroup)),
-  );
-  const instances = nodeGroups(view).flatMap((g) => g.members).filter((m) => m.type === aws.instance);
-  const fromInstances = instances.flatMap((i) => ["vpcSecurityGroupIds", "securityGroups"].flatMap((p) => view.refs(i, p, aws.securityGroup)));
-  return unique([...fromTemplates, ...fromInstances]);
+  add(templates.flatMap((t) => ["vpcSecurityGroupIds", "securityGroupNames", "networkInterfaces"].flatMap((p) => view.refs(t, p, aws.securityGroup))), "the nodes");
+  const configurations = view.ofType(aws.autoscalingGroup).flatMap((asg) => view.refs(asg, "launchConfiguration", aws.launchConfiguration));
+  add(configurations.flatMap((c) => view.refs(c, "securityGroups", aws.securityGroup)), "the nodes");
+  for (const group of nodeGroups(view)) {
+    if (group.kind === "aws-instances") add(group.members.flatMap((i) => awsInstanceSecurityGroups(view, i)), "the nodes");
+    if (group.kind === "aws-standalone-instance") add(awsInstanceSecurityGroups(view, group.resource), `the instance ${group.resource.name}`);
+    if (group.kind === "aws-ecs-service" && bool(at(group.resource.props, "networkConfiguration.assignPublicIp")) === true) {
+      add(view.refs(group.resource, "networkConfiguration", aws.securityGroup), `the public tasks of ${group.resource.name} (assignPublicIp)`);
+    }
+  }
+  return nodes;
 }
 
 function awsProblems(view: StackView): Problem[] {
   const nodeSgs = awsNodeSecurityGroups(view);
   const problems: Problem[] = [];
   for (const sg of view.ofType(aws.securityGroup)) {
-    for (const opening of awsOpenings(view, sg).filter((o) => o.world)) {
-      if (nodeSgs.includes(sg)) {
-        problems.push([`${describe(opening.owner)} lets the internet reach the nodes' security group ${sg.name} directly: admit the app port from the load balancer's security group only (reach nodes with SSM, not SSH).`, opening.owner.urn]);
-      } else if (adminPorts.some((p) => opening.covers(p))) {
+    const nodes = nodeSgs.get(sg);
+    for (const opening of awsIngress(view, sg).filter((o) => o.world)) {
+      const covers = (port: number) => opening.from <= port && port <= opening.to;
+      if (nodes !== undefined) {
+        const fix = nodes.startsWith("the public tasks")
+          ? "set assignPublicIp to false (tasks in private subnets, egress through NAT) and admit the app port from the load balancer's security group only"
+          : nodes.startsWith("the instance")
+            ? "put the instance behind a load balancer and admit the app port from the load balancer's security group only (reach it with SSM, not SSH)"
+            : "admit the app port from the load balancer's security group only (reach nodes with SSM, not SSH)";
+        problems.push([`${describe(opening.owner)} lets the internet reach ${nodes} directly through security group ${sg.name}: ${fix}.`, opening.owner.urn]);
+      } else if (adminPorts.some(covers)) {
         problems.push([`${describe(opening.owner)} opens SSH/RDP to the internet: remove it (use SSM Session Manager or a VPN).`, opening.owner.urn]);
       }
     }
@@ -116,9 +94,11 @@ function gcpAdmitsWorld(fw: PolicyResource): boolean {
 }
 
 function gcpProblems(view: StackView): Problem[] {
-  // The nodes' network tags: instance templates, and the instances of unmanaged groups behind a load balancer.
+  // The nodes' network tags: instance templates, the instances of unmanaged groups behind a
+  // load balancer, and standalone instances that serve on their own.
   const groupInstances = allNodeGroups(view).flatMap((g) => g.members).filter((m) => m.type === gcp.instance);
-  const nodeTags = new Set([...view.ofType(gcp.instanceTemplate), ...groupInstances].flatMap((t) => list(t.props.tags).map(String)));
+  const standalone = allNodeGroups(view).filter((g) => g.kind === "gcp-standalone-instance").map((g) => g.resource);
+  const nodeTags = new Set([...view.ofType(gcp.instanceTemplate), ...groupInstances, ...standalone].flatMap((t) => list(t.props.tags).map(String)));
   const problems: Problem[] = [];
   for (const fw of view.ofType(gcp.firewall)) {
     if ((str(fw.props.direction) ?? "INGRESS") !== "INGRESS" || fw.props.disabled === true) continue;

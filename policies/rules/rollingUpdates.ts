@@ -79,6 +79,31 @@ function awsProblems(group: NodeGroup): string[] {
   return problems;
 }
 
+/**
+ * An ECS service's rolling deployment: ECS keeps ceil(minimumHealthyPercent x desired) tasks
+ * healthy and runs at most floor(maximumPercent x desired), defaults 100 and 200 (surge first).
+ * Blue/green, linear and canary deployments start the new tasks before moving traffic;
+ * CODE_DEPLOY and EXTERNAL controllers are outside the service.
+ */
+function ecsProblems(group: NodeGroup): string[] {
+  const r = group.resource;
+  if (str(r.props.schedulingStrategy) === "DAEMON") return [];
+  if (!["ECS", undefined].includes(str(r.props, "deploymentController.type"))) return [];
+  if (!["ROLLING", undefined].includes(str(r.props, "deploymentConfiguration.strategy"))) return [];
+  const min = num(r.props.deploymentMinimumHealthyPercent) ?? 100;
+  const max = num(r.props.deploymentMaximumPercent) ?? 200;
+  const n = group.minNodes !== undefined && group.minNodes > 0 ? group.minNodes : undefined;
+  const keeps = n === undefined ? min >= 100 : Math.ceil((min * n) / 100 - 1e-9) >= n;
+  if (!keeps) {
+    return [`deploymentMinimumHealthyPercent is ${min}: a deployment stops tasks before their replacements are healthy. Set it to 100 (and deploymentMaximumPercent to 200, surge first).`];
+  }
+  const room = n === undefined ? max > 100 : Math.floor((max * n) / 100 + 1e-9) > n;
+  if (!room) {
+    return [`deploymentMaximumPercent is ${max}: with deploymentMinimumHealthyPercent ${min} there is no room to start a replacement first, so a deployment cannot proceed. Set it to 200.`];
+  }
+  return [];
+}
+
 function gcpProblems(group: NodeGroup): string[] {
   const policy = obj(group.resource.props.updatePolicy);
   if (Object.keys(policy).length === 0) {
@@ -137,14 +162,17 @@ export const rollingUpdates: StackValidationPolicy = {
   name: "rolling-updates-keep-capacity",
   description:
     "Rolling updates never go below the healthy count: Auto Scaling groups use an instance refresh and maintenance policy at 100 % " +
-    "healthy (surge first) with a pinned launch template version, GCP MIGs use maxUnavailable 0 with a surge, Deployments use " +
+    "healthy (surge first) with a pinned launch template version, ECS services keep deploymentMinimumHealthyPercent 100 with " +
+    "deploymentMaximumPercent above it (the defaults, 100 and 200), GCP MIGs use maxUnavailable 0 with a surge, Deployments use " +
     "maxUnavailable 0 (or a 25 % default that rounds down to 0 pods) and a PodDisruptionBudget that lets a drain evict a pod " +
     "(not minAvailable = replicas), GKE node pools and DOKS clusters upgrade surge-first (maxSurge >= 1, surgeUpgrade). DigitalOcean " +
     "droplets have no rolling primitive (the adapter orders replacements).",
   enforcementLevel: "mandatory",
   severity: "high",
   validateStack: overStack(
-    (view) => nodeGroups(view).some((g) => !["digitalocean-droplets", "aws-instances", "gcp-instance-groups"].includes(g.kind)) || gkePools(view).length + doksClusters(view).length > 0,
+    (view) =>
+      nodeGroups(view).some((g) => !["digitalocean-droplets", "aws-instances", "aws-standalone-instance", "gcp-standalone-instance", "gcp-instance-groups"].includes(g.kind)) ||
+      gkePools(view).length + doksClusters(view).length > 0,
     "no node groups with a rolling update mechanism (DigitalOcean droplets have none; standalone instances are judged by nodes-autoheal)",
     (view, report) => {
       // Managed clusters upgrade their nodes surge-first by default (GKE maxSurge 1, DOKS surgeUpgrade true).
@@ -157,6 +185,7 @@ export const rollingUpdates: StackValidationPolicy = {
       for (const group of nodeGroups(view)) {
         const problems =
           group.kind === "aws-autoscaling-group" ? awsProblems(group)
+          : group.kind === "aws-ecs-service" ? ecsProblems(group)
           : group.kind === "gcp-regional-mig" || group.kind === "gcp-zonal-mig" ? gcpProblems(group)
           : group.kind === "kubernetes-deployment" ? kubernetesProblems(view, group)
           : [];

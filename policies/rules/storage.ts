@@ -5,9 +5,9 @@
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { overStack } from "../dispatch";
-import { list, obj, str } from "../props";
+import { list, obj, objects, str } from "../props";
 import { aws, digitalocean, gcp } from "../resourceTypes";
-import { describe, StackView } from "../stackView";
+import { describe, StackView, unique } from "../stackView";
 
 const bucketTypes = [...aws.bucket, gcp.bucket, digitalocean.spacesBucket];
 const publicAcls = ["public-read", "public-read-write", "authenticated-read"];
@@ -32,26 +32,62 @@ function bucketRule(check: (view: StackView, bucket: PolicyResource) => string |
   );
 }
 
+/** True when a bucket policy document lets anyone (Principal "*") in without a condition. */
+function publicPolicy(document: unknown): boolean {
+  let doc = document;
+  if (typeof doc === "string") {
+    try {
+      doc = JSON.parse(doc);
+    } catch {
+      return false;
+    }
+  }
+  return objects(doc, "Statement").some((st) => {
+    const principal = st.Principal;
+    const anyone = principal === "*" || list(obj(principal).AWS).includes("*");
+    return str(st.Effect) === "Allow" && anyone && Object.keys(obj(st.Condition)).length === 0;
+  });
+}
+
+const blockFlags = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
+
+/**
+ * An S3 bucket is private unless the stack makes it public: since April 2023 every new bucket
+ * has all four Block Public Access settings on and ACLs disabled (BucketOwnerEnforced). A gap is
+ * a BucketPublicAccessBlock that turns a setting off, or a public ACL or bucket policy.
+ */
+function s3Private(view: StackView, bucket: PolicyResource): string | undefined {
+  const blocks = s3Settings(view, bucket, [aws.bucketPublicAccessBlock]);
+  // A setting left unset in a BucketPublicAccessBlock is false (the provider's default).
+  const off = unique(blocks.flatMap((b) => blockFlags.filter((f) => b.props[f] !== true)));
+  if (off.length > 0) return `has a BucketPublicAccessBlock that turns off ${off.join(", ")}: set all four to true (new buckets have them on by default).`;
+  const acls = [str(bucket.props.acl), ...s3Settings(view, bucket, aws.bucketAcl).map((a) => str(a.props.acl))];
+  if (acls.some((a) => publicAcls.includes(a ?? ""))) return "has a public ACL: remove it (and set object ownership to BucketOwnerEnforced).";
+  const policies = [bucket.props.policy, ...s3Settings(view, bucket, [aws.bucketPolicy]).map((p) => p.props.policy)];
+  if (policies.some(publicPolicy)) return 'has a bucket policy that allows Principal "*" without a condition: grant the app\'s role (or a CloudFront origin access control) instead.';
+  return undefined;
+}
+
 export const storagePrivate: StackValidationPolicy = {
   name: "storage-private",
   description:
-    "Buckets are private: S3 buckets have a public access block with all four settings on and no public ACL, GCS buckets enforce " +
-    "publicAccessPrevention and grant nothing to allUsers, Spaces buckets use the private ACL. Serve public files through the app or a CDN.",
+    "Buckets are private: S3 buckets keep Block Public Access on (the default for new buckets since 2023; a BucketPublicAccessBlock " +
+    "must not turn a setting off) and have no public ACL or policy, GCS buckets grant nothing to allUsers/allAuthenticatedUsers " +
+    "(publicAccessPrevention not \"inherited\" hardens it further), Spaces buckets use the private ACL. Serve public files through the app or a CDN.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateStack: bucketRule((view, bucket) => {
-    if ((aws.bucket as readonly string[]).includes(bucket.type)) {
-      const acls = [str(bucket.props.acl), ...s3Settings(view, bucket, aws.bucketAcl).map((a) => str(a.props.acl))];
-      if (acls.some((a) => publicAcls.includes(a ?? ""))) return "has a public ACL: remove it (and set object ownership to BucketOwnerEnforced).";
-      const blocks = s3Settings(view, bucket, [aws.bucketPublicAccessBlock]);
-      const flags = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
-      if (!blocks.some((b) => flags.every((f) => b.props[f] === true))) {
-        return `has no BucketPublicAccessBlock with ${flags.join(", ")} all true: add one.`;
-      }
-    } else if (bucket.type === gcp.bucket) {
-      if (str(bucket.props.publicAccessPrevention) !== "enforced") return 'does not enforce public access prevention: set publicAccessPrevention to "enforced" (and uniformBucketLevelAccess to true).';
+    if ((aws.bucket as readonly string[]).includes(bucket.type)) return s3Private(view, bucket);
+    if (bucket.type === gcp.bucket) {
       const grants = view.referrers(bucket, gcp.bucketIam, "bucket").filter((g) => [str(g.props.member), ...list(g.props.members)].some((m) => publicMembers.includes(String(m))));
-      if (grants.length > 0) return `is granted to ${publicMembers.join("/")} by ${grants.map(describe).join(", ")}: remove the grant.`;
+      const acls = [
+        ...view.referrers(bucket, gcp.bucketAccessControl, "bucket").filter((a) => publicMembers.includes(str(a.props.entity) ?? "")),
+        ...view.referrers(bucket, gcp.bucketAclList, "bucket").filter((a) => [...list(a.props.roleEntities), ...list(a.props.roleEntity)].some((e) => publicMembers.some((m) => String(e).endsWith(`:${m}`)))),
+      ];
+      const enforced = str(bucket.props.publicAccessPrevention) === "enforced";
+      const publicPredefined = ["publicRead", "publicReadWrite", "authenticatedRead"].includes(str(bucket.props.predefinedAcl) ?? "");
+      if (grants.length > 0 || acls.length > 0) return `is granted to ${publicMembers.join("/")} by ${[...grants, ...acls].map(describe).join(", ")}: remove the grant.`;
+      if (!enforced && publicPredefined) return `has the ${String(bucket.props.predefinedAcl)} predefined ACL: remove it and set uniformBucketLevelAccess to true.`;
     } else if (publicAcls.includes(str(bucket.props.acl) ?? "private")) {
       return `has the ${String(bucket.props.acl)} ACL: use "private".`;
     }
@@ -77,11 +113,17 @@ export const storageVersioning: StackValidationPolicy = {
   }),
 };
 
+/**
+ * S3 encrypts every new object (SSE-S3) since January 2023, GCS and Spaces always have: a
+ * bucket without an encryption setting is encrypted. What still breaks encryption at rest is a
+ * configuration whose KMS key cannot be used (disabled, or pending deletion): every write and
+ * read of the bucket then fails.
+ */
 export const storageEncryption: StackValidationPolicy = {
   name: "storage-encryption",
   description:
-    "Buckets declare their encryption at rest: an S3 BucketServerSideEncryptionConfiguration (AES256 or aws:kms), so the setting is " +
-    "reviewed and kept in the stack. GCS and Spaces always encrypt.",
+    "Buckets are encrypted at rest with a key that works: S3 (SSE-S3 by default since 2023), GCS and Spaces always encrypt; an S3 " +
+    "encryption configuration must not use a KMS key of the stack that is disabled (isEnabled false), or every read and write fails.",
   enforcementLevel: "mandatory",
   severity: "medium",
   validateStack: overStack(
@@ -89,10 +131,13 @@ export const storageEncryption: StackValidationPolicy = {
     "the stack has no S3 bucket (GCS and Spaces always encrypt)",
     (view, report) => {
       for (const bucket of view.ofType(aws.bucket)) {
-        const declared =
-          Object.keys(obj(bucket.props.serverSideEncryptionConfiguration)).length > 0 ||
-          s3Settings(view, bucket, aws.bucketEncryption).some((e) => list(e.props.rules).length > 0);
-        if (!declared) report(`${describe(bucket)} declares no encryption: add a BucketServerSideEncryptionConfiguration (sseAlgorithm "AES256" or "aws:kms").`, bucket.urn);
+        const configurations = [bucket, ...s3Settings(view, bucket, aws.bucketEncryption)];
+        const keys = unique(
+          configurations.flatMap((c) => [...view.refs(c, "rules", aws.kmsKey), ...view.refs(c, "serverSideEncryptionConfiguration", aws.kmsKey)]),
+        );
+        for (const key of keys.filter((k) => k.props.isEnabled === false)) {
+          report(`${describe(bucket)} encrypts with ${describe(key)}, which is disabled: every read and write fails. Enable the key (isEnabled true) or use sseAlgorithm "AES256".`, bucket.urn);
+        }
       }
     },
   ),

@@ -15,18 +15,30 @@ export const tlsVersion: StackValidationPolicy = {
   description:
     "HTTPS listeners accept TLS 1.2 or newer only: an ALB listener's sslPolicy is a TLS 1.2+ policy (ELBSecurityPolicy-TLS13-1-2-2021-06; " +
     "the default allows TLS 1.0), a GCP HTTPS proxy has an SSLPolicy with minTlsVersion TLS_1_2 (the default allows 1.0), an Ingress " +
-    "does not enable older protocols. DigitalOcean load balancers accept TLS 1.2+ only.",
+    "does not enable older protocols, a CloudFront distribution has its own certificate with minimumProtocolVersion TLSv1.2_2018 or " +
+    "newer (the default *.cloudfront.net certificate accepts TLS 1.0). DigitalOcean load balancers accept TLS 1.2+ only.",
   enforcementLevel: "mandatory",
   severity: "high",
   validateStack: overStack(
-    (view) => view.ofType(aws.listener).length + view.ofType(gcp.httpsProxy).length + view.ofType(kubernetes.ingress).length > 0,
-    "the stack has no ALB listener, GCP HTTPS proxy or Ingress",
+    (view) => view.ofType(aws.listener).length + view.ofType(aws.cloudfrontDistribution).length + view.ofType(gcp.httpsProxy).length + view.ofType(kubernetes.ingress).length > 0,
+    "the stack has no ALB listener, CloudFront distribution, GCP HTTPS proxy or Ingress",
     (view, report) => {
       for (const listener of view.ofType(aws.listener)) {
         if (!["HTTPS", "TLS"].includes(str(listener.props.protocol) ?? "")) continue;
         const policy = str(listener.props.sslPolicy) ?? "ELBSecurityPolicy-2016-08 (the default)";
         if (!awsModernPolicy.test(policy)) {
           report(`${describe(listener)} uses sslPolicy ${policy}, which accepts TLS below 1.2. Use ELBSecurityPolicy-TLS13-1-2-2021-06.`, listener.urn);
+        }
+      }
+      for (const distribution of view.ofType(aws.cloudfrontDistribution)) {
+        const certificate = obj(distribution.props.viewerCertificate);
+        if (certificate.cloudfrontDefaultCertificate === true || (!certificate.acmCertificateArn && !certificate.iamCertificateId)) {
+          report(`${describe(distribution)} uses CloudFront's default *.cloudfront.net certificate, which accepts TLS 1.0: serve an alias with an ACM certificate (us-east-1) and minimumProtocolVersion "TLSv1.2_2021".`, distribution.urn);
+          continue;
+        }
+        const version = str(certificate.minimumProtocolVersion) ?? "TLSv1 (the default)";
+        if (!/^TLSv1\.[23]_/.test(version)) {
+          report(`${describe(distribution)} accepts ${version} (viewerCertificate.minimumProtocolVersion): set it to "TLSv1.2_2021".`, distribution.urn);
         }
       }
       for (const proxy of view.ofType(gcp.httpsProxy)) {

@@ -6,7 +6,7 @@
 import type { PolicyConfigSchema, PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { overStack, settingsOf } from "../dispatch";
 import { countedGroups, type NodeGroup } from "../nodeGroups";
-import { at, list, objects, str } from "../props";
+import { at, list, obj, objects, str } from "../props";
 import { aws, gcp } from "../resourceTypes";
 import { gkePools, zonalGkeClusters } from "../clusters";
 import { describe, StackView, unique } from "../stackView";
@@ -18,6 +18,15 @@ export interface ZoneSpreadConfig {
 }
 
 const zoneKeys = ["topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"];
+
+/** The zones of the subnets at `path` of a resource (a subnet not in the stack counts as its own zone). */
+function subnetZones(view: StackView, r: PolicyResource, prop: string, path: string): string[] {
+  const subnetIds = list(at(r.props, path)).filter((s): s is string => typeof s === "string");
+  const subnets = view.refs(r, prop, aws.subnet);
+  const known = subnets.map((s) => str(s.props.availabilityZone) ?? str(s.props.availabilityZoneId) ?? s.urn);
+  const unknownSubnets = Math.max(0, subnetIds.length - subnets.length);
+  return unique([...known, ...Array.from({ length: unknownSubnets }, (_, i) => `subnet-${i}`)]);
+}
 
 /** The zones an Auto Scaling group's subnets are in (a subnet not in the stack counts as its own zone). */
 function asgZones(view: StackView, asg: PolicyResource): string[] {
@@ -51,6 +60,17 @@ function check(view: StackView, group: NodeGroup, minZones: number): string | un
       const zones = unique(group.members.map((i) => str(i.props.availabilityZone) ?? str(i.props.subnetId) ?? i.urn));
       return zones.length >= minZones ? undefined : `the instances behind ${describe(r)} are in ${zones.length} zone(s); spread them over at least ${minZones}.`;
     }
+    case "aws-ecs-service": {
+      // awsvpc tasks (Fargate, or EC2 with awsvpc) are spread over their subnets' zones; bridge/host tasks
+      // run on the cluster's instances, judged through its Auto Scaling group.
+      if (Object.keys(obj(r.props.networkConfiguration)).length === 0) return undefined;
+      const zones = subnetZones(view, r, "networkConfiguration", "networkConfiguration.subnets");
+      if (zones.length === 0) return undefined; // subnets not known yet (preview)
+      return zones.length >= minZones ? undefined : `${describe(r)} runs its tasks in ${zones.length} zone(s): list subnets in at least ${minZones} availability zones in networkConfiguration.subnets.`;
+    }
+    case "aws-standalone-instance":
+    case "gcp-standalone-instance":
+      return minZones <= 1 ? undefined : `${describe(r)} is a single instance in one zone: a zone outage takes the service down. Run the nodes in ${r.type === aws.instance ? "an Auto Scaling group over subnets" : "a regional managed instance group"} in at least ${minZones} zones.`;
     case "gcp-zonal-mig":
       return `${describe(r)} is a zonal instance group: a zone outage takes every node. Use a regional instance group manager (RegionInstanceGroupManager).`;
     case "gcp-regional-mig": {
@@ -81,8 +101,8 @@ export const zoneSpread: StackValidationPolicy = {
   name: "nodes-span-zones",
   description:
     "Each node group spans at least `minZones` (default 2) zones, so a zone outage leaves nodes serving: Auto Scaling group subnets in " +
-    "different AZs, a regional (not zonal) MIG, pods spread over topology.kubernetes.io/zone, a regional GKE cluster whose node pools " +
-    "span zones. DigitalOcean regions have no zones.",
+    "different AZs, ECS service subnets (networkConfiguration) in different AZs, no lone instance, a regional (not zonal) MIG, pods " +
+    "spread over topology.kubernetes.io/zone, a regional GKE cluster whose node pools span zones. DigitalOcean regions have no zones.",
   enforcementLevel: "mandatory",
   severity: "high",
   configSchema,

@@ -7,12 +7,13 @@ import { strict as assert } from "node:assert";
 import { policies } from "../../policies/policies";
 import { runPolicies, type PolicyReport } from "../../policies/runner";
 import { awsFixture } from "./fixtures/aws";
+import { awsEcsFixture } from "./fixtures/awsEcs";
 import { build, copy, type Fixture } from "./fixtures/builder";
 import { digitaloceanFixture } from "./fixtures/digitalocean";
 import { gcpFixture } from "./fixtures/gcp";
 import { kubernetesFixture } from "./fixtures/kubernetes";
 
-const fixtures: Fixture[] = [awsFixture, gcpFixture, digitaloceanFixture, kubernetesFixture];
+const fixtures: Fixture[] = [awsFixture, awsEcsFixture, gcpFixture, digitaloceanFixture, kubernetesFixture];
 
 function summary(report: PolicyReport): string {
   return report.violations.map((v) => `  [${v.level}] ${v.policy} @ ${v.resourceName ?? "stack"}: ${v.message}`).join("\n") || "  (none)";
