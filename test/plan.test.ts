@@ -42,12 +42,11 @@ function stackFileWith(dir: string, patch: Record<string, unknown>): string {
 
 /**
  * What each rule says about the default AWS stack: it passes every rule, except the ElastiCache
- * rules (no session store: not applicable) and the advisory lb-deletion-protection (the ALB has
- * no deletion protection; an open question for the AWS adapter).
+ * rules (no session store: not applicable) and the rules about what it does not have (droplets,
+ * scheduled jobs).
  */
 function defaultStackStatus(rule: string): "PASS" | "N/A " | "FAIL" {
   if (["cache-replicated", "cache-backups", "nodes-autoheal-digitalocean", "cron-single-flight"].includes(rule)) return "N/A ";
-  if (rule === "lb-deletion-protection") return "FAIL";
   return "PASS";
 }
 

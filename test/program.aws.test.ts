@@ -106,6 +106,7 @@ describe("AWS adapter: the example stack under mocks", function () {
     assert.equal(alb.internal, false);
     assert.equal(alb.loadBalancerType, "application");
     assert.equal(alb.dropInvalidHeaderFields, true);
+    assert.equal(alb.enableDeletionProtection, true, "the address the domain points at is protected from a mistaken delete");
     const publicSubnets = p.all(T.subnet).filter((s) => s.name.includes("public"));
     assert.deepEqual([...alb.subnets].sort(), publicSubnets.map((s) => p.id(s)).sort());
     assert.deepEqual(alb.securityGroups, [p.id(p.one(T.sg, "-lb"))]);

@@ -58,6 +58,9 @@ export class LoadBalancer extends pulumi.ComponentResource {
       xffHeaderProcessingMode: "append",
       enableHttp2: true,
       idleTimeout: 60,
+      // Its DNS name is what the domain points at: a mistaken delete would take the
+      // service off the internet until DNS follows a new one (ha-guard lb-deletion-protection).
+      enableDeletionProtection: true,
       tags,
     }, parent);
 
