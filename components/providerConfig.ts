@@ -36,7 +36,7 @@ function shown(value: string, ...keys: (string | undefined)[]): string {
 }
 
 /** A GCP project ID, optionally domain-scoped ("example.com:my-project"). */
-const gcpProjectPattern = /^([a-z0-9][-a-z0-9.]*[a-z0-9]:)?[a-z][-a-z0-9]{4,28}[a-z0-9]$/;
+export const gcpProjectPattern = /^([a-z0-9][-a-z0-9.]*[a-z0-9]:)?[a-z][-a-z0-9]{4,28}[a-z0-9]$/;
 
 /** The region key of each cloud that has regions. */
 const regionKey: Record<RegionCloud, string> = { aws: "aws:region", gcp: "gcp:region", digitalocean: "digitalocean:region" };

@@ -262,28 +262,77 @@ export const envNameRule = "an environment variable name: letters, digits and _,
 // Names are checked in crossChecks, so a bad name gets the name rule, not the map's.
 const envMap = z.record(z.string(), envValue, { error: "a map of environment variable names to values" });
 
+/**
+ * What a field's metadata may hold besides the JSON Schema annotations zod copies as they
+ * are (`description`, `examples`): `defaultText` says a default the `defaults` table cannot
+ * hold (derived from another key, or set by an adapter), `secret` marks a value a stack
+ * file usually holds encrypted (`{ secure: ... }`). configSchema.ts turns both into plain
+ * JSON Schema; the README's reference renders them.
+ */
+export type FieldDoc = {
+  /** What the field is and what is allowed, as a sentence fragment (the README table's "Allowed" column). */
+  description: string;
+  /** Values an editor may offer. */
+  examples?: unknown[];
+  /** The default, in words, when it is not a constant in `defaults` (markdown). */
+  defaultText?: string;
+  /** Set with `--secret`: the stack file holds `{ secure: ... }` instead of the value. */
+  secret?: true;
+};
+
+/** Documents a field: the one place its description lives (the JSON Schema and the README take it from here). */
+const doc = (description: string, extra: Omit<FieldDoc, "description"> = {}): FieldDoc => ({ description, ...extra });
+
 const nodesShape = {
-  count: intIn(2, 1000, " (high availability needs at least two nodes)"),
-  maxCount: intIn(2, 1000).optional(),
-  size: z.string({ error: "small, medium, large or a provider-native size" }).min(1),
-  image: text(imagePattern, imageError, 512),
-  port: intIn(1, 65535),
-  env: envMap,
-  drainSeconds: intIn(0, 3600),
-  cpuTargetPercent: intIn(10, 90),
+  count: intIn(2, 1000, " (high availability needs at least two nodes)").meta(doc("the floor, never fewer serving (the autoscaler's minimum)")),
+  maxCount: intIn(2, 1000)
+    .meta(doc("the autoscaling ceiling, at least `count` (not used on DigitalOcean, which runs exactly `count` droplets)", { defaultText: "`2 × count` (max 1000)" }))
+    .optional(),
+  size: z
+    .string({ error: "small, medium, large or a provider-native size" })
+    .min(1)
+    .meta(
+      doc(
+        "a preset (see [Size presets](#size-presets)) or a provider-native size such as the instance type `t3.large`. Graviton types (e.g. `m7g.large`) get the arm64 AMI, so your image must support arm64.",
+        { examples: ["small", "medium", "large", "t3.large"] },
+      ),
+    ),
+  image: text(imagePattern, imageError, 512).meta(
+    doc(
+      "the container image: an image with a tag **or** a digest (not both), not `:latest` (a rolling deploy starts when the reference changes), at most 512 characters. See [Private images](#private-images) for private registries.",
+      { examples: ["ghcr.io/acme/web:1.4.2"], defaultText: "`traefik/whoami:v1.10.1` (demo)" },
+    ),
+  ),
+  port: intIn(1, 65535).meta(
+    doc("the port the container listens on, published on the host as the same port; on AWS, GCP and DigitalOcean not 22 (sshd) or 53 (the DNS stub resolver), which the VM holds itself"),
+  ),
+  env: envMap.meta(
+    doc(
+      "plain environment variables for the app (never secrets: use `secrets`). Names `[A-Za-z_][A-Za-z0-9_]*`; values are single-line strings, numbers or booleans of printable characters: no control characters (tab, line breaks, U+0000-U+001F, U+007F-U+009F), no U+2028/U+2029, no unpaired surrogates (any other Unicode is fine). Platform names (see [What the app receives](#what-the-app-receives)) and `HA_TOPOLOGY_*` are refused. With `secrets` (DigitalOcean) they must fit the cloud's user data: 16 KB on AWS, 256 KiB on GCP, 64 KiB on DigitalOcean, of which the platform's boot files take about 6 KB.",
+      { examples: [{ LOG_LEVEL: "info" }] },
+    ),
+  ),
+  drainSeconds: intIn(0, 3600).meta(doc("seconds the load balancer drains a node's connections before it is removed (the ALB deregistration delay)")),
+  cpuTargetPercent: intIn(10, 90).meta(doc("the average CPU percentage the autoscaler keeps the nodes at (target tracking); not on DigitalOcean, which has no autoscaler")),
 };
 
 const healthCheckShape = {
-  path: text(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%\/-]*(\?[A-Za-z0-9._~!$&'()*+,;=:@%\/?-]*)?$/, 'an HTTP path starting with "/", such as "/health"', 1024),
-  intervalSeconds: intIn(5, 300),
-  timeoutSeconds: intIn(2, 120),
-  healthyThreshold: intIn(2, 10),
-  unhealthyThreshold: intIn(2, 10),
-  gracePeriodSeconds: intIn(0, 7200),
+  path: text(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%\/-]*(\?[A-Za-z0-9._~!$&'()*+,;=:@%\/?-]*)?$/, 'an HTTP path starting with "/", such as "/health"', 1024).meta(
+    doc("an HTTP path starting with `/` (query allowed), at most 1024 characters. Must answer 200-399 when the node can serve.", { examples: ["/health"] }),
+  ),
+  intervalSeconds: intIn(5, 300).meta(doc("seconds between checks")),
+  timeoutSeconds: intIn(2, 120).meta(doc("seconds before one check counts as failed, less than `intervalSeconds`")),
+  healthyThreshold: intIn(2, 10).meta(doc("consecutive successes before a node receives traffic")),
+  unhealthyThreshold: intIn(2, 10).meta(doc("consecutive failures before a node is taken out and replaced")),
+  gracePeriodSeconds: intIn(0, 7200).meta(
+    doc(
+      "seconds after boot before failed checks can replace a new node: the ASG health check grace period, instance warmup and refresh warmup. At least 60 on AWS and GCP (a new VM boots, installs Docker and pulls the image first; less replaces nodes forever), at most 3600 on GCP (the autohealing delay's limit). On Kubernetes the startup probe allows at least `unhealthyThreshold` failures whatever the grace",
+    ),
+  ),
 };
 
 const databaseShape = {
-  engine: z.enum(databaseEngines, { error: databaseEngines.join(" or ") }),
+  engine: z.enum(databaseEngines, { error: databaseEngines.join(" or ") }).meta(doc("the engine, run replicated on every cloud (only `postgres` on Kubernetes, which runs CloudNativePG)")),
   // YAML reads `version: 16` as a number: accept whole numbers, but a version with a
   // minor part must be quoted: Pulumi's YAML reads 16.10 as the number 16.1 (and 8.0 as 8).
   version: z
@@ -292,63 +341,168 @@ const databaseShape = {
     })
     .transform((v) => String(v))
     .pipe(text(/^\d+(\.\d+){0,2}$/, 'an engine version such as "16" or "8.0"', 16))
+    .meta(
+      doc(
+        "`16`, `16.4`, `8.0`, ... (digits and dots, at most 3 parts; major.minor for MySQL), a version the cloud offers (`components/engineVersions.ts`: PostgreSQL 11-18 on RDS, 9.6-18 on Cloud SQL, 13-18 on DigitalOcean and CloudNativePG; MySQL 5.7/8.0/8.4 on RDS, 5.6-8.4 on Cloud SQL, 8.0 on DigitalOcean). A whole YAML number (`16`) is accepted; quote anything with a minor part: `16.10` unquoted is the number 16.1 and is refused, `8.0` unquoted is 8.",
+        { examples: ["16", "8.0"], defaultText: "`16` (postgres) / `8.0` (mysql)" },
+      ),
+    )
     .optional(),
-  size: z.string({ error: "small, medium, large or a provider-native database size" }).min(1),
-  storageGb: intIn(20, 65536),
-  maxStorageGb: intIn(20, 65536).optional(),
-  backupRetentionDays: intIn(7, 35, " (at least a week of point-in-time recovery)"),
-  readReplicas: intIn(0, 5),
-  name: text(identifierPattern, "a lower-case identifier: a letter, then letters, digits or _ (at most 63)", 63),
-  username: text(identifierPattern, "a lower-case identifier: a letter, then letters, digits or _ (at most 63)", 63).refine(
-    (u) => !["admin", "rdsadmin", "root", "postgres", "mysql", "cloudsqladmin"].includes(u),
-    { error: "a user name that is not reserved by the database or the cloud (not admin, root, postgres, ...)" },
-  ),
+  size: z
+    .string({ error: "small, medium, large or a provider-native database size" })
+    .min(1)
+    .meta(doc("a preset or a provider-native database size such as the RDS class `db.r6g.large`", { examples: ["small", "medium", "large", "db.r6g.large"] })),
+  storageGb: intIn(20, 65536).meta(doc("initial storage in GB")),
+  maxStorageGb: intIn(20, 65536)
+    .meta(
+      doc("the ceiling for storage autoscaling in GB, at least `storageGb` (AWS and GCP only, refused elsewhere: only RDS and Cloud SQL grow storage automatically)", {
+        defaultText: "`5 × storageGb` (max 65536)",
+      }),
+    )
+    .optional(),
+  backupRetentionDays: intIn(7, 35, " (at least a week of point-in-time recovery)").meta(doc("days of automated backups (the point-in-time recovery window)")),
+  readReplicas: intIn(0, 5).meta(doc("read replicas of the primary (in addition to the standby), passed to the app as `DATABASE_READ_HOSTS`")),
+  name: text(identifierPattern, "a lower-case identifier: a letter, then letters, digits or _ (at most 63)", 63).meta(doc("`[a-z][a-z0-9_]{0,62}`: the database created for the app")),
+  username: text(identifierPattern, "a lower-case identifier: a letter, then letters, digits or _ (at most 63)", 63)
+    .refine((u) => !["admin", "rdsadmin", "root", "postgres", "mysql", "cloudsqladmin"].includes(u), {
+      error: "a user name that is not reserved by the database or the cloud (not admin, root, postgres, ...)",
+    })
+    .meta(doc("same pattern as `name`; not `admin`, `rdsadmin`, `root`, `postgres`, `mysql`, `cloudsqladmin`: the master user")),
 };
 
 const storageShape = {
-  versioning: z.literal(true, { error: "true (versioning cannot be turned off: it is what makes deletes recoverable)" }),
-  noncurrentVersionDays: intIn(1, 3650),
-  endpoint: text(/^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/?$/, 'an https URL of an S3-compatible endpoint, such as "https://s3.eu-west-1.amazonaws.com"', 255).optional(),
-  bucket: text(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an existing bucket's name (3-63 lower-case letters, digits, dots, hyphens)", 63).optional(),
-  region: text(/^[a-z0-9-]{2,32}$/, 'a region name such as "us-east-1"', 32).optional(),
-  accessKeyId: z.string({ error: "an access key ID" }).min(1).max(256).optional(),
-  secretAccessKey: z.string({ error: "a secret access key (set it with --secret)" }).min(1).max(512).optional(),
+  versioning: z
+    .literal(true, { error: "true (versioning cannot be turned off: it is what makes deletes recoverable)" })
+    .meta(doc("versioning cannot be turned off (it is what makes deletes recoverable)")),
+  noncurrentVersionDays: intIn(1, 3650).meta(doc("days a replaced or deleted object version is kept before it expires")),
+  endpoint: text(/^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/?$/, 'an https URL of an S3-compatible endpoint, such as "https://s3.eu-west-1.amazonaws.com"', 255)
+    .meta(doc("Kubernetes only, required there: the S3-compatible endpoint, `https://…`", { examples: ["https://s3.eu-west-1.amazonaws.com"] }))
+    .optional(),
+  bucket: text(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an existing bucket's name (3-63 lower-case letters, digits, dots, hyphens)", 63)
+    .meta(doc("Kubernetes only, required there: an existing bucket's name (3-63 lower-case letters, digits, dots, hyphens)"))
+    .optional(),
+  region: text(/^[a-z0-9-]{2,32}$/, 'a region name such as "us-east-1"', 32)
+    .meta(doc("Kubernetes only: the bucket's region (for request signing)", { examples: ["eu-west-1"], defaultText: "`us-east-1`" }))
+    .optional(),
+  accessKeyId: z.string({ error: "an access key ID" }).min(1).max(256).meta(doc("Kubernetes only, required there: the access key ID")).optional(),
+  secretAccessKey: z
+    .string({ error: "a secret access key (set it with --secret)" })
+    .min(1)
+    .max(512)
+    .meta(
+      doc("Kubernetes only, required there: the secret key; set it with `pulumi config set --secret --path 'ha-topology:storage.secretAccessKey' …` (never printed in errors)", {
+        secret: true,
+      }),
+    )
+    .optional(),
 };
 
 const kubernetesShape = {
-  namespace: text(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a namespace name (lower-case letters, digits, -; at most 63)", 63).optional(),
-  ingressClassName: text(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'an IngressClass name such as "nginx"'),
-  clusterIssuer: text(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'a cert-manager ClusterIssuer name such as "letsencrypt-prod"'),
-  ingressNamespace: text(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'the ingress controller\'s namespace, such as "ingress-nginx"', 63),
-  installCnpgOperator: z.boolean({ error: "true or false" }),
-  databaseInstances: intIn(2, 9, " (a primary and at least one streaming standby)"),
-  storageClass: text(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "a StorageClass name").optional(),
+  namespace: text(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a namespace name (lower-case letters, digits, -; at most 63)", 63)
+    .meta(
+      doc(
+        "a namespace name of the app's own (created by the program, which applies a default-deny policy to it and deletes it on destroy): not `default`, `kube-system`, `kube-public`, `kube-node-lease`, `cnpg-system`, `cert-manager` or `ingressNamespace`",
+        { defaultText: "`<name>-<stack>` (see [Names of cloud resources](#names-of-cloud-resources))" },
+      ),
+    )
+    .optional(),
+  ingressClassName: text(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'an IngressClass name such as "nginx"').meta(doc("the IngressClass of your controller")),
+  clusterIssuer: text(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'a cert-manager ClusterIssuer name such as "letsencrypt-prod"').meta(
+    doc("a cert-manager ClusterIssuer: it issues the domain's certificate"),
+  ),
+  ingressNamespace: text(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'the ingress controller\'s namespace, such as "ingress-nginx"', 63).meta(
+    doc("the controller's namespace: the only one whose pods may reach the app"),
+  ),
+  installCnpgOperator: z.boolean({ error: "true or false" }).meta(doc("`true` installs the CloudNativePG operator with Helm (by default it is a prerequisite on the cluster)")),
+  databaseInstances: intIn(2, 9, " (a primary and at least one streaming standby)").meta(doc("CloudNativePG instances (a primary and streaming standbys)")),
+  storageClass: text(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "a StorageClass name")
+    .meta(doc("a StorageClass for the database volumes", { defaultText: "the cluster's default" }))
+    .optional(),
 };
 
 const sessionsShape = {
-  enabled: z.boolean({ error: "true or false" }),
-  engine: z.enum(sessionEngines, { error: sessionEngines.join(" or ") }),
-  size: z.string({ error: "small, medium, large or a provider-native cache size" }).min(1),
+  enabled: z.boolean({ error: "true or false" }).meta(doc("`true` adds a replicated Redis/Valkey store with automatic failover")),
+  engine: z.enum(sessionEngines, { error: sessionEngines.join(" or ") }).meta(doc("the store's engine")),
+  size: z
+    .string({ error: "small, medium, large or a provider-native cache size" })
+    .min(1)
+    .meta(
+      doc(
+        "a preset, or on AWS a node type such as `cache.r7g.large`, on GCP a memory size in GiB from 1 to 300 such as `5`, on DigitalOcean a plan with at least 2 GiB (a standby node needs it)",
+        { examples: ["small", "medium", "large"] },
+      ),
+    ),
 };
 
 const networkShape = {
-  zones: intIn(2, 6, " (high availability needs at least two zones)"),
-  cidr: text(cidrPattern, 'an IPv4 CIDR block with a prefix from /16 to /24, such as "10.0.0.0/16"', 18),
-  natGateways: z.enum(natModes, { error: natModes.join(", ") }),
-  vpcId: z.string({ error: "an existing VPC ID" }).min(1).optional(),
-  publicSubnetIds: z.array(z.string().min(1), { error: "a list of subnet IDs" }).optional(),
-  privateSubnetIds: z.array(z.string().min(1), { error: "a list of subnet IDs" }).optional(),
+  zones: intIn(2, 6, " (high availability needs at least two zones)").meta(
+    doc(
+      "zones to spread nodes and subnets over, at most the zones the region has (`components/regionZones.ts`: most AWS and GCP regions have 3, us-east-1 6, us-west-2 4, us-west-1 2 for new accounts, us-central1 4). AWS and GCP only: DigitalOcean regions have no zones and Kubernetes spreads pods over the nodes' zones, so it is refused there",
+    ),
+  ),
+  cidr: text(cidrPattern, 'an IPv4 CIDR block with a prefix from /16 to /24, such as "10.0.0.0/16"', 18).meta(
+    doc(
+      "the IPv4 range of a new VPC, split into one public and one private subnet per zone: a network address (no host bits set) with prefix /16-/24 (ignored with `vpcId`). AWS: /23 or larger (the load balancer needs /27 subnets), and each zone's subnet must hold twice `maxCount / zones` nodes (an instance refresh doubles the group). GCP: the subnet must hold `maxCount` plus one node per zone. DigitalOcean: an RFC 1918 range that does not overlap 10.244.0.0/16, 10.245.0.0/16, 10.246.0.0/24 or 10.229.0.0/16 (DigitalOcean's own). Not used on Kubernetes (refused there)",
+      { examples: ["10.0.0.0/16"] },
+    ),
+  ),
+  natGateways: z.enum(natModes, { error: natModes.join(", ") }).meta(
+    doc(
+      "AWS and GCP only. Outbound traffic for the nodes (the biggest cost lever of the network): `per-zone` NAT gateways (survives a zone outage), one `single` NAT (cheaper; a zone outage cuts the others' egress), or `none` (nodes in public subnets with public IPs, still reachable only from the load balancer). On GCP `per-zone` and `single` both mean one regional Cloud NAT. With `vpcId`, this only chooses the node subnets: `none` uses the public ones with public IPs, anything else uses the private ones.",
+    ),
+  ),
+  vpcId: z
+    .string({ error: "an existing VPC ID" })
+    .min(1)
+    .meta(doc("AWS only: an existing VPC to use instead of creating one, `vpc-` + 8-17 hex digits, only together with both subnet lists", { examples: ["vpc-0123456789abcdef0"] }))
+    .optional(),
+  publicSubnetIds: z
+    .array(z.string().min(1), { error: "a list of subnet IDs" })
+    .meta(doc("with `vpcId`: at least `zones` distinct `subnet-…` IDs, one per zone (load balancer, NAT)"))
+    .optional(),
+  privateSubnetIds: z
+    .array(z.string().min(1), { error: "a list of subnet IDs" })
+    .meta(doc("with `vpcId`: at least `zones` distinct `subnet-…` IDs, one per zone (nodes, database, sessions)"))
+    .optional(),
   sshSourceCidrs: z
     .array(text(sshCidrPattern, 'IPv4 networks with a prefix of /8 or longer, such as "203.0.113.0/24" (never the whole internet)', 18), {
       error: "a list of IPv4 CIDR blocks",
     })
+    .meta(
+      doc(
+        "DigitalOcean only (refused elsewhere: AWS nodes are reached through Session Manager, GCP nodes through IAP): IPv4 networks that may SSH to the droplets besides the VPC: private ranges, or public ones of /24 or longer (never `0.0.0.0/0`). Unset: SSH from the VPC only",
+        { examples: [["203.0.113.0/24"]] },
+      ),
+    )
     .optional(),
 };
 
-const dnsShape = { zone: z.string({ error: "a DNS zone identifier" }).min(1).optional() };
-const tlsShape = { certificate: z.string({ error: "a certificate identifier" }).min(1).optional() };
+const dnsShape = {
+  zone: z
+    .string({ error: "a DNS zone identifier" })
+    .min(1)
+    .meta(
+      doc(
+        "the zone to create the records in. AWS: a Route 53 hosted zone ID (`Z` + up to 32 upper-case letters or digits) that contains `domain`. GCP: a Cloud DNS managed zone name (`example-com`). DigitalOcean: a domain in DigitalOcean DNS that contains `domain` (required unless `tls.certificate` is set). Unset: the records to create are stack outputs. Not on Kubernetes (DNS is the ingress controller's and external-dns' business)",
+      ),
+    )
+    .optional(),
+};
+const tlsShape = {
+  certificate: z
+    .string({ error: "a certificate identifier" })
+    .min(1)
+    .meta(
+      doc(
+        "an existing certificate instead of a managed one. AWS: an ACM certificate ARN in the stack's region (`aws:region`; another region's certificate is refused). GCP: a global SSL certificate (`projects/<p>/global/sslCertificates/<name>`). DigitalOcean: the name of an uploaded certificate. Not on Kubernetes (cert-manager issues it: `kubernetes.clusterIssuer`)",
+      ),
+    )
+    .optional(),
+};
 const alarmsShape = {
-  email: text(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an email address", 254).optional(),
+  email: text(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an email address", 254)
+    .meta(doc("an email address subscribed to the alarms (confirm the subscription mail). Not on Kubernetes (alerting is the cluster's monitoring stack's)"))
+    .optional(),
 };
 
 /** Printable, single-line characters only: these values reach a node's docker config. */
@@ -356,31 +510,64 @@ const credentialText = (what: string, maxLength: number) =>
   z.string({ error: what }).min(1, { error: what }).max(maxLength, { error: what }).regex(/^[\x20-\x7e]+$/, { error: what });
 
 const registryShape = {
-  username: credentialText("a registry user name: printable ASCII on one line (at most 256)", 256),
-  password: credentialText("a registry password or token on one line, printable ASCII (at most 8192; for an Artifact Registry key use _json_key_base64); set it with --secret", 8192),
+  username: credentialText("a registry user name: printable ASCII on one line (at most 256)", 256).meta(
+    doc("printable ASCII on one line, at most 256 (e.g. a robot account, `_json_key_base64` for an Artifact Registry key, a DigitalOcean token)"),
+  ),
+  password: credentialText("a registry password or token on one line, printable ASCII (at most 8192; for an Artifact Registry key use _json_key_base64); set it with --secret", 8192).meta(
+    doc("a password or token on one line, printable ASCII, at most 8192; set it with `--secret` (never printed in errors)", { secret: true }),
+  ),
 };
 
-const section = <S extends z.core.$ZodLooseShape>(shape: S, what: string) =>
-  z.strictObject(shape, { error: `an object (${what}) with the keys ${Object.keys(shape).join(", ")}` });
+const section = <S extends z.core.$ZodLooseShape>(shape: S, what: string, description: string) =>
+  z.strictObject(shape, { error: `an object (${what}) with the keys ${Object.keys(shape).join(", ")}` }).meta(doc(description));
 
 /** The `ha-topology` namespace: every key the program reads. */
 const topLevelShape = {
-  cloud: z.enum(clouds, { error: clouds.join(", ") }),
-  domain: text(hostnamePattern, domainError),
-  name: text(/^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/, "a short lower-case name: a letter, then letters, digits or -, at most 20", 20),
-  nodes: section(nodesShape, "the app nodes"),
-  healthCheck: section(healthCheckShape, "the health check"),
-  database: section(databaseShape, "the database"),
-  storage: section(storageShape, "object storage"),
-  sessions: section(sessionsShape, "the session store"),
-  network: section(networkShape, "the network"),
-  dns: section(dnsShape, "DNS"),
-  tls: section(tlsShape, "TLS"),
-  alarms: section(alarmsShape, "alarm notifications"),
-  kubernetes: section(kubernetesShape, "Kubernetes settings"),
-  registry: section(registryShape, "private registry credentials").optional(),
-  secrets: z.record(z.string(), z.unknown(), { error: "a map of secret names to secret values" }).optional(),
+  cloud: z.enum(clouds, { error: clouds.join(", ") }).meta(doc("which cloud builds the stack; each has an adapter")),
+  domain: text(hostnamePattern, domainError).meta(
+    doc("the public hostname served over TLS: a lower-case DNS name with at least two labels, no scheme, port, path or trailing dot, at most 253 characters", { examples: ["app.example.com"] }),
+  ),
+  name: text(/^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/, "a short lower-case name: a letter, then letters, digits or -, at most 20", 20).meta(
+    doc("a letter, then letters, digits or `-`, not ending in `-`, at most 20 characters. Prefixes resource names and tags."),
+  ),
+  nodes: section(nodesShape, "the app nodes", "The app nodes: identical, stateless, at least two."),
+  healthCheck: section(healthCheckShape, "the health check", "How the load balancer decides a node is healthy."),
+  database: section(databaseShape, "the database", "The replicated database: a primary with a standby, automated backups and point-in-time recovery."),
+  storage: section(
+    storageShape,
+    "object storage",
+    "Object storage for the app's files: private, versioned and encrypted, always. On Kubernetes (and only there) the bucket is yours: `endpoint`, `bucket`, `accessKeyId` and `secretAccessKey` are required there, and these Kubernetes-only keys (and `region`) are refused on the other clouds, where the adapter creates the bucket.",
+  ),
+  sessions: section(sessionsShape, "the session store", "The optional replicated session store."),
+  network: section(networkShape, "the network", "The network the service lives in."),
+  dns: section(dnsShape, "DNS", "DNS records the program may create."),
+  tls: section(tlsShape, "TLS", "The TLS certificate for the public name."),
+  alarms: section(alarmsShape, "alarm notifications", "Where alarms go."),
+  kubernetes: section(
+    kubernetesShape,
+    "Kubernetes settings",
+    "Used only with `cloud: kubernetes` (refused on the other clouds): where the app lives and which cluster add-ons it uses.",
+  ),
+  registry: section(
+    registryShape,
+    "private registry credentials",
+    "Credentials for the registry `nodes.image` is in, when it is private and not the cloud's own registry. Unset by default (public images, and the cloud's own registry, need none); when set, both keys are required.",
+  ).optional(),
+  secrets: z
+    .record(z.string(), z.unknown().meta(doc("a secret value", { secret: true })), { error: "a map of secret names to secret values" })
+    .meta(
+      doc(
+        "app secrets, passed to the app as environment variables: names as for `nodes.env`, not platform names, not also in `nodes.env`; values are non-empty single-line strings of the characters `env` allows. Set each with `pulumi config set --secret --path 'ha-topology:secrets.NAME' …`.",
+      ),
+    )
+    .optional(),
 };
+
+/**
+ * The `ha-topology` namespace's keys and their single-key rules, before defaults and the
+ * checks that span keys: what a JSON Schema can say about a stack file (configSchema.ts).
+ */
+export const topologyKeysSchema = z.strictObject(topLevelShape);
 
 /** The accepted keys, per object path ("" is the `ha-topology` namespace itself). */
 export const knownKeys: Record<string, string[]> = {
@@ -695,8 +882,7 @@ function crossChecks(raw: Raw, ctx: z.RefinementCtx): void {
   }
 }
 
-const topologySchema = z
-  .strictObject(topLevelShape)
+const topologySchema = topologyKeysSchema
   .superRefine(crossChecks)
   .transform(
     (raw): Topology => ({

@@ -1,0 +1,74 @@
+/**
+ * The README's configuration reference, rendered from the same JSON Schema the editors
+ * get (configSchema.ts, before its documentation annotations become plain keywords), so the tables cannot drift from what the program accepts: a key
+ * without a description, a range changed in topology.ts, a new section all show up here.
+ * README.md holds the output between `<!-- config-reference:start -->` and
+ * `<!-- config-reference:end -->`; a test keeps the two identical (`npm run schema`
+ * rewrites them).
+ */
+import { documentedKeySchemas, type JsonSchema } from "./configSchema";
+
+const typeNames: Record<string, string> = { integer: "int", boolean: "bool", string: "string", number: "number", array: "list", object: "map" };
+
+/** The type column: JSON Schema types in the words the README uses. */
+function typeOf(schema: JsonSchema): string {
+  const alternatives = Array.isArray(schema.anyOf) ? (schema.anyOf as JsonSchema[]) : [schema];
+  const names = alternatives.flatMap((s) => (Array.isArray(s.type) ? s.type : s.type === undefined ? [] : [s.type])).map((t) => typeNames[String(t)] ?? String(t));
+  return [...new Set(names)].join(" or ") || "any";
+}
+
+const code = (value: unknown): string => `\`${typeof value === "string" ? value : JSON.stringify(value)}\``;
+
+/** The default column: a default in words, else the constant, else whether the key must be set. */
+function defaultOf(schema: JsonSchema, required: boolean): string {
+  if (typeof schema.defaultText === "string") return schema.defaultText;
+  if (schema.default !== undefined) return code(schema.default);
+  return required ? "required" : "unset";
+}
+
+/** What the schema itself restricts the value to, said before the description. */
+function constraintOf(schema: JsonSchema): string {
+  if (Array.isArray(schema.enum)) return schema.enum.map(code).join(", ");
+  if (schema.const !== undefined) return `only ${code(schema.const)}`;
+  if (schema.type === "integer" && typeof schema.minimum === "number" && typeof schema.maximum === "number") return `${schema.minimum}-${schema.maximum}`;
+  if (schema.type === "boolean") return "`true`, `false`";
+  return "";
+}
+
+/** A table cell: a `|` would end it. */
+const cell = (text: string): string => text.replace(/\|/g, "\\|");
+
+function table(rows: [string, JsonSchema, boolean][]): string {
+  const lines = ["| Key | Type | Default | Allowed |", "|---|---|---|---|"];
+  for (const [key, schema, required] of rows) {
+    const allowed = [constraintOf(schema), String(schema.description ?? "")].filter((part) => part !== "").join(": ");
+    lines.push(`| ${code(key)} | ${typeOf(schema)} | ${cell(defaultOf(schema, required))} | ${cell(allowed)} |`);
+  }
+  return lines.join("\n");
+}
+
+const isSection = (schema: JsonSchema): boolean => typeof schema.properties === "object" && schema.properties !== null;
+
+/**
+ * The reference's markdown: one table for the top-level keys whose values are not
+ * sections, then a `### <key>` heading per section (its description as the paragraph,
+ * then its keys), in the schema's order.
+ */
+export function configReferenceMarkdown(): string {
+  const { properties, required } = documentedKeySchemas();
+  const entries = Object.entries(properties);
+  const missing = entries.flatMap(([key, schema]) => [
+    ...(schema.description ? [] : [key]),
+    ...Object.entries((schema.properties ?? {}) as Record<string, JsonSchema>).filter(([, field]) => !field.description).map(([field]) => `${key}.${field}`),
+  ]);
+  // Every key is documented, or the README would show an empty cell.
+  if (missing.length > 0) throw new Error(`keys without a description in components/topology.ts: ${missing.join(", ")}`);
+
+  const parts = ["Top level:", table(entries.filter(([, s]) => !isSection(s)).map(([key, s]) => [key, s, required.includes(key)]))];
+  for (const [key, schema] of entries.filter(([, s]) => isSection(s))) {
+    const fieldsRequired = (schema.required as string[] | undefined) ?? [];
+    const fields = Object.entries(schema.properties as Record<string, JsonSchema>);
+    parts.push(`### ${key}`, String(schema.description), table(fields.map(([field, s]) => [field, s, fieldsRequired.includes(field)])));
+  }
+  return parts.join("\n\n");
+}
