@@ -989,6 +989,12 @@ function prototypeKeyProblems(value: unknown, path: string[] = []): string[] {
  * allowed.
  */
 export function parseTopology(raw: Record<string, unknown>, provider: Record<string, string> = {}): Topology {
+  // Several workloads (components/model): parsed and checked, refused until the adapters
+  // deploy them. Loaded lazily: the model imports this file's shapes, and a stack with
+  // only the single-service keys never loads it (its path stays exactly as before).
+  if (raw.workloads !== undefined || raw.resources !== undefined) {
+    (require("./model/parse") as typeof import("./model/parse")).refuseModel(raw, provider);
+  }
   const result = topologySchema.safeParse(withDefaults(raw), { reportInput: true });
   const problems = [
     ...prototypeKeyProblems(raw),
@@ -999,3 +1005,18 @@ export function parseTopology(raw: Record<string, unknown>, provider: Record<str
   if (result.success && problems.length === 0) return result.data;
   throw new TopologyConfigError(problems);
 }
+
+/**
+ * The single-service sections' field schemas (no defaults: `defaults` holds them), reused
+ * by the several-workloads model (components/model/schema.ts) so a field means the same
+ * thing, with the same refusal, in both shapes.
+ */
+export const sectionShapes = {
+  nodes: nodesShape,
+  healthCheck: healthCheckShape,
+  database: databaseShape,
+  storage: storageShape,
+  sessions: sessionsShape,
+  domain: topLevelShape.domain,
+  envValue,
+};

@@ -1,0 +1,359 @@
+/**
+ * Parses a stack's `ha-topology` keys into the model (model.ts): the single-service keys,
+ * `ha-topology:workloads` and `ha-topology:resources`, combined by one rule, every problem
+ * reported at once in the config-error contract (configError.ts).
+ *
+ * The combination rule (README, "Several workloads (preview)"):
+ * - The single service exists when `workloads` is unset or `nodes` is set. It is what it
+ *   is today: web workload `web` (`nodes`, `healthCheck`), SQL `database`, bucket
+ *   `bucket` and, with `sessions.enabled`, cache `sessions`, each with today's defaults.
+ *   `workloads` and `resources` add to it; they may not reuse its names.
+ * - Otherwise (`workloads` without `nodes`) the topology is the maps, exactly: no `sql`
+ *   resource, no database. `healthCheck`, `database`, `storage` and `sessions` describe
+ *   the single service and are refused. The names `web`, `database`, `bucket` and
+ *   `sessions` are kept for their single-service kinds, with today's variables, so a stack
+ *   rewritten in the maps keeps what its single service had.
+ * - Shared keys (`cloud`, `domain`, `name`, `network`, `dns`, `tls`, `alarms`,
+ *   `kubernetes`, `secrets`) mean the same in both; `secrets` reach every workload.
+ */
+import { z } from "zod";
+import { envNamePattern, isReservedEnvName } from "../appEnvironment";
+import { closestKey, configNamespace, configProblem, describeValue, formatConfigIssues, secretMask, TopologyConfigError } from "../configError";
+import { engineVersionProblem } from "../engineVersions";
+import { registryOf } from "../imageReference";
+import { checkSize, type Cloud } from "../sizes";
+import { envNameRule, minGracePeriodSeconds, parseTopology, vmReservedPorts, type Topology } from "../topology";
+import { isVmCloud } from "../userDataLimits";
+import { bindingField, bindingProblems, resourceBinding, type BindingProblem } from "./bindings";
+import { capabilities as capabilityTable, type Capabilities } from "./capabilities";
+import { legacyResourceNames, legacyResources, legacyWeb, legacyWebName, type Model, type Resource, type Workload } from "./model";
+import { parseTemplate, referencesOf, referenceText, type TemplatePart } from "./references";
+import { routeOf, routeProblems, type WebEntry } from "./routes";
+import { healthCheckKeys, kindKeys, livenessKeys, mapsSchema, namePattern, nameRule, plannedKinds } from "./schema";
+
+/** The single-service keys that describe the one web service and its resources (not `nodes`: it keeps the service). */
+const serviceKeys = ["healthCheck", "database", "storage", "sessions"] as const;
+/** Every single-service key: in a topology of maps only, problems on them come from defaults, not from the user. */
+const singleServiceKeys = ["nodes", ...serviceKeys];
+
+/** The single-service names, which the maps keep for their kinds. */
+const reservedNames: Record<string, string> = { [legacyWebName]: "web", ...Object.fromEntries(Object.entries(legacyResourceNames).map(([kind, name]) => [name, kind])) };
+
+type Raw = Record<string, unknown>;
+
+/** The value at a config path of the raw input. */
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node = root;
+  for (const part of path) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<PropertyKey, unknown>)[part];
+  }
+  return node;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Keys under a resource that hold credentials: never echoed, even misspelled. */
+const secretKeyPattern = /secret|password|token/i;
+
+/**
+ * The schema's issues as problem lines. Values come from the raw input; a discriminator
+ * issue shows the `kind` received (not the whole entry); credentials are masked.
+ */
+function mapIssues(issues: readonly z.core.$ZodIssue[], raw: Raw): string[] {
+  const known: Record<string, string[]> = {};
+  for (const map of ["workloads", "resources"] as const) {
+    const entries = raw[map];
+    if (!isObject(entries)) continue;
+    for (const [name, entry] of Object.entries(entries)) {
+      const kind = isObject(entry) ? entry.kind : undefined;
+      if (typeof kind === "string" && kindKeys[kind]) known[`${map}.${name}`] = kindKeys[kind];
+      known[`${map}.${name}.healthCheck`] = healthCheckKeys;
+      known[`${map}.${name}.healthCheck.liveness`] = livenessKeys;
+    }
+  }
+  const lines: string[] = [];
+  for (const issue of issues) {
+    const secretPath = issue.path[0] === "resources" && issue.path.length >= 3 && secretKeyPattern.test(String(issue.path[2]));
+    if (issue.code === "unrecognized_keys" && issue.path[0] === "resources") {
+      const secret = issue.keys.filter((k) => secretKeyPattern.test(k));
+      for (const key of secret) {
+        const accepted = known[issue.path.join(".")] ?? [];
+        const hint = closestKey(key, accepted);
+        lines.push(`${configNamespace}:${[...issue.path, key].join(".")}: unknown key (received ${secretMask}); allowed keys: ${accepted.join(", ")}${hint ? ` (did you mean "${hint}"?)` : ""}`);
+      }
+      const rest = issue.keys.filter((k) => !secretKeyPattern.test(k));
+      if (rest.length) lines.push(...formatConfigIssues([{ ...issue, keys: rest }], raw, known));
+      continue;
+    }
+    if (secretPath) {
+      lines.push(configProblem([...issue.path].join("."), valueAt(raw, issue.path) === undefined ? describeValue(undefined) : secretMask, issue.message));
+      continue;
+    }
+    const discriminator = issue.code === "invalid_union" && "discriminator" in issue;
+    lines.push(...formatConfigIssues([discriminator ? { ...issue, input: valueAt(raw, issue.path) } : issue], raw, known));
+  }
+  return lines;
+}
+
+/** The single-service part of the input: what parseTopology reads. */
+function singleServiceRaw(raw: Raw, service: boolean): Raw {
+  const omit = new Set(["workloads", "resources", ...(service ? [] : [...serviceKeys, "registry"])]);
+  return Object.fromEntries(Object.entries(raw).filter(([k]) => !omit.has(k)));
+}
+
+/** The problem line of a model problem. */
+const line = (p: BindingProblem) => configProblem(p.path.join("."), p.received, p.allowed);
+
+/**
+ * Parses the whole model. Throws one TopologyConfigError with every problem: the
+ * single-service keys' (as parseTopology reports them), the maps', the combination's.
+ * `table` is the capability table (a parameter, so tests can take a capability away).
+ */
+export function parseModel(raw: Raw, provider: Record<string, string> = {}, table: Record<Cloud, Capabilities> = capabilityTable): Model {
+  const service = raw.workloads === undefined || raw.nodes !== undefined;
+  const problems: string[] = [];
+
+  // 1. The combination rule.
+  if (!service) {
+    for (const key of serviceKeys) {
+      if (raw[key] === undefined) continue;
+      const shown = key === "storage" && isObject(raw.storage) && "secretAccessKey" in raw.storage ? secretMask : describeValue(raw[key]);
+      problems.push(configProblem(key, shown, `unset when ${configNamespace}:workloads is set without ${configNamespace}:nodes (it describes the single web service, which this stack does not have): declare it in ${configNamespace}:resources (kind sql named database, kind bucket named bucket, kind cache named sessions) or keep ${configNamespace}:nodes`));
+    }
+  }
+
+  // 2. The single-service and shared keys, exactly as a single-service stack checks them.
+  let topology: Topology | undefined;
+  try {
+    topology = parseTopology(singleServiceRaw(raw, service), provider);
+  } catch (e) {
+    if (!(e instanceof TopologyConfigError)) throw e;
+    // Without the single service, its keys hold only defaults: what they fail is not the user's.
+    const own = (p: string) => service || !singleServiceKeys.some((k) => p.startsWith(`${configNamespace}:${k}:`) || p.startsWith(`${configNamespace}:${k}.`));
+    problems.push(...e.problems.filter(own));
+  }
+
+  // 3. The maps' schema.
+  const parsed = mapsSchema.safeParse({ workloads: raw.workloads, resources: raw.resources }, { reportInput: true });
+  if (!parsed.success) problems.push(...mapIssues(parsed.error.issues, raw));
+  for (const map of ["workloads", "resources"] as const) {
+    if (!isObject(raw[map])) continue;
+    const names = Object.keys(raw[map] as object);
+    if (names.length === 0) problems.push(configProblem(map, "{}", `a map of at least one ${map === "workloads" ? "workload" : "resource"} (or unset)`));
+    for (const name of names) {
+      if (!namePattern.test(name)) problems.push(configProblem(`${map}.${name}`, describeValue(name), nameRule));
+    }
+  }
+  // Without the single service, a refusal left with no lines of the user's (a cluster's
+  // bucket keys, say) still proved `cloud` and `domain` right: that is all the maps need.
+  const shared = topology ?? (service ? undefined : { cloud: raw.cloud as Cloud, domain: String(raw.domain) });
+  if (!shared || !parsed.success || problems.length > 0) throw new TopologyConfigError(problems);
+
+  // 4. The model, then everything that spans entries or depends on the cloud.
+  const model = buildModel(shared, service ? topology : undefined, parsed.data, raw);
+  const all = [...crossProblems(model, parsed.data, service, table[model.cloud]), ...referenceProblems(model, raw)];
+  // Collisions are only meaningful once names and references are right.
+  if (all.length === 0) all.push(...bindingProblems(model));
+  if (all.length > 0) throw new TopologyConfigError(all.map(line));
+  return model;
+}
+
+type Maps = z.output<typeof mapsSchema>;
+
+/** Normalises the parsed maps and the single service (`topology`, when the stack has it) into the model. */
+function buildModel(shared: Pick<Topology, "cloud" | "domain">, topology: Topology | undefined, maps: Maps, raw: Raw): Model {
+  const defaultedVersion = { postgres: "16", mysql: "8.0" } as const;
+  const resources: Resource[] = topology ? legacyResources(topology) : [];
+  for (const [name, r] of Object.entries(maps.resources ?? {})) {
+    const origin = "maps" as const;
+    if (r.kind === "sql") {
+      const { name: databaseName, ...sql } = r;
+      resources.push({ ...sql, name, origin, databaseName, version: r.version ?? defaultedVersion[r.engine], maxStorageGb: r.maxStorageGb ?? Math.min(65536, r.storageGb * 5) });
+    } else if (r.kind === "bucket" || r.kind === "cache" || r.kind === "secret") {
+      resources.push({ ...r, name, origin });
+    }
+  }
+  const every = resources.map((r) => r.name);
+  const workloads: Workload[] = topology ? [legacyWeb(topology, every)] : [];
+  for (const [name, w] of Object.entries(maps.workloads ?? {})) {
+    const base = {
+      name,
+      origin: "maps" as const,
+      maxCount: w.kind === "web" || w.kind === "worker" ? (w.maxCount ?? Math.min(1000, w.count * 2)) : 0,
+      uses: w.kind === "web" || w.kind === "worker" ? [...new Set(w.uses ?? every)] : [],
+      // Templates are checked in referenceProblems; a malformed one stays literal here.
+      env: Object.fromEntries(Object.entries(w.kind === "web" || w.kind === "worker" ? w.env : {}).map(([k, v]) => {
+        const t = parseTemplate(v);
+        return [k, Array.isArray(t) ? t : [v]];
+      })) as Record<string, TemplatePart[]>,
+    };
+    if (w.kind === "web") {
+      const { path: _path, host: _host, uses: _uses, env: _env, maxCount: _max, healthCheck, ...rest } = w;
+      const { liveness, ...readiness } = healthCheck;
+      workloads.push({
+        ...rest,
+        ...base,
+        route: routeOf(w, shared.domain),
+        healthCheck: { ...readiness, liveness: { path: liveness?.path ?? readiness.path, unhealthyThreshold: liveness?.unhealthyThreshold ?? readiness.unhealthyThreshold } },
+      });
+    } else if (w.kind === "worker") {
+      const { port: _p, path: _pa, host: _h, public: _pu, healthCheck: _hc, uses: _u, env: _e, maxCount: _m, ...rest } = w;
+      workloads.push({ ...rest, ...base });
+    }
+  }
+  const secrets = isObject(raw.secrets) ? Object.keys(raw.secrets).sort() : [];
+  return { cloud: shared.cloud, domain: shared.domain, workloads, resources, appSecrets: secrets };
+}
+
+/** Names, sizes, engines, capabilities, routes and `uses`: what spans entries or depends on the cloud. */
+function crossProblems(model: Model, maps: Maps, service: boolean, caps: Capabilities): BindingProblem[] {
+  const problems: BindingProblem[] = [];
+  const add = (path: (string | number)[], value: unknown, allowed: string) => problems.push({ path, received: describeValue(value), allowed });
+  const cloud = model.cloud;
+
+  for (const [map, entries] of [["workloads", maps.workloads ?? {}], ["resources", maps.resources ?? {}]] as const) {
+    for (const [name, entry] of Object.entries(entries)) {
+      const kind = (entry as { kind: string }).kind;
+      const taken = service && reservedNames[name] !== undefined;
+      if (taken) {
+        const key = map === "workloads" ? "nodes and healthCheck" : { sql: "database", bucket: "storage", cache: "sessions" }[reservedNames[name]];
+        add([map, name], name, `a name other than ${name}: with ${configNamespace}:nodes set, ${name} is the single service's (${configNamespace}:${key})`);
+      } else if (reservedNames[name] !== undefined && reservedNames[name] !== kind) {
+        add([map, name, "kind"], kind, `${reservedNames[name]}: the name ${name} is kept for the single service's ${reservedNames[name]} (same resources, same variables); choose another name for a ${kind}`);
+      }
+      const supported = map === "workloads" ? caps.workloads : caps.resources;
+      if (!plannedKinds[kind] && !supported.includes(kind)) {
+        add([map, name, "kind"], kind, `a ${map === "workloads" ? "workload" : "resource"} kind ${cloud} supports: ${supported.join(", ")}`);
+      }
+    }
+  }
+
+  const names = new Set(model.resources.map((r) => r.name));
+  for (const w of model.workloads) {
+    if (w.origin !== "maps") continue;
+    const at = ["workloads", w.name];
+    const given = (maps.workloads?.[w.name] as { uses?: string[] } | undefined)?.uses ?? [];
+    given.forEach((u, i) => {
+      if (!names.has(u)) add([...at, "uses", i], u, `a declared resource: ${[...names].join(", ") || "none is declared"}`);
+    });
+    if (w.maxCount < w.count) add([...at, "maxCount"], w.maxCount, `an integer of at least workloads.${w.name}.count (${w.count})`);
+    const size = checkSize(cloud, "node", w.size);
+    if (size) add([...at, "size"], w.size, size);
+    for (const key of Object.keys(w.env)) {
+      if (!envNamePattern.test(key)) add([...at, "env", key], key, envNameRule);
+      else if (isReservedEnvName(key)) add([...at, "env", key], key, 'a name the platform does not set itself (see "What the app receives" in the README)');
+    }
+    checkImage(w, add);
+    if (w.kind === "web") {
+      const hc = w.healthCheck;
+      if (hc.timeoutSeconds >= hc.intervalSeconds) add([...at, "healthCheck", "timeoutSeconds"], hc.timeoutSeconds, `fewer seconds than healthCheck.intervalSeconds (${hc.intervalSeconds})`);
+      if (isVmCloud(cloud)) {
+        const reason = vmReservedPorts[w.port];
+        if (reason) add([...at, "port"], w.port, `a port other than ${Object.keys(vmReservedPorts).join(" and ")} on ${cloud}: the container's port is published on the VM itself, where ${reason}`);
+        const min = minGracePeriodSeconds[cloud] ?? 0;
+        if (hc.gracePeriodSeconds < min) add([...at, "healthCheck", "gracePeriodSeconds"], hc.gracePeriodSeconds, `an integer from ${min} on ${cloud}: a new node boots, installs Docker and pulls the image before it can pass a health check`);
+      }
+    }
+  }
+
+  for (const r of model.resources) {
+    if (r.origin !== "maps") continue;
+    const at = ["resources", r.name];
+    if (r.kind === "sql") {
+      if (!caps.sqlEngines.includes(r.engine)) add([...at, "engine"], r.engine, `${caps.sqlEngines.join(" or ")} on ${cloud}${caps.sqlEnginesWhy ? ` (${caps.sqlEnginesWhy})` : ""}`);
+      const size = checkSize(cloud, "database", r.size);
+      if (size) add([...at, "size"], r.size, size);
+      if (r.maxStorageGb < r.storageGb) add([...at, "maxStorageGb"], r.maxStorageGb, `an integer of at least resources.${r.name}.storageGb (${r.storageGb})`);
+      if (r.engine === "mysql" && !/^\d+\.\d+/.test(r.version)) add([...at, "version"], r.version, 'a MySQL major.minor version such as "8.0" or "8.4" (quoted in YAML)');
+      else {
+        const version = engineVersionProblem(cloud, r.engine, r.version);
+        if (version) add([...at, "version"], r.version, version);
+      }
+    } else if (r.kind === "cache") {
+      const size = checkSize(cloud, "sessions", r.size);
+      if (size) add([...at, "size"], r.size, size);
+    } else if (r.kind === "bucket") {
+      const keys = ["endpoint", "bucket", "accessKeyId", "secretAccessKey"] as const;
+      for (const key of cloud === "kubernetes" ? keys : [...keys, "region" as const]) {
+        const value = r[key];
+        const shown = key === "secretAccessKey" && value !== undefined ? secretMask : describeValue(value);
+        if (cloud === "kubernetes" && value === undefined) {
+          problems.push({ path: [...at, key], received: shown, allowed: `set on kubernetes: the cluster has no object storage, so the workloads use your S3-compatible bucket (${keys.join(", ")})` });
+        } else if (cloud !== "kubernetes" && value !== undefined) {
+          problems.push({ path: [...at, key], received: shown, allowed: `unset on ${cloud} (the platform creates the bucket; these keys are for kubernetes)` });
+        }
+      }
+    }
+  }
+
+  const webs: WebEntry[] = [];
+  for (const w of model.workloads) {
+    if (w.kind !== "web") continue;
+    const given = w.origin === "maps" ? (maps.workloads?.[w.name] as WebEntry["web"]) : { public: true, path: undefined, host: undefined };
+    webs.push({ name: w.name, web: given });
+  }
+  problems.push(...routeProblems(webs, model.domain, cloud, caps));
+  return problems;
+}
+
+/** An image the registry reader refuses (the per-registry access checks come with the platforms). */
+function checkImage(w: Workload, add: (path: (string | number)[], value: unknown, allowed: string) => void): void {
+  try {
+    const registry = registryOf(w.image);
+    if (registry.kind === "invalid") add(["workloads", w.name, "image"], w.image, registry.problem);
+  } catch {
+    add(["workloads", w.name, "image"], w.image, "a container image with an explicit tag or digest");
+  }
+}
+
+/** `${resources.<name>.<field>}` references: syntax, resource, `uses`, field. */
+function referenceProblems(model: Model, raw: Raw): BindingProblem[] {
+  const problems: BindingProblem[] = [];
+  for (const w of model.workloads) {
+    if (w.origin !== "maps") continue;
+    const env = (valueAt(raw, ["workloads", w.name, "env"]) ?? {}) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(env)) {
+      const at = ["workloads", w.name, "env", key];
+      const template = parseTemplate(String(value));
+      const shown = describeValue(value);
+      if (!Array.isArray(template)) {
+        problems.push({ path: at, received: shown, allowed: "references of the form ${resources.<name>.<field>} (write $${resources. for the literal text ${resources.)" });
+        continue;
+      }
+      for (const ref of referencesOf(template)) {
+        const resource = model.resources.find((r) => r.name === ref.resource);
+        if (!resource) {
+          problems.push({ path: at, received: shown, allowed: `a reference to a declared resource (${referenceText(ref)} names none): ${model.resources.map((r) => r.name).join(", ") || "none is declared"}` });
+        } else if (!w.uses.includes(resource.name)) {
+          problems.push({ path: at, received: shown, allowed: `a reference to a resource workloads.${w.name}.uses lists: ${w.uses.join(", ") || "none"} (add ${resource.name} to uses)` });
+        } else if (!bindingField(model, resource, ref.field)) {
+          const fields = bindingFields(model, resource);
+          problems.push({ path: at, received: shown, allowed: `a field of resources.${resource.name} (kind ${resource.kind}) on ${model.cloud}: ${fields.join(", ")}` });
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/** The field names of a resource's binding. */
+function bindingFields(model: Model, resource: Resource): string[] {
+  return resourceBinding(resource, model.cloud).map((f) => f.field);
+}
+
+/**
+ * The program's refusal of the maps: parsed and checked (every problem inside them is
+ * reported precisely), then refused as a whole, because the adapters do not deploy them
+ * yet: nothing in a stack file is ever silently ignored.
+ */
+export function refuseModel(raw: Raw, provider: Record<string, string> = {}): never {
+  const model = parseModel(raw, provider);
+  const key = raw.workloads !== undefined ? "workloads" : "resources";
+  const maps = model.workloads.filter((w) => w.origin === "maps").map((w) => w.name);
+  const resources = model.resources.filter((r) => r.origin === "maps").map((r) => r.name);
+  const received = `${maps.length} workloads (${maps.join(", ") || "none"}) and ${resources.length} resources (${resources.join(", ") || "none"}), all valid`;
+  throw new TopologyConfigError([
+    configProblem(key, received, `unset in this version: the several-workloads model (${configNamespace}:workloads, ${configNamespace}:resources) is parsed and checked, but the adapters do not deploy it yet (the next step of issue 15); until then use the single-service keys (nodes, healthCheck, database, storage, sessions)`),
+  ]);
+}

@@ -1,0 +1,236 @@
+/**
+ * The schema of the several-workloads keys, `ha-topology:workloads` and
+ * `ha-topology:resources` (DESIGN.md, "Several workloads and named resources"). One zod
+ * schema per kind is the source of the input types, the defaults and the refusals; the
+ * fields the single-service keys already have reuse their schemas (topology.ts
+ * `sectionShapes`), so `port` or `backupRetentionDays` is refused with the same sentence
+ * in both shapes.
+ *
+ * Kinds that later issues deploy (cron, site, document, queue) are declared here already,
+ * so their seams exist and a stack that uses them is told when they come, rather than
+ * "unknown kind".
+ */
+import { z } from "zod";
+import { allowedNodeText, isNodeText } from "../nodeText";
+import { databaseEngines, defaults, sectionShapes, sessionEngines } from "../topology";
+
+const { nodes, healthCheck, database, storage } = sectionShapes;
+
+/** The rule for a workload or resource name (it becomes an env prefix and part of cloud resource names). */
+export const nameRule = "a lower-case name: a letter, then letters, digits or -, not ending with -, at most 20 characters";
+/** Workload and resource names: short (they prefix cloud resource names), and `-` maps to `_` in env names. */
+export const namePattern = /^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/;
+
+/** The workload kinds, deployable now or planned. */
+export const workloadKinds = ["web", "worker", "cron", "site"] as const;
+/** One workload kind. */
+export type WorkloadKind = (typeof workloadKinds)[number];
+/** The resource kinds, deployable now or planned. */
+export const resourceKinds = ["sql", "bucket", "cache", "secret", "document", "queue"] as const;
+/** One resource kind. */
+export type ResourceKind = (typeof resourceKinds)[number];
+
+/** Kinds declared but not built yet, and the issue that builds them. */
+export const plannedKinds: Record<string, string> = {
+  cron: "issue 16: scheduled jobs, exactly one run per tick",
+  site: "issue 17: static sites behind the same TLS domain and a CDN",
+  document: "issue 18: a replicated document database",
+  queue: "issue 18: a clustered, multi-zone broker",
+};
+
+const intIn = (min: number, max: number, why = "") => {
+  const error = `an integer from ${min} to ${max}${why}`;
+  return z.int({ error }).min(min, { error }).max(max, { error });
+};
+
+/** A route's path prefix: a plain path, no query, no trailing slash except "/" itself. */
+const routePathError = 'a path prefix starting with "/", such as "/api" (no query, no trailing slash)';
+const routePath = z
+  .string({ error: routePathError })
+  .max(256, { error: routePathError })
+  .regex(/^\/([A-Za-z0-9._~!$&'()*+,;=:@%-]+(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*)?$/, { error: routePathError });
+
+/** Env values: as `nodes.env` (single-line, reach a node); references are read later (references.ts). */
+const envMap = z.record(z.string(), sectionShapes.envValue, { error: "a map of environment variable names to values" }).default({});
+
+const commandError = `a list of arguments, such as [celery, -A, app, worker] (each a non-empty string of ${allowedNodeText})`;
+/** The container's command, as an argument list (never a shell string: no quoting to get wrong). */
+const command = z
+  .array(z.string({ error: commandError }).min(1, { error: commandError }).max(4096, { error: commandError }).refine(isNodeText, { error: commandError }), {
+    error: commandError,
+  })
+  .min(1, { error: commandError })
+  .max(64, { error: commandError });
+
+/** `uses`: the resources a workload binds to; names are checked against `resources` (parse.ts). */
+const uses = z.array(z.string({ error: nameRule }), { error: "a list of resource names, such as [db, files]" });
+
+/** Seconds a stopping container gets after SIGTERM (workers finish their task, webs drain). */
+const stopTimeoutSeconds = intIn(0, 3600).default(30);
+
+/** The liveness check: failing it replaces the node (unlike readiness, which only takes it out of the LB). */
+const livenessShape = {
+  /** The HTTP path whose failure replaces the node. Default: the readiness path. */
+  path: healthCheck.path.optional(),
+  /** Consecutive liveness failures before the node is replaced. Default: the readiness threshold. */
+  unhealthyThreshold: healthCheck.unhealthyThreshold.optional(),
+};
+
+const healthCheckSchema = z
+  .strictObject(
+    {
+      path: healthCheck.path.default(defaults.healthCheck.path),
+      intervalSeconds: healthCheck.intervalSeconds.default(defaults.healthCheck.intervalSeconds),
+      timeoutSeconds: healthCheck.timeoutSeconds.default(defaults.healthCheck.timeoutSeconds),
+      healthyThreshold: healthCheck.healthyThreshold.default(defaults.healthCheck.healthyThreshold),
+      unhealthyThreshold: healthCheck.unhealthyThreshold.default(defaults.healthCheck.unhealthyThreshold),
+      gracePeriodSeconds: healthCheck.gracePeriodSeconds.default(defaults.healthCheck.gracePeriodSeconds),
+      liveness: z.strictObject(livenessShape, { error: "an object (the liveness check) with the keys path, unhealthyThreshold" }).optional(),
+    },
+    { error: "an object (the health check) with the keys path, intervalSeconds, timeoutSeconds, healthyThreshold, unhealthyThreshold, gracePeriodSeconds, liveness" },
+  )
+  .prefault({});
+
+/** The fields every running workload (web or worker) has. */
+const runningShape = {
+  image: nodes.image,
+  command: command.optional(),
+  count: nodes.count.default(defaults.nodes.count),
+  maxCount: nodes.maxCount,
+  size: nodes.size.default(defaults.nodes.size),
+  env: envMap,
+  uses: uses.optional(),
+  stopTimeoutSeconds,
+  cpuTargetPercent: nodes.cpuTargetPercent.default(defaults.nodes.cpuTargetPercent),
+};
+
+/** An HTTP service behind the load balancer (or, `public: false`, reachable by the other workloads only). */
+export const webSchema = z.strictObject({
+  kind: z.literal("web"),
+  ...runningShape,
+  port: nodes.port,
+  path: routePath.optional(),
+  host: sectionShapes.domain.optional(),
+  public: z.boolean({ error: "true or false" }).default(true),
+  healthCheck: healthCheckSchema,
+  drainSeconds: nodes.drainSeconds.default(defaults.nodes.drainSeconds),
+});
+
+/** What a worker refuses, and why: it has no load balancer. */
+const noLoadBalancer = (what: string) =>
+  z.never({ error: `unset for a worker (${what}; a worker gets no load balancer: use kind: web, with public: false for an internal service)` }).optional();
+
+/** A background process pool: no load balancer, >= 2 nodes over >= 2 zones, replaced when it dies. */
+export const workerSchema = z.strictObject({
+  kind: z.literal("worker"),
+  ...runningShape,
+  port: noLoadBalancer("nothing connects to a worker's port"),
+  path: noLoadBalancer("a worker has no route"),
+  host: noLoadBalancer("a worker has no route"),
+  public: noLoadBalancer("a worker is never reachable from outside"),
+  healthCheck: noLoadBalancer("a worker is replaced when its process exits"),
+});
+
+/** A kind this version declares but does not build: refused on its `kind`, naming the issue that builds it. */
+const planned = <K extends string>(kind: K, available: readonly string[]) =>
+  z.looseObject({ kind: z.literal(kind) }).superRefine((_, ctx) => {
+    ctx.addIssue({ code: "custom", path: ["kind"], input: kind, message: `${available.join(", ")} (kind ${kind} is planned, ${plannedKinds[kind]}; not in this version)` });
+  });
+
+/** The workload kinds available in this version. */
+export const availableWorkloadKinds = ["web", "worker"] as const;
+/** The resource kinds available in this version. */
+export const availableResourceKinds = ["sql", "bucket", "cache", "secret"] as const;
+
+/** One workload, by kind. */
+export const workloadSchema = z.discriminatedUnion(
+  "kind",
+  [webSchema, workerSchema, planned("cron", availableWorkloadKinds), planned("site", availableWorkloadKinds)],
+  { error: `a workload kind: ${availableWorkloadKinds.join(" or ")} (cron and site are planned)` },
+);
+
+/** A replicated SQL database: today's `ha-topology:database` keys. */
+export const sqlSchema = z.strictObject({
+  kind: z.literal("sql"),
+  engine: database.engine.default(defaults.database.engine),
+  version: database.version,
+  size: database.size.default(defaults.database.size),
+  storageGb: database.storageGb.default(defaults.database.storageGb),
+  maxStorageGb: database.maxStorageGb,
+  backupRetentionDays: database.backupRetentionDays.default(defaults.database.backupRetentionDays),
+  readReplicas: database.readReplicas.default(defaults.database.readReplicas),
+  name: database.name.default(defaults.database.name),
+  username: database.username.default(defaults.database.username),
+});
+
+/** Object storage: today's `ha-topology:storage` keys. */
+export const bucketSchema = z.strictObject({
+  kind: z.literal("bucket"),
+  versioning: storage.versioning.default(true),
+  noncurrentVersionDays: storage.noncurrentVersionDays.default(defaults.storage.noncurrentVersionDays),
+  endpoint: storage.endpoint,
+  bucket: storage.bucket,
+  region: storage.region,
+  accessKeyId: storage.accessKeyId,
+  secretAccessKey: storage.secretAccessKey,
+});
+
+/** A replicated Redis/Valkey store: today's `ha-topology:sessions` keys (declared means enabled). */
+export const cacheSchema = z.strictObject({
+  kind: z.literal("cache"),
+  engine: z.enum(sessionEngines, { error: sessionEngines.join(" or ") }).default(defaults.sessions.engine),
+  size: sectionShapes.sessions.size.default(defaults.sessions.size),
+});
+
+/**
+ * A generated secret: created once (Pulumi random, letters and digits only, so it is safe
+ * in a URL or a shell), stored in the cloud's secret store, the same on every node of
+ * every workload that uses it.
+ */
+export const secretSchema = z.strictObject({
+  kind: z.literal("secret"),
+  length: intIn(16, 256, " (characters: letters and digits)").default(32),
+});
+
+/** One resource, by kind. */
+export const resourceSchema = z.discriminatedUnion(
+  "kind",
+  [sqlSchema, bucketSchema, cacheSchema, secretSchema, planned("document", availableResourceKinds), planned("queue", availableResourceKinds)],
+  { error: `a resource kind: ${availableResourceKinds.join(", ")} (document and queue are planned)` },
+);
+
+/** The two maps; names are checked by the model (parse.ts), so a bad name gets the name rule. */
+export const mapsSchema = z.object({
+  workloads: z.record(z.string(), workloadSchema, { error: "a map of workload names to workloads" }).optional(),
+  resources: z.record(z.string(), resourceSchema, { error: "a map of resource names to resources" }).optional(),
+});
+
+/** A web workload as parsed (defaults applied), before normalisation. */
+export type WebInput = z.output<typeof webSchema>;
+/** A worker as parsed. */
+export type WorkerInput = z.output<typeof workerSchema>;
+/** A SQL resource as parsed. */
+export type SqlInput = z.output<typeof sqlSchema>;
+/** A bucket resource as parsed. */
+export type BucketInput = z.output<typeof bucketSchema>;
+/** A cache resource as parsed. */
+export type CacheInput = z.output<typeof cacheSchema>;
+/** A secret resource as parsed. */
+export type SecretInput = z.output<typeof secretSchema>;
+
+/** The accepted keys of each kind, for "unknown key" messages (a worker's refused keys are not offered). */
+export const kindKeys: Record<string, string[]> = {
+  web: Object.keys(webSchema.shape),
+  worker: Object.keys(workerSchema.shape).filter((k) => !["port", "path", "host", "public", "healthCheck"].includes(k)),
+  sql: Object.keys(sqlSchema.shape),
+  bucket: Object.keys(bucketSchema.shape),
+  cache: Object.keys(cacheSchema.shape),
+  secret: Object.keys(secretSchema.shape),
+};
+/** The accepted keys of a web workload's health check and of its liveness check. */
+export const healthCheckKeys = Object.keys(healthCheckSchema.unwrap().shape);
+/** The accepted keys of the liveness check. */
+export const livenessKeys = Object.keys(livenessShape);
+
+/** The database engine type, re-exported for the model's users. */
+export type SqlEngine = (typeof databaseEngines)[number];
