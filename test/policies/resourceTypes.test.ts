@@ -1,0 +1,52 @@
+/**
+ * The pack names resource types by plain token (it loads no cloud SDK), so a misspelled
+ * token silently makes a rule blind. Every token in policies/resourceTypes.ts must be one
+ * the installed SDKs register (their classes' `__pulumiType`), except the custom
+ * resources no SDK ships (CloudNativePG's Cluster and the like).
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as types from "../../policies/resourceTypes";
+
+/** Tokens of custom resources: defined by CRDs in the cluster, not by an SDK class. */
+const customResourceGroups = ["postgresql.cnpg.io"];
+
+/** Every `__pulumiType` the installed SDK packages declare. */
+function sdkTokens(): Set<string> {
+  const found = new Set<string>();
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith(".js")) {
+        for (const m of fs.readFileSync(full, "utf8").matchAll(/__pulumiType = ['"]([^'"]+)['"]/g)) found.add(m[1]);
+      }
+    }
+  };
+  for (const sdk of ["aws", "gcp", "digitalocean", "kubernetes"]) walk(path.dirname(require.resolve(`@pulumi/${sdk}/package.json`)));
+  return found;
+}
+
+/** Every token the pack's type table names. */
+function packTokens(): string[] {
+  const out: string[] = [];
+  const collect = (value: unknown) => {
+    if (typeof value === "string") out.push(value);
+    else if (Array.isArray(value)) value.forEach(collect);
+    else if (typeof value === "object" && value !== null) Object.values(value).forEach(collect);
+  };
+  collect(types);
+  return [...new Set(out)].sort();
+}
+
+describe("ha-guard: the resource type tokens", function () {
+  it("every token names a resource the installed SDKs register (or a known custom resource)", function () {
+    const known = sdkTokens();
+    assert.ok(known.size > 1000, "the SDKs' type tokens were found");
+    const tokens = packTokens();
+    assert.ok(tokens.length > 50);
+    const unknown = tokens.filter((t) => !known.has(t) && !customResourceGroups.some((g) => t.startsWith(`kubernetes:${g}/`)));
+    assert.deepEqual(unknown, [], "tokens no installed SDK registers (misspelled, or removed from the SDK)");
+  });
+});
