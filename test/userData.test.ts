@@ -7,6 +7,7 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import fc from "fast-check";
 import { parse } from "yaml";
 import { runWithMocks } from "../automation/offline/mocks";
@@ -15,6 +16,13 @@ import { envNamePattern } from "../components/appEnvironment";
 import { bootstrapPaths, renderCloudConfig, type BootstrapSpec } from "../components/bootstrap";
 import { isNodeText } from "../components/nodeText";
 import { estimateUserData, userDataLimits, type VmCloud } from "../components/userDataLimits";
+
+/**
+ * The interpreter cloud-init runs on: the system Python with the distribution's PyYAML
+ * (Debian's python3-yaml, which .ci/run installs), not whatever `python3` a PATH puts first
+ * (a pyenv or venv build may lack PyYAML, or carry another version of it).
+ */
+const cloudInitPython = fs.existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 import { ns, runStack, type Program } from "./programQueries";
 
 /** What PyYAML made of one user data: the object, and each file's content base64-decoded as cloud-init does. */
@@ -42,7 +50,7 @@ function pyyaml(texts: string[]): PyYamlView[] {
     "json.dump(out, sys.stdout, ensure_ascii=True)",
   ].join("\n");
   for (const t of texts) assert.ok(!t.includes("\0"), "user data never holds NUL");
-  const result = spawnSync("python3", ["-c", script], { input: Buffer.from(texts.join("\0"), "utf8"), maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(cloudInitPython, ["-c", script], { input: Buffer.from(texts.join("\0"), "utf8"), maxBuffer: 64 * 1024 * 1024 });
   assert.ifError(result.error);
   assert.equal(result.status, 0, `PyYAML refused the user data:\n${result.stderr.toString()}`);
   return JSON.parse(result.stdout.toString("utf8")) as PyYamlView[];
@@ -116,7 +124,7 @@ function assertRoundTrip(spec: BootstrapSpec, view: PyYamlView, text: string): v
 
 describe("user data: PyYAML reads exactly the intended cloud-config", function () {
   before(function () {
-    const probe = spawnSync("python3", ["-c", "import yaml"], { encoding: "utf8" });
+    const probe = spawnSync(cloudInitPython, ["-c", "import yaml"], { encoding: "utf8" });
     if (probe.error || probe.status !== 0) {
       assert.fail("PyYAML is missing: install python3-yaml (apt-get install -y python3-yaml; .ci/run installs it). These tests parse user data with the parser cloud-init uses and must not be skipped.");
     }
