@@ -50,7 +50,37 @@ export interface BootstrapSpec {
   setupCommands?: string[];
   /** Logs docker in to the image's private registry before each pull; unset for public images (the user data is then unchanged). */
   registryLogin?: RegistryLogin;
+  /**
+   * Where docker ships the container's output (the cloud's log service): unset keeps
+   * docker's `local` driver (the journal only), and the user data of such a node unchanged.
+   */
+  logDriver?: LogDriver;
 }
+
+/**
+ * A docker logging driver for the app container (`docker run --log-driver`). Every name
+ * and value lands on the unit's ExecStart line, so each is validated (`logDriverPatterns`).
+ */
+export interface LogDriver {
+  /** The driver, e.g. "awslogs" or "gcplogs". */
+  name: string;
+  /** Its `--log-opt` options, e.g. { "awslogs-group": "/ha-topology/prod/web" }; rendered sorted. */
+  options: Record<string, string>;
+  /** Container labels (`--label`), for drivers that copy labels onto each entry (gcplogs' `labels` option). */
+  labels?: Record<string, string>;
+}
+
+/**
+ * What a log driver's parts may be. Values: the characters ARNs, regions, log group names
+ * and URLs need, plus whole docker template fields such as `{{.Hostname}}` (no pipelines,
+ * functions or spaces), so nothing a shell, systemd (`%`, `$`, `\\`, quotes) or an option
+ * separator (`,`) could read as syntax.
+ */
+export const logDriverPatterns = {
+  name: /^[a-z][a-z0-9_-]{0,63}$/,
+  key: /^[a-z][a-z0-9._-]{0,63}$/,
+  value: /^(?:[A-Za-z0-9._:/=+@#-]|\{\{\.[A-Z][A-Za-z]*\}\})*$/,
+} as const;
 
 /**
  * How a node logs docker in to a private registry. The login runs before every pull (in
@@ -96,6 +126,8 @@ export const bootstrapPaths = {
   containerName: "ha-topology-app",
   /** The script that logs docker in to a private registry before each pull. */
   registryLogin: "/usr/local/sbin/ha-topology-registry-login",
+  /** The script the unit runs instead of docker when the output is shipped (a log driver is set): it falls back to the local driver. */
+  runApp: "/usr/local/sbin/ha-topology-run-app",
   /** Docker's client config while the unit runs (DOCKER_CONFIG): tmpfs, so registry logins never touch disk. */
   dockerConfigDir: "/run/ha-topology/docker",
   /** An embedded registry docker config (clouds without a secret store), root-only. */
@@ -223,6 +255,21 @@ function validate(spec: BootstrapSpec): void {
     if (!packagePattern.test(name)) throw new Error(`bootstrap: package ${JSON.stringify(name)} is not a plain package name`);
   }
   for (const [i, command] of (spec.setupCommands ?? []).entries()) requireNodeText(`setup command ${i + 1}`, command);
+  if (spec.logDriver) validateLogDriver(spec.logDriver);
+}
+
+/** Throws when a part of the log driver could not sit on the ExecStart line as plain words; shows names, never values. */
+function validateLogDriver(driver: LogDriver): void {
+  const p = logDriverPatterns;
+  if (!p.name.test(driver.name)) throw new Error(`bootstrap: log driver ${JSON.stringify(driver.name)} is not a plain driver name`);
+  for (const [kind, entries] of [["option", driver.options], ["label", driver.labels ?? {}]] as const) {
+    for (const [key, value] of Object.entries(entries)) {
+      if (!p.key.test(key)) throw new Error(`bootstrap: log driver ${driver.name} has the ${kind} name ${JSON.stringify(key)}, not a plain name`);
+      if (typeof value !== "string" || value === "" || !p.value.test(value)) {
+        throw new Error(`bootstrap: the value of log driver ${driver.name}'s ${kind} ${key} is not plain text (letters, digits, . _ : / = + @ # - and {{.Field}} templates only)`);
+      }
+    }
+  }
 }
 
 /** What cloud-init may read outside the base64 file contents: printable ASCII lines. */
@@ -329,6 +376,49 @@ function registryLoginFiles(spec: BootstrapSpec): { path: string; owner: string;
   ];
 }
 
+/** The docker run arguments of a log driver (sorted: unchanged settings give unchanged user data). */
+function logDriverArgs(driver: LogDriver): string {
+  const sorted = (entries: Record<string, string>) => Object.keys(entries).sort().map((key) => `${key}=${entries[key]}`);
+  return [
+    ...sorted(driver.labels ?? {}).map((label) => `--label ${label}`),
+    `--log-driver ${driver.name}`,
+    ...sorted(driver.options).map((option) => `--log-opt ${option}`),
+  ].join(" ");
+}
+
+/** The attached `docker run` of the app container, with the given log driver arguments. */
+function dockerRun(spec: BootstrapSpec, logArgs: string): string {
+  const p = bootstrapPaths;
+  return `/usr/bin/docker run --rm --name ${p.containerName} --init -p ${spec.port}:${spec.port} --env-file ${p.appEnv} --env-file ${p.secretsEnv} --stop-timeout ${spec.stopTimeoutSeconds} ${logArgs} ${spec.image}`;
+}
+
+/** docker run's exit status when docker itself could not run the container (not the app's own status). */
+const dockerRunFailed = 125;
+
+/**
+ * The run script of a node that ships its output. Some drivers connect when the container
+ * starts, and docker refuses to start it when they cannot (gcplogs checks Cloud Logging
+ * first: moby/moby#21966 is the same for syslog); so a log service outage or a missing
+ * permission would keep the app down. On docker's own failure (exit 125) the script
+ * starts the container again with the local driver: the app serves, its output stays in
+ * the journal, and the next start (a restart, a new node) tries the log service again.
+ */
+function renderRunScript(spec: BootstrapSpec, driver: LogDriver): string {
+  const p = bootstrapPaths;
+  return `#!/bin/bash
+# Generated by ha-topology: runs the app container (attached: its output is this unit's
+# journal), shipping its output with docker's ${driver.name} log driver; falls back to the
+# local driver when docker cannot start it so, so a log service outage never keeps the app down.
+set -u
+${dockerRun(spec, logDriverArgs(driver))}
+status=$?
+[ "$status" -ne ${dockerRunFailed} ] && exit "$status"
+echo "ha-topology: docker could not start the app with the ${driver.name} log driver (exit ${dockerRunFailed}): starting it with the local driver; its output stays in this journal only, until the next start" >&2
+/usr/bin/docker rm -f ${p.containerName} >/dev/null 2>&1
+exec ${dockerRun(spec, "--log-driver local")}
+`;
+}
+
 function renderUnit(spec: BootstrapSpec): string {
   const p = bootstrapPaths;
   const t = spec.stopTimeoutSeconds;
@@ -352,9 +442,11 @@ ${login.environment}ExecStartPre=${p.fetchSecrets}
 ExecStartPre=-/usr/bin/docker rm -f ${p.containerName}
 ${login.execStartPre}# Optional ("-"): with the registry down, a restart still runs the image already on disk.
 ExecStartPre=-/usr/bin/docker pull ${spec.image}
-# The attached client's output is the unit's journal (journalctl -u ${p.serviceName});
-# the "local" driver keeps a bounded copy for docker logs without logging twice.
-ExecStart=/usr/bin/docker run --rm --name ${p.containerName} --init -p ${spec.port}:${spec.port} --env-file ${p.appEnv} --env-file ${p.secretsEnv} --stop-timeout ${t} --log-driver local ${spec.image}
+# The attached client's output is the unit's journal (journalctl -u ${p.serviceName}):
+# attach streams the container's stdio whatever the log driver. The "local" driver keeps a
+# bounded copy for docker logs; a shipping driver (run by ${p.runApp}) sends the output
+# to the cloud's log service too, and docker's dual logging cache keeps docker logs working.
+ExecStart=${spec.logDriver ? p.runApp : dockerRun(spec, "--log-driver local")}
 # docker stop sends SIGTERM, then SIGKILL after the timeout: the graceful stop.
 ExecStop=/usr/bin/docker stop --time ${t} ${p.containerName}
 
@@ -392,6 +484,7 @@ export function renderCloudConfig(spec: BootstrapSpec): string {
       ...embedded.map((e) => file(embeddedPath(e.file), "0600", JSON.stringify(Object.fromEntries(Object.keys(e.values).sort().map((k) => [k, e.values[k]]))))),
       file(bootstrapPaths.fetchSecrets, "0700", renderFetchScript(sources)),
       file(bootstrapPaths.unitFile, "0644", renderUnit(spec)),
+      ...(spec.logDriver ? [file(bootstrapPaths.runApp, "0700", renderRunScript(spec, spec.logDriver))] : []),
       ...registryLoginFiles(spec).map((f) => file(f.path, f.permissions, f.content)),
     ],
     runcmd: [

@@ -88,6 +88,8 @@ export function fitName(name: string, maxLength: number): string {
 export const digitaloceanTagRule: NameRule = { invalid: /[^a-z0-9-]/g, upperCase: false };
 /** Secret Manager secret IDs: letters of both cases, digits, `-` and `_`. */
 export const gcpSecretIdRule: NameRule = { invalid: /[^A-Za-z0-9_-]/g, upperCase: true };
+/** CloudWatch Logs log group names: letters of both cases, digits, `.`, `_`, `-`, `/` and `#` (a stack segment gets no `/`, so it stays one path part). */
+export const cloudWatchLogGroupRule: NameRule = { invalid: /[^A-Za-z0-9._#-]/g, upperCase: true };
 /** RFC 1123 labels (Kubernetes namespaces, GCP resource IDs): lower-case letters, digits and `-`. */
 export const dnsLabelRule: NameRule = { invalid: /[^a-z0-9-]/g, upperCase: false };
 

@@ -179,6 +179,12 @@ export interface AlarmsSpec {
   email?: string;
 }
 
+/** Where the app's logs are kept (see README, "Where the logs go"). */
+export interface LogsSpec {
+  /** Days CloudWatch Logs keeps the app's log events (AWS); one of `cloudWatchRetentionDays`. */
+  retentionDays: number;
+}
+
 /**
  * Credentials for the registry `nodes.image` is in, when it is neither public nor the
  * cloud's own registry (which the program reaches with the nodes' identity instead).
@@ -216,6 +222,8 @@ export interface Topology {
   tls: TlsSpec;
   /** Alarm notifications. */
   alarms: AlarmsSpec;
+  /** Where the app's logs are kept. */
+  logs: LogsSpec;
   /** Kubernetes settings (used only with `cloud: kubernetes`). */
   kubernetes: KubernetesSpec;
   /** Credentials for a private registry other than the cloud's own; unset for public images and the cloud's registry. */
@@ -505,6 +513,24 @@ const alarmsShape = {
     .optional(),
 };
 
+/**
+ * The retention periods CloudWatch Logs accepts (PutRetentionPolicy): any other number is
+ * refused by the API at `pulumi up`, so it is refused at parse time instead.
+ */
+export const cloudWatchRetentionDays = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+const retentionError = `one of the periods CloudWatch Logs accepts, in days: ${cloudWatchRetentionDays.join(", ")}`;
+const logsShape = {
+  retentionDays: z
+    .int({ error: retentionError })
+    .refine((days) => (cloudWatchRetentionDays as readonly number[]).includes(days), { error: retentionError })
+    .meta(
+      doc(
+        `AWS only: days CloudWatch Logs keeps the app's log events, one of ${cloudWatchRetentionDays.join(", ")}. Not on GCP (Cloud Logging's retention is the project's log bucket's), DigitalOcean (the node's journal) or Kubernetes (the cluster's log pipeline)`,
+      ),
+    ),
+};
+
 /** Printable, single-line characters only: these values reach a node's docker config. */
 const credentialText = (what: string, maxLength: number) =>
   z.string({ error: what }).min(1, { error: what }).max(maxLength, { error: what }).regex(/^[\x20-\x7e]+$/, { error: what });
@@ -543,6 +569,7 @@ const topLevelShape = {
   dns: section(dnsShape, "DNS", "DNS records the program may create."),
   tls: section(tlsShape, "TLS", "The TLS certificate for the public name."),
   alarms: section(alarmsShape, "alarm notifications", "Where alarms go."),
+  logs: section(logsShape, "log shipping", "Where the app's logs are kept: CloudWatch Logs on AWS, Cloud Logging on GCP, the node's journal on DigitalOcean, the cluster's log pipeline on Kubernetes (see [Where the logs go](#where-the-logs-go))."),
   kubernetes: section(
     kubernetesShape,
     "Kubernetes settings",
@@ -581,12 +608,13 @@ export const knownKeys: Record<string, string[]> = {
   dns: Object.keys(dnsShape),
   tls: Object.keys(tlsShape),
   alarms: Object.keys(alarmsShape),
+  logs: Object.keys(logsShape),
   kubernetes: Object.keys(kubernetesShape),
   registry: Object.keys(registryShape),
 };
 
 /** The keys whose values are objects merged over their defaults (`secrets` is a free map). */
-export const sectionKeys = ["nodes", "healthCheck", "database", "storage", "sessions", "network", "dns", "tls", "alarms", "kubernetes"] as const;
+export const sectionKeys = ["nodes", "healthCheck", "database", "storage", "sessions", "network", "dns", "tls", "alarms", "logs", "kubernetes"] as const;
 
 /** Defaults, in one place (the README's configuration reference lists the same values). */
 export const defaults = {
@@ -600,6 +628,8 @@ export const defaults = {
   dns: {},
   tls: {},
   alarms: {},
+  // A month: enough to look back over an incident, without keeping personal data (client IPs) for long.
+  logs: { retentionDays: 30 },
   kubernetes: { ingressClassName: "nginx", clusterIssuer: "letsencrypt-prod", ingressNamespace: "ingress-nginx", installCnpgOperator: false, databaseInstances: 3 },
 } as const;
 
@@ -903,6 +933,7 @@ const topologySchema = topologyKeysSchema
       tls: raw.tls,
       kubernetes: raw.kubernetes,
       alarms: raw.alarms,
+      logs: raw.logs,
       ...(raw.registry && { registry: raw.registry }),
     }),
   );
@@ -921,6 +952,7 @@ const cloudKeys: [string, string | undefined, Cloud[], string][] = [
   ["dns", "zone", ["aws", "gcp", "digitalocean"], "on Kubernetes, DNS is the ingress controller's and external-dns' business"],
   ["tls", "certificate", ["aws", "gcp", "digitalocean"], "on Kubernetes, cert-manager issues the certificate (kubernetes.clusterIssuer)"],
   ["alarms", "email", ["aws", "gcp", "digitalocean"], "on Kubernetes, alerting is the cluster's monitoring stack's"],
+  ["logs", "retentionDays", ["aws"], "only the CloudWatch log group is created by the adapter; see README, \"Where the logs go\""],
   ["database", "maxStorageGb", ["aws", "gcp"], "only RDS and Cloud SQL grow storage automatically"],
   ["nodes", "cpuTargetPercent", ["aws", "gcp", "kubernetes"], "DigitalOcean runs exactly nodes.count droplets, with no autoscaler"],
 ];

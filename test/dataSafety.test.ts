@@ -36,6 +36,7 @@ const expected: Record<string, Array<[string, string, Option, string]>> = {
     ["aws:s3/bucketOwnershipControls:BucketOwnershipControls", "web-files", "retainOnDelete", "deleting it re-enables ACLs on the kept bucket"],
     ["aws:s3/bucketPolicy:BucketPolicy", "web-files", "retainOnDelete", "the kept bucket's TLS-only policy"],
     ["aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "web-files", "retainOnDelete", "the kept bucket's version expiry"],
+    ["aws:cloudwatch/logGroup:LogGroup", "web-logs", "retainOnDelete", "the app's logs: a destroy leaves them to expire by their retention"],
   ],
   gcp: [
     ["gcp:sql/databaseInstance:DatabaseInstance", "web-db", "protect", "the primary instance"],

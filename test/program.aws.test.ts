@@ -203,6 +203,42 @@ describe("AWS adapter: the example stack under mocks", function () {
     );
   });
 
+  it("ships the app's logs to the stack's own CloudWatch log group, kept 30 days and retained on destroy", function () {
+    const group = p.one("aws:cloudwatch/logGroup:LogGroup");
+    assert.equal(group.name, "web-logs");
+    assert.equal(group.inputs.name, "/ha-topology/test/web");
+    assert.equal(group.inputs.retentionInDays, 30);
+    assert.equal(group.inputs.kmsKeyId, undefined, "encrypted with CloudWatch's own key (a customer KMS key is not offered yet)");
+    assert.equal(group.inputs.tags["ha-topology:stack"], "test");
+  });
+
+  it("lets the nodes write log streams in that group only, and never create a group", function () {
+    const statements = p.nodeStatements();
+    const logs = statements.filter((s) => s.actions.some((a) => a.startsWith("logs:")));
+    assert.deepEqual(logs.map((s) => s.sid), ["WriteOwnLogs"], "one statement holds every logs: action");
+    assert.deepEqual([...logs[0].actions].sort(), ["logs:CreateLogStream", "logs:PutLogEvents"]);
+    assert.deepEqual(logs[0].resources, ["arn:aws:logs:us-east-1:123456789012:log-group:/ha-topology/test/web:*"]);
+  });
+
+  it("runs the container with docker's awslogs driver: the stack's group, the region, one stream per node, never blocking the app", function () {
+    const script = parse(p.userData()).write_files.find((f: { path: string }) => f.path === "/usr/local/sbin/ha-topology-run-app").content as string;
+    const run = script.split("\n").find((line: string) => line.startsWith("/usr/bin/docker run ")) as string;
+    assert.match(run, / --log-driver awslogs /);
+    assert.doesNotMatch(run, /--log-driver local/);
+    for (const option of ["awslogs-region=us-east-1", "awslogs-group=/ha-topology/test/web", "awslogs-create-group=false", "tag={{.Hostname}}", "mode=non-blocking", "max-buffer-size=4m"]) {
+      assert.ok(run.includes(` --log-opt ${option} `), `${option} missing from: ${run}`);
+    }
+    // Still attached (no -d): the unit's journal keeps a copy of every line.
+    assert.doesNotMatch(run, / -d | --detach /);
+  });
+
+  it("keeps the log group per stack and project: another project's stack of the same name gets its own", async function () {
+    const other = await runWithMocks(loadStackConfig("aws"), { project: "other-project", stack: "aws" });
+    if (other.error) throw other.error;
+    const name = other.resources.find((r) => r.type === "aws:cloudwatch/logGroup:LogGroup")?.inputs.name;
+    assert.match(name, /^\/ha-topology\/aws-[0-9a-f]{6}\/web$/);
+  });
+
   it("allows Session Manager with the agent's minimal actions only: no Parameter Store, no Run Command, no managed policy", function () {
     const statements = p.nodeStatements();
     const actions = statements.flatMap((s) => s.actions);
@@ -234,7 +270,9 @@ describe("AWS adapter: the example stack under mocks", function () {
     }
     assert.ok(!/PASSWORD/.test(env), "credentials never in the plain env");
     const unit = config.write_files.find((f: { path: string }) => f.path.endsWith(".service")).content as string;
-    assert.match(unit, /ExecStart=.* traefik\/whoami:v1\.10\.1$/m);
+    assert.match(unit, /^ExecStart=\/usr\/local\/sbin\/ha-topology-run-app$/m);
+    const runApp = config.write_files.find((f: { path: string }) => f.path === "/usr/local/sbin/ha-topology-run-app").content as string;
+    assert.match(runApp, /^\/usr\/bin\/docker run .* traefik\/whoami:v1\.10\.1$/m);
     const fetch = config.write_files.find((f: { path: string }) => f.path.endsWith("fetch-secrets")).content as string;
     assert.match(fetch, /aws secretsmanager get-secret-value --region us-east-1 --secret-id arn:aws:secretsmanager:us-east-1:123456789012:secret:web-db-credentials-AbCdEf --version-id \S+ /);
     assert.ok(!text.includes(p.one(T.rds).inputs.password), "the database password is not in the user data");
@@ -400,6 +438,11 @@ describe("AWS adapter: options", function () {
     const p = await runAws({ nodes: { size: "m7g.large" } });
     assert.equal(p.one(T.lt).inputs.imageId, "ami-0a0a0a0a0a0a0a0a0");
     assert.equal(p.one(T.lt).inputs.instanceType, "m7g.large");
+  });
+
+  it("keeps the app's logs as long as logs.retentionDays says", async function () {
+    const p = await runAws({ logs: { retentionDays: 365 } });
+    assert.equal(p.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays, 365);
   });
 
   it("subscribes the alarm email when one is given", async function () {

@@ -194,6 +194,12 @@ describe("DigitalOcean adapter: the example stack under mocks", function () {
     assert.ok(!JSON.stringify(p.outputs).includes("do-db-password"));
   });
 
+  it("keeps the app's output in the droplet's journal with docker's local driver (DigitalOcean has no log service)", function () {
+    const userData = p.userDataOf(chain(p).droplets[0]);
+    assert.match(userData, /^\s*ExecStart=\/usr\/bin\/docker run .* --log-driver local \S+$/m);
+    assert.doesNotMatch(userData, /path: \/usr\/local\/sbin\/ha-topology-run-app|--log-opt/, "no shipping driver, no run script");
+  });
+
   it("adds an uptime check on the health path", function () {
     const uptime = p.one(T.uptime);
     assert.equal(uptime.inputs.target, "https://app.example.com/health");

@@ -5,6 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
+import { parse } from "yaml";
 import { isSecretValue, runWithMocks } from "../automation/offline/mocks";
 import { stackResources } from "../automation/offline/policyInput";
 import { stackConfigWith } from "../automation/stackFiles";
@@ -130,6 +131,18 @@ describe("GCP adapter: the example stack under mocks", function () {
     assert.match(userData, /secretmanager\.googleapis\.com/);
     assert.match(userData, /projects\/my-gcp-project\/secrets\/[a-z0-9-]+-db-credentials\/versions\/1/);
     assert.ok(!userData.includes("PPPPPPPP"), "the database password is not in the user data");
+  });
+
+  it("ships the app's output to Cloud Logging with docker's gcplogs driver, labelled with the workload, never blocking the app", function () {
+    const config = parse(p.userData());
+    const unit = config.write_files.find((f: { path: string }) => f.path.endsWith(".service")).content as string;
+    assert.match(unit, /^ExecStart=\/usr\/local\/sbin\/ha-topology-run-app$/m);
+    const script = config.write_files.find((f: { path: string }) => f.path === "/usr/local/sbin/ha-topology-run-app").content as string;
+    const run = script.split("\n").find((line: string) => line.startsWith("/usr/bin/docker run ")) as string;
+    assert.match(run, / --label ha-topology\.workload=web --log-driver gcplogs /);
+    for (const option of ["gcp-log-cmd=false", "labels=ha-topology.workload", "mode=non-blocking"]) assert.ok(run.includes(` --log-opt ${option} `), `${option} missing from: ${run}`);
+    // The driver writes with the nodes' own account: the project-wide log writer role it already has.
+    assert.ok(p.all("gcp:projects/iAMMember:IAMMember").some((m) => m.inputs.role === "roles/logging.logWriter"));
   });
 
   it("renders a secret read that bash and python3 accept", function () {

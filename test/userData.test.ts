@@ -8,6 +8,8 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import fc from "fast-check";
 import { parse } from "yaml";
 import { runWithMocks } from "../automation/offline/mocks";
@@ -107,6 +109,7 @@ function assertRoundTrip(spec: BootstrapSpec, view: PyYamlView, text: string): v
     ...embedded.map((e) => [`${bootstrapPaths.embeddedSecretsDir}/${e.file}`, "root:root", "0600", "b64"]),
     [bootstrapPaths.fetchSecrets, "root:root", "0700", "b64"],
     [bootstrapPaths.unitFile, "root:root", "0644", "b64"],
+    ...(spec.logDriver ? [[bootstrapPaths.runApp, "root:root", "0700", "b64"]] : []),
   ]);
   for (const f of view.config.write_files) assert.deepEqual(Object.keys(f), ["path", "owner", "permissions", "encoding", "content"], f.path);
   assert.equal(view.files[bootstrapPaths.appEnv], envFile(spec.env));
@@ -116,7 +119,13 @@ function assertRoundTrip(spec: BootstrapSpec, view: PyYamlView, text: string): v
     assert.deepEqual(Object.keys(JSON.parse(content)), Object.keys(e.values).sort(), "sorted keys");
   }
   for (const s of spec.secretSources) assert.ok(view.files[bootstrapPaths.fetchSecrets].includes(s.description));
-  assert.match(view.files[bootstrapPaths.unitFile], new RegExp(`^ExecStart=.* -p ${spec.port}:${spec.port} .* ${spec.image.replace(/[.]/g, "\\.")}$`, "m"));
+  const image = spec.image.replace(/[.]/g, "\\.");
+  if (spec.logDriver) {
+    assert.match(view.files[bootstrapPaths.unitFile], new RegExp(`^ExecStart=${bootstrapPaths.runApp}$`, "m"));
+    assert.match(view.files[bootstrapPaths.runApp], new RegExp(`^/usr/bin/docker run .* -p ${spec.port}:${spec.port} .* --log-driver ${spec.logDriver.name} .* ${image}$`, "m"));
+  } else {
+    assert.match(view.files[bootstrapPaths.unitFile], new RegExp(`^ExecStart=/usr/bin/docker run .* -p ${spec.port}:${spec.port} .* --log-driver local ${image}$`, "m"));
+  }
   // Both YAML readers agree on every key and value (the JS one is what the tests read).
   assert.deepEqual(view.config, parse(text, { version: "1.1" }));
   assert.match(text, /^[\x20-\x7e\n]*$/, "the YAML cloud-init reads is plain ASCII");
@@ -154,6 +163,73 @@ describe("user data: PyYAML reads exactly the intended cloud-config", function (
           assert.ok(!e.message.includes(value), `${place}: the message echoes the value`);
           return true;
         });
+      }
+    }
+  });
+
+  it("renders a log driver's options and labels on the ExecStart line, read back by PyYAML, and keeps the local driver without one", function () {
+    const plain = hostileSpec([]);
+    const execStart = (text: string) => pyyaml([text])[0].files[bootstrapPaths.unitFile].split("\n").find((l) => l.startsWith("ExecStart=")) as string;
+    assert.match(execStart(renderCloudConfig(plain)), /^ExecStart=\/usr\/bin\/docker run .* --log-driver local ghcr\.io\/example\/web:1\.4\.2$/);
+    const spec: BootstrapSpec = {
+      ...plain,
+      logDriver: {
+        name: "awslogs",
+        // Unsorted on purpose: rendered sorted, so the user data only changes with a value.
+        options: { tag: "{{.Hostname}}", "awslogs-group": "/ha-topology/prod_eu.1/web", "awslogs-region": "eu-west-1" },
+        labels: { "ha-topology.workload": "web" },
+      },
+    };
+    const text = renderCloudConfig(spec);
+    const view = pyyaml([text])[0];
+    assertRoundTrip(spec, view, text);
+    assert.equal(execStart(text), `ExecStart=${bootstrapPaths.runApp}`);
+    const runs = view.files[bootstrapPaths.runApp].split("\n").filter((l) => /^(exec )?\/usr\/bin\/docker run /.test(l));
+    assert.deepEqual(runs.map((l) => l.replace(/^.* --stop-timeout 30 /, "")), [
+      "--label ha-topology.workload=web --log-driver awslogs --log-opt awslogs-group=/ha-topology/prod_eu.1/web --log-opt awslogs-region=eu-west-1 --log-opt tag={{.Hostname}} ghcr.io/example/web:1.4.2",
+      "--log-driver local ghcr.io/example/web:1.4.2",
+    ], "the shipping run, then the local fallback");
+  });
+
+  it("falls back to the local driver only when docker itself cannot start the container (exit 125), passing the app's own status through", function () {
+    const spec: BootstrapSpec = { ...hostileSpec([]), logDriver: { name: "gcplogs", options: { "gcp-log-cmd": "false" } } };
+    const script = pyyaml([renderCloudConfig(spec)])[0].files[bootstrapPaths.runApp];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-topology-run-"));
+    // A fake docker: logs its calls; "run" exits with the status given for its driver.
+    const fake = path.join(dir, "docker");
+    fs.writeFileSync(fake, '#!/bin/bash\necho "$*" >> "$CALLS"\ncase "$*" in run*gcplogs*) exit "$REMOTE";; run*) exit "$LOCAL";; esac\n', { mode: 0o755 });
+    const runScript = path.join(dir, "run-app");
+    fs.writeFileSync(runScript, script.replace(/\/usr\/bin\/docker/g, fake), { mode: 0o755 });
+    const run = (remote: number, local: number) => {
+      const calls = path.join(dir, `calls-${remote}-${local}`);
+      const result = spawnSync("bash", [runScript], { env: { ...process.env, CALLS: calls, REMOTE: String(remote), LOCAL: String(local) }, encoding: "utf8" });
+      return { status: result.status, stderr: result.stderr, calls: fs.readFileSync(calls, "utf8").trim().split("\n").map((c) => c.split(" ")[0] + (c.includes("--log-driver local") ? " local" : c.includes("gcplogs") ? " gcplogs" : "")) };
+    };
+    assert.deepEqual(run(0, 9), { status: 0, stderr: "", calls: ["run gcplogs"] }, "a clean stop");
+    assert.deepEqual(run(143, 9), { status: 143, stderr: "", calls: ["run gcplogs"] }, "the app's own exit status: no second start");
+    const fallback = run(125, 0);
+    assert.deepEqual([fallback.status, fallback.calls], [0, ["run gcplogs", "rm", "run local"]]);
+    assert.match(fallback.stderr, /could not start the app with the gcplogs log driver \(exit 125\): starting it with the local driver/);
+    assert.equal(run(125, 125).status, 125, "a start that fails either way fails the unit (systemd restarts it)");
+  });
+
+  it("refuses a log driver name, option or label that is not plain words, never echoing the value", function () {
+    const hostile = ["x --privileged", "a;reboot", "$(id)", "%h", "a,b", "a'b", 'a"b', "a\\b", "{{.Name | printf}}", "{{range .}}", "a b", "a\u2028b", ""];
+    const driver = (patch: object) => ({ ...hostileSpec([]), logDriver: { name: "syslog", options: { "syslog-address": "tcp+tls://logs.example.com:6514" }, ...patch } });
+    for (const value of hostile) {
+      const places: [string, BootstrapSpec][] = [
+        ["driver name", driver({ name: value })],
+        ["option name", driver({ options: { [value]: "x" } })],
+        ["option value", driver({ options: { "syslog-address": value } })],
+        ["label name", driver({ labels: { [value]: "x" } })],
+        ["label value", driver({ labels: { "ha-topology.workload": value } })],
+      ];
+      for (const [place, spec] of places) {
+        assert.throws(() => renderCloudConfig(spec), (e: Error) => {
+          assert.match(e.message, /^bootstrap: .*log driver/, `${place} ${JSON.stringify(value)}`);
+          if (place.endsWith("value") && value !== "") assert.ok(!e.message.includes(value), `${place}: the message echoes the value`);
+          return true;
+        }, `${place} ${JSON.stringify(value)} was rendered`);
       }
     }
   });

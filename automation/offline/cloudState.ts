@@ -101,6 +101,8 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
   "aws:elasticache/replicationGroup:ReplicationGroup": (name) => ({
     primaryEndpointAddress: `master.${physicalName(name)}.abcdef.${awsRegionCode(awsRegion())}.cache.amazonaws.com`,
   }),
+  // CloudWatch Logs' shape: the group's name after "log-group:", without the ":*" of its streams.
+  "aws:cloudwatch/logGroup:LogGroup": (_name, inputs) => ({ arn: arn("logs", `log-group:${String(inputs.name)}`) }),
   "aws:secretsmanager/secret:Secret": (name) => ({ arn: arn("secretsmanager", `secret:${name}-AbCdEf`) }),
   "aws:secretsmanager/secretVersion:SecretVersion": () => ({ versionId: "00000000-1111-2222-3333-444444444444" }),
   "aws:iam/instanceProfile:InstanceProfile": (name) => ({ arn: `arn:aws:iam::${account}:instance-profile/${physicalName(name)}` }),

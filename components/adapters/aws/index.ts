@@ -1,13 +1,15 @@
 /**
  * The AWS adapter: VPC over >= 2 zones, ALB with ACM TLS, an autoscaling group of
  * nodes with ELB health checks and instance refresh, S3, RDS Multi-AZ, optional
- * ElastiCache, Secrets Manager for every secret, and CloudWatch alarms.
+ * ElastiCache, Secrets Manager for every secret, CloudWatch Logs for the app's output,
+ * and CloudWatch alarms.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegistryLogin, SecretSource } from "../../bootstrap";
 import { registryOf, type Registry } from "../../imageReference";
 import { DatabaseIdentity, waitForGuard } from "../../databaseIdentity";
+import { awsLogDriver } from "../../logShipping";
 import { quoteForMessage } from "../../nodeText";
 import { nodeUserData } from "../../nodeUserData";
 import { resolveSize } from "../../sizes";
@@ -18,6 +20,7 @@ import { Database, engineFacts } from "./database";
 import { Firewall } from "./firewall";
 import { JsonSecret } from "./jsonSecret";
 import { LoadBalancer } from "./loadBalancer";
+import { appLogGroup } from "./logGroup";
 import { Network } from "./network";
 import { NodeGroup } from "./nodeGroup";
 import { ecrLogin, ecrPullStatements, explainEcrPlacement, isEcr, secretsManagerLogin } from "./registryAccess";
@@ -118,6 +121,9 @@ export const awsAdapter: Adapter = (name, topology, secrets, parent) => {
     tags,
   }, opts);
 
+  // The app's output, per workload (today the one service): shipped by the nodes' docker.
+  const logGroup = appLogGroup(name, topology.logs.retentionDays, tags, opts);
+
   // What the boot script needs, resolved together (pulumi.output keeps each key's type).
   const facts = pulumi.output({
     dbHost: database.host,
@@ -131,6 +137,7 @@ export const awsAdapter: Adapter = (name, topology, secrets, parent) => {
     appSecretVersion: appSecrets ? appSecrets.versionId : pulumi.output(undefined),
     registrySecretArn: registrySecret ? registrySecret.arn : pulumi.output(undefined),
     registrySecretVersion: registrySecret ? registrySecret.versionId : pulumi.output(undefined),
+    logGroupName: logGroup.name,
   });
   const registryLogin = (f: { region: string; registrySecretArn?: string; registrySecretVersion?: string }): RegistryLogin | undefined => {
     if (isEcr(registry)) return ecrLogin(registry);
@@ -154,6 +161,7 @@ export const awsAdapter: Adapter = (name, topology, secrets, parent) => {
         stopTimeoutSeconds,
         packages: ["docker"],
         registryLogin: registryLogin(f),
+        logDriver: awsLogDriver(f.region, f.logGroupName),
       },
       "aws",
     ),
@@ -168,6 +176,7 @@ export const awsAdapter: Adapter = (name, topology, secrets, parent) => {
     securityGroupId: firewall.nodeGroupId,
     targetGroupArn: loadBalancer.targetGroupArn,
     bucketArn: bucket.arn,
+    logGroupArn: logGroup.arn,
     secretArns: [database.credentialsSecretArn, ...(appSecrets ? [appSecrets.arn] : []), ...(registrySecret ? [registrySecret.arn] : [])],
     registryStatements: isEcr(registry) ? ecrPullStatements(registry) : [],
     userData,

@@ -26,6 +26,8 @@ export interface NodeGroupArgs {
   targetGroupArn: pulumi.Input<string>;
   /** The bucket the nodes may use (and no other). */
   bucketArn: pulumi.Input<string>;
+  /** The log group the nodes' docker ships the app's output to (and no other). */
+  logGroupArn: pulumi.Input<string>;
   /** Secrets Manager secrets the nodes read at boot. */
   secretArns: pulumi.Input<string>[];
   /** Pull access to the private image's ECR repository (see registryAccess.ts); empty for other registries. */
@@ -90,6 +92,9 @@ export class NodeGroup extends pulumi.ComponentResource {
             resources: [pulumi.interpolate`${args.bucketArn}/*`],
           },
           { sid: "ReadOwnSecrets", actions: ["secretsmanager:GetSecretValue"], resources: args.secretArns },
+          // Docker's awslogs driver: streams in the stack's own group only (`:*` is the
+          // group's streams), and no logs:CreateLogGroup: the program owns the group.
+          { sid: "WriteOwnLogs", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [pulumi.interpolate`${args.logGroupArn}:*`] },
           // The image's own ECR repository only, when it is in ECR.
           ...(args.registryStatements ?? []),
           // Shell access through Session Manager (audited, no inbound port) instead of SSH:

@@ -10,6 +10,7 @@ import type { RegistryLogin } from "../../bootstrap";
 import { configProblem, TopologyConfigError } from "../../configError";
 import { registryOf, type Registry } from "../../imageReference";
 import { DatabaseIdentity, waitForGuard } from "../../databaseIdentity";
+import { gcpLogDriver } from "../../logShipping";
 import { nodeUserData } from "../../nodeUserData";
 import { resolveSize } from "../../sizes";
 import type { Adapter } from "../adapter";
@@ -148,6 +149,8 @@ export const gcpAdapter: Adapter = (name, topology, secrets, parent) => {
         stopTimeoutSeconds,
         packages: ["docker.io", "python3", "curl"],
         registryLogin: registryLogin(f.registryVersion),
+        // Cloud Logging, with the nodes' service account (roles/logging.logWriter).
+        logDriver: gcpLogDriver(name),
       },
       "gcp",
     ),
