@@ -93,7 +93,8 @@ function keyName(path: readonly PropertyKey[]): string {
   return path.length === 0 ? configNamespace : `${configNamespace}:${pathName(path)}`;
 }
 
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+/** The value at a config path of the raw input (undefined where the path leaves the objects). */
+export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let node = root;
   for (const part of path) {
     if (node === null || typeof node !== "object") return undefined;

@@ -18,7 +18,7 @@
  */
 import { z } from "zod";
 import { envNamePattern, isReservedEnvName } from "../appEnvironment";
-import { closestKey, configNamespace, configProblem, describeValue, formatConfigIssues, secretMask, TopologyConfigError } from "../configError";
+import { closestKey, configNamespace, configProblem, describeValue, formatConfigIssues, secretMask, TopologyConfigError, valueAt } from "../configError";
 import { engineVersionProblem } from "../engineVersions";
 import { registryOf } from "../imageReference";
 import { checkSize, type Cloud } from "../sizes";
@@ -40,16 +40,6 @@ const singleServiceKeys = ["nodes", ...serviceKeys];
 const reservedNames: Record<string, string> = { [legacyWebName]: "web", ...Object.fromEntries(Object.entries(legacyResourceNames).map(([kind, name]) => [name, kind])) };
 
 type Raw = Record<string, unknown>;
-
-/** The value at a config path of the raw input. */
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let node = root;
-  for (const part of path) {
-    if (node === null || typeof node !== "object") return undefined;
-    node = (node as Record<PropertyKey, unknown>)[part];
-  }
-  return node;
-}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
