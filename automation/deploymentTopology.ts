@@ -9,7 +9,8 @@ import { configNamespace, TopologyConfigError } from "../components/configError"
 import { holdsSecret, isSecretTopologyPath, plaintextSecretKeys, plaintextSecretWarning } from "../components/secretKeys";
 import { decodeRawConfig, providerConfigOf } from "../components/stackConfig";
 import type { Cloud } from "../components/sizes";
-import { parseTopology, type AlarmsSpec, type DatabaseSpec, type DnsSpec, type HealthCheckSpec, type KubernetesSpec, type NetworkSpec, type NodesSpec, type RegistrySpec, type SessionsSpec, type StorageSpec, type TlsSpec } from "../components/topology";
+import { type AlarmsSpec, type DatabaseSpec, type DnsSpec, type HealthCheckSpec, type KubernetesSpec, type NetworkSpec, type NodesSpec, type RegistrySpec, type SessionsSpec, type StorageSpec, type TlsSpec } from "../components/topology";
+import { parseStack } from "../components/model/parse";
 import { isStackName, projectDefaults, readStackFile, stackFileLabel, stackFilePath, stackNames, toEngineConfig, type StackConfig } from "./stackFiles";
 import { DeploymentConfigError, InvalidTopologyError } from "./deploymentErrors";
 
@@ -265,7 +266,7 @@ export function engineConfig(map: ConfigMap): StackConfig {
 export function validateTopologyConfig(map: ConfigMap): void {
   try {
     const values = engineConfig(map).values;
-    parseTopology(decodeRawConfig(values), providerConfigOf(values));
+    parseStack(decodeRawConfig(values), providerConfigOf(values));
   } catch (error) {
     if (error instanceof TopologyConfigError) throw new InvalidTopologyError(error.problems, error.message);
     throw error;

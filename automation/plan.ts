@@ -8,7 +8,9 @@ import * as path from "node:path";
 import { TopologyConfigError } from "../components/configError";
 import { plaintextSecretKeys, plaintextSecretWarning } from "../components/secretKeys";
 import { readRawConfig } from "../components/stackConfig";
-import { parseTopology, type Topology } from "../components/topology";
+import type { Model } from "../components/model/model";
+import { parseStack } from "../components/model/parse";
+import type { Topology } from "../components/topology";
 import { runPolicies, PolicyConfigError, type PolicyConfigFile, type PolicyReport, type StackResource } from "../policies/runner";
 import { haSummary, type SummaryLine } from "./haSummary";
 import { runWithMocks, type ProgramLog, type RegisteredResource } from "./offline/mocks";
@@ -45,6 +47,8 @@ export interface Plan {
   offline: true;
   /** The parsed topology (what was asked for). */
   topology: Topology;
+  /** The stack's workloads and resources. */
+  model: Model;
   /** Cloud resources (components not counted). */
   resourceCount: number;
   /** The component tree, outermost first. */
@@ -152,7 +156,7 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
   if (run.error) throw run.error;
 
   // The run left the stack's config in the runtime: parse it again for the summary.
-  const topology = parseTopology(readRawConfig());
+  const { topology, model } = parseStack(readRawConfig());
   const resources = stackResources(run);
   let policy: PolicyReport;
   try {
@@ -166,6 +170,7 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
     stackFile: shown,
     offline: true,
     topology,
+    model,
     resourceCount: run.resources.filter((r) => r.custom).length,
     components: componentTree(run.resources),
     summary: haSummary(topology, resources, policy),

@@ -102,3 +102,11 @@ export function platformEnv(facts: PlatformFacts): Partial<Record<PlatformEnvNam
     }),
   };
 }
+
+/** The platform variables of a workload of the several-workloads model (bindings.ts `platformVariables` names them). */
+export function workloadPlatformEnv(workload: { kind: string; image: string; port?: number }, trustedProxyHops: number): Record<string, string> {
+  return {
+    APP_VERSION: appVersionOf(workload.image),
+    ...(workload.kind === "web" && workload.port !== undefined && { PORT: String(workload.port), TRUSTED_PROXY_HOPS: String(trustedProxyHops) }),
+  };
+}

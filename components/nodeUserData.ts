@@ -38,3 +38,40 @@ export function nodeUserData(nodes: NodesSpec, facts: Omit<PlatformFacts, "port"
   if (problem) throw new UserDataTooLargeError(`The nodes' user data is too large, so the update stops before any node is created. Allowed: ${problem}`);
   return text;
 }
+
+/** What a workload's user data is rendered from: its container and its plain environment. */
+export interface WorkloadNode {
+  /** The workload's name, for the size message. */
+  name: string;
+  /** The container image. */
+  image: string;
+  /** The container's command, when the workload sets one. */
+  command?: string[];
+  /** The published port (web); unset for a worker. */
+  port?: number;
+  /** Seconds between SIGTERM and SIGKILL. */
+  stopTimeoutSeconds: number;
+  /** The plain environment: bindings' plain fields, internal URLs and the workload's own plain env. */
+  env: Record<string, string>;
+  /** The platform's variables (workloadPlatformEnv), set over `env`. */
+  platformEnv: Record<string, string>;
+}
+
+/**
+ * The `#cloud-config` user data of one workload's nodes (several-workloads model); throws
+ * when it is over the cloud's limit. `boot.stopTimeoutSeconds` is the workload's own.
+ */
+export function workloadUserData(node: WorkloadNode, boot: Omit<NodeBoot, "stopTimeoutSeconds">, cloud: VmCloud): string {
+  const text = renderCloudConfig({
+    image: node.image,
+    ...(node.port !== undefined && { port: node.port }),
+    ...(node.command && { command: node.command }),
+    env: { ...node.env, ...node.platformEnv },
+    stopTimeoutSeconds: node.stopTimeoutSeconds,
+    ...boot,
+  });
+  const embedded = Object.assign({}, ...(boot.embeddedSecrets ?? []).map((e) => e.values)) as Record<string, string>;
+  const problem = userDataSizeProblem(cloud, Buffer.byteLength(text, "utf8"), userDataParts(cloud, node.env, embedded));
+  if (problem) throw new UserDataTooLargeError(`The user data of workload ${node.name}'s nodes is too large, so the update stops before any node is created. Allowed: ${problem}`);
+  return text;
+}

@@ -1021,11 +1021,10 @@ function prototypeKeyProblems(value: unknown, path: string[] = []): string[] {
  * allowed.
  */
 export function parseTopology(raw: Record<string, unknown>, provider: Record<string, string> = {}): Topology {
-  // Several workloads (components/model): parsed and checked, refused until the adapters
-  // deploy them. Loaded lazily: the model imports this file's shapes, and a stack with
-  // only the single-service keys never loads it (its path stays exactly as before).
+  // Several workloads: the model's parser reads the whole stack (parseStack), and calls
+  // this one for the single-service and shared keys only.
   if (raw.workloads !== undefined || raw.resources !== undefined) {
-    (require("./model/parse") as typeof import("./model/parse")).refuseModel(raw, provider);
+    throw new Error("parseTopology: this stack sets ha-topology:workloads or ha-topology:resources; parse it with parseStack (components/model/parse.ts)");
   }
   const result = topologySchema.safeParse(withDefaults(raw), { reportInput: true });
   const problems = [

@@ -4,6 +4,7 @@
  */
 import type { Cloud } from "../sizes";
 import type { Adapter } from "./adapter";
+import type { AnyPlatform } from "../compose";
 import { TopologyConfigError } from "../configError";
 
 const loaders: Partial<Record<Cloud, () => Adapter>> = {
@@ -26,4 +27,16 @@ export function loadAdapter(cloud: Cloud): Adapter {
     ]);
   }
   return load();
+}
+
+/**
+ * The clouds whose adapter is a composer `Platform` (compose.ts), by loader. A cloud
+ * listed here deploys the several-workloads model; the others deploy the single service
+ * through their `Adapter` (and refuse the maps) until their platform lands.
+ */
+const platformLoaders: Partial<Record<Cloud, () => AnyPlatform>> = {};
+
+/** The platform of a cloud, when its adapter is one. */
+export function loadPlatform(cloud: Cloud): AnyPlatform | undefined {
+  return platformLoaders[cloud]?.();
 }

@@ -86,10 +86,18 @@ function mapIssues(issues: readonly z.core.$ZodIssue[], raw: Raw): string[] {
   return lines;
 }
 
+/**
+ * The bucket keys a kubernetes stack without the single service is parsed with: the
+ * single-service parser requires them there (the single service's bucket), but such a
+ * stack has no `bucket` resource, so nothing ever reads them (its buckets are resources).
+ */
+const unusedClusterStorage = { endpoint: "https://unused.invalid", bucket: "unused-bucket", accessKeyId: "unused", secretAccessKey: "unused" };
+
 /** The single-service part of the input: what parseTopology reads. */
 function singleServiceRaw(raw: Raw, service: boolean): Raw {
   const omit = new Set(["workloads", "resources", ...(service ? [] : [...serviceKeys, "registry"])]);
-  return Object.fromEntries(Object.entries(raw).filter(([k]) => !omit.has(k)));
+  const kept = Object.fromEntries(Object.entries(raw).filter(([k]) => !omit.has(k)));
+  return service || raw.cloud !== "kubernetes" ? kept : { ...kept, storage: unusedClusterStorage };
 }
 
 /** The problem line of a model problem. */
@@ -101,6 +109,25 @@ const line = (p: BindingProblem) => configProblem(p.path.join("."), p.received, 
  * `table` is the capability table (a parameter, so tests can take a capability away).
  */
 export function parseModel(raw: Raw, provider: Record<string, string> = {}, table: Record<Cloud, Capabilities> = capabilityTable): Model {
+  return parseStack(raw, provider, table).model;
+}
+
+/** A parsed stack: its shared and single-service keys, and its model. */
+export interface ParsedStack {
+  /**
+   * The single-service and shared keys, validated. Without the single service (maps
+   * only), its sections hold defaults nothing reads (compose.ts `ComposeContext`).
+   */
+  topology: Topology;
+  /** The workloads and resources to build. */
+  model: Model;
+}
+
+/**
+ * Parses a whole stack: what the program and the offline plan run on. Throws one
+ * TopologyConfigError with every problem (see `parseModel`).
+ */
+export function parseStack(raw: Raw, provider: Record<string, string> = {}, table: Record<Cloud, Capabilities> = capabilityTable): ParsedStack {
   const service = raw.workloads === undefined || raw.nodes !== undefined;
   const problems: string[] = [];
 
@@ -135,18 +162,18 @@ export function parseModel(raw: Raw, provider: Record<string, string> = {}, tabl
       if (!namePattern.test(name)) problems.push(configProblem(`${map}.${name}`, describeValue(name), nameRule));
     }
   }
-  // Without the single service, a refusal left with no lines of the user's (a cluster's
-  // bucket keys, say) still proved `cloud` and `domain` right: that is all the maps need.
-  const shared = topology ?? (service ? undefined : { cloud: raw.cloud as Cloud, domain: String(raw.domain) });
-  if (!shared || !parsed.success || problems.length > 0) throw new TopologyConfigError(problems);
+  // Without the single service its sections hold defaults (and, on a cluster, the unused
+  // bucket keys), so a refusal there with no line of the user's would be this parser's bug.
+  if (!topology && problems.length === 0) throw new Error("parseStack: the shared keys were refused on the single service's defaults alone");
+  if (!topology || !parsed.success || problems.length > 0) throw new TopologyConfigError(problems);
 
   // 4. The model, then everything that spans entries or depends on the cloud.
-  const model = buildModel(shared, service ? topology : undefined, parsed.data, raw);
+  const model = buildModel(topology, service ? topology : undefined, parsed.data, raw);
   const all = [...crossProblems(model, parsed.data, service, table[model.cloud]), ...referenceProblems(model, raw)];
   // Collisions are only meaningful once names and references are right.
   if (all.length === 0) all.push(...bindingProblems(model));
   if (all.length > 0) throw new TopologyConfigError(all.map(line));
-  return model;
+  return { topology, model };
 }
 
 type Maps = z.output<typeof mapsSchema>;
@@ -330,20 +357,4 @@ function referenceProblems(model: Model, raw: Raw): BindingProblem[] {
 /** The field names of a resource's binding. */
 function bindingFields(model: Model, resource: Resource): string[] {
   return resourceBinding(resource, model.cloud).map((f) => f.field);
-}
-
-/**
- * The program's refusal of the maps: parsed and checked (every problem inside them is
- * reported precisely), then refused as a whole, because the adapters do not deploy them
- * yet: nothing in a stack file is ever silently ignored.
- */
-export function refuseModel(raw: Raw, provider: Record<string, string> = {}): never {
-  const model = parseModel(raw, provider);
-  const key = raw.workloads !== undefined ? "workloads" : "resources";
-  const maps = model.workloads.filter((w) => w.origin === "maps").map((w) => w.name);
-  const resources = model.resources.filter((r) => r.origin === "maps").map((r) => r.name);
-  const received = `${maps.length} workloads (${maps.join(", ") || "none"}) and ${resources.length} resources (${resources.join(", ") || "none"}), all valid`;
-  throw new TopologyConfigError([
-    configProblem(key, received, `unset in this version: the several-workloads model (${configNamespace}:workloads, ${configNamespace}:resources) is parsed and checked, but the adapters do not deploy it yet (the next step of issue 15); until then use the single-service keys (nodes, healthCheck, database, storage, sessions)`),
-  ]);
 }

@@ -66,7 +66,7 @@ const command = z
 const uses = z.array(z.string({ error: nameRule }), { error: "a list of resource names, such as [db, files]" });
 
 /** Seconds a stopping container gets after SIGTERM (workers finish their task, webs drain). */
-const stopTimeoutSeconds = intIn(0, 3600).default(30);
+const stopTimeoutSeconds = intIn(1, 3600).default(30);
 
 /** The liveness check: failing it replaces the node (unlike readiness, which only takes it out of the LB). */
 const livenessShape = {

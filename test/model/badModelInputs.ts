@@ -68,6 +68,3 @@ export const badModelInputs: BadInput[] = [
   { what: "the name bucket for another kind", raw: maps({ api }, { bucket: { kind: "secret" } }), key: "resources.bucket.kind", received: '"secret"', allowed: "the name bucket is kept for the single service's bucket" },
   { what: "a web route the single service already serves", raw: { workloads: { api: { ...api, path: undefined } } }, key: "workloads.api.path", received: "nothing", allowed: "workloads.web already serves app.example.com/" },
 ];
-
-/** What the program says about a valid several-workloads topology: parsed, valid, not deployed yet. */
-export const notDeployedYet = "the adapters do not deploy it yet";

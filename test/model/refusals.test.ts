@@ -2,16 +2,16 @@ import { strict as assert } from "node:assert";
 import { runWithMocks } from "../../automation/offline/mocks";
 import { stackConfigWith } from "../../automation/stackFiles";
 import { decodeRawConfig, providerConfigOf } from "../../components/stackConfig";
-import { parseTopology } from "../../components/topology";
+import { parseStack } from "../../components/model/parse";
 import { qualifiedKey } from "../badInputs";
 import { ns } from "../programQueries";
-import { badModelInputs, notDeployedYet } from "./badModelInputs";
+import { badModelInputs } from "./badModelInputs";
 
 /** The example stack with a patch, as the engine passes it, parsed as the program parses it; returns the refusal. */
 function refusal(stack: string, patch: Record<string, unknown>): string {
   const values = stackConfigWith(stack, ns(patch)).values;
   try {
-    parseTopology(decodeRawConfig(values), providerConfigOf(values));
+    parseStack(decodeRawConfig(values), providerConfigOf(values));
   } catch (e) {
     return (e as Error).message;
   }
@@ -29,8 +29,6 @@ describe("model: bad workloads and resources are refused with key, value and wha
       assert.ok(line, `no line names ${key} in:\n${message}`);
       assert.ok(line.includes(`received ${bad.received}`), `value ${bad.received} not shown in: ${line}`);
       assert.ok(line.includes(bad.allowed), `"${bad.allowed}" not in: ${line}`);
-      // A bad topology is never also told it is valid.
-      assert.ok(!message.includes(notDeployedYet), message);
     });
   }
 
@@ -41,7 +39,7 @@ describe("model: bad workloads and resources are refused with key, value and wha
   });
 });
 
-describe("model: the program refuses the maps before anything is registered", function () {
+describe("model: the program refuses bad maps before anything is registered", function () {
   for (const bad of badModelInputs) {
     it(bad.what, async function () {
       const run = await runWithMocks(stackConfigWith(bad.stack ?? "aws", ns(bad.raw)));
@@ -52,22 +50,4 @@ describe("model: the program refuses the maps before anything is registered", fu
       assert.deepEqual(run.resources.map((r) => r.type), [], "nothing was registered");
     });
   }
-
-  it("says a valid several-workloads topology is parsed but not deployed yet, registering nothing", async function () {
-    const run = await runWithMocks(
-      stackConfigWith("aws", ns({ workloads: { celery: { kind: "worker", image: "ghcr.io/acme/api:1.4.2" } } })),
-    );
-    assert.ok(run.error);
-    assert.equal(run.error.name, "TopologyConfigError");
-    const lines = run.error.message.split("\n").filter((l) => l.startsWith("  - "));
-    assert.equal(lines.length, 1, run.error.message);
-    assert.match(lines[0], /^ {2}- ha-topology:workloads: received 1 workloads \(celery\) and 0 resources \(none\), all valid; allowed: unset in this version/);
-    assert.ok(lines[0].includes(notDeployedYet));
-    assert.deepEqual(run.resources, []);
-  });
-
-  it("names ha-topology:resources when only resources are set", function () {
-    const message = refusal("aws", { resources: { "secret-key": { kind: "secret", length: 48 } } });
-    assert.match(message, /ha-topology:resources: received 0 workloads \(none\) and 1 resources \(secret-key\), all valid/);
-  });
 });
