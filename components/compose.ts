@@ -154,6 +154,19 @@ export interface ComposedOutputs {
   sessionStoreEndpoint: pulumi.Output<string | undefined>;
 }
 
+/** The single-service names by kind: an entry with its kind's name keeps today's logical names. */
+const singleServiceNames: Record<string, string> = { web: legacyWebName, ...legacyResourceNames };
+
+/**
+ * The logical name prefix of a workload's or resource's components: `ctx.name` (today's
+ * names, so the single service keeps its URNs) for the single-service names (`web`,
+ * `database`, `bucket`, `sessions` of their kinds, which a stack rewritten in the maps
+ * keeps too), else `<ctx.name>-<entry name>`.
+ */
+export function logicalName(ctx: Pick<ComposeContext, "name">, entry: { name: string; kind: string }): string {
+  return singleServiceNames[entry.kind] === entry.name ? ctx.name : `${ctx.name}-${entry.name}`;
+}
+
 /** Resolves a template (literal parts and references) against the handles. */
 function render(parts: readonly TemplatePart[], handles: Map<string, ResourceHandle>): pulumi.Output<string> {
   return pulumi.all(parts.map((part) => (typeof part === "string" ? pulumi.output(part) : handles.get(part.resource)!.fields[part.field]))).apply((values) => values.join(""));

@@ -28,6 +28,12 @@ const variants: Array<{ stack: string; variant: string; patch: Record<string, un
   { stack: "kubernetes", variant: "kubernetes-full", patch: { sessions: { enabled: true }, secrets: { API_KEY: "k" } } },
 ];
 
+/**
+ * The several-workloads examples (stacks/examples/), pinned too, per cloud whose platform
+ * deploys them: a user's stack copied from one must keep its URNs across upgrades as well.
+ */
+const examples: Array<{ stack: string; file: string }> = [];
+
 const pinDir = path.join(__dirname, "urns");
 
 /**
@@ -38,26 +44,39 @@ function engineUrn(stack: string, r: RegisteredResource): string {
   return `urn:pulumi:${stack}::ha-topology::${[...r.parents, r.type].join("$")}::${r.name}`;
 }
 
+/** Compares a run's URNs with the pinned list in test/urns/<variant>.txt (UPDATE_URNS=1 rewrites it). */
+function comparePinned(stack: string, variant: string, resources: RegisteredResource[]): void {
+  const urns = resources.map((r) => engineUrn(stack, r)).sort();
+  assert.equal(new Set(urns).size, urns.length, "two resources share a URN");
+  const file = path.join(pinDir, `${variant}.txt`);
+  if (process.env.UPDATE_URNS === "1") fs.writeFileSync(file, `${urns.join("\n")}\n`);
+  const pinned = fs.readFileSync(file, "utf8").split("\n").filter((l) => l !== "");
+  const gone = pinned.filter((u) => !urns.includes(u));
+  const added = urns.filter((u) => !pinned.includes(u));
+  assert.deepEqual(
+    { gone, added },
+    { gone: [], added: [] },
+    "the stack's URNs changed: a gone URN is a resource Pulumi would delete (and replace, if it was renamed); " +
+      "add an alias for it, or, if the change is deliberate, rerun with UPDATE_URNS=1 and document the migration",
+  );
+}
+
 describe("migration safety: the example stacks' URNs", () => {
+  for (const { stack, file } of examples) {
+    it(`${file} registers exactly the pinned URNs (test/urns/${stack}.txt)`, async () => {
+      const run = await runWithMocks(loadStackConfig(file), { stack });
+      if (run.error) throw run.error;
+      comparePinned(stack, stack, run.resources);
+    });
+  }
+
   for (const { stack, variant, patch } of variants) {
     const what = variant === stack ? `stacks/Pulumi.${stack}.yaml` : `stacks/Pulumi.${stack}.yaml with ${Object.keys(patch).join(", ")}`;
     it(`${what} registers exactly the pinned URNs (test/urns/${variant}.txt)`, async () => {
       const config = Object.keys(patch).length > 0 ? stackConfigWith(stack, ns(patch)) : loadStackConfig(stack);
       const run = await runWithMocks(config, { stack });
       if (run.error) throw run.error;
-      const urns = run.resources.map((r) => engineUrn(stack, r)).sort();
-      assert.equal(new Set(urns).size, urns.length, "two resources share a URN");
-      const file = path.join(pinDir, `${variant}.txt`);
-      if (process.env.UPDATE_URNS === "1") fs.writeFileSync(file, `${urns.join("\n")}\n`);
-      const pinned = fs.readFileSync(file, "utf8").split("\n").filter((l) => l !== "");
-      const gone = pinned.filter((u) => !urns.includes(u));
-      const added = urns.filter((u) => !pinned.includes(u));
-      assert.deepEqual(
-        { gone, added },
-        { gone: [], added: [] },
-        "the stack's URNs changed: a gone URN is a resource Pulumi would delete (and replace, if it was renamed); " +
-          "add an alias for it, or, if the change is deliberate, rerun with UPDATE_URNS=1 and document the migration",
-      );
+      comparePinned(stack, variant, run.resources);
     });
   }
 });
