@@ -698,7 +698,7 @@ export const registryRefusals = {
  * own registry through identity, any other registry through `registry` credentials.
  * What can never work is refused here, before any resource exists.
  */
-function imageRegistryChecks(raw: Raw, issue: (path: (string | number)[], input: unknown, message: string) => void): void {
+function imageRegistryChecks(raw: Raw, issue: (path: (string | number)[], input: unknown, message: string) => void, credentialChecks: boolean): void {
   const { cloud, nodes, registry: credentials } = raw;
   let registry: ReturnType<typeof registryOf>;
   try {
@@ -711,18 +711,19 @@ function imageRegistryChecks(raw: Raw, issue: (path: (string | number)[], input:
     issue(["nodes", "image"], nodes.image, registry.problem);
     return;
   }
+  if (registry.kind === "ecr" && cloud !== "aws" && cloud !== "kubernetes") {
+    issue(["nodes", "image"], nodes.image, registryRefusals.ecrElsewhere(cloud));
+  }
+  // With several workloads the credentials are checked against every image (components/model/images.ts).
+  if (!credentialChecks) return;
   const own = ownRegistry[cloud];
   if (credentials && nodes.image === defaults.nodes.image) {
     issue(["registry"], credentials, registryRefusals.demoImage);
   } else if (credentials && own && registry.kind === own.kind) {
     issue(["registry"], credentials, registryRefusals.ownRegistry(cloud, own.what, "nodes.image"));
   }
-  if (registry.kind === "ecr" && cloud !== "aws") {
-    if (cloud !== "kubernetes") {
-      issue(["nodes", "image"], nodes.image, registryRefusals.ecrElsewhere(cloud));
-    } else if (credentials) {
-      issue(["registry"], credentials, registryRefusals.ecrOnKubernetes);
-    }
+  if (registry.kind === "ecr" && cloud === "kubernetes" && credentials) {
+    issue(["registry"], credentials, registryRefusals.ecrOnKubernetes);
   }
   if (registry.kind === "docr" && cloud !== "digitalocean" && !credentials) {
     issue(["registry"], undefined, registryRefusals.docrCredentials);
@@ -833,7 +834,7 @@ export function gracePeriodProblem(cloud: VmCloud, seconds: number): string | un
 type Issue = (path: (string | number)[], input: unknown, message: string, received?: string) => void;
 
 /** What can never work on a VM node: a port the VM holds, a grace period shorter than a boot, user data over the limit. */
-function vmChecks(raw: Raw, cloud: VmCloud, issue: Issue): void {
+function vmChecks(raw: Raw, cloud: VmCloud, issue: Issue, userDataCheck: boolean): void {
   const { nodes, healthCheck } = raw;
   const reason = vmReservedPorts[nodes.port];
   if (reason) {
@@ -841,6 +842,7 @@ function vmChecks(raw: Raw, cloud: VmCloud, issue: Issue): void {
   }
   const grace = gracePeriodProblem(cloud, healthCheck.gracePeriodSeconds);
   if (grace) issue(["healthCheck", "gracePeriodSeconds"], healthCheck.gracePeriodSeconds, grace);
+  if (!userDataCheck) return;
   // Only a lower bound of the real user data (which adds the platform's values): what is
   // over the limit here can never deploy; the exact size is checked when it is rendered.
   const secrets = Object.fromEntries(Object.entries(raw.secrets ?? {}).filter((e): e is [string, string] => typeof e[1] === "string"));
@@ -859,7 +861,7 @@ function vmChecks(raw: Raw, cloud: VmCloud, issue: Issue): void {
 }
 
 /** Checks that span several keys, or depend on the cloud. */
-function crossChecks(raw: Raw, ctx: z.RefinementCtx): void {
+function crossChecks(raw: Raw, ctx: z.RefinementCtx, checks: Required<ParseTopologyOptions>): void {
   const issue: Issue = (path, input, message, received) =>
     ctx.addIssue({ code: "custom", path, input, message, ...(received !== undefined && { params: { received } }) });
   const { cloud, nodes, healthCheck, database, sessions, network, dns, tls } = raw;
@@ -905,7 +907,7 @@ function crossChecks(raw: Raw, ctx: z.RefinementCtx): void {
       issue(["secrets", key], undefined, `a non-empty single-line string of ${allowedNodeText}`);
     }
   }
-  if (isVmCloud(cloud)) vmChecks(raw, cloud, issue);
+  if (isVmCloud(cloud)) vmChecks(raw, cloud, issue, checks.userDataCheck);
 
   const ids = cloudIdentifiers[cloud];
   const hasExisting = network.vpcId !== undefined || network.publicSubnetIds !== undefined || network.privateSubnetIds !== undefined;
@@ -933,7 +935,7 @@ function crossChecks(raw: Raw, ctx: z.RefinementCtx): void {
     issue(["tls", "certificate"], tls.certificate, ids.certificate[1]);
   }
 
-  imageRegistryChecks(raw, issue);
+  imageRegistryChecks(raw, issue, checks.registryCredentialChecks);
 
   // Clusters have no object storage of their own: the user brings an S3-compatible bucket.
   const storage = raw.storage;
@@ -949,8 +951,9 @@ function crossChecks(raw: Raw, ctx: z.RefinementCtx): void {
   }
 }
 
-const topologySchema = topologyKeysSchema
-  .superRefine(crossChecks)
+/** The schema with its cross-key checks (ParseTopologyOptions says which the model's parser makes instead). */
+const topologySchemaWith = (checks: Required<ParseTopologyOptions>) => topologyKeysSchema
+  .superRefine((raw, ctx) => crossChecks(raw, ctx, checks))
   .transform(
     (raw): Topology => ({
       cloud: raw.cloud,
@@ -974,6 +977,8 @@ const topologySchema = topologyKeysSchema
       ...(raw.registry && { registry: raw.registry }),
     }),
   );
+/** The four variants, built once: by `registryCredentialChecks`, then `userDataCheck`. */
+const topologySchemas = [false, true].map((registryCredentialChecks) => [false, true].map((userDataCheck) => topologySchemaWith({ registryCredentialChecks, userDataCheck })));
 
 /**
  * Keys another cloud reads and the stack's cloud ignores: `[section, key, the clouds that
@@ -1049,6 +1054,22 @@ export function prototypeKeyProblems(value: unknown, path: string[] = []): strin
   return [...here, ...Object.entries(value).flatMap(([key, child]) => prototypeKeyProblems(child, [...path, key]))];
 }
 
+/** How parseTopology runs for the several-workloads parser (components/model/parse.ts). */
+export interface ParseTopologyOptions {
+  /**
+   * false: `registry` is checked for its shape only, not against `nodes.image` (whether an
+   * image needs the credentials): with several workloads the model's parser checks them
+   * against every workload's image. Default true.
+   */
+  registryCredentialChecks?: boolean;
+  /**
+   * false: the nodes' user data is not estimated from `nodes.env` and `secrets`: a stack
+   * without the single service has no such nodes, and each workload's is checked instead.
+   * Default true.
+   */
+  userDataCheck?: boolean;
+}
+
 /**
  * Parses the `ha-topology` namespace of a stack's configuration (keys without the
  * namespace, object values already decoded) into a Topology. `provider` holds the stack's
@@ -1057,13 +1078,14 @@ export function prototypeKeyProblems(value: unknown, path: string[] = []): strin
  * Throws one TopologyConfigError listing every problem, each with key, value and what is
  * allowed.
  */
-export function parseTopology(raw: Record<string, unknown>, provider: Record<string, string> = {}): Topology {
+export function parseTopology(raw: Record<string, unknown>, provider: Record<string, string> = {}, options: ParseTopologyOptions = {}): Topology {
   // Several workloads: the model's parser reads the whole stack (parseStack), and calls
   // this one for the single-service and shared keys only.
   if (raw.workloads !== undefined || raw.resources !== undefined) {
     throw new Error("parseTopology: this stack sets ha-topology:workloads or ha-topology:resources; parse it with parseStack (components/model/parse.ts)");
   }
-  const result = topologySchema.safeParse(withDefaults(raw), { reportInput: true });
+  const schema = topologySchemas[options.registryCredentialChecks === false ? 0 : 1][options.userDataCheck === false ? 0 : 1];
+  const result = schema.safeParse(withDefaults(raw), { reportInput: true });
   const problems = [
     ...prototypeKeyProblems(raw),
     ...(result.success ? [] : formatConfigIssues(result.error.issues, raw, knownKeys)),
