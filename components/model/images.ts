@@ -97,6 +97,18 @@ export function registryCredentialsHost(model: Model, credentials: boolean): str
 }
 
 /**
+ * Whether `workload`'s nodes log in with `ha-topology:registry` before each pull: its
+ * image is on the credentials' host (`registryCredentialsHost`). Every other image is
+ * pulled anonymously or with the nodes' identity, so the credentials reach no other
+ * registry: the platforms must ask this for every workload, the single service's `web`
+ * included (whose adapter code logs in to `nodes.image`'s host whenever credentials are set).
+ */
+export function usesRegistryCredentials(model: Model, workload: string, credentials: boolean): boolean {
+  const host = registryCredentialsHost(model, credentials);
+  return host !== undefined && workloadImages(model).some((i) => i.workload === workload && i.registry.host === host);
+}
+
+/**
  * What can never pull, for every workload's image (the single service's `nodes.image`
  * included): `credentials` says whether `ha-topology:registry` is set. `singleServiceChecked`:
  * the single-service parser already refused an ECR `nodes.image` on a cloud that cannot pull it.

@@ -5,11 +5,14 @@
  * of values that look hostile.
  */
 import { strict as assert } from "node:assert";
-import { stackConfigWith } from "../../automation/stackFiles";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { loadStackConfig, stackConfigWith } from "../../automation/stackFiles";
 import { runWithMocks } from "../../automation/offline/mocks";
 import { TopologyConfigError } from "../../components/configError";
 import { workloadEnv } from "../../components/model/bindings";
-import { registryCredentialsHost } from "../../components/model/images";
+import { registryCredentialsHost, usesRegistryCredentials } from "../../components/model/images";
 import { previousDeployment, type PreviousDeployment } from "../../components/model/migration";
 import { parseStack, type ParsedStack } from "../../components/model/parse";
 import { workloadUserDataEstimate } from "../../components/model/vmChecks";
@@ -54,6 +57,13 @@ describe("model checks: private images of several workloads", function () {
     assert.equal(hostOf(withEcr), "ghcr.io");
     const withDemo = parsed("gcp", { ...maps({ api, demo: { ...api, path: "/demo", image: "traefik/whoami:v1.10.1" } }), registry: credentials });
     assert.equal(hostOf(withDemo), "ghcr.io");
+  });
+
+  it("tells each workload whether it logs in: only the images on the credentials' host", function () {
+    const stack = parsed("aws", { nodes: { image: "nginx:1.27.0" }, workloads: { api, jobs: { ...celery, image: "busybox:1.36" }, ecr: { ...api, path: "/ecr", image: ecrImage } }, registry: credentials });
+    const logsIn = (w: string) => usesRegistryCredentials(stack.model, w, true);
+    assert.deepEqual(["web", "api", "jobs", "ecr"].map(logsIn), [false, true, false, false]);
+    assert.equal(usesRegistryCredentials(stack.model, "api", false), false);
   });
 
   it("credentials for Docker Hub when its images are the only ones that can take them", function () {
@@ -241,13 +251,32 @@ describe("model checks: values that look hostile, accepted with a documented mea
     assert.deepEqual([stack.model.workloads[0].name, stack.model.resources[0].name], ["abcdefghij-abcdefghi", "abcdefghijabcdefghij"]);
   });
 
-  it("takes numbers as the YAML reader gives them: env numbers as their decimal text, a quoted string as written", function () {
-    // Pulumi's YAML reader (go-yaml, YAML 1.1 octals) gives the program 8 for an unquoted 010
-    // and 8080 for 0x1F90: the parser sees only the number. Quote env values to keep them as written.
-    const stack = parsed("aws", maps({ api: { ...api, count: 8, port: 8080, env: { N: 8, S: "010" } } }));
-    const w = stack.model.workloads[0];
-    assert.ok(w.kind === "web");
-    assert.deepEqual([w.count, w.port, w.env.N, w.env.S], [8, 8080, ["8"], ["010"]]);
+  it("takes numbers as Pulumi's YAML reader gives them: unquoted 010 is 8, 0x1F90 is 8080, a quoted value stays as written", function () {
+    // The stack file read as the CLI reads it (automation/goYaml.ts: YAML 1.1 integers).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-topology-octal-"));
+    const file = path.join(dir, "Pulumi.octal.yaml");
+    fs.writeFileSync(file, [
+      "config:",
+      "  aws:region: us-east-1",
+      "  ha-topology:cloud: aws",
+      "  ha-topology:domain: app.example.com",
+      "  ha-topology:workloads:",
+      "    api:",
+      "      kind: web",
+      "      image: ghcr.io/acme/api:1.4.2",
+      "      count: 010",
+      "      port: 0x1F90",
+      "      env: { NUM: 010, TEXT: \"010\" }",
+      "",
+    ].join("\n"));
+    try {
+      const values = loadStackConfig(file).values;
+      const w = parseStack(decodeRawConfig(values), providerConfigOf(values)).model.workloads[0];
+      assert.ok(w.kind === "web");
+      assert.deepEqual([w.count, w.port, w.env.NUM, w.env.TEXT], [8, 8080, ["8"], ["010"]]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("keeps ${resources...} in a single-service nodes.env literal, also next to a resource of that name", function () {
