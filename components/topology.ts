@@ -666,7 +666,8 @@ export function secretNameProblem(name: string, env: Record<string, string>): st
   if (!envNamePattern.test(name) || isReservedEnvName(name)) {
     return "an environment variable name (letters, digits and _) that the platform does not set itself";
   }
-  if (name in env) return "a name not also used in nodes.env (a value is either plain or secret)";
+  // An own key: `in` would find Object.prototype's `constructor` and refuse a secret of that name.
+  if (Object.hasOwn(env, name)) return "a name not also used in nodes.env (a value is either plain or secret)";
   return undefined;
 }
 

@@ -246,6 +246,13 @@ describe("model checks: values that look hostile, accepted with a documented mea
     assert.doesNotThrow(() => parsed("aws", { workloads: { constructor: { ...api, path: "/c" } } }));
   });
 
+  it("accepts an app secret named constructor, with and without the single service (and still refuses one also in nodes.env)", function () {
+    assert.doesNotThrow(() => parsed("aws", { secrets: { constructor: "s3cret-value" } }));
+    const stack = parsed("aws", { ...maps({ api }), secrets: { constructor: "s3cret-value" } });
+    assert.deepEqual(stack.model.appSecrets, ["constructor"]);
+    assert.match(refusal("aws", { nodes: { env: { constructor: "x" } }, secrets: { constructor: "y" } })[0], /^ha-topology:secrets\.constructor: received \[secret\]; allowed: a name not also used in nodes\.env/);
+  });
+
   it("accepts 20-character workload and resource names", function () {
     const stack = parsed("aws", maps({ "abcdefghij-abcdefghi": api }, { "abcdefghijabcdefghij": { kind: "secret" } }));
     assert.deepEqual([stack.model.workloads[0].name, stack.model.resources[0].name], ["abcdefghij-abcdefghi", "abcdefghijabcdefghij"]);
