@@ -44,7 +44,7 @@ export class Firewall extends pulumi.ComponentResource {
       }, parent);
     }
     if (args.internal) {
-      new gcp.compute.Firewall(`${name}-from-workloads`, {
+      new gcp.compute.Firewall(`${name}-from-stack`, {
         network: args.networkId,
         direction: "INGRESS",
         description: "The app port from the stack's other workloads (their network tags) and Google's health checkers only",

@@ -74,7 +74,8 @@ export class InternalLoadBalancer extends pulumi.ComponentResource {
       connectionDrainingTimeoutSec: args.drainSeconds,
       // Stateless nodes: every new connection may go to any healthy node.
       sessionAffinity: "NONE",
-      logConfig: { enable: true, sampleRate: 1 },
+      // Per-connection logs (Google samples the packets itself for a passthrough load balancer).
+      logConfig: { enable: true },
     }, parent);
 
     new gcp.compute.ForwardingRule(`${name}-ilb`, {

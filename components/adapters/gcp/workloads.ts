@@ -73,11 +73,13 @@ export function roleOf(workload: Workload): Role {
 }
 
 /**
- * The key of a workload's grant on something it uses: readable, and unique whatever the
- * names (a hash of the exact workload and resource, since both may contain "-").
+ * The key of a workload's grant on (or rule for) something it uses: readable (`label`, a
+ * resource's name by default), and unique whatever the names, since names may contain "-":
+ * a hash of the exact workload and what it is for (`id`: a resource, or the stack's own
+ * secrets, which no resource name can be).
  */
-export function grantKey(workload: string, what: string): string {
-  return `${what}-${shortHash([workload, what])}`;
+export function grantKey(workload: string, label: string, id = `resource:${label}`): string {
+  return `${label}-${shortHash([workload, id])}`;
 }
 
 /** How the nodes pull the workload's image: Artifact Registry by identity, the stack's registry credentials, or public. */
@@ -283,8 +285,8 @@ function named(ctx: ComposeContext, f: GcpFoundation, workload: Workload, env: B
     registrySecretName: image.credentials?.secretName,
     grants: [
       ...grantsOf(workload.name, reads, uses),
-      ...(appSecrets ? [{ key: grantKey(workload.name, "ha-topology:secrets"), kind: "secret" as const, target: appSecrets.secretName }] : []),
-      ...(own ? [{ key: grantKey(workload.name, "ha-topology:env"), kind: "secret" as const, target: own.secretName }] : []),
+      ...(appSecrets ? [{ key: grantKey(workload.name, "app-secrets", "ha-topology:secrets"), kind: "secret" as const, target: appSecrets.secretName }] : []),
+      ...(own ? [{ key: grantKey(workload.name, "env", "ha-topology:env"), kind: "secret" as const, target: own.secretName }] : []),
     ],
   }, f.opts);
 
