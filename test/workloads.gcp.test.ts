@@ -8,7 +8,9 @@
  * the single service beside new workloads; hostile names; and the ha-guard verdict.
  */
 import { strict as assert } from "node:assert";
+import { createHash } from "node:crypto";
 import type { StackValidationPolicy } from "@pulumi/policy";
+import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { isSecretValue, runWithMocks, type RegisteredResource } from "../automation/offline/mocks";
 import { stackResources } from "../automation/offline/policyInput";
@@ -17,7 +19,7 @@ import { gcpRoleLabel } from "../contract/roles";
 import { allNodeGroups } from "../policies/nodeGroups";
 import { runPolicies } from "../policies/runner";
 import { StackView } from "../policies/stackView";
-import { ns, runStack, type Program } from "./programQueries";
+import { ns, Program, runStack } from "./programQueries";
 import { decodedUserData } from "./userDataView";
 
 const example = "stacks/examples/Pulumi.gcp-services.yaml";
@@ -388,6 +390,26 @@ describe("GCP platform: variants of the several-workloads stack", function () {
     assert.deepEqual(egress.map((f) => f.inputs.targetTags), [["web-api-node"]]);
   });
 
+  it("gives the single-service stacks exactly the inputs and user data they had before the platform (main at db6349c)", async function () {
+    // Digests of every resource's type, name, inputs, protect, ignoreChanges and
+    // retainOnDelete, and of the nodes' user data, as the Adapter registered them. A change
+    // here changes a running stack (a new user data rolls every node): make it deliberate.
+    const digest = (x: unknown) => createHash("sha256").update(JSON.stringify(x)).digest("hex").slice(0, 16);
+    const variants: Array<[string, Record<string, unknown>, string, string]> = [
+      ["gcp", {}, "e26e02e754dffb79", "44e75ca796fd43ce"],
+      ["gcp-full", { sessions: { enabled: true }, database: { readReplicas: 1 }, secrets: { API_KEY: "k" }, dns: { zone: "example-com" }, alarms: { email: "oncall@example.com" } }, "7480dd3637ae1af8", "fdf2f2bd65c3954a"],
+      ["private registry", { nodes: { image: "ghcr.io/acme/app:1.0" }, registry: { username: "u", password: "p" } }, "7bbeafb230beddf3", "4bec1544023c7fbb"],
+      ["Artifact Registry", { nodes: { image: "europe-west1-docker.pkg.dev/my-gcp-project/apps/web:1.0" } }, "b3c8035f30e97ff0", "c7ac3d0e459ff7fe"],
+    ];
+    for (const [label, patch, userData, inputs] of variants) {
+      const p = await runStack("gcp", patch);
+      const all = p.run.resources
+        .map((r) => [r.type, r.name, r.inputs, r.protect, r.ignoreChanges, r.retainOnDelete])
+        .sort((a, b) => `${a[0]}${a[1]}`.localeCompare(`${b[0]}${b[1]}`));
+      assert.deepEqual([digest(p.rawUserData()), digest(all)], [userData, inputs], label);
+    }
+  });
+
   it("keeps every URN and the user data of the single service when a worker is added beside it", async function () {
     const legacy = await runStack("gcp");
     const jobs = { kind: "worker", image: "busybox:1.36", command: ["sh", "-c", "sleep 3600"], count: 2 };
@@ -431,6 +453,22 @@ describe("GCP platform: variants of the several-workloads stack", function () {
     for (const name of ["web-nodes-secret-0", "web-nodes-bucket"]) assert.ok(p.all(T.secretAccess).some((g) => g.name === name) || p.all(T.bucketAccess).some((g) => g.name === name), name);
   });
 
+  it("pulls a workload's Artifact Registry image with its own account, granted on that repository only", async function () {
+    const image = "europe-west1-docker.pkg.dev/my-project/jobs/worker:2.0";
+    const p = await runExample({ workloads: { jobs: { image } } });
+    const grants = p.all("gcp:artifactregistry/repositoryIamMember:RepositoryIamMember");
+    assert.deepEqual(grants.map((g) => [g.inputs.repository, g.inputs.role, g.inputs.member]), [["jobs", "roles/artifactregistry.reader", member(p, "jobs")]]);
+    assert.ok(files(template(p, "jobs"))["/usr/local/sbin/ha-topology-registry-login"].includes("europe-west1-docker.pkg.dev"));
+    assert.equal(files(template(p, "api"))["/usr/local/sbin/ha-topology-registry-login"], undefined, "the public image needs no login");
+  });
+
+  it("builds no public load balancer or certificate for a stack without a public web workload", async function () {
+    const p = await runExample({ workloads: { storefront: undefined, api: undefined } });
+    for (const type of [T.backend, T.urlMap, T.cert, T.httpsProxy, "gcp:compute/globalForwardingRule:GlobalForwardingRule", T.uptime]) assert.deepEqual(p.all(type).map((r) => r.name), [], type);
+    assert.deepEqual([p.outputs.url, p.outputs.loadBalancerAddress, p.outputs.dnsRecords], [undefined, undefined, []]);
+    assert.equal(p.all(T.forwardingRule).length, 1, "the internal web keeps its private entry point");
+  });
+
   it("refuses more hosts than a target HTTPS proxy takes certificates, before any resource", async function () {
     // The example's domain, and 15 hosts more.
     const webs = Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`w${i}`, { kind: "web", image: "traefik/whoami:v1.10.1", port: 8080, host: `h${i}.example.com`, uses: [] }]));
@@ -442,23 +480,41 @@ describe("GCP platform: variants of the several-workloads stack", function () {
 });
 
 describe("GCP platform: hostile names", function () {
-  /** Every registered (type, name) pair is unique: the engine would refuse a duplicate URN. */
-  function assertUnique(p: Program): void {
-    const keys = p.run.resources.map((r) => `${r.type}::${r.name}`);
-    assert.deepEqual(keys.filter((k, i) => keys.indexOf(k) !== i), []);
+  /**
+   * Runs the example with `patch`, counting every registration: the mocks keep one entry
+   * per URN, so a duplicate (which the engine refuses) would otherwise go unseen.
+   */
+  async function runCounting(patch: Record<string, unknown>): Promise<{ p: Program; duplicates: string[] }> {
+    const seen: string[] = [];
+    const run = await runWithMocks(stackConfigWith(example, ns(patch)), {
+      program: async () => {
+        const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(request: { getType(): string; getName(): string }, callback: unknown): unknown };
+        const register = monitor.registerResource.bind(monitor);
+        monitor.registerResource = (request, callback) => {
+          seen.push(`${request.getType()}::${request.getName()}`);
+          return register(request, callback);
+        };
+        return (require("../components/program") as typeof import("../components/program")).runProgram();
+      },
+    });
+    if (run.error) throw run.error;
+    return { p: new Program(run), duplicates: seen.filter((k, i) => seen.indexOf(k) !== i) };
   }
 
   it("gives names that look like the platform's own suffixes their own resources", async function () {
     const web = (extra: Record<string, unknown> = {}) => ({ kind: "web", image: "traefik/whoami:v1.10.1", port: 8080, ...extra });
-    const p = await runExample({
+    const { p, duplicates } = await runCounting({
       workloads: {
         nodes: web({ path: "/nodes" }),
         node: web({ path: "/node" }),
         lb: web({ public: false }),
         "a-egress": web({ public: false }),
-        a: { kind: "worker", image: "busybox:1.36", uses: ["from-workloads", "db-credentials"] },
+        a: { kind: "worker", image: "busybox:1.36", uses: ["from-workloads", "db-credentials", "x-egress-y"] },
         "x-iap": { kind: "worker", image: "busybox:1.36" },
         env: { kind: "worker", image: "busybox:1.36" },
+        // Two user parts joined by "-" meet: "a" + "x-egress-y" and "a-egress-x" + "y".
+        "a-egress-x": { kind: "worker", image: "busybox:1.36", uses: ["y"] },
+        b: { kind: "worker", image: "busybox:1.36", uses: ["x-egress-y"] },
       },
       resources: {
         "from-workloads": { kind: "cache" },
@@ -468,21 +524,23 @@ describe("GCP platform: hostile names", function () {
         "registry-credentials": { kind: "secret" },
         "db-replica": { kind: "sql" },
         ssh: { kind: "secret" },
+        y: { kind: "cache" },
+        "x-egress-y": { kind: "cache" },
       },
       secrets: { API_KEY: "k" },
     });
-    assertUnique(p);
-    assert.equal(p.all(T.mig).length, 11);
+    assert.deepEqual(duplicates, []);
+    assert.equal(p.all(T.mig).length, 13);
   });
 
   it("fits 20-character names into every GCP name limit", async function () {
     const long = "abcdefghij-klmnopqrs"; // 20 characters, the model's maximum
-    const p = await runExample({
+    const { p, duplicates } = await runCounting({
       name: "abcdefghijklmnopqrst",
       workloads: { [long]: { kind: "web", image: "traefik/whoami:v1.10.1", port: 8080, public: false, uses: [long, `${long.slice(0, 19)}z`] } },
       resources: { [long]: { kind: "cache" }, [`${long.slice(0, 19)}z`]: { kind: "sql" } },
     });
-    assertUnique(p);
+    assert.deepEqual(duplicates, []);
     for (const r of p.run.resources.filter((x) => x.custom && x.type.startsWith("gcp:"))) {
       const s = p.state(r);
       const limit = r.type === T.redis ? 40 : r.type === T.sql ? 98 : r.type.startsWith("gcp:compute/") || r.type === T.bucket ? 63 : Infinity;
