@@ -198,6 +198,13 @@ describe("Kubernetes platform: the several-workloads example", function () {
     assert.equal(p.one(T.cluster).inputs.spec.bootstrap.initdb.secret.name, "web-db-db-owner");
   });
 
+  it("escapes literal dollars, so the kubelet's $(VAR) expansion gives the app exactly the stack file's text", async function () {
+    const q = await runStack(example, { workloads: { api: { env: { PRICE: "costs $5 or $(HOME)", DSN: "${resources.db.url}&application_name=$(x)" } } } });
+    const env = envMap(deployment(q, "web-api"));
+    assert.equal(env.PRICE.value, "costs $$5 or $$(HOME)");
+    assert.equal(env.DSN.value, "$(DB_URL)&application_name=$$(x)");
+  });
+
   it("writes no secret value into any pod spec or other plain input", function () {
     const secrets = [
       ...p.all(T.password).map((r) => r.outputs.result as string),
@@ -346,6 +353,23 @@ describe("Kubernetes platform: maps-only and mixed stacks", function () {
     assert.deepEqual(ingress.inputs.spec.tls, legacy.one(T.ingress).inputs.spec.tls);
     assert.equal(mixed.outputs.workloads.search.url, "http://web-search.web-test.svc.cluster.local:9200");
     validateAll(mixed);
+  });
+
+  it("a stack rewritten in the maps (web, database, bucket, sessions) keeps every URN of the single service", async function () {
+    const legacy = await runStack("kubernetes", { sessions: { enabled: true } });
+    const storage = { endpoint: "https://s3.eu-west-1.amazonaws.com", bucket: "my-app-files", region: "eu-west-1", accessKeyId: "AKIAEXAMPLEEXAMPLE00", secretAccessKey: "replace-me" };
+    const rewritten = await runStack("kubernetes", {
+      nodes: undefined, healthCheck: undefined, database: undefined, storage: undefined, sessions: undefined,
+      workloads: { web: { kind: "web", image: "traefik/whoami:v1.10.1", port: 8080, healthCheck: { path: "/health", liveness: { path: "/live" } } } },
+      resources: { database: { kind: "sql" }, bucket: { kind: "bucket", ...storage }, sessions: { kind: "cache" } },
+    });
+    const urns = new Set(rewritten.run.resources.map((r) => r.urn));
+    assert.deepEqual(legacy.run.resources.filter((r) => !urns.has(r.urn)).map((r) => r.urn), []);
+    // The same database, with the password CloudNativePG generated, and the maps' probes.
+    assert.deepEqual(rewritten.one(T.cluster).inputs.spec.bootstrap, legacy.one(T.cluster).inputs.spec.bootstrap);
+    assert.equal(containerOf(deployment(rewritten, "web")).livenessProbe.httpGet.path, "/live");
+    assert.equal(deployment(rewritten, "web").inputs.metadata.labels["ha-topology/role"], "web");
+    validateAll(rewritten);
   });
 
   it("a maps cache is the single service's Valkey setup, with a URL, admitting only its users", async function () {

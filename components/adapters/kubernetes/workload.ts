@@ -105,6 +105,9 @@ export class KubernetesWorkload extends pulumi.ComponentResource {
           spec: {
             serviceAccountName: account.metadata.name,
             automountServiceAccountToken: false,
+            // No docker-link variables of every Service in the namespace (WEB_API_PORT=tcp://…):
+            // the workload's environment is exactly its bindings and its own.
+            enableServiceLinks: false,
             ...(args.imagePullSecretName && { imagePullSecrets: [{ name: args.imagePullSecretName }] }),
             terminationGracePeriodSeconds: preStopSeconds + w.stopTimeoutSeconds,
             securityContext: podSecurity,
