@@ -14,6 +14,7 @@ import { stackResources } from "../automation/offline/policyInput";
 import { stackConfigWith } from "../automation/stackFiles";
 import { runPolicies } from "../policies/runner";
 import { ns, runStack, type Program } from "./programQueries";
+import { readableForms } from "./userDataView";
 
 const example = "stacks/examples/Pulumi.digitalocean-services.yaml";
 const runExample = (patch: Record<string, unknown> = {}) => runStack(example, patch);
@@ -103,6 +104,9 @@ describe("DigitalOcean platform: the several-workloads example", function () {
       }
     }
     assert.match(files(droplets(p, "jobs")[0])["/usr/local/sbin/ha-topology-run-app"], /busybox:1\.36 'sh' '-c' 'while true; do date; sleep 60; done'/);
+    const unit = files(droplets(p, "jobs")[0])["/etc/systemd/system/ha-topology-app.service"];
+    assert.match(unit, /^ExecStop=\/usr\/bin\/docker stop --time 120 ha-topology-app$/m, "a running job gets stopTimeoutSeconds");
+    assert.doesNotMatch(files(droplets(p, "jobs")[0])["/usr/local/sbin/ha-topology-run-app"], / -p \d+:\d+/, "nothing published");
     assert.deepEqual(p.outputs.workloads.jobs, { kind: "worker", url: undefined, nodeGroupId: nodeTag("jobs") });
   });
 
@@ -263,6 +267,16 @@ describe("DigitalOcean platform: the several-workloads example", function () {
     }
     const outputs = JSON.stringify(p.outputs);
     for (const value of secretValues) assert.ok(!outputs.includes(value), "no secret in the outputs");
+    // The audit: no secret in any input that is not under a secret wrapper (encoded forms included).
+    const plain: string[] = [];
+    const walk = (value: unknown): void => {
+      if (isSecretValue(value)) return;
+      if (typeof value === "string") plain.push(...readableForms(value));
+      else if (Array.isArray(value)) value.forEach(walk);
+      else if (typeof value === "object" && value !== null) Object.values(value).forEach(walk);
+    };
+    for (const r of p.run.resources) walk(r.rawInputs);
+    for (const value of secretValues) assert.ok(!plain.some((text) => text.includes(value)), `${value.slice(0, 6)}... only in secret inputs`);
   });
 
   it("protects the new database, bucket and secret as the single service's, each database behind its own identity guard", function () {
@@ -360,6 +374,24 @@ describe("DigitalOcean platform: variants of the example", function () {
     assert.equal(alerts.length, 8, "CPU and memory for each of the four workloads");
     assert.deepEqual([...new Set(alerts.map((a) => a.inputs.tags[0]))].sort(), ["api", "discovery", "jobs", "storefront"].map(nodeTag).sort());
     assert.equal(p.all(T.uptime).length, 2);
+  });
+
+  it("uses an uploaded certificate for every public host and outputs each host's A record when DNS is elsewhere", async function () {
+    const p = await runExample({ dns: undefined, tls: { certificate: "shop-wildcard" } });
+    assert.equal(p.all(T.cert).length, 0);
+    assert.equal(p.all(T.record).length, 0);
+    for (const workload of ["storefront", "api"]) assert.equal(lbOf(p, workload).inputs.forwardingRules[0].certificateName, "shop-wildcard");
+    assert.deepEqual(p.outputs.dnsRecords.map((r: { name: string }) => r.name), ["shop.example.com", "api.shop.example.com"]);
+  });
+
+  it("pulls a workload's private DOCR image with read-only credentials of its own, inside its secret user data", async function () {
+    const p = await runExample({ workloads: { jobs: { image: "registry.digitalocean.com/acme/jobs:1.0" } } });
+    const docr = p.one("digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials");
+    assert.deepEqual([docr.name, docr.inputs.registryName, docr.inputs.write], ["web-jobs-registry", "acme", false]);
+    const jobs = droplets(p, "jobs")[0];
+    assert.ok(p.links(jobs, "userData", docr));
+    assert.match(files(jobs)["/etc/ha-topology/registry/config.json"], /registry\.digitalocean\.com/);
+    assert.equal(files(droplets(p, "api")[0])["/etc/ha-topology/registry/config.json"], undefined, "a public image needs none");
   });
 
   it("refuses a public host outside the DigitalOcean domain before any cloud resource", async function () {
