@@ -10,8 +10,6 @@ import { TopologyConfigError } from "../configError";
 const loaders: Partial<Record<Cloud, () => Adapter>> = {
   // `require` rather than `import()`: components construct synchronously.
   aws: () => (require("./aws") as typeof import("./aws")).awsAdapter,
-  digitalocean: () => (require("./digitalocean") as typeof import("./digitalocean")).digitaloceanAdapter,
-  kubernetes: () => (require("./kubernetes") as typeof import("./kubernetes")).kubernetesAdapter,
 };
 
 /** Loads the adapter for a cloud; refuses a cloud whose adapter is not in this version. */
@@ -32,9 +30,11 @@ export function loadAdapter(cloud: Cloud): Adapter {
  */
 const platformLoaders: Partial<Record<Cloud, () => AnyPlatform>> = {
   gcp: () => (require("./gcp") as typeof import("./gcp")).gcpPlatform,
+  digitalocean: () => (require("./digitalocean") as typeof import("./digitalocean")).digitaloceanPlatform,
+  kubernetes: () => (require("./kubernetes") as typeof import("./kubernetes")).kubernetesPlatform,
 };
 
-/** The clouds that have an adapter (an `Adapter` or a `Platform`) in this version. */
+/** The clouds that have an adapter or a platform in this version. */
 export const availableClouds = [...new Set([...Object.keys(loaders), ...Object.keys(platformLoaders)])] as Cloud[];
 
 /** The platform of a cloud, when its adapter is one. */
