@@ -97,6 +97,13 @@ export interface LivenessWatchdog {
    * next check while it fails.
    */
   reportCommand: string;
+  /**
+   * A readiness gate before the liveness checks (unset: none): within the start delay, once
+   * `path` has answered `healthyThreshold` times in a row, `readyCommand` tells the cloud
+   * this node may join (AWS: completes the group's launch lifecycle hook, so a rollout
+   * counts the node only once its app is ready). Run once per boot.
+   */
+  readiness?: { path: string; healthyThreshold: number; readyCommand: string };
 }
 
 /**
@@ -324,6 +331,51 @@ function validateWatchdog(watchdog: LivenessWatchdog, port: number | undefined):
   }
   requireNodeText("the liveness watchdog's report command", watchdog.reportCommand, true);
   if (watchdog.reportCommand.trim() === "") throw new Error("bootstrap: the liveness watchdog's report command is empty");
+  const gate = watchdog.readiness;
+  if (gate) {
+    if (!httpPathPattern.test(gate.path)) throw new Error(`bootstrap: the readiness path ${JSON.stringify(gate.path)} is not a plain HTTP path`);
+    if (!Number.isInteger(gate.healthyThreshold) || gate.healthyThreshold < 1) throw new Error(`bootstrap: the readiness gate's healthyThreshold ${gate.healthyThreshold} is not a positive integer`);
+    requireNodeText("the readiness gate's command", gate.readyCommand, true);
+    if (gate.readyCommand.trim() === "") throw new Error("bootstrap: the readiness gate's command is empty");
+  }
+}
+
+/** The readiness gate's part of the watchdog script (see `LivenessWatchdog.readiness`). */
+function renderReadinessGate(watchdog: LivenessWatchdog, port: number): string {
+  const gate = watchdog.readiness;
+  if (!gate) return `# The grace period: the app boots, pulls its image and starts before the first check.
+sleep ${watchdog.startDelaySeconds}
+`;
+  return `started=$(date +%s)
+elapsed() { echo $(( $(date +%s) - started )); }
+# The readiness gate, once per boot: the node joins only once its app is ready.
+ready_marker=${shellQuote(`${bootstrapPaths.runDir}/ready`)}
+if [ ! -e "$ready_marker" ]; then
+  ready_url=${shellQuote(`http://127.0.0.1:${port}${gate.path}`)}
+  ready_command=${shellQuote(gate.readyCommand)}
+  successes=0
+  while [ "$successes" -lt ${gate.healthyThreshold} ] && [ "$(elapsed)" -lt ${watchdog.startDelaySeconds} ]; do
+    if curl -fsS -o /dev/null --max-time ${watchdog.timeoutSeconds} "$ready_url"; then successes=$((successes + 1)); else successes=0; fi
+    [ "$successes" -ge ${gate.healthyThreshold} ] || sleep ${watchdog.intervalSeconds}
+  done
+  if [ "$successes" -ge ${gate.healthyThreshold} ]; then
+    for attempt in 1 2 3 4 5; do
+      if bash -o pipefail -c "$ready_command"; then
+        mkdir -p "$(dirname "$ready_marker")" && touch "$ready_marker"
+        echo "ha-topology: the app is ready: this node joins" >&2
+        break
+      fi
+      echo "ha-topology: telling the cloud this node is ready failed (attempt $attempt/5)" >&2
+      sleep 3
+    done
+  else
+    echo "ha-topology: the app was not ready within ${watchdog.startDelaySeconds} seconds: the cloud replaces a node that does not join" >&2
+  fi
+fi
+# The grace period: the app boots, pulls its image and starts before the first liveness check.
+rest=$(( ${watchdog.startDelaySeconds} - $(elapsed) ))
+[ "$rest" -gt 0 ] && sleep "$rest"
+`;
 }
 
 /** The watchdog's loop: quiet while the app answers, a journal line per failure, the report after the threshold. */
@@ -336,9 +388,7 @@ set -u
 url=${shellQuote(url)}
 report=${shellQuote(watchdog.reportCommand)}
 threshold=${watchdog.unhealthyThreshold}
-# The grace period: the app boots, pulls its image and starts before the first check.
-sleep ${watchdog.startDelaySeconds}
-failures=0
+${renderReadinessGate(watchdog, port)}failures=0
 while true; do
   if curl -fsS -o /dev/null --max-time ${watchdog.timeoutSeconds} "$url"; then
     failures=0

@@ -207,13 +207,22 @@ describe("AWS platform: the several-workloads example", function () {
     const watchdog = files(p, "web-api")["/usr/local/sbin/ha-topology-liveness"];
     assert.match(watchdog, /^url='http:\/\/127\.0\.0\.1:8080\/api\/health'$/m);
     assert.match(watchdog, /^threshold=5$/m);
-    assert.match(watchdog, /^sleep 180$/m, "not before the grace period");
+    assert.match(watchdog, /^rest=\$\(\( 180 - \$\(elapsed\) \)\)$/m, "not before the grace period");
+    // A new node joins (leaves Pending:Wait) only once its readiness path answers.
+    assert.match(watchdog, /^  ready_url='http:\/\/127\.0\.0\.1:8080\/api\/ready'$/m);
+    assert.match(watchdog, /aws autoscaling complete-lifecycle-action --region us-east-1 --lifecycle-hook-name ha-topology-ready --auto-scaling-group-name "\$group" --instance-id "\$id" --lifecycle-action-result CONTINUE/);
+    assert.deepEqual(asg.inputs.initialLifecycleHooks, [{ name: "ha-topology-ready", lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING", defaultResult: "ABANDON", heartbeatTimeout: 180 }]);
+    assert.equal(named(p, T.lt, "web-api-node").inputs.metadataOptions.instanceMetadataTags, "enabled");
+    assert.equal(named(p, T.asg, "web-jobs-nodes").inputs.initialLifecycleHooks, undefined, "a worker has no readiness");
     assert.match(watchdog, /aws autoscaling set-instance-health --region us-east-1 --instance-id "\$id" --health-status Unhealthy/);
     assert.match(watchdog, /X-aws-ec2-metadata-token/, "the instance ID comes from IMDSv2");
     assert.ok(rawUserData(p, "web-api").includes("ha-topology-liveness.service"));
     // It may mark unhealthy the nodes of its own group, and no other.
     const liveness = named(p, T.rolePolicy, "web-api-liveness");
-    assert.deepEqual(JSON.parse(liveness.inputs.policy).statements, [{ sid: "ReportOwnLiveness", actions: ["autoscaling:SetInstanceHealth"], resources: [asg.outputs.arn] }]);
+    assert.deepEqual(JSON.parse(liveness.inputs.policy).statements, [
+      { sid: "ReportOwnLiveness", actions: ["autoscaling:SetInstanceHealth"], resources: [asg.outputs.arn] },
+      { sid: "CompleteOwnLaunch", actions: ["autoscaling:CompleteLifecycleAction"], resources: [asg.outputs.arn] },
+    ]);
     assert.ok(p.links(liveness, "role", named(p, "aws:iam/role:Role", "web-api-node")));
     // The liveness path defaults to the readiness path.
     assert.match(files(p, "web-storefront")["/usr/local/sbin/ha-topology-liveness"], /^url='http:\/\/127\.0\.0\.1:8080\/health'$/m);
@@ -340,16 +349,23 @@ describe("AWS platform: alarms", function () {
 });
 
 describe("AWS platform: the liveness watchdog on a node", function () {
-  /** Runs the watchdog script of a rendered user data with a fake curl (exit `curlStatus`) for `seconds`; returns whether it reported. */
-  async function watchdogReports(curlStatus: number, seconds: number): Promise<{ reported: boolean; log: string }> {
+  /**
+   * Runs the watchdog script of a rendered user data for `seconds`, with a fake curl that
+   * answers `curlStatus` (0: the app answers); says whether it told the cloud the node is
+   * ready and whether it reported it unhealthy.
+   */
+  async function runWatchdog(curlStatus: number, seconds: number, gate: boolean): Promise<{ ready: boolean; reported: boolean; log: string }> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-topology-watchdog-"));
-    const marker = path.join(dir, "reported");
     const text = renderCloudConfig({
       image: "traefik/whoami:v1.10.1", port: 8080, env: {}, secretSources: [], stopTimeoutSeconds: 30, packages: [],
-      livenessWatchdog: { path: "/api/health", intervalSeconds: 1, timeoutSeconds: 1, unhealthyThreshold: 2, startDelaySeconds: 0, reportCommand: `touch ${marker}` },
+      livenessWatchdog: {
+        path: "/api/health", intervalSeconds: 1, timeoutSeconds: 1, unhealthyThreshold: 2, startDelaySeconds: gate ? 2 : 0, reportCommand: `touch ${dir}/reported`,
+        ...(gate && { readiness: { path: "/api/ready", healthyThreshold: 2, readyCommand: `touch ${dir}/ready` } }),
+      },
     });
     const config = parse(text, { version: "1.1" }) as { write_files: { path: string; content: string }[] };
-    const script = Buffer.from(config.write_files.find((f) => f.path === "/usr/local/sbin/ha-topology-liveness")!.content, "base64").toString("utf8");
+    // The script as written to the node, its once-per-boot marker moved into the test's directory.
+    const script = Buffer.from(config.write_files.find((f) => f.path === "/usr/local/sbin/ha-topology-liveness")!.content, "base64").toString("utf8").replace("'/run/ha-topology/ready'", `'${dir}/marker'`);
     fs.writeFileSync(path.join(dir, "watchdog"), script, { mode: 0o700 });
     fs.writeFileSync(path.join(dir, "curl"), `#!/bin/bash\nexit ${curlStatus}\n`, { mode: 0o700 });
     // Its own process group, so the script and its `sleep` end together.
@@ -358,18 +374,27 @@ describe("AWS platform: the liveness watchdog on a node", function () {
     child.stderr.on("data", (d) => (log += d));
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     process.kill(-child.pid!, "SIGKILL");
-    const reported = fs.existsSync(marker);
+    const result = { ready: fs.existsSync(`${dir}/ready`), reported: fs.existsSync(`${dir}/reported`), log };
     fs.rmSync(dir, { recursive: true, force: true });
-    return { reported, log };
+    return result;
   }
 
   it("reports its node unhealthy after the threshold of consecutive failures, and never while the app answers", async function () {
     this.timeout(20000);
-    const failing = await watchdogReports(7, 4);
+    const failing = await runWatchdog(7, 4, false);
     assert.equal(failing.reported, true, failing.log);
     assert.match(failing.log, /liveness check of http:\/\/127\.0\.0\.1:8080\/api\/health failed \(2\/2\)/);
-    const healthy = await watchdogReports(0, 3);
+    const healthy = await runWatchdog(0, 3, false);
     assert.equal(healthy.reported, false, healthy.log);
+  });
+
+  it("lets a new node join once its app is ready, and a node whose app never is does not join and is reported after the grace period", async function () {
+    this.timeout(20000);
+    const healthy = await runWatchdog(0, 4, true);
+    assert.deepEqual({ ready: healthy.ready, reported: healthy.reported }, { ready: true, reported: false }, healthy.log);
+    const failing = await runWatchdog(7, 6, true);
+    assert.deepEqual({ ready: failing.ready, reported: failing.reported }, { ready: false, reported: true }, failing.log);
+    assert.match(failing.log, /was not ready within 2 seconds/);
   });
 
   it("carries the region in the report command only when it is a plain region name", function () {

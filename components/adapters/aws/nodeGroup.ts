@@ -35,6 +35,14 @@ export interface NodeGroupArgs {
    * call autoscaling:SetInstanceHealth on this group, and on no other.
    */
   reportsOwnHealth?: boolean;
+  /**
+   * Seconds a new node may take to become ready (its readiness gate, bootstrap.ts): set,
+   * the group gets a launch lifecycle hook (`readinessHookName`) that the node completes
+   * once its app is ready, so a rollout or a replacement counts it only then; a node that
+   * is not ready in time is abandoned (terminated) and replaced. Its role may complete the
+   * hook on its own group only, and it reads the group's name from its instance tags (IMDS).
+   */
+  readinessTimeoutSeconds?: number;
   /** The role tag (contract/roles.ts), propagated to the instances; unset keeps the single service's tags as they are. */
   role?: Role;
   /** The node role's description. */
@@ -79,6 +87,9 @@ export const sessionManagerAgentActions = [
   "ssmmessages:OpenControlChannel",
   "ssmmessages:OpenDataChannel",
 ] as const;
+
+/** The launch lifecycle hook a node completes once its app is ready (`readinessTimeoutSeconds`). */
+export const readinessHookName = "ha-topology-ready";
 
 /** Launch template + autoscaling group + target-tracking policy + the nodes' IAM role. */
 export class NodeGroup extends pulumi.ComponentResource {
@@ -146,6 +157,8 @@ export class NodeGroup extends pulumi.ComponentResource {
         // IMDSv2 only. Two hops so the container (one bridge hop away) can use the role.
         httpTokens: "required",
         httpPutResponseHopLimit: 2,
+        // The readiness gate reads its group's name from the instance's tags.
+        ...(args.readinessTimeoutSeconds !== undefined && { instanceMetadataTags: "enabled" }),
       },
       blockDeviceMappings: [{
         deviceName: "/dev/xvda",
@@ -173,6 +186,16 @@ export class NodeGroup extends pulumi.ComponentResource {
         version: template.latestVersion.apply((v) => String(v)),
       },
       targetGroupArns: args.targetGroupArn ? [args.targetGroupArn] : [],
+      // A new node stays out (Pending:Wait) until it says its app is ready: a rollout
+      // surges ready nodes before it removes old ones, whatever the health check type.
+      ...(args.readinessTimeoutSeconds !== undefined && {
+        initialLifecycleHooks: [{
+          name: readinessHookName,
+          lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+          defaultResult: "ABANDON",
+          heartbeatTimeout: args.readinessTimeoutSeconds,
+        }],
+      }),
       healthCheckType: args.healthCheckType ?? "ELB",
       healthCheckGracePeriod: healthCheck.gracePeriodSeconds,
       defaultInstanceWarmup: healthCheck.gracePeriodSeconds,
@@ -209,7 +232,10 @@ export class NodeGroup extends pulumi.ComponentResource {
       new aws.iam.RolePolicy(`${name}-liveness`, {
         role: role.id,
         policy: aws.iam.getPolicyDocumentOutput({
-          statements: [{ sid: "ReportOwnLiveness", actions: ["autoscaling:SetInstanceHealth"], resources: [group.arn] }],
+          statements: [
+            { sid: "ReportOwnLiveness", actions: ["autoscaling:SetInstanceHealth"], resources: [group.arn] },
+            ...(args.readinessTimeoutSeconds !== undefined ? [{ sid: "CompleteOwnLaunch", actions: ["autoscaling:CompleteLifecycleAction"], resources: [group.arn] }] : []),
+          ],
         }, parent).json,
       }, parent);
     }

@@ -12,8 +12,11 @@
  * readiness (traffic only); the group's health check type is EC2, and a watchdog on each
  * node (bootstrap.ts `livenessWatchdog`) polls the liveness path after the grace period
  * and, after `liveness.unhealthyThreshold` failures, marks its own instance unhealthy
- * (`aws autoscaling set-instance-health`): only then is the node replaced. The single
- * service keeps ELB health checks (its readiness and liveness are one check).
+ * (`aws autoscaling set-instance-health`): only then is the node replaced. Before that,
+ * the same watchdog holds a new node out of the group (a launch lifecycle hook) until its
+ * readiness path answers, so a rollout (instance refresh) replaces old nodes only with
+ * ready ones, as the ELB health check type would have. The single service keeps ELB
+ * health checks (its readiness and liveness are one check).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -30,7 +33,7 @@ import { defaults } from "../../topology";
 import { secretsManagerSource } from "./secretsManagerSource";
 import { JsonSecret } from "./jsonSecret";
 import { appLogGroup } from "./logGroup";
-import { NodeGroup } from "./nodeGroup";
+import { NodeGroup, readinessHookName } from "./nodeGroup";
 import type { AwsEdge, AwsFoundation, AwsResourceHandle } from "./platform";
 import { ecrLogin, ecrPullStatements, explainEcrPlacement, isEcr, secretsManagerLogin } from "./registryAccess";
 import { sessionStorePort } from "./sessionStore";
@@ -131,7 +134,22 @@ export function reportUnhealthyCommand(region: string): string {
   );
 }
 
-/** The watchdog of a web workload of the maps: its liveness, after its grace period. */
+/**
+ * The command the readiness gate runs once the app is ready: completes the group's launch
+ * lifecycle hook for this instance (the group's name from the instance's tags in IMDS).
+ */
+export function reportReadyCommand(region: string): string {
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw new Error(`aws: the region ${JSON.stringify(region)} is not one a shell command may carry`);
+  const imds = "http://169.254.169.254/latest";
+  return (
+    `token=$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' ${imds}/api/token) && ` +
+    `id=$(curl -fsS -H "X-aws-ec2-metadata-token: $token" ${imds}/meta-data/instance-id) && ` +
+    `group=$(curl -fsS -H "X-aws-ec2-metadata-token: $token" ${imds}/meta-data/tags/instance/aws:autoscaling:groupName) && ` +
+    `aws autoscaling complete-lifecycle-action --region ${region} --lifecycle-hook-name ${readinessHookName} --auto-scaling-group-name "$group" --instance-id "$id" --lifecycle-action-result CONTINUE`
+  );
+}
+
+/** The watchdog of a web workload of the maps: its readiness gate, then its liveness after its grace period. */
 export function livenessWatchdog(w: WebWorkload, region: string): LivenessWatchdog {
   const hc = w.healthCheck;
   return {
@@ -141,6 +159,7 @@ export function livenessWatchdog(w: WebWorkload, region: string): LivenessWatchd
     unhealthyThreshold: hc.liveness.unhealthyThreshold,
     startDelaySeconds: hc.gracePeriodSeconds,
     reportCommand: reportUnhealthyCommand(region),
+    readiness: { path: hc.path, healthyThreshold: hc.healthyThreshold, readyCommand: reportReadyCommand(region) },
   };
 }
 
@@ -304,6 +323,8 @@ export function workloadNodes(ctx: ComposeContext, f: AwsFoundation, w: Workload
     // Only a failed VM or the node's own liveness report replaces a node: never readiness.
     healthCheckType: "EC2",
     reportsOwnHealth: web !== undefined,
+    // The grace period is how long a node may take to boot: the readiness gate's limit too.
+    ...(web && { readinessTimeoutSeconds: web.healthCheck.gracePeriodSeconds }),
     role,
     roleDescription: `Nodes of ${w.kind === "worker" ? "the worker" : "the web workload"} ${w.name}: the buckets and secrets it uses only`,
     bucketArns: uses.flatMap((r) => (r.bucketArn ? [r.bucketArn] : [])),
