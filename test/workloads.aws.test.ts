@@ -587,6 +587,43 @@ describe("AWS platform: the single service beside the maps", function () {
   });
 });
 
+describe("AWS platform: app secrets and rewrites", function () {
+  it("gives every workload the app secrets from the one Secrets Manager secret, never in its user data", async function () {
+    const p = await runStack(example, { secrets: { API_KEY: "k-very-secret-value" } });
+    const arn = secretArn("web-app-secrets");
+    for (const workload of ["storefront", "api", "discovery", "jobs"]) {
+      assert.equal(secretReads(p, `web-${workload}`).get(arn), null, workload);
+      assert.ok(statements(p, `web-${workload}`).find((s) => s.sid === "ReadOwnSecrets")!.resources.includes(arn), workload);
+      assert.ok(!rawUserData(p, `web-${workload}`).includes("k-very-secret-value") && !Object.values(files(p, `web-${workload}`)).join("").includes("k-very-secret-value"), workload);
+    }
+  });
+
+  it("lets a workload pull its private ECR image, and no other workload", async function () {
+    const image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/storefront:1.0";
+    const p = await runStack(example, { workloads: { storefront: { image } } });
+    const pull = statements(p, "web-storefront").find((s) => s.sid === "PullOwnImageRepository")!;
+    assert.deepEqual(pull.resources, ["arn:aws:ecr:us-east-1:123456789012:repository/shop/storefront"]);
+    assert.match(files(p, "web-storefront")["/usr/local/sbin/ha-topology-registry-login"], /^description='ECR 123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com'$/m);
+    assert.equal(files(p, "web-api")["/usr/local/sbin/ha-topology-registry-login"], undefined);
+    for (const workload of ["api", "discovery", "jobs"]) assert.equal(statements(p, `web-${workload}`).find((s) => s.sid === "PullOwnImageRepository"), undefined, workload);
+  });
+
+  it("keeps the URNs of the data, network and load balancer when a single-service stack is rewritten in the maps", async function () {
+    const legacy = await runWithMocks(loadStackConfig("aws"));
+    const rewritten = await runWithMocks(stackConfigWith("aws", ns({
+      nodes: undefined, healthCheck: undefined, database: undefined, storage: undefined, sessions: undefined,
+      workloads: { web: { kind: "web", image: "traefik/whoami:v1.10.1", port: 8080 } },
+      resources: { database: { kind: "sql" }, bucket: { kind: "bucket" } },
+    })));
+    if (legacy.error || rewritten.error) throw legacy.error ?? rewritten.error;
+    const urn = (r: RegisteredResource) => `${[...r.parents, r.type].join("$")}::${r.name}`;
+    const after = new Set(rewritten.resources.map(urn));
+    const kept = [T.rds, T.bucket, "aws:ec2/vpc:Vpc", T.alb, T.cert, T.tg, T.asg, "aws:secretsmanager/secret:Secret", T.logGroup];
+    for (const r of legacy.resources.filter((x) => kept.includes(x.type))) assert.ok(after.has(urn(r)), `${r.type} ${r.name} would be replaced`);
+    assert.equal(after.size, rewritten.resources.length, "no two resources share a URN");
+  });
+});
+
 describe("AWS platform: hostile names", function () {
   it("keeps names that look like the platform's own (db, nodes, lb, node, alb, tg) apart from everything", async function () {
     const image = "traefik/whoami:v1.10.1";
