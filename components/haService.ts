@@ -5,10 +5,10 @@
  * service: maps of every workload and resource, and the single service's outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { DnsRecord } from "./adapters/adapter";
-import { loadAdapter, loadPlatform } from "./adapters/registry";
-import { compose, type ComposedOutputs, type ResourceOutput, type WorkloadOutput } from "./compose";
-import { configNamespace, configProblem, secretMask, TopologyConfigError } from "./configError";
+import type { DnsRecord } from "./adapters/dnsRecord";
+import { loadPlatform } from "./adapters/registry";
+import { compose, type ResourceOutput, type WorkloadOutput } from "./compose";
+import { configProblem, secretMask, TopologyConfigError } from "./configError";
 import { legacyModel, type Model } from "./model/model";
 import { secretNameProblem, type Topology } from "./topology";
 
@@ -52,28 +52,18 @@ export class HaService extends pulumi.ComponentResource {
     const secrets = args.secrets ?? {};
     const model = args.model ?? legacyModel(topology, Object.keys(secrets));
     const platform = loadPlatform(topology.cloud);
-    const adapter = platform ? undefined : loadAdapter(topology.cloud);
     // The maps' workloads had their collisions with app secrets refused by the parser (bindings.ts).
     const singleEnv = model.workloads.some((w) => w.origin === "single-service") ? topology.nodes.env : {};
     const problems = Object.keys(secrets).flatMap((key) => {
       const problem = secretNameProblem(key, singleEnv);
       return problem ? [configProblem(`secrets.${key}`, secretMask, problem)] : [];
     });
-    const maps = model.workloads.some((w) => w.origin === "maps") || model.resources.some((r) => r.origin === "maps");
-    if (!platform && maps) {
-      problems.push(configProblem("workloads", "workloads and resources", `unset on ${topology.cloud} in this version: its adapter deploys the single-service keys only (${configNamespace}:nodes and the rest)`));
-    }
     if (problems.length > 0) throw new TopologyConfigError(problems);
     super("ha-topology:index:HaService", name, {}, opts);
     const secretValues = Object.fromEntries(Object.entries(secrets).map(([key, value]) => [key, pulumi.secret(value)]));
-    let outputs: Omit<ComposedOutputs, "workloads" | "resources"> & Partial<ComposedOutputs>;
-    if (platform) {
-      outputs = compose(platform, { name, topology, model, appSecrets: secretValues, parent: this });
-    } else {
-      outputs = adapter!(name, topology, secretValues, this);
-    }
-    this.workloads = outputs.workloads ?? pulumi.output<Record<string, WorkloadOutput>>({});
-    this.resources = outputs.resources ?? pulumi.output<Record<string, ResourceOutput>>({});
+    const outputs = compose(platform, { name, topology, model, appSecrets: secretValues, parent: this });
+    this.workloads = outputs.workloads;
+    this.resources = outputs.resources;
     this.url = outputs.url;
     this.loadBalancerAddress = outputs.loadBalancerAddress;
     this.dnsRecords = outputs.dnsRecords;

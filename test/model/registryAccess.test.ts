@@ -29,6 +29,24 @@ function files(userData: string): Record<string, string> {
   return Object.fromEntries(config.write_files.map((f) => [f.path, f.content]));
 }
 
+describe("registry credentials reach only their registry: aws", function () {
+  const template = (p: Program, prefix: string) => p.all("aws:ec2/launchTemplate:LaunchTemplate").find((t) => t.name === `${prefix}-node`)!;
+  const login = (p: Program, prefix: string) => files(Buffer.from(template(p, prefix).inputs.userData, "base64").toString("utf8"))["/usr/local/sbin/ha-topology-registry-login"];
+
+  it("a stack of maps: the private workload logs in to ghcr.io, the public ones do not", async function () {
+    const p = await runStack("stacks/examples/Pulumi.aws-services.yaml", privateApi);
+    assert.ok(login(p, "web-api")?.includes("ghcr.io"), "the private image logs in");
+    for (const w of ["storefront", "discovery", "jobs"]) assert.equal(login(p, `web-${w}`), undefined, `${w}: a public image needs no login`);
+    assert.equal(p.all("aws:secretsmanager/secret:Secret").filter((s) => s.name === "web-registry-credentials").length, 1);
+  });
+
+  it("next to the single service's public image, only the private workload logs in", async function () {
+    const p = await runStack("aws", combined);
+    assert.ok(login(p, "web-api")?.includes("ghcr.io"));
+    assert.equal(login(p, "web"), undefined, "the single service's nginx pulls without the ghcr.io credentials");
+  });
+});
+
 describe("registry credentials reach only their registry: gcp", function () {
   const template = (p: Program, prefix: string) => p.all("gcp:compute/instanceTemplate:InstanceTemplate").find((t) => t.name === `${prefix}-node`)!;
   const login = (p: Program, prefix: string) => files(template(p, prefix).inputs.metadata["user-data"])["/usr/local/sbin/ha-topology-registry-login"];

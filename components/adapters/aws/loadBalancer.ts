@@ -13,7 +13,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { DnsRecord } from "../adapter";
+import type { DnsRecord } from "../dnsRecord";
 import type { Route } from "../../model/model";
 import { fitName } from "../../physicalNames";
 import type { HealthCheckSpec, Topology } from "../../topology";

@@ -23,7 +23,7 @@ import type { ComposeContext, EdgeHandle, Platform, ResourceHandle, WorkloadHand
 import { logicalName } from "../../compose";
 import { configNamespace } from "../../configError";
 import { DatabaseIdentity, waitForGuard } from "../../databaseIdentity";
-import { registryOf, type Registry } from "../../imageReference";
+import { registryCredentialsHost } from "../../model/images";
 import type { Resource, WebWorkload } from "../../model/model";
 import { resolveSize } from "../../sizes";
 import { Alarms, AlarmTopic, WorkloadAlarms } from "./alarms";
@@ -35,7 +35,6 @@ import { JsonSecret } from "./jsonSecret";
 import { LoadBalancer, type WebTarget } from "./loadBalancer";
 import { Network } from "./network";
 import type { NodeGroup } from "./nodeGroup";
-import { isEcr } from "./registryAccess";
 import { GeneratedSecret, generatedSecretField } from "./secretResource";
 import { SessionStore, sessionStorePort } from "./sessionStore";
 import { WorkloadFirewall } from "./workloadFirewall";
@@ -180,13 +179,14 @@ export const awsPlatform: Platform<AwsFoundation, AwsResourceHandle, AwsEdge, Aw
     const appSecrets = Object.keys(ctx.appSecrets).length > 0
       ? new JsonSecret(`${name}-app-secrets`, { description: `App secrets of ${name}, injected into the app's environment at boot`, values: ctx.appSecrets, tags }, opts)
       : undefined;
-    // A private image of the single service outside ECR: its credentials, read before each pull.
-    const registry = web ? (registryOf(web.image) as Registry) : undefined;
-    const registrySecret = registry && !isEcr(registry) && topology.registry
+    // `ha-topology:registry`: the one registry host it is for (model/images.ts), outside
+    // ECR; the workloads whose image is there read it before each pull (workloads.ts).
+    const host = registryCredentialsHost(ctx.model, topology.registry !== undefined);
+    const registrySecret = host && topology.registry
       ? {
-          host: registry.host,
+          host,
           secret: new JsonSecret(`${name}-registry-credentials`, {
-            description: `Credentials of ${name}'s nodes for the registry ${registry.host}, read before each image pull`,
+            description: `Credentials of ${name}'s nodes for the registry ${host}, read before each image pull`,
             values: { username: pulumi.secret(topology.registry.username), password: pulumi.secret(topology.registry.password) },
             tags,
           }, opts),

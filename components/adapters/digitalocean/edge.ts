@@ -10,7 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { logicalName, type ComposeContext, type EdgeHandle } from "../../compose";
 import type { WebWorkload } from "../../model/model";
-import type { DnsRecord } from "../adapter";
+import type { DnsRecord } from "../dnsRecord";
 import type { Foundation } from "./foundation";
 import { LoadBalancer } from "./loadBalancer";
 

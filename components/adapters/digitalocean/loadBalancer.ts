@@ -17,7 +17,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import type { HealthCheckSpec } from "../../topology";
-import type { DnsRecord } from "../adapter";
+import type { DnsRecord } from "../dnsRecord";
 
 /** Arguments of LoadBalancer. */
 export interface LoadBalancerArgs {

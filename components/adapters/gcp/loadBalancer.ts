@@ -13,7 +13,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { DnsRecord } from "../adapter";
+import type { DnsRecord } from "../dnsRecord";
 import type { Route } from "../../model/model";
 import { shortHash } from "../../physicalNames";
 import type { HealthCheckSpec, Topology } from "../../topology";

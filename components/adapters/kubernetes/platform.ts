@@ -33,7 +33,7 @@ import { currentStack, dnsLabelRule, fitName, stackSegment, warnIfLegacyName } f
 import { dockerConfigJson } from "../../registryLogin";
 import { resolveSize } from "../../sizes";
 import type { DatabaseSpec } from "../../topology";
-import type { DnsRecord } from "../adapter";
+import type { DnsRecord } from "../dnsRecord";
 import { App, type SecretEnv } from "./app";
 import { Database } from "./database";
 import { Edge, ingressAddress, ingressRules, ingressTls, type IngressRoute } from "./edge";
