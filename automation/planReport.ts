@@ -65,6 +65,10 @@ function componentLines(c: PlanComponent, depth: number): string[] {
 function outputText(value: unknown): string {
   if (value === undefined || value === null) return "(none)";
   if (Array.isArray(value)) return value.length === 0 ? "(none)" : value.map((v) => `\n    - ${outputText(v)}`).join("");
+  // A map of entries (the `workloads` and `resources` outputs): one line per entry.
+  if (typeof value === "object" && Object.keys(value).length > 0 && Object.values(value).every((v) => typeof v === "object" && v !== null && !Array.isArray(v))) {
+    return Object.entries(value).map(([k, v]) => `\n    ${k}: ${JSON.stringify(v)}`).join("");
+  }
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 

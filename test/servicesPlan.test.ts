@@ -159,6 +159,21 @@ describe("several workloads: the plan's text and JSON", () => {
     assert.deepEqual(single.workloads.map((w: { name: string }) => w.name), ["web"]);
   });
 
+  it("prints the workloads and resources outputs one entry a line", () => {
+    const plan = modelPlan(example("aws"));
+    plan.outputs = {
+      workloads: { api: { kind: "web", url: "https://shop.example.com/api", nodeGroupId: "web-api-nodes" }, jobs: { kind: "worker", nodeGroupId: "web-jobs-nodes" } },
+      resources: { db: { kind: "sql", endpoint: "db.internal:5432" } },
+      url: "https://shop.example.com/",
+    };
+    assert.match(
+      formatPlan(plan),
+      /\nOutputs \(placeholders\)\n {2}workloads: \n {4}api: \{"kind":"web","url":"https:\/\/shop\.example\.com\/api","nodeGroupId":"web-api-nodes"\}\n {4}jobs: \{"kind":"worker","nodeGroupId":"web-jobs-nodes"\}\n {2}resources: \n {4}db: \{"kind":"sql","endpoint":"db\.internal:5432"\}\n {2}url: https:\/\/shop\.example\.com\/\n/,
+    );
+    plan.outputs = { workloads: {}, resources: {} };
+    assert.match(formatPlan(plan), /\n {2}workloads: \{\}\n {2}resources: \{\}\n/, "empty maps as today");
+  });
+
   it("keeps a single-service stack's text as it was: no workloads section", () => {
     const text = formatPlan(modelPlan("gcp"));
     assert.ok(!text.includes("\nWorkloads ("), text);
