@@ -7,6 +7,8 @@
  * rewrites them).
  */
 import { documentedKeySchemas, type JsonSchema } from "./configSchema";
+import { capabilities, type Capabilities } from "./model/capabilities";
+import { clouds } from "./sizes";
 
 const typeNames: Record<string, string> = { integer: "int", boolean: "bool", string: "string", number: "number", array: "list", object: "map" };
 
@@ -105,4 +107,27 @@ export function configReferenceMarkdown(): string {
     }
   }
   return parts.join("\n\n");
+}
+
+/** Each cloud's name in the README. */
+const cloudTitles: Record<(typeof clouds)[number], string> = { aws: "AWS", gcp: "GCP", digitalocean: "DigitalOcean", kubernetes: "Kubernetes" };
+
+/**
+ * What each cloud supports (components/model/capabilities.ts) as a README table, with the
+ * reasons of what a cloud lacks under it: generated, so the README says what the parser
+ * refuses (`npm run schema` rewrites it; a test fails when they differ).
+ */
+export function capabilityTableMarkdown(table: Record<(typeof clouds)[number], Capabilities> = capabilities): string {
+  const yesNo = (value: boolean, no: string) => (value ? "yes" : `no: ${no}`);
+  const rows: [string, (c: Capabilities) => string][] = [
+    ["Workload kinds", (c) => c.workloads.map((k) => `\`${k}\``).join(", ")],
+    ["Resource kinds", (c) => c.resources.map((k) => `\`${k}\``).join(", ")],
+    ["`sql` engines", (c) => c.sqlEngines.map((k) => `\`${k}\``).join(", ")],
+    ["Several web workloads on one host, by `path`", (c) => yesNo(c.pathRouting, "`path` must be `/`")],
+    ["Several hosts on one load balancer, by `host`", (c) => yesNo(c.hostRouting, "one load balancer per host")],
+  ];
+  const lines = [`| | ${clouds.map((c) => cloudTitles[c]).join(" | ")} |`, `|---|${clouds.map(() => "---").join("|")}|`];
+  for (const [label, value] of rows) lines.push(`| ${label} | ${clouds.map((c) => cell(value(table[c]))).join(" | ")} |`);
+  const why = clouds.flatMap((c) => [table[c].sqlEnginesWhy, table[c].routingWhy].filter((w): w is string => w !== undefined).map((w) => `- ${cloudTitles[c]}: ${w}.`));
+  return why.length > 0 ? `${lines.join("\n")}\n\n${why.join("\n")}` : lines.join("\n");
 }

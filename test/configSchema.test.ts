@@ -2,9 +2,10 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { configReferenceMarkers, stackConfigSchemaFile } from "../automation/configSchemaFiles";
+import { capabilityMarkers, configReferenceMarkers, exampleEnvMarkdown, exampleEnvMarkers, examplePlanMarkdown, examplePlanMarkers, stackConfigSchemaFile } from "../automation/configSchemaFiles";
 import { mergeConfig, projectRoot, readStackFile, stackFilePath, stackNames } from "../automation/stackFiles";
-import { configReferenceMarkdown } from "../components/configReference";
+import { capabilityTableMarkdown, configReferenceMarkdown } from "../components/configReference";
+import { capabilities } from "../components/model/capabilities";
 import { stackConfigSchema, stackConfigSchemaText, type JsonSchema } from "../components/configSchema";
 import { kindKeys } from "../components/model/schema";
 import { knownKeys } from "../components/topology";
@@ -158,6 +159,47 @@ describe("config schema: the stack file JSON Schema", function () {
     });
     assert.ok(validator().safeParse({ config }).success);
     assert.equal(validator().safeParse({ config: { ...config, "ha-topology:nodse": {} } }).success, false, "an unknown ha-topology key");
+  });
+});
+
+/** The README's text between two markers (blank lines around it), if any. */
+function between(markers: { start: string; end: string }): string | undefined {
+  const readme = fs.readFileSync(path.join(projectRoot, "README.md"), "utf8");
+  return new RegExp(`${markers.start}\\n\\n([\\s\\S]*?)\\n\\n${markers.end}`).exec(readme)?.[1];
+}
+
+describe("README: the generated parts of \"Several workloads and shared resources\"", function () {
+  it("the table of what each cloud supports is components/model/capabilities.ts (refresh: npm run schema)", function () {
+    assert.equal(between(capabilityMarkers), capabilityTableMarkdown(), "the README's capability table is stale or edited by hand: run npm run schema");
+  });
+
+  it("the capability table says what a cloud lacks, and why", function () {
+    const narrowed = structuredClone(capabilities);
+    narrowed.gcp = { ...narrowed.gcp, resources: ["sql", "bucket"], pathRouting: false, routingWhy: "a test took it away" };
+    const table = capabilityTableMarkdown(narrowed);
+    assert.match(table, /\n\| Resource kinds \| `sql`, `bucket`, `cache`, `secret` \| `sql`, `bucket` \|/);
+    assert.match(table, /\n\| Several web workloads on one host, by `path` \| yes \| no: `path` must be `\/` \|/);
+    assert.match(table, /\n- GCP: a test took it away\.\n/);
+  });
+
+  it("the worked example's plan is what npm run plan prints of stacks/examples/Pulumi.aws-services.yaml (refresh: npm run schema)", function () {
+    const listed = between(examplePlanMarkers);
+    assert.ok(listed, "the README has no example-plan section");
+    assert.equal(listed, examplePlanMarkdown(), "the README's example plan is stale: run npm run schema");
+    assert.match(listed, /\n {2}jobs {8}worker {2}worker: no load balancer\n/);
+  });
+
+  it("the worked example's variables are what bindings.ts gives each workload (refresh: npm run schema)", function () {
+    const listed = between(exampleEnvMarkers);
+    assert.equal(listed, exampleEnvMarkdown(), "the README's example variables are stale: run npm run schema");
+    assert.match(listed!, /\n\| `jobs` \| `APP_VERSION`, `DB_HOST`, .*`SECRET_KEY`\\\*, `DISCOVERY_URL` \|/);
+  });
+
+  it("leaves the marked place for each cloud's mapping, and says nothing of a preview", function () {
+    const readme = fs.readFileSync(path.join(projectRoot, "README.md"), "utf8");
+    const start = readme.indexOf("<!-- per-cloud:start -->");
+    assert.ok(start > readme.indexOf("## Several workloads and shared resources") && readme.indexOf("<!-- per-cloud:end -->") > start);
+    for (const stale of ["Several workloads (preview)", "not deployed yet", "Parsed and checked, not deployed"]) assert.ok(!readme.includes(stale), stale);
   });
 });
 
