@@ -12,6 +12,7 @@ import { isSecretValue, runWithMocks, type ProgramRun } from "../automation/offl
 import { planStack } from "../automation/plan";
 import { formatPlan } from "../automation/planReport";
 import { readStackFile, stackConfigWith } from "../automation/stackFiles";
+import { loadPlatform } from "../components/adapters/registry";
 import { plaintextSecretKeys } from "../components/secretKeys";
 import { renderCloudConfig } from "../components/bootstrap";
 import { ns } from "./programQueries";
@@ -74,6 +75,24 @@ describe("secrets audit: no secret in plain text, on any cloud", function () {
       assert.ok(secrets.length >= 2, `the audit knows the secrets it looks for: ${secrets.length}`);
       assert.deepEqual(leaks(run, secrets), []);
       // Not vacuous: each secret does reach the stack, wrapped.
+      const wrapped = run.resources.flatMap((r) => strings(r.rawInputs).secret).join("\n");
+      for (const s of secrets) assert.ok(wrapped.includes(s), `${s.slice(0, 4)}… is used somewhere as a secret`);
+    });
+  }
+
+  // The bindings of the several-workloads examples: a generated secret used by three
+  // workloads, a database password inside a `${resources.db.url}` template, bucket keys.
+  for (const cloud of ["aws", "gcp", "digitalocean", "kubernetes"] as const) {
+    it(`${cloud}: the bindings of stacks/examples/Pulumi.${cloud}-services.yaml (generated secret, DB_URL in a template) appear only as Pulumi secrets`, async function () {
+      if (!loadPlatform(cloud)) this.skip(); // the cloud's platform (several workloads) has not landed yet
+      const file = `stacks/examples/Pulumi.${cloud}-services.yaml`;
+      const run = await runWithMocks(stackConfigWith(file, ns({ secrets: { STRIPE_KEY: appSecret } })));
+      assert.ifError(run.error);
+      const configured = [appSecret, ...(cloud === "kubernetes" ? ["replace-me-with-pulumi-config-set-secret"] : [])];
+      const secrets = knownSecrets(run, configured);
+      const generated = run.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword");
+      assert.ok(generated.length >= (cloud === "digitalocean" ? 1 : 2), `the generated secret and the database password: ${generated.map((r) => r.name).join(", ")}`);
+      assert.deepEqual(leaks(run, secrets), []);
       const wrapped = run.resources.flatMap((r) => strings(r.rawInputs).secret).join("\n");
       for (const s of secrets) assert.ok(wrapped.includes(s), `${s.slice(0, 4)}… is used somewhere as a secret`);
     });

@@ -32,7 +32,10 @@ const variants: Array<{ stack: string; variant: string; patch: Record<string, un
  * The several-workloads examples (stacks/examples/), pinned too, per cloud whose platform
  * deploys them: a user's stack copied from one must keep its URNs across upgrades as well.
  */
-const examples: Array<{ stack: string; file: string }> = [];
+const examples: Array<{ stack: string; file: string }> = [
+  { stack: "digitalocean-services", file: "stacks/examples/Pulumi.digitalocean-services.yaml" },
+  { stack: "kubernetes-services", file: "stacks/examples/Pulumi.kubernetes-services.yaml" },
+];
 
 const pinDir = path.join(__dirname, "urns");
 

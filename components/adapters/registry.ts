@@ -11,12 +11,7 @@ const loaders: Partial<Record<Cloud, () => Adapter>> = {
   // `require` rather than `import()`: components construct synchronously.
   aws: () => (require("./aws") as typeof import("./aws")).awsAdapter,
   gcp: () => (require("./gcp") as typeof import("./gcp")).gcpAdapter,
-  digitalocean: () => (require("./digitalocean") as typeof import("./digitalocean")).digitaloceanAdapter,
-  kubernetes: () => (require("./kubernetes") as typeof import("./kubernetes")).kubernetesAdapter,
 };
-
-/** The clouds that have an adapter in this version. */
-export const availableClouds = Object.keys(loaders) as Cloud[];
 
 /** Loads the adapter for a cloud; refuses a cloud whose adapter is not in this version. */
 export function loadAdapter(cloud: Cloud): Adapter {
@@ -34,7 +29,13 @@ export function loadAdapter(cloud: Cloud): Adapter {
  * listed here deploys the several-workloads model; the others deploy the single service
  * through their `Adapter` (and refuse the maps) until their platform lands.
  */
-const platformLoaders: Partial<Record<Cloud, () => AnyPlatform>> = {};
+const platformLoaders: Partial<Record<Cloud, () => AnyPlatform>> = {
+  digitalocean: () => (require("./digitalocean") as typeof import("./digitalocean")).digitaloceanPlatform,
+  kubernetes: () => (require("./kubernetes") as typeof import("./kubernetes")).kubernetesPlatform,
+};
+
+/** The clouds that have an adapter or a platform in this version. */
+export const availableClouds = [...new Set([...Object.keys(loaders), ...Object.keys(platformLoaders)])] as Cloud[];
 
 /** The platform of a cloud, when its adapter is one. */
 export function loadPlatform(cloud: Cloud): AnyPlatform | undefined {

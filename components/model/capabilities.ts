@@ -5,6 +5,7 @@
  * Keep it in step with the adapters: a row says what the cloud's code really does.
  */
 import type { Cloud } from "../sizes";
+import { legacyResourceNames, type Model } from "./model";
 import type { SqlEngine } from "./schema";
 
 /** One cloud's capabilities. */
@@ -23,6 +24,10 @@ export interface Capabilities {
   hostRouting: boolean;
   /** Why the routing is limited, for the refusal. */
   routingWhy?: string;
+  /** Set where a `sql` resource needs a `bucket` resource in the stack (its backups go there): why, for the refusal. */
+  sqlNeedsBucket?: string;
+  /** Why a workload's name would clash with another entry's cloud objects, given the model; undefined when it does not. */
+  workloadNameClash?: (name: string, model: Model) => string | undefined;
 }
 
 const everything = {
@@ -51,5 +56,28 @@ export const capabilities: Record<Cloud, Capabilities> = {
     // The kubernetes adapter runs CloudNativePG (components/adapters/kubernetes/database.ts).
     sqlEngines: ["postgres"],
     sqlEnginesWhy: "the kubernetes adapter runs CloudNativePG",
+    sqlNeedsBucket:
+      "CloudNativePG archives each database's WAL and daily base backups (point-in-time recovery) to S3-compatible storage, which a cluster does not have: declare a resource of kind bucket (your S3 bucket); the first one declared holds the backups, under <namespace>/<cluster>/",
+    workloadNameClash: kubernetesNameClash,
   },
 };
+
+/**
+ * On Kubernetes every entry's objects share the stack's namespace, named `<name>-<entry>`
+ * (a workload's Deployment, Service, ServiceAccount and PodDisruptionBudget) or
+ * `<name>-<entry>-db…` and `<name>-<entry>-sessions…` (a database's and a cache's, with
+ * the ServiceAccount, PodDisruptionBudgets and Services CloudNativePG and the cache add).
+ * A workload named like those (`db`, `db-rw`, `cache-sessions`) would take an object name
+ * the resource's objects need.
+ */
+function kubernetesNameClash(name: string, model: Model): string | undefined {
+  for (const r of model.resources) {
+    if (r.kind !== "sql" && r.kind !== "cache") continue;
+    const suffix = r.kind === "sql" ? "db" : "sessions";
+    const prefix = (legacyResourceNames as Record<string, string>)[r.kind] === r.name ? suffix : `${r.name}-${suffix}`;
+    if (name === prefix || name.startsWith(`${prefix}-`)) {
+      return `a name that does not start with ${prefix}: on kubernetes the objects of ${r.origin === "single-service" ? (r.kind === "sql" ? "ha-topology:database" : "ha-topology:sessions") : `resources.${r.name}`} are named <name>-${prefix}… in the same namespace as the workload's (<name>-<workload>)`;
+    }
+  }
+  return undefined;
+}

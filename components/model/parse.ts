@@ -304,6 +304,17 @@ function crossProblems(model: Model, maps: Maps, service: boolean, caps: Capabil
     }
   }
 
+  // What a cloud's object names or backups need (capabilities.ts).
+  for (const w of model.workloads) {
+    const clash = w.origin === "maps" ? caps.workloadNameClash?.(w.name, model) : undefined;
+    if (clash) add(["workloads", w.name], w.name, clash);
+  }
+  if (caps.sqlNeedsBucket && !model.resources.some((r) => r.kind === "bucket")) {
+    for (const r of model.resources) {
+      if (r.origin === "maps" && r.kind === "sql") add(["resources", r.name], r.name, `a sql resource next to a bucket resource on ${cloud}: ${caps.sqlNeedsBucket}`);
+    }
+  }
+
   const webs: WebEntry[] = [];
   for (const w of model.workloads) {
     if (w.kind !== "web") continue;

@@ -101,6 +101,10 @@ function gcpProblems(view: StackView, rule: PolicyResource): Problem[] {
 }
 
 function digitaloceanProblems(lb: PolicyResource): Problem[] {
+  // An internal load balancer (network INTERNAL) has no public address: it serves the VPC
+  // only, like an internal ALB or a ClusterIP Service, so there is no internet client to
+  // protect with TLS and nothing to redirect.
+  if (str(lb.props.network)?.toUpperCase() === "INTERNAL") return [];
   const rules = objects(lb.props.forwardingRules);
   const problems: Problem[] = [];
   const secure = rules.filter((r) => ["https", "http2", "http3"].includes(str(r.entryProtocol) ?? ""));
@@ -183,7 +187,7 @@ export const httpsOnly: StackValidationPolicy = {
   description:
     "Load balancers terminate HTTPS with a certificate and answer plain HTTP only with a redirect: an ALB HTTPS listener with an ACM " +
     "certificate and an HTTP listener that only redirects, a GCP HTTPS proxy with a certificate and an HTTP proxy on a redirect-only URL " +
-    "map, a DigitalOcean https rule with a certificate and redirectHttpToHttps, an Ingress with spec.tls, a LoadBalancer Service whose " +
+    "map, a DigitalOcean https rule with a certificate and redirectHttpToHttps (internal DigitalOcean load balancers, network INTERNAL, serve the VPC only and are not judged), an Ingress with spec.tls, a LoadBalancer Service whose " +
     "HTTP ports the cloud's load balancer serves with a certificate (aws-load-balancer-ssl-cert, do-loadbalancer-certificate-id annotations), " +
     "CloudFront behaviors with viewerProtocolPolicy redirect-to-https or https-only. An instance serving plain HTTP to the internet with no load balancer fails.",
   enforcementLevel: "mandatory",

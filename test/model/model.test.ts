@@ -202,7 +202,7 @@ describe("model: references in env values", function () {
   });
 
   it("every binding field is a valid reference field (so each can be referenced)", function () {
-    const model = modelOf("kubernetes", maps({ api: { kind: "web", image: "ghcr.io/acme/api:1.4.2", port: 8080 } }, { db: { kind: "sql", readReplicas: 1 }, cache: { kind: "cache" }, k: { kind: "secret" } }));
+    const model = modelOf("kubernetes", maps({ api: { kind: "web", image: "ghcr.io/acme/api:1.4.2", port: 8080 } }, { db: { kind: "sql", readReplicas: 1 }, cache: { kind: "cache" }, k: { kind: "secret" }, files: { kind: "bucket", endpoint: "https://s3.example.com", bucket: "app-files", accessKeyId: "AKIAEXAMPLE", secretAccessKey: "s" } }));
     for (const r of model.resources) {
       for (const f of resourceBinding(r, model.cloud)) {
         const t = parseTemplate(`\${resources.${r.name}.${f.field}}`);

@@ -31,8 +31,11 @@ export interface DatabaseArgs {
   region: string;
   /** The VPC's id: the cluster and its replicas get their private addresses in it (`privateNetworkUuid`). */
   vpcId: pulumi.Input<string>;
-  /** The tag every app droplet carries: the database firewall admits droplets with this tag and nothing else. */
-  nodeTag: pulumi.Input<string>;
+  /**
+   * The node tags of the workloads that use the database: its firewall admits droplets
+   * with one of these tags and nothing else.
+   */
+  sourceTags: pulumi.Input<string>[];
   /** Tags for the cluster and its replicas (DigitalOcean tags: letters, digits, `-`, `_` and `:`). */
   tags: string[];
   /** The guard of the create-only settings (DatabaseIdentity): the database's resources wait for its check. */
@@ -153,14 +156,14 @@ export class Database extends pulumi.ComponentResource {
       dependsOn: guard,
     });
 
-    // Trusted sources: only droplets with the nodes' tag, over the private network. The
+    // Trusted sources: only droplets of the workloads that use it, by their node tags, over the private network. The
     // rules apply to the whole cluster, read-only replicas included. Kept on delete: a
     // destroy stopped by the protected cluster must not leave it open to any address
     // (DigitalOcean admits everyone to a cluster without firewall rules). A later
     // `pulumi up` writes the same rules again.
     new digitalocean.DatabaseFirewall(`${name}-db`, {
       clusterId: cluster.id,
-      rules: [{ type: "tag", value: args.nodeTag }],
+      rules: args.sourceTags.map((value) => ({ type: "tag", value })),
     }, { parent: this, retainOnDelete: true });
 
     // DigitalOcean's MySQL requires a primary key on every table.

@@ -1,7 +1,8 @@
 /**
- * The droplets' cloud firewall (by tag, so every droplet of the group is covered from
- * birth): the app port from the load balancer only, SSH from the VPC and the configured
- * networks only. Without a cloud firewall a droplet accepts everything.
+ * A workload's cloud firewall (by its node tag, so every droplet of the group is covered
+ * from birth): a web's app port from its own load balancer only, nothing for a worker
+ * (nothing connects to it), SSH from the VPC and the configured networks only. Without a
+ * cloud firewall a droplet accepts everything.
  */
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
@@ -10,10 +11,10 @@ import * as pulumi from "@pulumi/pulumi";
 export interface FirewallArgs {
   /** The droplets' tag. */
   nodeTag: pulumi.Input<string>;
-  /** The app port. */
-  appPort: number;
-  /** The load balancer's ID (the only source of app traffic). */
-  loadBalancerId: pulumi.Input<string>;
+  /** The app port; unset for a worker (no app traffic is admitted at all). */
+  appPort?: number;
+  /** The load balancer's ID (the only source of app traffic); with `appPort`. */
+  loadBalancerId?: pulumi.Input<string>;
   /** The VPC's range. */
   vpcRange: pulumi.Input<string>;
   /** Extra networks that may SSH (`network.sshSourceCidrs`). */
@@ -26,10 +27,13 @@ const anywhere = ["0.0.0.0/0", "::/0"];
 export class Firewall extends pulumi.ComponentResource {
   constructor(name: string, args: FirewallArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:digitalocean:Firewall", name, {}, opts);
+    const app = args.appPort !== undefined && args.loadBalancerId !== undefined
+      ? [{ protocol: "tcp", portRange: String(args.appPort), sourceLoadBalancerUids: [args.loadBalancerId] }]
+      : [];
     new digitalocean.Firewall(`${name}-nodes`, {
       tags: [args.nodeTag],
       inboundRules: [
-        { protocol: "tcp", portRange: String(args.appPort), sourceLoadBalancerUids: [args.loadBalancerId] },
+        ...app,
         { protocol: "tcp", portRange: "22", sourceAddresses: pulumi.output(args.vpcRange).apply((vpc) => [vpc, ...args.sshSourceCidrs]) },
       ],
       // Outbound stays open: image pulls, package mirrors, Spaces and the DO API.

@@ -10,10 +10,10 @@ import * as pulumi from "@pulumi/pulumi";
 
 /** Arguments of Monitoring. */
 export interface MonitoringArgs {
-  /** The public hostname the uptime check requests over HTTPS. */
-  domain: string;
+  /** The public hostname the uptime check requests over HTTPS; unset (a worker, an internal web): no uptime check. */
+  domain?: string;
   /** The HTTP path (leading slash) that answers 2xx when the service can serve. */
-  healthPath: string;
+  healthPath?: string;
   /** An email address to notify (`alarms.email`), if any. */
   email?: string;
   /** The tag every app droplet carries: the CPU and memory alerts watch the droplets with it. */
@@ -22,10 +22,10 @@ export interface MonitoringArgs {
   tags: string[];
 }
 
-/** The uptime check and its alert, and the nodes' CPU and memory alerts when there is an email. */
+/** The uptime check and its alert (public webs), and the nodes' CPU and memory alerts when there is an email. */
 export class Monitoring extends pulumi.ComponentResource {
-  /** The uptime check's ID. */
-  readonly uptimeCheckId: pulumi.Output<string>;
+  /** The uptime check's ID (undefined without a public domain). */
+  readonly uptimeCheckId: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:digitalocean:Monitoring", name, {}, opts);
@@ -33,25 +33,29 @@ export class Monitoring extends pulumi.ComponentResource {
     const parent = { parent: this };
     const emails = email ? [email] : [];
 
-    // Probes the public name, so it covers DNS, the certificate, the load balancer and
-    // the nodes together: what users see. No `regions`: DigitalOcean probes from all of
-    // its checker regions (us_east, us_west, eu_west, se_asia).
-    const check = new digitalocean.UptimeCheck(`${name}-uptime`, {
-      name: `${name}: https://${domain}`,
-      type: "https",
-      target: `https://${domain}${healthPath}`,
-      enabled: true,
-    }, parent);
+    let uptimeCheckId: pulumi.Output<string | undefined> = pulumi.output(undefined);
+    if (domain !== undefined) {
+      // Probes the public name, so it covers DNS, the certificate, the load balancer and
+      // the nodes together: what users see. No `regions`: DigitalOcean probes from all of
+      // its checker regions (us_east, us_west, eu_west, se_asia).
+      const check = new digitalocean.UptimeCheck(`${name}-uptime`, {
+        name: `${name}: https://${domain}`,
+        type: "https",
+        target: `https://${domain}${healthPath ?? "/"}`,
+        enabled: true,
+      }, parent);
 
-    // Fires when the check fails for two minutes. Without an email the alert still
-    // records the outage in the control panel (Uptime), it just notifies nobody.
-    new digitalocean.UptimeAlert(`${name}-uptime-down`, {
-      name: `${name}: https://${domain} is down`,
-      checkId: check.id,
-      type: "down",
-      period: "2m",
-      notifications: [{ emails }],
-    }, parent);
+      // Fires when the check fails for two minutes. Without an email the alert still
+      // records the outage in the control panel (Uptime), it just notifies nobody.
+      new digitalocean.UptimeAlert(`${name}-uptime-down`, {
+        name: `${name}: https://${domain} is down`,
+        checkId: check.id,
+        type: "down",
+        period: "2m",
+        notifications: [{ emails }],
+      }, parent);
+      uptimeCheckId = check.id;
+    }
 
     // Alert policies need at least one channel (DigitalOcean refuses a policy without
     // one), so without `alarms.email` there are none: the Insights graphs of the
@@ -75,7 +79,7 @@ export class Monitoring extends pulumi.ComponentResource {
       nodeAlert("memory", "v1/insights/droplet/memory_utilization_percent", 90, "memory use");
     }
 
-    this.uptimeCheckId = check.id;
+    this.uptimeCheckId = uptimeCheckId;
     this.registerOutputs({ uptimeCheckId: this.uptimeCheckId });
   }
 }

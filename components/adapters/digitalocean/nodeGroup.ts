@@ -40,10 +40,10 @@ import { DropletDrainGuard, DropletHealthGate, DropletPoolRelease } from "./heal
 
 /** Arguments of NodeGroup. */
 export interface NodeGroupArgs {
-  /** The nodes part of the topology. */
-  nodes: NodesSpec;
-  /** The health check part of the topology (the gate's threshold and timeout). */
-  healthCheck: HealthCheckSpec;
+  /** The web workload's droplet count and drain time (`nodes` of the single service). */
+  nodes: Pick<NodesSpec, "count" | "drainSeconds">;
+  /** Its readiness check's healthy threshold and grace period (the gate's threshold and timeout). */
+  healthCheck: Pick<HealthCheckSpec, "healthyThreshold" | "gracePeriodSeconds">;
   /** The droplet size slug. */
   size: string;
   /** The region. */
@@ -54,7 +54,7 @@ export interface NodeGroupArgs {
   nodeTag: pulumi.Input<string>;
   /** The tag the load balancer selects its targets by; a gate removes it to drain a droplet. */
   servingTag: pulumi.Input<string>;
-  /** Extra tags (service, stack). */
+  /** Extra tags (role, service, stack). */
   tags: string[];
   /** The `#cloud-config` user data (a secret: it carries the app's secrets). */
   userData: pulumi.Input<string>;
@@ -76,7 +76,7 @@ const gateSlackSeconds = 600;
  */
 export const dropletReplaceOnChanges = ["size", "resizeDisk", "ipv6", "privateNetworking"];
 
-/** The droplets and their health gates. */
+/** The droplets of one web workload (public or internal) and their health gates. */
 export class NodeGroup extends pulumi.ComponentResource {
   /** The droplets, in chain order. */
   readonly droplets: digitalocean.Droplet[];

@@ -21,8 +21,8 @@ export interface SessionStoreArgs {
   region: string;
   /** The VPC's id: the store gets its private address in it (`privateNetworkUuid`). */
   vpcId: pulumi.Input<string>;
-  /** The tag every app droplet carries: the store's firewall admits droplets with this tag and nothing else. */
-  nodeTag: pulumi.Input<string>;
+  /** The node tags of the workloads that use the store: its firewall admits droplets with one of these tags and nothing else. */
+  sourceTags: pulumi.Input<string>[];
   /** Tags for the cluster (DigitalOcean tags: letters, digits, `-`, `_` and `:`). */
   tags: string[];
 }
@@ -71,11 +71,11 @@ export class SessionStore extends pulumi.ComponentResource {
       protect: true,
     });
 
-    // Trusted sources: only droplets with the nodes' tag. Kept on delete, like the
+    // Trusted sources: only droplets of the workloads that use it, by their node tags. Kept on delete, like the
     // database's: a destroy stopped by the protected cluster must not open it to anyone.
     new digitalocean.DatabaseFirewall(`${name}-sessions`, {
       clusterId: cluster.id,
-      rules: [{ type: "tag", value: args.nodeTag }],
+      rules: args.sourceTags.map((value) => ({ type: "tag", value })),
     }, { parent: this, retainOnDelete: true });
 
     this.host = cluster.privateHost;

@@ -45,6 +45,26 @@ export interface AppArgs {
   imagePullSecretName?: pulumi.Input<string>;
   /** Labels for every object. */
   labels: Record<string, string>;
+  /**
+   * Variables appended after `secretEnv` (the several-workloads model's variables of this
+   * workload that the single service never had: see env.ts). Unset: the pod spec is
+   * exactly the single service's.
+   */
+  extraEnv?: pulumi.Input<k8s.types.input.core.v1.EnvVar>[];
+  /** Annotations of the pod template (the secrets' checksum that rolls the pods on a rotation); unset: none. */
+  podAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Labels added to the Deployment and its pod template, not to the selector (the role); unset: none. */
+  extraLabels?: Record<string, string>;
+  /** The container's arguments (the workload's `command`, given to the image's entry point); unset: the image's. */
+  args?: string[];
+  /** The liveness check, when it differs from the readiness one (`healthCheck.liveness`); unset: the single service's. */
+  liveness?: { path: string; unhealthyThreshold: number };
+  /** Seconds the container gets after SIGTERM, beyond the preStop pause; unset: 30. */
+  stopTimeoutSeconds?: number;
+  /** More rules of the Ingress (the other public web workloads' routes), after the domain's. */
+  extraRules?: pulumi.Input<k8s.types.input.networking.v1.IngressRule>[];
+  /** More TLS entries of the Ingress (the other hosts' certificates), after the domain's. */
+  extraTls?: pulumi.Input<k8s.types.input.networking.v1.IngressTLS>[];
 }
 
 /** Named port of the app container, used by probes, the Service and the policy. */
@@ -64,11 +84,12 @@ export class App extends pulumi.ComponentResource {
     const { nodes, healthCheck: hc, kubernetes, namespace, appLabels } = args;
     const parent = { parent: this };
     const metadata = (objectName: string) => ({ name: objectName, namespace, labels: { ...args.labels, ...appLabels } });
+    const podLabels = { ...args.labels, ...appLabels, ...args.extraLabels };
 
     const account = new k8s.core.v1.ServiceAccount(`${name}-app`, { metadata: metadata(name), automountServiceAccountToken: false }, parent);
 
-    const probe = (failureThreshold: number) => ({
-      httpGet: { path: hc.path, port: portName },
+    const probe = (failureThreshold: number, path = hc.path) => ({
+      httpGet: { path, port: portName },
       periodSeconds: hc.intervalSeconds,
       timeoutSeconds: hc.timeoutSeconds,
       failureThreshold,
@@ -78,20 +99,20 @@ export class App extends pulumi.ComponentResource {
     const preStopSeconds = Math.max(nodes.drainSeconds, 5);
 
     const deployment = new k8s.apps.v1.Deployment(`${name}-app`, {
-      metadata: metadata(name),
+      metadata: args.extraLabels ? { ...metadata(name), labels: podLabels } : metadata(name),
       spec: {
         replicas: nodes.count,
         selector: { matchLabels: appLabels },
         // Surge first, never below the healthy count.
         strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
         template: {
-          metadata: { labels: { ...args.labels, ...appLabels } },
+          metadata: { labels: podLabels, ...(args.podAnnotations && { annotations: args.podAnnotations }) },
           spec: {
             serviceAccountName: account.metadata.name,
             automountServiceAccountToken: false,
             // Only the app's pods use the user's image; the data tier runs public images.
             ...(args.imagePullSecretName && { imagePullSecrets: [{ name: args.imagePullSecretName }] }),
-            terminationGracePeriodSeconds: preStopSeconds + 30,
+            terminationGracePeriodSeconds: preStopSeconds + (args.stopTimeoutSeconds ?? 30),
             securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
             topologySpreadConstraints: [
               { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: appLabels } },
@@ -100,18 +121,24 @@ export class App extends pulumi.ComponentResource {
             containers: [{
               name: "app",
               image: nodes.image,
+              ...(args.args && { args: args.args }),
               ports: [{ name: portName, containerPort: nodes.port }],
               envFrom: [
                 { configMapRef: { name: args.configMapName } },
                 ...(args.appSecretName ? [{ secretRef: { name: args.appSecretName } }] : []),
               ],
-              env: args.secretEnv.map((e) => ({ name: e.name, valueFrom: { secretKeyRef: { name: e.secretName, key: e.key } } })),
+              env: [
+                ...args.secretEnv.map((e) => ({ name: e.name, valueFrom: { secretKeyRef: { name: e.secretName, key: e.key } } })),
+                ...(args.extraEnv ?? []),
+              ],
               // Startup covers the grace period; then readiness gates traffic and liveness restarts a hung process.
               // Never fewer failures than readiness allows: with a short grace (0) a single
               // failed check at the container's first second would restart it, forever.
-              startupProbe: { ...probe(Math.max(hc.unhealthyThreshold, Math.ceil(hc.gracePeriodSeconds / hc.intervalSeconds))) },
+              // A separate liveness check (several-workloads model) also gates the start: the
+              // process is up when it answers liveness, however its dependencies are.
+              startupProbe: { ...probe(Math.max(hc.unhealthyThreshold, Math.ceil(hc.gracePeriodSeconds / hc.intervalSeconds)), args.liveness?.path) },
               readinessProbe: probe(hc.unhealthyThreshold),
-              livenessProbe: probe(hc.unhealthyThreshold * 2),
+              livenessProbe: args.liveness ? probe(args.liveness.unhealthyThreshold, args.liveness.path) : probe(hc.unhealthyThreshold * 2),
               // The sleep action needs no shell in the image (Kubernetes 1.30+).
               lifecycle: { preStop: { sleep: { seconds: preStopSeconds } } },
               resources: { requests: args.resources, limits: { memory: args.resources.memory } },
@@ -159,11 +186,11 @@ export class App extends pulumi.ComponentResource {
       },
       spec: {
         ingressClassName: kubernetes.ingressClassName,
-        tls: [{ hosts: [args.domain], secretName: `${name}-tls` }],
+        tls: [{ hosts: [args.domain], secretName: `${name}-tls` }, ...(args.extraTls ?? [])],
         rules: [{
           host: args.domain,
           http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: service.metadata.name, port: { name: portName } } } }] },
-        }],
+        }, ...(args.extraRules ?? [])],
       },
     }, parent);
 

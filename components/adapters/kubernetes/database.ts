@@ -10,6 +10,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { DatabaseSpec, KubernetesSpec } from "../../topology";
 import { cnpgNamespace } from "./operator";
 
@@ -34,8 +35,20 @@ export interface DatabaseArgs {
     /** A Secret in `namespace` with the keys `ACCESS_KEY_ID` and `ACCESS_SECRET_KEY`. */
     credentialsSecretName: pulumi.Input<string>;
   };
-  /** The app pods' labels: the only clients the NetworkPolicy admits. */
+  /** The app pods' labels: the only clients the NetworkPolicy admits (unless `clients` is given). */
   appLabels: Record<string, string>;
+  /**
+   * The pod labels of every workload that uses the database (several-workloads model):
+   * the NetworkPolicy admits these instead of `appLabels`. Empty: no client is admitted.
+   */
+  clients?: Record<string, string>[];
+  /**
+   * True: the owner's password is generated here (a protected RandomPassword) and given to
+   * CloudNativePG in a `kubernetes.io/basic-auth` Secret (`<cluster>-owner`, keys
+   * `username`, `password` and a ready `url`), so Pulumi knows it and can build a
+   * connection URL. False (the single service's database): CloudNativePG generates it.
+   */
+  generatedOwner?: boolean;
   /** What the Cluster must wait for: the operator's Helm release, when this program installs it. */
   dependsOn?: pulumi.Resource[];
   /** Labels for every object. */
@@ -61,8 +74,14 @@ export class Database extends pulumi.ComponentResource {
   readonly endpoint: pulumi.Output<string>;
   /** The Cluster's name. */
   readonly clusterName: pulumi.Output<string>;
-  /** The Secret CloudNativePG generates with the app's `username` and `password` (`<cluster>-app`). */
+  /** The Secret with the app's `username` and `password`: CloudNativePG's `<cluster>-app`, or `<cluster>-owner` with `generatedOwner` (which also has `url`). */
   readonly credentialsSecretName: pulumi.Output<string>;
+  /** The generated owner password (with `generatedOwner`), a secret. */
+  readonly ownerPassword?: pulumi.Output<string>;
+  /** The connection URL with the generated password (with `generatedOwner`), a secret. */
+  readonly url?: pulumi.Output<string>;
+  /** The labels of the instances' pods (what a client's egress policy allows). */
+  readonly podSelector: Record<string, string>;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:kubernetes:Database", name, {}, opts);
@@ -81,6 +100,23 @@ export class Database extends pulumi.ComponentResource {
           type: "Opaque",
           stringData: { [regionKey]: bucket.region },
         }, parent)
+      : undefined;
+
+    // Generated once and protected: a new password would not reach PostgreSQL (the role
+    // exists already), only the apps, which could then no longer log in.
+    const hostName = pulumi.interpolate`${clusterName}-rw.${namespace}.svc.cluster.local`;
+    const owner = args.generatedOwner
+      ? (() => {
+          const password = new random.RandomPassword(`${name}-db-owner`, { length: 32, special: false }, { parent: this, protect: true });
+          // Letters and digits only: nothing to escape in the URL. TLS: CloudNativePG serves it (its own CA).
+          const url = pulumi.secret(pulumi.interpolate`postgresql://${spec.username}:${password.result}@${hostName}:${postgresPort}/${spec.name}?sslmode=require`);
+          const secret = new k8s.core.v1.Secret(`${name}-db-owner`, {
+            metadata: metadata(`${clusterName}-owner`),
+            type: "kubernetes.io/basic-auth",
+            stringData: { username: spec.username, password: pulumi.secret(password.result), url },
+          }, parent);
+          return { password: pulumi.secret(password.result), url, secret };
+        })()
       : undefined;
 
     const cluster = new k8s.apiextensions.CustomResource(`${name}-db`, {
@@ -112,7 +148,7 @@ export class Database extends pulumi.ComponentResource {
           size: `${spec.storageGb}Gi`,
           ...(kubernetes.storageClass ? { storageClass: kubernetes.storageClass } : {}),
         },
-        bootstrap: { initdb: { database: spec.name, owner: spec.username } },
+        bootstrap: { initdb: { database: spec.name, owner: spec.username, ...(owner && { secret: { name: owner.secret.metadata.name } }) } },
         resources: {
           requests: { cpu: args.resources.cpu, memory: args.resources.memory },
           // Memory limit = request: PostgreSQL never uses memory the scheduler did not
@@ -198,7 +234,10 @@ export class Database extends pulumi.ComponentResource {
         podSelector: clusterPods,
         policyTypes: ["Ingress"],
         ingress: [
-          { from: [{ podSelector: { matchLabels: args.appLabels } }], ports: tcp(postgresPort) },
+          // An empty `from` would admit every pod: no client, no rule.
+          ...((args.clients ?? [args.appLabels]).length > 0
+            ? [{ from: (args.clients ?? [args.appLabels]).map((labels) => ({ podSelector: { matchLabels: labels } })), ports: tcp(postgresPort) }]
+            : []),
           { from: [{ podSelector: clusterPods }], ports: tcp(postgresPort, statusPort) },
           {
             from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": cnpgNamespace } } }],
@@ -218,7 +257,10 @@ export class Database extends pulumi.ComponentResource {
     this.port = postgresPort;
     this.endpoint = pulumi.interpolate`${this.host}:${postgresPort}`;
     this.clusterName = cluster.metadata.name;
-    this.credentialsSecretName = pulumi.interpolate`${cluster.metadata.name}-app`;
+    this.credentialsSecretName = owner ? owner.secret.metadata.name : pulumi.interpolate`${cluster.metadata.name}-app`;
+    this.ownerPassword = owner?.password;
+    this.url = owner?.url;
+    this.podSelector = { "cnpg.io/cluster": clusterName };
     this.registerOutputs({ endpoint: this.endpoint, readHost: this.readHost, clusterName: this.clusterName });
   }
 }

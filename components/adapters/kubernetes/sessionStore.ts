@@ -63,6 +63,19 @@ export interface SessionStoreArgs {
   storageClassName?: pulumi.Input<string>;
   /** The cluster's DNS domain (default `cluster.local`): HAProxy and the sentinels address the pods by their full names. */
   clusterDomain?: string;
+  /**
+   * The base of the objects' Kubernetes names (default: `name`, as the logical names):
+   * shorter than `name` where `<base>-sessions-valkey` would not fit a StatefulSet's 52
+   * characters (several-workloads model, long names).
+   */
+  objectBase?: string;
+  /**
+   * The pod labels of every workload that uses the store (several-workloads model): the
+   * proxies admit these instead of `appLabels`. Empty: no client is admitted.
+   */
+  clients?: Record<string, string>[];
+  /** True: the password Secret also holds a ready `url` (`redis://:<password>@<host>:6379`). */
+  withUrl?: boolean;
 }
 
 /** The port the store's Service (and every Valkey server) listens on. */
@@ -371,6 +384,12 @@ export class SessionStore extends pulumi.ComponentResource {
   readonly passwordSecretName: pulumi.Output<string>;
   /** False: in-cluster traffic is plain TCP (add TLS with a service mesh). */
   readonly tls: boolean;
+  /** The generated password, a secret. */
+  readonly password: pulumi.Output<string>;
+  /** The connection URL with the password (`withUrl`), a secret. */
+  readonly url?: pulumi.Output<string>;
+  /** The labels of the proxies' pods: what clients connect to (a client's egress policy allows these). */
+  readonly clientSelector: Record<string, string>;
 
   constructor(name: string, args: SessionStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:kubernetes:SessionStore", name, {}, opts);
@@ -378,10 +397,11 @@ export class SessionStore extends pulumi.ComponentResource {
     const parent = { parent: this };
     const clusterDomain = args.clusterDomain ?? "cluster.local";
 
-    const serviceName = `${name}-sessions`;
+    const base = args.objectBase ?? name;
+    const serviceName = `${base}-sessions`;
     // The StatefulSet and its headless Service share a name: pods are `<valkeyName>-<i>.<valkeyName>`.
-    const valkeyName = `${name}-sessions-valkey`;
-    const haproxyName = `${name}-sessions-haproxy`;
+    const valkeyName = `${base}-sessions-valkey`;
+    const haproxyName = `${base}-sessions-haproxy`;
     // Fixed selector labels (selectors cannot change later), distinct from the app's.
     const valkeySelector = { "app.kubernetes.io/name": "valkey", "app.kubernetes.io/instance": serviceName, "app.kubernetes.io/component": "sessions" };
     const haproxySelector = { "app.kubernetes.io/name": "haproxy", "app.kubernetes.io/instance": serviceName, "app.kubernetes.io/component": "sessions-proxy" };
@@ -403,7 +423,10 @@ export class SessionStore extends pulumi.ComponentResource {
       // Generated name: a new password becomes a new Secret, and the pods roll onto it.
       metadata: meta(valkeySelector),
       type: "Opaque",
-      stringData: { [sessionStorePasswordKey]: pulumi.secret(password.result) },
+      stringData: {
+        [sessionStorePasswordKey]: pulumi.secret(password.result),
+        ...(args.withUrl && { url: pulumi.secret(pulumi.interpolate`redis://:${password.result}@${serviceName}.${namespace}.svc.${clusterDomain}:${sessionStorePort}`) }),
+      },
     }, parent);
     const passwordRef = { secretKeyRef: { name: secret.metadata.name, key: sessionStorePasswordKey } };
     // VALKEY_PASSWORD goes into the config files (written by shell builtins, never as an
@@ -640,7 +663,10 @@ export class SessionStore extends pulumi.ComponentResource {
       spec: {
         podSelector: { matchLabels: haproxySelector },
         policyTypes: ["Ingress"],
-        ingress: [{ from: [{ podSelector: { matchLabels: args.appLabels } }], ports: [{ protocol: "TCP", port: sessionStorePort }] }],
+        // An empty `from` would admit every pod: no client, no rule.
+        ingress: (args.clients ?? [args.appLabels]).length > 0
+          ? [{ from: (args.clients ?? [args.appLabels]).map((labels) => ({ podSelector: { matchLabels: labels } })), ports: [{ protocol: "TCP", port: sessionStorePort }] }]
+          : [],
       },
     }, parent);
     // The proxies reach Valkey; the Valkey pods reach each other (replication, sentinels).
@@ -665,6 +691,9 @@ export class SessionStore extends pulumi.ComponentResource {
     this.passwordSecretName = secret.metadata.name;
     // In-cluster traffic; a service mesh can add mTLS without changing the app.
     this.tls = false;
+    this.password = pulumi.secret(password.result);
+    this.url = args.withUrl ? pulumi.secret(pulumi.interpolate`redis://:${password.result}@${this.host}:${sessionStorePort}`) : undefined;
+    this.clientSelector = haproxySelector;
     this.registerOutputs({
       host: this.host,
       port: this.port,

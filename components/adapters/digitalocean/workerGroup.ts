@@ -1,0 +1,67 @@
+/**
+ * The droplets of a worker workload: no load balancer, so no health gate (the gates judge
+ * a droplet by the load balancer's health check, and nothing checks a worker's health
+ * from outside: it publishes no port).
+ *
+ * What guards a worker rollout instead:
+ * - create-before-delete: a changed droplet (image, env, secrets, size through
+ *   `replaceOnChanges`) is replaced by creating the new droplet first; Pulumi deletes the
+ *   replaced droplets only at the end of the update, after every new one is active. So
+ *   the pool never runs fewer than `count` workers because of the rollout (it runs up
+ *   to twice as many for a while, which a queue consumer tolerates);
+ * - systemd restarts the container whenever its process exits (Restart=always), so a
+ *   crashed worker process comes back on the same droplet;
+ * - on delete, `gracefulShutdown` powers the droplet off through the OS: systemd stops
+ *   the unit, and docker gives the process `stopTimeoutSeconds` after SIGTERM to finish
+ *   its task.
+ * What it cannot guard: a new image whose process never gets to work (crash loop, bad
+ * credentials) still replaces every worker, since nothing outside the droplet can see
+ * it; and a dead droplet is not replaced (DigitalOcean has no autohealing: issue 19).
+ */
+import * as digitalocean from "@pulumi/digitalocean";
+import * as pulumi from "@pulumi/pulumi";
+import { dropletReplaceOnChanges, nodeImage } from "./nodeGroup";
+
+/** Arguments of WorkerGroup. */
+export interface WorkerGroupArgs {
+  /** How many droplets run the worker (>= 2). */
+  count: number;
+  /** The droplet size slug. */
+  size: string;
+  /** The region. */
+  region: string;
+  /** The VPC. */
+  vpcId: pulumi.Input<string>;
+  /** The worker's node tag: its firewall and the trusted sources of the data it uses select it. */
+  nodeTag: pulumi.Input<string>;
+  /** Extra tags (role, service, stack). */
+  tags: string[];
+  /** The `#cloud-config` user data (a secret: it carries the worker's secrets). */
+  userData: pulumi.Input<string>;
+}
+
+/** A worker's droplets. */
+export class WorkerGroup extends pulumi.ComponentResource {
+  /** The droplets. */
+  readonly droplets: digitalocean.Droplet[];
+
+  constructor(name: string, args: WorkerGroupArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ha-topology:digitalocean:WorkerGroup", name, {}, opts);
+    this.droplets = Array.from({ length: args.count }, (_, i) =>
+      new digitalocean.Droplet(`${name}-node-${i}`, {
+        image: nodeImage,
+        region: args.region,
+        size: args.size,
+        vpcUuid: args.vpcId,
+        tags: [args.nodeTag, ...args.tags],
+        userData: args.userData,
+        // The metrics agent (CPU and memory alerts) and a clean OS shutdown before destroy,
+        // which gives the worker its stop timeout.
+        monitoring: true,
+        gracefulShutdown: true,
+        ipv6: false,
+      }, { parent: this, replaceOnChanges: dropletReplaceOnChanges }),
+    );
+    this.registerOutputs({});
+  }
+}
