@@ -72,7 +72,7 @@ export interface WorkloadView {
   origin: Origin;
   /** Where it is reached from. */
   tier: Tier;
-  /** Where it is reached, in words: `https://<host><path>`, `internal: <URL variable>` or `worker: no load balancer`. */
+  /** Where it is reached, in words: its URL (`routeUrl`), `internal: <URL variable>` or `worker: no load balancer`. */
   entry: string;
   /** Its route, for a public web workload. */
   route?: RouteView;
@@ -147,9 +147,9 @@ export function usesMaps(model: Model): boolean {
   return model.workloads.some((w) => w.origin === "maps") || model.resources.some((r) => r.origin === "maps");
 }
 
-/** A route as a URL. */
+/** A route as a URL, as the `workloads` output gives it: `https://<host>` for the whole host, `https://<host><path>` otherwise. */
 export function routeUrl(route: { host: string; path: string }): string {
-  return `https://${route.host}${route.path}`;
+  return `https://${route.host}${route.path === "/" ? "" : route.path}`;
 }
 
 /** An argument list as one would type it: plain words bare, anything else double-quoted. */

@@ -125,9 +125,12 @@ export function capabilityTableMarkdown(table: Record<(typeof clouds)[number], C
     ["`sql` engines", (c) => c.sqlEngines.map((k) => `\`${k}\``).join(", ")],
     ["Several web workloads on one host, by `path`", (c) => yesNo(c.pathRouting, "`path` must be `/`")],
     ["Several hosts on one load balancer, by `host`", (c) => yesNo(c.hostRouting, "one load balancer per host")],
+    ["A `sql` resource needs a `bucket` resource", (c) => (c.sqlNeedsBucket ? "yes (its backups go there)" : "no")],
   ];
   const lines = [`| | ${clouds.map((c) => cloudTitles[c]).join(" | ")} |`, `|---|${clouds.map(() => "---").join("|")}|`];
   for (const [label, value] of rows) lines.push(`| ${label} | ${clouds.map((c) => cell(value(table[c]))).join(" | ")} |`);
-  const why = clouds.flatMap((c) => [table[c].sqlEnginesWhy, table[c].routingWhy].filter((w): w is string => w !== undefined).map((w) => `- ${cloudTitles[c]}: ${w}.`));
+  const why = clouds.flatMap((c) =>
+    [table[c].sqlEnginesWhy, table[c].routingWhy, table[c].sqlNeedsBucket].filter((w): w is string => w !== undefined).map((w) => `- ${cloudTitles[c]}: ${w.replace(/\.$/, "").replace(/<[^<>\s]+>/g, "`$&`")}.`),
+  );
   return why.length > 0 ? `${lines.join("\n")}\n\n${why.join("\n")}` : lines.join("\n");
 }

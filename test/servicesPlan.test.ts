@@ -33,11 +33,11 @@ describe("several workloads: the model in the plan's words (topologyView)", () =
     it(`${cloud}: every workload with its entry, count, size, image, checks and uses; every resource with who uses it`, () => {
       const view = topologyView(modelPlan(example(cloud)).model);
       assert.equal(view.usesMaps, true);
-      const api = cloud === "digitalocean" ? "https://api.shop.example.com/" : "https://shop.example.com/api";
+      const api = cloud === "digitalocean" ? "https://api.shop.example.com" : "https://shop.example.com/api";
       assert.deepEqual(
         view.workloads.map((w) => [w.name, w.kind, w.tier, w.entry]),
         [
-          ["storefront", "web", "public", "https://shop.example.com/"],
+          ["storefront", "web", "public", "https://shop.example.com"],
           ["api", "web", "public", api],
           ["discovery", "web", "internal", "internal: DISCOVERY_URL"],
           ["jobs", "worker", "worker", "worker: no load balancer"],
@@ -92,7 +92,7 @@ describe("several workloads: the model in the plan's words (topologyView)", () =
   it("a single-service stack is one web workload and its resources, with today's names", () => {
     const view = topologyView(modelPlan("aws").model);
     assert.equal(view.usesMaps, false);
-    assert.deepEqual(view.workloads.map((w) => [w.name, w.entry, w.uses]), [["web", "https://app.example.com/", ["database", "bucket"]]]);
+    assert.deepEqual(view.workloads.map((w) => [w.name, w.entry, w.uses]), [["web", "https://app.example.com", ["database", "bucket"]]]);
     assert.deepEqual(view.resources.map((r) => [r.name, r.kind]), [["database", "sql"], ["bucket", "bucket"]]);
   });
 });
@@ -104,7 +104,7 @@ describe("several workloads: the plan's text and JSON", () => {
     assert.ok(section.length > 0, text);
     const expected = [
       "Workloads (4)",
-      "  storefront  web     https://shop.example.com/",
+      "  storefront  web     https://shop.example.com",
       "                      2–4 × t3.small · traefik/whoami:v1.10.1 · port 8080",
       "                      readiness GET /health every 15 s (out of traffic after 3 failures), liveness GET /health (3 failures)",
       "                      uses secret-key",
@@ -148,7 +148,7 @@ describe("several workloads: the plan's text and JSON", () => {
   it("gives tools the workloads, resources and load balancers in the JSON, for every stack", () => {
     const json = JSON.parse(JSON.stringify(planJson(modelPlan(example("kubernetes")))));
     assert.deepEqual(json.workloads.map((w: { name: string; entry: string }) => [w.name, w.entry]), [
-      ["storefront", "https://shop.example.com/"],
+      ["storefront", "https://shop.example.com"],
       ["api", "https://shop.example.com/api"],
       ["discovery", "internal: DISCOVERY_URL"],
       ["jobs", "worker: no load balancer"],
@@ -164,11 +164,11 @@ describe("several workloads: the plan's text and JSON", () => {
     plan.outputs = {
       workloads: { api: { kind: "web", url: "https://shop.example.com/api", nodeGroupId: "web-api-nodes" }, jobs: { kind: "worker", nodeGroupId: "web-jobs-nodes" } },
       resources: { db: { kind: "sql", endpoint: "db.internal:5432" } },
-      url: "https://shop.example.com/",
+      url: "https://shop.example.com",
     };
     assert.match(
       formatPlan(plan),
-      /\nOutputs \(placeholders\)\n {2}workloads: \n {4}api: \{"kind":"web","url":"https:\/\/shop\.example\.com\/api","nodeGroupId":"web-api-nodes"\}\n {4}jobs: \{"kind":"worker","nodeGroupId":"web-jobs-nodes"\}\n {2}resources: \n {4}db: \{"kind":"sql","endpoint":"db\.internal:5432"\}\n {2}url: https:\/\/shop\.example\.com\/\n/,
+      /\nOutputs \(placeholders\)\n {2}workloads: \n {4}api: \{"kind":"web","url":"https:\/\/shop\.example\.com\/api","nodeGroupId":"web-api-nodes"\}\n {4}jobs: \{"kind":"worker","nodeGroupId":"web-jobs-nodes"\}\n {2}resources: \n {4}db: \{"kind":"sql","endpoint":"db\.internal:5432"\}\n {2}url: https:\/\/shop\.example\.com\n/,
     );
     plan.outputs = { workloads: {}, resources: {} };
     assert.match(formatPlan(plan), /\n {2}workloads: \{\}\n {2}resources: \{\}\n/, "empty maps as today");
@@ -385,6 +385,13 @@ describe("several workloads: each example planned for real, once its cloud's pla
       assert.deepEqual(plan.model, modelPlan(example(cloud)).model);
       const text = formatPlan(plan);
       for (const line of ["\nWorkloads (4)\n", "internal: DISCOVERY_URL", "worker: no load balancer", "\nNamed resources (3)\n", "Result: no mandatory violation."]) assert.ok(text.includes(line), line);
+      // The plan says what the stack outputs: each public web's URL, a private one for the internal web, none for the worker.
+      const outputs = plan.outputs.workloads as Record<string, { url?: string }>;
+      for (const w of topologyView(plan.model).workloads) {
+        if (w.tier === "public") assert.equal(outputs[w.name].url, w.entry, w.name);
+        else if (w.tier === "internal") assert.match(String(outputs[w.name].url), /^https?:\/\//, w.name);
+        else assert.equal(outputs[w.name].url, undefined, w.name);
+      }
       // No line of the summary fails, and each workload's line judges its own node group.
       assert.deepEqual(plan.summary.filter((s) => s.status === "fail"), []);
       for (const w of ["web storefront", "web api", "internal discovery", "worker jobs"]) assert.equal(topic(plan, w).status, "pass", w);
