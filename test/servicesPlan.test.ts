@@ -10,6 +10,7 @@ import { renderSvg, type ServicesDiagram } from "../automation/diagram";
 import { diagramModel, singleServiceDiagram } from "../automation/diagramModel";
 import { haSummary } from "../automation/haSummary";
 import { planStack } from "../automation/plan";
+import { readStackFile } from "../automation/stackFiles";
 import { formatPlan, planJson } from "../automation/planReport";
 import { commandText, topologyView } from "../automation/topologyView";
 import { loadPlatform } from "../components/adapters/registry";
@@ -17,6 +18,9 @@ import { clouds, type Cloud } from "../components/sizes";
 import { modelPlan, reportWith } from "./modelPlan";
 
 const example = (cloud: Cloud) => `stacks/examples/Pulumi.${cloud}-services.yaml`;
+
+/** The worker's stop timeout as the example sets it (each cloud's may differ: GCE gives a stopping VM about 90 s). */
+const jobsStopTimeout = (cloud: Cloud) => (readStackFile(example(cloud))["ha-topology:workloads"] as Record<string, { stopTimeoutSeconds: number }>).jobs.stopTimeoutSeconds;
 
 /** The summary line of a topic. */
 const topic = (plan: ReturnType<typeof modelPlan>, name: string) => {
@@ -52,7 +56,8 @@ describe("several workloads: the model in the plan's words (topologyView)", () =
       assert.equal(byName.jobs.readiness, undefined);
       assert.equal(byName.jobs.port, undefined);
       assert.deepEqual(byName.jobs.command, ["sh", "-c", "while true; do date; sleep 60; done"]);
-      assert.equal(byName.jobs.stopTimeoutSeconds, 120);
+      assert.equal(byName.jobs.stopTimeoutSeconds, jobsStopTimeout(cloud));
+      assert.ok(jobsStopTimeout(cloud) !== 30, "the example sets its own, not the default");
       assert.equal(byName.discovery.urlVariable, "DISCOVERY_URL");
       assert.equal(byName.storefront.image, "traefik/whoami:v1.10.1");
       assert.ok(byName.storefront.size !== "small", `the size is the cloud's own name, not the preset: ${byName.storefront.size}`);
@@ -329,7 +334,7 @@ describe("several workloads: the diagram", () => {
       assert.deepEqual(links(svg, "uses", "workload", "resource").sort(), [
         "api db", "api files", "api secret-key", "discovery db", "jobs db", "jobs files", "jobs secret-key", "storefront secret-key",
       ]);
-      for (const text of ["internal: DISCOVERY_URL", "worker: no load balancer", `${api} → api`, "shop.example.com/ → storefront", "used by api, discovery, jobs", "ready GET /api/ready · live GET /api/health", "stops within 120 s", "Workers (no load balancer)"]) {
+      for (const text of ["internal: DISCOVERY_URL", "worker: no load balancer", `${api} → api`, "shop.example.com/ → storefront", "used by api, discovery, jobs", "ready GET /api/ready · live GET /api/health", `stops within ${jobsStopTimeout(cloud)} s`, "Workers (no load balancer)"]) {
         assert.ok(svg.includes(text), `${cloud}: ${text} missing`);
       }
       assertLinked(svg);
