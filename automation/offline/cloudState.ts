@@ -110,6 +110,8 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
   "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": (name, inputs) => ({
     instanceGroup: gcpSelfLink("instanceGroups", name, inputs.region ?? gcpRegion()),
   }),
+  // A reserved internal address in the nodes' subnet (an internal load balancer's).
+  "gcp:compute/address:Address": (_name, inputs) => ({ address: inputs.addressType === "INTERNAL" ? "10.0.0.50" : "203.0.113.20" }),
   "gcp:compute/globalAddress:GlobalAddress": (_name, inputs) => ({ address: inputs.purpose === "VPC_PEERING" ? "10.100.0.0" : "203.0.113.10" }),
   "gcp:sql/databaseInstance:DatabaseInstance": (name, inputs) => ({
     privateIpAddress: inputs.masterInstanceName ? "10.100.0.5" : "10.100.0.3",

@@ -215,22 +215,26 @@ export async function runWithMocks(
     consoleMethods.forEach((method, i) => (console[method] = originals[i]));
   }
 
-  // A mock URN names only the immediate parent's type; components here are one per type,
-  // so each component's own URN gives the next link of the chain.
-  const links = [...monitor.getRegisteredResources().keys()].map((urn) => {
+  // A mock URN names only the immediate parent's type: the chain is followed through each
+  // registration's parent URN (a component type may sit under several parents: JsonSecret).
+  const keyOf = (urn: string) => {
     const [, , qualifiedType, name] = urn.split("::");
     const chain = qualifiedType.split("$");
-    return { urn, name, type: chain[chain.length - 1], parent: chain.length > 1 ? chain[chain.length - 2] : undefined };
-  });
-  const parentOf = new Map(links.filter((l) => !recorded.get(`${l.type}::${l.name}`)?.custom).map((l) => [l.type, l.parent]));
+    return { type: chain[chain.length - 1], name };
+  };
   const resources: RegisteredResource[] = [];
-  for (const link of links) {
+  for (const urn of monitor.getRegisteredResources().keys()) {
+    const link = keyOf(urn);
     const entry = recorded.get(`${link.type}::${link.name}`);
     if (!entry) continue;
-    const parents: string[] = [];
-    for (let p = link.parent; p !== undefined && !parents.includes(p); p = parentOf.get(p)) parents.unshift(p);
     const registration = registrations.get(`${link.type}::${link.name}`) ?? { dependencies: [], propertyDependencies: {}, protect: false, replaceOnChanges: [], retainOnDelete: false, ignoreChanges: [] };
-    resources.push({ ...entry, ...registration, urn: link.urn, parents });
+    const parents: string[] = [];
+    const seen = new Set<string>();
+    for (let p = registration.parentUrn; p !== undefined && !seen.has(p); p = registrations.get(`${keyOf(p).type}::${keyOf(p).name}`)?.parentUrn) {
+      seen.add(p);
+      parents.unshift(keyOf(p).type);
+    }
+    resources.push({ ...entry, ...registration, urn, parents });
   }
   return { resources, logs, outputs, error };
 }

@@ -10,8 +10,8 @@ import type { StorageSpec } from "../../topology";
 
 /** Arguments of Bucket. */
 export interface BucketArgs {
-  /** The storage part of the topology. */
-  spec: StorageSpec;
+  /** The storage part of the topology (or a bucket resource's). */
+  spec: Pick<StorageSpec, "noncurrentVersionDays">;
   /** The bucket's location: the stack's region, next to the nodes. */
   location: string;
   /** Labels for every resource (GCP rules: lower-case keys and values). */

@@ -33,6 +33,19 @@ export interface DatabaseArgs {
   labels: Record<string, string>;
   /** The guard of the create-only settings (DatabaseIdentity): the database waits for its check. */
   identity?: pulumi.Resource;
+  /**
+   * Also keep a ready connection URL (`url`) in the credentials secret, next to `username`
+   * and `password` (a named sql resource's `DB_URL`; the single service's secret keeps its two keys).
+   */
+  withUrl?: boolean;
+}
+
+/** A connection URL with TLS required: `postgresql://user:pass@host:5432/name?sslmode=require` (MySQL: `ssl-mode=REQUIRED`). */
+export function connectionUrl(engine: DatabaseEngine, user: string, password: string, host: string, port: number, database: string): string {
+  const auth = `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
+  return engine === "postgres"
+    ? `postgresql://${auth}@${host}:${port}/${database}?sslmode=require`
+    : `mysql://${auth}@${host}:${port}/${database}?ssl-mode=REQUIRED`;
 }
 
 /** What differs between the engines on Cloud SQL: default port and version string. */
@@ -69,6 +82,12 @@ export class Database extends pulumi.ComponentResource {
   readonly credentialsVersionName: pulumi.Output<string>;
   /** Short ID of that secret (for IAM bindings). */
   readonly credentialsSecretId: pulumi.Output<string>;
+  /** The app user's name. */
+  readonly username: string;
+  /** The app user's password (a secret Output). */
+  readonly password: pulumi.Output<string>;
+  /** The ready connection URL (a secret Output): the value `url` holds in the credentials secret with `withUrl`. */
+  readonly url: pulumi.Output<string>;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:gcp:Database", name, {}, opts);
@@ -81,8 +100,11 @@ export class Database extends pulumi.ComponentResource {
     // Letters and digits only: nothing to quote in a URL, a shell or a connection string,
     // at about 190 bits of entropy.
     const password = new random.RandomPassword(`${name}-db`, { length: 32, special: false }, parent);
+    // The primary's address is known only once it exists (below): the URL waits for it.
+    const [host, resolveHost] = pulumi.deferredOutput<string>();
+    const url = pulumi.secret(pulumi.all([password.result, host]).apply(([p, h]) => connectionUrl(spec.engine, spec.username, p, h, engine.port, spec.name)));
     const credentials = new JsonSecret(`${name}-db-credentials`, {
-      values: { username: spec.username, password: password.result },
+      values: { username: spec.username, password: password.result, ...(args.withUrl && { url }) },
       labels,
     }, parent);
 
@@ -188,6 +210,7 @@ export class Database extends pulumi.ComponentResource {
       }, { parent: this, dependsOn: [args.privateServiceConnection], ignoreChanges: keepGrownDisk }).privateIpAddress,
     );
 
+    resolveHost(primary.privateIpAddress);
     this.host = primary.privateIpAddress;
     this.port = engine.port;
     this.endpoint = pulumi.interpolate`${primary.privateIpAddress}:${engine.port}`;
@@ -197,6 +220,9 @@ export class Database extends pulumi.ComponentResource {
     this.credentialsSecretName = credentials.secretName;
     this.credentialsVersionName = credentials.versionName;
     this.credentialsSecretId = credentials.secretId;
+    this.username = spec.username;
+    this.password = pulumi.secret(password.result);
+    this.url = url;
     this.registerOutputs({ endpoint: this.endpoint, connectionName: this.connectionName });
   }
 }

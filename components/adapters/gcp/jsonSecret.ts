@@ -14,6 +14,11 @@ export interface JsonSecretArgs {
   values: Record<string, pulumi.Input<string>>;
   /** Labels for every resource (GCP rules: lower-case keys and values). */
   labels: Record<string, string>;
+  /**
+   * Protect the secret (not its versions) from deletion: for a value that exists nowhere
+   * else (a generated secret resource). A new value still makes a new version.
+   */
+  protect?: boolean;
 }
 
 /** Secret IDs allow letters, digits, `-` and `_`, at most 255 characters. */
@@ -60,7 +65,7 @@ export class JsonSecret extends pulumi.ComponentResource {
       labels: args.labels,
       // The ID is fixed at creation: a stack created before IDs carried the project and
       // stack hash keeps its secret (the nodes read it by name) instead of a replacement.
-    }, { parent: this, ignoreChanges: ["secretId"] });
+    }, { parent: this, ignoreChanges: ["secretId"], ...(args.protect && { protect: true }) });
     warnIfLegacyName(`The Secret Manager secret ${name}`, secret.secretId, secretId, secret);
     // Changed data replaces the version: the new one is created first and the old one is
     // deleted at the end of the update, when the node template already names the new one

@@ -31,6 +31,8 @@ export class Network extends pulumi.ComponentResource {
   readonly zoneNames: pulumi.Output<string[]>;
   /** The private service access peering: managed services must be created after it. */
   readonly privateServiceConnection: gcp.servicenetworking.Connection;
+  /** The range (CIDR) reserved for that peering: Cloud SQL and Memorystore addresses are in it. */
+  readonly servicesRange: pulumi.Output<string>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:gcp:Network", name, {}, opts);
@@ -89,6 +91,7 @@ export class Network extends pulumi.ComponentResource {
       deletionPolicy: "ABANDON",
     }, parent);
 
+    this.servicesRange = pulumi.interpolate`${serviceRange.address}/${serviceRangePrefix}`;
     this.networkId = network.id;
     this.networkSelfLink = network.selfLink;
     this.subnetSelfLink = subnet.selfLink;

@@ -1,19 +1,35 @@
 /**
- * The GCP nodes: an instance template (cloud-init bootstrap, the nodes' own service
- * account, shielded VM, no public IP), a regional managed instance group over the chosen
- * zones with autohealing from an HTTP health check, an autoscaler, and a proactive update
- * policy that surges new nodes before removing old ones.
+ * The GCP nodes of one workload: an instance template (cloud-init bootstrap, the nodes'
+ * own service account, shielded VM, no public IP), a regional managed instance group over
+ * the chosen zones with autohealing from an HTTP health check (none for a worker), an
+ * autoscaler, and a proactive update policy that surges new nodes before removing old ones.
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { HealthCheckSpec, NodesSpec } from "../../topology";
 
+/**
+ * What decides that a node is replaced, besides its VM stopping (a MIG always recreates
+ * a VM that is no longer running):
+ * - `shared`: one HTTP check that the load balancer and autohealing both use (the single
+ *   service: its readiness and liveness are the same check, as they always were);
+ * - `liveness`: an HTTP check used for autohealing only; the load balancer's readiness
+ *   check lives with the edge, so a readiness failure (a database blip) takes a node out
+ *   of rotation without recycling it (a web workload of the several-workloads model);
+ * - `none`: no HTTP check (a worker): the MIG recreates a node whose VM stops, and systemd
+ *   restarts the container whenever it exits.
+ */
+export type NodeHealth =
+  | { kind: "shared"; check: HealthCheckSpec }
+  | { kind: "liveness"; check: HealthCheckSpec; liveness: { path: string; unhealthyThreshold: number } }
+  | { kind: "none"; readySeconds: number };
+
 /** Arguments of NodeGroup. */
 export interface NodeGroupArgs {
-  /** The nodes part of the topology. */
-  nodes: NodesSpec;
-  /** The health check part of the topology. */
-  healthCheck: HealthCheckSpec;
+  /** Count, ceiling, CPU target and (web) the port the container listens on. */
+  nodes: Pick<NodesSpec, "count" | "maxCount" | "cpuTargetPercent"> & { port?: number };
+  /** What replaces a node (see `NodeHealth`). */
+  health: NodeHealth;
   /** The machine type (resolved from the size preset). */
   machineType: string;
   /** The region of the group. */
@@ -32,7 +48,7 @@ export interface NodeGroupArgs {
   nodeTag: string;
   /** The `#cloud-config` user data. */
   userData: pulumi.Input<string>;
-  /** Labels for every resource that takes them. */
+  /** Labels for every resource that takes them (the template's carry the role label of a workload). */
   labels: Record<string, string>;
 }
 
@@ -52,22 +68,26 @@ export class NodeGroup extends pulumi.ComponentResource {
   readonly instanceGroup: pulumi.Output<string>;
   /** The group's name. */
   readonly groupName: pulumi.Output<string>;
-  /** The HTTP health check (autohealing and the load balancer share it). */
-  readonly healthCheckId: pulumi.Output<string>;
+  /** The HTTP health check autohealing uses (`shared`: the load balancer's too); undefined without one. */
+  readonly healthCheckId: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: NodeGroupArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:gcp:NodeGroup", name, {}, opts);
-    const { nodes, healthCheck: hc, labels } = args;
+    const { nodes, health, labels } = args;
     const parent = { parent: this };
 
-    const healthCheck = new gcp.compute.HealthCheck(`${name}-health`, {
-      checkIntervalSec: hc.intervalSeconds,
-      timeoutSec: hc.timeoutSeconds,
-      healthyThreshold: hc.healthyThreshold,
-      unhealthyThreshold: hc.unhealthyThreshold,
-      httpHealthCheck: { port: nodes.port, requestPath: hc.path },
+    // The single service's one check keeps its name (`-health`); a liveness-only check is `-live`.
+    const check = health.kind === "none" ? undefined : health.check;
+    const healthCheck = check === undefined || nodes.port === undefined ? undefined : new gcp.compute.HealthCheck(health.kind === "shared" ? `${name}-health` : `${name}-live`, {
+      checkIntervalSec: check.intervalSeconds,
+      timeoutSec: check.timeoutSeconds,
+      healthyThreshold: check.healthyThreshold,
+      unhealthyThreshold: health.kind === "liveness" ? health.liveness.unhealthyThreshold : check.unhealthyThreshold,
+      httpHealthCheck: { port: nodes.port, requestPath: health.kind === "liveness" ? health.liveness.path : check.path },
       logConfig: { enable: true },
     }, parent);
+    // Seconds a new node gets before it counts (a rollout waits this long per batch).
+    const readySeconds = check ? check.gracePeriodSeconds : health.kind === "none" ? health.readySeconds : 0;
 
     const template = new gcp.compute.InstanceTemplate(`${name}-node`, {
       // A template cannot change and cannot be deleted while the group uses it: a prefix
@@ -95,10 +115,10 @@ export class NodeGroup extends pulumi.ComponentResource {
       // selfLinkUnique changes with every new template, so the group always sees a new version.
       versions: [{ name: "app", instanceTemplate: template.selfLinkUnique }],
       targetSize: nodes.count,
-      namedPorts: [{ name: namedPort, port: nodes.port }],
+      ...(nodes.port !== undefined && { namedPorts: [{ name: namedPort, port: nodes.port }] }),
       distributionPolicyZones: args.zoneNames,
       distributionPolicyTargetShape: "EVEN",
-      autoHealingPolicies: { healthCheck: healthCheck.id, initialDelaySec: hc.gracePeriodSeconds },
+      ...(healthCheck && check && { autoHealingPolicies: { healthCheck: healthCheck.id, initialDelaySec: check.gracePeriodSeconds } }),
       updatePolicy: {
         type: "PROACTIVE",
         minimalAction: "REPLACE",
@@ -109,7 +129,7 @@ export class NodeGroup extends pulumi.ComponentResource {
         maxUnavailableFixed: 0,
         replacementMethod: "SUBSTITUTE",
         instanceRedistributionType: "PROACTIVE",
-        minReadySec: hc.gracePeriodSeconds,
+        minReadySec: readySeconds,
       },
       // `pulumi up` returns only when every instance runs the new template.
       waitForInstances: true,
@@ -126,7 +146,7 @@ export class NodeGroup extends pulumi.ComponentResource {
       autoscalingPolicy: {
         minReplicas: nodes.count,
         maxReplicas: nodes.maxCount,
-        cooldownPeriod: Math.max(hc.gracePeriodSeconds, 60),
+        cooldownPeriod: Math.max(readySeconds, 60),
         cpuUtilization: { target: nodes.cpuTargetPercent / 100 },
         mode: "ON",
       },
@@ -134,7 +154,7 @@ export class NodeGroup extends pulumi.ComponentResource {
 
     this.instanceGroup = group.instanceGroup;
     this.groupName = group.name;
-    this.healthCheckId = healthCheck.id;
+    this.healthCheckId = healthCheck?.id;
     this.registerOutputs({ instanceGroup: this.instanceGroup, groupName: this.groupName });
   }
 }

@@ -1,8 +1,8 @@
 /**
- * The nodes' identity: a dedicated service account that may write logs and metrics, use
- * this stack's bucket, read this stack's secrets and pull from the image's Artifact
- * Registry repository (when it is in one), and nothing else (the default
- * compute service account has Editor on the whole project).
+ * The nodes' identity, one per workload: a dedicated service account that may write logs
+ * and metrics, use the buckets and read the secrets of the resources the workload uses
+ * (and its own), pull from the image's Artifact Registry repository (when it is in one),
+ * and nothing else (the default compute service account has Editor on the whole project).
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
@@ -12,14 +12,29 @@ import { currentStack, shortHash, type StackIdentity, warnIfLegacyName } from ".
 export interface NodeIdentityArgs {
   /** The project the account lives in. */
   project: string;
-  /** The stack's bucket. */
-  bucketName: pulumi.Input<string>;
-  /** The Secret Manager secrets the nodes read (full names, `projects/.../secrets/...`). */
-  secretNames: pulumi.Input<string>[];
+  /** The single service's bucket (grant `-nodes-bucket`); the others' buckets are `grants`. */
+  bucketName?: pulumi.Input<string>;
+  /** The single service's Secret Manager secrets (full names, `projects/.../secrets/...`), granted by position (`-nodes-secret-<i>`). */
+  secretNames?: pulumi.Input<string>[];
+  /**
+   * Grants named after what they are for (`<name>-grant-<key>`), so adding or removing a
+   * resource never renames (hence never deletes and re-creates) another's grant.
+   */
+  grants?: NodeGrant[];
   /** The Artifact Registry repository of a private `nodes.image`: the nodes may read it, and no other. */
   imageRepository?: { project: string; location: string; repository: string };
   /** The Secret Manager secret with credentials for another private registry (its own grant, so adding app secrets never renames it). */
   registrySecretName?: pulumi.Input<string>;
+}
+
+/** One named grant: object read/write on a bucket, or read on a Secret Manager secret. */
+export interface NodeGrant {
+  /** Unique among the identity's grants: the child's name is `<identity>-grant-<key>`. */
+  key: string;
+  /** What is granted. */
+  kind: "bucket" | "secret";
+  /** The bucket's name, or the secret's resource name. */
+  target: pulumi.Input<string>;
 }
 
 /** Project-wide roles every node needs for its own telemetry. */
@@ -63,10 +78,19 @@ export class NodeIdentity extends pulumi.ComponentResource {
       new gcp.projects.IAMMember(`${name}-nodes-${role.split("/")[1].replace(/\./g, "-")}`, { project: args.project, role, member }, parent);
     }
     // Object read/write on this bucket only; no bucket administration.
-    new gcp.storage.BucketIAMMember(`${name}-nodes-bucket`, { bucket: args.bucketName, role: "roles/storage.objectUser", member }, parent);
-    args.secretNames.forEach((secretId, i) => {
+    if (args.bucketName !== undefined) {
+      new gcp.storage.BucketIAMMember(`${name}-nodes-bucket`, { bucket: args.bucketName, role: "roles/storage.objectUser", member }, parent);
+    }
+    (args.secretNames ?? []).forEach((secretId, i) => {
       new gcp.secretmanager.SecretIamMember(`${name}-nodes-secret-${i}`, { secretId, role: "roles/secretmanager.secretAccessor", member }, parent);
     });
+    for (const grant of args.grants ?? []) {
+      if (grant.kind === "bucket") {
+        new gcp.storage.BucketIAMMember(`${name}-grant-${grant.key}`, { bucket: grant.target, role: "roles/storage.objectUser", member }, parent);
+      } else {
+        new gcp.secretmanager.SecretIamMember(`${name}-grant-${grant.key}`, { secretId: grant.target, role: "roles/secretmanager.secretAccessor", member }, parent);
+      }
+    }
     if (args.imageRepository) {
       // Read (pull) on the one repository the image is in: never project-wide.
       new gcp.artifactregistry.RepositoryIamMember(`${name}-nodes-image-repository`, {

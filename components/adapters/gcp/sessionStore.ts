@@ -11,12 +11,13 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { fitName } from "../../physicalNames";
 import type { SessionsSpec } from "../../topology";
 
 /** Arguments of SessionStore. */
 export interface SessionStoreArgs {
   /** The sessions part of the topology (`engine` valkey or redis: both are served by Redis 7.2). */
-  spec: SessionsSpec;
+  spec: Pick<SessionsSpec, "engine">;
   /** Memory in GiB (the preset already resolved). */
   memorySizeGb: number;
   /** The region; Memorystore places the primary and the replica in two of its zones. */
@@ -30,6 +31,20 @@ export interface SessionStoreArgs {
   privateServiceConnection: pulumi.Resource;
   /** Labels for every resource (GCP rules: lower-case keys and values). */
   labels: Record<string, string>;
+  /**
+   * The instance's logical name (default `<name>-sessions`, the single service's). Pulumi
+   * autonames the instance from it plus 8 characters, and Memorystore IDs have at most 40:
+   * a named cache passes one of at most 32 (`cacheInstanceName`).
+   */
+  instanceName?: string;
+}
+
+/** Memorystore for Redis instance IDs: at most 40 characters, of which Pulumi's autoname suffix takes 8. */
+const instanceNameMaxLength = 40 - 8;
+
+/** The instance's logical name for a named cache: `fitName`-cut, so it fits and stays unique. */
+export function cacheInstanceName(name: string): string {
+  return fitName(name, instanceNameMaxLength);
 }
 
 /**
@@ -52,7 +67,7 @@ export class SessionStore extends pulumi.ComponentResource {
   constructor(name: string, args: SessionStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:gcp:SessionStore", name, {}, opts);
 
-    const instance = new gcp.redis.Instance(`${name}-sessions`, {
+    const instance = new gcp.redis.Instance(args.instanceName ?? `${name}-sessions`, {
       displayName: `Session store of ${name}`,
       // A replica in another zone of the region, promoted automatically when the primary fails.
       tier: "STANDARD_HA",
