@@ -666,15 +666,32 @@ export function secretNameProblem(name: string, env: Record<string, string>): st
   if (!envNamePattern.test(name) || isReservedEnvName(name)) {
     return "an environment variable name (letters, digits and _) that the platform does not set itself";
   }
-  if (name in env) return "a name not also used in nodes.env (a value is either plain or secret)";
+  // An own key: `in` would find Object.prototype's `constructor` and refuse a secret of that name.
+  if (Object.hasOwn(env, name)) return "a name not also used in nodes.env (a value is either plain or secret)";
   return undefined;
 }
 
 /** Each cloud's own registry, which the program reaches with the nodes' identity. */
-const ownRegistry: Partial<Record<Cloud, { kind: string; what: string }>> = {
+export const ownRegistry: Partial<Record<Cloud, { kind: string; what: string }>> = {
   aws: { kind: "ecr", what: "grants the nodes' IAM role pull access to the ECR repository" },
   gcp: { kind: "artifact-registry", what: "grants the nodes' service account roles/artifactregistry.reader on the Artifact Registry repository" },
   digitalocean: { kind: "docr", what: "creates read-only DigitalOcean Container Registry credentials for the registry" },
+};
+
+/**
+ * The sentences of the image and registry refusals, by the image's config key (`nodes.image`
+ * here, `workloads.<name>.image` in the several-workloads check, components/model/images.ts),
+ * so both shapes refuse the same thing with the same words.
+ */
+export const registryRefusals = {
+  demoImage: "unset while nodes.image is the public demo image (registry credentials are for the registry of your private nodes.image)",
+  ownRegistry: (cloud: Cloud, what: string, key: string) => `unset: on ${cloud} the program ${what} of ${key} itself, so there are no credentials to keep or rotate`,
+  ecrElsewhere: (cloud: Cloud) =>
+    `an image ${cloud} nodes can pull: ECR accepts only AWS identities, with login tokens that expire after 12 hours; push the image to ${cloud === "gcp" ? "Artifact Registry" : "DigitalOcean Container Registry"} (the program then grants access itself) or to a registry with long-lived credentials (ha-topology:registry)`,
+  ecrOnKubernetes:
+    "unset for an ECR image on kubernetes: ECR login tokens expire after 12 hours, so a pull secret would stop working; give the cluster's nodes pull access instead (on EKS the node role's AmazonEC2ContainerRegistryReadOnly)",
+  docrCredentials:
+    "credentials for registry.digitalocean.com, whose images are always private: a DigitalOcean API token with registry read access as both username and password (password with --secret)",
 };
 
 /**
@@ -682,7 +699,7 @@ const ownRegistry: Partial<Record<Cloud, { kind: string; what: string }>> = {
  * own registry through identity, any other registry through `registry` credentials.
  * What can never work is refused here, before any resource exists.
  */
-function imageRegistryChecks(raw: Raw, issue: (path: (string | number)[], input: unknown, message: string) => void): void {
+function imageRegistryChecks(raw: Raw, issue: (path: (string | number)[], input: unknown, message: string) => void, credentialChecks: boolean): void {
   const { cloud, nodes, registry: credentials } = raw;
   let registry: ReturnType<typeof registryOf>;
   try {
@@ -695,26 +712,49 @@ function imageRegistryChecks(raw: Raw, issue: (path: (string | number)[], input:
     issue(["nodes", "image"], nodes.image, registry.problem);
     return;
   }
+  if (registry.kind === "ecr" && cloud !== "aws" && cloud !== "kubernetes") {
+    issue(["nodes", "image"], nodes.image, registryRefusals.ecrElsewhere(cloud));
+  }
+  // With several workloads the credentials are checked against every image (components/model/images.ts).
+  if (!credentialChecks) return;
   const own = ownRegistry[cloud];
   if (credentials && nodes.image === defaults.nodes.image) {
-    issue(["registry"], credentials, "unset while nodes.image is the public demo image (registry credentials are for the registry of your private nodes.image)");
+    issue(["registry"], credentials, registryRefusals.demoImage);
   } else if (credentials && own && registry.kind === own.kind) {
-    issue(["registry"], credentials, `unset: on ${cloud} the program ${own.what} of nodes.image itself, so there are no credentials to keep or rotate`);
+    issue(["registry"], credentials, registryRefusals.ownRegistry(cloud, own.what, "nodes.image"));
   }
-  if (registry.kind === "ecr" && cloud !== "aws") {
-    if (cloud !== "kubernetes") {
-      issue(["nodes", "image"], nodes.image, `an image ${cloud} nodes can pull: ECR accepts only AWS identities, with login tokens that expire after 12 hours; push the image to ${cloud === "gcp" ? "Artifact Registry" : "DigitalOcean Container Registry"} (the program then grants access itself) or to a registry with long-lived credentials (ha-topology:registry)`);
-    } else if (credentials) {
-      issue(["registry"], credentials, "unset for an ECR image on kubernetes: ECR login tokens expire after 12 hours, so a pull secret would stop working; give the cluster's nodes pull access instead (on EKS the node role's AmazonEC2ContainerRegistryReadOnly)");
-    }
+  if (registry.kind === "ecr" && cloud === "kubernetes" && credentials) {
+    issue(["registry"], credentials, registryRefusals.ecrOnKubernetes);
   }
   if (registry.kind === "docr" && cloud !== "digitalocean" && !credentials) {
-    issue(["registry"], undefined, "credentials for registry.digitalocean.com, whose images are always private: a DigitalOcean API token with registry read access as both username and password (password with --secret)");
+    issue(["registry"], undefined, registryRefusals.docrCredentials);
   }
 }
 
 /** Namespaces Kubernetes and the cluster add-ons own: the app's namespace must be its own. */
 const systemNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease", "cnpg-system", "cert-manager"];
+
+/**
+ * The node subnets of a new network, and the addresses one node group needs in them during
+ * a rolling replacement (shared with the several-workloads check, which adds the groups up,
+ * components/model/parse.ts). `needs` is per zone on AWS, for the one subnet on GCP.
+ */
+export const nodeSubnets = {
+  // Each zone gets a public and a private subnet 4 bits longer than the VPC (network.ts);
+  // AWS keeps 5 addresses per subnet. An instance refresh runs up to twice the group
+  // (maxHealthyPercentage 200), so a group needs twice its share of maxCount per zone.
+  aws: {
+    prefix: (cidr: string) => Number(cidr.split("/")[1]) + 4,
+    holds: (prefix: number) => blockSize(prefix) - 5,
+    needs: (maxCount: number, zones: number) => Math.ceil(maxCount / zones) * 2,
+  },
+  // One regional subnet; GCP keeps 4 addresses. A group needs its ceiling plus the surge (one node per zone).
+  gcp: {
+    prefix: (cidr: string) => Number(cidr.split("/")[1]),
+    holds: (prefix: number) => blockSize(prefix) - 4,
+    needs: (maxCount: number, zones: number) => maxCount + zones,
+  },
+};
 
 /** Network values that can never work on the stack's cloud. */
 function networkChecks(raw: Raw, issue: Issue): void {
@@ -727,23 +767,18 @@ function networkChecks(raw: Raw, issue: Issue): void {
     if (!isPrivate(cidr)) issue(["network", "cidr"], cidr, 'a private (RFC 1918) range on digitalocean, inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, such as "10.20.0.0/16"');
     else if (reserved) issue(["network", "cidr"], cidr, `a range that does not overlap ${reserved}, which DigitalOcean reserves (${digitaloceanReserved.join(", ")})`);
   } else if (cloud === "aws" && network.vpcId === undefined) {
-    // Each zone gets a public and a private subnet 4 bits longer than the VPC (network.ts).
-    const prefix = Number(cidr.split("/")[1]);
-    const subnetPrefix = prefix + 4;
-    const perZone = (nodes.maxCount ?? Math.min(1000, nodes.count * 2)) / network.zones;
-    // An instance refresh runs up to twice the group (maxHealthyPercentage 200); AWS keeps 5 addresses per subnet.
-    const needed = Math.ceil(perZone) * 2;
+    const subnetPrefix = nodeSubnets.aws.prefix(cidr);
+    const needed = nodeSubnets.aws.needs(nodes.maxCount ?? Math.min(1000, nodes.count * 2), network.zones);
     if (subnetPrefix > 27) {
       issue(["network", "cidr"], cidr, "a /23 or larger range on aws: each zone's subnets are 4 bits longer, and the load balancer needs /27 subnets or larger");
-    } else if (needed > blockSize(subnetPrefix) - 5) {
-      issue(["network", "cidr"], cidr, `a larger range: each zone's /${subnetPrefix} subnet holds ${blockSize(subnetPrefix) - 5} nodes, and nodes.maxCount over network.zones needs ${needed} per zone during a rolling replacement`);
+    } else if (needed > nodeSubnets.aws.holds(subnetPrefix)) {
+      issue(["network", "cidr"], cidr, `a larger range: each zone's /${subnetPrefix} subnet holds ${nodeSubnets.aws.holds(subnetPrefix)} nodes, and nodes.maxCount over network.zones needs ${needed} per zone during a rolling replacement`);
     }
   } else if (cloud === "gcp") {
-    // One regional subnet: the group's ceiling plus the surge (one node per zone); GCP keeps 4 addresses.
-    const prefix = Number(cidr.split("/")[1]);
-    const needed = (nodes.maxCount ?? Math.min(1000, nodes.count * 2)) + network.zones;
-    if (needed > blockSize(prefix) - 4) {
-      issue(["network", "cidr"], cidr, `a larger range: the /${prefix} subnet holds ${blockSize(prefix) - 4} nodes, and nodes.maxCount plus a rolling replacement's surge needs ${needed}`);
+    const prefix = nodeSubnets.gcp.prefix(cidr);
+    const needed = nodeSubnets.gcp.needs(nodes.maxCount ?? Math.min(1000, nodes.count * 2), network.zones);
+    if (needed > nodeSubnets.gcp.holds(prefix)) {
+      issue(["network", "cidr"], cidr, `a larger range: the /${prefix} subnet holds ${nodeSubnets.gcp.holds(prefix)} nodes, and nodes.maxCount plus a rolling replacement's surge needs ${needed}`);
     }
   }
   // Read on DigitalOcean only (elsewhere the key itself is refused, see cloudKeys).
@@ -784,26 +819,31 @@ export const minGracePeriodSeconds: Partial<Record<Cloud, number>> = { aws: 60, 
 /** GCP caps the managed instance group's autohealing delay and minReadySec at an hour. */
 const maxGracePeriodSeconds: Partial<Record<Cloud, number>> = { gcp: 3600 };
 
+/**
+ * Why a health check's grace period can never work on a VM cloud, or undefined when it
+ * can (shared with the several-workloads check, components/model/parse.ts).
+ */
+export function gracePeriodProblem(cloud: VmCloud, seconds: number): string | undefined {
+  const min = minGracePeriodSeconds[cloud] ?? 0;
+  const max = maxGracePeriodSeconds[cloud] ?? 7200;
+  if (seconds >= min && seconds <= max) return undefined;
+  return seconds < min
+    ? `an integer from ${min} to ${max} on ${cloud}: a new node boots, installs Docker and pulls the image before it can pass a health check, and with less the nodes are replaced before they start, forever`
+    : `an integer from ${min} to ${max} on ${cloud} (the instance group's autohealing delay is at most an hour)`;
+}
+
 type Issue = (path: (string | number)[], input: unknown, message: string, received?: string) => void;
 
 /** What can never work on a VM node: a port the VM holds, a grace period shorter than a boot, user data over the limit. */
-function vmChecks(raw: Raw, cloud: VmCloud, issue: Issue): void {
+function vmChecks(raw: Raw, cloud: VmCloud, issue: Issue, userDataCheck: boolean): void {
   const { nodes, healthCheck } = raw;
   const reason = vmReservedPorts[nodes.port];
   if (reason) {
     issue(["nodes", "port"], nodes.port, `a port other than ${Object.keys(vmReservedPorts).join(" and ")} on ${cloud}: the container's port is published on the VM itself, where ${reason}`);
   }
-  const min = minGracePeriodSeconds[cloud] ?? 0;
-  const max = maxGracePeriodSeconds[cloud] ?? 7200;
-  if (healthCheck.gracePeriodSeconds < min || healthCheck.gracePeriodSeconds > max) {
-    issue(
-      ["healthCheck", "gracePeriodSeconds"],
-      healthCheck.gracePeriodSeconds,
-      healthCheck.gracePeriodSeconds < min
-        ? `an integer from ${min} to ${max} on ${cloud}: a new node boots, installs Docker and pulls the image before it can pass a health check, and with less the nodes are replaced before they start, forever`
-        : `an integer from ${min} to ${max} on ${cloud} (the instance group's autohealing delay is at most an hour)`,
-    );
-  }
+  const grace = gracePeriodProblem(cloud, healthCheck.gracePeriodSeconds);
+  if (grace) issue(["healthCheck", "gracePeriodSeconds"], healthCheck.gracePeriodSeconds, grace);
+  if (!userDataCheck) return;
   // Only a lower bound of the real user data (which adds the platform's values): what is
   // over the limit here can never deploy; the exact size is checked when it is rendered.
   const secrets = Object.fromEntries(Object.entries(raw.secrets ?? {}).filter((e): e is [string, string] => typeof e[1] === "string"));
@@ -822,7 +862,7 @@ function vmChecks(raw: Raw, cloud: VmCloud, issue: Issue): void {
 }
 
 /** Checks that span several keys, or depend on the cloud. */
-function crossChecks(raw: Raw, ctx: z.RefinementCtx): void {
+function crossChecks(raw: Raw, ctx: z.RefinementCtx, checks: Required<ParseTopologyOptions>): void {
   const issue: Issue = (path, input, message, received) =>
     ctx.addIssue({ code: "custom", path, input, message, ...(received !== undefined && { params: { received } }) });
   const { cloud, nodes, healthCheck, database, sessions, network, dns, tls } = raw;
@@ -868,7 +908,7 @@ function crossChecks(raw: Raw, ctx: z.RefinementCtx): void {
       issue(["secrets", key], undefined, `a non-empty single-line string of ${allowedNodeText}`);
     }
   }
-  if (isVmCloud(cloud)) vmChecks(raw, cloud, issue);
+  if (isVmCloud(cloud)) vmChecks(raw, cloud, issue, checks.userDataCheck);
 
   const ids = cloudIdentifiers[cloud];
   const hasExisting = network.vpcId !== undefined || network.publicSubnetIds !== undefined || network.privateSubnetIds !== undefined;
@@ -896,7 +936,7 @@ function crossChecks(raw: Raw, ctx: z.RefinementCtx): void {
     issue(["tls", "certificate"], tls.certificate, ids.certificate[1]);
   }
 
-  imageRegistryChecks(raw, issue);
+  imageRegistryChecks(raw, issue, checks.registryCredentialChecks);
 
   // Clusters have no object storage of their own: the user brings an S3-compatible bucket.
   const storage = raw.storage;
@@ -912,8 +952,9 @@ function crossChecks(raw: Raw, ctx: z.RefinementCtx): void {
   }
 }
 
-const topologySchema = topologyKeysSchema
-  .superRefine(crossChecks)
+/** The schema with its cross-key checks (ParseTopologyOptions says which the model's parser makes instead). */
+const topologySchemaWith = (checks: Required<ParseTopologyOptions>) => topologyKeysSchema
+  .superRefine((raw, ctx) => crossChecks(raw, ctx, checks))
   .transform(
     (raw): Topology => ({
       cloud: raw.cloud,
@@ -937,6 +978,8 @@ const topologySchema = topologyKeysSchema
       ...(raw.registry && { registry: raw.registry }),
     }),
   );
+/** The four variants, built once: by `registryCredentialChecks`, then `userDataCheck`. */
+const topologySchemas = [false, true].map((registryCredentialChecks) => [false, true].map((userDataCheck) => topologySchemaWith({ registryCredentialChecks, userDataCheck })));
 
 /**
  * Keys another cloud reads and the stack's cloud ignores: `[section, key, the clouds that
@@ -1004,12 +1047,28 @@ function withDefaults(raw: Record<string, unknown>): Record<string, unknown> {
  * object built from it later (the schema's maps among them) reads it as the prototype, so
  * an env variable `__proto__` would vanish without a word: refused instead.
  */
-function prototypeKeyProblems(value: unknown, path: string[] = []): string[] {
+export function prototypeKeyProblems(value: unknown, path: string[] = []): string[] {
   if (typeof value !== "object" || value === null) return [];
   const here = Object.prototype.hasOwnProperty.call(value, "__proto__")
     ? [configProblem([...path, "__proto__"].join("."), '"__proto__"', "a key other than __proto__ (JavaScript reads it as the object's prototype, so its value would be lost)")]
     : [];
   return [...here, ...Object.entries(value).flatMap(([key, child]) => prototypeKeyProblems(child, [...path, key]))];
+}
+
+/** How parseTopology runs for the several-workloads parser (components/model/parse.ts). */
+export interface ParseTopologyOptions {
+  /**
+   * false: `registry` is checked for its shape only, not against `nodes.image` (whether an
+   * image needs the credentials): with several workloads the model's parser checks them
+   * against every workload's image. Default true.
+   */
+  registryCredentialChecks?: boolean;
+  /**
+   * false: the nodes' user data is not estimated from `nodes.env` and `secrets`: a stack
+   * without the single service has no such nodes, and each workload's is checked instead.
+   * Default true.
+   */
+  userDataCheck?: boolean;
 }
 
 /**
@@ -1020,13 +1079,14 @@ function prototypeKeyProblems(value: unknown, path: string[] = []): string[] {
  * Throws one TopologyConfigError listing every problem, each with key, value and what is
  * allowed.
  */
-export function parseTopology(raw: Record<string, unknown>, provider: Record<string, string> = {}): Topology {
+export function parseTopology(raw: Record<string, unknown>, provider: Record<string, string> = {}, options: ParseTopologyOptions = {}): Topology {
   // Several workloads: the model's parser reads the whole stack (parseStack), and calls
   // this one for the single-service and shared keys only.
   if (raw.workloads !== undefined || raw.resources !== undefined) {
     throw new Error("parseTopology: this stack sets ha-topology:workloads or ha-topology:resources; parse it with parseStack (components/model/parse.ts)");
   }
-  const result = topologySchema.safeParse(withDefaults(raw), { reportInput: true });
+  const schema = topologySchemas[options.registryCredentialChecks === false ? 0 : 1][options.userDataCheck === false ? 0 : 1];
+  const result = schema.safeParse(withDefaults(raw), { reportInput: true });
   const problems = [
     ...prototypeKeyProblems(raw),
     ...(result.success ? [] : formatConfigIssues(result.error.issues, raw, knownKeys)),

@@ -18,18 +18,21 @@
  */
 import { z } from "zod";
 import { envNamePattern, isReservedEnvName } from "../appEnvironment";
-import { closestKey, configNamespace, configProblem, describeValue, formatConfigIssues, secretMask, TopologyConfigError, valueAt } from "../configError";
+import { closestKey, configNamespace, configProblem, describeValue, formatConfigIssues, pathName, secretMask, TopologyConfigError, valueAt } from "../configError";
 import { engineVersionProblem } from "../engineVersions";
 import { registryOf } from "../imageReference";
 import { checkSize, type Cloud } from "../sizes";
-import { envNameRule, minGracePeriodSeconds, parseTopology, vmReservedPorts, type Topology } from "../topology";
+import { envNameRule, gracePeriodProblem, parseTopology, prototypeKeyProblems, vmReservedPorts, type Topology } from "../topology";
 import { isVmCloud } from "../userDataLimits";
 import { bindingField, bindingProblems, resourceBinding, type BindingProblem } from "./bindings";
 import { capabilities as capabilityTable, type Capabilities } from "./capabilities";
+import { registryProblems } from "./images";
+import { droppedSingleServiceProblems, type PreviousDeployment } from "./migration";
 import { legacyResourceNames, legacyResources, legacyWeb, legacyWebName, type Model, type Resource, type Workload } from "./model";
 import { parseTemplate, referencesOf, referenceText, type TemplatePart } from "./references";
 import { routeOf, routeProblems, type WebEntry } from "./routes";
 import { healthCheckKeys, kindKeys, livenessKeys, mapsSchema, namePattern, nameRule, plannedKinds } from "./schema";
+import { networkSizeProblems, userDataProblems } from "./vmChecks";
 
 /** The single-service keys that describe the one web service and its resources (not `nodes`: it keeps the service). */
 const serviceKeys = ["healthCheck", "database", "storage", "sessions"] as const;
@@ -42,6 +45,9 @@ const reservedNames: Record<string, string> = { [legacyWebName]: "web", ...Objec
 type Raw = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** An own key of a lookup table: a name such as `constructor` must not find Object.prototype's. */
+const own = <T>(table: Record<string, T>, key: string): T | undefined => (Object.hasOwn(table, key) ? table[key] : undefined);
 
 /** Keys under a resource that hold credentials: never echoed, even misspelled. */
 const secretKeyPattern = /secret|password|token/i;
@@ -57,7 +63,7 @@ function mapIssues(issues: readonly z.core.$ZodIssue[], raw: Raw): string[] {
     if (!isObject(entries)) continue;
     for (const [name, entry] of Object.entries(entries)) {
       const kind = isObject(entry) ? entry.kind : undefined;
-      if (typeof kind === "string" && kindKeys[kind]) known[`${map}.${name}`] = kindKeys[kind];
+      if (typeof kind === "string" && own(kindKeys, kind)) known[`${map}.${name}`] = kindKeys[kind];
       known[`${map}.${name}.healthCheck`] = healthCheckKeys;
       known[`${map}.${name}.healthCheck.liveness`] = livenessKeys;
     }
@@ -93,23 +99,23 @@ function mapIssues(issues: readonly z.core.$ZodIssue[], raw: Raw): string[] {
  */
 const unusedClusterStorage = { endpoint: "https://unused.invalid", bucket: "unused-bucket", accessKeyId: "unused", secretAccessKey: "unused" };
 
-/** The single-service part of the input: what parseTopology reads. */
+/** The single-service part of the input: what parseTopology reads (`registry` included: it is shared). */
 function singleServiceRaw(raw: Raw, service: boolean): Raw {
-  const omit = new Set(["workloads", "resources", ...(service ? [] : [...serviceKeys, "registry"])]);
+  const omit = new Set(["workloads", "resources", ...(service ? [] : serviceKeys)]);
   const kept = Object.fromEntries(Object.entries(raw).filter(([k]) => !omit.has(k)));
   return service || raw.cloud !== "kubernetes" ? kept : { ...kept, storage: unusedClusterStorage };
 }
 
-/** The problem line of a model problem. */
-const line = (p: BindingProblem) => configProblem(p.path.join("."), p.received, p.allowed);
+/** The problem line of a model problem (a key with control or separator characters quoted, as formatConfigIssues does). */
+const line = (p: BindingProblem) => configProblem(`${configNamespace}:${pathName(p.path)}`, p.received, p.allowed);
 
 /**
  * Parses the whole model. Throws one TopologyConfigError with every problem: the
  * single-service keys' (as parseTopology reports them), the maps', the combination's.
  * `table` is the capability table (a parameter, so tests can take a capability away).
  */
-export function parseModel(raw: Raw, provider: Record<string, string> = {}, table: Record<Cloud, Capabilities> = capabilityTable): Model {
-  return parseStack(raw, provider, table).model;
+export function parseModel(raw: Raw, provider: Record<string, string> = {}, table: Record<Cloud, Capabilities> = capabilityTable, previous?: PreviousDeployment): Model {
+  return parseStack(raw, provider, table, previous).model;
 }
 
 /** A parsed stack: its shared and single-service keys, and its model. */
@@ -125,10 +131,13 @@ export interface ParsedStack {
 
 /**
  * Parses a whole stack: what the program and the offline plan run on. Throws one
- * TopologyConfigError with every problem (see `parseModel`).
+ * TopologyConfigError with every problem (see `parseModel`). `previous` is what the
+ * stack's last deployment ran (migration.ts), when the caller knows it: a configuration
+ * that would drop its single service is refused.
  */
-export function parseStack(raw: Raw, provider: Record<string, string> = {}, table: Record<Cloud, Capabilities> = capabilityTable): ParsedStack {
+export function parseStack(raw: Raw, provider: Record<string, string> = {}, table: Record<Cloud, Capabilities> = capabilityTable, previous?: PreviousDeployment): ParsedStack {
   const service = raw.workloads === undefined || raw.nodes !== undefined;
+  const registryByModel = raw.workloads !== undefined;
   const problems: string[] = [];
 
   // 1. The combination rule.
@@ -143,13 +152,17 @@ export function parseStack(raw: Raw, provider: Record<string, string> = {}, tabl
   // 2. The single-service and shared keys, exactly as a single-service stack checks them.
   let topology: Topology | undefined;
   try {
-    topology = parseTopology(singleServiceRaw(raw, service), provider);
+    // With workloads, the registry credentials are checked against every workload's image (images.ts).
+    // Without the single service there are no nodes of nodes.env: each workload's user data is checked (vmChecks.ts).
+    topology = parseTopology(singleServiceRaw(raw, service), provider, { registryCredentialChecks: !registryByModel, userDataCheck: service });
   } catch (e) {
     if (!(e instanceof TopologyConfigError)) throw e;
     // Without the single service, its keys hold only defaults: what they fail is not the user's.
-    const own = (p: string) => service || !singleServiceKeys.some((k) => p.startsWith(`${configNamespace}:${k}:`) || p.startsWith(`${configNamespace}:${k}.`));
-    problems.push(...e.problems.filter(own));
+    const users = (p: string) => service || !singleServiceKeys.some((k) => p.startsWith(`${configNamespace}:${k}:`) || p.startsWith(`${configNamespace}:${k}.`));
+    problems.push(...e.problems.filter(users));
   }
+  // JavaScript reads a key __proto__ as the prototype: anywhere in the maps, its entry would vanish.
+  problems.push(...prototypeKeyProblems(raw.workloads, ["workloads"]), ...prototypeKeyProblems(raw.resources, ["resources"]));
 
   // 3. The maps' schema.
   const parsed = mapsSchema.safeParse({ workloads: raw.workloads, resources: raw.resources }, { reportInput: true });
@@ -159,7 +172,8 @@ export function parseStack(raw: Raw, provider: Record<string, string> = {}, tabl
     const names = Object.keys(raw[map] as object);
     if (names.length === 0) problems.push(configProblem(map, "{}", `a map of at least one ${map === "workloads" ? "workload" : "resource"} (or unset)`));
     for (const name of names) {
-      if (!namePattern.test(name)) problems.push(configProblem(`${map}.${name}`, describeValue(name), nameRule));
+      // __proto__ is refused above, as a key JavaScript would lose.
+      if (!namePattern.test(name) && name !== "__proto__") problems.push(configProblem(`${configNamespace}:${pathName([map, name])}`, describeValue(name), nameRule));
     }
   }
   // Without the single service its sections hold defaults (and, on a cluster, the unused
@@ -169,7 +183,15 @@ export function parseStack(raw: Raw, provider: Record<string, string> = {}, tabl
 
   // 4. The model, then everything that spans entries or depends on the cloud.
   const model = buildModel(topology, service ? topology : undefined, parsed.data, raw);
-  const all = [...crossProblems(model, parsed.data, service, table[model.cloud]), ...referenceProblems(model, raw)];
+  const appSecrets = isObject(raw.secrets) ? Object.fromEntries(Object.entries(raw.secrets).filter((e): e is [string, string] => typeof e[1] === "string")) : {};
+  const all = [
+    ...droppedSingleServiceProblems(model, service, previous),
+    ...crossProblems(model, parsed.data, service, table[model.cloud], raw),
+    ...referenceProblems(model, raw),
+    ...(registryByModel ? registryProblems(model, topology.registry !== undefined) : []),
+    ...userDataProblems(model, appSecrets),
+    ...networkSizeProblems(model, topology),
+  ];
   // Collisions are only meaningful once names and references are right.
   if (all.length === 0) all.push(...bindingProblems(model));
   if (all.length > 0) throw new TopologyConfigError(all.map(line));
@@ -224,7 +246,7 @@ function buildModel(shared: Pick<Topology, "cloud" | "domain">, topology: Topolo
 }
 
 /** Names, sizes, engines, capabilities, routes and `uses`: what spans entries or depends on the cloud. */
-function crossProblems(model: Model, maps: Maps, service: boolean, caps: Capabilities): BindingProblem[] {
+function crossProblems(model: Model, maps: Maps, service: boolean, caps: Capabilities, raw: Raw): BindingProblem[] {
   const problems: BindingProblem[] = [];
   const add = (path: (string | number)[], value: unknown, allowed: string) => problems.push({ path, received: describeValue(value), allowed });
   const cloud = model.cloud;
@@ -232,12 +254,12 @@ function crossProblems(model: Model, maps: Maps, service: boolean, caps: Capabil
   for (const [map, entries] of [["workloads", maps.workloads ?? {}], ["resources", maps.resources ?? {}]] as const) {
     for (const [name, entry] of Object.entries(entries)) {
       const kind = (entry as { kind: string }).kind;
-      const taken = service && reservedNames[name] !== undefined;
-      if (taken) {
-        const key = map === "workloads" ? "nodes and healthCheck" : { sql: "database", bucket: "storage", cache: "sessions" }[reservedNames[name]];
+      const reserved = own(reservedNames, name);
+      if (service && reserved !== undefined) {
+        const key = map === "workloads" ? "nodes and healthCheck" : { sql: "database", bucket: "storage", cache: "sessions" }[reserved];
         add([map, name], name, `a name other than ${name}: with ${configNamespace}:nodes set, ${name} is the single service's (${configNamespace}:${key})`);
-      } else if (reservedNames[name] !== undefined && reservedNames[name] !== kind) {
-        add([map, name, "kind"], kind, `${reservedNames[name]}: the name ${name} is kept for the single service's ${reservedNames[name]} (same resources, same variables); choose another name for a ${kind}`);
+      } else if (reserved !== undefined && reserved !== kind) {
+        add([map, name, "kind"], kind, `${reserved}: the name ${name} is kept for the single service's ${reserved} (same resources, same variables); choose another name for a ${kind}`);
       }
       const supported = map === "workloads" ? caps.workloads : caps.resources;
       if (!plannedKinds[kind] && !supported.includes(kind)) {
@@ -268,9 +290,14 @@ function crossProblems(model: Model, maps: Maps, service: boolean, caps: Capabil
       if (isVmCloud(cloud)) {
         const reason = vmReservedPorts[w.port];
         if (reason) add([...at, "port"], w.port, `a port other than ${Object.keys(vmReservedPorts).join(" and ")} on ${cloud}: the container's port is published on the VM itself, where ${reason}`);
-        const min = minGracePeriodSeconds[cloud] ?? 0;
-        if (hc.gracePeriodSeconds < min) add([...at, "healthCheck", "gracePeriodSeconds"], hc.gracePeriodSeconds, `an integer from ${min} on ${cloud}: a new node boots, installs Docker and pulls the image before it can pass a health check`);
+        const grace = gracePeriodProblem(cloud, hc.gracePeriodSeconds);
+        if (grace) add([...at, "healthCheck", "gracePeriodSeconds"], hc.gracePeriodSeconds, grace);
       }
+    }
+    // As nodes.cpuTargetPercent (topology.ts cloudKeys): set where nothing reads it, refused.
+    const cpu = valueAt(raw, [...at, "cpuTargetPercent"]);
+    if (cloud === "digitalocean" && cpu !== undefined) {
+      add([...at, "cpuTargetPercent"], cpu, "unset on digitalocean (DigitalOcean runs exactly count droplets, with no autoscaler; read on aws, gcp, kubernetes)");
     }
   }
 
@@ -281,7 +308,10 @@ function crossProblems(model: Model, maps: Maps, service: boolean, caps: Capabil
       if (!caps.sqlEngines.includes(r.engine)) add([...at, "engine"], r.engine, `${caps.sqlEngines.join(" or ")} on ${cloud}${caps.sqlEnginesWhy ? ` (${caps.sqlEnginesWhy})` : ""}`);
       const size = checkSize(cloud, "database", r.size);
       if (size) add([...at, "size"], r.size, size);
-      if (r.maxStorageGb < r.storageGb) add([...at, "maxStorageGb"], r.maxStorageGb, `an integer of at least resources.${r.name}.storageGb (${r.storageGb})`);
+      const givenMax = (maps.resources?.[r.name] as { maxStorageGb?: number } | undefined)?.maxStorageGb;
+      // As database.maxStorageGb (topology.ts cloudKeys): only RDS and Cloud SQL grow storage.
+      if (givenMax !== undefined && cloud !== "aws" && cloud !== "gcp") add([...at, "maxStorageGb"], givenMax, `unset on ${cloud} (only RDS and Cloud SQL grow storage automatically; read on aws, gcp)`);
+      else if (r.maxStorageGb < r.storageGb) add([...at, "maxStorageGb"], r.maxStorageGb, `an integer of at least resources.${r.name}.storageGb (${r.storageGb})`);
       if (r.engine === "mysql" && !/^\d+\.\d+/.test(r.version)) add([...at, "version"], r.version, 'a MySQL major.minor version such as "8.0" or "8.4" (quoted in YAML)');
       else {
         const version = engineVersionProblem(cloud, r.engine, r.version);

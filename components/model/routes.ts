@@ -21,6 +21,33 @@ export function routeOf(web: WebEntry["web"], domain: string): { host: string; p
   return web.public ? { host: web.host ?? domain, path: web.path ?? "/" } : undefined;
 }
 
+/** RFC 3986 unreserved characters: percent-encoding one of them is the same path as writing it. */
+const unreserved = /^[A-Za-z0-9._~-]$/;
+
+/**
+ * Why a route's path prefix has a second spelling a load balancer (or the client before
+ * it) may read as another path, or undefined. Dot segments are removed by clients and
+ * some load balancers (`/./api` is `/api`), a percent-encoded unreserved character is the
+ * character itself (`/%61pi` is `/api`), and a `%` must start an escape: so two routes
+ * could be one path to one cloud and two to another. Letter case is kept: paths are
+ * case-sensitive on every cloud's load balancer, so `/api` and `/API` are two routes.
+ */
+export function routePathProblem(path: string): string | undefined {
+  const segments = path.split("/").slice(1);
+  if (segments.some((s) => s === "." || s === "..")) return 'a path prefix without "." or ".." segments (clients and load balancers remove them, so it would be another path)';
+  for (const m of path.matchAll(/%(.{0,2})/g)) {
+    if (!/^[0-9A-Fa-f]{2}$/.test(m[1])) return 'a path prefix whose "%" starts an escape of two hex digits, such as "%20"';
+    const char = String.fromCharCode(parseInt(m[1], 16));
+    if (unreserved.test(char)) return `a path prefix that writes ${JSON.stringify(char)} itself rather than %${m[1]} (the same path, spelled two ways)`;
+  }
+  return undefined;
+}
+
+/** The key two routes clash on: host and path, with percent-escapes in one case. */
+function routeKey(route: { host: string; path: string }): string {
+  return `${route.host}${route.path.replace(/%[0-9a-f]{2}/gi, (e) => e.toUpperCase())}`;
+}
+
 /** One problem per route no load balancer of this cloud can serve. */
 export function routeProblems(webs: readonly WebEntry[], domain: string, cloud: string, caps: Capabilities): BindingProblem[] {
   const problems: BindingProblem[] = [];
@@ -35,6 +62,11 @@ export function routeProblems(webs: readonly WebEntry[], domain: string, cloud: 
       continue;
     }
     const route = routeOf(web, domain)!;
+    const spelling = web.path !== undefined ? routePathProblem(web.path) : undefined;
+    if (spelling) {
+      problems.push({ path: ["workloads", name, "path"], received: describeValue(web.path), allowed: spelling });
+      continue;
+    }
     if (!caps.pathRouting && route.path !== "/") {
       problems.push({
         path: ["workloads", name, "path"],
@@ -43,7 +75,7 @@ export function routeProblems(webs: readonly WebEntry[], domain: string, cloud: 
       });
       continue;
     }
-    const key = `${route.host}${route.path}`;
+    const key = routeKey(route);
     const other = served.get(key);
     if (other) {
       // Named on the key that made the clash: the path if set, else the host (both unset: the path, "/").

@@ -57,7 +57,15 @@ const routePath = z
   .max(256, { error: routePathError })
   .regex(/^\/([A-Za-z0-9._~!$&'()*+,;=:@%-]+(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*)?$/, { error: routePathError });
 
-/** Env values: as `nodes.env` (single-line, reach a node); references are read later (references.ts). */
+/**
+ * Env values: as `nodes.env` (single-line, reach a node); references are read later
+ * (references.ts). A YAML number or boolean arrives as the value the YAML reader made of
+ * it and is passed as its text (String): Pulumi's reader (Go's yaml, YAML 1.1 integers; see
+ * automation/goYaml.ts) reads an unquoted `010` as 8 and `0x1F90` as 8080, and the parser
+ * never sees the spelling. Quote
+ * a value to keep it as written. The same holds for `count`, `port` and every number; a
+ * quoted number is a string, and refused where an integer is allowed.
+ */
 const envMap = z
   .record(z.string(), sectionShapes.envValue, { error: "a map of environment variable names to values" })
   .meta(

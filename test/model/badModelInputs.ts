@@ -14,6 +14,16 @@ export const api = { kind: "web", image: "ghcr.io/acme/api:1.4.2", port: 8080, p
 /** A valid worker, to vary. */
 export const celery = { kind: "worker", image: "ghcr.io/acme/api:1.4.2", command: ["celery", "-A", "app", "worker"] };
 
+/** Registry credentials, never printed. */
+const credentials = { username: "acme-bot", password: "never-printed-0123" };
+/** A private image in ECR. */
+const ecrImage = "123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1.4.2";
+
+/** `count` variables V0, V1... of `length` characters each: a very large environment. */
+export function largeEnv(count: number, length: number): Record<string, string> {
+  return Object.fromEntries(Array.from({ length: count }, (_, i) => [`V${i}`, "x".repeat(length)]));
+}
+
 /** A patch whose topology is `workloads` and `resources` only. */
 export function maps(workloads: Record<string, unknown>, resources?: Record<string, unknown>): Record<string, unknown> {
   return { ...mapsOnly, workloads, ...(resources && { resources }) };
@@ -67,4 +77,62 @@ export const badModelInputs: BadInput[] = [
   { what: "a resource named database next to the single service", raw: { resources: { database: { kind: "sql" } } }, key: "resources.database", received: '"database"', allowed: "database is the single service's" },
   { what: "the name bucket for another kind", raw: maps({ api }, { bucket: { kind: "secret" } }), key: "resources.bucket.kind", received: '"secret"', allowed: "the name bucket is kept for the single service's bucket" },
   { what: "a web route the single service already serves", raw: { workloads: { api: { ...api, path: undefined } } }, key: "workloads.api.path", received: "nothing", allowed: "workloads.web already serves app.example.com/" },
+
+  // Private images: the single-service registry rules, applied to every workload's image (components/model/images.ts).
+  { what: "registry credentials no workload image needs (the public demo image)", raw: { ...maps({ api: { ...api, image: "traefik/whoami:v1.10.1" } }), registry: credentials }, key: "registry", received: "[secret]", allowed: "no image of this stack needs registry credentials (workloads.api.image is the public demo image)" },
+  { what: "registry credentials for an ECR workload image on aws", raw: { ...maps({ api: { ...api, image: ecrImage } }), registry: credentials }, key: "registry", received: "[secret]", allowed: "workloads.api.image is in aws's own registry: the program grants the nodes' IAM role pull access" },
+  { what: "registry credentials for an Artifact Registry workload image on gcp", stack: "gcp", raw: { ...maps({ api: { ...api, image: "europe-west1-docker.pkg.dev/my-gcp-project/apps/api:1.4.2" } }), registry: credentials }, key: "registry", received: "[secret]", allowed: "workloads.api.image is in gcp's own registry" },
+  { what: "registry credentials for a DOCR workload image on digitalocean", stack: "digitalocean", raw: { ...maps({ api: { ...api, path: undefined, image: "registry.digitalocean.com/acme/api:1.4.2" } }), registry: credentials }, key: "registry", received: "[secret]", allowed: "workloads.api.image is in digitalocean's own registry" },
+  { what: "registry credentials for an ECR workload image on kubernetes", stack: "kubernetes", raw: { ...maps({ api: { ...api, image: ecrImage } }), registry: credentials }, key: "registry", received: "[secret]", allowed: "workloads.api.image is in ECR, whose login tokens expire after 12 hours" },
+  { what: "registry credentials with private images on two registries", raw: { ...maps({ api, b: { ...api, path: "/b", image: "quay.io/acme/b:1.0.0" } }), registry: credentials }, key: "registry", received: "[secret]", allowed: "the private images are on 2: ghcr.io (workloads.api.image), quay.io (workloads.b.image)" },
+  { what: "the single service's image and a workload's on two registries", raw: { nodes: { image: "ghcr.io/acme/web:1.4.2" }, workloads: { jobs: { ...celery, image: "quay.io/acme/jobs:1.0.0" } }, registry: credentials }, key: "registry", received: "[secret]", allowed: "ghcr.io (nodes.image), quay.io (workloads.jobs.image)" },
+  { what: "DOCR workload image on aws without credentials", raw: maps({ api: { ...api, image: "registry.digitalocean.com/acme/api:1.4.2" } }), key: "registry", received: "nothing", allowed: "whose images are always private: a DigitalOcean API token with registry read access as both username and password (password with --secret); workloads.api.image is there" },
+  { what: "ECR worker image on gcp", stack: "gcp", raw: maps({ api, jobs: { ...celery, image: ecrImage } }), key: "workloads.jobs.image", received: `"${ecrImage}"`, allowed: "ECR accepts only AWS identities" },
+  { what: "ECR workload image on digitalocean", stack: "digitalocean", raw: maps({ api: { ...api, path: undefined, image: ecrImage } }), key: "workloads.api.image", received: `"${ecrImage}"`, allowed: "push the image to DigitalOcean Container Registry" },
+  { what: "registry password on two lines in a stack of maps, never printed", raw: { ...maps({ api }), registry: { username: "acme-bot", password: "line-one\nline-two" } }, key: "registry.password", received: "[secret]", allowed: "on one line" },
+
+  // User data: a workload's own values over its cloud's limit (components/model/vmChecks.ts).
+  { what: "a workload's env over AWS's 16 KB of user data", raw: maps({ api: { ...api, env: largeEnv(200, 60) } }), key: "workloads.api.env", received: "200 variables (17456 bytes in the user data)", allowed: "user data of at most 16383 bytes on aws (EC2 takes 16 KB of user data before base64); workload api's nodes' user data would be at least" },
+  { what: "a worker's env over AWS's user data, naming it", raw: maps({ api, jobs: { ...celery, env: largeEnv(200, 60) } }), key: "workloads.jobs.env", received: "200 variables", allowed: "move large values from workloads.jobs.env to ha-topology:secrets or a secret resource" },
+  { what: "a workload's secret env over DigitalOcean's user data (secrets travel in it)", stack: "digitalocean", raw: maps({ api: { ...api, path: undefined, env: Object.fromEntries(Object.entries(largeEnv(300, 200)).map(([k, v]) => [k, `${v}\${resources.key.value}`])) } }, { key: { kind: "secret" } }), key: "workloads.api.env", received: "300 variables", allowed: "user data of at most 65536 bytes on digitalocean" },
+  { what: "app secrets over DigitalOcean's user data in a stack of maps, never printed", stack: "digitalocean", raw: { ...maps({ api: { ...api, path: undefined } }), secrets: largeEnv(300, 200) }, key: "secrets", received: "[secret]", allowed: "workload api's nodes' user data would be at least" },
+
+  // Network sizing: every node group during a rolling replacement (components/model/vmChecks.ts).
+  { what: "AWS subnets too small for every node group's maxCount", raw: { ...maps({ api: { ...api, maxCount: 30 }, jobs: { ...celery, maxCount: 20 } }), network: { cidr: "10.0.0.0/23" } }, key: "network.cidr", received: '"10.0.0.0/23"', allowed: "each zone's /27 subnet holds 27 nodes, and the node groups' maxCount over network.zones need 50 per zone during a rolling replacement (api 30, jobs 20)" },
+  { what: "the single service and a worker together too large for the AWS subnets", raw: { nodes: { maxCount: 20 }, workloads: { jobs: { ...celery, maxCount: 20 } }, network: { cidr: "10.0.0.0/23" } }, key: "network.cidr", received: '"10.0.0.0/23"', allowed: "need 40 per zone during a rolling replacement (web 20, jobs 20)" },
+  { what: "GCP subnet too small for every node group", stack: "gcp", raw: { ...maps({ api: { ...api, count: 100, maxCount: 200 }, jobs: { ...celery, maxCount: 60 } }), network: { cidr: "10.0.0.0/24" } }, key: "network.cidr", received: '"10.0.0.0/24"', allowed: "the /24 subnet holds 252 nodes, and the node groups' maxCount plus each rolling replacement's surge need 264 (api 202, jobs 62)" },
+  { what: "DigitalOcean VPC too small for every droplet", stack: "digitalocean", raw: { ...maps({ api: { ...api, path: undefined, count: 100 }, jobs: { ...celery, count: 40 } }), network: { cidr: "10.20.0.0/24" } }, key: "network.cidr", received: '"10.20.0.0/24"', allowed: "the /24 VPC has 256 addresses, and the droplets need 280 during a rolling replacement" },
+
+  // Health checks and resources: the single-service rules on every web workload and sql resource.
+  { what: "a web workload's grace period beyond GCP's autohealing limit", stack: "gcp", raw: maps({ api: { ...api, healthCheck: { gracePeriodSeconds: 5000 } } }), key: "workloads.api.healthCheck.gracePeriodSeconds", received: "5000", allowed: "an integer from 60 to 3600 on gcp (the instance group's autohealing delay is at most an hour)" },
+  { what: "a web workload's grace period shorter than a boot", raw: maps({ api: { ...api, healthCheck: { gracePeriodSeconds: 30 } } }), key: "workloads.api.healthCheck.gracePeriodSeconds", received: "30", allowed: "an integer from 60 to 7200 on aws: a new node boots" },
+  { what: "a web workload's timeout not below its interval", raw: maps({ api: { ...api, healthCheck: { intervalSeconds: 10, timeoutSeconds: 10 } } }), key: "workloads.api.healthCheck.timeoutSeconds", received: "10", allowed: "fewer seconds than healthCheck.intervalSeconds (10)" },
+  { what: "a liveness threshold of one failure", raw: maps({ api: { ...api, healthCheck: { liveness: { unhealthyThreshold: 1 } } } }), key: "workloads.api.healthCheck.liveness.unhealthyThreshold", received: "1", allowed: "an integer from 2 to 10" },
+  { what: "a liveness path without a slash", raw: maps({ api: { ...api, healthCheck: { liveness: { path: "live" } } } }), key: "workloads.api.healthCheck.liveness.path", received: '"live"', allowed: 'starting with "/"' },
+  { what: "a web workload on port 22 of a VM", stack: "gcp", raw: maps({ api: { ...api, port: 22 } }), key: "workloads.api.port", received: "22", allowed: "where sshd listens on 22" },
+  { what: "a CPU target on DigitalOcean (no autoscaler)", stack: "digitalocean", raw: maps({ api: { ...api, path: undefined, cpuTargetPercent: 50 } }), key: "workloads.api.cpuTargetPercent", received: "50", allowed: "unset on digitalocean (DigitalOcean runs exactly count droplets, with no autoscaler" },
+  { what: "a sql resource's storage ceiling below its storage", raw: maps({ api }, { db: { kind: "sql", storageGb: 100, maxStorageGb: 50 } }), key: "resources.db.maxStorageGb", received: "50", allowed: "an integer of at least resources.db.storageGb (100)" },
+  { what: "a sql resource's storage ceiling on DigitalOcean", stack: "digitalocean", raw: maps({ api: { ...api, path: undefined } }, { db: { kind: "sql", maxStorageGb: 200 } }), key: "resources.db.maxStorageGb", received: "200", allowed: "unset on digitalocean (only RDS and Cloud SQL grow storage automatically" },
+
+  // Hostile values: refused on their own key, shown escaped.
+  { what: "a workload env value with U+2028", raw: maps({ api: { ...api, env: { GREETING: "hi\u2028bootcmd: [touch, /pwned]" } } }), key: "workloads.api.env.GREETING", received: '"hi\\u2028bootcmd: [touch, /pwned]"', allowed: "no U+2028/U+2029 separators" },
+  { what: "a workload env value with U+0085 (next line)", stack: "gcp", raw: maps({ api: { ...api, env: { GREETING: "a\u0085b" } } }), key: "workloads.api.env.GREETING", received: '"a\\u0085b"', allowed: "U+007F-U+009F such as U+0085" },
+  { what: "a worker command argument with U+2029", raw: maps({ api, jobs: { ...celery, command: ["celery", "a\u2029b"] } }), key: "workloads.jobs.command.1", received: '"a\\u2029b"', allowed: "no U+2028/U+2029 separators" },
+  { what: "a worker command argument with U+0085", raw: maps({ api, jobs: { ...celery, command: ["sh\u0085-c"] } }), key: "workloads.jobs.command.0", received: '"sh\\u0085-c"', allowed: "U+007F-U+009F such as U+0085" },
+  { what: "a workload name with a line break, quoted", raw: maps({ "a\nb": api }), key: 'workloads."a\\nb"', received: '"a\\nb"', allowed: "a lower-case name" },
+  { what: "count as a quoted octal-looking string", raw: maps({ api: { ...api, count: "010" } }), key: "workloads.api.count", received: '"010"', allowed: "an integer from 2 to 1000" },
+  { what: "port as a quoted hexadecimal string", raw: maps({ api: { ...api, port: "0x1F90" } }), key: "workloads.api.port", received: '"0x1F90"', allowed: "an integer from 1 to 65535" },
+  { what: "env name __proto__ in a workload (JavaScript would drop it silently)", raw: maps({ api: { ...api, env: JSON.parse('{"__proto__": "x", "LOG_LEVEL": "info"}') } }), key: "workloads.api.env.__proto__", received: '"__proto__"', allowed: "a key other than __proto__" },
+  { what: "workload named __proto__", raw: maps(JSON.parse(`{"__proto__": ${JSON.stringify(api)}}`)), key: "workloads.__proto__", received: '"__proto__"', allowed: "a key other than __proto__" },
+  { what: "resource named __proto__", raw: maps({ api }, JSON.parse('{"__proto__": {"kind": "sql"}}')), key: "resources.__proto__", received: '"__proto__"', allowed: "a key other than __proto__" },
+  { what: "__proto__ inside a health check", raw: maps({ api: { ...api, healthCheck: JSON.parse('{"path": "/health", "__proto__": {"path": "/x"}}') } }), key: "workloads.api.healthCheck.__proto__", received: '"__proto__"', allowed: "a key other than __proto__" },
+  { what: "a 21-character workload name", raw: maps({ "abcdefghij-abcdefghij": api }), key: "workloads.abcdefghij-abcdefghij", received: '"abcdefghij-abcdefghij"', allowed: "at most 20 characters" },
+  { what: "a 21-character resource name", raw: maps({ api }, { "abcdefghijabcdefghijk": { kind: "secret" } }), key: "resources.abcdefghijabcdefghijk", received: '"abcdefghijabcdefghijk"', allowed: "at most 20 characters" },
+  { what: "a route that differs from another only by a trailing slash", raw: maps({ api, b: { ...api, path: "/api/" } }), key: "workloads.b.path", received: '"/api/"', allowed: "no trailing slash" },
+  { what: "a host that differs from another only by case", raw: maps({ api: { ...api, path: undefined, host: "api.example.com" }, b: { ...api, path: undefined, host: "API.example.com" } }), key: "workloads.b.host", received: '"API.example.com"', allowed: "a lower-case DNS name" },
+  { what: "a host with a trailing dot", raw: maps({ api: { ...api, path: undefined, host: "api.example.com." } }), key: "workloads.api.host", received: '"api.example.com."', allowed: "no scheme, port, path or trailing dot" },
+  { what: "a route path with a percent-encoded letter", raw: maps({ api: { ...api, path: "/%61pi" } }), key: "workloads.api.path", received: '"/%61pi"', allowed: 'writes "a" itself rather than %61' },
+  { what: "a route path with a dot segment", raw: maps({ api: { ...api, path: "/v1/../api" } }), key: "workloads.api.path", received: '"/v1/../api"', allowed: 'without "." or ".." segments' },
+  { what: "a route path with a bare %", raw: maps({ api: { ...api, path: "/100%" } }), key: "workloads.api.path", received: '"/100%"', allowed: '"%" starts an escape of two hex digits' },
+  { what: "two routes that differ only in an escape's hex case", raw: maps({ api: { ...api, path: "/a%2fb" }, b: { ...api, path: "/a%2Fb" } }), key: "workloads.b.path", received: '"/a%2Fb"', allowed: "workloads.api already serves app.example.com/a%2Fb" },
 ];

@@ -24,6 +24,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { workloadPlatformEnv } from "../../appEnvironment";
 import { logicalName, splitEnv, type BoundVariable, type ComposeContext, type WorkloadHandle } from "../../compose";
 import { registryOf, type Registry } from "../../imageReference";
+import { usesRegistryCredentials } from "../../model/images";
 import type { WebWorkload, Workload } from "../../model/model";
 import { legacyResourceNames } from "../../model/model";
 import { nodeUserData, workloadUserData } from "../../nodeUserData";
@@ -62,14 +63,11 @@ export function roleOf(workload: Workload): Role {
 
 /**
  * The docker config a workload's droplets log in with: read-only DOCR credentials the
- * program creates for a DOCR image; the `ha-topology:registry` credentials for the
- * registry of `nodes.image` (the single service's), which they are for; else none.
+ * program creates for a DOCR image; the `ha-topology:registry` credentials when its image
+ * is on the one registry they are for (model/images.ts); else none.
  */
 function dockerConfigOf(ctx: ComposeContext, f: Foundation, workload: Workload, registry: Registry): pulumi.Output<string> | undefined {
-  const single = ctx.model.workloads.some((w) => w.origin === "single-service");
-  const nodesRegistry = single ? registryOf(ctx.topology.nodes.image) : undefined;
-  const sameRegistry = nodesRegistry !== undefined && nodesRegistry.kind !== "invalid" && nodesRegistry.host === registry.host;
-  const credentials = workload.origin === "single-service" || sameRegistry ? ctx.topology.registry : undefined;
+  const credentials = usesRegistryCredentials(ctx.model, workload.name, ctx.topology.registry !== undefined) ? ctx.topology.registry : undefined;
   return registryDockerConfig(logicalName(ctx, workload), registry, credentials, f.opts);
 }
 

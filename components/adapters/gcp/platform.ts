@@ -14,8 +14,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { logicalName, type ComposeContext, type Platform } from "../../compose";
 import { configProblem, TopologyConfigError } from "../../configError";
 import { DatabaseIdentity, waitForGuard } from "../../databaseIdentity";
-import { registryOf, type Registry } from "../../imageReference";
 import { fitName } from "../../physicalNames";
+import { registryCredentialsHost } from "../../model/images";
 import type { SqlResource, WebWorkload } from "../../model/model";
 import { DataAccess, type DataPath } from "./dataAccess";
 import { gcpEdge, publicUrl } from "./edge";
@@ -76,13 +76,13 @@ function foundation(ctx: ComposeContext): GcpFoundation {
 
   const network = new Network(name, { spec: topology.network, region }, opts);
   const appSecrets = Object.keys(ctx.appSecrets).length > 0 ? new JsonSecret(`${name}-app-secrets`, { values: ctx.appSecrets, labels }, opts) : undefined;
-  // A private image of the single service outside Artifact Registry: its credentials in
-  // Secret Manager (the parser has refused what cannot work).
-  const single = model.workloads.find((w) => w.origin === "single-service");
-  const registry = single ? (registryOf(single.image) as Registry) : undefined;
-  const registrySecret = registry && registry.kind !== "artifact-registry" && topology.registry
+  // The registry credentials in Secret Manager, for the one registry they are for
+  // (model/images.ts): the workloads whose image is on it log in (the parser has refused
+  // what cannot work).
+  const credentialsHost = registryCredentialsHost(model, topology.registry !== undefined);
+  const registrySecret = credentialsHost !== undefined && topology.registry
     ? {
-        host: registry.host,
+        host: credentialsHost,
         secret: new JsonSecret(`${name}-registry-credentials`, {
           values: { username: pulumi.secret(topology.registry.username), password: pulumi.secret(topology.registry.password) },
           labels,

@@ -27,6 +27,7 @@ import { logicalName, type BoundVariable, type ComposeContext, type EdgeHandle, 
 import { DatabaseIdentity, waitForGuard } from "../../databaseIdentity";
 import { parseImageReference } from "../../imageReference";
 import { resourceBinding } from "../../model/bindings";
+import { registryCredentialsHost } from "../../model/images";
 import type { BucketResource, Resource, WebWorkload, Workload } from "../../model/model";
 import { currentStack, dnsLabelRule, fitName, stackSegment, warnIfLegacyName } from "../../physicalNames";
 import { dockerConfigJson } from "../../registryLogin";
@@ -211,8 +212,10 @@ export const kubernetesPlatform: Platform<KubernetesFoundation, KubernetesResour
     // A private registry's credentials, as the pull secret the kubelet uses for the images
     // of that registry. Without credentials the cluster's own pull access applies (EKS node
     // role, GKE node service account, ...).
+    // The one registry they are for (model/images.ts): the workload of the single service's
+    // keys or the maps whose image is on it; never nodes.image of a stack without it.
     const credentials = topology.registry;
-    const registryHost = credentials ? parseImageReference(topology.nodes.image).host : undefined;
+    const registryHost = registryCredentialsHost(ctx.model, credentials !== undefined);
     const pullSecret = credentials && registryHost !== undefined
       ? {
           host: registryHost,
