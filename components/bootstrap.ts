@@ -64,6 +64,46 @@ export interface BootstrapSpec {
    * docker's `local` driver (the journal only), and the user data of such a node unchanged.
    */
   logDriver?: LogDriver;
+  /**
+   * A node-local liveness watchdog (needs `port`): for clouds whose node replacement cannot
+   * use a check apart from the load balancer's readiness. Unset: nothing is added, and the
+   * user data of such a node is unchanged.
+   */
+  livenessWatchdog?: LivenessWatchdog;
+}
+
+/**
+ * What the liveness watchdog does: after `startDelaySeconds` (the grace period), it polls
+ * `http://127.0.0.1:<port><path>` every `intervalSeconds`; after `unhealthyThreshold`
+ * consecutive failures (no answer within `timeoutSeconds`, or a status of 400 or more) it
+ * runs `reportCommand`, which tells the cloud to replace this node. A node whose app only
+ * fails readiness (a database blip) keeps running: the load balancer just stops sending
+ * it requests.
+ */
+export interface LivenessWatchdog {
+  /** The liveness path (an HTTP path, as `healthCheck.path`). */
+  path: string;
+  /** Seconds between checks. */
+  intervalSeconds: number;
+  /** Seconds a check may take. */
+  timeoutSeconds: number;
+  /** Consecutive failures that make the node unhealthy. */
+  unhealthyThreshold: number;
+  /** Seconds after boot before the first check (the app's start, image pull included). */
+  startDelaySeconds: number;
+  /**
+   * A shell command, run as root, that reports this node unhealthy to the cloud (e.g. AWS's
+   * `aws autoscaling set-instance-health ... --health-status Unhealthy`); retried at the
+   * next check while it fails.
+   */
+  reportCommand: string;
+  /**
+   * A readiness gate before the liveness checks (unset: none): within the start delay, once
+   * `path` has answered `healthyThreshold` times in a row, `readyCommand` tells the cloud
+   * this node may join (AWS: completes the group's launch lifecycle hook, so a rollout
+   * counts the node only once its app is ready). Run once per boot.
+   */
+  readiness?: { path: string; healthyThreshold: number; readyCommand: string };
 }
 
 /**
@@ -141,6 +181,12 @@ export const bootstrapPaths = {
   dockerConfigDir: "/run/ha-topology/docker",
   /** An embedded registry docker config (clouds without a secret store), root-only. */
   registryDockerConfig: "/etc/ha-topology/registry/config.json",
+  /** The liveness watchdog's script. */
+  livenessScript: "/usr/local/sbin/ha-topology-liveness",
+  /** The liveness watchdog's systemd unit. */
+  livenessUnitFile: "/etc/systemd/system/ha-topology-liveness.service",
+  /** The liveness watchdog unit's name, for systemctl. */
+  livenessServiceName: "ha-topology-liveness.service",
 } as const;
 
 /** Quotes a string for POSIX shells (single-quote style): safe for any content. */
@@ -269,6 +315,115 @@ function validate(spec: BootstrapSpec): void {
   }
   for (const [i, command] of (spec.setupCommands ?? []).entries()) requireNodeText(`setup command ${i + 1}`, command);
   if (spec.logDriver) validateLogDriver(spec.logDriver);
+  if (spec.livenessWatchdog) validateWatchdog(spec.livenessWatchdog, spec.port);
+}
+
+/** An HTTP path as the health check keys allow it (topology.ts): nothing a shell or URL could read as more. */
+const httpPathPattern = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%\/-]*(\?[A-Za-z0-9._~!$&'()*+,;=:@%\/?-]*)?$/;
+
+/** Throws when the watchdog cannot be rendered safely. */
+function validateWatchdog(watchdog: LivenessWatchdog, port: number | undefined): void {
+  if (port === undefined) throw new Error("bootstrap: a liveness watchdog needs the app's port");
+  if (!httpPathPattern.test(watchdog.path)) throw new Error(`bootstrap: the liveness path ${JSON.stringify(watchdog.path)} is not a plain HTTP path`);
+  for (const key of ["intervalSeconds", "timeoutSeconds", "unhealthyThreshold", "startDelaySeconds"] as const) {
+    const value = watchdog[key];
+    if (!Number.isInteger(value) || value < (key === "startDelaySeconds" ? 0 : 1)) throw new Error(`bootstrap: the liveness watchdog's ${key} ${value} is not a positive integer`);
+  }
+  requireNodeText("the liveness watchdog's report command", watchdog.reportCommand, true);
+  if (watchdog.reportCommand.trim() === "") throw new Error("bootstrap: the liveness watchdog's report command is empty");
+  const gate = watchdog.readiness;
+  if (gate) {
+    if (!httpPathPattern.test(gate.path)) throw new Error(`bootstrap: the readiness path ${JSON.stringify(gate.path)} is not a plain HTTP path`);
+    if (!Number.isInteger(gate.healthyThreshold) || gate.healthyThreshold < 1) throw new Error(`bootstrap: the readiness gate's healthyThreshold ${gate.healthyThreshold} is not a positive integer`);
+    requireNodeText("the readiness gate's command", gate.readyCommand, true);
+    if (gate.readyCommand.trim() === "") throw new Error("bootstrap: the readiness gate's command is empty");
+  }
+}
+
+/** The readiness gate's part of the watchdog script (see `LivenessWatchdog.readiness`). */
+function renderReadinessGate(watchdog: LivenessWatchdog, port: number): string {
+  const gate = watchdog.readiness;
+  if (!gate) return `# The grace period: the app boots, pulls its image and starts before the first check.
+sleep ${watchdog.startDelaySeconds}
+`;
+  return `started=$(date +%s)
+elapsed() { echo $(( $(date +%s) - started )); }
+# The readiness gate, once per boot: the node joins only once its app is ready.
+ready_marker=${shellQuote(`${bootstrapPaths.runDir}/ready`)}
+if [ ! -e "$ready_marker" ]; then
+  ready_url=${shellQuote(`http://127.0.0.1:${port}${gate.path}`)}
+  ready_command=${shellQuote(gate.readyCommand)}
+  successes=0
+  while [ "$successes" -lt ${gate.healthyThreshold} ] && [ "$(elapsed)" -lt ${watchdog.startDelaySeconds} ]; do
+    if curl -fsS -o /dev/null --max-time ${watchdog.timeoutSeconds} "$ready_url"; then successes=$((successes + 1)); else successes=0; fi
+    [ "$successes" -ge ${gate.healthyThreshold} ] || sleep ${watchdog.intervalSeconds}
+  done
+  if [ "$successes" -ge ${gate.healthyThreshold} ]; then
+    for attempt in 1 2 3 4 5; do
+      if bash -o pipefail -c "$ready_command"; then
+        mkdir -p "$(dirname "$ready_marker")" && touch "$ready_marker"
+        echo "ha-topology: the app is ready: this node joins" >&2
+        break
+      fi
+      echo "ha-topology: telling the cloud this node is ready failed (attempt $attempt/5)" >&2
+      sleep 3
+    done
+  else
+    echo "ha-topology: the app was not ready within ${watchdog.startDelaySeconds} seconds: the cloud replaces a node that does not join" >&2
+  fi
+fi
+# The grace period: the app boots, pulls its image and starts before the first liveness check.
+rest=$(( ${watchdog.startDelaySeconds} - $(elapsed) ))
+[ "$rest" -gt 0 ] && sleep "$rest"
+`;
+}
+
+/** The watchdog's loop: quiet while the app answers, a journal line per failure, the report after the threshold. */
+function renderWatchdogScript(watchdog: LivenessWatchdog, port: number): string {
+  const url = `http://127.0.0.1:${port}${watchdog.path}`;
+  return `#!/bin/bash
+# Generated by ha-topology: the liveness watchdog. Failing liveness (unlike readiness, which
+# only takes the node out of the load balancer) means this node must be replaced.
+set -u
+url=${shellQuote(url)}
+report=${shellQuote(watchdog.reportCommand)}
+threshold=${watchdog.unhealthyThreshold}
+${renderReadinessGate(watchdog, port)}failures=0
+while true; do
+  if curl -fsS -o /dev/null --max-time ${watchdog.timeoutSeconds} "$url"; then
+    failures=0
+  else
+    failures=$((failures + 1))
+    echo "ha-topology: liveness check of $url failed ($failures/$threshold)" >&2
+    if [ "$failures" -ge "$threshold" ]; then
+      if bash -o pipefail -c "$report"; then
+        echo "ha-topology: reported this node unhealthy: it will be replaced" >&2
+        exec sleep infinity
+      fi
+      echo "ha-topology: reporting this node unhealthy failed; trying again at the next check" >&2
+    fi
+  fi
+  sleep ${watchdog.intervalSeconds}
+done
+`;
+}
+
+function renderWatchdogUnit(): string {
+  return `# Generated by ha-topology: the liveness watchdog (see ${bootstrapPaths.livenessScript}).
+[Unit]
+Description=ha-topology liveness watchdog
+After=${bootstrapPaths.serviceName} network-online.target
+Wants=network-online.target
+StartLimitIntervalSec=0
+
+[Service]
+Restart=always
+RestartSec=5
+ExecStart=${bootstrapPaths.livenessScript}
+
+[Install]
+WantedBy=multi-user.target
+`;
 }
 
 /** Throws when a part of the log driver could not sit on the ExecStart line as plain words; shows names, never values. */
@@ -517,12 +672,19 @@ export function renderCloudConfig(spec: BootstrapSpec): string {
       file(bootstrapPaths.unitFile, "0644", renderUnit(spec)),
       ...(needsRunScript(spec) ? [file(bootstrapPaths.runApp, "0700", renderRunScript(spec, spec.logDriver))] : []),
       ...registryLoginFiles(spec).map((f) => file(f.path, f.permissions, f.content)),
+      ...(spec.livenessWatchdog
+        ? [
+            file(bootstrapPaths.livenessScript, "0700", renderWatchdogScript(spec.livenessWatchdog, spec.port!)),
+            file(bootstrapPaths.livenessUnitFile, "0644", renderWatchdogUnit()),
+          ]
+        : []),
     ],
     runcmd: [
       ...(spec.setupCommands ?? []),
       ["systemctl", "daemon-reload"],
       ["systemctl", "enable", "--now", "docker"],
       ["systemctl", "enable", "--now", bootstrapPaths.serviceName],
+      ...(spec.livenessWatchdog ? [["systemctl", "enable", "--now", bootstrapPaths.livenessServiceName]] : []),
     ],
   };
   // YAML 1.1 because cloud-init parses with PyYAML: this quotes "yes", "on", "0600" and the like.

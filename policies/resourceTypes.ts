@@ -46,6 +46,8 @@ export const aws = {
   cacheReplicationGroup: "aws:elasticache/replicationGroup:ReplicationGroup",
   cacheCluster: "aws:elasticache/cluster:Cluster",
   cloudfrontDistribution: "aws:cloudfront/distribution:Distribution",
+  iamRolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  iamPolicy: "aws:iam/policy:Policy",
 } as const;
 
 /** Google Cloud (@pulumi/gcp). */

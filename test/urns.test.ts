@@ -33,6 +33,7 @@ const variants: Array<{ stack: string; variant: string; patch: Record<string, un
  * deploys them: a user's stack copied from one must keep its URNs across upgrades as well.
  */
 const examples: Array<{ stack: string; file: string }> = [
+  { stack: "aws-services", file: "stacks/examples/Pulumi.aws-services.yaml" },
   { stack: "gcp-services", file: "stacks/examples/Pulumi.gcp-services.yaml" },
   { stack: "digitalocean-services", file: "stacks/examples/Pulumi.digitalocean-services.yaml" },
   { stack: "kubernetes-services", file: "stacks/examples/Pulumi.kubernetes-services.yaml" },

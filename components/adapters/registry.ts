@@ -9,7 +9,6 @@ import { TopologyConfigError } from "../configError";
 
 const loaders: Partial<Record<Cloud, () => Adapter>> = {
   // `require` rather than `import()`: components construct synchronously.
-  aws: () => (require("./aws") as typeof import("./aws")).awsAdapter,
 };
 
 /** Loads the adapter for a cloud; refuses a cloud whose adapter is not in this version. */
@@ -29,6 +28,7 @@ export function loadAdapter(cloud: Cloud): Adapter {
  * through their `Adapter` (and refuse the maps) until their platform lands.
  */
 const platformLoaders: Partial<Record<Cloud, () => AnyPlatform>> = {
+  aws: () => (require("./aws") as typeof import("./aws")).awsPlatform,
   gcp: () => (require("./gcp") as typeof import("./gcp")).gcpPlatform,
   digitalocean: () => (require("./digitalocean") as typeof import("./digitalocean")).digitaloceanPlatform,
   kubernetes: () => (require("./kubernetes") as typeof import("./kubernetes")).kubernetesPlatform,

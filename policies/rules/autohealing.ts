@@ -2,13 +2,34 @@
  * nodes-autoheal: a node that stops answering the load balancer's health check is
  * replaced, not just taken out of rotation (a VM can be "running" and serve nothing).
  */
-import type { StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { overStack } from "../dispatch";
 import { isEcsCapacity, nodeGroups, type NodeGroup } from "../nodeGroups";
 import { at, list, objects, str } from "../props";
-import { digitalocean } from "../resourceTypes";
+import { aws, digitalocean } from "../resourceTypes";
 import { describe, unique, type StackView } from "../stackView";
 import { gkePools } from "../clusters";
+
+/**
+ * True when the group's nodes report their own health (AWS's custom health checks): an IAM
+ * policy made for this group grants autoscaling:SetInstanceHealth on it, so something on
+ * the nodes (a liveness watchdog) marks a failing node unhealthy and the group replaces it,
+ * while the load balancer's check only decides traffic (readiness). A policy whose text is
+ * not known yet (preview) is given the benefit of the doubt.
+ */
+function reportsOwnHealth(view: StackView, asg: PolicyResource): boolean {
+  return view.referrers(asg, [aws.iamRolePolicy, aws.iamPolicy], "policy").some((p) => {
+    let text: unknown;
+    try {
+      text = p.props.policy;
+    } catch (e) {
+      if (e instanceof Error && e.constructor.name === "UnknownValueError") return true;
+      throw e;
+    }
+    if (text === undefined) return true;
+    return /"autoscaling:(SetInstanceHealth|\*)"/.test(typeof text === "string" ? text : JSON.stringify(text));
+  });
+}
 
 function check(view: StackView, group: NodeGroup): string | undefined {
   const r = group.resource;
@@ -18,9 +39,9 @@ function check(view: StackView, group: NodeGroup): string | undefined {
       // ECS replaces failing tasks, and EC2 status checks replace failing instances.
       if (isEcsCapacity(view, r)) return undefined;
       const type = str(r.props.healthCheckType) ?? "EC2";
-      return /ELB|VPC_LATTICE/.test(type)
+      return /ELB|VPC_LATTICE/.test(type) || reportsOwnHealth(view, r)
         ? undefined
-        : `${describe(r)} uses healthCheckType ${type}: only nodes whose VM fails are replaced. Set healthCheckType to "ELB" so nodes failing the load balancer's health check are replaced too.`;
+        : `${describe(r)} uses healthCheckType ${type}: only nodes whose VM fails are replaced. Set healthCheckType to "ELB" so nodes failing the load balancer's health check are replaced too (or let the nodes report their own liveness: grant them autoscaling:SetInstanceHealth on this group).`;
     }
     case "aws-instances":
       return `the instances behind ${describe(r)} are standalone: nothing replaces one that fails. Run them in an Auto Scaling group with healthCheckType "ELB".`;
@@ -53,7 +74,8 @@ function check(view: StackView, group: NodeGroup): string | undefined {
 export const autohealing: StackValidationPolicy = {
   name: "nodes-autoheal",
   description:
-    "Nodes that fail the health check are replaced automatically: Auto Scaling groups use healthCheckType ELB (ECS services replace " +
+    "Nodes that fail the health check are replaced automatically: Auto Scaling groups use healthCheckType ELB, or EC2 with the nodes " +
+    "reporting their own liveness (an IAM policy granting autoscaling:SetInstanceHealth on the group; ECS services replace " +
     "their tasks themselves), GCP MIGs have " +
     "autoHealingPolicies, Deployment containers have a livenessProbe, GKE node pools keep management.autoRepair on; standalone instances " +
     "(registered in a target group or serving on their own) and unmanaged GCP instance groups fail. DigitalOcean has no autohealing " +

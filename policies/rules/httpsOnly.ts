@@ -16,6 +16,9 @@ const isStandalone = (g: NodeGroup) => g.kind === "aws-standalone-instance" || g
 
 function awsProblems(view: StackView, lb: PolicyResource): Problem[] {
   if ((str(lb.props.loadBalancerType) ?? "application") !== "application") return [];
+  // An internal ALB has no address on the internet: it serves workloads inside the VPC
+  // (behind its security group), where plain HTTP is the norm, not clients.
+  if (bool(lb.props.internal) === true) return [];
   const listeners = awsListeners(view, lb);
   const problems: Problem[] = [];
   const secure = listeners.filter((l) => secureProtocols.includes(str(l.props.protocol) ?? ""));
@@ -189,7 +192,8 @@ export const httpsOnly: StackValidationPolicy = {
     "certificate and an HTTP listener that only redirects, a GCP HTTPS proxy with a certificate and an HTTP proxy on a redirect-only URL " +
     "map, a DigitalOcean https rule with a certificate and redirectHttpToHttps (internal DigitalOcean load balancers, network INTERNAL, serve the VPC only and are not judged), an Ingress with spec.tls, a LoadBalancer Service whose " +
     "HTTP ports the cloud's load balancer serves with a certificate (aws-load-balancer-ssl-cert, do-loadbalancer-certificate-id annotations), " +
-    "CloudFront behaviors with viewerProtocolPolicy redirect-to-https or https-only. An instance serving plain HTTP to the internet with no load balancer fails.",
+    "CloudFront behaviors with viewerProtocolPolicy redirect-to-https or https-only. An instance serving plain HTTP to the internet with no load balancer fails. " +
+    "Internal ALBs (internal: true, no address on the internet) are not judged.",
   enforcementLevel: "mandatory",
   severity: "high",
   validateStack: overStack(

@@ -83,3 +83,64 @@ export class Alarms extends pulumi.ComponentResource {
     this.registerOutputs({ topicArn: this.topicArn });
   }
 }
+
+/** Arguments of AlarmTopic. */
+export interface AlarmTopicArgs {
+  /** The email address to subscribe. */
+  email: string;
+  /** Tags for every resource. */
+  tags: Record<string, string>;
+}
+
+/** The alarms' SNS topic of a stack without the single service (whose Alarms has one). */
+export class AlarmTopic extends pulumi.ComponentResource {
+  /** The topic's ARN. */
+  readonly topicArn: pulumi.Output<string>;
+
+  constructor(name: string, args: AlarmTopicArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ha-topology:aws:AlarmTopic", name, {}, opts);
+    const topic = new aws.sns.Topic(`${name}-alarms`, { tags: args.tags }, { parent: this });
+    new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: topic.arn, protocol: "email", endpoint: args.email }, { parent: this });
+    this.topicArn = topic.arn;
+    this.registerOutputs({ topicArn: this.topicArn });
+  }
+}
+
+/** Arguments of WorkloadAlarms. */
+export interface WorkloadAlarmsArgs {
+  /** The workload's name (for the description). */
+  workload: string;
+  /** The ALB's ARN suffix. */
+  loadBalancerArnSuffix: pulumi.Input<string>;
+  /** The workload's target group's ARN suffix. */
+  targetGroupArnSuffix: pulumi.Input<string>;
+  /** The workload's node floor (`count`). */
+  minHealthyNodes: number;
+  /** The topic to notify. */
+  topicArn: pulumi.Input<string>;
+  /** Tags for every resource. */
+  tags: Record<string, string>;
+}
+
+/** The healthy-nodes alarm of one public web workload: fewer ready nodes behind its target group than its floor. */
+export class WorkloadAlarms extends pulumi.ComponentResource {
+  constructor(name: string, args: WorkloadAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ha-topology:aws:WorkloadAlarms", name, {}, opts);
+    new aws.cloudwatch.MetricAlarm(`${name}-healthy-nodes`, {
+      alarmDescription: `Fewer than ${args.minHealthyNodes} ready nodes of ${args.workload} behind the load balancer: it is not highly available right now`,
+      namespace: "AWS/ApplicationELB",
+      metricName: "HealthyHostCount",
+      dimensions: { LoadBalancer: args.loadBalancerArnSuffix, TargetGroup: args.targetGroupArnSuffix },
+      statistic: "Minimum",
+      period: 60,
+      comparisonOperator: "LessThanThreshold",
+      threshold: args.minHealthyNodes,
+      evaluationPeriods: 3,
+      treatMissingData: "breaching",
+      alarmActions: [args.topicArn],
+      okActions: [args.topicArn],
+      tags: args.tags,
+    }, { parent: this });
+    this.registerOutputs({});
+  }
+}

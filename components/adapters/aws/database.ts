@@ -22,8 +22,13 @@ export interface DatabaseArgs {
   instanceClass: string;
   /** Private subnets, one per zone. */
   subnetIds: pulumi.Input<string>[];
-  /** The database's security group (admits the nodes only). */
-  securityGroupId: pulumi.Input<string>;
+  /**
+   * The database's security group (admits the nodes only). Unset: the database gets its own
+   * group in `vpcId`, which admits nothing until a workload that uses it is given a rule.
+   */
+  securityGroupId?: pulumi.Input<string>;
+  /** The VPC of the database's own group (when `securityGroupId` is unset). */
+  vpcId?: pulumi.Input<string>;
   /** Tags for every resource. */
   tags: Record<string, string>;
   /** The guard of the create-only settings (DatabaseIdentity): the database waits for its check. */
@@ -58,12 +63,21 @@ export class Database extends pulumi.ComponentResource {
   readonly credentialsVersionId: pulumi.Output<string>;
   /** Host names of the read replicas. */
   readonly replicaHosts: pulumi.Output<string[]>;
+  /** The admin user. */
+  readonly username: string;
+  /** The admin password (secret). */
+  readonly password: pulumi.Output<string>;
+  /** The database's security group. */
+  readonly securityGroupId: pulumi.Output<string>;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:aws:Database", name, {}, opts);
     const { spec, tags } = args;
     const parent = { parent: this };
     const engine = engineFacts[spec.engine];
+    const securityGroupId = args.securityGroupId !== undefined
+      ? pulumi.output(args.securityGroupId)
+      : new aws.ec2.SecurityGroup(`${name}-db`, { vpcId: args.vpcId!, description: "Database: from the workloads that use it only", tags: { ...tags, Name: `${name}-db` } }, parent).id;
 
     const subnets = new aws.rds.SubnetGroup(`${name}-db`, { subnetIds: args.subnetIds, tags }, parent);
     const parameters = new aws.rds.ParameterGroup(`${name}-db`, {
@@ -96,7 +110,7 @@ export class Database extends pulumi.ComponentResource {
       publiclyAccessible: false,
       port: engine.port,
       dbSubnetGroupName: subnets.name,
-      vpcSecurityGroupIds: [args.securityGroupId],
+      vpcSecurityGroupIds: [securityGroupId],
       parameterGroupName: parameters.name,
       dbName: spec.name,
       username: spec.username,
@@ -126,7 +140,7 @@ export class Database extends pulumi.ComponentResource {
         instanceClass: args.instanceClass,
         storageEncrypted: true,
         publiclyAccessible: false,
-        vpcSecurityGroupIds: [args.securityGroupId],
+        vpcSecurityGroupIds: [securityGroupId],
         parameterGroupName: parameters.name,
         autoMinorVersionUpgrade: true,
         // A replica holds no data of its own (the primary's backups cover it), so it
@@ -144,6 +158,9 @@ export class Database extends pulumi.ComponentResource {
     this.endpoint = pulumi.interpolate`${primary.address}:${engine.port}`;
     this.credentialsSecretArn = credentials.arn;
     this.credentialsVersionId = credentials.versionId;
+    this.username = spec.username;
+    this.password = pulumi.secret(password.result);
+    this.securityGroupId = securityGroupId;
     this.registerOutputs({ endpoint: this.endpoint });
   }
 }

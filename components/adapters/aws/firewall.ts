@@ -1,7 +1,9 @@
 /**
- * Who may talk to whom, in one place: the security groups of the load balancer, the
- * nodes, the database and the session store, and every rule between them. Rules are
- * separate resources (never inline), so adding one never rewrites a group.
+ * Who may talk to whom: the security groups of the public load balancer and of the single
+ * service's nodes, database and session store, and every rule between them. Rules are
+ * separate resources (never inline), so adding one never rewrites a group. The workloads
+ * and resources of `ha-topology:workloads`/`resources` have their own groups
+ * (workloadFirewall.ts, database.ts, sessionStore.ts), joined by `allowTcp` rules.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -10,10 +12,10 @@ import * as pulumi from "@pulumi/pulumi";
 export interface FirewallArgs {
   /** The VPC the groups belong to. */
   vpcId: pulumi.Input<string>;
-  /** The app port on the nodes. */
-  appPort: number;
-  /** The database port. */
-  databasePort: number;
+  /** The single service's app port; unset without the single service (then only the load balancer's group exists). */
+  appPort?: number;
+  /** The single service's database port. */
+  databasePort?: number;
   /** The session store port, when there is one. */
   sessionsPort?: number;
   /** Tags for every resource. */
@@ -26,10 +28,10 @@ const world = "0.0.0.0/0";
 export class Firewall extends pulumi.ComponentResource {
   /** The load balancer's group. */
   readonly loadBalancerGroupId: pulumi.Output<string>;
-  /** The nodes' group. */
-  readonly nodeGroupId: pulumi.Output<string>;
-  /** The database's group. */
-  readonly databaseGroupId: pulumi.Output<string>;
+  /** The single service's nodes' group. */
+  readonly nodeGroupId?: pulumi.Output<string>;
+  /** The single service's database's group. */
+  readonly databaseGroupId?: pulumi.Output<string>;
   /** The session store's group, when there is one. */
   readonly sessionsGroupId?: pulumi.Output<string>;
 
@@ -52,25 +54,40 @@ export class Firewall extends pulumi.ComponentResource {
     };
 
     const lb: [string, aws.ec2.SecurityGroup] = ["lb", group("lb", "Load balancer: HTTPS and the HTTP redirect from anywhere")];
-    const nodes: [string, aws.ec2.SecurityGroup] = ["nodes", group("nodes", "App nodes: the app port from the load balancer only; no SSH")];
-    const database: [string, aws.ec2.SecurityGroup] = ["db", group("db", "Database: from the app nodes only")];
-
     ingress("lb-https", { securityGroupId: lb[1].id, cidrIpv4: world, fromPort: 443, toPort: 443, description: "HTTPS from anywhere" });
     ingress("lb-http", { securityGroupId: lb[1].id, cidrIpv4: world, fromPort: 80, toPort: 80, description: "HTTP (redirected to HTTPS)" });
-    allow(lb, nodes, args.appPort, "Requests and health checks from the load balancer only");
-    // HTTPS out: image registry, AWS APIs (Secrets Manager, S3, SSM) and OS packages.
-    egress("nodes-https", { securityGroupId: nodes[1].id, cidrIpv4: world, fromPort: 443, toPort: 443, description: "HTTPS to registries and AWS APIs" });
-    allow(nodes, database, args.databasePort, "Database, from the app nodes only");
+    this.loadBalancerGroupId = lb[1].id;
 
-    if (args.sessionsPort !== undefined) {
-      const sessions: [string, aws.ec2.SecurityGroup] = ["sessions", group("sessions", "Session store: from the app nodes only")];
-      allow(nodes, sessions, args.sessionsPort, "Session store, from the app nodes only");
-      this.sessionsGroupId = sessions[1].id;
+    if (args.appPort !== undefined) {
+      const nodes: [string, aws.ec2.SecurityGroup] = ["nodes", group("nodes", "App nodes: the app port from the load balancer only; no SSH")];
+      allow(lb, nodes, args.appPort, "Requests and health checks from the load balancer only");
+      // HTTPS out: image registry, AWS APIs (Secrets Manager, S3, SSM) and OS packages.
+      egress("nodes-https", { securityGroupId: nodes[1].id, cidrIpv4: world, fromPort: 443, toPort: 443, description: "HTTPS to registries and AWS APIs" });
+      this.nodeGroupId = nodes[1].id;
+      if (args.databasePort !== undefined) {
+        const database: [string, aws.ec2.SecurityGroup] = ["db", group("db", "Database: from the app nodes only")];
+        allow(nodes, database, args.databasePort, "Database, from the app nodes only");
+        this.databaseGroupId = database[1].id;
+      }
+      if (args.sessionsPort !== undefined) {
+        const sessions: [string, aws.ec2.SecurityGroup] = ["sessions", group("sessions", "Session store: from the app nodes only")];
+        allow(nodes, sessions, args.sessionsPort, "Session store, from the app nodes only");
+        this.sessionsGroupId = sessions[1].id;
+      }
     }
 
-    this.loadBalancerGroupId = lb[1].id;
-    this.nodeGroupId = nodes[1].id;
-    this.databaseGroupId = database[1].id;
     this.registerOutputs({ loadBalancerGroupId: this.loadBalancerGroupId, nodeGroupId: this.nodeGroupId, databaseGroupId: this.databaseGroupId });
   }
+}
+
+/**
+ * `from` may open TCP connections to `to` on `port`: an egress rule on `from`'s group and
+ * the matching ingress rule on `to`'s, as children of `parent`, named `<key>-out` and
+ * `<key>-in`. `key` must be unique in the stack: callers build it from names with no `_`
+ * joined by `_` (`web-api_uses_db`), so two keys never meet.
+ */
+export function allowTcp(parent: pulumi.Resource, key: string, from: pulumi.Input<string>, to: pulumi.Input<string>, port: number, description: string, tags: Record<string, string>): void {
+  const ports = { ipProtocol: "tcp", fromPort: port, toPort: port, description, tags };
+  new aws.vpc.SecurityGroupEgressRule(`${key}-out`, { securityGroupId: from, referencedSecurityGroupId: to, ...ports }, { parent });
+  new aws.vpc.SecurityGroupIngressRule(`${key}-in`, { securityGroupId: to, referencedSecurityGroupId: from, ...ports }, { parent });
 }

@@ -14,6 +14,11 @@ export interface JsonSecretArgs {
   values: Record<string, pulumi.Input<string>>;
   /** Tags for every resource. */
   tags: Record<string, string>;
+  /**
+   * Makes a changed value a new version resource, hence a new version ID (what the nodes'
+   * user data pins, so the change rolls them), whatever the provider's own diff says.
+   */
+  newVersionOnChange?: boolean;
 }
 
 /** A Secrets Manager secret and its current version. */
@@ -33,7 +38,7 @@ export class JsonSecret extends pulumi.ComponentResource {
     const version = new aws.secretsmanager.SecretVersion(name, {
       secretId: secret.id,
       secretString: pulumi.secret(pulumi.output(args.values).apply((values) => JSON.stringify(values))),
-    }, { parent: this });
+    }, { parent: this, ...(args.newVersionOnChange && { replaceOnChanges: ["secretString"] }) });
     this.arn = secret.arn;
     this.versionId = version.versionId;
     this.registerOutputs({ arn: this.arn });

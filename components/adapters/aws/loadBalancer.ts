@@ -1,17 +1,65 @@
 /**
- * The public entry: an Application Load Balancer over the public subnets, TLS 1.2+ with
- * an ACM certificate, port 80 answering only with a redirect, and a target group whose
- * health check decides which nodes serve (and, through the ASG, which are replaced).
+ * The public entry: one Application Load Balancer over the public subnets for every
+ * public web workload, TLS 1.2+ with ACM certificates, port 80 answering only with a
+ * redirect, and a target group per web workload whose health check (readiness) decides
+ * which nodes serve. The route of the stack's domain at "/" is the listener's default
+ * action (the single service's, as always); every other route is a listener rule by
+ * host-header and path-pattern (routing.ts), and without a "/" route on the domain the
+ * default answers 404.
+ *
+ * The domain's certificate never changes its domains (that would replace it, and the
+ * listener with it): each other host gets a certificate of its own, attached to the
+ * listener as an extra (SNI) certificate.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsRecord } from "../adapter";
-import type { Topology } from "../../topology";
+import type { Route } from "../../model/model";
+import { fitName } from "../../physicalNames";
+import type { HealthCheckSpec, Topology } from "../../topology";
+import { routeKey, ruleConditions, rulePriorities } from "./routing";
+
+/** One public web workload behind the load balancer. */
+export interface PublicWeb {
+  /** The workload's name. */
+  workload: string;
+  /** Its components' name prefix (compose.ts `logicalName`): the target group is `<logical>-tg`. */
+  logical: string;
+  /** Where it is served. */
+  route: Route;
+  /** The app port on its nodes. */
+  port: number;
+  /** Seconds a deregistering node keeps its connections. */
+  drainSeconds: number;
+  /** The target group's health check: the workload's readiness. */
+  healthCheck: Pick<HealthCheckSpec, "path" | "intervalSeconds" | "timeoutSeconds" | "healthyThreshold" | "unhealthyThreshold">;
+}
+
+/** What the load balancer gives one web workload. */
+export interface WebTarget {
+  /** Its target group. */
+  targetGroupArn: pulumi.Output<string>;
+  /** The target group's ARN suffix (CloudWatch dimension). */
+  targetGroupArnSuffix: pulumi.Output<string>;
+  /** What sends the target group traffic (the listener, or the workload's rule): its nodes wait for it. */
+  serving: pulumi.Resource;
+}
+
+/**
+ * A target group's logical name: its AWS name is this plus Pulumi's 8 random characters,
+ * and AWS allows 32, so a long name is cut (with a hash; the single service's `<name>-tg`
+ * is short enough to stay as it is).
+ */
+export function targetGroupName(logical: string): string {
+  return fitName(`${logical}-tg`, 24);
+}
 
 /** Arguments of LoadBalancer. */
 export interface LoadBalancerArgs {
-  /** The topology (domain, health check, node port, DNS and TLS choices). */
-  topology: Topology;
+  /** The stack's domain, DNS and TLS choices. */
+  topology: Pick<Topology, "domain" | "dns" | "tls">;
+  /** The public web workloads it serves. */
+  webs: PublicWeb[];
   /** The VPC. */
   vpcId: pulumi.Input<string>;
   /** Public subnets, one per zone. */
@@ -31,10 +79,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
   readonly dnsName: pulumi.Output<string>;
   /** The ALB's ARN suffix (CloudWatch dimension). */
   readonly arnSuffix: pulumi.Output<string>;
-  /** The target group the nodes register in. */
-  readonly targetGroupArn: pulumi.Output<string>;
-  /** The target group's ARN suffix (CloudWatch dimension). */
-  readonly targetGroupArnSuffix: pulumi.Output<string>;
+  /** Each web workload's target group, by workload name. */
+  readonly targets: Map<string, WebTarget>;
   /** Records the user must create at their DNS host (empty with `dns.zone`). */
   readonly dnsRecords: pulumi.Output<DnsRecord[]>;
   /** The HTTPS listener: only once it exists does the target group health-check nodes. */
@@ -43,7 +89,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
   constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:aws:LoadBalancer", name, {}, opts);
     const { topology, tags } = args;
-    const { domain, healthCheck, nodes, dns, tls } = topology;
+    const { domain, dns, tls } = topology;
     const parent = { parent: this };
 
     const alb = new aws.lb.LoadBalancer(`${name}-alb`, {
@@ -64,43 +110,41 @@ export class LoadBalancer extends pulumi.ComponentResource {
       tags,
     }, parent);
 
-    const targets = new aws.lb.TargetGroup(`${name}-tg`, {
+    const groups = new Map(args.webs.map((web) => [web.workload, new aws.lb.TargetGroup(targetGroupName(web.logical), {
       vpcId: args.vpcId,
-      port: nodes.port,
+      port: web.port,
       protocol: "HTTP",
       targetType: "instance",
-      deregistrationDelay: nodes.drainSeconds,
+      deregistrationDelay: web.drainSeconds,
       // Round robin over stateless nodes: never pin a client to one node.
       stickiness: { type: "lb_cookie", enabled: false },
       healthCheck: {
         enabled: true,
         protocol: "HTTP",
         port: "traffic-port",
-        path: healthCheck.path,
+        path: web.healthCheck.path,
         matcher: "200-399",
-        interval: healthCheck.intervalSeconds,
-        timeout: healthCheck.timeoutSeconds,
-        healthyThreshold: healthCheck.healthyThreshold,
-        unhealthyThreshold: healthCheck.unhealthyThreshold,
+        interval: web.healthCheck.intervalSeconds,
+        timeout: web.healthCheck.timeoutSeconds,
+        healthyThreshold: web.healthCheck.healthyThreshold,
+        unhealthyThreshold: web.healthCheck.unhealthyThreshold,
       },
       tags,
-    }, parent);
+    }, parent)]));
 
     const zoneId = dns.zone;
-    let certificateArn: pulumi.Output<string>;
     const records: pulumi.Output<DnsRecord>[] = [];
-    if (tls.certificate) {
-      certificateArn = pulumi.output(tls.certificate);
-    } else {
-      const certificate = new aws.acm.Certificate(`${name}-cert`, {
-        domainName: domain,
+    /** A DNS-validated ACM certificate for `host` (named `<name>-cert<suffix>`), and its validated ARN. */
+    const certificateFor = (host: string, suffix: string): pulumi.Output<string> => {
+      const certificate = new aws.acm.Certificate(`${name}-cert${suffix}`, {
+        domainName: host,
         validationMethod: "DNS",
         keyAlgorithm: "EC_prime256v1",
         tags,
       }, parent);
       const validation = certificate.domainValidationOptions.apply((options) => options[0]);
       if (zoneId) {
-        const record = new aws.route53.Record(`${name}-cert-validation`, {
+        const record = new aws.route53.Record(`${name}-cert-validation${suffix}`, {
           zoneId,
           name: validation.resourceRecordName,
           type: validation.resourceRecordType,
@@ -108,25 +152,29 @@ export class LoadBalancer extends pulumi.ComponentResource {
           ttl: 300,
           allowOverwrite: true,
         }, parent);
-        certificateArn = new aws.acm.CertificateValidation(`${name}-cert`, {
+        return new aws.acm.CertificateValidation(`${name}-cert${suffix}`, {
           certificateArn: certificate.arn,
           validationRecordFqdns: [record.fqdn],
         }, parent).certificateArn;
-      } else {
-        const record = validation.apply((v): DnsRecord => {
-          // Said while `pulumi up` waits for the certificate, so the user can act on it now.
-          pulumi.log.info(
-            `Create this DNS record so ACM can issue the certificate for ${domain} (the update waits for it): ` +
-              `${v.resourceRecordName} ${v.resourceRecordType} ${v.resourceRecordValue}`,
-            this,
-          );
-          return { name: v.resourceRecordName, type: v.resourceRecordType, value: v.resourceRecordValue, purpose: "certificate validation (ACM, keep it for renewals)" };
-        });
-        records.push(record);
-        certificateArn = new aws.acm.CertificateValidation(`${name}-cert`, { certificateArn: certificate.arn }, parent).certificateArn;
       }
-    }
+      const record = validation.apply((v): DnsRecord => {
+        // Said while `pulumi up` waits for the certificate, so the user can act on it now.
+        pulumi.log.info(
+          `Create this DNS record so ACM can issue the certificate for ${host} (the update waits for it): ` +
+            `${v.resourceRecordName} ${v.resourceRecordType} ${v.resourceRecordValue}`,
+          this,
+        );
+        return { name: v.resourceRecordName, type: v.resourceRecordType, value: v.resourceRecordValue, purpose: "certificate validation (ACM, keep it for renewals)" };
+      });
+      records.push(record);
+      return new aws.acm.CertificateValidation(`${name}-cert${suffix}`, { certificateArn: certificate.arn }, parent).certificateArn;
+    };
 
+    // The domain's own certificate (or the user's): its domains never change.
+    const certificateArn = tls.certificate ? pulumi.output(tls.certificate) : certificateFor(domain, "");
+
+    // The domain's "/" is the default action; without one, what no rule matches is a 404.
+    const root = args.webs.find((w) => w.route.host === domain && w.route.path === "/");
     this.httpsListener = new aws.lb.Listener(`${name}-https`, {
       loadBalancerArn: alb.arn,
       port: 443,
@@ -134,7 +182,9 @@ export class LoadBalancer extends pulumi.ComponentResource {
       sslPolicy: tlsPolicy,
       certificateArn,
       routingHttpResponseStrictTransportSecurityHeaderValue: "max-age=31536000",
-      defaultActions: [{ type: "forward", targetGroupArn: targets.arn }],
+      defaultActions: root
+        ? [{ type: "forward", targetGroupArn: groups.get(root.workload)!.arn }]
+        : [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "Not found" } }],
       tags,
     }, parent);
 
@@ -146,24 +196,53 @@ export class LoadBalancer extends pulumi.ComponentResource {
       tags,
     }, parent);
 
-    if (zoneId) {
-      new aws.route53.Record(`${name}-domain`, {
-        zoneId,
-        name: domain,
-        type: "A",
-        aliases: [{ name: alb.dnsName, zoneId: alb.zoneId, evaluateTargetHealth: true }],
+    const priorities = rulePriorities(args.webs.map((w) => w.route));
+    const targets = new Map<string, WebTarget>();
+    for (const web of args.webs) {
+      const group = groups.get(web.workload)!;
+      const serving = web === root ? this.httpsListener : new aws.lb.ListenerRule(`${web.logical}-route`, {
+        listenerArn: this.httpsListener.arn,
+        priority: priorities.get(routeKey(web.route))!,
+        conditions: ruleConditions(web.route),
+        actions: [{ type: "forward", targetGroupArn: group.arn }],
+        tags,
       }, parent);
-    } else {
-      records.unshift(alb.dnsName.apply((value): DnsRecord => ({
-        name: domain, type: "CNAME", value, purpose: "serve traffic (use an ALIAS/ANAME record if the name is a zone apex)",
-      })));
+      targets.set(web.workload, { targetGroupArn: group.arn, targetGroupArnSuffix: group.arnSuffix, serving });
+    }
+
+    /** The record that sends `host` to the ALB (in the zone, or for the user to create). */
+    const serve = (host: string, suffix: string) => {
+      if (zoneId) {
+        new aws.route53.Record(`${name}-domain${suffix}`, {
+          zoneId,
+          name: host,
+          type: "A",
+          aliases: [{ name: alb.dnsName, zoneId: alb.zoneId, evaluateTargetHealth: true }],
+        }, parent);
+        return undefined;
+      }
+      return alb.dnsName.apply((value): DnsRecord => ({
+        name: host, type: "CNAME", value, purpose: "serve traffic (use an ALIAS/ANAME record if the name is a zone apex)",
+      }));
+    };
+    const domainRecord = serve(domain, "");
+    if (domainRecord) records.unshift(domainRecord);
+
+    // Every other host: its own certificate beside the domain's (SNI picks it), and its record.
+    // With the user's certificate (tls.certificate), that one must cover every host.
+    const hosts = [...new Set(args.webs.map((w) => w.route.host))].filter((h) => h !== domain).sort();
+    for (const host of hosts) {
+      if (!tls.certificate) {
+        new aws.lb.ListenerCertificate(`${name}-cert-${host}`, { listenerArn: this.httpsListener.arn, certificateArn: certificateFor(host, `-${host}`) }, parent);
+      }
+      const record = serve(host, `-${host}`);
+      if (record) records.push(record);
     }
 
     this.dnsName = alb.dnsName;
     this.arnSuffix = alb.arnSuffix;
-    this.targetGroupArn = targets.arn;
-    this.targetGroupArnSuffix = targets.arnSuffix;
+    this.targets = targets;
     this.dnsRecords = pulumi.all(records);
-    this.registerOutputs({ dnsName: this.dnsName, targetGroupArn: this.targetGroupArn, dnsRecords: this.dnsRecords });
+    this.registerOutputs({ dnsName: this.dnsName, dnsRecords: this.dnsRecords });
   }
 }

@@ -6,14 +6,15 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { roleTag, type Role } from "../../../contract/roles";
 import type { NodesSpec, HealthCheckSpec } from "../../topology";
 
 /** Arguments of NodeGroup. */
 export interface NodeGroupArgs {
-  /** The nodes part of the topology. */
-  nodes: NodesSpec;
+  /** How many nodes (the floor), the autoscaling ceiling and the CPU target: the single service's `nodes`, or a workload's. */
+  nodes: Pick<NodesSpec, "count" | "maxCount" | "cpuTargetPercent">;
   /** The health check (its grace period delays replacement of booting nodes). */
-  healthCheck: HealthCheckSpec;
+  healthCheck: Pick<HealthCheckSpec, "gracePeriodSeconds">;
   /** The native instance type (the preset already resolved). */
   instanceType: string;
   /** Subnets to spread over, one per zone. */
@@ -22,10 +23,32 @@ export interface NodeGroupArgs {
   publicAddresses: boolean;
   /** The nodes' security group. */
   securityGroupId: pulumi.Input<string>;
-  /** The target group the nodes register in. */
-  targetGroupArn: pulumi.Input<string>;
-  /** The bucket the nodes may use (and no other). */
-  bucketArn: pulumi.Input<string>;
+  /** The target group the nodes register in; unset for a worker (no load balancer). */
+  targetGroupArn?: pulumi.Input<string>;
+  /**
+   * What replaces a node: "ELB" (default: failing the target group's health check) or
+   * "EC2" (only a failed VM, or the node's own report through `reportsOwnHealth`).
+   */
+  healthCheckType?: "ELB" | "EC2";
+  /**
+   * True when the nodes report their own liveness (the liveness watchdog): their role may
+   * call autoscaling:SetInstanceHealth on this group, and on no other.
+   */
+  reportsOwnHealth?: boolean;
+  /**
+   * Seconds a new node may take to become ready (its readiness gate, bootstrap.ts): set,
+   * the group gets a launch lifecycle hook (`readinessHookName`) that the node completes
+   * once its app is ready, so a rollout or a replacement counts it only then; a node that
+   * is not ready in time is abandoned (terminated) and replaced. Its role may complete the
+   * hook on its own group only, and it reads the group's name from its instance tags (IMDS).
+   */
+  readinessTimeoutSeconds?: number;
+  /** The role tag (contract/roles.ts), propagated to the instances; unset keeps the single service's tags as they are. */
+  role?: Role;
+  /** The node role's description. */
+  roleDescription?: string;
+  /** The buckets the nodes may use (and no other); may be empty. */
+  bucketArns: pulumi.Input<string>[];
   /** The log group the nodes' docker ships the app's output to (and no other). */
   logGroupArn: pulumi.Input<string>;
   /** Secrets Manager secrets the nodes read at boot. */
@@ -37,10 +60,11 @@ export interface NodeGroupArgs {
   /** An alarm that stops and rolls back an instance refresh when it fires. */
   rollbackAlarmName?: pulumi.Input<string>;
   /**
-   * What must exist before the group: the listener that sends the target group traffic.
-   * Before it, nodes are never health-checked and the wait for healthy nodes times out.
+   * What must exist before the group: the listener (or listener rule) that sends the target
+   * group traffic. Before it, nodes are never health-checked and the wait for healthy nodes
+   * times out. Unset for a worker.
    */
-  servingListener: pulumi.Resource;
+  servingListener?: pulumi.Resource;
   /** Tags for every resource. */
   tags: Record<string, string>;
 }
@@ -64,12 +88,17 @@ export const sessionManagerAgentActions = [
   "ssmmessages:OpenDataChannel",
 ] as const;
 
+/** The launch lifecycle hook a node completes once its app is ready (`readinessTimeoutSeconds`). */
+export const readinessHookName = "ha-topology-ready";
+
 /** Launch template + autoscaling group + target-tracking policy + the nodes' IAM role. */
 export class NodeGroup extends pulumi.ComponentResource {
   /** The autoscaling group's name. */
   readonly groupName: pulumi.Output<string>;
   /** The nodes' IAM role. */
   readonly roleName: pulumi.Output<string>;
+  /** The autoscaling group's ARN. */
+  readonly groupArn: pulumi.Output<string>;
 
   constructor(name: string, args: NodeGroupArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:aws:NodeGroup", name, {}, opts);
@@ -78,20 +107,24 @@ export class NodeGroup extends pulumi.ComponentResource {
 
     const role = new aws.iam.Role(`${name}-node`, {
       assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" }),
-      description: "App nodes: their own bucket and secrets only",
+      description: args.roleDescription ?? "App nodes: their own bucket and secrets only",
       tags,
     }, parent);
     new aws.iam.RolePolicy(`${name}-node`, {
       role: role.id,
       policy: aws.iam.getPolicyDocumentOutput({
         statements: [
-          { sid: "ListOwnBucket", actions: ["s3:ListBucket", "s3:ListBucketVersions"], resources: [args.bucketArn] },
-          {
-            sid: "UseOwnBucketObjects",
-            actions: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-            resources: [pulumi.interpolate`${args.bucketArn}/*`],
-          },
-          { sid: "ReadOwnSecrets", actions: ["secretsmanager:GetSecretValue"], resources: args.secretArns },
+          ...(args.bucketArns.length > 0
+            ? [
+                { sid: "ListOwnBucket", actions: ["s3:ListBucket", "s3:ListBucketVersions"], resources: args.bucketArns },
+                {
+                  sid: "UseOwnBucketObjects",
+                  actions: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                  resources: args.bucketArns.map((arn) => pulumi.interpolate`${arn}/*`),
+                },
+              ]
+            : []),
+          ...(args.secretArns.length > 0 ? [{ sid: "ReadOwnSecrets", actions: ["secretsmanager:GetSecretValue"], resources: args.secretArns }] : []),
           // Docker's awslogs driver: streams in the stack's own group only (`:*` is the
           // group's streams), and no logs:CreateLogGroup: the program owns the group.
           { sid: "WriteOwnLogs", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [pulumi.interpolate`${args.logGroupArn}:*`] },
@@ -124,6 +157,8 @@ export class NodeGroup extends pulumi.ComponentResource {
         // IMDSv2 only. Two hops so the container (one bridge hop away) can use the role.
         httpTokens: "required",
         httpPutResponseHopLimit: 2,
+        // The readiness gate reads its group's name from the instance's tags.
+        ...(args.readinessTimeoutSeconds !== undefined && { instanceMetadataTags: "enabled" }),
       },
       blockDeviceMappings: [{
         deviceName: "/dev/xvda",
@@ -132,7 +167,7 @@ export class NodeGroup extends pulumi.ComponentResource {
       monitoring: { enabled: true },
       updateDefaultVersion: true,
       tagSpecifications: [
-        { resourceType: "instance", tags: { ...tags, Name: `${name}-node` } },
+        { resourceType: "instance", tags: { ...tags, Name: `${name}-node`, ...(args.role && { [roleTag]: args.role }) } },
         { resourceType: "volume", tags },
       ],
       tags,
@@ -150,8 +185,18 @@ export class NodeGroup extends pulumi.ComponentResource {
         // group, and that diff is what starts the instance refresh.
         version: template.latestVersion.apply((v) => String(v)),
       },
-      targetGroupArns: [args.targetGroupArn],
-      healthCheckType: "ELB",
+      targetGroupArns: args.targetGroupArn ? [args.targetGroupArn] : [],
+      // A new node stays out (Pending:Wait) until it says its app is ready: a rollout
+      // surges ready nodes before it removes old ones, whatever the health check type.
+      ...(args.readinessTimeoutSeconds !== undefined && {
+        initialLifecycleHooks: [{
+          name: readinessHookName,
+          lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+          defaultResult: "ABANDON",
+          heartbeatTimeout: args.readinessTimeoutSeconds,
+        }],
+      }),
+      healthCheckType: args.healthCheckType ?? "ELB",
       healthCheckGracePeriod: healthCheck.gracePeriodSeconds,
       defaultInstanceWarmup: healthCheck.gracePeriodSeconds,
       // Replacing an unhealthy node also launches first and terminates after.
@@ -169,12 +214,31 @@ export class NodeGroup extends pulumi.ComponentResource {
           ...(args.rollbackAlarmName && { alarmSpecification: { alarms: [args.rollbackAlarmName] } }),
         },
       },
-      // On creation, `pulumi up` returns only once this many nodes pass the health check.
-      minElbCapacity: nodes.count,
+      // On creation, `pulumi up` returns only once this many nodes pass the health check
+      // (a worker has no load balancer: then the group waits for running nodes).
+      ...(args.targetGroupArn && { minElbCapacity: nodes.count }),
       waitForCapacityTimeout: "15m",
       enabledMetrics: ["GroupInServiceInstances", "GroupDesiredCapacity", "GroupMinSize", "GroupMaxSize", "GroupPendingInstances", "GroupTerminatingInstances"],
-      tags: Object.entries({ ...tags, Name: `${name}-node` }).map(([key, value]) => ({ key, value, propagateAtLaunch: false })),
-    }, { parent: this, dependsOn: [args.servingListener] });
+      tags: [
+        ...Object.entries({ ...tags, Name: `${name}-node` }).map(([key, value]) => ({ key, value, propagateAtLaunch: false })),
+        // The pack (and people) read what the group is for from this tag, on the group and its instances.
+        ...(args.role ? [{ key: roleTag, value: args.role, propagateAtLaunch: true }] : []),
+      ],
+    }, { parent: this, dependsOn: args.servingListener ? [args.servingListener] : [] });
+
+    if (args.reportsOwnHealth) {
+      // The liveness watchdog marks its own node unhealthy; the group then replaces it. Its
+      // own group only: a node can never take down another workload's nodes.
+      new aws.iam.RolePolicy(`${name}-liveness`, {
+        role: role.id,
+        policy: aws.iam.getPolicyDocumentOutput({
+          statements: [
+            { sid: "ReportOwnLiveness", actions: ["autoscaling:SetInstanceHealth"], resources: [group.arn] },
+            ...(args.readinessTimeoutSeconds !== undefined ? [{ sid: "CompleteOwnLaunch", actions: ["autoscaling:CompleteLifecycleAction"], resources: [group.arn] }] : []),
+          ],
+        }, parent).json,
+      }, parent);
+    }
 
     new aws.autoscaling.Policy(`${name}-cpu`, {
       autoscalingGroupName: group.name,
@@ -187,6 +251,7 @@ export class NodeGroup extends pulumi.ComponentResource {
     }, parent);
 
     this.groupName = group.name;
+    this.groupArn = group.arn;
     this.roleName = role.name;
     this.registerOutputs({ groupName: this.groupName });
   }

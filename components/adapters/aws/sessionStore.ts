@@ -4,6 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { fitName } from "../../physicalNames";
 import type { SessionsSpec } from "../../topology";
 
 /** Arguments of SessionStore. */
@@ -14,10 +15,24 @@ export interface SessionStoreArgs {
   nodeType: string;
   /** Private subnets, one per zone. */
   subnetIds: pulumi.Input<string>[];
-  /** The store's security group (admits the nodes only). */
-  securityGroupId: pulumi.Input<string>;
+  /**
+   * The store's security group (admits the nodes only). Unset: the store gets its own group
+   * in `vpcId`, which admits nothing until a workload that uses it is given a rule.
+   */
+  securityGroupId?: pulumi.Input<string>;
+  /** The VPC of the store's own group (when `securityGroupId` is unset). */
+  vpcId?: pulumi.Input<string>;
   /** Tags for every resource. */
   tags: Record<string, string>;
+}
+
+/**
+ * The replication group's logical name: its ID is this plus Pulumi's 8 random characters,
+ * and ElastiCache allows 40, so a long name is cut (with a hash; the single service's
+ * names are short enough to stay as they are).
+ */
+export function replicationGroupName(name: string): string {
+  return fitName(`${name}-sessions`, 32);
 }
 
 /** The port every session store engine listens on. */
@@ -31,14 +46,19 @@ export class SessionStore extends pulumi.ComponentResource {
   readonly host: pulumi.Output<string>;
   /** host:port. */
   readonly endpoint: pulumi.Output<string>;
+  /** The store's security group. */
+  readonly securityGroupId: pulumi.Output<string>;
 
   constructor(name: string, args: SessionStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:aws:SessionStore", name, {}, opts);
     const { spec, tags } = args;
     const parent = { parent: this };
 
+    const securityGroupId = args.securityGroupId !== undefined
+      ? pulumi.output(args.securityGroupId)
+      : new aws.ec2.SecurityGroup(`${name}-sessions`, { vpcId: args.vpcId!, description: "Cache: from the workloads that use it only", tags: { ...tags, Name: `${name}-sessions` } }, parent).id;
     const subnets = new aws.elasticache.SubnetGroup(`${name}-sessions`, { subnetIds: args.subnetIds, tags }, parent);
-    const group = new aws.elasticache.ReplicationGroup(`${name}-sessions`, {
+    const group = new aws.elasticache.ReplicationGroup(replicationGroupName(name), {
       description: `Session store of ${name}`,
       engine: spec.engine,
       engineVersion: engineVersions[spec.engine],
@@ -50,7 +70,7 @@ export class SessionStore extends pulumi.ComponentResource {
       transitEncryptionEnabled: true,
       atRestEncryptionEnabled: true,
       subnetGroupName: subnets.name,
-      securityGroupIds: [args.securityGroupId],
+      securityGroupIds: [securityGroupId],
       autoMinorVersionUpgrade: true,
       applyImmediately: false,
       tags,
@@ -58,6 +78,7 @@ export class SessionStore extends pulumi.ComponentResource {
 
     this.host = group.primaryEndpointAddress;
     this.endpoint = pulumi.interpolate`${group.primaryEndpointAddress}:${sessionStorePort}`;
+    this.securityGroupId = securityGroupId;
     this.registerOutputs({ endpoint: this.endpoint });
   }
 }
