@@ -3,17 +3,21 @@ import { runProgram } from "./components/program";
 
 const outputs = runProgram();
 
-/** The public URL. */
+/** Every workload by name: `{ kind, url, nodeGroupId }` (`url`: public or private, none for a worker). */
+export const workloads = outputs.workloads;
+/** Every resource by name: `{ kind, endpoint }` (private). */
+export const resources = outputs.resources;
+/** The public URL: the single service's, else the first public web workload's. */
 export const url = outputs.url;
 /** The load balancer's public address: point the domain here. */
 export const loadBalancerAddress = outputs.loadBalancerAddress;
 /** DNS records to create at your DNS host (empty when `dns.zone` lets the program do it). */
 export const dnsRecords = outputs.dnsRecords;
-/** The object storage bucket. */
+/** The single service's object storage bucket. */
 export const bucketName = outputs.bucketName;
-/** The database's private endpoint (host:port). */
+/** The single service's database: its private endpoint (host:port). */
 export const databaseEndpoint = outputs.databaseEndpoint;
-/** The node group (autoscaling group, MIG, ...). */
+/** The single service's node group (autoscaling group, MIG, ...). */
 export const nodeGroupId = outputs.nodeGroupId;
-/** The session store's private endpoint, when enabled. */
+/** The single service's session store: its private endpoint, when enabled. */
 export const sessionStoreEndpoint = outputs.sessionStoreEndpoint;

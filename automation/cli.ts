@@ -6,7 +6,7 @@
  * usage or bad input (unknown stack, unreadable file, invalid config), 130 cancelled.
  */
 import * as path from "node:path";
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { registerDeployCommands } from "./deployCommands";
 import { diagramModel } from "./diagramModel";
 import { writeDiagram } from "./diagram";
@@ -28,6 +28,27 @@ const processOutput: CliOutput = {
 
 /** The stack `plan` plans when given neither a stack nor a stack file. */
 const defaultStack = "aws";
+
+/** True for an argument that names a stack file rather than a stack: a path, or a name ending in .yaml / .yml. */
+export function isStackFileArgument(value: string): boolean {
+  return /[\\/]/.test(value) || /\.ya?ml$/i.test(value);
+}
+
+/**
+ * What `plan [stack]` and `--diagram` received, sorted out. `npm run plan -- <file>` appends
+ * the file after the script's own `--diagram`, whose value is optional, so commander hands
+ * the file to `--diagram`; a diagram must end in .svg or .png, so a .yaml or .yml file
+ * there is always the plan's target, and the diagram keeps its default name.
+ */
+export function planTarget(argument: string | undefined, diagrams: readonly (string | true)[] | undefined): { target?: string; diagram?: string | true; problem?: string } {
+  const given = diagrams ?? [];
+  const swallowed = given.filter((v): v is string => typeof v === "string" && /\.ya?ml$/i.test(v));
+  const targets = [...(argument === undefined ? [] : [argument]), ...swallowed];
+  const rest = given.filter((v) => !swallowed.includes(v as string));
+  const diagram = rest.length > 0 ? rest[rest.length - 1] : given.length > 0 ? true : undefined;
+  if (targets.length > 1) return { problem: `one stack at a time: received ${targets.join(" and ")}` };
+  return { target: targets[0], diagram };
+}
 
 /** Options of `plan`. */
 export interface PlanCommandOptions {
@@ -83,14 +104,36 @@ export function buildCli(out: CliOutput = processOutput): Command {
     .showHelpAfterError();
   program
     .command("plan")
-    .description("Run the program offline for a stack file (no cloud account): resources, HA summary, ha-guard report, optional diagram.")
+    .description("Run the program offline for a stack file (no cloud account): workloads and resources, cloud resources, HA summary, ha-guard report, optional diagram.")
+    .argument("[stack]", "a stack name (its file is stacks/Pulumi.<name>.yaml) or a stack file's path, such as stacks/examples/Pulumi.aws-services.yaml (same as --stack or --stack-file)")
     .option("-s, --stack <name>", `stack file stacks/Pulumi.<name>.yaml (default: ${defaultStack}, or the stack --stack-file is named for)`)
     .option("--stack-file <file>", "plan this stack file instead (a Pulumi.<stack>.yaml outside stacks/; --stack overrides the name it gives)")
     .option("--json", "print the plan as JSON")
-    .option("--diagram [file]", "also draw the topology to a .svg or .png file (default ha-topology-<stack>.svg)")
+    // Every --diagram is kept (a bare one as `true`), so a stack file commander hands to it is not lost (planTarget).
+    .addOption(
+      new Option("--diagram [file]", "also draw the topology to a .svg or .png file (default ha-topology-<stack>.svg)")
+        .preset(true)
+        .argParser((value: string | true, previous: (string | true)[] | undefined) => [...(previous ?? []), value]),
+    )
     .option("--policy-pack-config <file>", "policy config JSON (levels and thresholds), as for pulumi --policy-pack-config")
-    .action(async (options: PlanCommandOptions) => {
-      process.exitCode = await runPlanCommand(options, out);
+    .action(async (argument: string | undefined, options: Omit<PlanCommandOptions, "diagram"> & { diagram?: (string | true)[] }) => {
+      const { target, diagram, problem } = planTarget(argument, options.diagram);
+      if (problem) {
+        out.stderr(`ha-topology plan: ${problem}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const planOptions: PlanCommandOptions = { ...options, diagram };
+      if (target !== undefined) {
+        const [key, flag] = isStackFileArgument(target) ? (["stackFile", "--stack-file"] as const) : (["stack", "--stack"] as const);
+        if (planOptions[key] !== undefined) {
+          out.stderr(`ha-topology plan: ${target} and ${flag} ${planOptions[key]}: give the stack once\n`);
+          process.exitCode = 2;
+          return;
+        }
+        planOptions[key] = target;
+      }
+      process.exitCode = await runPlanCommand(planOptions, out);
     });
   registerDeployCommands(program);
   return program;

@@ -64,6 +64,55 @@ export interface TopologyDiagram {
   };
 }
 
+/**
+ * The diagram of a stack that declares several workloads and named resources: the
+ * clients, the public load balancer(s) with their routes, the workloads in three tiers
+ * (public web services, internal services, workers), and the data tier, each resource
+ * linked to the workloads that use it.
+ */
+export interface ServicesDiagram {
+  /** Tells this layout from the single service's. */
+  layout: "services";
+  /** The title line at the top, e.g. "web · stack aws-services". */
+  title: string;
+  /** The cloud, shown in the legend. */
+  cloud: string;
+  /** One line under the legend, e.g. "each workload: its own node group, spread over us-east-1a, us-east-1b". */
+  caption: string;
+  /** The public load balancers: none without a public web workload, one per host on DigitalOcean. */
+  loadBalancers: {
+    /** What it is, e.g. "Application Load Balancer". */
+    label: string;
+    /** Its TLS setup. */
+    tls: string;
+    /** Its routes, each to one workload: `route` as "shop.example.com/api". */
+    routes: { route: string; workload: string }[];
+  }[];
+  /** The workloads; drawn in tiers: public, then internal, then workers. */
+  workloads: {
+    /** Its name (a resource's `usedBy` and a route's `workload` refer to it). */
+    name: string;
+    /** Its tier. */
+    tier: "public" | "internal" | "worker";
+    /** Its box's text: the first line bold. */
+    lines: string[];
+  }[];
+  /** The resources, left to right. */
+  resources: {
+    /** Its name. */
+    name: string;
+    /** Its kind (sql, bucket, cache, secret): the box's colour. */
+    kind: string;
+    /** Its box's text: the first line bold. */
+    lines: string[];
+    /** The workloads that use it: one line from each. */
+    usedBy: string[];
+  }[];
+}
+
+/** Either layout. */
+export type Diagram = TopologyDiagram | ServicesDiagram;
+
 const FONT_FAMILY = "DejaVu Sans, sans-serif";
 const MARGIN = 40;
 const MIN_WIDTH = 900;
@@ -194,7 +243,12 @@ function requireCount(value: number, field: string): void {
 }
 
 /** Renders the diagram as a standalone SVG document (UTF-8 string). */
-export function renderSvg(diagram: TopologyDiagram): string {
+export function renderSvg(diagram: Diagram): string {
+  if ("layout" in diagram && diagram.layout === "services") return renderServicesSvg(diagram);
+  return renderSingleServiceSvg(diagram as TopologyDiagram);
+}
+
+function renderSingleServiceSvg(diagram: TopologyDiagram): string {
   const { nodes, database } = diagram;
   requireCount(nodes.min, "nodes.min");
   requireCount(nodes.max, "nodes.max");
@@ -367,6 +421,151 @@ export function renderSvg(diagram: TopologyDiagram): string {
   return parts.join("\n");
 }
 
+const SERVICE_COLORS = {
+  public: { fill: "#dafbe1", stroke: "#1a7f37" },
+  internal: { fill: "#fff8c5", stroke: "#9a6700", dashed: true },
+  worker: { fill: "#eaeef2", stroke: "#57606a" },
+  sql: COLORS.database,
+  bucket: COLORS.bucket,
+  cache: COLORS.sessionStore,
+  secret: { fill: "#ffeff7", stroke: "#bf3989" },
+} as const;
+
+const TIER_TITLES = { public: "Web services (public)", internal: "Internal services (private URL)", worker: "Workers (no load balancer)" } as const;
+
+/** Box height for `count` lines of text (the first one bold, 14 px; the others 12 px). */
+const linesHeight = (count: number): number => 20 + Math.round(14 * 1.4) + Math.max(0, count - 1) * Math.round(12 * 1.4);
+
+const asLines = (texts: readonly string[]): TextLine[] => texts.map((text, i) => (i === 0 ? { text, size: 14, bold: true } : { text, size: 12 }));
+
+/** A connector with a class and data attributes, so tests can find what links what. */
+function link(cls: string, data: Record<string, string>, x1: number, y1: number, x2: number, y2: number, style: ConnectorStyle = {}): string {
+  const attributes = Object.entries(data).map(([k, v]) => ` data-${k}="${escapeXml(v)}"`).join("");
+  return connector(x1, y1, x2, y2, style).replace("<line ", `<line class="${cls}"${attributes} `);
+}
+
+/** Evenly spaced points along a box edge: `count` of them between `x` and `x + width`. */
+const spread = (x: number, width: number, count: number): number[] => Array.from({ length: count }, (_, i) => x + Math.round(((i + 1) * width) / (count + 1)));
+
+function renderServicesSvg(diagram: ServicesDiagram): string {
+  const GAP = COLUMN_GAP;
+  const FRAME = { inset: 16, header: 34, bottom: 14, gap: 24 };
+  const titleLine: TextLine = { text: diagram.title, size: 20, bold: true };
+  const legendLine: TextLine = { text: `Cloud: ${diagram.cloud} · arrows: requests · thin lines: a workload uses a resource`, size: 12 };
+  const captionLine: TextLine = { text: diagram.caption, size: 12 };
+
+  // ---- Sizes from the text.
+  const workloadLines = diagram.workloads.map((w) => asLines(w.lines));
+  const resourceLines = diagram.resources.map((r) => asLines(r.lines));
+  const lbLines = diagram.loadBalancers.map((lb) => asLines([lb.label, lb.tls, ...lb.routes.map((r) => `${r.route} → ${r.workload}`)]));
+  const widest = (lines: TextLine[][]) => Math.max(0, ...lines.flat().map((t) => textWidth(t) + 2 * TEXT_PADDING));
+  // A tier of one box still holds its title.
+  const titleWidth = Math.max(...Object.values(TIER_TITLES).map((text) => textWidth({ text, size: 13, bold: true })));
+  const columnWidth = Math.max(200, titleWidth, widest(workloadLines), widest(resourceLines));
+  const lbWidth = Math.max(320, widest(lbLines));
+  const workloadHeight = linesHeight(Math.max(1, ...workloadLines.map((l) => l.length)));
+  const resourceHeight = linesHeight(Math.max(1, ...resourceLines.map((l) => l.length)));
+  const lbHeight = linesHeight(Math.max(1, ...lbLines.map((l) => l.length)));
+
+  const tiers = (["public", "internal", "worker"] as const)
+    .map((tier) => ({ tier, members: diagram.workloads.map((w, i) => ({ w, i })).filter(({ w }) => w.tier === tier) }))
+    .filter((t) => t.members.length > 0);
+  const frameWidth = (n: number) => n * columnWidth + (n - 1) * GAP + 2 * FRAME.inset;
+  const tiersWidth = tiers.reduce((sum, t) => sum + frameWidth(t.members.length), 0) + Math.max(0, tiers.length - 1) * FRAME.gap;
+  const rowWidth = (n: number, w: number) => (n === 0 ? 0 : n * w + (n - 1) * GAP);
+  const resourcesWidth = rowWidth(diagram.resources.length, columnWidth);
+  const lbsWidth = rowWidth(diagram.loadBalancers.length, lbWidth);
+  const contentWidth = Math.max(tiersWidth, resourcesWidth, lbsWidth, textWidth(titleLine), textWidth(legendLine), textWidth(captionLine));
+  const width = Math.max(MIN_WIDTH, contentWidth + 2 * MARGIN);
+  const centre = Math.round(width / 2);
+  const rowLeft = (rowW: number) => Math.floor((width - rowW) / 2);
+
+  // ---- Rows, top to bottom.
+  const CAPTION_Y = LEGEND_Y + 20;
+  const hasEdge = diagram.loadBalancers.length > 0;
+  const clientsY = CAPTION_Y + 24;
+  const lbY = clientsY + CLIENTS.height + 56;
+  const framesY = hasEdge ? lbY + lbHeight + 56 : CAPTION_Y + 30;
+  const boxesY = framesY + FRAME.header;
+  const framesBottom = boxesY + workloadHeight + FRAME.bottom;
+  const resourcesY = framesBottom + (diagram.resources.length > 0 ? 90 : 0);
+  const bottom = diagram.resources.length > 0 ? resourcesY + resourceHeight : framesBottom;
+  const height = bottom + MARGIN;
+
+  const parts: string[] = [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT_FAMILY}">`,
+    `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="${COLORS.line}"/></marker></defs>`,
+    `<rect class="background" x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`,
+    textElement(MARGIN, TITLE_Y, titleLine, "start"),
+    textElement(MARGIN, LEGEND_Y, legendLine, "start", COLORS.muted),
+    textElement(MARGIN, CAPTION_Y, captionLine, "start", COLORS.muted),
+  ];
+
+  // ---- Workload boxes, in their tier frames.
+  const boxes = new Map<string, Box>();
+  let frameX = rowLeft(tiersWidth);
+  for (const { tier, members } of tiers) {
+    const frame = { x: frameX, y: framesY, width: frameWidth(members.length), height: framesBottom - framesY };
+    parts.push(`<g class="tier" data-tier="${tier}">`);
+    parts.push(boxElement("tier-frame", frame, { ...COLORS.lane, dashed: true }, []));
+    // At the frame's left: the route arrows come down to the boxes' centres.
+    parts.push(textElement(frame.x + FRAME.inset, framesY + 22, { text: TIER_TITLES[tier], size: 13, bold: true }, "start"));
+    members.forEach(({ w, i }, n) => {
+      const box = { x: frame.x + FRAME.inset + n * (columnWidth + GAP), y: boxesY, width: columnWidth, height: workloadHeight };
+      boxes.set(w.name, box);
+      parts.push(`<g class="workload" data-name="${escapeXml(w.name)}" data-tier="${tier}">`, boxElement("workload-box", box, SERVICE_COLORS[tier], workloadLines[i]), `</g>`);
+    });
+    parts.push(`</g>`);
+    frameX += frame.width + FRAME.gap;
+  }
+
+  // ---- Clients → load balancers → the public workloads they route to.
+  if (hasEdge) {
+    const lbLeft = rowLeft(lbsWidth);
+    const clientsBox = { x: centre - CLIENTS.width / 2, y: clientsY, width: CLIENTS.width, height: CLIENTS.height };
+    parts.push(boxElement("clients", clientsBox, COLORS.clients, [{ text: "Clients (internet)", size: 14, bold: true }]));
+    diagram.loadBalancers.forEach((lb, i) => {
+      const box = { x: lbLeft + i * (lbWidth + GAP), y: lbY, width: lbWidth, height: lbHeight };
+      const lbCentre = box.x + Math.round(lbWidth / 2);
+      parts.push(connector(centre, clientsY + CLIENTS.height, lbCentre, lbY, { arrowhead: true }));
+      parts.push(boxElement("load-balancer", box, COLORS.loadBalancer, lbLines[i]));
+      const targets = lb.routes.filter((r) => boxes.has(r.workload));
+      const starts = spread(box.x, lbWidth, targets.length);
+      targets.forEach((r, n) => {
+        const to = boxes.get(r.workload)!;
+        parts.push(link("route", { route: r.route, workload: r.workload }, starts[n], lbY + lbHeight, to.x + Math.round(to.width / 2), to.y, { arrowhead: true }));
+      });
+    });
+    parts.push(textElement(centre + 8, Math.round((clientsY + CLIENTS.height + lbY) / 2) + 4, { text: "HTTPS", size: 12, bold: true }, "start"));
+  }
+
+  // ---- The data tier, each resource linked from the workloads that use it.
+  const resourceLeft = rowLeft(resourcesWidth);
+  const resourceBoxes = diagram.resources.map((_, i) => ({ x: resourceLeft + i * (columnWidth + GAP), y: resourcesY, width: columnWidth, height: resourceHeight }));
+  const uses = diagram.workloads.map((w) => ({ w, used: diagram.resources.filter((r) => r.usedBy.includes(w.name)) }));
+  for (const { w, used } of uses) {
+    const from = boxes.get(w.name);
+    if (!from) continue;
+    const starts = spread(from.x, from.width, used.length);
+    used.forEach((r, n) => {
+      const index = diagram.resources.indexOf(r);
+      const to = resourceBoxes[index];
+      // Left to right, as the workloads are drawn: the lines cross as little as they can.
+      const users = r.usedBy.filter((u) => boxes.has(u)).sort((a, b) => boxes.get(a)!.x - boxes.get(b)!.x);
+      const ends = spread(to.x, to.width, users.length);
+      parts.push(link("uses", { workload: w.name, resource: r.name }, starts[n], from.y + from.height, ends[users.indexOf(w.name)], to.y, { arrowhead: true }));
+    });
+  }
+  diagram.resources.forEach((r, i) => {
+    const style = SERVICE_COLORS[r.kind as keyof typeof SERVICE_COLORS] ?? COLORS.lane;
+    parts.push(`<g class="resource" data-name="${escapeXml(r.name)}" data-kind="${escapeXml(r.kind)}">`, boxElement("resource-box", resourceBoxes[i], style, resourceLines[i]), `</g>`);
+  });
+
+  parts.push(`</svg>`, "");
+  return parts.join("\n");
+}
+
 /** The DejaVu fonts shipped by the `dejavu-fonts-ttf` npm package, so rendering never depends on the host's fonts. */
 function fontFiles(): string[] {
   const ttf = path.join(path.dirname(require.resolve("dejavu-fonts-ttf/package.json")), "ttf");
@@ -384,7 +583,7 @@ export function svgToPng(svg: string): Buffer {
 }
 
 /** Writes the diagram to `file`; the format follows the extension (.svg or .png, case-insensitive); anything else throws an Error whose message names the file and the allowed extensions. Creates no directories: a missing directory is an error that names the path. */
-export function writeDiagram(diagram: TopologyDiagram, file: string): void {
+export function writeDiagram(diagram: Diagram, file: string): void {
   const extension = path.extname(file).toLowerCase();
   if (extension !== ".svg" && extension !== ".png") {
     throw new Error(`cannot write diagram to ${file}: the file name must end in .svg or .png`);

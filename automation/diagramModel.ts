@@ -1,23 +1,90 @@
 /**
  * What the diagram of a planned stack shows: the topology in words the diagram draws
- * (load balancer and TLS, nodes per zone, database primary and standby, bucket, sessions).
+ * (load balancer and TLS, nodes per zone, database primary and standby, bucket, sessions),
+ * or, for a stack that declares several workloads and named resources, the routes on the
+ * load balancer(s), the public and internal web services, the workers and the data tier
+ * with who uses what (`servicesDiagram`).
  */
 import { resolveSize } from "../components/sizes";
-import type { Topology } from "../components/topology";
-import type { TopologyDiagram } from "./diagram";
+import type { Diagram, ServicesDiagram, TopologyDiagram } from "./diagram";
 import { zoneNames } from "./haSummary";
+import { commandText, countText, nodeWord, topologyView, vocabulary, type TopologyView } from "./topologyView";
 import type { Plan } from "./plan";
 
-/** Each cloud's name for its load balancer, bucket and database failover. */
-const vocabulary: Record<Topology["cloud"], { loadBalancer: string; bucket: string; database: string }> = {
-  aws: { loadBalancer: "Application Load Balancer", bucket: "S3 bucket", database: "Multi-AZ, automatic failover" },
-  gcp: { loadBalancer: "Global HTTPS load balancer", bucket: "Cloud Storage bucket", database: "REGIONAL, automatic failover" },
-  digitalocean: { loadBalancer: "DigitalOcean load balancer", bucket: "Spaces bucket", database: "standby node, automatic failover" },
-  kubernetes: { loadBalancer: "Ingress (cert-manager TLS)", bucket: "object storage", database: "CloudNativePG, streaming standby" },
+/** A diagram line at most `max` characters long (the plan's text has the whole value). */
+const clip = (text: string, max = 56): string => ([...text].length > max ? `${[...text].slice(0, max - 1).join("")}…` : text);
+
+/** Where a generated secret is kept, in a few words. */
+const secretPlace: Record<Plan["topology"]["cloud"], string> = {
+  aws: "in AWS Secrets Manager",
+  gcp: "in GCP Secret Manager",
+  digitalocean: "in the droplets' secret user data",
+  kubernetes: "in a Kubernetes Secret",
 };
 
-/** The diagram of a plan. */
-export function diagramModel(plan: Plan): TopologyDiagram {
+/** What runs a workload's nodes, per cloud. */
+const nodeGroupWord: Record<Plan["topology"]["cloud"], string> = {
+  aws: "Auto Scaling group",
+  gcp: "managed instance group",
+  digitalocean: "set of droplets",
+  kubernetes: "Deployment",
+};
+
+const engineName: Record<string, string> = { postgres: "PostgreSQL", mysql: "MySQL", valkey: "Valkey", redis: "Redis" };
+
+/** The several-workloads diagram of a plan. */
+export function servicesDiagram(plan: Plan, view: TopologyView = topologyView(plan.model)): ServicesDiagram {
+  const { topology, model } = plan;
+  const cloud = topology.cloud;
+  const words = vocabulary[cloud];
+  const zones = zoneNames(topology, plan.resources);
+  const where = zones.length > 0 ? `spread over ${zones.join(", ")}` : cloud === "kubernetes" ? "spread over the cluster's zones and hosts" : "in the region (no zones)";
+  return {
+    layout: "services",
+    title: `${topology.name} · stack ${plan.stack}`,
+    cloud,
+    caption: `Each workload: its own ${nodeGroupWord[cloud]}, ${where}`,
+    loadBalancers: view.loadBalancers.map((lb) => ({
+      label: words.loadBalancer,
+      tls: "HTTPS 443 · TLS 1.2+ · HTTP→HTTPS redirect",
+      routes: lb.routes.map((r) => ({ route: `${r.host}${r.path}`, workload: r.workload })),
+    })),
+    workloads: view.workloads.map((w) => ({
+      name: w.name,
+      tier: w.tier,
+      lines: [
+        `${w.name} · ${w.kind}`,
+        clip(w.entry),
+        `${countText(w)} ${nodeWord[cloud]}s${w.port !== undefined ? ` · port ${w.port}` : ""}`,
+        clip(w.image),
+        ...(w.readiness && w.liveness
+          ? [clip(`ready GET ${w.readiness.path} · live GET ${w.liveness.path}`)]
+          : [clip(w.command ? commandText(w.command) : "the image's own command"), `stops within ${w.stopTimeoutSeconds} s`]),
+      ],
+    })),
+    resources: view.resources.map((r) => {
+      const resource = model.resources.find((x) => x.name === r.name)!;
+      const lines =
+        resource.kind === "sql"
+          ? [`${engineName[resource.engine]} ${resource.version} · ${resolveSize(cloud, "database", resource.size)}`, words.database]
+          : resource.kind === "bucket"
+            ? [cloud === "kubernetes" ? clip(r.what) : `${words.bucket} · private · versioned · encrypted`]
+            : resource.kind === "cache"
+              ? [`${engineName[resource.engine]} · primary + replica`]
+              : [`${resource.length} characters, generated once`, secretPlace[cloud]];
+      return { name: r.name, kind: r.kind, lines: [`${r.name} · ${r.kind}`, ...lines, clip(r.usedBy.length > 0 ? `used by ${r.usedBy.join(", ")}` : "used by no workload")], usedBy: r.usedBy };
+    }),
+  };
+}
+
+/** The diagram of a plan: the single service's, or the several workloads'. */
+export function diagramModel(plan: Plan): Diagram {
+  const view = topologyView(plan.model);
+  return view.usesMaps ? servicesDiagram(plan, view) : singleServiceDiagram(plan);
+}
+
+/** The single service's diagram. */
+export function singleServiceDiagram(plan: Plan): TopologyDiagram {
   const { topology } = plan;
   const words = vocabulary[topology.cloud];
   const zones = zoneNames(topology, plan.resources);

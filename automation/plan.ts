@@ -173,7 +173,7 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
     model,
     resourceCount: run.resources.filter((r) => r.custom).length,
     components: componentTree(run.resources),
-    summary: haSummary(topology, resources, policy),
+    summary: haSummary(topology, resources, policy, model),
     policy,
     outputs: run.outputs ?? {},
     logs: withFileWarnings(run.logs, file),

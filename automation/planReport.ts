@@ -5,6 +5,7 @@
 import type { EnforcementLevel } from "@pulumi/policy";
 import type { Violation } from "../policies/runner";
 import type { Plan, PlanComponent } from "./plan";
+import { checksText, commandText, countText, topologyView, usedByText, usesText, type TopologyView } from "./topologyView";
 
 /** One rule's line in the policy report. */
 export interface RuleResult {
@@ -39,6 +40,7 @@ export function planJson(plan: Plan) {
     offline: plan.offline,
     cloud: plan.topology.cloud,
     domain: plan.topology.domain,
+    ...(({ workloads, resources, loadBalancers }) => ({ workloads, resources, loadBalancers }))(topologyView(plan.model)),
     resourceCount: plan.resourceCount,
     components: plan.components,
     summary: plan.summary,
@@ -63,11 +65,47 @@ function componentLines(c: PlanComponent, depth: number): string[] {
 function outputText(value: unknown): string {
   if (value === undefined || value === null) return "(none)";
   if (Array.isArray(value)) return value.length === 0 ? "(none)" : value.map((v) => `\n    - ${outputText(v)}`).join("");
+  // A map of entries (the `workloads` and `resources` outputs): one line per entry.
+  if (typeof value === "object" && Object.keys(value).length > 0 && Object.values(value).every((v) => typeof v === "object" && v !== null && !Array.isArray(v))) {
+    return Object.entries(value).map(([k, v]) => `\n    ${k}: ${JSON.stringify(v)}`).join("");
+  }
   return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/**
+ * The workloads and resources, each with what the plan promises of it: a section of its
+ * own for a stack that declares the maps (a single-service stack's plan is the summary's
+ * lines, as it always was).
+ */
+export function topologyLines(view: TopologyView): string[] {
+  const width = Math.max(...[...view.workloads, ...view.resources].map((e) => e.name.length));
+  const kindWidth = Math.max(...[...view.workloads, ...view.resources].map((e) => e.kind.length));
+  const head = (name: string, kind: string, text: string) => `  ${name.padEnd(width)}  ${kind.padEnd(kindWidth)}  ${text}`;
+  const more = (text: string) => `  ${"".padEnd(width)}  ${"".padEnd(kindWidth)}  ${text}`;
+  const lines = [`Workloads (${view.workloads.length})`];
+  for (const w of view.workloads) {
+    lines.push(head(w.name, w.kind, w.entry));
+    lines.push(more([countText(w), w.image, ...(w.port !== undefined ? [`port ${w.port}`] : []), ...(w.command ? [`command ${commandText(w.command)}`] : [])].join(" · ")));
+    const checks = checksText(w);
+    lines.push(more(checks ?? `no health check (nothing connects to a worker); ${w.stopTimeoutSeconds} s to stop after SIGTERM`));
+    lines.push(more(usesText(w)));
+  }
+  lines.push(`Named resources (${view.resources.length})`);
+  if (view.resources.length === 0) lines.push("  none: no database, bucket, cache or secret is created");
+  for (const r of view.resources) {
+    lines.push(head(r.name, r.kind, `${r.what}: ${r.shape}`));
+    lines.push(more(usedByText(r)));
+  }
+  if (view.loadBalancers.length > 0) {
+    lines.push(`Load balancers (${view.loadBalancers.length})`);
+    for (const lb of view.loadBalancers) lines.push(`  ${lb.routes.map((r) => `${r.host}${r.path} → ${r.workload}`).join(" · ")}`);
+  }
+  return lines;
 }
 
 /** The plan as text for a terminal or a pull-request comment. */
 export function formatPlan(plan: Plan): string {
+  const view = topologyView(plan.model);
   const rules = ruleResults(plan);
   const mandatory = plan.policy.violations.filter((v) => v.level === "mandatory").length;
   const advisory = plan.policy.violations.length - mandatory;
@@ -78,6 +116,7 @@ export function formatPlan(plan: Plan): string {
     `Offline plan of stack "${plan.stack}" from ${plan.stackFile} (cloud ${plan.topology.cloud}, ${plan.topology.domain})`,
     "No cloud account, network or Pulumi CLI was used: the program ran under mocks, so IDs, ARNs, zones and addresses are placeholders.",
     "",
+    ...(view.usesMaps ? [...topologyLines(view), ""] : []),
     `Resources: ${plan.resourceCount}`,
     ...plan.components.flatMap((c) => componentLines(c, 1)),
     "",

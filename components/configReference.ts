@@ -7,6 +7,8 @@
  * rewrites them).
  */
 import { documentedKeySchemas, type JsonSchema } from "./configSchema";
+import { capabilities, type Capabilities } from "./model/capabilities";
+import { clouds } from "./sizes";
 
 const typeNames: Record<string, string> = { integer: "int", boolean: "bool", string: "string", number: "number", array: "list", object: "map" };
 
@@ -49,6 +51,28 @@ function table(rows: [string, JsonSchema, boolean][]): string {
 
 const isSection = (schema: JsonSchema): boolean => typeof schema.properties === "object" && schema.properties !== null;
 
+/** The kinds of a map of entries by kind (`workloads`, `resources`): the variants of its values; undefined for any other key. */
+function kindsOf(schema: JsonSchema): JsonSchema[] | undefined {
+  const values = schema.additionalProperties as JsonSchema | undefined;
+  return typeof values === "object" && values !== null && Array.isArray(values.oneOf) ? (values.oneOf as JsonSchema[]) : undefined;
+}
+
+/**
+ * A kind's rows: every field but `kind` and the ones the kind refuses (`not`), an object's
+ * fields after its own row as `object.field`.
+ */
+function kindRows(schema: JsonSchema, prefix = ""): [string, JsonSchema, boolean][] {
+  const required = (schema.required as string[] | undefined) ?? [];
+  return Object.entries(schema.properties as Record<string, JsonSchema>).flatMap(([field, s]): [string, JsonSchema, boolean][] => {
+    if ((prefix === "" && field === "kind") || s.not !== undefined) return [];
+    const row: [string, JsonSchema, boolean] = [`${prefix}${field}`, s, required.includes(field)];
+    return isSection(s) ? [row, ...kindRows(s, `${prefix}${field}.`)] : [row];
+  });
+}
+
+/** The kind a variant is for (its `kind` constant). */
+const kindName = (variant: JsonSchema): string => String(((variant.properties as Record<string, JsonSchema>).kind ?? {}).const);
+
 /**
  * The reference's markdown: one table for the top-level keys whose values are not
  * sections, then a `### <key>` heading per section (its description as the paragraph,
@@ -60,15 +84,53 @@ export function configReferenceMarkdown(): string {
   const missing = entries.flatMap(([key, schema]) => [
     ...(schema.description ? [] : [key]),
     ...Object.entries((schema.properties ?? {}) as Record<string, JsonSchema>).filter(([, field]) => !field.description).map(([field]) => `${key}.${field}`),
+    ...(kindsOf(schema) ?? []).flatMap((variant) => [
+      ...(((variant.properties as Record<string, JsonSchema>).kind ?? {}).description ? [] : [`${key}.<name>.kind ${kindName(variant)}`]),
+      ...kindRows(variant).filter(([, field]) => !field.description).map(([field]) => `${key}.<name>.${field} (kind ${kindName(variant)})`),
+    ]),
   ]);
   // Every key is documented, or the README would show an empty cell.
-  if (missing.length > 0) throw new Error(`keys without a description in components/topology.ts: ${missing.join(", ")}`);
+  if (missing.length > 0) throw new Error(`keys without a description in components/topology.ts or components/model/schema.ts: ${missing.join(", ")}`);
 
-  const parts = ["Top level:", table(entries.filter(([, s]) => !isSection(s)).map(([key, s]) => [key, s, required.includes(key)]))];
+  const parts = ["Top level:", table(entries.filter(([, s]) => !isSection(s) && !kindsOf(s)).map(([key, s]) => [key, s, required.includes(key)]))];
   for (const [key, schema] of entries.filter(([, s]) => isSection(s))) {
     const fieldsRequired = (schema.required as string[] | undefined) ?? [];
     const fields = Object.entries(schema.properties as Record<string, JsonSchema>);
     parts.push(`### ${key}`, String(schema.description), table(fields.map(([field, s]) => [field, s, fieldsRequired.includes(field)])));
   }
+  // The maps of entries by kind: a table per kind.
+  for (const [key, schema] of entries.filter(([, s]) => kindsOf(s))) {
+    parts.push(`### ${key}`, String(schema.description));
+    for (const variant of kindsOf(schema)!) {
+      const kind = (variant.properties as Record<string, JsonSchema>).kind;
+      parts.push(`#### ${key}: kind ${kindName(variant)}`, `\`kind: ${kindName(variant)}\`: ${String(kind.description)}.`, table(kindRows(variant)));
+    }
+  }
   return parts.join("\n\n");
+}
+
+/** Each cloud's name in the README. */
+const cloudTitles: Record<(typeof clouds)[number], string> = { aws: "AWS", gcp: "GCP", digitalocean: "DigitalOcean", kubernetes: "Kubernetes" };
+
+/**
+ * What each cloud supports (components/model/capabilities.ts) as a README table, with the
+ * reasons of what a cloud lacks under it: generated, so the README says what the parser
+ * refuses (`npm run schema` rewrites it; a test fails when they differ).
+ */
+export function capabilityTableMarkdown(table: Record<(typeof clouds)[number], Capabilities> = capabilities): string {
+  const yesNo = (value: boolean, no: string) => (value ? "yes" : `no: ${no}`);
+  const rows: [string, (c: Capabilities) => string][] = [
+    ["Workload kinds", (c) => c.workloads.map((k) => `\`${k}\``).join(", ")],
+    ["Resource kinds", (c) => c.resources.map((k) => `\`${k}\``).join(", ")],
+    ["`sql` engines", (c) => c.sqlEngines.map((k) => `\`${k}\``).join(", ")],
+    ["Several web workloads on one host, by `path`", (c) => yesNo(c.pathRouting, "`path` must be `/`")],
+    ["Several hosts on one load balancer, by `host`", (c) => yesNo(c.hostRouting, "one load balancer per host")],
+    ["A `sql` resource needs a `bucket` resource", (c) => (c.sqlNeedsBucket ? "yes (its backups go there)" : "no")],
+  ];
+  const lines = [`| | ${clouds.map((c) => cloudTitles[c]).join(" | ")} |`, `|---|${clouds.map(() => "---").join("|")}|`];
+  for (const [label, value] of rows) lines.push(`| ${label} | ${clouds.map((c) => cell(value(table[c]))).join(" | ")} |`);
+  const why = clouds.flatMap((c) =>
+    [table[c].sqlEnginesWhy, table[c].routingWhy, table[c].sqlNeedsBucket].filter((w): w is string => w !== undefined).map((w) => `- ${cloudTitles[c]}: ${w.replace(/\.$/, "").replace(/<[^<>\s]+>/g, "`$&`")}.`),
+  );
+  return why.length > 0 ? `${lines.join("\n")}\n\n${why.join("\n")}` : lines.join("\n");
 }

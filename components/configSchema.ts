@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { configNamespace } from "./configError";
+import { documentedMapsShape } from "./model/schema";
 import { gcpProjectPattern } from "./providerConfig";
 import { regionPatterns } from "./regionZones";
 import { defaults, sectionKeys, topologyKeysSchema } from "./topology";
@@ -77,12 +78,14 @@ function dropSafeIntegerBounds(node: JsonSchema): JsonSchema {
 
 /**
  * The `ha-topology` keys, one JSON Schema each, with the documentation annotations of
- * topology.ts (`defaultText`, `secret`) still in place and the constants of `defaults` as
- * `default`. Inside a section merged over its defaults no key is required (the stack file
- * sets only what differs). This is what the README's reference is rendered from.
+ * topology.ts and model/schema.ts (`defaultText`, `secret`) still in place and the
+ * constants of `defaults` as `default`. Inside a section merged over its defaults no key is
+ * required (the stack file sets only what differs). `workloads` and `resources` (the
+ * model's maps, parsed by parseStack) come last. This is what the README's reference is
+ * rendered from.
  */
 export function documentedKeySchemas(): { properties: Record<string, JsonSchema>; required: string[] } {
-  const namespace = mapSchema(toJson(topologyKeysSchema), dropSafeIntegerBounds) as JsonSchema;
+  const namespace = mapSchema(toJson(topologyKeysSchema.extend(documentedMapsShape)), dropSafeIntegerBounds) as JsonSchema;
   const properties = { ...(namespace.properties as Record<string, JsonSchema>) };
   const merged: readonly string[] = sectionKeys;
   for (const [key, schema] of Object.entries(properties)) {
@@ -132,7 +135,7 @@ export function stackConfigSchema(): JsonSchema {
     $schema: "https://json-schema.org/draft/2020-12/schema",
     title: "ha-topology stack file (Pulumi.<stack>.yaml)",
     description:
-      "A stack's configuration for ha-topology. Generated from components/topology.ts by `npm run schema`: do not edit. Checks of several keys together, and of what a cloud offers, are made by the program before any resource exists.",
+      "A stack's configuration for ha-topology. Generated from components/topology.ts and components/model/schema.ts by `npm run schema`: do not edit. Checks of several keys together, and of what a cloud offers, are made by the program before any resource exists.",
     type: "object",
     properties: {
       config: {

@@ -2,10 +2,12 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { configReferenceMarkers, stackConfigSchemaFile } from "../automation/configSchemaFiles";
+import { capabilityMarkers, configReferenceMarkers, exampleEnvMarkdown, exampleEnvMarkers, examplePlanMarkdown, examplePlanMarkers, stackConfigSchemaFile } from "../automation/configSchemaFiles";
 import { mergeConfig, projectRoot, readStackFile, stackFilePath, stackNames } from "../automation/stackFiles";
-import { configReferenceMarkdown } from "../components/configReference";
+import { capabilityTableMarkdown, configReferenceMarkdown } from "../components/configReference";
+import { capabilities } from "../components/model/capabilities";
 import { stackConfigSchema, stackConfigSchemaText, type JsonSchema } from "../components/configSchema";
+import { kindKeys } from "../components/model/schema";
 import { knownKeys } from "../components/topology";
 import { badInputs } from "./badInputs";
 
@@ -72,7 +74,8 @@ describe("config schema: the stack file JSON Schema", function () {
     assert.equal(schema.$schema, "https://json-schema.org/draft/2020-12/schema");
     const config = (schema.properties as Record<string, JsonSchema>).config;
     const keys = Object.keys(config.properties as JsonSchema);
-    assert.deepEqual(keys.filter((k) => k.startsWith("ha-topology:")), knownKeys[""].map((k) => `ha-topology:${k}`));
+    // The model's maps (parsed by parseStack, not parseTopology, so not in knownKeys) come last.
+    assert.deepEqual(keys.filter((k) => k.startsWith("ha-topology:")), [...knownKeys[""], "workloads", "resources"].map((k) => `ha-topology:${k}`));
     for (const key of ["aws:region", "gcp:project", "gcp:region", "digitalocean:region", "digitalocean:token"]) assert.ok(keys.includes(key), key);
     for (const [key, value] of Object.entries(config.properties as Record<string, JsonSchema>)) assert.ok(typeof value.description === "string", `${key} has no description`);
   });
@@ -88,6 +91,50 @@ describe("config schema: the stack file JSON Schema", function () {
       const result = validator().safeParse({ config: readStackFile(stack) });
       assert.ok(result.success, result.success ? "" : JSON.stringify(result.error.issues, null, 2));
       assert.equal(fs.readFileSync(stackFilePath(stack), "utf8").split("\n")[0], "# yaml-language-server: $schema=../schema/stack-config.schema.json");
+    });
+  }
+
+  const examples = fs.readdirSync(path.join(projectRoot, "stacks", "examples")).filter((f) => /^Pulumi\..+\.yaml$/.test(f));
+  it("has the four several-workloads examples to check", () => assert.deepEqual(examples.sort(), ["aws", "digitalocean", "gcp", "kubernetes"].map((c) => `Pulumi.${c}-services.yaml`)));
+  for (const file of examples) {
+    it(`stacks/examples/${file} (workloads and resources) is valid against it and points an editor at it`, function () {
+      const stackFile = path.join(projectRoot, "stacks", "examples", file);
+      const config = readStackFile(stackFile);
+      assert.ok(config["ha-topology:workloads"] && config["ha-topology:resources"], "the example declares both maps");
+      const result = validator().safeParse({ config });
+      assert.ok(result.success, result.success ? "" : JSON.stringify(result.error.issues, null, 2));
+      assert.equal(fs.readFileSync(stackFile, "utf8").split("\n")[0], "# yaml-language-server: $schema=../../schema/stack-config.schema.json");
+    });
+  }
+
+  /** The AWS example with one workload or resource entry changed (`undefined` deletes a key). */
+  const exampleWith = (map: "workloads" | "resources", name: string, change: Record<string, unknown>) => ({
+    config: mergeConfig(readStackFile(path.join(projectRoot, "stacks", "examples", "Pulumi.aws-services.yaml")), { [`ha-topology:${map}`]: { [name]: change } }),
+  });
+  for (const [what, map, name, change] of [
+    ["a planned workload kind (cron)", "workloads", "jobs", { kind: "cron" }],
+    ["a worker with a port (a worker has no load balancer)", "workloads", "jobs", { port: 8080 }],
+    ["a worker with a health check", "workloads", "jobs", { healthCheck: { path: "/health" } }],
+    ["a misspelled workload key", "workloads", "api", { helthCheck: {} }],
+    ["a web workload without its port", "workloads", "api", { port: undefined }],
+    ["a workload image tagged latest", "workloads", "api", { image: "traefik/whoami:latest" }],
+    ["a route path with a trailing slash", "workloads", "api", { path: "/api/" }],
+    ["a workload name in upper case", "workloads", "Api", { kind: "web", image: "traefik/whoami:v1.10.1", port: 8080 }],
+    ["a workload name longer than 20 characters", "workloads", "a-very-long-workload-name", { kind: "worker", image: "busybox:1.36" }],
+    ["a command as a shell string", "workloads", "jobs", { command: "sleep 60" }],
+    ["one node of a worker", "workloads", "jobs", { count: 1 }],
+    ["a misspelled liveness key", "workloads", "api", { healthCheck: { liveness: { pth: "/x" } } }],
+    ["an unknown resource kind", "resources", "db", { kind: "oracle" }],
+    ["a planned resource kind (queue)", "resources", "broker", { kind: "queue" }],
+    ["a secret too short", "resources", "secret-key", { length: 8 }],
+    ["an unknown database engine", "resources", "db", { engine: "oracle" }],
+    ["a misspelled bucket key", "resources", "files", { versionning: true }],
+  ] as const) {
+    it(`refuses in the maps: ${what}`, function () {
+      const result = validator().safeParse(exampleWith(map, name, change));
+      assert.equal(result.success, false);
+      const paths = result.error!.issues.map((i) => i.path.join("."));
+      assert.ok(paths.some((p) => p.startsWith(`config.ha-topology:${map}`) || p === "config"), `refused at ${paths.join(", ")}, not in ${map}`);
     });
   }
 
@@ -115,12 +162,69 @@ describe("config schema: the stack file JSON Schema", function () {
   });
 });
 
+/** The README's text between two markers (blank lines around it), if any. */
+function between(markers: { start: string; end: string }): string | undefined {
+  const readme = fs.readFileSync(path.join(projectRoot, "README.md"), "utf8");
+  return new RegExp(`${markers.start}\\n\\n([\\s\\S]*?)\\n\\n${markers.end}`).exec(readme)?.[1];
+}
+
+describe("README: the generated parts of \"Several workloads and shared resources\"", function () {
+  it("the table of what each cloud supports is components/model/capabilities.ts (refresh: npm run schema)", function () {
+    assert.equal(between(capabilityMarkers), capabilityTableMarkdown(), "the README's capability table is stale or edited by hand: run npm run schema");
+  });
+
+  it("the capability table says what a cloud lacks, and why", function () {
+    const narrowed = { ...capabilities, gcp: { ...capabilities.gcp, resources: ["sql", "bucket"], pathRouting: false, routingWhy: "a test took it away" } };
+    const table = capabilityTableMarkdown(narrowed);
+    assert.match(table, /\n\| Resource kinds \| `sql`, `bucket`, `cache`, `secret` \| `sql`, `bucket` \|/);
+    assert.match(table, /\n\| Several web workloads on one host, by `path` \| yes \| no: `path` must be `\/` \|/);
+    assert.match(table, /\n- GCP: a test took it away\.\n/);
+  });
+
+  it("the worked example's plan is what npm run plan prints of stacks/examples/Pulumi.aws-services.yaml (refresh: npm run schema)", function () {
+    const listed = between(examplePlanMarkers);
+    assert.ok(listed, "the README has no example-plan section");
+    assert.equal(listed, examplePlanMarkdown(), "the README's example plan is stale: run npm run schema");
+    assert.match(listed, /\n {2}jobs {8}worker {2}worker: no load balancer\n/);
+  });
+
+  it("the worked example's variables are what bindings.ts gives each workload (refresh: npm run schema)", function () {
+    const listed = between(exampleEnvMarkers);
+    assert.equal(listed, exampleEnvMarkdown(), "the README's example variables are stale: run npm run schema");
+    assert.match(listed!, /\n\| `jobs` \| `APP_VERSION`, `DB_HOST`, .*`SECRET_KEY`\\\*, `DISCOVERY_URL` \|/);
+  });
+
+  it("leaves the marked place for each cloud's mapping, and says nothing of a preview", function () {
+    const readme = fs.readFileSync(path.join(projectRoot, "README.md"), "utf8");
+    const start = readme.indexOf("<!-- per-cloud:start -->");
+    assert.ok(start > readme.indexOf("## Several workloads and shared resources") && readme.indexOf("<!-- per-cloud:end -->") > start);
+    for (const stale of ["Several workloads (preview)", "not deployed yet", "Parsed and checked, not deployed"]) assert.ok(!readme.includes(stale), stale);
+  });
+});
+
 describe("config schema: the README's configuration reference", function () {
   it("equals the reference generated from the topology schema (refresh: npm run schema)", function () {
     const readme = fs.readFileSync(path.join(projectRoot, "README.md"), "utf8");
     const listed = new RegExp(`${configReferenceMarkers.start}\\n\\n([\\s\\S]*?)\\n\\n${configReferenceMarkers.end}`).exec(readme)?.[1];
     assert.ok(listed, "the README has no config-reference section");
     assert.equal(listed, configReferenceMarkdown(), "the README's configuration reference is stale or edited by hand: run npm run schema");
+  });
+
+  it("has a table per kind of workload and resource, with a row per key the kind accepts", function () {
+    const reference = configReferenceMarkdown();
+    for (const [map, kinds] of [["workloads", ["web", "worker"]], ["resources", ["sql", "bucket", "cache", "secret"]]] as const) {
+      assert.ok(reference.includes(`\n### ${map}\n`), map);
+      for (const kind of kinds) {
+        const start = reference.indexOf(`\n#### ${map}: kind ${kind}\n`);
+        assert.ok(start >= 0, `${map}: kind ${kind}`);
+        const next = reference.indexOf("\n###", start + 1);
+        const table = reference.slice(start, next < 0 ? undefined : next);
+        for (const key of kindKeys[kind].filter((k) => k !== "kind")) assert.ok(table.includes(`\n| \`${key}\` |`), `${map}.<name>.${key} (kind ${kind})`);
+        // A worker's refused keys are not offered.
+        if (kind === "worker") for (const key of ["port", "path", "host", "public", "healthCheck"]) assert.ok(!table.includes(`\n| \`${key}\` |`), key);
+      }
+    }
+    assert.ok(reference.includes("\n| `healthCheck.liveness.path` | string | the readiness `path` |"));
   });
 
   it("has a heading per section and a row per key", function () {

@@ -198,6 +198,7 @@ describe("diagram: SVG", function () {
     const plan = await planStack("do-default", { stackFile: file });
     assert.ok(plan.topology.nodes.maxCount > plan.topology.nodes.count, "a maxCount DigitalOcean ignores");
     const model = diagramModel(plan);
+    assert.ok(!("layout" in model), "a single-service stack keeps the single-service diagram");
     assert.deepEqual([model.nodes.min, model.nodes.max], [plan.topology.nodes.count, plan.topology.nodes.count]);
     const svg = renderSvg(model);
     assert.ok(svg.includes(`${plan.topology.nodes.count} nodes (fixed count, no autoscaling)`));

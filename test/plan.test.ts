@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { main, runPlanCommand, type CliOutput } from "../automation/cli";
+import { main, planTarget, runPlanCommand, type CliOutput } from "../automation/cli";
 import { planStack, stackOfFile, type Plan } from "../automation/plan";
 import { formatPlan, planJson } from "../automation/planReport";
 import { haSummary } from "../automation/haSummary";
@@ -422,6 +422,65 @@ describe("ha-topology plan --stack-file", () => {
     assert.equal(named.code, 0, named.err);
     assert.equal(JSON.parse(named.out).stack, "prod");
     assert.equal(stackOfFile("stacks/Pulumi.eu-prod.yml"), "eu-prod");
+  });
+});
+
+describe("ha-topology plan <stack or stack file>", () => {
+  /** Runs the command line as a user would; restores the exit code. */
+  async function cli(argv: string[]) {
+    const io = capture();
+    const previous = process.exitCode;
+    try {
+      return { code: await main(argv, io), ...io };
+    } finally {
+      process.exitCode = previous;
+    }
+  }
+
+  it("takes a stack name or a stack file's path as its argument", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "Pulumi.prod.yaml");
+    fs.writeFileSync(file, stringify({ config: readStackFile("kubernetes") }));
+    const byFile = await cli(["plan", file, "--json"]);
+    assert.equal(byFile.code, 0, byFile.err);
+    assert.deepEqual(((p) => [p.stack, p.stackFile, p.cloud])(JSON.parse(byFile.out)), ["prod", file, "kubernetes"]);
+    const byName = await cli(["plan", "gcp", "--json"]);
+    assert.equal(byName.code, 0, byName.err);
+    assert.deepEqual(((p) => [p.stack, p.stackFile])(JSON.parse(byName.out)), ["gcp", "stacks/Pulumi.gcp.yaml"]);
+  });
+
+  it("refuses the stack given twice, or two stacks", async () => {
+    for (const [argv, message] of [
+      [["plan", "gcp", "--stack", "aws"], /gcp and --stack aws: give the stack once/],
+      [["plan", "stacks/Pulumi.gcp.yaml", "--stack-file", "stacks/Pulumi.aws.yaml"], /stacks\/Pulumi\.gcp\.yaml and --stack-file stacks\/Pulumi\.aws\.yaml: give the stack once/],
+      [["plan", "stacks/Pulumi.gcp.yaml", "--diagram", "stacks/Pulumi.aws.yaml"], /one stack at a time: received stacks\/Pulumi\.gcp\.yaml and stacks\/Pulumi\.aws\.yaml/],
+    ] as const) {
+      const run = await cli([...argv]);
+      assert.equal(run.code, 2, run.err);
+      assert.match(run.err, message);
+      assert.equal(run.out, "");
+    }
+  });
+
+  it("reads a stack file commander hands to the script's --diagram as the stack (npm run plan -- <file>)", () => {
+    assert.deepEqual(planTarget(undefined, ["stacks/examples/Pulumi.aws-services.yaml"]), { target: "stacks/examples/Pulumi.aws-services.yaml", diagram: true });
+    assert.deepEqual(planTarget(undefined, [true]), { target: undefined, diagram: true });
+    assert.deepEqual(planTarget(undefined, ["Pulumi.x.YML", "out/t.png"]), { target: "Pulumi.x.YML", diagram: "out/t.png" });
+    assert.deepEqual(planTarget("gcp", undefined), { target: "gcp", diagram: undefined });
+    // A diagram with another extension stays a diagram, and is refused as one later.
+    assert.deepEqual(planTarget(undefined, ["out/t.jpg"]), { target: undefined, diagram: "out/t.jpg" });
+  });
+
+  it("runs `npm run plan -- <stack file>` as npm does (the script's --diagram, then the file): that stack, default diagram", function () {
+    const cwd = tempDir();
+    const file = path.join(cwd, "Pulumi.prod.yaml");
+    fs.writeFileSync(file, stringify({ config: readStackFile("gcp") }));
+    const script = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).scripts.plan as string;
+    assert.equal(script, "tsx automation/cli.ts plan --diagram", "the test runs what the script runs");
+    const run = spawnSync(process.execPath, [path.join(root, "bin", "ha-topology.js"), "plan", "--diagram", file], { cwd, encoding: "utf8", timeout: 60_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.ok(run.stdout.startsWith(`Offline plan of stack "prod" from ${file} (cloud gcp, `), run.stdout.split("\n")[0]);
+    assert.ok(fs.statSync(path.join(cwd, "ha-topology-prod.svg")).size > 1000);
   });
 });
 

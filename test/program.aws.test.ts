@@ -477,7 +477,8 @@ describe("the entry point and the component as a library", function () {
     const run = await runWithMocks(loadStackConfig("aws"), { program: async () => ({ ...(await import("../index")) }) });
     if (run.error) throw run.error;
     assert.deepEqual(Object.keys(run.outputs ?? {}).sort(), [
-      "bucketName", "databaseEndpoint", "dnsRecords", "loadBalancerAddress", "nodeGroupId", "sessionStoreEndpoint", "url",
+      // workloads and resources: the maps every stack has (compose.ts), as runProgram returns them.
+      "bucketName", "databaseEndpoint", "dnsRecords", "loadBalancerAddress", "nodeGroupId", "resources", "sessionStoreEndpoint", "url", "workloads",
     ]);
     assert.equal(run.outputs?.url, "https://app.example.com");
   });

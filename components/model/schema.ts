@@ -12,7 +12,14 @@
  */
 import { z } from "zod";
 import { allowedNodeText, isNodeText } from "../nodeText";
-import { databaseEngines, defaults, sectionShapes, sessionEngines } from "../topology";
+import { databaseEngines, defaults, sectionShapes, sessionEngines, type FieldDoc } from "../topology";
+
+/**
+ * Documents a field (configSchema.ts and the README's reference read it). A field reused
+ * from the single-service keys keeps its description unless it means something else here;
+ * `defaultText: null` drops a default in words that holds only for the single service.
+ */
+const doc = (description: string, extra: Omit<FieldDoc, "description" | "defaultText"> & { defaultText?: string | null } = {}) => ({ description, ...extra });
 
 const { nodes, healthCheck, database, storage } = sectionShapes;
 
@@ -59,7 +66,15 @@ const routePath = z
  * a value to keep it as written. The same holds for `count`, `port` and every number; a
  * quoted number is a string, and refused where an integer is allowed.
  */
-const envMap = z.record(z.string(), sectionShapes.envValue, { error: "a map of environment variable names to values" }).default({});
+const envMap = z
+  .record(z.string(), sectionShapes.envValue, { error: "a map of environment variable names to values" })
+  .meta(
+    doc(
+      "plain variables for this workload, as `nodes.env` (names, values and refusals alike). A value may hold references `${resources.<name>.<field>}` to a binding field of a resource it uses (checked before anything exists; the variable is secret when the field is); write `$${resources.` for the literal text",
+      { examples: [{ LOG_LEVEL: "info", DATABASE_URL: "${resources.db.url}" }] },
+    ),
+  )
+  .default({});
 
 const commandError = `a list of arguments, such as [celery, -A, app, worker] (each a non-empty string of ${allowedNodeText})`;
 /** The container's command, as an argument list (never a shell string: no quoting to get wrong). */
@@ -71,17 +86,24 @@ const command = z
   .max(64, { error: commandError });
 
 /** `uses`: the resources a workload binds to; names are checked against `resources` (parse.ts). */
-const uses = z.array(z.string({ error: nameRule }), { error: "a list of resource names, such as [db, files]" });
+const uses = z.array(z.string({ error: nameRule }), { error: "a list of resource names, such as [db, files]" }).meta(
+  doc(
+    "the resources it binds to (keys of `ha-topology:resources`, and the single service's `database`, `bucket`, `sessions`): it receives their `<RESOURCE>_<FIELD>` variables, and network and identity access to them only",
+    { examples: [["db", "files", "secret-key"]], defaultText: "every resource" },
+  ),
+);
 
 /** Seconds a stopping container gets after SIGTERM (workers finish their task, webs drain). */
-const stopTimeoutSeconds = intIn(1, 3600).default(30);
+const stopTimeoutSeconds = intIn(1, 3600)
+  .meta(doc("seconds the container gets after SIGTERM before it is killed: a worker finishes its task, a web service its requests"))
+  .default(30);
 
 /** The liveness check: failing it replaces the node (unlike readiness, which only takes it out of the LB). */
 const livenessShape = {
   /** The HTTP path whose failure replaces the node. Default: the readiness path. */
-  path: healthCheck.path.optional(),
+  path: healthCheck.path.meta(doc("the HTTP path whose failure replaces the node (it should fail only when the process is stuck, not when a dependency is down)", { defaultText: "the readiness `path`" })).optional(),
   /** Consecutive liveness failures before the node is replaced. Default: the readiness threshold. */
-  unhealthyThreshold: healthCheck.unhealthyThreshold.optional(),
+  unhealthyThreshold: healthCheck.unhealthyThreshold.meta(doc("consecutive liveness failures before the node is replaced", { defaultText: "the readiness `unhealthyThreshold`" })).optional(),
 };
 
 const healthCheckSchema = z
@@ -91,18 +113,28 @@ const healthCheckSchema = z
       intervalSeconds: healthCheck.intervalSeconds.default(defaults.healthCheck.intervalSeconds),
       timeoutSeconds: healthCheck.timeoutSeconds.default(defaults.healthCheck.timeoutSeconds),
       healthyThreshold: healthCheck.healthyThreshold.default(defaults.healthCheck.healthyThreshold),
-      unhealthyThreshold: healthCheck.unhealthyThreshold.default(defaults.healthCheck.unhealthyThreshold),
+      unhealthyThreshold: healthCheck.unhealthyThreshold
+        .meta(doc("consecutive readiness failures before a node is taken out of traffic (it is replaced only when `liveness` fails)"))
+        .default(defaults.healthCheck.unhealthyThreshold),
       gracePeriodSeconds: healthCheck.gracePeriodSeconds.default(defaults.healthCheck.gracePeriodSeconds),
-      liveness: z.strictObject(livenessShape, { error: "an object (the liveness check) with the keys path, unhealthyThreshold" }).optional(),
+      liveness: z
+        .strictObject(livenessShape, { error: "an object (the liveness check) with the keys path, unhealthyThreshold" })
+        .meta(doc("the check whose failure replaces a node; unset, the readiness check is also the liveness check"))
+        .optional(),
     },
     { error: "an object (the health check) with the keys path, intervalSeconds, timeoutSeconds, healthyThreshold, unhealthyThreshold, gracePeriodSeconds, liveness" },
+  )
+  .meta(
+    doc("readiness (the load balancer's check: failing it takes a node out of traffic) and `liveness` (failing it replaces the node), so a database blip that fails every readiness check recycles nothing", {
+      defaultText: "each key's default",
+    }),
   )
   .prefault({});
 
 /** The fields every running workload (web or worker) has. */
 const runningShape = {
-  image: nodes.image,
-  command: command.optional(),
+  image: nodes.image.meta(doc("the container image, as `nodes.image`: a tag or a digest, not `:latest`", { defaultText: null })),
+  command: command.meta(doc("the container's command as a list of arguments (never a shell string, so there is no quoting to get wrong)", { defaultText: "the image's own", examples: [["celery", "-A", "app", "worker"]] })).optional(),
   count: nodes.count.default(defaults.nodes.count),
   maxCount: nodes.maxCount,
   size: nodes.size.default(defaults.nodes.size),
@@ -114,23 +146,30 @@ const runningShape = {
 
 /** An HTTP service behind the load balancer (or, `public: false`, reachable by the other workloads only). */
 export const webSchema = z.strictObject({
-  kind: z.literal("web"),
+  kind: z.literal("web").meta(doc("an HTTP service behind the load balancer, or, with `public: false`, reachable by the other workloads only")),
   ...runningShape,
   port: nodes.port,
-  path: routePath.optional(),
-  host: sectionShapes.domain.optional(),
-  public: z.boolean({ error: "true or false" }).default(true),
+  path: routePath
+    .meta(doc("the path prefix it is served under on its host, such as `/api` (no query, no trailing slash); `/` only on DigitalOcean, whose load balancers cannot route by path (give it its own `host`)", { defaultText: "`/`", examples: ["/api"] }))
+    .optional(),
+  host: sectionShapes.domain.meta(doc("its own host name on the load balancer, with its own certificate: a lower-case DNS name", { defaultText: "the stack's `domain`", examples: ["api.example.com"] })).optional(),
+  public: z
+    .boolean({ error: "true or false" })
+    .meta(doc("`false`: an internal service, with no public route; the other workloads reach it at a stable private URL, given to them as `<WORKLOAD>_URL`"))
+    .default(true),
   healthCheck: healthCheckSchema,
   drainSeconds: nodes.drainSeconds.default(defaults.nodes.drainSeconds),
 });
 
 /** What a worker refuses, and why: it has no load balancer. */
-const noLoadBalancer = (what: string) =>
-  z.never({ error: `unset for a worker (${what}; a worker gets no load balancer: use kind: web, with public: false for an internal service)` }).optional();
+const noLoadBalancer = (what: string) => {
+  const error = `unset for a worker (${what}; a worker gets no load balancer: use kind: web, with public: false for an internal service)`;
+  return z.never({ error }).meta(doc(error)).optional();
+};
 
 /** A background process pool: no load balancer, >= 2 nodes over >= 2 zones, replaced when it dies. */
 export const workerSchema = z.strictObject({
-  kind: z.literal("worker"),
+  kind: z.literal("worker").meta(doc("a pool of background processes: no load balancer, at least two nodes over at least two zones, replaced when it dies")),
   ...runningShape,
   port: noLoadBalancer("nothing connects to a worker's port"),
   path: noLoadBalancer("a worker has no route"),
@@ -159,34 +198,38 @@ export const workloadSchema = z.discriminatedUnion(
 
 /** A replicated SQL database: today's `ha-topology:database` keys. */
 export const sqlSchema = z.strictObject({
-  kind: z.literal("sql"),
+  kind: z.literal("sql").meta(doc("a replicated SQL database, as `ha-topology:database`")),
   engine: database.engine.default(defaults.database.engine),
   version: database.version,
   size: database.size.default(defaults.database.size),
   storageGb: database.storageGb.default(defaults.database.storageGb),
   maxStorageGb: database.maxStorageGb,
   backupRetentionDays: database.backupRetentionDays.default(defaults.database.backupRetentionDays),
-  readReplicas: database.readReplicas.default(defaults.database.readReplicas),
+  readReplicas: database.readReplicas
+    .meta(doc("read replicas of the primary (in addition to the standby), passed to the workloads that use it as `<RESOURCE>_READ_HOSTS`"))
+    .default(defaults.database.readReplicas),
   name: database.name.default(defaults.database.name),
   username: database.username.default(defaults.database.username),
 });
 
 /** Object storage: today's `ha-topology:storage` keys. */
 export const bucketSchema = z.strictObject({
-  kind: z.literal("bucket"),
+  kind: z.literal("bucket").meta(doc("object storage, as `ha-topology:storage`: private, versioned and encrypted")),
   versioning: storage.versioning.default(true),
   noncurrentVersionDays: storage.noncurrentVersionDays.default(defaults.storage.noncurrentVersionDays),
   endpoint: storage.endpoint,
   bucket: storage.bucket,
   region: storage.region,
   accessKeyId: storage.accessKeyId,
-  secretAccessKey: storage.secretAccessKey,
+  secretAccessKey: storage.secretAccessKey.meta(
+    doc("Kubernetes only, required there: the secret key; set it with `pulumi config set --secret --path 'ha-topology:resources.<name>.secretAccessKey' …` (never printed in errors)"),
+  ),
 });
 
 /** A replicated Redis/Valkey store: today's `ha-topology:sessions` keys (declared means enabled). */
 export const cacheSchema = z.strictObject({
-  kind: z.literal("cache"),
-  engine: z.enum(sessionEngines, { error: sessionEngines.join(" or ") }).default(defaults.sessions.engine),
+  kind: z.literal("cache").meta(doc("a replicated Redis/Valkey store with automatic failover, as `ha-topology:sessions` (declared means enabled)")),
+  engine: z.enum(sessionEngines, { error: sessionEngines.join(" or ") }).meta(doc("the store's engine")).default(defaults.sessions.engine),
   size: sectionShapes.sessions.size.default(defaults.sessions.size),
 });
 
@@ -196,8 +239,8 @@ export const cacheSchema = z.strictObject({
  * every workload that uses it.
  */
 export const secretSchema = z.strictObject({
-  kind: z.literal("secret"),
-  length: intIn(16, 256, " (characters: letters and digits)").default(32),
+  kind: z.literal("secret").meta(doc("a secret generated once (letters and digits), kept in the cloud's secret store, the same on every node of every workload that uses it")),
+  length: intIn(16, 256, " (characters: letters and digits)").meta(doc("its length in characters (letters and digits only: safe in a URL or a shell)")).default(32),
 });
 
 /** One resource, by kind. */
@@ -212,6 +255,30 @@ export const mapsSchema = z.object({
   workloads: z.record(z.string(), workloadSchema, { error: "a map of workload names to workloads" }).optional(),
   resources: z.record(z.string(), resourceSchema, { error: "a map of resource names to resources" }).optional(),
 });
+
+/**
+ * The maps as a stack file holds them, for the JSON Schema and the README's reference
+ * (configSchema.ts): the kinds this version builds (a planned kind is refused, as the
+ * program refuses it), names by the name rule. The program parses with `mapsSchema`.
+ */
+export const documentedMapsShape = {
+  workloads: z
+    .record(z.string().regex(namePattern), z.discriminatedUnion("kind", [webSchema, workerSchema]))
+    .meta(
+      doc(
+        "the workloads: names (a lower-case letter, then letters, digits or `-`, at most 20) to a web service (`kind: web`) or a worker (`kind: worker`), each with its own nodes, image, count and checks. Without `nodes`, the stack is exactly these (see [Several workloads and shared resources](#several-workloads-and-shared-resources)).",
+      ),
+    )
+    .optional(),
+  resources: z
+    .record(z.string().regex(namePattern), z.discriminatedUnion("kind", [sqlSchema, bucketSchema, cacheSchema, secretSchema]))
+    .meta(
+      doc(
+        "the resources the workloads share: names to a SQL database (`kind: sql`), a bucket (`kind: bucket`), a cache (`kind: cache`) or a generated secret (`kind: secret`). Exactly these are created, beside the single service's when the stack has it.",
+      ),
+    )
+    .optional(),
+};
 
 /** A web workload as parsed (defaults applied), before normalisation. */
 export type WebInput = z.output<typeof webSchema>;

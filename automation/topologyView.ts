@@ -1,0 +1,254 @@
+/**
+ * The model of a stack (components/model/) in the words the plan, the HA summary and the
+ * diagram use: per workload its kind, where it is reached (a route, an internal URL
+ * variable, or nothing for a worker), its count, size, image, command, checks and the
+ * resources it uses; per resource its kind, what it is, its HA shape and who uses it; the
+ * load balancers with their routes (one per host where the cloud cannot route by host,
+ * capabilities.ts). Computed from the model alone, never from registered resources, so it
+ * says the same on every platform and is tested without one.
+ */
+import { internalUrlVariable } from "../components/model/bindings";
+import { capabilities } from "../components/model/capabilities";
+import type { Model, Origin, Resource, Workload } from "../components/model/model";
+import { resolveSize, type Cloud } from "../components/sizes";
+
+/** How each cloud makes a SQL database highly available. */
+export const databaseHa: Record<Cloud, string> = {
+  aws: "Multi-AZ standby with automatic failover",
+  gcp: "REGIONAL instance with a standby in another zone",
+  digitalocean: "cluster with a standby node and automatic failover",
+  kubernetes: "CloudNativePG cluster with a streaming standby",
+};
+
+/** Where each cloud keeps a generated secret. */
+export const secretStore: Record<Cloud, string> = {
+  aws: "AWS Secrets Manager",
+  gcp: "GCP Secret Manager",
+  // DigitalOcean has no secret store: the value travels in the droplets' (secret) user data.
+  digitalocean: "the droplets' secret user data (DigitalOcean has no secret store)",
+  kubernetes: "a Kubernetes Secret",
+};
+
+/** Each cloud's names for its load balancer, bucket and database failover (the diagram's words too). */
+export const vocabulary: Record<Cloud, { loadBalancer: string; bucket: string; database: string }> = {
+  aws: { loadBalancer: "Application Load Balancer", bucket: "S3 bucket", database: "Multi-AZ, automatic failover" },
+  gcp: { loadBalancer: "Global HTTPS load balancer", bucket: "Cloud Storage bucket", database: "REGIONAL, automatic failover" },
+  digitalocean: { loadBalancer: "DigitalOcean load balancer", bucket: "Spaces bucket", database: "standby node, automatic failover" },
+  kubernetes: { loadBalancer: "Ingress (cert-manager TLS)", bucket: "object storage", database: "CloudNativePG, streaming standby" },
+};
+
+/** What a node of a workload is called on each cloud. */
+export const nodeWord: Record<Cloud, string> = { aws: "node", gcp: "node", digitalocean: "droplet", kubernetes: "pod" };
+
+/** Each cloud's word for a bucket it creates. */
+const bucketWord: Record<Cloud, string> = { aws: "S3 bucket", gcp: "Cloud Storage bucket", digitalocean: "Spaces bucket", kubernetes: "S3-compatible bucket" };
+
+/** Where a workload is reached from. */
+export type Tier =
+  /** A public web workload: routes on a load balancer. */
+  | "public"
+  /** An internal web workload (`public: false`): a private URL the other workloads get. */
+  | "internal"
+  /** A worker: no load balancer, nothing connects to it. */
+  | "worker";
+
+/** One route of a public web workload. */
+export interface RouteView {
+  /** The host name. */
+  host: string;
+  /** The path prefix ("/" for the whole host). */
+  path: string;
+  /** The workload it reaches. */
+  workload: string;
+}
+
+/** One workload, as the plan shows it. */
+export interface WorkloadView {
+  /** Its name (`web` for the single service). */
+  name: string;
+  /** Its kind. */
+  kind: Workload["kind"];
+  /** Where it was declared. */
+  origin: Origin;
+  /** Where it is reached from. */
+  tier: Tier;
+  /** Where it is reached, in words: its URL (`routeUrl`), `internal: <URL variable>` or `worker: no load balancer`. */
+  entry: string;
+  /** Its route, for a public web workload. */
+  route?: RouteView;
+  /** The variable the other workloads get its private URL in, for an internal web workload. */
+  urlVariable?: string;
+  /** The number of nodes it never goes below. */
+  count: number;
+  /** The autoscaling ceiling; equal to `count` where the cloud runs a fixed count (DigitalOcean). */
+  maxCount: number;
+  /** False where the cloud runs exactly `count` nodes. */
+  autoscaling: boolean;
+  /** The node size, resolved to the cloud's own name. */
+  size: string;
+  /** The container image. */
+  image: string;
+  /** The port it listens on (web workloads). */
+  port?: number;
+  /** The container's command, when set. */
+  command?: string[];
+  /** The readiness check: failing it takes a node out of the load balancer (web workloads). */
+  readiness?: { path: string; intervalSeconds: number; unhealthyThreshold: number };
+  /** The liveness check: failing it replaces the node (web workloads). */
+  liveness?: { path: string; unhealthyThreshold: number };
+  /** Seconds after boot before failed checks count (web workloads). */
+  gracePeriodSeconds?: number;
+  /** Seconds a stopping container gets after SIGTERM. */
+  stopTimeoutSeconds: number;
+  /** The resources it uses, in the model's order. */
+  uses: string[];
+}
+
+/** One resource, as the plan shows it. */
+export interface ResourceView {
+  /** Its name (`database`, `bucket`, `sessions` for the single service's). */
+  name: string;
+  /** Its kind. */
+  kind: Resource["kind"];
+  /** Where it was declared. */
+  origin: Origin;
+  /** What it is: engine, version, size ("postgres 16, db.t4g.small, 20 GB"). */
+  what: string;
+  /** How it stays available and safe ("Multi-AZ standby with automatic failover; 7 days of backups ..."). */
+  shape: string;
+  /** The workloads that use it, in the model's order. */
+  usedBy: string[];
+}
+
+/** One public load balancer and the routes it serves. */
+export interface LoadBalancerView {
+  /** The hosts it serves (each with its certificate). */
+  hosts: string[];
+  /** Its routes, in the model's order. */
+  routes: RouteView[];
+}
+
+/** A stack's workloads, resources and load balancers. */
+export interface TopologyView {
+  /** The cloud. */
+  cloud: Cloud;
+  /** True when the stack declares `ha-topology:workloads` or `ha-topology:resources` (not only the single service). */
+  usesMaps: boolean;
+  /** Every workload, in the model's order (the single service's `web` first). */
+  workloads: WorkloadView[];
+  /** Every resource, in the model's order. */
+  resources: ResourceView[];
+  /** The public load balancers: one, or one per host where the cloud cannot route by host; none without a public web workload. */
+  loadBalancers: LoadBalancerView[];
+}
+
+/** True when the model has an entry of `ha-topology:workloads` or `ha-topology:resources`. */
+export function usesMaps(model: Model): boolean {
+  return model.workloads.some((w) => w.origin === "maps") || model.resources.some((r) => r.origin === "maps");
+}
+
+/** A route as a URL, as the `workloads` output gives it: `https://<host>` for the whole host, `https://<host><path>` otherwise. */
+export function routeUrl(route: { host: string; path: string }): string {
+  return `https://${route.host}${route.path === "/" ? "" : route.path}`;
+}
+
+/** An argument list as one would type it: plain words bare, anything else double-quoted. */
+export function commandText(command: readonly string[]): string {
+  return command.map((arg) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(" ");
+}
+
+function workloadView(model: Model, w: Workload): WorkloadView {
+  const autoscaling = model.cloud !== "digitalocean";
+  const common = {
+    name: w.name,
+    kind: w.kind,
+    origin: w.origin,
+    count: w.count,
+    maxCount: autoscaling ? w.maxCount : w.count,
+    autoscaling,
+    size: resolveSize(model.cloud, "node", w.size),
+    image: w.image,
+    ...(w.command ? { command: [...w.command] } : {}),
+    stopTimeoutSeconds: w.stopTimeoutSeconds,
+    uses: model.resources.filter((r) => w.uses.includes(r.name)).map((r) => r.name),
+  };
+  if (w.kind === "worker") return { ...common, tier: "worker", entry: "worker: no load balancer" };
+  const checks = {
+    port: w.port,
+    readiness: { path: w.healthCheck.path, intervalSeconds: w.healthCheck.intervalSeconds, unhealthyThreshold: w.healthCheck.unhealthyThreshold },
+    liveness: { ...w.healthCheck.liveness },
+    gracePeriodSeconds: w.healthCheck.gracePeriodSeconds,
+  };
+  if (!w.route) {
+    const urlVariable = internalUrlVariable(w)!;
+    return { ...common, ...checks, tier: "internal", entry: `internal: ${urlVariable}`, urlVariable };
+  }
+  const route = { host: w.route.host, path: w.route.path, workload: w.name };
+  return { ...common, ...checks, tier: "public", entry: routeUrl(route), route };
+}
+
+function resourceView(model: Model, r: Resource): ResourceView {
+  const cloud = model.cloud;
+  const usedBy = model.workloads.filter((w) => w.uses.includes(r.name)).map((w) => w.name);
+  const common = { name: r.name, kind: r.kind, origin: r.origin, usedBy };
+  switch (r.kind) {
+    case "sql":
+      return {
+        ...common,
+        what: `${r.engine} ${r.version}, ${resolveSize(cloud, "database", r.size)}, ${r.storageGb} GB`,
+        shape:
+          `${databaseHa[cloud]}${r.readReplicas > 0 ? ` and ${r.readReplicas} read replica(s)` : ""}; ` +
+          `${r.backupRetentionDays} days of backups with point-in-time recovery; private; deletion protected`,
+      };
+    case "bucket":
+      return cloud === "kubernetes"
+        ? { ...common, what: `your ${bucketWord[cloud]}${r.bucket ? ` ${r.bucket}` : ""}`, shape: "its privacy, versioning and encryption are configured where it lives" }
+        : { ...common, what: bucketWord[cloud], shape: `private, versioned (old versions kept ${r.noncurrentVersionDays} days), encrypted` };
+    case "cache":
+      return { ...common, what: `${r.engine}, ${resolveSize(cloud, "sessions", r.size)}`, shape: "a replica and automatic failover" };
+    case "secret":
+      return { ...common, what: `${r.length} letters and digits, generated once`, shape: `kept in ${secretStore[cloud]}; the same on every ${nodeWord[cloud]} of every workload that uses it` };
+  }
+}
+
+/** The public load balancers: one for every route where the cloud routes by host, else one per host. */
+function loadBalancers(model: Model, workloads: readonly WorkloadView[]): LoadBalancerView[] {
+  const routes = workloads.flatMap((w) => (w.route ? [w.route] : []));
+  if (routes.length === 0) return [];
+  const hosts = [...new Set(routes.map((r) => r.host))];
+  if (capabilities[model.cloud].hostRouting) return [{ hosts, routes }];
+  return hosts.map((host) => ({ hosts: [host], routes: routes.filter((r) => r.host === host) }));
+}
+
+/** The view of a stack's model. */
+export function topologyView(model: Model): TopologyView {
+  const workloads = model.workloads.map((w) => workloadView(model, w));
+  return {
+    cloud: model.cloud,
+    usesMaps: usesMaps(model),
+    workloads,
+    resources: model.resources.map((r) => resourceView(model, r)),
+    loadBalancers: loadBalancers(model, workloads),
+  };
+}
+
+/** "2–6 × t3.small" (or "exactly 2 × s-2vcpu-4gb" where the count is fixed). */
+export function countText(w: WorkloadView): string {
+  return `${w.autoscaling ? `${w.count}–${w.maxCount}` : `exactly ${w.count}`} × ${w.size}`;
+}
+
+/** The readiness and liveness checks in words; undefined for a worker. */
+export function checksText(w: WorkloadView): string | undefined {
+  if (!w.readiness || !w.liveness) return undefined;
+  return `readiness GET ${w.readiness.path} every ${w.readiness.intervalSeconds} s (out of traffic after ${w.readiness.unhealthyThreshold} failures), liveness GET ${w.liveness.path} (${w.liveness.unhealthyThreshold} failures)`;
+}
+
+/** "uses db, files" / "uses no resource". */
+export function usesText(w: WorkloadView): string {
+  return w.uses.length > 0 ? `uses ${w.uses.join(", ")}` : "uses no resource";
+}
+
+/** "used by api, jobs" / "used by no workload". */
+export function usedByText(r: ResourceView): string {
+  return r.usedBy.length > 0 ? `used by ${r.usedBy.join(", ")}` : "used by no workload";
+}
