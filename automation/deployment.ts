@@ -32,6 +32,7 @@ export {
   engineConfig,
   validateTopologyConfig,
   inlineProgram,
+  inlineProgramWith,
   type TopologyConfig,
   type ProviderConfigValue,
   type StackFileTopology,

@@ -10,6 +10,7 @@ import { holdsSecret, isSecretTopologyPath, plaintextSecretKeys, plaintextSecret
 import { decodeRawConfig, providerConfigOf } from "../components/stackConfig";
 import type { Cloud } from "../components/sizes";
 import { type AlarmsSpec, type DatabaseSpec, type DnsSpec, type HealthCheckSpec, type KubernetesSpec, type NetworkSpec, type NodesSpec, type RegistrySpec, type SessionsSpec, type StorageSpec, type TlsSpec } from "../components/topology";
+import type { PreviousDeployment } from "../components/model/migration";
 import { parseStack } from "../components/model/parse";
 import { isStackName, projectDefaults, readStackFile, stackFileLabel, stackFilePath, stackNames, toEngineConfig, type StackConfig } from "./stackFiles";
 import { DeploymentConfigError, InvalidTopologyError } from "./deploymentErrors";
@@ -274,13 +275,19 @@ export function validateTopologyConfig(map: ConfigMap): void {
 }
 
 /**
- * The program `index.ts` runs, as an inline program. It loads the program on first run,
+ * The program `index.ts` runs, as an inline program; `previous` (read when the program
+ * runs) is what the stack's last deployment ran. It loads the program on first run,
  * not at module load: loading the adapters is slow, and tests must load the program only
  * after installing mocks. `require`, not `import()`: under a CommonJS-only TypeScript
  * hook (`tsx/cjs`, which bin/ha-topology.js uses) a dynamic import() goes to Node's ESM
  * loader, which cannot resolve an extensionless .ts path.
  */
-export const inlineProgram: PulumiFn = async () => {
-  const { runProgram } = require("../components/program") as typeof import("../components/program");
-  return runProgram();
-};
+export function inlineProgramWith(previous: () => PreviousDeployment | undefined = () => undefined): PulumiFn {
+  return async () => {
+    const { runProgram } = require("../components/program") as typeof import("../components/program");
+    return runProgram({ previous: previous() });
+  };
+}
+
+/** The inline program without knowledge of the last deployment. */
+export const inlineProgram: PulumiFn = inlineProgramWith();

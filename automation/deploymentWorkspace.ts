@@ -12,7 +12,8 @@ import { LocalWorkspace, PulumiCommand, type ConfigMap, type Stack } from "@pulu
 import { configNamespace } from "../components/configError";
 import { projectRoot } from "./stackFiles";
 import { DeploymentConfigError, DeploymentError, PulumiNotFoundError } from "./deploymentErrors";
-import { inlineProgram } from "./deploymentTopology";
+import { previousDeployment, type PreviousDeployment } from "../components/model/migration";
+import { inlineProgramWith } from "./deploymentTopology";
 
 /** Where state and secrets live, and which Pulumi CLI runs. All optional. */
 export interface WorkspaceOptions {
@@ -148,7 +149,10 @@ export type OpenMode = "create-or-select" | "select";
 export async function openStack(stackName: string, ws: ResolvedWorkspace, pulumiCommand: PulumiCommand, mode: OpenMode): Promise<Stack> {
   if (ws.stateDir) fs.mkdirSync(ws.stateDir, { recursive: true });
   fs.mkdirSync(ws.workDir, { recursive: true });
-  const args = { stackName, projectName: ws.projectName, program: inlineProgram };
+  // The last deployment's outputs, read once the stack is open and before any operation
+  // runs the program: the program refuses an update that would drop its single service.
+  let previous: PreviousDeployment | undefined;
+  const args = { stackName, projectName: ws.projectName, program: inlineProgramWith(() => previous) };
   const options = {
     workDir: ws.workDir,
     envVars: ws.envVars,
@@ -156,7 +160,20 @@ export async function openStack(stackName: string, ws: ResolvedWorkspace, pulumi
     pulumiCommand,
     projectSettings: { name: ws.projectName, runtime: "nodejs" as const, backend: { url: ws.backendUrl } },
   };
-  return mode === "select" ? LocalWorkspace.selectStack(args, options) : LocalWorkspace.createOrSelectStack(args, options);
+  const stack = await (mode === "select" ? LocalWorkspace.selectStack(args, options) : LocalWorkspace.createOrSelectStack(args, options));
+  previous = await lastDeployment(stack);
+  return stack;
+}
+
+/** What the stack's last deployment ran, from its outputs; undefined for a new stack or when they cannot be read. */
+async function lastDeployment(stack: Stack): Promise<PreviousDeployment | undefined> {
+  try {
+    const outputs = await stack.outputs();
+    return previousDeployment(Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value])));
+  } catch {
+    // A stack without a deployment has no outputs to read: nothing to protect yet.
+    return undefined;
+  }
 }
 
 /**

@@ -4,13 +4,25 @@
  * run exactly the same code.
  */
 import { HaService } from "./haService";
+import type { PreviousDeployment } from "./model/migration";
 import { parseStack } from "./model/parse";
 import { readProviderConfig, readRawConfig, readSecrets } from "./stackConfig";
 
+/** What the program may know beyond the stack's configuration. */
+export interface ProgramOptions {
+  /**
+   * What the stack's last deployment ran (from its outputs: model/migration.ts), so an
+   * update that would drop a running single service is refused before anything changes.
+   * The Automation API passes it (automation/deploymentWorkspace.ts); `pulumi up` cannot
+   * read it, and there the deletion protection of the database and bucket stops the drop.
+   */
+  previous?: PreviousDeployment;
+}
+
 /** Runs the program against the current stack's configuration; returns the stack outputs. */
-export function runProgram() {
+export function runProgram(options: ProgramOptions = {}) {
   // Bad config throws here, before any resource is registered.
-  const { topology, model } = parseStack(readRawConfig(), readProviderConfig());
+  const { topology, model } = parseStack(readRawConfig(), readProviderConfig(), undefined, options.previous);
   const service = new HaService(topology.name, { topology, model, secrets: readSecrets() });
   return {
     workloads: service.workloads,

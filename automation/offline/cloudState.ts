@@ -131,7 +131,8 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
   },
   "gcp:storage/bucket:Bucket": (name) => ({ url: `gs://${physicalName(name)}` }),
   "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig": (name) => ({ uptimeCheckId: `${physicalName(name)}-0123456789` }),
-  "digitalocean:index/loadBalancer:LoadBalancer": () => ({ ip: "198.51.100.20", status: "active" }),
+  // An internal load balancer has its address in the VPC (the example VPC range is 10.20.0.0/16).
+  "digitalocean:index/loadBalancer:LoadBalancer": (_name, inputs) => ({ ip: inputs.network === "INTERNAL" ? "10.20.0.50" : "198.51.100.20", status: "active" }),
   "digitalocean:index/droplet:Droplet": (_name, inputs) => ({ ipv4Address: "203.0.113.30", ipv4AddressPrivate: "10.0.0.30", status: "active", region: inputs.region }),
   "digitalocean:index/databaseCluster:DatabaseCluster": (name, inputs) => ({
     privateHost: `private-${physicalName(name)}-do-user-1.db.ondigitalocean.com`,
