@@ -19,6 +19,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { sqlConnectionUrl } from "../../connectionUrls";
 import type { ComposeContext, EdgeHandle, Platform, ResourceHandle, WorkloadHandle } from "../../compose";
 import { logicalName } from "../../compose";
 import { configNamespace } from "../../configError";
@@ -213,8 +214,6 @@ export const awsPlatform: Platform<AwsFoundation, AwsResourceHandle, AwsEdge, Aw
         }, opts);
         const host = database.host;
         const port = String(database.port);
-        const scheme = r.engine === "postgres" ? "postgresql" : "mysql";
-        const tlsParameter = r.engine === "postgres" ? "sslmode=require" : "ssl-mode=REQUIRED";
         const fields: Record<string, pulumi.Output<string>> = {
           host,
           port: pulumi.output(port),
@@ -223,8 +222,7 @@ export const awsPlatform: Platform<AwsFoundation, AwsResourceHandle, AwsEdge, Aw
           readHosts: database.replicaHosts.apply((hosts) => hosts.join(",")),
           user: pulumi.secret(database.username),
           password: database.password,
-          // Letters and digits only in the password and an identifier as the user: nothing to escape.
-          url: pulumi.secret(pulumi.interpolate`${scheme}://${database.username}:${database.password}@${host}:${port}/${r.databaseName}?${tlsParameter}`),
+          url: pulumi.secret(pulumi.all([database.username, database.password, host]).apply(([u, p, h]) => sqlConnectionUrl(r.engine, u, p, h, port, r.databaseName))),
         };
         return {
           resource: r,

@@ -16,10 +16,11 @@
  */
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
+import { sqlConnectionUrl } from "../../connectionUrls";
 import * as random from "@pulumi/random";
 import { logicalName, type ComposeContext, type ResourceHandle } from "../../compose";
 import { resourceBinding } from "../../model/bindings";
-import type { Resource, SqlResource } from "../../model/model";
+import type { Resource } from "../../model/model";
 import { resolveSize } from "../../sizes";
 import { Bucket } from "./bucket";
 import { Database } from "./database";
@@ -37,12 +38,6 @@ export interface DoResource extends ResourceHandle {
   /** The generated value (kind secret). */
   secret?: random.RandomPassword;
 }
-
-/** The URL scheme and TLS parameter of each SQL engine (DigitalOcean's clusters accept TLS only). */
-const sqlUrl: Record<SqlResource["engine"], (user: string, password: string, host: string, port: number, name: string) => string> = {
-  postgres: (u, p, h, port, n) => `postgresql://${encodeURIComponent(u)}:${encodeURIComponent(p)}@${h}:${port}/${n}?sslmode=require`,
-  mysql: (u, p, h, port, n) => `mysql://${encodeURIComponent(u)}:${encodeURIComponent(p)}@${h}:${port}/${n}?ssl-mode=REQUIRED`,
-};
 
 /**
  * The node tags of the workloads that use `resource` (its trusted sources), or a tag no
@@ -93,7 +88,7 @@ export function buildResource(ctx: ComposeContext, f: Foundation, resource: Reso
         readHosts: database.replicaHosts.apply((hosts) => hosts.join(",")),
         user: secret(database.username),
         password: database.password,
-        url: secret(pulumi.all([database.username, database.password, database.host, database.port, database.databaseName]).apply(([u, p, h, port, n]) => sqlUrl[resource.engine](u, p, h, port, n))),
+        url: secret(pulumi.all([database.username, database.password, database.host, database.port, database.databaseName]).apply(([u, p, h, port, n]) => sqlConnectionUrl(resource.engine, u, p, h, port, n))),
       };
       endpoint = database.endpoint;
       break;

@@ -10,6 +10,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { sqlConnectionUrl } from "../../connectionUrls";
 import * as random from "@pulumi/random";
 import type { DatabaseEngine, DatabaseSpec } from "../../topology";
 import { JsonSecret } from "./jsonSecret";
@@ -38,14 +39,6 @@ export interface DatabaseArgs {
    * and `password` (a named sql resource's `DB_URL`; the single service's secret keeps its two keys).
    */
   withUrl?: boolean;
-}
-
-/** A connection URL with TLS required: `postgresql://user:pass@host:5432/name?sslmode=require` (MySQL: `ssl-mode=REQUIRED`). */
-export function connectionUrl(engine: DatabaseEngine, user: string, password: string, host: string, port: number, database: string): string {
-  const auth = `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
-  return engine === "postgres"
-    ? `postgresql://${auth}@${host}:${port}/${database}?sslmode=require`
-    : `mysql://${auth}@${host}:${port}/${database}?ssl-mode=REQUIRED`;
 }
 
 /** What differs between the engines on Cloud SQL: default port and version string. */
@@ -102,7 +95,7 @@ export class Database extends pulumi.ComponentResource {
     const password = new random.RandomPassword(`${name}-db`, { length: 32, special: false }, parent);
     // The primary's address is known only once it exists (below): the URL waits for it.
     const [host, resolveHost] = pulumi.deferredOutput<string>();
-    const url = pulumi.secret(pulumi.all([password.result, host]).apply(([p, h]) => connectionUrl(spec.engine, spec.username, p, h, engine.port, spec.name)));
+    const url = pulumi.secret(pulumi.all([password.result, host]).apply(([p, h]) => sqlConnectionUrl(spec.engine, spec.username, p, h, engine.port, spec.name)));
     const credentials = new JsonSecret(`${name}-db-credentials`, {
       values: { username: spec.username, password: password.result, ...(args.withUrl && { url }) },
       labels,

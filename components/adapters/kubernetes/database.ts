@@ -10,6 +10,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { sqlConnectionUrl } from "../../connectionUrls";
 import * as random from "@pulumi/random";
 import type { DatabaseSpec, KubernetesSpec } from "../../topology";
 import { cnpgNamespace } from "./operator";
@@ -108,8 +109,8 @@ export class Database extends pulumi.ComponentResource {
     const owner = args.generatedOwner
       ? (() => {
           const password = new random.RandomPassword(`${name}-db-owner`, { length: 32, special: false }, { parent: this, protect: true });
-          // Letters and digits only: nothing to escape in the URL. TLS: CloudNativePG serves it (its own CA).
-          const url = pulumi.secret(pulumi.interpolate`postgresql://${spec.username}:${password.result}@${hostName}:${postgresPort}/${spec.name}?sslmode=require`);
+          // TLS: CloudNativePG serves it (its own CA).
+          const url = pulumi.secret(pulumi.all([password.result, hostName]).apply(([p, h]) => sqlConnectionUrl("postgres", spec.username, p, h, postgresPort, spec.name)));
           const secret = new k8s.core.v1.Secret(`${name}-db-owner`, {
             metadata: metadata(`${clusterName}-owner`),
             type: "kubernetes.io/basic-auth",
