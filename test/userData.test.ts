@@ -213,6 +213,41 @@ describe("user data: PyYAML reads exactly the intended cloud-config", function (
     assert.equal(run(125, 125).status, 125, "a start that fails either way fails the unit (systemd restarts it)");
   });
 
+  it("passes a workload's command to docker argument by argument, whatever it holds, and publishes no port for a worker", function () {
+    // Each argument as the user wrote it: quotes, $, %, backslashes, globs, spaces, a leading dash.
+    const command = ["sh", "-c", `echo "it's $HOME" 100% \\ \`id\` *; exit 3`, "--flag=a b", "", "'", '"', "%h %%", "$(reboot)"].filter((a) => a !== "");
+    for (const logDriver of [undefined, { name: "gcplogs", options: { "gcp-log-cmd": "false" } }]) {
+      const spec: BootstrapSpec = { ...hostileSpec([]), port: undefined, command, ...(logDriver && { logDriver }) };
+      const text = renderCloudConfig(spec);
+      const view = pyyaml([text])[0];
+      // Never on systemd's ExecStart line (whose quoting and % specifiers differ from a shell's).
+      assert.ok(view.files[bootstrapPaths.unitFile].split("\n").includes(`ExecStart=${bootstrapPaths.runApp}`));
+      const script = view.files[bootstrapPaths.runApp];
+      assert.ok(!/ -p \d/.test(script), "a worker publishes no port");
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-topology-cmd-"));
+      // A fake docker that writes each argument it receives, NUL-terminated.
+      const fake = path.join(dir, "docker");
+      fs.writeFileSync(fake, '#!/bin/bash\nprintf \'%s\\0\' "$@" > "$ARGS"\n', { mode: 0o755 });
+      const runScript = path.join(dir, "run-app");
+      fs.writeFileSync(runScript, script.replace(/\/usr\/bin\/docker/g, fake), { mode: 0o755 });
+      const args = path.join(dir, "args");
+      const result = spawnSync("bash", [runScript], { env: { ...process.env, ARGS: args, HOME: "/nonexistent" }, encoding: "utf8" });
+      assert.equal(result.status, 0, result.stderr);
+      const received = fs.readFileSync(args, "utf8").split("\0").slice(0, -1);
+      const image = received.indexOf(spec.image);
+      assert.ok(image > 0, `the image is an argument: ${received.join(" | ")}`);
+      assert.deepEqual(received.slice(image + 1), command, "every argument after the image, verbatim");
+      assert.ok(!received.includes("-p"), "no published port");
+    }
+  });
+
+  it("refuses a command argument a node must never receive, and an empty command", function () {
+    for (const bad of ["a\nb", "a\u2028b", "a\u0085b", "a\u0000b"]) {
+      assert.throws(() => renderCloudConfig({ ...hostileSpec([]), command: ["sh", "-c", bad] }), /^Error: bootstrap: argument 3 of the command contains/);
+    }
+    assert.throws(() => renderCloudConfig({ ...hostileSpec([]), command: [] }), /the command is an empty list/);
+  });
+
   it("refuses a log driver name, option or label that is not plain words, never echoing the value", function () {
     const hostile = ["x --privileged", "a;reboot", "$(id)", "%h", "a,b", "a'b", 'a"b', "a\\b", "{{.Name | printf}}", "{{range .}}", "a b", "a\u2028b", ""];
     const driver = (patch: object) => ({ ...hostileSpec([]), logDriver: { name: "syslog", options: { "syslog-address": "tcp+tls://logs.example.com:6514" }, ...patch } });
