@@ -333,6 +333,35 @@ describe("user data: PyYAML reads exactly the intended cloud-config", function (
   }
 });
 
+describe("user data of several workloads: PyYAML reads every node group's exactly", function () {
+  const hostile = Object.fromEntries(acceptedValues.map((v, i) => [`HOSTILE_${i}`, v]));
+  /** Every node group's user data, as cloud-init receives it, by the resource that carries it. */
+  const allUserData = (cloud: string, p: Program): Array<[string, string]> => {
+    if (cloud === "aws") return p.all("aws:ec2/launchTemplate:LaunchTemplate").map((t) => [t.name, Buffer.from(t.inputs.userData, "base64").toString("utf8")]);
+    if (cloud === "gcp") return p.all("gcp:compute/instanceTemplate:InstanceTemplate").map((t) => [t.name, t.inputs.metadata["user-data"]]);
+    return p.all("digitalocean:index/droplet:Droplet").map((d) => [d.name, p.rawUserDataOf(d)]);
+  };
+  for (const cloud of ["aws", "gcp", "digitalocean"]) {
+    it(`${cloud}: stacks/examples/Pulumi.${cloud}-services.yaml with hostile env values in a web and the worker`, async function () {
+      const p = await runStack(`stacks/examples/Pulumi.${cloud}-services.yaml`, { workloads: { api: { env: hostile }, jobs: { env: hostile } } });
+      const texts = allUserData(cloud, p);
+      assert.ok(texts.length >= 4, `one user data per node group at least: ${texts.map(([n]) => n).join(", ")}`);
+      const views = pyyaml(texts.map(([, t]) => t));
+      assert.ok(texts.filter(([name]) => /-(api|jobs)-node/.test(name)).length >= 2, "the api's and the worker's user data are among them");
+      texts.forEach(([name, text], i) => {
+        const view = views[i];
+        assert.deepEqual(view.config, parse(text, { version: "1.1" }), `${name}: PyYAML and the JS reader agree`);
+        assert.deepEqual(Object.keys(view.config), ["package_update", "packages", "write_files", "runcmd"], name);
+        assert.match(text, /^[\x20-\x7e\n]*$/, name);
+        if (/-(api|jobs)-node/.test(name)) {
+          const lines = view.files[bootstrapPaths.appEnv].split("\n");
+          for (const [k, v] of Object.entries(hostile)) assert.ok(lines.includes(`${k}=${v}`), `${name}: ${k}=${JSON.stringify(v)} reaches the app unchanged`);
+        }
+      });
+    });
+  }
+});
+
 describe("user data: the cloud's size limit", function () {
   it("the parse-time estimate is a lower bound of the real user data on every VM cloud", async function () {
     for (const stack of ["aws", "gcp", "digitalocean"] as VmCloud[]) {
