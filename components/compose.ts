@@ -110,9 +110,12 @@ export interface Platform<F, R extends ResourceHandle, E extends EdgeHandle, W e
   finish(ctx: ComposeContext, foundation: F, edge: E, workloads: Map<string, W>, resources: R[]): void;
 }
 
-/** A platform whose handle types do not matter to the caller. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the composer is generic over each platform's own handle types
-export type AnyPlatform = Platform<any, ResourceHandle, EdgeHandle, WorkloadHandle>;
+/**
+ * A platform whose handle types do not matter to the caller (the composer only passes
+ * each step's handle to the next; the methods' parameters are bivariant, so every
+ * cloud's `Platform<F, R, E, W>` is one).
+ */
+export type AnyPlatform = Platform<unknown, ResourceHandle, EdgeHandle, WorkloadHandle>;
 
 /** A workload's entry in the outputs. */
 export interface WorkloadOutput {
@@ -194,7 +197,9 @@ export function boundEnv(ctx: ComposeContext, workload: Workload, handles: Map<s
       if (!url) throw new Error(`compose: the edge returned no URL for the internal workload ${s.workload}`);
       value = url;
     } else if ("appSecret" in s) {
-      value = ctx.appSecrets[s.appSecret] ?? pulumi.output("");
+      const secret = ctx.appSecrets[s.appSecret];
+      if (!secret) throw new Error(`compose: the app secret ${s.appSecret} the model lists has no value (pass it in HaService's secrets)`);
+      value = secret;
     } else {
       value = render(workload.env[s.env], handles);
     }
