@@ -3,7 +3,9 @@ import { runWithMocks } from "../../automation/offline/mocks";
 import { stackConfigWith } from "../../automation/stackFiles";
 import { decodeRawConfig, providerConfigOf } from "../../components/stackConfig";
 import { parseStack } from "../../components/model/parse";
-import { qualifiedKey } from "../badInputs";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { badInputsMarkdown, qualifiedKey } from "../badInputs";
 import { ns } from "../programQueries";
 import { badModelInputs } from "./badModelInputs";
 
@@ -36,6 +38,15 @@ describe("model: bad workloads and resources are refused with key, value and wha
     const message = refusal("aws", { workloads: { api: { kind: "web", image: "ghcr.io/acme/api:1.4.2", port: 8080, path: "/api" } }, resources: { files: { kind: "bucket", secretAcessKey: "hunter2-never-printed" } } });
     assert.match(message, /ha-topology:resources\.files\.secretAcessKey: unknown key \(received \[secret\]\).*did you mean "secretAccessKey"/);
     assert.ok(!message.includes("hunter2"), message);
+  });
+});
+
+describe("model: the README's troubleshooting table of the maps", function () {
+  it("lists exactly the bad maps the tests refuse", function () {
+    const readme = fs.readFileSync(path.resolve(__dirname, "..", "..", "README.md"), "utf8");
+    const listed = /<!-- bad-model-inputs:start -->\n([\s\S]*?)\n<!-- bad-model-inputs:end -->/.exec(readme)?.[1];
+    assert.ok(listed, "the README has no bad-model-inputs section");
+    assert.equal(listed, badInputsMarkdown(badModelInputs), "regenerate the README block from test/model/badModelInputs.ts");
   });
 });
 
