@@ -28,6 +28,10 @@ export interface Capabilities {
   sqlNeedsBucket?: string;
   /** Why a workload's name would clash with another entry's cloud objects, given the model; undefined when it does not. */
   workloadNameClash?: (name: string, model: Model) => string | undefined;
+  /** The longest value a load balancer rule condition holds (a host, a path pattern), where it is short. */
+  maxRouteValue?: number;
+  /** Why, for the refusal. */
+  maxRouteValueWhy?: string;
 }
 
 const everything = {
@@ -41,7 +45,7 @@ const everything = {
 /** The capability table (see components/adapters/<cloud>/ and components/sizes.ts). */
 export const capabilities: Record<Cloud, Capabilities> = {
   // ALB listener rules match host-header and path-pattern.
-  aws: everything,
+  aws: { ...everything, maxRouteValue: 128, maxRouteValueWhy: "an ALB listener rule condition value holds at most 128 characters" },
   // The URL map routes by host rule and path matcher.
   gcp: everything,
   digitalocean: {

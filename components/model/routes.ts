@@ -33,6 +33,8 @@ const unreserved = /^[A-Za-z0-9._~-]$/;
  * case-sensitive on every cloud's load balancer, so `/api` and `/API` are two routes.
  */
 export function routePathProblem(path: string): string | undefined {
+  // `*` is a wildcard in ALB path patterns and GCP path rules: a literal one would route more.
+  if (path.includes("*")) return 'a path prefix without "*" (a wildcard on the load balancers: every path under the prefix is already routed)';
   const segments = path.split("/").slice(1);
   if (segments.some((s) => s === "." || s === "..")) return 'a path prefix without "." or ".." segments (clients and load balancers remove them, so it would be another path)';
   for (const m of path.matchAll(/%(.{0,2})/g)) {
@@ -66,6 +68,15 @@ export function routeProblems(webs: readonly WebEntry[], domain: string, cloud: 
     if (spelling) {
       problems.push({ path: ["workloads", name, "path"], received: describeValue(web.path), allowed: spelling });
       continue;
+    }
+    // The domain's "/" is the load balancer's default action, not a rule condition.
+    if (caps.maxRouteValue !== undefined && !(route.host === domain && route.path === "/")) {
+      // The path is matched as `<path>` and `<path>/*`: the longer one must fit.
+      const [key, value, length] = route.path.length + 2 > caps.maxRouteValue ? ["path", web.path, route.path.length + 2] as const : route.host.length > caps.maxRouteValue ? ["host", web.host, route.host.length] as const : [undefined, undefined, 0] as const;
+      if (key) {
+        problems.push({ path: ["workloads", name, key], received: describeValue(value), allowed: `a ${key} of at most ${key === "path" ? caps.maxRouteValue - 2 : caps.maxRouteValue} characters on ${cloud} (${length} given; ${caps.maxRouteValueWhy})` });
+        continue;
+      }
     }
     if (!caps.pathRouting && route.path !== "/") {
       problems.push({

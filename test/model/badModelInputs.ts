@@ -135,6 +135,9 @@ export const badModelInputs: BadInput[] = [
   { what: "a route path with a dot segment", raw: maps({ api: { ...api, path: "/v1/../api" } }), key: "workloads.api.path", received: '"/v1/../api"', allowed: 'without "." or ".." segments' },
   { what: "a route path with a bare %", raw: maps({ api: { ...api, path: "/100%" } }), key: "workloads.api.path", received: '"/100%"', allowed: '"%" starts an escape of two hex digits' },
   { what: "two routes that differ only in an escape's hex case", raw: maps({ api: { ...api, path: "/a%2fb" }, b: { ...api, path: "/a%2Fb" } }), key: "workloads.b.path", received: '"/a%2Fb"', allowed: "workloads.api already serves app.example.com/a%2Fb" },
+  // What a load balancer rule can hold.
+  { what: "a route path with a wildcard", raw: maps({ api: { ...api, path: "/api*" } }), key: "workloads.api.path", received: '"/api*"', allowed: 'a path prefix without "*"' },
+  { what: "a route path longer than an ALB rule holds", raw: maps({ api: { ...api, path: `/${"a".repeat(126)}` } }), key: "workloads.api.path", received: `"/${"a".repeat(75)}`, allowed: "a path of at most 126 characters on aws (129 given; an ALB listener rule condition value holds at most 128 characters)" },
   // Kubernetes: what its object names and backups need (capabilities.ts).
   { what: "kubernetes sql resource without a bucket for its backups", stack: "kubernetes", raw: maps({ api }, { db: { kind: "sql" } }), key: "resources.db", received: '"db"', allowed: "a sql resource next to a bucket resource on kubernetes: CloudNativePG archives" },
   { what: "kubernetes workload named like a database's objects", stack: "kubernetes", raw: { workloads: { "db-rw": { ...api, path: "/rw" } } }, key: "workloads.db-rw", received: '"db-rw"', allowed: "a name that does not start with db: on kubernetes the objects of ha-topology:database are named <name>-db…" },

@@ -14,7 +14,7 @@ import { TopologyConfigError } from "../../components/configError";
 import { workloadEnv } from "../../components/model/bindings";
 import { registryCredentialsHost, usesRegistryCredentials } from "../../components/model/images";
 import { previousDeployment, type PreviousDeployment } from "../../components/model/migration";
-import { parseStack, type ParsedStack } from "../../components/model/parse";
+import { parseModel, parseStack, type ParsedStack } from "../../components/model/parse";
 import { workloadUserDataEstimate } from "../../components/model/vmChecks";
 import { parseTopology } from "../../components/topology";
 import { decodeRawConfig, providerConfigOf } from "../../components/stackConfig";
@@ -297,5 +297,20 @@ describe("model checks: values that look hostile, accepted with a documented mea
   it("routes are case-sensitive (/api and /API are two routes), and escapes of reserved characters are kept", function () {
     const stack = parsed("aws", maps({ api, upper: { ...api, path: "/API" }, space: { ...api, path: "/a%20b" } }));
     assert.deepEqual(stack.model.workloads.map((w) => (w.kind === "web" ? w.route?.path : undefined)), ["/api", "/API", "/a%20b"]);
+  });
+});
+
+describe("model: route values an ALB rule holds", function () {
+  const web = (path: string) => ({ kind: "web", image: "ghcr.io/acme/api:1.4.2", port: 8080, path });
+  const parse = (cloud: string, path: string) => parseModel({ cloud, domain: "app.example.com", workloads: { api: web(path) } });
+  it("accepts a 126-character path on aws, and a longer one where the load balancer holds it (gcp)", function () {
+    const path = `/${"a".repeat(125)}`;
+    assert.equal(parse("aws", path).workloads[0].kind, "web");
+    assert.equal(parse("gcp", `/${"a".repeat(200)}`).workloads[0].kind, "web");
+  });
+  it("keeps a single-service stack whose long domain is the ALB's default action (no rule condition)", function () {
+    const domain = `${"a".repeat(60)}.${"b".repeat(60)}.example.com`;
+    assert.ok(domain.length > 128);
+    assert.equal(parseModel({ cloud: "aws", domain }).workloads[0].name, "web");
   });
 });
