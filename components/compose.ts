@@ -16,7 +16,7 @@
  * have the single service.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { DnsRecord } from "./adapters/dnsRecord";
+import type { DnsRecord } from "./platforms/dnsRecord";
 import { workloadEnv, type EnvSource } from "./model/bindings";
 import { legacyResourceNames, legacyWebName, type Model, type Resource, type WebWorkload, type Workload } from "./model/model";
 import type { TemplatePart } from "./model/references";

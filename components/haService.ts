@@ -5,8 +5,8 @@
  * service: maps of every workload and resource, and the single service's outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { DnsRecord } from "./adapters/dnsRecord";
-import { loadPlatform } from "./adapters/registry";
+import type { DnsRecord } from "./platforms/dnsRecord";
+import { loadPlatform } from "./platforms/registry";
 import { compose, type ResourceOutput, type WorkloadOutput } from "./compose";
 import { configProblem, secretMask, TopologyConfigError } from "./configError";
 import { legacyModel, type Model } from "./model/model";

@@ -35,7 +35,7 @@ export const workloadLabel = "ha-topology.workload";
 
 /**
  * Cloud Logging through docker's `gcplogs` driver, with the node's service account
- * (roles/logging.logWriter, see adapters/gcp/nodeIdentity.ts) read from the metadata
+ * (roles/logging.logWriter, see platforms/gcp/nodeIdentity.ts) read from the metadata
  * server. Entries carry the instance's name, ID and zone; the workload label tells
  * workloads apart; `gcp-log-cmd` false keeps the container's command (which may carry
  * configuration) out of every entry.

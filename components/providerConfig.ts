@@ -22,10 +22,10 @@ const typoProneNamespaces = [configNamespace, "digitalocean", "kubernetes"];
 /** The provider's own config keys (loaded from the selected cloud's folder only). */
 function providerKeysOf(cloud: Cloud): readonly string[] {
   const loaders: Record<Cloud, () => readonly string[]> = {
-    aws: () => (require("./adapters/aws/providerKeys") as typeof import("./adapters/aws/providerKeys")).providerKeys,
-    gcp: () => (require("./adapters/gcp/providerKeys") as typeof import("./adapters/gcp/providerKeys")).providerKeys,
-    digitalocean: () => (require("./adapters/digitalocean/providerKeys") as typeof import("./adapters/digitalocean/providerKeys")).providerKeys,
-    kubernetes: () => (require("./adapters/kubernetes/providerKeys") as typeof import("./adapters/kubernetes/providerKeys")).providerKeys,
+    aws: () => (require("./platforms/aws/providerKeys") as typeof import("./platforms/aws/providerKeys")).providerKeys,
+    gcp: () => (require("./platforms/gcp/providerKeys") as typeof import("./platforms/gcp/providerKeys")).providerKeys,
+    digitalocean: () => (require("./platforms/digitalocean/providerKeys") as typeof import("./platforms/digitalocean/providerKeys")).providerKeys,
+    kubernetes: () => (require("./platforms/kubernetes/providerKeys") as typeof import("./platforms/kubernetes/providerKeys")).providerKeys,
   };
   return loaders[cloud]();
 }

@@ -23,7 +23,7 @@ import {
   type GuardInputs,
   type HttpRequest,
   type HttpResponse,
-} from "../components/adapters/digitalocean/healthGate";
+} from "../components/platforms/digitalocean/healthGate";
 import { isSecretValue, runWithMocks } from "../automation/offline/mocks";
 
 /** One recorded request. */
@@ -392,7 +392,7 @@ describe("DigitalOcean health gate: DropletHealthGate under mocks", function () 
     const run = await runWithMocks({ values: {}, secretKeys: [] }, {
       program: async () => {
         const pulumi = await import("@pulumi/pulumi");
-        const { DropletHealthGate } = await import("../components/adapters/digitalocean/healthGate");
+        const { DropletHealthGate } = await import("../components/platforms/digitalocean/healthGate");
         const gate = new DropletHealthGate("web-gate-0", {
           dropletId: pulumi.output(dropletId),
           loadBalancerId: lbId,
@@ -430,7 +430,7 @@ describe("DigitalOcean health gate: DropletHealthGate under mocks", function () 
     const run = await runWithMocks({ values: {}, secretKeys: [] }, {
       program: async () => {
         const pulumi = await import("@pulumi/pulumi");
-        const { DropletDrainGuard, DropletPoolRelease } = await import("../components/adapters/digitalocean/healthGate");
+        const { DropletDrainGuard, DropletPoolRelease } = await import("../components/platforms/digitalocean/healthGate");
         const guard = new DropletDrainGuard("web-guard-0", {
           dropletId: pulumi.output(dropletId),
           loadBalancerId: lbId,
@@ -485,7 +485,7 @@ describe("DigitalOcean health gate: DropletHealthGate under mocks", function () 
   });
 
   it("refuses settings the gate cannot work with, before registering", async function () {
-    const { DropletHealthGate } = await import("../components/adapters/digitalocean/healthGate");
+    const { DropletHealthGate } = await import("../components/platforms/digitalocean/healthGate");
     assert.throws(
       () => new DropletHealthGate("bad", { dropletId, loadBalancerId: lbId, nodeTag: "t", healthyThreshold: 0, timeoutSeconds: 60, drainSeconds: 0, apiToken: "x" }),
       /healthyThreshold must be an integer >= 1, got 0/,
@@ -495,7 +495,7 @@ describe("DigitalOcean health gate: DropletHealthGate under mocks", function () 
 
 describe("health gate: the token", () => {
   it("uses its own token, else DIGITALOCEAN_TOKEN or DIGITALOCEAN_ACCESS_TOKEN from the environment, else says what to set", async () => {
-    const { gateToken } = await import("../components/adapters/digitalocean/healthGate");
+    const { gateToken } = await import("../components/platforms/digitalocean/healthGate");
     assert.equal(gateToken({ apiToken: "own" }, { DIGITALOCEAN_TOKEN: "env" }), "own");
     assert.equal(gateToken({ apiToken: "" }, { DIGITALOCEAN_TOKEN: "env" }), "env");
     assert.equal(gateToken({ apiToken: "" }, { DIGITALOCEAN_ACCESS_TOKEN: "access" }), "access");

@@ -178,7 +178,7 @@ describe("physical names: the scheme", function () {
   });
 
   it("GCP service account IDs fit 6-30 characters, start with a letter and differ per project, stack and service", async function () {
-    const { serviceAccountId } = await import("../components/adapters/gcp/nodeIdentity");
+    const { serviceAccountId } = await import("../components/platforms/gcp/nodeIdentity");
     const ids = [
       serviceAccountId("web", { project: "ha-topology", stack: "prod_eu" }),
       serviceAccountId("web", { project: "ha-topology", stack: "Prod-EU" }),

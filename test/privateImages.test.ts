@@ -7,7 +7,7 @@
  */
 import { strict as assert } from "node:assert";
 import { parse } from "yaml";
-import { ecrPlacementNotes } from "../components/adapters/aws/registryAccess";
+import { ecrPlacementNotes } from "../components/platforms/aws/registryAccess";
 import { bootstrapPaths } from "../components/bootstrap";
 import { registryOf, type EcrRegistry } from "../components/imageReference";
 import { isSecretValue } from "../automation/offline/mocks";

@@ -466,7 +466,7 @@ describe("bad stack configuration stops the program before anything is registere
   }
 
   it("has an adapter for every cloud the schema accepts", function () {
-    const { availableClouds } = require("../components/adapters/registry") as typeof import("../components/adapters/registry");
+    const { availableClouds } = require("../components/platforms/registry") as typeof import("../components/platforms/registry");
     const { clouds } = require("../components/sizes") as typeof import("../components/sizes");
     assert.deepEqual([...availableClouds].sort(), [...clouds].sort());
   });

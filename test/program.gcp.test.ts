@@ -146,7 +146,7 @@ describe("GCP adapter: the example stack under mocks", function () {
   });
 
   it("renders a secret read that bash and python3 accept", function () {
-    const { secretManagerSource } = require("../components/adapters/gcp/secretSource") as typeof import("../components/adapters/gcp/secretSource");
+    const { secretManagerSource } = require("../components/platforms/gcp/secretSource") as typeof import("../components/platforms/gcp/secretSource");
     const source = secretManagerSource("x", "projects/p/secrets/s/versions/3");
     assert.equal(spawnSync("bash", ["-n", "-c", source.command]).status, 0);
     const python = /python3 -c '([^']*)'/.exec(source.command)?.[1] ?? "";

@@ -40,7 +40,7 @@ describe("regions: the zone table the parser and the mocks share", function () {
 
 describe("provider keys: the lists misspelled keys are checked against", function () {
   it("the kubernetes list is the installed provider's ProviderArgs", async function () {
-    const { providerKeys } = await import("../components/adapters/kubernetes/providerKeys");
+    const { providerKeys } = await import("../components/platforms/kubernetes/providerKeys");
     const typings = fs.readFileSync(path.resolve(__dirname, "..", "node_modules/@pulumi/kubernetes/provider.d.ts"), "utf8");
     const args = /export interface ProviderArgs \{([\s\S]*?)\n\}/.exec(typings)?.[1] ?? "";
     const declared = [...args.matchAll(/^\s+(\w+)\?:/gm)].map((m) => m[1]).sort();
@@ -49,9 +49,9 @@ describe("provider keys: the lists misspelled keys are checked against", functio
   });
 
   it("the aws, gcp and digitalocean lists come from the providers themselves", async function () {
-    const aws = (await import("../components/adapters/aws/providerKeys")).providerKeys;
-    const gcp = (await import("../components/adapters/gcp/providerKeys")).providerKeys;
-    const digitalocean = (await import("../components/adapters/digitalocean/providerKeys")).providerKeys;
+    const aws = (await import("../components/platforms/aws/providerKeys")).providerKeys;
+    const gcp = (await import("../components/platforms/gcp/providerKeys")).providerKeys;
+    const digitalocean = (await import("../components/platforms/digitalocean/providerKeys")).providerKeys;
     assert.ok(aws.includes("region") && aws.includes("profile"));
     assert.ok(gcp.includes("project") && gcp.includes("region"));
     assert.ok(digitalocean.includes("token") && digitalocean.includes("region"));

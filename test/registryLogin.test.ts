@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { ecrLogin } from "../components/adapters/aws/registryAccess";
+import { ecrLogin } from "../components/platforms/aws/registryAccess";
 import { bootstrapPaths, renderCloudConfig, shellQuote, type BootstrapSpec, type RegistryLogin } from "../components/bootstrap";
 import { registryOf, type EcrRegistry } from "../components/imageReference";
 import { credentialsLogin, dockerConfigJson, embeddedDockerConfigLogin } from "../components/registryLogin";

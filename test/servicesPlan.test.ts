@@ -13,7 +13,6 @@ import { planStack } from "../automation/plan";
 import { readStackFile } from "../automation/stackFiles";
 import { formatPlan, planJson } from "../automation/planReport";
 import { commandText, topologyView } from "../automation/topologyView";
-import { loadPlatform } from "../components/adapters/registry";
 import { clouds, type Cloud } from "../components/sizes";
 import { modelPlan, reportWith } from "./modelPlan";
 
@@ -377,13 +376,9 @@ describe("several workloads: the diagram", () => {
   });
 });
 
-describe("several workloads: each example planned for real, once its cloud's platform lands", () => {
+describe("several workloads: each example planned for real", () => {
   for (const cloud of clouds) {
     it(`${cloud}: npm run plan -- ${example(cloud)} shows every workload and resource, with zero mandatory violations`, async function () {
-      if (loadPlatform(cloud) === undefined) {
-        console.log(`      (pending: the ${cloud} platform has not landed: loadPlatform("${cloud}") in components/adapters/registry.ts is undefined, so the program refuses ha-topology:workloads on ${cloud}; this runs by itself once it lands)`);
-        this.skip();
-      }
       const plan = await planStack(`${cloud}-services`, { stackFile: example(cloud) });
       assert.deepEqual(plan.policy.violations.filter((v) => v.level === "mandatory"), []);
       // The program's model is the one the views were tested on above.

@@ -1,5 +1,5 @@
 /**
- * The several-workloads model on Kubernetes (components/adapters/kubernetes/platform.ts),
+ * The several-workloads model on Kubernetes (components/platforms/kubernetes/platform.ts),
  * under mocks: the example stacks/examples/Pulumi.kubernetes-services.yaml (two routed
  * public webs, an internal web, a worker, a database, a bucket and a generated secret)
  * and variants of it and of the single-service stack. Every rendered object is validated

@@ -42,7 +42,7 @@ const everything = {
   hostRouting: true,
 } as const;
 
-/** The capability table (see components/adapters/<cloud>/ and components/sizes.ts). */
+/** The capability table (see components/platforms/<cloud>/ and components/sizes.ts). */
 export const capabilities: Record<Cloud, Capabilities> = {
   // ALB listener rules match host-header and path-pattern.
   aws: { ...everything, maxRouteValue: 128, maxRouteValueWhy: "an ALB listener rule condition value holds at most 128 characters" },
@@ -57,7 +57,7 @@ export const capabilities: Record<Cloud, Capabilities> = {
   },
   kubernetes: {
     ...everything,
-    // The kubernetes adapter runs CloudNativePG (components/adapters/kubernetes/database.ts).
+    // The kubernetes adapter runs CloudNativePG (components/platforms/kubernetes/database.ts).
     sqlEngines: ["postgres"],
     sqlEnginesWhy: "the kubernetes adapter runs CloudNativePG",
     sqlNeedsBucket:

@@ -23,7 +23,7 @@ const envOf = (model: Model, name: string) =>
 
 /**
  * Today's variables of the single web service on a cloud: what platformEnv renders (plain)
- * and the credentials each adapter adds from its secret store (components/adapters/<cloud>/index.ts).
+ * and the credentials each adapter adds from its secret store (components/platforms/<cloud>/index.ts).
  */
 function todaysEnv(cloud: Cloud, options: { sessions: boolean; readReplicas: boolean }): string[] {
   const keyed = cloud === "digitalocean" || cloud === "kubernetes";
