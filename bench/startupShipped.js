@@ -3,5 +3,5 @@
 const path = require("node:path");
 const root = path.resolve(__dirname, "..");
 require(path.join(root, "components", "program.ts"));
-require(path.join(root, "components", "adapters", "aws", "index.ts"));
+require(path.join(root, "components", "platforms", "aws", "index.ts"));
 process.stdout.write(JSON.stringify({ maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }) + "\n");

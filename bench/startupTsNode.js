@@ -13,5 +13,5 @@ require("@pulumi/pulumi/vendor/ts-node@7.0.1").register({
   compilerOptions: {},
 });
 require(path.join(root, "components", "program.ts"));
-require(path.join(root, "components", "adapters", "aws", "index.ts"));
+require(path.join(root, "components", "platforms", "aws", "index.ts"));
 process.stdout.write(JSON.stringify({ maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }) + "\n");
