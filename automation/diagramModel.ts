@@ -57,9 +57,11 @@ export function servicesDiagram(plan: Plan, view: TopologyView = topologyView(pl
         clip(w.entry),
         `${countText(w)} ${nodeWord[cloud]}s${w.port !== undefined ? ` · port ${w.port}` : ""}`,
         clip(w.image),
-        ...(w.readiness && w.liveness
-          ? [clip(`ready GET ${w.readiness.path} · live GET ${w.liveness.path}`)]
-          : [clip(w.command ? commandText(w.command) : "the image's own command"), `stops within ${w.stopTimeoutSeconds} s`]),
+        ...(w.job
+          ? [clip(w.command ? commandText(w.command) : "the image's own command"), clip(`killed after ${w.job.timeoutSeconds} s · ${w.job.concurrency}`)]
+          : w.readiness && w.liveness
+            ? [clip(`ready GET ${w.readiness.path} · live GET ${w.liveness.path}`)]
+            : [clip(w.command ? commandText(w.command) : "the image's own command"), `stops within ${w.stopTimeoutSeconds} s`]),
       ],
     })),
     resources: view.resources.map((r) => {

@@ -14,7 +14,7 @@ import type { Model } from "../components/model/model";
 import type { Topology } from "../components/topology";
 import { resolveSize } from "../components/sizes";
 import type { PolicyReport, StackResource, Violation } from "../policies/runner";
-import { countText, databaseHa, nodeWord, topologyView, vocabulary, usedByText, usesText, type ResourceView, type TopologyView, type WorkloadView } from "./topologyView";
+import { countText, databaseHa, jobText, nodeWord, topologyView, vocabulary, usedByText, usesText, type ResourceView, type TopologyView, type WorkloadView } from "./topologyView";
 
 /** One line of the summary. */
 export interface SummaryLine {
@@ -203,6 +203,7 @@ function ownerOf(topology: Topology, view: TopologyView): (v: Violation) => stri
 
 /** The rules that judge a workload's own node group (and, for a web workload, its load balancer's health check). */
 function workloadRules(w: WorkloadView): string[] {
+  if (w.tier === "job") return ["cron-single-flight"];
   return w.tier === "worker" ? ["min-nodes", "nodes-span-zones"] : ["min-nodes", "nodes-span-zones", "lb-http-health-check"];
 }
 
@@ -237,7 +238,7 @@ export function resourceTopic(r: Pick<ResourceView, "kind" | "name">): string {
 
 /** How a node that fails is replaced, per cloud, for every workload of the stack. */
 function replacementText(cloud: Topology["cloud"], view: TopologyView): string {
-  const webs = view.workloads.some((w) => w.tier !== "worker");
+  const webs = view.workloads.some((w) => w.tier === "public" || w.tier === "internal");
   const workers = view.workloads.some((w) => w.tier === "worker");
   const readiness = webs ? "failing readiness only takes a node out of traffic, so a database blip recycles nothing" : "";
   switch (cloud) {
@@ -279,10 +280,10 @@ function servicesSummary(topology: Topology, view: TopologyView, resources: read
   const lines: SummaryLine[] = view.workloads.map((w) => {
     const run = `${countText(w)} running ${w.image}${w.port !== undefined ? ` on port ${w.port}` : ""}, ${spread}`;
     const entry = w.tier === "public" ? `at ${w.entry}` : w.entry;
-    const checks = w.readiness && w.liveness ? `readiness GET ${w.readiness.path}, liveness GET ${w.liveness.path}` : `${w.stopTimeoutSeconds} s to stop`;
+    const checks = w.job ? jobText(w.job) : w.readiness && w.liveness ? `readiness GET ${w.readiness.path}, liveness GET ${w.liveness.path}` : `${w.stopTimeoutSeconds} s to stop`;
     return line(workloadTopic(w), `${run}; ${entry}; ${checks}; ${usesText(w)}`, workloadRules(w), owns(`workload ${w.name}`, logicalName(topology, w)));
   });
-  const webs = view.workloads.some((w) => w.tier !== "worker");
+  const webs = view.workloads.some((w) => w.tier === "public" || w.tier === "internal");
   lines.push(
     line(
       "Replacement",

@@ -50,7 +50,9 @@ export type Tier =
   /** An internal web workload (`public: false`): a private URL the other workloads get. */
   | "internal"
   /** A worker: no load balancer, nothing connects to it. */
-  | "worker";
+  | "worker"
+  /** A scheduled job: one run per tick, started by the platform's scheduler. */
+  | "job";
 
 /** One route of a public web workload. */
 export interface RouteView {
@@ -98,8 +100,10 @@ export interface WorkloadView {
   liveness?: { path: string; unhealthyThreshold: number };
   /** Seconds after boot before failed checks count (web workloads). */
   gracePeriodSeconds?: number;
-  /** Seconds a stopping container gets after SIGTERM. */
-  stopTimeoutSeconds: number;
+  /** Seconds a stopping container gets after SIGTERM (web workloads and workers). */
+  stopTimeoutSeconds?: number;
+  /** A job's schedule (5-field cron, UTC), timeout and overlap rule. */
+  job?: { schedule: string; timeoutSeconds: number; concurrency: "forbid" | "replace"; retries: number };
   /** The resources it uses, in the model's order. */
   uses: string[];
 }
@@ -158,6 +162,23 @@ export function commandText(command: readonly string[]): string {
 }
 
 function workloadView(model: Model, w: Workload): WorkloadView {
+  if (w.kind === "cron") {
+    return {
+      name: w.name,
+      kind: w.kind,
+      origin: w.origin,
+      tier: "job",
+      entry: `cron "${w.schedule}" (UTC)`,
+      count: 0,
+      maxCount: 0,
+      autoscaling: false,
+      size: resolveSize(model.cloud, "node", w.size),
+      image: w.image,
+      ...(w.command ? { command: [...w.command] } : {}),
+      job: { schedule: w.schedule, timeoutSeconds: w.timeoutSeconds, concurrency: w.concurrency, retries: w.retries },
+      uses: model.resources.filter((r) => w.uses.includes(r.name)).map((r) => r.name),
+    };
+  }
   const autoscaling = model.cloud !== "digitalocean";
   const common = {
     name: w.name,
@@ -234,7 +255,14 @@ export function topologyView(model: Model): TopologyView {
 
 /** "2–6 × t3.small" (or "exactly 2 × s-2vcpu-4gb" where the count is fixed). */
 export function countText(w: WorkloadView): string {
+  if (w.job) return `one run per tick · ${w.size}`;
   return `${w.autoscaling ? `${w.count}–${w.maxCount}` : `exactly ${w.count}`} × ${w.size}`;
+}
+
+/** A job's schedule, timeout, overlap rule and retries in words. */
+export function jobText(job: NonNullable<WorkloadView["job"]>): string {
+  const overlap = job.concurrency === "forbid" ? "a tick is skipped while the previous run goes on" : "a new tick stops the previous run";
+  return `${job.schedule} (UTC), killed after ${job.timeoutSeconds} s; ${overlap}; ${job.retries === 0 ? "no retries" : `${job.retries} retries`}`;
 }
 
 /** The readiness and liveness checks in words; undefined for a worker. */

@@ -18,7 +18,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsRecord } from "./platforms/dnsRecord";
 import { workloadEnv, type EnvSource } from "./model/bindings";
-import { legacyResourceNames, legacyWebName, type Model, type Resource, type WebWorkload, type Workload } from "./model/model";
+import { legacyResourceNames, legacyWebName, type CronWorkload, type Model, type Resource, type ServiceWorkload, type WebWorkload, type Workload } from "./model/model";
 import type { TemplatePart } from "./model/references";
 import type { Topology } from "./topology";
 
@@ -104,8 +104,14 @@ export interface Platform<F, R extends ResourceHandle, E extends EdgeHandle, W e
   resource(ctx: ComposeContext, foundation: F, resource: Resource): R;
   /** Load balancers, certificates and routes of the public web workloads, and the internal ones' private entry points. */
   edge(ctx: ComposeContext, foundation: F, webs: WebWorkload[]): E;
-  /** One workload: its node group, given its environment and the handles of the resources it uses. */
-  workload(ctx: ComposeContext, foundation: F, workload: Workload, env: BoundVariable[], uses: R[], edge: E): W;
+  /** One web service or worker pool: its node group, given its environment and the handles of the resources it uses. */
+  workload(ctx: ComposeContext, foundation: F, workload: ServiceWorkload, env: BoundVariable[], uses: R[], edge: E): W;
+  /**
+   * One scheduled job: its scheduler and its run's environment, access and identity, as a
+   * workload's. A platform without it runs no cron jobs (its capability row says so, so
+   * the parser refuses them first).
+   */
+  job?(ctx: ComposeContext, foundation: F, job: CronWorkload, env: BoundVariable[], uses: R[], edge: E): W;
   /** What watches the rest (alarms); called last. */
   finish(ctx: ComposeContext, foundation: F, edge: E, workloads: Map<string, W>, resources: R[]): void;
 }
@@ -121,9 +127,9 @@ export type AnyPlatform = Platform<unknown, ResourceHandle, EdgeHandle, Workload
 export interface WorkloadOutput {
   /** Its kind. */
   kind: Workload["kind"];
-  /** Its URL (public or private) for a web workload; undefined for a worker. */
+  /** Its URL (public or private) for a web workload; undefined for a worker or a job. */
   url: string | undefined;
-  /** Its node group's identifier. */
+  /** Its node group's identifier (a job's: its scheduler's). */
   nodeGroupId: string;
 }
 
@@ -233,7 +239,13 @@ export function compose(platform: AnyPlatform, ctx: ComposeContext): ComposedOut
   const built = new Map<string, WorkloadHandle>();
   for (const workload of model.workloads) {
     const uses = resources.filter((r) => workload.uses.includes(r.resource.name));
-    built.set(workload.name, platform.workload(ctx, foundation, workload, boundEnv(ctx, workload, handles, edge), uses, edge));
+    const env = boundEnv(ctx, workload, handles, edge);
+    if (workload.kind === "cron") {
+      if (!platform.job) throw new Error(`compose: the ${model.cloud} platform runs no cron jobs (its capability row must not list cron)`);
+      built.set(workload.name, platform.job(ctx, foundation, workload, env, uses, edge));
+    } else {
+      built.set(workload.name, platform.workload(ctx, foundation, workload, env, uses, edge));
+    }
   }
   platform.finish(ctx, foundation, edge, built, resources);
 

@@ -28,14 +28,20 @@ export interface Capabilities {
   sqlNeedsBucket?: string;
   /** Why a workload's name would clash with another entry's cloud objects, given the model; undefined when it does not. */
   workloadNameClash?: (name: string, model: Model) => string | undefined;
+  /** Kinds the schema knows that this cloud's platform does not build yet, and when it will. */
+  comingKinds?: Record<string, string>;
   /** The longest value a load balancer rule condition holds (a host, a path pattern), where it is short. */
   maxRouteValue?: number;
   /** Why, for the refusal. */
   maxRouteValueWhy?: string;
 }
 
+/** Scheduled jobs are built cloud by cloud (issue 16). */
+const cronComing = { cron: "issue 16 builds its scheduler here (EventBridge Scheduler, Cloud Scheduler, a lease on the droplets); not in this version" };
+
 const everything = {
   workloads: ["web", "worker"],
+  comingKinds: cronComing,
   resources: ["sql", "bucket", "cache", "secret"],
   sqlEngines: ["postgres", "mysql"],
   pathRouting: true,

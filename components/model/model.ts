@@ -11,7 +11,7 @@
 import type { Cloud } from "../sizes";
 import type { Topology } from "../topology";
 import type { TemplatePart } from "./references";
-import type { BucketInput, CacheInput, SecretInput, SqlInput, WebInput, WorkerInput } from "./schema";
+import type { BucketInput, CacheInput, CronInput, SecretInput, SqlInput, WebInput, WorkerInput } from "./schema";
 
 /** Where an entry of the model was declared. */
 export type Origin =
@@ -73,8 +73,22 @@ export type WebWorkload = Omit<WebInput, "env" | "uses" | "maxCount" | "path" | 
 /** A pool of background processes: no load balancer. */
 export type WorkerWorkload = Omit<WorkerInput, "env" | "uses" | "maxCount" | "port" | "path" | "host" | "public" | "healthCheck"> & RunningWorkload;
 
+/**
+ * A scheduled job: exactly one run per tick whatever the number of nodes. It has no
+ * count (`maxCount` is 0): where it runs is the platform's scheduler's business.
+ */
+export type CronWorkload = Omit<CronInput, "env" | "uses" | "count" | "maxCount" | "port" | "path" | "host" | "public" | "healthCheck"> & RunningWorkload;
+
 /** One workload, discriminated by `kind`. */
-export type Workload = WebWorkload | WorkerWorkload;
+export type Workload = WebWorkload | WorkerWorkload | CronWorkload;
+
+/** A workload that runs all the time on its own node group: a web service or a worker pool. */
+export type ServiceWorkload = WebWorkload | WorkerWorkload;
+
+/** True for a web service or a worker pool (not a scheduled job). */
+export function isServiceWorkload(w: Workload): w is ServiceWorkload {
+  return w.kind === "web" || w.kind === "worker";
+}
 
 /** What every resource has. */
 interface NamedResource {

@@ -220,9 +220,9 @@ function buildModel(shared: Pick<Topology, "cloud" | "domain">, topology: Topolo
       name,
       origin: "maps" as const,
       maxCount: w.kind === "web" || w.kind === "worker" ? (w.maxCount ?? Math.min(1000, w.count * 2)) : 0,
-      uses: w.kind === "web" || w.kind === "worker" ? [...new Set(w.uses ?? every)] : [],
+      uses: w.kind === "web" || w.kind === "worker" || w.kind === "cron" ? [...new Set(w.uses ?? every)] : [],
       // Templates are checked in referenceProblems; a malformed one stays literal here.
-      env: Object.fromEntries(Object.entries(w.kind === "web" || w.kind === "worker" ? w.env : {}).map(([k, v]) => {
+      env: Object.fromEntries(Object.entries(w.kind === "web" || w.kind === "worker" || w.kind === "cron" ? w.env : {}).map(([k, v]) => {
         const t = parseTemplate(v);
         return [k, Array.isArray(t) ? t : [v]];
       })) as Record<string, TemplatePart[]>,
@@ -239,6 +239,9 @@ function buildModel(shared: Pick<Topology, "cloud" | "domain">, topology: Topolo
     } else if (w.kind === "worker") {
       const { port: _p, path: _pa, host: _h, public: _pu, healthCheck: _hc, uses: _u, env: _e, maxCount: _m, ...rest } = w;
       workloads.push({ ...rest, ...base });
+    } else if (w.kind === "cron") {
+      const { count: _c, maxCount: _m, port: _p, path: _pa, host: _h, public: _pu, healthCheck: _hc, uses: _u, env: _e, ...rest } = w;
+      workloads.push({ ...rest, ...base, schedule: w.schedule.trim().replace(/\s+/g, " ") });
     }
   }
   const secrets = isObject(raw.secrets) ? Object.keys(raw.secrets).sort() : [];
@@ -263,7 +266,8 @@ function crossProblems(model: Model, maps: Maps, service: boolean, caps: Capabil
       }
       const supported = map === "workloads" ? caps.workloads : caps.resources;
       if (!plannedKinds[kind] && !supported.includes(kind)) {
-        add([map, name, "kind"], kind, `a ${map === "workloads" ? "workload" : "resource"} kind ${cloud} supports: ${supported.join(", ")}`);
+        const later = caps.comingKinds?.[kind];
+        add([map, name, "kind"], kind, `a ${map === "workloads" ? "workload" : "resource"} kind ${cloud} supports: ${supported.join(", ")}${later ? ` (kind ${kind} on ${cloud}: ${later})` : ""}`);
       }
     }
   }
@@ -276,7 +280,7 @@ function crossProblems(model: Model, maps: Maps, service: boolean, caps: Capabil
     given.forEach((u, i) => {
       if (!names.has(u)) add([...at, "uses", i], u, `a declared resource: ${[...names].join(", ") || "none is declared"}`);
     });
-    if (w.maxCount < w.count) add([...at, "maxCount"], w.maxCount, `an integer of at least workloads.${w.name}.count (${w.count})`);
+    if (w.kind !== "cron" && w.maxCount < w.count) add([...at, "maxCount"], w.maxCount, `an integer of at least workloads.${w.name}.count (${w.count})`);
     const size = checkSize(cloud, "node", w.size);
     if (size) add([...at, "size"], w.size, size);
     for (const key of Object.keys(w.env)) {

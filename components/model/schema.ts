@@ -12,6 +12,7 @@
  */
 import { z } from "zod";
 import { allowedNodeText, isNodeText } from "../nodeText";
+import { cronScheduleProblem } from "./cronSchedule";
 import { databaseEngines, defaults, sectionShapes, sessionEngines, type FieldDoc } from "../topology";
 
 /**
@@ -39,7 +40,6 @@ export type ResourceKind = (typeof resourceKinds)[number];
 
 /** Kinds declared but not built yet, and the issue that builds them. */
 export const plannedKinds: Record<string, string> = {
-  cron: "issue 16: scheduled jobs, exactly one run per tick",
   site: "issue 17: static sites behind the same TLS domain and a CDN",
   document: "issue 18: a replicated document database",
   queue: "issue 18: a clustered, multi-zone broker",
@@ -178,6 +178,46 @@ export const workerSchema = z.strictObject({
   healthCheck: noLoadBalancer("a worker is replaced when its process exits"),
 });
 
+/** What a cron job refuses, and why: it runs once per tick, not as a pool or a service. */
+const notForCron = (what: string) => {
+  const error = `unset for a cron job (${what})`;
+  return z.never({ error }).meta(doc(error)).optional();
+};
+
+const scheduleError = 'a 5-field cron schedule in UTC, such as "*/5 * * * *" (minute hour day-of-month month day-of-week)';
+/** A schedule every platform's scheduler reads the same way (cronSchedule.ts). */
+const schedule = z
+  .string({ error: scheduleError })
+  .max(128, { error: scheduleError })
+  .superRefine((value, ctx) => {
+    const problem = cronScheduleProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", input: value, message: `${scheduleError}: ${problem}` });
+  });
+
+/** A scheduled job: exactly one run per tick, whatever the number of nodes, never overlapping unless asked. */
+export const cronSchema = z.strictObject({
+  kind: z.literal("cron").meta(doc("a scheduled job: exactly one run per tick whatever the number of nodes, killed at its timeout, never overlapping the previous run unless asked")),
+  image: runningShape.image,
+  command: runningShape.command,
+  schedule: schedule.meta(doc("when it runs: a 5-field cron expression, in UTC", { defaultText: null, examples: ["*/5 * * * *", "0 3 * * *"] })),
+  timeoutSeconds: intIn(1, 86400).meta(doc("seconds after which a run is killed (and counts as failed)")).default(3600),
+  concurrency: z
+    .enum(["forbid", "replace"], { error: "forbid or replace" })
+    .meta(doc("while the previous run is still going: `forbid` skips the tick, `replace` stops the previous run and starts the new one"))
+    .default("forbid"),
+  retries: intIn(0, 10).meta(doc("how many times a failed run is started again within its tick")).default(0),
+  size: runningShape.size,
+  env: envMap,
+  uses: uses.optional(),
+  count: notForCron("a job runs once per tick whatever the number of nodes"),
+  maxCount: notForCron("a job runs once per tick whatever the number of nodes"),
+  port: notForCron("nothing connects to a job"),
+  path: notForCron("a job has no route"),
+  host: notForCron("a job has no route"),
+  public: notForCron("a job is never reachable"),
+  healthCheck: notForCron("a run ends with its exit status; timeoutSeconds bounds it"),
+});
+
 /** A kind this version declares but does not build: refused on its `kind`, naming the issue that builds it. */
 const planned = <K extends string>(kind: K, available: readonly string[]) =>
   z.looseObject({ kind: z.literal(kind) }).superRefine((_, ctx) => {
@@ -185,15 +225,15 @@ const planned = <K extends string>(kind: K, available: readonly string[]) =>
   });
 
 /** The workload kinds available in this version. */
-export const availableWorkloadKinds = ["web", "worker"] as const;
+export const availableWorkloadKinds = ["web", "worker", "cron"] as const;
 /** The resource kinds available in this version. */
 export const availableResourceKinds = ["sql", "bucket", "cache", "secret"] as const;
 
 /** One workload, by kind. */
 export const workloadSchema = z.discriminatedUnion(
   "kind",
-  [webSchema, workerSchema, planned("cron", availableWorkloadKinds), planned("site", availableWorkloadKinds)],
-  { error: `a workload kind: ${availableWorkloadKinds.join(" or ")} (cron and site are planned)` },
+  [webSchema, workerSchema, cronSchema, planned("site", availableWorkloadKinds)],
+  { error: `a workload kind: ${availableWorkloadKinds.join(", ")} (site is planned)` },
 );
 
 /** A replicated SQL database: today's `ha-topology:database` keys. */
@@ -284,6 +324,8 @@ export const documentedMapsShape = {
 export type WebInput = z.output<typeof webSchema>;
 /** A worker as parsed. */
 export type WorkerInput = z.output<typeof workerSchema>;
+/** A cron job as parsed. */
+export type CronInput = z.output<typeof cronSchema>;
 /** A SQL resource as parsed. */
 export type SqlInput = z.output<typeof sqlSchema>;
 /** A bucket resource as parsed. */
@@ -297,6 +339,7 @@ export type SecretInput = z.output<typeof secretSchema>;
 export const kindKeys: Record<string, string[]> = {
   web: Object.keys(webSchema.shape),
   worker: Object.keys(workerSchema.shape).filter((k) => !["port", "path", "host", "public", "healthCheck"].includes(k)),
+  cron: Object.keys(cronSchema.shape).filter((k) => !["count", "maxCount", "port", "path", "host", "public", "healthCheck"].includes(k)),
   sql: Object.keys(sqlSchema.shape),
   bucket: Object.keys(bucketSchema.shape),
   cache: Object.keys(cacheSchema.shape),

@@ -12,7 +12,7 @@ import { configNamespace, describeValue, secretMask } from "../configError";
 import { nodeSubnets, type Topology } from "../topology";
 import { base64Bytes, isVmCloud, userDataLimits, type VmCloud } from "../userDataLimits";
 import { isSecretEnv, resourceBinding, type BindingProblem } from "./bindings";
-import type { Model, Workload } from "./model";
+import { isServiceWorkload, type Model, type ServiceWorkload, type Workload } from "./model";
 
 /** A lower bound of one workload's user data, and the user's parts of it. */
 export interface UserDataEstimate {
@@ -37,7 +37,8 @@ export interface UserDataEstimate {
  */
 export function workloadUserDataEstimate(model: Model, workload: Workload, appSecrets: Record<string, string>): UserDataEstimate | undefined {
   const cloud = model.cloud;
-  if (!isVmCloud(cloud)) return undefined;
+  // A job has no node group's user data of its own (its scheduler starts its runs).
+  if (!isVmCloud(cloud) || !isServiceWorkload(workload)) return undefined;
   const embeds = cloud === "digitalocean";
   const literal = (name: string) => workload.env[name].filter((p): p is string => typeof p === "string").join("");
   const env: Record<string, string> = {};
@@ -127,7 +128,7 @@ export function networkSizeProblems(model: Model, topology: Pick<Topology, "netw
   const network = topology.network;
   if (!isVmCloud(cloud) || !model.workloads.some((w) => w.origin === "maps") || hasHostBits(network.cidr)) return [];
   const prefix = Number(network.cidr.split("/")[1]);
-  const groups = (needs: (w: Workload) => number): GroupNeed[] => model.workloads.map((w) => ({ name: w.name, needs: needs(w) }));
+  const groups = (needs: (w: ServiceWorkload) => number): GroupNeed[] => model.workloads.filter(isServiceWorkload).map((w) => ({ name: w.name, needs: needs(w) }));
   const check = (vm: VmCloud, holds: number, list: GroupNeed[], what: string): BindingProblem[] => {
     const total = list.reduce((sum, g) => sum + g.needs, 0);
     const single = list.find((g) => model.workloads.some((w) => w.name === g.name && w.origin === "single-service"));

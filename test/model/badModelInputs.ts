@@ -31,9 +31,15 @@ export function maps(workloads: Record<string, unknown>, resources?: Record<stri
 
 export const badModelInputs: BadInput[] = [
   // Kinds: unknown, and planned (the seams exist; the issue that builds them is named).
-  { what: "unknown workload kind", raw: maps({ api: { ...api, kind: "service" } }), key: "workloads.api.kind", received: '"service"', allowed: "web or worker" },
-  { what: "workload without a kind", raw: maps({ api: { image: api.image, port: 8080 } }), key: "workloads.api.kind", received: "nothing", allowed: "web or worker" },
-  { what: "cron workload (planned)", raw: maps({ api, nightly: { kind: "cron", schedule: "0 3 * * *" } }), key: "workloads.nightly.kind", received: '"cron"', allowed: "kind cron is planned, issue 16" },
+  { what: "unknown workload kind", raw: maps({ api: { ...api, kind: "service" } }), key: "workloads.api.kind", received: '"service"', allowed: "a workload kind: web, worker, cron (site is planned)" },
+  { what: "workload without a kind", raw: maps({ api: { image: api.image, port: 8080 } }), key: "workloads.api.kind", received: "nothing", allowed: "a workload kind: web, worker, cron (site is planned)" },
+  { what: "cron job on a cloud whose scheduler is not built yet", raw: maps({ api, nightly: { kind: "cron", image: "ghcr.io/acme/api:1.4.2", schedule: "0 3 * * *" } }), key: "workloads.nightly.kind", received: '"cron"', allowed: "a workload kind aws supports: web, worker (kind cron on aws: issue 16 builds" },
+  { what: "cron schedule with six fields", stack: "kubernetes", raw: maps({ api, nightly: { kind: "cron", image: "ghcr.io/acme/api:1.4.2", schedule: "0 0 3 * * *" } }), key: "workloads.nightly.schedule", received: '"0 0 3 * * *"', allowed: "five fields (minute hour day-of-month month day-of-week), 6 given" },
+  { what: "cron schedule macro", raw: maps({ api, nightly: { kind: "cron", image: "ghcr.io/acme/api:1.4.2", schedule: "@daily" } }), key: "workloads.nightly.schedule", received: '"@daily"', allowed: 'the five fields "0 0 * * *" instead of @daily' },
+  { what: "cron schedule with a Quartz extension", raw: maps({ api, nightly: { kind: "cron", image: "ghcr.io/acme/api:1.4.2", schedule: "0 3 ? * MON" } }), key: "workloads.nightly.schedule", received: '"0 3 ? * MON"', allowed: "no ?, L, W or #" },
+  { what: "cron schedule hour out of range", raw: maps({ api, nightly: { kind: "cron", image: "ghcr.io/acme/api:1.4.2", schedule: "0 24 * * *" } }), key: "workloads.nightly.schedule", received: '"0 24 * * *"', allowed: "the hour field \"24\" has a value outside 0-23" },
+  { what: "cron job with a count", raw: maps({ api, nightly: { kind: "cron", image: "ghcr.io/acme/api:1.4.2", schedule: "0 3 * * *", count: 2 } }), key: "workloads.nightly.count", received: "2", allowed: "unset for a cron job (a job runs once per tick whatever the number of nodes)" },
+  { what: "cron job with an unknown overlap rule", raw: maps({ api, nightly: { kind: "cron", image: "ghcr.io/acme/api:1.4.2", schedule: "0 3 * * *", concurrency: "allow" } }), key: "workloads.nightly.concurrency", received: '"allow"', allowed: "forbid or replace" },
   { what: "site workload (planned)", raw: maps({ api, ui: { kind: "site", source: "web/dist" } }), key: "workloads.ui.kind", received: '"site"', allowed: "kind site is planned, issue 17" },
   { what: "document resource (planned)", raw: maps({ api }, { events: { kind: "document", engine: "mongodb" } }), key: "resources.events.kind", received: '"document"', allowed: "kind document is planned, issue 18" },
   { what: "queue resource (planned)", raw: maps({ api }, { broker: { kind: "queue", engine: "rabbitmq" } }), key: "resources.broker.kind", received: '"queue"', allowed: "kind queue is planned, issue 18" },

@@ -25,7 +25,7 @@ import { logicalName } from "../../compose";
 import { configNamespace } from "../../configError";
 import { DatabaseIdentity, waitForGuard } from "../../databaseIdentity";
 import { registryCredentialsHost } from "../../model/images";
-import type { Resource, WebWorkload } from "../../model/model";
+import { isServiceWorkload, type Resource, type WebWorkload } from "../../model/model";
 import { resolveSize } from "../../sizes";
 import { Alarms, AlarmTopic, WorkloadAlarms } from "./alarms";
 import { Bucket } from "./bucket";
@@ -161,7 +161,7 @@ export const awsPlatform: Platform<AwsFoundation, AwsResourceHandle, AwsEdge, Aw
 
     const nodeGroups = new Map<string, pulumi.Output<string>>();
     const ruleParents = new Map<string, pulumi.Resource>();
-    for (const w of model.workloads) {
+    for (const w of model.workloads.filter(isServiceWorkload)) {
       if (w.origin === "single-service") {
         nodeGroups.set(w.name, firewall!.nodeGroupId!);
         ruleParents.set(w.name, firewall!);

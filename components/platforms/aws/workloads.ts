@@ -26,7 +26,7 @@ import { workloadPlatformEnv } from "../../appEnvironment";
 import type { LivenessWatchdog, RegistryLogin, SecretSource } from "../../bootstrap";
 import { registryOf, type Registry } from "../../imageReference";
 import { awsLogDriver } from "../../logShipping";
-import type { WebWorkload, Workload } from "../../model/model";
+import type { ServiceWorkload, WebWorkload } from "../../model/model";
 import { nodeUserData, workloadUserData } from "../../nodeUserData";
 import { resolveSize } from "../../sizes";
 import { defaults } from "../../topology";
@@ -269,7 +269,7 @@ function toSources(reads: readonly ResolvedRead[], region: string): SecretSource
 }
 
 /** A workload of `ha-topology:workloads`: its own log group, secret, role, template and group. */
-export function workloadNodes(ctx: ComposeContext, f: AwsFoundation, w: Workload, env: BoundVariable[], uses: AwsResourceHandle[], edge: AwsEdge): NodeGroup {
+export function workloadNodes(ctx: ComposeContext, f: AwsFoundation, w: ServiceWorkload, env: BoundVariable[], uses: AwsResourceHandle[], edge: AwsEdge): NodeGroup {
   const { topology } = ctx;
   const { tags, opts, network } = f;
   const logical = logicalName(ctx, w);

@@ -12,6 +12,7 @@ import { DatabaseIdentity, waitForGuard } from "../../databaseIdentity";
 import { currentStack, digitaloceanTagRule, stackSegment, warnIfLegacyName } from "../../physicalNames";
 import { spacesRegion } from "./bucket";
 import { Network } from "./network";
+import { isServiceWorkload } from "../../model/model";
 
 /** The tags of one workload's droplets. */
 export interface GroupTags {
@@ -101,7 +102,7 @@ export function buildFoundation(ctx: ComposeContext): Foundation {
     throw new TopologyConfigError([configProblem("name", JSON.stringify(name), "lowercase letters, digits and hyphens on digitalocean (it names tags and resources)")]);
   }
   checkModel(ctx);
-  for (const w of model.workloads) {
+  for (const w of model.workloads.filter(isServiceWorkload)) {
     // A maps workload's maxCount defaults to twice its count: said only when the stack sets another.
     const defaulted = w.origin === "maps" && w.maxCount === Math.min(1000, w.count * 2);
     if (w.maxCount <= w.count || defaulted) continue;

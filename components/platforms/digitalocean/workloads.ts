@@ -25,7 +25,7 @@ import { workloadPlatformEnv } from "../../appEnvironment";
 import { logicalName, splitEnv, type BoundVariable, type ComposeContext, type WorkloadHandle } from "../../compose";
 import { registryOf, type Registry } from "../../imageReference";
 import { usesRegistryCredentials } from "../../model/images";
-import type { WebWorkload, Workload } from "../../model/model";
+import type { ServiceWorkload, WebWorkload, Workload } from "../../model/model";
 import { legacyResourceNames } from "../../model/model";
 import { nodeUserData, workloadUserData } from "../../nodeUserData";
 import { resolveSize } from "../../sizes";
@@ -57,7 +57,7 @@ export interface DoWorkload extends WorkloadHandle {
 
 /** The role a workload's droplets are tagged with (contract/roles.ts). */
 export function roleOf(workload: Workload): Role {
-  if (workload.kind === "worker") return "worker";
+  if (workload.kind === "worker" || workload.kind === "cron") return workload.kind;
   return workload.route === undefined ? "internal" : "web";
 }
 
@@ -142,7 +142,7 @@ function legacyUserData(ctx: ComposeContext, env: BoundVariable[], uses: DoResou
 }
 
 /** A workload's user data (several-workloads model): its command, stop timeout, plain env file and secret file. */
-function mapsUserData(workload: Workload, env: BoundVariable[], registry: Registry, dockerConfig: pulumi.Output<string> | undefined): pulumi.Output<string> {
+function mapsUserData(workload: ServiceWorkload, env: BoundVariable[], registry: Registry, dockerConfig: pulumi.Output<string> | undefined): pulumi.Output<string> {
   const { plain, secret } = splitEnv(env);
   const port = workload.kind === "web" ? workload.port : undefined;
   return pulumi.secret(
@@ -171,7 +171,7 @@ function mapsUserData(workload: Workload, env: BoundVariable[], registry: Regist
 }
 
 /** Builds one workload: its firewall, user data and droplets. */
-export function buildWorkload(ctx: ComposeContext, f: Foundation, workload: Workload, env: BoundVariable[], uses: DoResource[], edge: DoEdge): DoWorkload {
+export function buildWorkload(ctx: ComposeContext, f: Foundation, workload: ServiceWorkload, env: BoundVariable[], uses: DoResource[], edge: DoEdge): DoWorkload {
   const prefix = logicalName(ctx, workload);
   const { nodeTag, servingTag } = f.groups.get(workload.name)!;
   const sshSourceCidrs = ctx.topology.network.sshSourceCidrs ?? [];

@@ -23,7 +23,7 @@ import { workloadPlatformEnv } from "../../appEnvironment";
 import { gcpRoleLabel, type Role } from "../../../contract/roles";
 import { registryOf, type Registry } from "../../imageReference";
 import { gcpLogDriver } from "../../logShipping";
-import type { Workload } from "../../model/model";
+import type { ServiceWorkload, Workload } from "../../model/model";
 import { nodeUserData, workloadUserData } from "../../nodeUserData";
 import { shortHash } from "../../physicalNames";
 import { resolveSize } from "../../sizes";
@@ -69,7 +69,7 @@ export function nodeTagOf(ctx: ComposeContext, workload: Workload): string {
 
 /** A workload's role, per contract/roles.ts. */
 export function roleOf(workload: Workload): Role {
-  return workload.kind === "worker" ? "worker" : workload.route ? "web" : "internal";
+  return workload.kind !== "web" ? workload.kind : workload.route ? "web" : "internal";
 }
 
 /**
@@ -136,7 +136,7 @@ function record(vars: readonly BoundVariable[]): pulumi.Output<Record<string, st
 }
 
 /** One workload: its firewall, identity, nodes, and its place behind the edge. */
-export function gcpWorkload(ctx: ComposeContext, f: GcpFoundation, workload: Workload, env: BoundVariable[], uses: GcpResource[], edge: GcpEdge): GcpWorkload {
+export function gcpWorkload(ctx: ComposeContext, f: GcpFoundation, workload: ServiceWorkload, env: BoundVariable[], uses: GcpResource[], edge: GcpEdge): GcpWorkload {
   const handle = workload.origin === "single-service" ? singleService(ctx, f, env, uses) : named(ctx, f, workload, env, uses);
   if (workload.kind === "web") {
     const join = edge.attach.get(workload.name);
@@ -251,7 +251,7 @@ function singleService(ctx: ComposeContext, f: GcpFoundation, env: BoundVariable
 const legacyWorkloadName = "web";
 
 /** A workload of `ha-topology:workloads`. */
-function named(ctx: ComposeContext, f: GcpFoundation, workload: Workload, env: BoundVariable[], uses: GcpResource[]): { group: NodeGroup } {
+function named(ctx: ComposeContext, f: GcpFoundation, workload: ServiceWorkload, env: BoundVariable[], uses: GcpResource[]): { group: NodeGroup } {
   const name = logicalName(ctx, workload);
   const nodeTag = nodeTagOf(ctx, workload);
   const role = roleOf(workload);

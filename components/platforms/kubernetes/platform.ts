@@ -28,7 +28,7 @@ import { DatabaseIdentity, waitForGuard } from "../../databaseIdentity";
 import { parseImageReference } from "../../imageReference";
 import { resourceBinding } from "../../model/bindings";
 import { registryCredentialsHost } from "../../model/images";
-import type { BucketResource, Resource, WebWorkload, Workload } from "../../model/model";
+import type { BucketResource, Resource, ServiceWorkload, WebWorkload, Workload } from "../../model/model";
 import { currentStack, dnsLabelRule, fitName, stackSegment, warnIfLegacyName } from "../../physicalNames";
 import { dockerConfigJson } from "../../registryLogin";
 import { resolveSize } from "../../sizes";
@@ -431,7 +431,7 @@ function secretRefsOf(f: KubernetesFoundation): Map<string, Record<string, Secre
 
 /** A workload's role (contract/roles.ts). */
 function roleOf(w: Workload): Role {
-  return w.kind === "worker" ? "worker" : w.route ? "web" : "internal";
+  return w.kind !== "web" ? w.kind : w.route ? "web" : "internal";
 }
 
 /** The pods a workload connects to: the databases and caches it uses, the internal web workloads. */
@@ -456,7 +456,7 @@ function pullSecretFor(f: KubernetesFoundation, image: string): pulumi.Output<st
 }
 
 /** A workload of the maps: its Workload component. */
-function mapsWorkload(ctx: ComposeContext, f: KubernetesFoundation, w: Workload, env: BoundVariable[]): KubernetesWorkloadHandle {
+function mapsWorkload(ctx: ComposeContext, f: KubernetesFoundation, w: ServiceWorkload, env: BoundVariable[]): KubernetesWorkloadHandle {
   const { kubernetes } = ctx.topology;
   const ln = logicalName(ctx, w);
   const ingressFrom: k8s.types.input.networking.v1.NetworkPolicyPeer[] =

@@ -22,14 +22,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { kubernetesRoleKey, type Role } from "../../../contract/roles";
-import type { Workload } from "../../model/model";
+import type { ServiceWorkload } from "../../model/model";
 import { httpPortName } from "./edge";
 import { secretChecksumAnnotation } from "./env";
 
 /** Arguments of Workload. */
 export interface WorkloadArgs {
   /** The workload. */
-  workload: Workload;
+  workload: ServiceWorkload;
   /** Its role (web, internal or worker). */
   role: Role;
   /** The namespace. */
