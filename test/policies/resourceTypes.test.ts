@@ -49,4 +49,26 @@ describe("ha-guard: the resource type tokens", function () {
     const unknown = tokens.filter((t) => !known.has(t) && !customResourceGroups.some((g) => t.startsWith(`kubernetes:${g}/`)));
     assert.deepEqual(unknown, [], "tokens no installed SDK registers (misspelled, or removed from the SDK)");
   });
+
+  it("jobs-single-flight's schedulers and jobs are named by the tokens the SDKs register", function () {
+    const known = sdkTokens();
+    const jobs = [
+      types.kubernetes.cronJob,
+      types.aws.schedule,
+      types.aws.eventRule,
+      types.aws.eventTarget,
+      types.gcp.schedulerJob,
+      types.gcp.cloudRunJob,
+    ].flat();
+    assert.deepEqual(jobs, [
+      "kubernetes:batch/v1:CronJob",
+      "kubernetes:batch/v1beta1:CronJob",
+      "aws:scheduler/schedule:Schedule",
+      "aws:cloudwatch/eventRule:EventRule",
+      "aws:cloudwatch/eventTarget:EventTarget",
+      "gcp:cloudscheduler/job:Job",
+      "gcp:cloudrunv2/job:Job",
+    ]);
+    assert.deepEqual(jobs.filter((t) => !known.has(t)), []);
+  });
 });
