@@ -240,6 +240,23 @@ describe("ha-guard roles: cron is single-flight", () => {
     assert.deepEqual(about(await runPolicies(build(specs)), "jobs-1").filter((p) => p !== "nodes-autoheal-digitalocean"), ["jobs-single-flight"]);
   });
 
+  it("counts a DigitalOcean cron autoscale pool at its maxInstances", async () => {
+    const specs = digitaloceanGroup("cron", 0);
+    specs.push({
+      type: "digitalocean:index/dropletAutoscale:DropletAutoscale",
+      name: "jobs-pool",
+      props: { config: { minInstances: 1, maxInstances: 3, targetCpuUtilization: 0.6 }, dropletTemplate: { image: "ubuntu-24-04-x64", region: "fra1", size: "s-1vcpu-2gb", vpcUuid: ref("vpc"), tags: ["jobs", digitaloceanRoleTag("cron")] } },
+    });
+    const report = await runPolicies(build(specs));
+    assert.deepEqual(about(report, "jobs-pool"), ["jobs-single-flight"], summary(report));
+    assert.match(report.violations.find((v) => v.policy === "jobs-single-flight")!.message, /can run 3 nodes/);
+    set(specs, "jobs-pool", "config.maxInstances", 1);
+    assert.deepEqual(about(await runPolicies(build(specs)), "jobs-pool"), [], summary(report));
+    set(specs, "jobs-pool", "config.maxInstances", 3);
+    set(specs, "jobs-pool", "dropletTemplate.tags", ["jobs", digitaloceanRoleTag("cron"), digitaloceanLeaseTag("valkey")]);
+    assert.deepEqual(about(await runPolicies(build(specs)), "jobs-pool"), [], summary(report));
+  });
+
   it("reports a CronJob left at concurrencyPolicy Allow, and accepts Forbid and Replace", async () => {
     for (const [policy, expected] of [[undefined, ["jobs-single-flight"]], ["Allow", ["jobs-single-flight"]], ["Forbid", []], ["Replace", []]] as const) {
       const specs = copy(kubernetesFixture.passing);
