@@ -5,7 +5,23 @@
  * one place that knows them all.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { digitaloceanRoleTag, gcpRoleLabel, internalAnnotation, isRole, kubernetesRoleKey, roles, roleTag, type Role } from "./contract/roles";
+import {
+  digitaloceanLeaseTag,
+  digitaloceanRoleTag,
+  gcpLeaseLabel,
+  gcpRoleLabel,
+  internalAnnotation,
+  isLease,
+  isRole,
+  kubernetesLeaseKey,
+  kubernetesRoleKey,
+  leases,
+  leaseTag,
+  roles,
+  roleTag,
+  type Lease,
+  type Role,
+} from "./contract/roles";
 import { at, bool, list, num, obj, objects, str, worldCidrs } from "./props";
 import { aws, digitalocean, gcp, kubernetes } from "./resourceTypes";
 import { StackView, unique } from "./stackView";
@@ -76,7 +92,7 @@ export function nodeGroups(view: StackView): NodeGroup[] {
 
 /**
  * The groups judged by node count and zone spread: every group but `cron` ones (a
- * scheduled job must run once, not on two nodes; see cron-single-flight).
+ * scheduled job must run once, not on two nodes; see jobs-single-flight).
  */
 export function countedGroups(view: StackView): NodeGroup[] {
   return allNodeGroups(view).filter((g) => g.role !== "cron");
@@ -91,47 +107,79 @@ export function needsLoadBalancer(group: NodeGroup): boolean {
 
 /** The role of one resource (instance, template, droplet, Deployment), from its cloud's spelling of the contract. */
 export function roleOf(r: PolicyResource): Role | undefined {
+  const extra = bool(obj(r.props, "metadata.annotations")[internalAnnotation]) === true ? ["internal"] : [];
+  return [...contractValues(r, { aws: roleTag, gcp: gcpRoleLabel, digitalocean: roles.map((role) => [digitaloceanRoleTag(role), role]), kubernetes: kubernetesRoleKey }), ...extra].find(isRole);
+}
+
+/** The lease a resource declares its scheduled jobs take (contract/roles.ts `leaseTag`), in its cloud's spelling. */
+export function leaseOf(r: PolicyResource): Lease | undefined {
+  return contractValues(r, { aws: leaseTag, gcp: gcpLeaseLabel, digitalocean: leases.map((lease) => [digitaloceanLeaseTag(lease), lease]), kubernetes: kubernetesLeaseKey }).find(isLease);
+}
+
+/** The keys of one contract entry, per cloud (DigitalOcean: each joined tag and the value it means). */
+interface ContractKeys {
+  aws: string;
+  gcp: string;
+  digitalocean: [tag: string, value: string][];
+  kubernetes: string;
+}
+
+/** Every value a resource gives a contract key, wherever its cloud puts it. */
+function contractValues(r: PolicyResource, keys: ContractKeys): unknown[] {
   const props = r.props;
   // AWS: a tag map (instances), a tag list (Auto Scaling groups), launch template tagSpecifications.
   const awsTags = [
-    obj(props, "tags")[roleTag],
-    ...objects(props, "tags").filter((t) => t.key === roleTag).map((t) => t.value),
-    ...objects(props, "tagSpecifications").filter((t) => (str(t.resourceType) ?? "instance") === "instance").map((t) => obj(t, "tags")[roleTag]),
+    obj(props, "tags")[keys.aws],
+    ...objects(props, "tags").filter((t) => t.key === keys.aws).map((t) => t.value),
+    ...objects(props, "tagSpecifications").filter((t) => (str(t.resourceType) ?? "instance") === "instance").map((t) => obj(t, "tags")[keys.aws]),
   ];
   // GCP: labels (instances, templates) and a MIG's allInstancesConfig.
-  const gcpLabels = [obj(props, "labels")[gcpRoleLabel], obj(props, "allInstancesConfig.labels")[gcpRoleLabel]];
+  const gcpLabels = [obj(props, "labels")[keys.gcp], obj(props, "allInstancesConfig.labels")[keys.gcp]];
   // DigitalOcean: a droplet (or pool template) tag "ha-topology:role:<role>".
   const doTags = [...list(props, "tags"), ...list(props, "dropletTemplate.tags")].map(String);
-  const fromDoTags = roles.filter((role) => doTags.includes(digitaloceanRoleTag(role)));
-  // Kubernetes: a label or annotation on the object or its pod template; the older annotation is an alias of internal.
-  const k8s = [
-    obj(props, "metadata.labels")[kubernetesRoleKey],
-    obj(props, "metadata.annotations")[kubernetesRoleKey],
-    obj(props, "spec.template.metadata.labels")[kubernetesRoleKey],
-    obj(props, "spec.template.metadata.annotations")[kubernetesRoleKey],
-    bool(obj(props, "metadata.annotations")[internalAnnotation]) === true ? "internal" : undefined,
-  ];
-  return [...awsTags, ...gcpLabels, ...fromDoTags, ...k8s].find(isRole);
+  const fromDoTags = keys.digitalocean.filter(([tag]) => doTags.includes(tag)).map(([, value]) => value);
+  // Kubernetes: a label or annotation on the object or its pod template.
+  const k8s = ["metadata.labels", "metadata.annotations", "spec.template.metadata.labels", "spec.template.metadata.annotations"].map((path) => obj(props, path)[keys.kubernetes]);
+  return [...awsTags, ...gcpLabels, ...fromDoTags, ...k8s];
 }
 
-/** The role all of `resources` share, or undefined when one of them has none (or they differ). */
-function sharedRole(resources: readonly PolicyResource[]): Role | undefined {
-  const found = resources.map(roleOf);
+/** The value all of `resources` share, or undefined when one of them has none (or they differ). */
+function shared<T>(resources: readonly PolicyResource[], read: (r: PolicyResource) => T | undefined): T | undefined {
+  const found = resources.map(read);
   return found.length > 0 && found.every((r) => r !== undefined && r === found[0]) ? found[0] : undefined;
 }
 
-/** A group's role: on the group resource itself, its template(s), or every one of its members. */
-function roleOfGroup(view: StackView, group: NodeGroup): Role | undefined {
+/** A contract value of a group: on the group resource itself, its template(s), or every one of its members. */
+function ofGroup<T>(view: StackView, group: NodeGroup, read: (r: PolicyResource) => T | undefined): T | undefined {
   const r = group.resource;
   switch (group.kind) {
     case "aws-autoscaling-group":
-      return roleOf(r) ?? sharedRole([...view.refs(r, "launchTemplate", aws.launchTemplate), ...view.refs(r, "mixedInstancesPolicy", aws.launchTemplate)]);
+      return read(r) ?? shared([...view.refs(r, "launchTemplate", aws.launchTemplate), ...view.refs(r, "mixedInstancesPolicy", aws.launchTemplate)], read);
     case "gcp-regional-mig":
     case "gcp-zonal-mig":
-      return roleOf(r) ?? sharedRole([...view.refs(r, "versions", gcp.instanceTemplate), ...view.refs(r, "instanceTemplate", gcp.instanceTemplate)]);
+      return read(r) ?? shared([...view.refs(r, "versions", gcp.instanceTemplate), ...view.refs(r, "instanceTemplate", gcp.instanceTemplate)], read);
     default:
-      return r.type === kubernetes.deployment || group.members.length === 0 ? roleOf(r) : sharedRole(group.members);
+      return r.type === kubernetes.deployment || group.members.length === 0 ? read(r) : shared(group.members, read);
   }
+}
+
+/** A group's role (contract/roles.ts). */
+function roleOfGroup(view: StackView, group: NodeGroup): Role | undefined {
+  return ofGroup(view, group, roleOf);
+}
+
+/**
+ * The lease a group declares its scheduled jobs take (contract/roles.ts `leaseTag`): on the
+ * group, its template(s), or every member; for DigitalOcean droplets grouped by role, on every
+ * droplet and pool of the group.
+ */
+export function leaseOfGroup(view: StackView, group: NodeGroup): Lease | undefined {
+  if (group.kind === "digitalocean-droplets" && group.role !== undefined) {
+    const pools = view.ofType(digitalocean.autoscalePool).filter((p) => roleOf(p) === group.role);
+    const tagged = unique([...group.members, ...pools]);
+    if (tagged.length > 0) return shared(tagged, leaseOf);
+  }
+  return ofGroup(view, group, leaseOf);
 }
 
 /**

@@ -5,13 +5,13 @@
 import type { Policies } from "@pulumi/policy";
 import { autohealing, digitaloceanAutohealing } from "./rules/autohealing";
 import { cacheBackups, cacheReplicated } from "./rules/caches";
-import { cronSingleFlight } from "./rules/cronSingleFlight";
 import { databaseReplication } from "./rules/databaseReplication";
 import { databaseBackups, databaseDeletionProtection, databaseEncryption, databasePrivate } from "./rules/databaseSettings";
 import { healthCheck } from "./rules/healthCheck";
 import { httpsOnly } from "./rules/httpsOnly";
 import { imdsv2 } from "./rules/imdsv2";
 import { invalidHeaders } from "./rules/invalidHeaders";
+import { jobsSingleFlight } from "./rules/jobsSingleFlight";
 import { crossZone, lbDeletionProtection } from "./rules/loadBalancerSettings";
 import { minNodes } from "./rules/minNodes";
 import { natPerZone } from "./rules/natGateways";
@@ -41,8 +41,8 @@ export const policies: Policies = [
   storageEncryption,
   nodeExposure,
   imdsv2,
+  jobsSingleFlight,
   digitaloceanAutohealing,
-  cronSingleFlight,
   cacheReplicated,
   cacheBackups,
   crossZone,

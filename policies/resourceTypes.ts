@@ -48,6 +48,9 @@ export const aws = {
   cloudfrontDistribution: "aws:cloudfront/distribution:Distribution",
   iamRolePolicy: "aws:iam/rolePolicy:RolePolicy",
   iamPolicy: "aws:iam/policy:Policy",
+  schedule: "aws:scheduler/schedule:Schedule",
+  eventRule: "aws:cloudwatch/eventRule:EventRule",
+  eventTarget: "aws:cloudwatch/eventTarget:EventTarget",
 } as const;
 
 /** Google Cloud (@pulumi/gcp). */
@@ -76,6 +79,8 @@ export const gcp = {
   gkeNodePool: "gcp:container/nodePool:NodePool",
   bucketAccessControl: ["gcp:storage/bucketAccessControl:BucketAccessControl", "gcp:storage/defaultObjectAccessControl:DefaultObjectAccessControl"],
   bucketAclList: ["gcp:storage/bucketACL:BucketACL", "gcp:storage/defaultObjectACL:DefaultObjectACL"],
+  schedulerJob: "gcp:cloudscheduler/job:Job",
+  cloudRunJob: "gcp:cloudrunv2/job:Job",
 } as const;
 
 /** DigitalOcean (@pulumi/digitalocean). */
@@ -98,6 +103,6 @@ export const kubernetes = {
   ingress: "kubernetes:networking.k8s.io/v1:Ingress",
   hpa: ["kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "kubernetes:autoscaling/v1:HorizontalPodAutoscaler"],
   pdb: "kubernetes:policy/v1:PodDisruptionBudget",
-  cronJob: "kubernetes:batch/v1:CronJob",
+  cronJob: ["kubernetes:batch/v1:CronJob", "kubernetes:batch/v1beta1:CronJob"],
   postgresCluster: "kubernetes:postgresql.cnpg.io/v1:Cluster",
 } as const;

@@ -46,7 +46,7 @@ function stackFileWith(dir: string, patch: Record<string, unknown>): string {
  * scheduled jobs).
  */
 function defaultStackStatus(rule: string): "PASS" | "N/A " | "FAIL" {
-  if (["cache-replicated", "cache-backups", "nodes-autoheal-digitalocean", "cron-single-flight"].includes(rule)) return "N/A ";
+  if (["cache-replicated", "cache-backups", "nodes-autoheal-digitalocean", "jobs-single-flight"].includes(rule)) return "N/A ";
   return "PASS";
 }
 

@@ -11,8 +11,8 @@
  * - `web`: serves clients; it must have a load balancer in front of it (as an untagged group).
  * - `worker`: takes work from a queue, no load balancer: judged by node count and zone
  *   spread only (no load balancer, health-check, autohealing or rollout rules).
- * - `cron`: runs scheduled jobs: must be single-flight (a Kubernetes CronJob with
- *   concurrencyPolicy Forbid, or one node), not judged by the serving rules.
+ * - `cron`: runs scheduled jobs: must be single-flight (one node, or several that take the
+ *   lease the group declares, see `leaseTag`), not judged by the serving rules or node count.
  * - `internal`: serves other workloads inside the network (a proxy in front of a data
  *   store): judged by node count and zone spread, not by the load balancer rules.
  * Untagged groups are judged by what they are connected to.
@@ -62,3 +62,37 @@ export const kubernetesRoleKey = "ha-topology/role";
  * `internal` (the Kubernetes session store's HAProxy carries it).
  */
 export const internalAnnotation = "ha-guard/internal";
+
+/**
+ * The leases a group of `cron` nodes can take so that exactly one node runs each tick: the
+ * store (in the topology's database or cache) in which the nodes race for a per-tick lock.
+ * A node group cannot show from its inputs that its jobs take a lock, so the platform that
+ * runs jobs from several nodes declares the lease on the group, and the pack's
+ * `jobs-single-flight` fails a `cron` group of more than one node without it.
+ */
+export const leases = ["postgres", "valkey"] as const;
+
+/** A lease store. */
+export type Lease = (typeof leases)[number];
+
+/** True for one of the lease store names. */
+export function isLease(value: unknown): value is Lease {
+  return typeof value === "string" && (leases as readonly string[]).includes(value);
+}
+
+/**
+ * The lease key as an AWS tag key (where the role tag goes: the Auto Scaling group, its
+ * launch template's instance tagSpecifications, or an instance): `ha-topology:lease = postgres`.
+ */
+export const leaseTag = "ha-topology:lease";
+
+/** The lease key as a GCP label key (where the role label goes): `ha-topology-lease = postgres`. */
+export const gcpLeaseLabel = "ha-topology-lease";
+
+/** The lease as a DigitalOcean droplet tag (key and value joined): `ha-topology:lease:postgres`. */
+export function digitaloceanLeaseTag(lease: Lease): string {
+  return `${leaseTag}:${lease}`;
+}
+
+/** The lease key as a Kubernetes label or annotation key (where the role key goes): `ha-topology/lease: postgres`. */
+export const kubernetesLeaseKey = "ha-topology/lease";

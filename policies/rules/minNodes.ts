@@ -30,7 +30,7 @@ export const minNodes: StackValidationPolicy = {
     "that only a ClusterIP/NodePort Service selects is an internal component: it needs the replicas, not a load balancer). " +
     "A standalone EC2 or GCE instance that serves (a port other than SSH/RDP, or forwarding) is one node. " +
     "Raise the minimum (ha-topology:nodes.count) and put every node group behind a load balancer. Groups tagged with role worker or " +
-    "internal (contract/roles.ts) need the minimum but no load balancer; cron groups are judged by cron-single-flight.",
+    "internal (contract/roles.ts) need the minimum but no load balancer; cron groups are judged by jobs-single-flight.",
   enforcementLevel: "mandatory",
   severity: "critical",
   configSchema,

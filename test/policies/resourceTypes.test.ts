@@ -49,4 +49,57 @@ describe("ha-guard: the resource type tokens", function () {
     const unknown = tokens.filter((t) => !known.has(t) && !customResourceGroups.some((g) => t.startsWith(`kubernetes:${g}/`)));
     assert.deepEqual(unknown, [], "tokens no installed SDK registers (misspelled, or removed from the SDK)");
   });
+
+  it("jobs-single-flight's schedulers and jobs are named by the tokens the SDKs register", function () {
+    const known = sdkTokens();
+    const jobs = [
+      types.kubernetes.cronJob,
+      types.aws.schedule,
+      types.aws.eventRule,
+      types.aws.eventTarget,
+      types.gcp.schedulerJob,
+      types.gcp.cloudRunJob,
+    ].flat();
+    assert.deepEqual(jobs, [
+      "kubernetes:batch/v1:CronJob",
+      "kubernetes:batch/v1beta1:CronJob",
+      "aws:scheduler/schedule:Schedule",
+      "aws:cloudwatch/eventRule:EventRule",
+      "aws:cloudwatch/eventTarget:EventTarget",
+      "gcp:cloudscheduler/job:Job",
+      "gcp:cloudrunv2/job:Job",
+    ]);
+    assert.deepEqual(jobs.filter((t) => !known.has(t)), []);
+  });
+
+  it("jobs-single-flight reads properties the SDKs' input types declare (a renamed field would make it blind)", function () {
+    /** The fields of `interface name` in `namespace` of an SDK's types/input.d.ts (or of the resource's Args). */
+    const fields = (sdk: string, namespace: string, name: string): string[] => {
+      const file = path.join(path.dirname(require.resolve(`@pulumi/${sdk}/package.json`)), "types", "input.d.ts");
+      const text = fs.readFileSync(file, "utf8");
+      const start = text.indexOf(`export declare namespace ${namespace} {`);
+      const end = text.indexOf("export declare namespace ", start + 1);
+      const ns = text.slice(start, end < 0 ? undefined : end);
+      const body = ns.slice(ns.indexOf(`interface ${name} {`)).split(/\n {4}\}/)[0];
+      assert.ok(start >= 0 && body.startsWith(`interface ${name} {`), `${sdk} ${namespace}.${name} not found`);
+      return [...body.matchAll(/^ {8}(\w+)\??:/gm)].map((m) => m[1]);
+    };
+    const argsFields = (sdk: string, module: string, file: string, name: string): string[] => {
+      const text = fs.readFileSync(path.join(path.dirname(require.resolve(`@pulumi/${sdk}/package.json`)), module, `${file}.d.ts`), "utf8");
+      const body = text.slice(text.indexOf(`export interface ${name} {`)).split(/\n\}/)[0];
+      return [...body.matchAll(/^ {4}(\w+)\??:/gm)].map((m) => m[1]);
+    };
+    const has = (found: string[], wanted: string[], what: string) => assert.deepEqual(wanted.filter((f) => !found.includes(f)), [], what);
+    has(argsFields("aws", "scheduler", "schedule", "ScheduleArgs"), ["scheduleExpression", "target"], "aws.scheduler.ScheduleArgs");
+    has(fields("aws", "scheduler", "ScheduleTarget"), ["ecsParameters"], "aws scheduler.ScheduleTarget");
+    has(fields("aws", "scheduler", "ScheduleTargetEcsParameters"), ["taskCount", "taskDefinitionArn"], "aws scheduler.ScheduleTargetEcsParameters");
+    has(argsFields("aws", "cloudwatch", "eventTarget", "EventTargetArgs"), ["rule", "ecsTarget"], "aws.cloudwatch.EventTargetArgs");
+    has(fields("aws", "cloudwatch", "EventTargetEcsTarget"), ["taskCount"], "aws cloudwatch.EventTargetEcsTarget");
+    has(argsFields("aws", "cloudwatch", "eventRule", "EventRuleArgs"), ["scheduleExpression"], "aws.cloudwatch.EventRuleArgs");
+    has(argsFields("gcp", "cloudscheduler", "job", "JobArgs"), ["schedule", "httpTarget", "retryConfig"], "gcp.cloudscheduler.JobArgs");
+    has(fields("gcp", "cloudscheduler", "JobHttpTarget"), ["uri"], "gcp cloudscheduler.JobHttpTarget");
+    has(argsFields("gcp", "cloudrunv2", "job", "JobArgs"), ["name", "template"], "gcp.cloudrunv2.JobArgs");
+    has(fields("gcp", "cloudrunv2", "JobTemplate"), ["taskCount", "parallelism", "template"], "gcp cloudrunv2.JobTemplate");
+    has(fields("gcp", "cloudrunv2", "JobTemplateTemplate"), ["timeout", "maxRetries"], "gcp cloudrunv2.JobTemplateTemplate");
+  });
 });

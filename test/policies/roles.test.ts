@@ -8,7 +8,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { digitaloceanRoleTag, gcpRoleLabel, kubernetesRoleKey, roleTag, type Role } from "../../contract/roles";
+import { digitaloceanLeaseTag, digitaloceanRoleTag, gcpLeaseLabel, gcpRoleLabel, kubernetesLeaseKey, kubernetesRoleKey, leaseTag, roleTag, type Role } from "../../contract/roles";
 import { runPolicies, type PolicyReport } from "../../policies/runner";
 import { awsFixture } from "./fixtures/aws";
 import { build, copy, find, ref, set, type Spec } from "./fixtures/builder";
@@ -88,15 +88,42 @@ function kubernetesGroup(role: Role | undefined, replicas = 2, where: "label" | 
   return specs;
 }
 
-const clouds: [string, (role: Role | undefined) => Spec[], string][] = [
-  ["aws (Auto Scaling group tag)", (role) => awsGroup(role), "jobs"],
-  ["aws (launch template tagSpecifications)", (role) => awsGroup(role, "template-tag"), "jobs"],
-  ["gcp (instance template label)", (role) => gcpGroup(role), "jobs"],
-  ["digitalocean (droplet tag)", (role) => digitaloceanGroup(role), "jobs-1"],
-  ["kubernetes (label)", (role) => kubernetesGroup(role), "jobs"],
+/** An AWS group of at most one node. */
+function oneNode(specs: Spec[]): Spec[] {
+  set(specs, "jobs", "maxSize", 1);
+  return specs;
+}
+
+/** Per cloud: a group builder, the resource violations are reported on, a single-node group, and how to declare the postgres lease on the group. */
+const clouds: [string, (role: Role | undefined) => Spec[], string, (role: Role) => Spec[], (specs: Spec[]) => void][] = [
+  [
+    "aws (Auto Scaling group tag)",
+    (role) => awsGroup(role),
+    "jobs",
+    (role) => oneNode(awsGroup(role, "asg-tag", 1)),
+    (s) => set(s, "jobs", "tags", [...(find(s, "jobs").props.tags as object[]), { key: leaseTag, value: "postgres", propagateAtLaunch: true }]),
+  ],
+  [
+    "aws (launch template tagSpecifications)",
+    (role) => awsGroup(role, "template-tag"),
+    "jobs",
+    (role) => oneNode(awsGroup(role, "template-tag", 1)),
+    (s) => set(s, "jobs-lt", "tagSpecifications", [{ resourceType: "instance", tags: { [roleTag]: "cron", [leaseTag]: "postgres" } }]),
+  ],
+  ["gcp (instance template label)", (role) => gcpGroup(role), "jobs", (role) => gcpGroup(role, 1), (s) => set(s, "jobs-template", `labels.${gcpLeaseLabel}`, "postgres")],
+  [
+    "digitalocean (droplet tag)",
+    (role) => digitaloceanGroup(role),
+    "jobs-1",
+    (role) => digitaloceanGroup(role, 1),
+    (s) => {
+      for (const d of s.filter((r) => r.name.startsWith("jobs-") && r.type === "digitalocean:index/droplet:Droplet")) d.props.tags = [...(d.props.tags as string[]), digitaloceanLeaseTag("postgres")];
+    },
+  ],
+  ["kubernetes (label)", (role) => kubernetesGroup(role), "jobs", (role) => kubernetesGroup(role, 1), (s) => set(s, "jobs", `metadata.labels.${kubernetesLeaseKey}`, "postgres")],
 ];
 
-for (const [cloud, group, name] of clouds) {
+for (const [cloud, group, name, single, withLease] of clouds) {
   describe(`ha-guard roles on ${cloud}`, () => {
     it("an untagged group with nothing in front of it fails min-nodes (judged by what it is connected to)", async () => {
       const report = await runPolicies(build(group(undefined)));
@@ -116,10 +143,25 @@ for (const [cloud, group, name] of clouds) {
       });
     }
 
-    it("a group tagged cron is left to cron-single-flight: two nodes fire the schedule twice", async () => {
+    it("a group tagged cron of one node passes every rule: exempt from min-nodes, nodes-span-zones and the serving rules", async () => {
+      const report = await runPolicies(build(single("cron")));
+      assert.deepEqual(about(report, name).filter((p) => p !== "nodes-autoheal-digitalocean"), [], summary(report));
+      // The same single node untagged fails min-nodes: the exemption is the role's.
+      assert.ok(about(await runPolicies(build(single("worker"))), name).includes("min-nodes"));
+    });
+
+    it("a group tagged cron of two nodes without a lease fails jobs-single-flight (mandatory), and nothing else: each node fires the schedule", async () => {
       const report = await runPolicies(build(group("cron")));
-      assert.deepEqual(about(report, name).filter((p) => p !== "nodes-autoheal-digitalocean"), ["cron-single-flight"], summary(report));
-      assert.equal(report.violations.find((v) => v.policy === "cron-single-flight")?.level, "advisory");
+      assert.deepEqual(about(report, name).filter((p) => p !== "nodes-autoheal-digitalocean"), ["jobs-single-flight"], summary(report));
+      assert.equal(report.violations.find((v) => v.policy === "jobs-single-flight")?.level, "mandatory");
+      assert.match(report.violations.find((v) => v.policy === "jobs-single-flight")!.message, /ha-topology:lease = postgres or valkey/);
+    });
+
+    it("a group tagged cron of two nodes that declares its lease (ha-topology:lease) passes", async () => {
+      const specs = group("cron");
+      withLease(specs);
+      const report = await runPolicies(build(specs));
+      assert.deepEqual(about(report, name).filter((p) => p !== "nodes-autoheal-digitalocean"), [], summary(report));
     });
   });
 }
@@ -180,8 +222,43 @@ describe("ha-guard roles: cron is single-flight", () => {
     assert.deepEqual(about(await runPolicies(build(specs)), "jobs"), []);
   });
 
+  it("counts the most nodes a cron group can run: minSize 1 with maxSize 4 fails", async () => {
+    const report = await runPolicies(build(awsGroup("cron", "asg-tag", 1)));
+    assert.deepEqual(about(report, "jobs"), ["jobs-single-flight"], summary(report));
+    assert.match(report.violations[0].message, /can run 4 nodes/);
+  });
+
+  it("ignores a lease value outside the contract", async () => {
+    const specs = awsGroup("cron");
+    set(specs, "jobs", "tags", [{ key: roleTag, value: "cron", propagateAtLaunch: true }, { key: leaseTag, value: "etcd", propagateAtLaunch: true }]);
+    assert.deepEqual(about(await runPolicies(build(specs)), "jobs"), ["jobs-single-flight"]);
+  });
+
+  it("asks the lease of every droplet of a DigitalOcean cron group", async () => {
+    const specs = digitaloceanGroup("cron");
+    find(specs, "jobs-1").props.tags = [...(find(specs, "jobs-1").props.tags as string[]), digitaloceanLeaseTag("valkey")];
+    assert.deepEqual(about(await runPolicies(build(specs)), "jobs-1").filter((p) => p !== "nodes-autoheal-digitalocean"), ["jobs-single-flight"]);
+  });
+
+  it("counts a DigitalOcean cron autoscale pool at its maxInstances", async () => {
+    const specs = digitaloceanGroup("cron", 0);
+    specs.push({
+      type: "digitalocean:index/dropletAutoscale:DropletAutoscale",
+      name: "jobs-pool",
+      props: { config: { minInstances: 1, maxInstances: 3, targetCpuUtilization: 0.6 }, dropletTemplate: { image: "ubuntu-24-04-x64", region: "fra1", size: "s-1vcpu-2gb", vpcUuid: ref("vpc"), tags: ["jobs", digitaloceanRoleTag("cron")] } },
+    });
+    const report = await runPolicies(build(specs));
+    assert.deepEqual(about(report, "jobs-pool"), ["jobs-single-flight"], summary(report));
+    assert.match(report.violations.find((v) => v.policy === "jobs-single-flight")!.message, /can run 3 nodes/);
+    set(specs, "jobs-pool", "config.maxInstances", 1);
+    assert.deepEqual(about(await runPolicies(build(specs)), "jobs-pool"), [], summary(report));
+    set(specs, "jobs-pool", "config.maxInstances", 3);
+    set(specs, "jobs-pool", "dropletTemplate.tags", ["jobs", digitaloceanRoleTag("cron"), digitaloceanLeaseTag("valkey")]);
+    assert.deepEqual(about(await runPolicies(build(specs)), "jobs-pool"), [], summary(report));
+  });
+
   it("reports a CronJob left at concurrencyPolicy Allow, and accepts Forbid and Replace", async () => {
-    for (const [policy, expected] of [[undefined, ["cron-single-flight"]], ["Allow", ["cron-single-flight"]], ["Forbid", []], ["Replace", []]] as const) {
+    for (const [policy, expected] of [[undefined, ["jobs-single-flight"]], ["Allow", ["jobs-single-flight"]], ["Forbid", []], ["Replace", []]] as const) {
       const specs = copy(kubernetesFixture.passing);
       set(specs, "nightly", "spec.concurrencyPolicy", policy);
       const report = await runPolicies(build(specs));
@@ -189,9 +266,9 @@ describe("ha-guard roles: cron is single-flight", () => {
     }
   });
 
-  it("is not applicable to a stack without CronJobs or cron groups", async () => {
+  it("is not applicable to a stack without scheduled jobs or cron groups", async () => {
     const report = await runPolicies(build(copy(awsFixture.passing)));
-    assert.ok(report.notApplicable.some((n) => n.policy === "cron-single-flight"));
+    assert.ok(report.notApplicable.some((n) => n.policy === "jobs-single-flight"));
   });
 });
 
