@@ -203,7 +203,7 @@ function ownerOf(topology: Topology, view: TopologyView): (v: Violation) => stri
 
 /** The rules that judge a workload's own node group (and, for a web workload, its load balancer's health check). */
 function workloadRules(w: WorkloadView): string[] {
-  if (w.tier === "job") return ["cron-single-flight"];
+  if (w.tier === "job") return ["jobs-single-flight"];
   return w.tier === "worker" ? ["min-nodes", "nodes-span-zones"] : ["min-nodes", "nodes-span-zones", "lb-http-health-check"];
 }
 

@@ -354,7 +354,7 @@ describe("AWS platform: the liveness watchdog on a node", function () {
    * answers `curlStatus` (0: the app answers); says whether it told the cloud the node is
    * ready and whether it reported it unhealthy.
    */
-  async function runWatchdog(curlStatus: number, seconds: number, gate: boolean): Promise<{ ready: boolean; reported: boolean; log: string }> {
+  async function runWatchdog(curlStatus: number, seconds: number, gate: boolean, until?: "ready" | "reported"): Promise<{ ready: boolean; reported: boolean; log: string }> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-topology-watchdog-"));
     const text = renderCloudConfig({
       image: "traefik/whoami:v1.10.1", port: 8080, env: {}, secretSources: [], stopTimeoutSeconds: 30, packages: [],
@@ -372,7 +372,10 @@ describe("AWS platform: the liveness watchdog on a node", function () {
     const child = spawn("bash", [path.join(dir, "watchdog")], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, detached: true });
     let log = "";
     child.stderr.on("data", (d) => (log += d));
-    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    // What must happen is waited for (up to a generous deadline, so a loaded machine only
+    // makes the test slower); what must not happen is watched for `seconds`.
+    const deadline = Date.now() + (until ? 15000 : seconds * 1000);
+    while (Date.now() < deadline && !(until && fs.existsSync(`${dir}/${until}`))) await new Promise((resolve) => setTimeout(resolve, 100));
     process.kill(-child.pid!, "SIGKILL");
     const result = { ready: fs.existsSync(`${dir}/ready`), reported: fs.existsSync(`${dir}/reported`), log };
     fs.rmSync(dir, { recursive: true, force: true });
@@ -380,8 +383,8 @@ describe("AWS platform: the liveness watchdog on a node", function () {
   }
 
   it("reports its node unhealthy after the threshold of consecutive failures, and never while the app answers", async function () {
-    this.timeout(20000);
-    const failing = await runWatchdog(7, 4, false);
+    this.timeout(40000);
+    const failing = await runWatchdog(7, 4, false, "reported");
     assert.equal(failing.reported, true, failing.log);
     assert.match(failing.log, /liveness check of http:\/\/127\.0\.0\.1:8080\/api\/health failed \(2\/2\)/);
     const healthy = await runWatchdog(0, 3, false);
@@ -389,10 +392,10 @@ describe("AWS platform: the liveness watchdog on a node", function () {
   });
 
   it("lets a new node join once its app is ready, and a node whose app never is does not join and is reported after the grace period", async function () {
-    this.timeout(20000);
-    const healthy = await runWatchdog(0, 4, true);
+    this.timeout(40000);
+    const healthy = await runWatchdog(0, 4, true, "ready");
     assert.deepEqual({ ready: healthy.ready, reported: healthy.reported }, { ready: true, reported: false }, healthy.log);
-    const failing = await runWatchdog(7, 6, true);
+    const failing = await runWatchdog(7, 6, true, "reported");
     assert.deepEqual({ ready: failing.ready, reported: failing.reported }, { ready: false, reported: true }, failing.log);
     assert.match(failing.log, /was not ready within 2 seconds/);
   });
