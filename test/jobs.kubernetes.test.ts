@@ -184,6 +184,27 @@ describe("Kubernetes platform: scheduled jobs (kind cron)", function () {
   });
 });
 
+describe("Kubernetes platform: a job next to the single service", function () {
+  it("keeps every legacy URN and input, and binds the single service's database as a worker would", async function () {
+    const legacy = await runStack("kubernetes");
+    const mixed = await runStack("kubernetes", { workloads: { nightly: { kind: "cron", image: "busybox:1.36", command: ["sh", "-c", "date"], schedule: "0 3 * * *", uses: ["database"] } } });
+    const byUrn = new Map(mixed.run.resources.map((r) => [r.urn, r]));
+    for (const r of legacy.run.resources) {
+      assert.ok(byUrn.has(r.urn), `kept ${r.urn}`);
+      if (r.type === T.policy && r.name === "web-db") continue; // admits the job too
+      assert.deepEqual(byUrn.get(r.urn)!.inputs, r.inputs, `${r.type} ${r.name}`);
+    }
+    const added = mixed.run.resources.filter((r) => !legacy.run.resources.some((l) => l.urn === r.urn)).map((r) => `${r.type.split(":").pop()} ${r.name}`);
+    assert.deepEqual(added.sort(), ["CronJob web-nightly", "Job web-nightly", "NetworkPolicy web-nightly-out", "ServiceAccount web-nightly"]);
+    const db = mixed.one(T.policy, "web-db");
+    assert.deepEqual(db.inputs.spec.ingress[0].from.map((peer: any) => peer.podSelector.matchLabels["app.kubernetes.io/name"]), ["web", "web-nightly"]);
+    const job = named(mixed, T.cronJob, "web-nightly");
+    assert.deepEqual(envMap(job).DATABASE_PASSWORD.valueFrom?.secretKeyRef, { name: "web-db-app", key: "password" });
+    assert.equal(job.inputs.spec.startingDeadlineSeconds, 3600);
+    for (const r of kubernetesObjectTypes(mixed.run.resources)) validateKubernetesObject(r.type, r.inputs, r.name);
+  });
+});
+
 describe("Kubernetes jobs: the schedule's shortest interval and the deadlines", function () {
   it("reads steps, lists, ranges, days and weekdays (Vixie's OR when both are set)", function () {
     const cases: Array<[string, number]> = [
