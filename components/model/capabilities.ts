@@ -63,6 +63,9 @@ export const capabilities: Record<Cloud, Capabilities> = {
   },
   kubernetes: {
     ...everything,
+    // A CronJob per job (components/platforms/kubernetes/job.ts).
+    workloads: ["web", "worker", "cron"],
+    comingKinds: undefined,
     // The kubernetes adapter runs CloudNativePG (components/platforms/kubernetes/database.ts).
     sqlEngines: ["postgres"],
     sqlEnginesWhy: "the kubernetes adapter runs CloudNativePG",

@@ -74,6 +74,8 @@ describe("model: kind cron", function () {
   });
 
   it("is refused where the cloud does not build jobs yet, naming when they come", function () {
-    assert.throws(() => parseModel(raw), /ha-topology:workloads\.housekeeping\.kind: received "cron"; allowed: a workload kind kubernetes supports: web, worker \(kind cron on kubernetes: issue 16/);
+    // Kubernetes builds jobs now (issue 16): a table where it does not yet, as the other clouds until theirs land.
+    const before = { ...capabilities, kubernetes: { ...capabilities.kubernetes, workloads: ["web", "worker"], comingKinds: { cron: "issue 16 builds its scheduler here" } } };
+    assert.throws(() => parseModel(raw, {}, before), /ha-topology:workloads\.housekeeping\.kind: received "cron"; allowed: a workload kind kubernetes supports: web, worker \(kind cron on kubernetes: issue 16/);
   });
 });

@@ -10,8 +10,9 @@
  *   store, `secret` a generated value in a Secret (secretResource.ts).
  * - edge: a ClusterIP Service per web workload and one Ingress for every route (edge.ts).
  * - workloads: the single service's web keeps its App component (app.ts); the others are
- *   Workload components (workload.ts). Each gets its environment without a secret value in
- *   its pod spec (env.ts) and NetworkPolicies per binding (network.ts).
+ *   Workload components (workload.ts); a scheduled job is a Job component (a CronJob,
+ *   job.ts). Each gets its environment without a secret value in its pod spec (env.ts)
+ *   and NetworkPolicies per binding (network.ts).
  *
  * Migration: a stack with only the single-service keys registers exactly the objects, names
  * and inputs of the adapter this replaces. Entries named like the single service's
@@ -42,6 +43,7 @@ import { egressRules, type PodPeer } from "./network";
 import { CnpgOperator } from "./operator";
 import { GeneratedSecret, generatedSecretKey } from "./secretResource";
 import { SessionStore, sessionStorePasswordKey } from "./sessionStore";
+import { KubernetesJob } from "./job";
 import { egressPolicy, KubernetesWorkload } from "./workload";
 
 /** The ingress controller appends the client to X-Forwarded-For (see README for the controller's settings). */
@@ -304,8 +306,24 @@ export const kubernetesPlatform: Platform<KubernetesFoundation, KubernetesResour
     return isAppShaped(ctx, w) ? appWorkload(ctx, f, w, env, edge) : mapsWorkload(ctx, f, w, env);
   },
 
+  job(ctx, f, job, env) {
+    const ln = logicalName(ctx, job);
+    const built = new KubernetesJob(ln, {
+      job,
+      namespace: f.namespace,
+      labels: f.labels,
+      selector: f.selectors.get(job.name)!,
+      resources: requests(resolveSize("kubernetes", "node", job.size)),
+      env: [...platformEntries(job), ...containerEnv({ model: ctx.model, workload: job, secretRefs: secretRefsOf(f), appSecretName: f.appSecretName }, env)],
+      imagePullSecretName: pullSecretFor(f, job.image),
+      egress: egressRules(peersOf(ctx, f, job)),
+    }, f.opts);
+    return { nodeGroupId: built.cronJobName };
+  },
+
   finish(_ctx, _f, edge) {
-    // No alarms on Kubernetes (the cluster's monitoring watches the Deployments). The
+    // No alarms on Kubernetes (the cluster's monitoring watches the Deployments and the
+    // CronJobs' Jobs: job.ts). The
     // address was resolved by the edge or the App; this only guards against a hang.
     edge.resolveAddress(undefined);
   },

@@ -53,8 +53,9 @@ export interface WorkloadArgs {
 }
 
 /** The restricted Pod Security profile, as the single service's app runs. */
-const podSecurity = { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } };
-const containerSecurity = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
+export const podSecurity = { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } };
+/** Its container half. */
+export const containerSecurity = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
 
 /** A workload's Deployment and what keeps it available. */
 export class KubernetesWorkload extends pulumi.ComponentResource {
