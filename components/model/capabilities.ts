@@ -52,8 +52,8 @@ const everything = {
 export const capabilities: Record<Cloud, Capabilities> = {
   // ALB listener rules match host-header and path-pattern.
   aws: { ...everything, maxRouteValue: 128, maxRouteValueWhy: "an ALB listener rule condition value holds at most 128 characters" },
-  // The URL map routes by host rule and path matcher.
-  gcp: everything,
+  // The URL map routes by host rule and path matcher; Cloud Scheduler starts a Cloud Run job per cron workload.
+  gcp: { ...everything, workloads: [...everything.workloads, "cron"], comingKinds: {} },
   digitalocean: {
     ...everything,
     // Forwarding rules match a port only: no path rules. Each host gets its own LB.
