@@ -11,6 +11,7 @@ import { strict as assert } from "node:assert";
 import { isSecretValue, type RegisteredResource } from "../automation/offline/mocks";
 import { stackResources } from "../automation/offline/policyInput";
 import { gcpRoleLabel } from "../contract/roles";
+import { overlapNote, shortestIntervalSeconds } from "../components/platforms/gcp/job";
 import { runPolicies } from "../policies/runner";
 import { type Program, runStack } from "./programQueries";
 
@@ -215,6 +216,23 @@ describe("GCP platform: scheduled jobs (Cloud Scheduler starting Cloud Run jobs)
     assert.deepEqual(q.all(T.secretAccess).filter((g) => g.inputs.member === member(q, account)).length, Object.values(Object.fromEntries(runJob(q, "archive").inputs.template.template.containers[0].envs.map((e: any) => [e.name, e]))).filter((e: any) => e.valueSource).length);
   });
 
+  it("keeps every URN and the user data of the single service when a job is added beside it, and the job reaches its database", async function () {
+    const legacy = await runStack("gcp");
+    const q = await runStack("gcp", { workloads: { nightly: { kind: "cron", image: "busybox:1.36", command: ["sh", "-c", "date"], schedule: "0 3 * * *" } } });
+    const urns = (x: Program) => x.run.resources.map((r) => `${[...r.parents, r.type].join("$")}::${r.name}`);
+    assert.deepEqual(urns(legacy).filter((u) => !urns(q).includes(u)), [], "no URN of the single service is gone");
+    const webTemplate = (x: Program) => named(x, "gcp:compute/instanceTemplate:InstanceTemplate", "web-node");
+    assert.equal(webTemplate(q).inputs.metadata["user-data"], webTemplate(legacy).inputs.metadata["user-data"], "the single service's user data is byte-identical");
+    // The job uses every resource (no `uses`): the database's credentials as pinned secrets, the bucket, a path to the database.
+    const env = Object.fromEntries(runJob(q, "nightly").inputs.template.template.containers[0].envs.map((e: any) => [e.name, e]));
+    assert.equal(env.DATABASE_HOST.value, "10.100.0.3");
+    assert.ok(env.DATABASE_PASSWORD.valueSource.secretKeyRef.version, "the password from a pinned version");
+    assert.equal(q.all(T.bucketAccess).filter((g) => g.inputs.member === member(q, runner(q, "nightly"))).length, 1);
+    assert.deepEqual(named(q, T.firewall, "web-deny-data").inputs.targetTags, ["web-node", "web-nightly-node"]);
+    assert.ok(q.all(T.firewall).some((f) => f.inputs.direction === "EGRESS" && f.inputs.allows && f.inputs.targetTags.includes("web-nightly-node")));
+    assert.deepEqual((await runPolicies(stackResources(q.run))).violations.filter((v) => v.level === "mandatory"), []);
+  });
+
   it("refuses an image Cloud Run cannot pull and a size it cannot run, naming the keys", async function () {
     await assert.rejects(
       runStack(example, { workloads: { ...exampleWorkloads, nightly: { ...jobs.heartbeat, image: "quay.io/acme/tool:1" } } }),
@@ -224,5 +242,26 @@ describe("GCP platform: scheduled jobs (Cloud Scheduler starting Cloud Run jobs)
       runStack(example, { workloads: { ...exampleWorkloads, nightly: { ...jobs.heartbeat, size: "n2-standard-16" } } }),
       /ha-topology:workloads\.nightly\.size: received "n2-standard-16"/,
     );
+  });
+
+  it("knows a schedule's shortest interval, and says when runs can overlap (Cloud Run enforces neither forbid nor replace)", function () {
+    assert.equal(shortestIntervalSeconds("* * * * *"), 60);
+    assert.equal(shortestIntervalSeconds("*/5 * * * *"), 300);
+    assert.equal(shortestIntervalSeconds("0 3 * * *"), 86400);
+    assert.equal(shortestIntervalSeconds("0,50 3 * * *"), 3000);
+    assert.equal(shortestIntervalSeconds("0 0 * * MON-FRI"), 86400);
+    assert.equal(shortestIntervalSeconds("0 0 1 JAN *"), 365 * 86400);
+    // Day of month or day of week when both are set: the 1st and every Sunday.
+    assert.equal(shortestIntervalSeconds("0 0 1 * 0"), 86400);
+    assert.equal(shortestIntervalSeconds("0 0 29 2 *"), undefined);
+    const job = (over: Record<string, unknown>) => ({ name: "j", kind: "cron", schedule: "*/5 * * * *", timeoutSeconds: 60, retries: 0, concurrency: "forbid", ...over }) as any;
+    assert.equal(overlapNote(job({})).overlaps, false);
+    // housekeeping of the brief: 600 s on a 5-minute schedule can overlap.
+    const hk = overlapNote(job({ timeoutSeconds: 600 }));
+    assert.equal(hk.overlaps, true);
+    assert.match(hk.text, /concurrency forbid is not enforced on gcp/);
+    assert.equal(overlapNote(job({ timeoutSeconds: 100, retries: 1 })).overlaps, true, "two attempts of 100 s and the start slack exceed 300 s");
+    assert.match(overlapNote(job({ timeoutSeconds: 3600, schedule: "* * * * *", concurrency: "replace" })).text, /concurrency replace is not enforced on gcp/);
+    assert.equal(overlapNote(job({ timeoutSeconds: 3600, schedule: "0 3 * * *" })).overlaps, false);
   });
 });

@@ -28,7 +28,9 @@
  * on that one job and nothing else.
  *
  * Overlap: Cloud Run starts a new execution at each `:run` even while the previous one
- * runs, so what `concurrency` asks is not enforced by the platform (see `overlapNote`).
+ * runs, so what `concurrency` asks is not enforced by the platform; runs cannot overlap
+ * when an execution's longest life fits in the schedule's shortest interval, and the plan
+ * warns when it does not (see `overlapNote`).
  *
  * Alarms with `alarms.email`: a failed execution (its last attempt failed, or timed
  * out) and a failed start (the scheduler's call failed after its retries: a missed run).
@@ -75,12 +77,76 @@ export function cloudRunLimits(size: string): { cpu: string; memory: string } | 
   return { cpu: String(cpu), memory: `${memory}Gi` };
 }
 
-/** What Cloud Run does with `concurrency`, said once per job in the plan. */
-export function overlapNote(job: CronWorkload): string {
-  const bound = job.timeoutSeconds * (job.retries + 1);
-  return job.concurrency === "forbid"
-    ? `workloads.${job.name}: Cloud Run starts one execution per tick but does not skip a tick while the previous execution still runs (concurrency forbid is not enforced on gcp): an execution lasts at most timeoutSeconds x (retries + 1) = ${bound} s, so keep that below the schedule's interval for runs never to overlap`
-    : `workloads.${job.name}: Cloud Run does not stop the previous execution when a tick starts a new one (concurrency replace is not enforced on gcp): both run until they end, at most timeoutSeconds x (retries + 1) = ${bound} s each`;
+/** The values a cron field admits (cronSchedule.ts has checked the text: numbers, names, `*`, ranges, steps, lists). */
+function fieldValues(text: string, min: number, max: number, names: string[] = [], offset = 0): Set<number> {
+  const value = (t: string) => (/^\d+$/.test(t) ? Number(t) : names.indexOf(t.toUpperCase()) + offset);
+  const out = new Set<number>();
+  for (const part of text.split(",")) {
+    const [range, step] = part.split("/");
+    const [from, to] = range === "*" ? [min, max] : range.split("-").map(value).concat(range.includes("-") ? [] : [value(range)]);
+    for (let v = from; v <= (to ?? from); v += step ? Number(step) : 1) out.add(v);
+  }
+  return out;
+}
+
+/**
+ * The shortest time between two ticks of a 5-field schedule, in seconds, over two years
+ * (2027 and 2028, a leap year: every weekday on every date); undefined for a schedule
+ * that ticks at most once in them. Day of month and day of week are both matched when
+ * both are restricted, as cron, Kubernetes and Cloud Scheduler do.
+ */
+export function shortestIntervalSeconds(schedule: string): number | undefined {
+  const [mi, ho, dom, mo, dow] = schedule.trim().split(/\s+/);
+  const minutes = fieldValues(mi, 0, 59);
+  const hours = fieldValues(ho, 0, 23);
+  const days = fieldValues(dom, 1, 31);
+  const months = fieldValues(mo, 1, 12, ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1);
+  const weekdays = new Set([...fieldValues(dow, 0, 7, ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])].map((d) => d % 7));
+  const bothDays = !dom.startsWith("*") && !dow.startsWith("*");
+  let last: number | undefined;
+  let shortest: number | undefined;
+  const start = Date.UTC(2027, 0, 1);
+  for (let day = start; day < Date.UTC(2029, 0, 1); day += 86400_000) {
+    const d = new Date(day);
+    if (!months.has(d.getUTCMonth() + 1)) continue;
+    const byDate = days.has(d.getUTCDate());
+    const byWeekday = weekdays.has(d.getUTCDay());
+    if (!(bothDays ? byDate || byWeekday : byDate && byWeekday)) continue;
+    for (const h of [...hours].sort((a, b) => a - b)) {
+      for (const m of [...minutes].sort((a, b) => a - b)) {
+        const t = day / 1000 + h * 3600 + m * 60;
+        if (last !== undefined) shortest = Math.min(shortest ?? Infinity, t - last);
+        last = t;
+      }
+    }
+  }
+  return shortest;
+}
+
+/** Seconds a start may come after its tick: the scheduler's retries of the call, and a minute for the execution to start. */
+export const startSlackSeconds = 120 + 60;
+
+/**
+ * What Cloud Run does with `concurrency`, said once per job in the plan, and whether runs
+ * can overlap. Cloud Run starts a new execution at every `:run`, whatever is running, so
+ * neither `forbid` (skip the tick) nor `replace` (stop the previous run) is enforced by
+ * the platform. What is guaranteed instead: every attempt is killed at `timeoutSeconds`,
+ * so an execution ends at most timeoutSeconds x (retries + 1) after it starts; when that
+ * and the start slack fit in the schedule's shortest interval, the previous execution has
+ * ended before the next tick, and runs never overlap. Otherwise the plan warns.
+ */
+export function overlapNote(job: CronWorkload): { overlaps: boolean; text: string } {
+  const longest = job.timeoutSeconds * (job.retries + 1);
+  const interval = shortestIntervalSeconds(job.schedule);
+  const at = `workloads.${job.name}`;
+  const bound = `an execution lasts at most timeoutSeconds x (retries + 1) = ${longest} s`;
+  if (interval === undefined || longest + startSlackSeconds < interval) {
+    return { overlaps: false, text: `${at}: runs cannot overlap: ${bound}, plus up to ${startSlackSeconds} s of start delay, less than the schedule's shortest interval${interval === undefined ? "" : ` (${interval} s)`}` };
+  }
+  const what = job.concurrency === "forbid"
+    ? "Cloud Run does not skip a tick while the previous execution still runs (concurrency forbid is not enforced on gcp)"
+    : "Cloud Run does not stop the previous execution when a tick starts a new one (concurrency replace is not enforced on gcp): both run";
+  return { overlaps: true, text: `${at}: runs can overlap: ${bound}, plus up to ${startSlackSeconds} s of start delay, and "${job.schedule}" ticks every ${interval} s at the shortest; ${what}. Lower timeoutSeconds or retries, or space the schedule, for runs never to overlap` };
 }
 
 /**
@@ -300,7 +366,9 @@ export function gcpJob(ctx: ComposeContext, f: GcpFoundation, job: CronWorkload,
   if (env.some((v) => "workload" in v.source)) {
     pulumi.log.warn(`${at}: an internal web workload's firewall admits the other workloads by network tag, which Cloud Run's Direct VPC egress does not carry into ingress rules: the job cannot reach the internal URLs it receives (README, GCP)`, ctx.parent);
   }
-  pulumi.log.info(overlapNote(job), ctx.parent);
+  const overlap = overlapNote(job);
+  if (overlap.overlaps) pulumi.log.warn(overlap.text, ctx.parent);
+  else pulumi.log.info(overlap.text, ctx.parent);
 
   const nodeTag = nodeTagOf(ctx, job);
   const built = new CronJob(logicalName(ctx, job), { job, env, uses, foundation: f, nodeTag, limits: limits!, email: ctx.topology.alarms.email }, f.opts);
