@@ -30,6 +30,12 @@ export interface Capabilities {
   workloadNameClash?: (name: string, model: Model) => string | undefined;
   /** Kinds the schema knows that this cloud's platform does not build yet, and when it will. */
   comingKinds?: Record<string, string>;
+  /**
+   * Where the scheduler starts a run at every tick whatever is still running: every run
+   * must end (timeoutSeconds x (retries + 1), plus the start delay) before the next tick,
+   * so runs never overlap by construction.
+   */
+  jobsEndBeforeNextTick?: { startDelaySeconds: number; why: string };
   /** The longest value a load balancer rule condition holds (a host, a path pattern), where it is short. */
   maxRouteValue?: number;
   /** Why, for the refusal. */
@@ -52,8 +58,14 @@ const everything = {
 export const capabilities: Record<Cloud, Capabilities> = {
   // ALB listener rules match host-header and path-pattern.
   aws: { ...everything, maxRouteValue: 128, maxRouteValueWhy: "an ALB listener rule condition value holds at most 128 characters" },
-  // The URL map routes by host rule and path matcher.
-  gcp: everything,
+  // The URL map routes by host rule and path matcher; Cloud Scheduler starts a Cloud Run job per cron workload.
+  gcp: {
+    ...everything,
+    workloads: [...everything.workloads, "cron"],
+    comingKinds: {},
+    // Cloud Scheduler's call retries (120 s) and an execution's start (60 s): components/platforms/gcp/job.ts.
+    jobsEndBeforeNextTick: { startDelaySeconds: 180, why: "Cloud Run starts an execution at every tick whatever is still running, so a run must end before the next tick for runs never to overlap" },
+  },
   digitalocean: {
     ...everything,
     // Forwarding rules match a port only: no path rules. Each host gets its own LB.

@@ -87,3 +87,49 @@ export function cronScheduleProblem(schedule: string): string | undefined {
   }
   return undefined;
 }
+
+/** The values a cron field admits (cronSchedule.ts has checked the text: numbers, names, `*`, ranges, steps, lists). */
+function matchedValues(text: string, min: number, max: number, names: string[] = [], offset = 0): Set<number> {
+  const value = (t: string) => (/^\d+$/.test(t) ? Number(t) : names.indexOf(t.toUpperCase()) + offset);
+  const out = new Set<number>();
+  for (const part of text.split(",")) {
+    const [range, step] = part.split("/");
+    const [from, to] = range === "*" ? [min, max] : range.split("-").map(value).concat(range.includes("-") ? [] : [value(range)]);
+    for (let v = from; v <= (to ?? from); v += step ? Number(step) : 1) out.add(v);
+  }
+  return out;
+}
+
+/**
+ * The shortest time between two ticks of a 5-field schedule, in seconds, over two years
+ * (2027 and 2028, a leap year: every weekday on every date); undefined for a schedule
+ * that ticks at most once in them. Day of month and day of week are both matched when
+ * both are restricted, as cron, Kubernetes and Cloud Scheduler do.
+ */
+export function shortestIntervalSeconds(schedule: string): number | undefined {
+  const [mi, ho, dom, mo, dow] = schedule.trim().split(/\s+/);
+  const minutes = matchedValues(mi, 0, 59);
+  const hours = matchedValues(ho, 0, 23);
+  const days = matchedValues(dom, 1, 31);
+  const months = matchedValues(mo, 1, 12, ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1);
+  const weekdays = new Set([...matchedValues(dow, 0, 7, ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])].map((d) => d % 7));
+  const bothDays = !dom.startsWith("*") && !dow.startsWith("*");
+  let last: number | undefined;
+  let shortest: number | undefined;
+  const start = Date.UTC(2027, 0, 1);
+  for (let day = start; day < Date.UTC(2029, 0, 1); day += 86400_000) {
+    const d = new Date(day);
+    if (!months.has(d.getUTCMonth() + 1)) continue;
+    const byDate = days.has(d.getUTCDate());
+    const byWeekday = weekdays.has(d.getUTCDay());
+    if (!(bothDays ? byDate || byWeekday : byDate && byWeekday)) continue;
+    for (const h of [...hours].sort((a, b) => a - b)) {
+      for (const m of [...minutes].sort((a, b) => a - b)) {
+        const t = day / 1000 + h * 3600 + m * 60;
+        if (last !== undefined) shortest = Math.min(shortest ?? Infinity, t - last);
+        last = t;
+      }
+    }
+  }
+  return shortest;
+}

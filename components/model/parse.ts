@@ -26,6 +26,7 @@ import { envNameRule, gracePeriodProblem, parseTopology, prototypeKeyProblems, v
 import { isVmCloud } from "../userDataLimits";
 import { bindingField, bindingProblems, resourceBinding, type BindingProblem } from "./bindings";
 import { capabilities as capabilityTable, type Capabilities } from "./capabilities";
+import { shortestIntervalSeconds } from "./cronSchedule";
 import { registryProblems } from "./images";
 import { droppedSingleServiceProblems, type PreviousDeployment } from "./migration";
 import { legacyResourceNames, legacyResources, legacyWeb, legacyWebName, type Model, type Resource, type Workload } from "./model";
@@ -336,6 +337,20 @@ function crossProblems(model: Model, maps: Maps, service: boolean, caps: Capabil
         }
       }
     }
+  }
+
+  // Jobs whose scheduler cannot skip or stop a running one: every run must end before the next tick.
+  const bound = caps.jobsEndBeforeNextTick;
+  for (const w of model.workloads) {
+    if (!bound || w.kind !== "cron") continue;
+    const interval = shortestIntervalSeconds(w.schedule);
+    const longest = w.timeoutSeconds * (w.retries + 1);
+    if (interval === undefined || longest + bound.startDelaySeconds < interval) continue;
+    const most = Math.floor((interval - bound.startDelaySeconds - 1) / (w.retries + 1));
+    add(["workloads", w.name, "timeoutSeconds"], w.timeoutSeconds,
+      most >= 1
+        ? `at most ${most} seconds on ${cloud} for "${w.schedule}" with retries ${w.retries} (it ticks every ${interval} s at the shortest, and a start may come ${bound.startDelaySeconds} s late): ${bound.why}; or space the schedule, or lower retries`
+        : `a schedule with more than ${bound.startDelaySeconds} s between ticks on ${cloud} ("${w.schedule}" ticks every ${interval} s): ${bound.why}`);
   }
 
   // What a cloud's object names or backups need (capabilities.ts).

@@ -27,6 +27,8 @@ export class Network extends pulumi.ComponentResource {
   readonly networkSelfLink: pulumi.Output<string>;
   /** The nodes' subnet (self link). */
   readonly subnetSelfLink: pulumi.Output<string>;
+  /** The nodes' subnet's ID (`projects/<p>/regions/<r>/subnetworks/<n>`), what Cloud Run's Direct VPC egress takes. */
+  readonly subnetId: pulumi.Output<string>;
   /** The zones the nodes are spread over (the first `spec.zones` zones of the region that are UP). */
   readonly zoneNames: pulumi.Output<string[]>;
   /** The private service access peering: managed services must be created after it. */
@@ -95,6 +97,7 @@ export class Network extends pulumi.ComponentResource {
     this.networkId = network.id;
     this.networkSelfLink = network.selfLink;
     this.subnetSelfLink = subnet.selfLink;
+    this.subnetId = subnet.id;
     this.registerOutputs({ networkId: this.networkId, subnetSelfLink: this.subnetSelfLink, zoneNames: this.zoneNames });
   }
 }

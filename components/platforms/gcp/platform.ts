@@ -4,7 +4,8 @@
  * balancer with Google-managed certificates, routed by host and path; internal web
  * workloads behind internal passthrough load balancers; GCS, Cloud SQL with REGIONAL
  * availability on private IP, Memorystore Redis STANDARD_HA, Secret Manager for every
- * secret; an uptime check with an alert per public web workload.
+ * secret; an uptime check with an alert per public web workload; a Cloud Run job started
+ * by Cloud Scheduler per cron workload (job.ts).
  *
  * A stack of the single-service keys registers exactly the resources, names and inputs it
  * always did (test/urns/gcp*.txt, test/program.gcp.test.ts).
@@ -20,6 +21,7 @@ import type { SqlResource, WebWorkload } from "../../model/model";
 import { DataAccess, type DataPath } from "./dataAccess";
 import { gcpEdge, publicUrl } from "./edge";
 import type { GcpEdge, GcpFoundation, GcpResource, GcpWorkload } from "./handles";
+import { gcpJob } from "./job";
 import { JsonSecret } from "./jsonSecret";
 import { maxCertificates, routeHosts } from "./loadBalancer";
 import { Monitoring } from "./monitoring";
@@ -155,5 +157,6 @@ export const gcpPlatform: Platform<GcpFoundation, GcpResource, GcpEdge, GcpWorkl
   resource: gcpResource,
   edge: gcpEdge,
   workload: gcpWorkload,
+  job: gcpJob,
   finish,
 };

@@ -36,6 +36,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { shortestIntervalSeconds } from "../../model/cronSchedule";
 import { kubernetesRoleKey } from "../../../contract/roles";
 import type { CronWorkload } from "../../model/model";
 import { containerSecurity, egressPolicy, podSecurity } from "./workload";
@@ -144,47 +145,11 @@ export function startingDeadlineSeconds(schedule: string): number {
   return Math.min(maxStartingDeadlineSeconds, Math.floor((shortestIntervalMinutes(schedule) * 60) / 2));
 }
 
-/** The values a cron field matches (the schedule is valid: cronSchedule.ts). */
-function fieldValues(text: string, min: number, max: number, names: string[] = [], offset = 0): Set<number> {
-  const value = (t: string) => (/^\d+$/.test(t) ? Number(t) : names.indexOf(t.toUpperCase()) + offset);
-  const out = new Set<number>();
-  for (const part of text.split(",")) {
-    const [range, step] = part.split("/");
-    const [from, to] = range === "*" ? [min, max] : range.includes("-") ? range.split("-").map(value) : [value(range), value(range)];
-    for (let v = from; v <= to; v += step ? Number(step) : 1) out.add(v);
-  }
-  return out;
-}
-
 /**
- * The shortest interval between two ticks of a 5-field schedule, in minutes (Vixie cron's
- * reading: day of month OR day of week when both are restricted). Exact for every interval
- * that recurs within two years; a rarer schedule counts as two years apart.
+ * The shortest interval between two ticks of a 5-field schedule, in minutes (cronSchedule.ts
+ * `shortestIntervalSeconds`); a schedule that ticks at most once in two years counts as
+ * two years apart.
  */
 export function shortestIntervalMinutes(schedule: string): number {
-  const [m, h, dom, mon, dow] = schedule.trim().split(/\s+/);
-  const minutes = [...fieldValues(m, 0, 59)].sort((a, b) => a - b);
-  const hours = [...fieldValues(h, 0, 23)].sort((a, b) => a - b);
-  const times = hours.flatMap((hour) => minutes.map((minute) => hour * 60 + minute));
-  const days = fieldValues(dom, 1, 31);
-  const months = fieldValues(mon, 1, 12, ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1);
-  const weekdays = new Set([...fieldValues(dow, 0, 7, ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])].map((d) => d % 7));
-  const either = !dom.startsWith("*") && !dow.startsWith("*");
-  const matches = (date: Date) => {
-    if (!months.has(date.getUTCMonth() + 1)) return false;
-    const byDay = days.has(date.getUTCDate());
-    const byWeekday = weekdays.has(date.getUTCDay());
-    return either ? byDay || byWeekday : byDay && byWeekday;
-  };
-  const span = 2 * 366;
-  let shortest = span * 1440;
-  for (let i = 1; i < times.length; i++) shortest = Math.min(shortest, times[i] - times[i - 1]);
-  let previous: number | undefined;
-  const start = Date.UTC(2024, 0, 1);
-  for (let day = 0; day < span; day++) {
-    if (!matches(new Date(start + day * 86_400_000))) continue;
-    if (previous !== undefined) shortest = Math.min(shortest, (day - previous) * 1440 - times[times.length - 1] + times[0]);
-    previous = day;
-  }
-  return shortest;
+  return (shortestIntervalSeconds(schedule) ?? 2 * 366 * 86_400) / 60;
 }
