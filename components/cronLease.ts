@@ -301,7 +301,10 @@ function sessionSql(s: ReturnType<typeof checkSpec>): string {
 SET tcp_keepalives_idle = 30;
 SET tcp_keepalives_interval = 10;
 SET tcp_keepalives_count = 3;
-SET idle_session_timeout = 0;
+SELECT :SERVER_VERSION_NUM >= 140000 AS has_idle_session_timeout \gset
+\if :has_idle_session_timeout
+  SET idle_session_timeout = 0;
+\endif
 SET statement_timeout = '30s';
 -- The tables, created once; concurrent first runs are serialised (CREATE IF NOT EXISTS can race).
 BEGIN;
@@ -381,6 +384,8 @@ export TZ=UTC LC_ALL=C
 
 if [ "\${1:-}" = --run-job ]; then
   # Inside the psql session that holds the lock: the job, under timeout, with retries.
+  # The job gets its own bindings only: not the lease's database connection.
+  for v in $(compgen -e); do case "$v" in PG*) unset "$v" ;; esac; done
   deadline=$(( SECONDS + ${s.timeoutSeconds} ))
   attempt=0
   status=1
@@ -429,6 +434,7 @@ state=$(mktemp -d) || exit 1
 trap 'rm -rf "$state"' EXIT
 export HA_TOPOLOGY_CRON_SELF="$(readlink -f "$0")" HA_TOPOLOGY_CRON_STATUS="$state/status" ${e.tick}="$tick"
 unset PGPASSWORD
+export PGCONNECT_TIMEOUT="\${PGCONNECT_TIMEOUT:-10}"
 ${s.psql} -X -q -A -t -v job="$job" -v tick="$tick" -v node="$node" <<'SQL'
 ${sessionSql(s)}SQL
 psql_status=$?

@@ -196,6 +196,14 @@ echo "job exit $(cat "$HA_TOPOLOGY_CRON_STATUS")"
     assert.match(flaky.out, /attempt 2 failed \(exit code 7\), retrying/);
   });
 
+  it("gives the job its tick, and not the lease's database connection", function () {
+    const r = run(spec({ job: "env", schedule: "* * * * *", command: ["env"] }), 1_800_000_030, { PGHOST: "db.internal", PGPASSFILE: "/etc/ha-topology/cron/pgpass", PGUSER: "app" });
+    assert.equal(r.status, 0, r.out);
+    assert.match(r.out, /^HA_TOPOLOGY_CRON_TICK=2027-01-15T08:00:00Z$/m);
+    assert.doesNotMatch(r.out, /^PG/m);
+    assert.match(r.out, /var tick=2027-01-15T08:00:00Z/);
+  });
+
   it("puts no password on any command line: libpq's environment and PGPASSFILE only", function () {
     const text = renderCronLeaseScript(spec({ command: ["docker", "run", "--rm", "ghcr.io/acme/api:1.4.2"] }));
     // The only psql invocation: flags and the non-secret job, tick and node variables.
