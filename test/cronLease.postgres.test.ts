@@ -86,6 +86,8 @@ describe("cron lease on DigitalOcean: real PostgreSQL, 4 contenders, 20 ticks", 
   let asUser: { uid: number; gid: number } | undefined;
   let env: NodeJS.ProcessEnv = {};
   const outputs: string[] = [];
+  /** Every contender's session, so a failing run leaves no process behind (mocha would wait for their pipes). */
+  const sessions: number[] = [];
 
   const asPostgresUser = (cmd: string, args: string[]) => {
     const r = spawnSync(cmd, args, { encoding: "utf8", ...(asUser ?? {}), cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C" } });
@@ -127,6 +129,15 @@ describe("cron lease on DigitalOcean: real PostgreSQL, 4 contenders, 20 ticks", 
   });
 
   after(function () {
+    for (const sid of sessions) {
+      for (const pid of sessionPids(sid)) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+    }
     if (!dir) return;
     const data = path.join(dir, "pg", "data");
     if (bin && fs.existsSync(path.join(data, "postmaster.pid"))) {
@@ -153,7 +164,7 @@ trap 'log term; exit 143' TERM
 case "$b" in
   short) sleep 0.05 ;;
   fail) log end; exit 3 ;;
-  hold) while [ ! -e '${dir}/release' ]; do sleep 0.02; done ;;
+  hold) for (( i = 0; i < 1500; i++ )); do [ -e '${dir}/release' ] && break; sleep 0.02; done ;;
   forever) sleep 60 & wait $! ;;
 esac
 log end
@@ -179,6 +190,7 @@ log end
         detached: true, // its own session: killing it kills all it started, as a dying droplet
         stdio: ["ignore", "pipe", "pipe"],
       });
+      if (proc.pid) sessions.push(proc.pid);
       let output = "";
       proc.stdout?.on("data", (d) => (output += d));
       proc.stderr?.on("data", (d) => (output += d));
