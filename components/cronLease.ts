@@ -1,0 +1,488 @@
+/**
+ * The single-flight lease for scheduled jobs on clouds without a scheduler for containers
+ * (DigitalOcean). Every node of a stack runs a systemd timer per job (the job's 5-field
+ * cron schedule, in UTC); at each tick every node starts the lease script, and a lease in
+ * the topology's PostgreSQL database lets exactly one of them run the job:
+ *
+ * 1. The tick is the scheduled minute (the latest minute at or before the node's clock that
+ *    the schedule matches, within `graceMinutes`), never the clock reading itself, so nodes
+ *    whose timers fire a few seconds apart name the same tick.
+ * 2. Claim: `INSERT ... ON CONFLICT DO NOTHING` on the primary key (job, tick): one node
+ *    in the whole stack wins the tick; the others exit.
+ * 3. Single flight (concurrency `forbid`): the winner takes a session-level advisory lock
+ *    (`pg_try_advisory_lock`, keyed by the job's id in `ha_topology_cron_jobs`, so two job
+ *    names never share a lock) in the psql session that then runs the job (psql's `\!`)
+ *    and so stays open while the job runs. A run that still holds the lock (a previous
+ *    tick's) makes the tick `skipped`. A node that dies mid-run drops its session, and the
+ *    database frees the lock (the session sets TCP keepalives, so a vanished peer is
+ *    noticed in about a minute); the next run marks that row `lost`.
+ * 4. The job runs under `timeout` (TERM at `timeoutSeconds`, KILL `killAfterSeconds` later).
+ * 5. The outcome (finished, failed with the exit code, skipped, lost) is a row of
+ *    `ha_topology_cron_ticks`, for alarms.
+ *
+ * The connection comes from libpq's environment (PGHOST, PGPORT, PGDATABASE, PGUSER,
+ * PGSSLMODE), set by the unit's root-only EnvironmentFile, and the password from
+ * PGPASSFILE (a root-only file): never a command line, never printed.
+ *
+ * Pure (no Pulumi, no SDK): the platform writes these texts to the node.
+ */
+import { shellQuote } from "./bootstrap";
+import { isNodeText } from "./nodeText";
+
+/** Job names: the topology's workload names (lower case, digits, `-`), usable in unit names. */
+export const cronJobNamePattern = /^[a-z][a-z0-9-]{0,62}$/;
+
+/** The tables the lease keeps in the topology's database. */
+export const cronLeaseTables = { jobs: "ha_topology_cron_jobs", ticks: "ha_topology_cron_ticks" } as const;
+
+/** The first key of every advisory lock the lease takes ("ha_c"): the second is the job's id. */
+export const cronLockClass = 0x68615f63;
+
+/** The statuses a tick's row can have. */
+export const cronTickStatuses = ["claimed", "running", "finished", "failed", "skipped", "lost"] as const;
+
+/** Paths and names on the node. */
+export const cronLeasePaths = {
+  /** The root-only libpq environment file (PGHOST... and PGPASSFILE), read by every job's unit. */
+  dbEnvFile: "/etc/ha-topology/cron/db.env",
+  /** The root-only libpq password file the env file points PGPASSFILE at. */
+  pgpassFile: "/etc/ha-topology/cron/pgpass",
+  script: (job: string) => `/usr/local/sbin/ha-topology-cron-${job}`,
+  unitName: (job: string) => `ha-topology-cron-${job}`,
+  serviceFile: (job: string) => `/etc/systemd/system/ha-topology-cron-${job}.service`,
+  timerFile: (job: string) => `/etc/systemd/system/ha-topology-cron-${job}.timer`,
+} as const;
+
+/** Environment variables the script reads besides libpq's (the tests drive it through them). */
+export const cronLeaseEnv = {
+  /** Overrides the node's clock (epoch seconds), for tests and catch-up runs by hand. */
+  now: "HA_TOPOLOGY_CRON_NOW",
+  /** Overrides the node's name in the tick rows (default: the hostname). */
+  node: "HA_TOPOLOGY_CRON_NODE",
+  /** Given to the job: the tick it runs for (ISO 8601, UTC). */
+  tick: "HA_TOPOLOGY_CRON_TICK",
+} as const;
+
+// ---------------------------------------------------------------------------------------
+// cron -> OnCalendar
+// ---------------------------------------------------------------------------------------
+
+/** A refused cron expression: the message says why and what is allowed. */
+export class CronExpressionError extends Error {}
+
+interface FieldSpec {
+  name: string;
+  min: number;
+  max: number;
+  names?: readonly string[];
+}
+
+const fieldSpecs: readonly FieldSpec[] = [
+  { name: "minute", min: 0, max: 59 },
+  { name: "hour", min: 0, max: 23 },
+  { name: "day of month", min: 1, max: 31 },
+  { name: "month", min: 1, max: 12, names: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"] },
+  // 0-7, 0 and 7 both Sunday.
+  { name: "day of week", min: 0, max: 7, names: ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] },
+];
+
+const macros: Record<string, string> = {
+  "@yearly": "0 0 1 1 *",
+  "@annually": "0 0 1 1 *",
+  "@monthly": "0 0 1 * *",
+  "@weekly": "0 0 * * 0",
+  "@daily": "0 0 * * *",
+  "@midnight": "0 0 * * *",
+  "@hourly": "0 * * * *",
+};
+
+/** A parsed schedule: each field's matching values (sorted), and whether it was `*`. */
+export interface CronSchedule {
+  minute: number[];
+  hour: number[];
+  dayOfMonth: number[];
+  month: number[];
+  /** 0 = Sunday ... 6 = Saturday (7 folded into 0). */
+  dayOfWeek: number[];
+  /** Which of day of month / day of week were restricted (not starting with `*`: cron's rule for the two day fields). */
+  restricted: { dayOfMonth: boolean; dayOfWeek: boolean };
+}
+
+const allowedCron =
+  "5 fields (minute hour day-of-month month day-of-week) of *, numbers, names (jan-dec, sun-sat), lists (a,b), ranges (a-b) and steps (*/n, a-b/n, a/n), or @hourly, @daily, @weekly, @monthly, @yearly";
+
+function fieldValue(text: string, spec: FieldSpec, expression: string): number {
+  const lower = text.toLowerCase();
+  const named = spec.names?.indexOf(lower) ?? -1;
+  if (named >= 0) return spec.name === "month" ? named + 1 : named;
+  if (!/^\d{1,2}$/.test(text)) {
+    throw new CronExpressionError(`cron schedule ${JSON.stringify(expression)}: ${spec.name} ${JSON.stringify(text)} is not a number${spec.names ? " or a name" : ""} (allowed: ${allowedCron})`);
+  }
+  const n = Number(text);
+  if (n < spec.min || n > spec.max) {
+    throw new CronExpressionError(`cron schedule ${JSON.stringify(expression)}: ${spec.name} ${n} is out of range ${spec.min}-${spec.max}`);
+  }
+  return n;
+}
+
+function parseField(text: string, spec: FieldSpec, expression: string): { values: number[]; star: boolean } {
+  if (/[#?]/.test(text) || text.split(/[,/-]/).some((t) => /^(\d*L|\d+W|LW)$/i.test(t))) {
+    throw new CronExpressionError(
+      `cron schedule ${JSON.stringify(expression)}: ${spec.name} ${JSON.stringify(text)} uses L, W, # or ?, which a systemd timer cannot express (allowed: ${allowedCron})`,
+    );
+  }
+  const values = new Set<number>();
+  for (const part of text.split(",")) {
+    const m = /^([^/]+)(?:\/(\d{1,2}))?$/.exec(part);
+    if (!m) throw new CronExpressionError(`cron schedule ${JSON.stringify(expression)}: ${spec.name} ${JSON.stringify(part)} is not a value, range or step (allowed: ${allowedCron})`);
+    const [, base, stepText] = m;
+    const step = stepText === undefined ? 1 : Number(stepText);
+    if (step < 1) throw new CronExpressionError(`cron schedule ${JSON.stringify(expression)}: ${spec.name} step ${JSON.stringify(part)} must be at least 1`);
+    let lo: number;
+    let hi: number;
+    if (base === "*") {
+      lo = spec.min;
+      hi = spec.name === "day of week" ? 6 : spec.max;
+    } else if (base.includes("-")) {
+      const [a, b, ...rest] = base.split("-");
+      if (rest.length > 0 || a === "" || b === "") throw new CronExpressionError(`cron schedule ${JSON.stringify(expression)}: ${spec.name} range ${JSON.stringify(base)} is not a-b`);
+      lo = fieldValue(a, spec, expression);
+      hi = fieldValue(b, spec, expression);
+      if (hi < lo) {
+        throw new CronExpressionError(`cron schedule ${JSON.stringify(expression)}: ${spec.name} range ${JSON.stringify(base)} runs backwards (a wrapping range cannot be a systemd timer: write it as a list, e.g. 22-23,0-2)`);
+      }
+    } else {
+      lo = fieldValue(base, spec, expression);
+      // `a/n` means a, a+n, ... up to the field's end (as in Vixie cron).
+      hi = stepText === undefined ? lo : spec.name === "day of week" ? 6 : spec.max;
+    }
+    for (let v = lo; v <= hi; v += step) values.add(spec.name === "day of week" && v === 7 ? 0 : v);
+  }
+  // As in Vixie cron and cronie: a field that starts with * (also */n) is "unrestricted" for the day rule.
+  return { values: [...values].sort((a, b) => a - b), star: text.startsWith("*") };
+}
+
+/** Parses a 5-field cron expression (UTC), refusing what a systemd timer cannot express. */
+export function parseCron(expression: string): CronSchedule {
+  const trimmed = expression.trim();
+  const expanded = macros[trimmed.toLowerCase()] ?? trimmed;
+  if (expanded.startsWith("@")) {
+    throw new CronExpressionError(`cron schedule ${JSON.stringify(expression)}: ${JSON.stringify(expanded)} has no timer form (@reboot is not a schedule; allowed: ${allowedCron})`);
+  }
+  const fields = expanded.split(/\s+/);
+  if (fields.length !== 5) {
+    throw new CronExpressionError(`cron schedule ${JSON.stringify(expression)}: has ${fields.length} fields, needs 5 (allowed: ${allowedCron})`);
+  }
+  const parsed = fields.map((f, i) => parseField(f, fieldSpecs[i], expression));
+  const [minute, hour, dom, month, dow] = parsed;
+  if (!dom.star && !dow.star) {
+    // cron runs when EITHER restricted day field matches; OnCalendar requires both.
+    throw new CronExpressionError(
+      `cron schedule ${JSON.stringify(expression)}: restricts both day of month (${fields[2]}) and day of week (${fields[4]}); cron runs when either matches, which one systemd timer cannot express: use * in one of them, or two jobs`,
+    );
+  }
+  return {
+    minute: minute.values,
+    hour: hour.values,
+    dayOfMonth: dom.values,
+    month: month.values,
+    dayOfWeek: dow.values,
+    restricted: { dayOfMonth: !dom.star, dayOfWeek: !dow.star },
+  };
+}
+
+/** One OnCalendar component: `*`, `a/n` (a repetition to the end), or a list of values and `a..b` ranges. */
+function calendarField(values: number[], min: number, max: number, pad: number, show: (n: number) => string = (n) => String(n).padStart(pad, "0")): string {
+  const count = max - min + 1;
+  if (values.length === count) return "*";
+  if (values.length > 2) {
+    const step = values[1] - values[0];
+    const progression = values.every((v, i) => v === values[0] + i * step);
+    if (progression && step > 1 && values[values.length - 1] + step > max) return `${show(values[0])}/${step}`;
+  }
+  const parts: string[] = [];
+  for (let i = 0; i < values.length; ) {
+    let j = i;
+    while (j + 1 < values.length && values[j + 1] === values[j] + 1) j++;
+    if (j - i >= 2) parts.push(`${show(values[i])}..${show(values[j])}`);
+    else for (let k = i; k <= j; k++) parts.push(show(values[k]));
+    i = j + 1;
+  }
+  return parts.join(",");
+}
+
+const weekdayNames = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+/** The systemd OnCalendar= value (in UTC) of a 5-field cron expression; throws CronExpressionError. */
+export function cronToOnCalendar(expression: string): string {
+  const s = parseCron(expression);
+  // Weekdays: Monday first, as systemd ranges run Mon..Sun.
+  let weekdays = "";
+  if (s.dayOfWeek.length < 7) {
+    const mondayFirst = s.dayOfWeek.map((d) => (d + 6) % 7).sort((a, b) => a - b);
+    weekdays = `${calendarField(mondayFirst, 0, 6, 0, (n) => weekdayNames[(n + 1) % 7])} `;
+  }
+  const date = `*-${calendarField(s.month, 1, 12, 2)}-${calendarField(s.dayOfMonth, 1, 31, 2)}`;
+  const time = `${calendarField(s.hour, 0, 23, 2)}:${calendarField(s.minute, 0, 59, 2)}:00`;
+  return `${weekdays}${date} ${time} UTC`;
+}
+
+/** True when the schedule runs at this instant's minute (UTC). */
+export function cronMatches(s: CronSchedule, at: Date): boolean {
+  return (
+    s.minute.includes(at.getUTCMinutes()) &&
+    s.hour.includes(at.getUTCHours()) &&
+    s.dayOfMonth.includes(at.getUTCDate()) &&
+    s.month.includes(at.getUTCMonth() + 1) &&
+    s.dayOfWeek.includes(at.getUTCDay())
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+// The node-side texts
+// ---------------------------------------------------------------------------------------
+
+export interface CronLeaseSpec {
+  /** The job's name (the workload's): in unit names, table rows and the lock. */
+  job: string;
+  /** 5-field cron, UTC. */
+  schedule: string;
+  /** The command that runs the job once (argv; e.g. the `docker run` of the job's image). */
+  command: string[];
+  /** The job is sent TERM after this many seconds, KILL `killAfterSeconds` later. */
+  timeoutSeconds: number;
+  /** Default 10. */
+  killAfterSeconds?: number;
+  /** Extra attempts after a failed one, within the same timeout (default 0). */
+  retries?: number;
+  /** How late (minutes) a node may start and still claim the scheduled tick (default 5). */
+  graceMinutes?: number;
+  /** Only `forbid` (the default): a running job makes later ticks skip. */
+  concurrency?: "forbid";
+  /** The psql binary (default `psql`, from Debian's postgresql-client). */
+  psql?: string;
+}
+
+function checkSpec(spec: CronLeaseSpec): Required<Omit<CronLeaseSpec, "concurrency">> {
+  const problems: string[] = [];
+  if (!cronJobNamePattern.test(spec.job)) problems.push(`job name ${JSON.stringify(spec.job)}: lower-case letters, digits and -, starting with a letter, at most 63`);
+  if (spec.command.length === 0) problems.push("command: at least one word");
+  for (const word of spec.command) if (!isNodeText(word)) problems.push(`command word ${JSON.stringify(word)}: no control characters`);
+  const int = (name: string, v: number, min: number, max: number) => {
+    if (!Number.isInteger(v) || v < min || v > max) problems.push(`${name} ${v}: an integer from ${min} to ${max}`);
+  };
+  int("timeoutSeconds", spec.timeoutSeconds, 1, 7 * 24 * 3600);
+  int("killAfterSeconds", spec.killAfterSeconds ?? 10, 1, 3600);
+  int("retries", spec.retries ?? 0, 0, 10);
+  int("graceMinutes", spec.graceMinutes ?? 5, 0, 60);
+  if ((spec.concurrency ?? "forbid") !== "forbid") problems.push(`concurrency ${JSON.stringify(spec.concurrency)}: only forbid on this platform`);
+  const psql = spec.psql ?? "psql";
+  if (!/^[A-Za-z0-9._/-]+$/.test(psql)) problems.push(`psql ${JSON.stringify(psql)}: a plain path`);
+  try {
+    parseCron(spec.schedule);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+  if (problems.length > 0) throw new CronExpressionError(`cron job ${JSON.stringify(spec.job)}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  return { job: spec.job, schedule: spec.schedule, command: spec.command, timeoutSeconds: spec.timeoutSeconds, killAfterSeconds: spec.killAfterSeconds ?? 10, retries: spec.retries ?? 0, graceMinutes: spec.graceMinutes ?? 5, psql };
+}
+
+/** A bash word list of the values, for `[[ " $set " == *" $v "* ]]` (empty: every value). */
+function bashSet(values: number[], all: number): string {
+  return values.length === all ? "" : ` ${values.join(" ")} `;
+}
+
+/** The psql session of one tick (stdin of psql; the job's values arrive as psql variables, quoted by psql). */
+function sessionSql(s: ReturnType<typeof checkSpec>): string {
+  const { jobs, ticks } = cronLeaseTables;
+  return String.raw`\set ON_ERROR_STOP on
+\set QUIET on
+-- A vanished node (its droplet died) must free its lock soon: the server probes the idle peer.
+SET tcp_keepalives_idle = 30;
+SET tcp_keepalives_interval = 10;
+SET tcp_keepalives_count = 3;
+SELECT :SERVER_VERSION_NUM >= 140000 AS has_idle_session_timeout \gset
+\if :has_idle_session_timeout
+  SET idle_session_timeout = 0;
+\endif
+SET statement_timeout = '30s';
+-- The tables, created once; concurrent first runs are serialised (CREATE IF NOT EXISTS can race).
+BEGIN;
+SELECT pg_advisory_xact_lock(${cronLockClass}, 0) \g /dev/null
+CREATE TABLE IF NOT EXISTS ${jobs} (id serial PRIMARY KEY, job text NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS ${ticks} (
+  job text NOT NULL,
+  tick timestamptz NOT NULL,
+  node text NOT NULL,
+  status text NOT NULL CHECK (status IN (${cronTickStatuses.map((t) => `'${t}'`).join(", ")})),
+  exit_code integer,
+  detail text,
+  claimed_at timestamptz NOT NULL DEFAULT now(),
+  started_at timestamptz,
+  finished_at timestamptz,
+  PRIMARY KEY (job, tick)
+);
+INSERT INTO ${jobs} (job) VALUES (:'job') ON CONFLICT (job) DO NOTHING;
+COMMIT;
+SELECT id AS job_id FROM ${jobs} WHERE job = :'job' \gset
+-- (a) claim the tick: one node in the stack wins it.
+WITH c AS (
+  INSERT INTO ${ticks} (job, tick, node, status) VALUES (:'job', :'tick', :'node', 'claimed')
+  ON CONFLICT (job, tick) DO NOTHING RETURNING 1
+) SELECT count(*) > 0 AS claimed FROM c \gset
+\if :claimed
+  -- (b) single flight: the lock is this session's until it ends, and the job runs inside it.
+  SELECT pg_try_advisory_lock(${cronLockClass}, :job_id) AS locked \gset
+  \if :locked
+    -- Holding the lock proves no run of this job is alive: earlier unfinished rows are lost runs.
+    UPDATE ${ticks} SET status = 'lost', detail = 'the node stopped during the run', finished_at = now()
+      WHERE job = :'job' AND tick <> :'tick' AND (status = 'running' OR (status = 'claimed' AND claimed_at < now() - interval '10 minutes'));
+    UPDATE ${ticks} SET status = 'running', node = :'node', started_at = now() WHERE job = :'job' AND tick = :'tick';
+    \echo ha-topology cron :job: tick :tick claimed by :node, running
+    SET statement_timeout = 0;
+    \! "$HA_TOPOLOGY_CRON_SELF" --run-job
+    SET statement_timeout = '30s';
+    \set exit_code ${"`"}cat "$HA_TOPOLOGY_CRON_STATUS"${"`"}
+    UPDATE ${ticks} SET status = CASE WHEN :exit_code = 0 THEN 'finished' ELSE 'failed' END,
+      exit_code = :exit_code,
+      detail = CASE WHEN :exit_code IN (124, 137) THEN 'timed out after ${s.timeoutSeconds}s' WHEN :exit_code = 0 THEN NULL ELSE 'exit code ' || :exit_code END,
+      finished_at = now()
+      WHERE job = :'job' AND tick = :'tick';
+    SELECT pg_advisory_unlock(${cronLockClass}, :job_id) \g /dev/null
+    \echo ha-topology cron :job: tick :tick done, exit code :exit_code
+  \else
+    -- (forbid) the previous run still holds the lock.
+    UPDATE ${ticks} SET status = 'skipped', detail = 'the previous run was still running', finished_at = now()
+      WHERE job = :'job' AND tick = :'tick';
+    \echo ha-topology cron :job: tick :tick skipped, the previous run is still running
+  \endif
+\else
+  \echo ha-topology cron :job: tick :tick already claimed by another node
+\endif
+`;
+}
+
+/**
+ * The lease script for one job: run by the job's systemd service at each tick on every
+ * node (as root), or by hand. Exit status: 0 when this node ran the job and it finished,
+ * when another node claimed the tick, or when the tick was skipped; the job's exit code
+ * when it failed; 1 when the database could not be reached (the unit fails: the journal
+ * says why).
+ */
+export function renderCronLeaseScript(spec: CronLeaseSpec): string {
+  const s = checkSpec(spec);
+  const c = parseCron(s.schedule);
+  const e = cronLeaseEnv;
+  const job = s.command.map(shellQuote).join(" ");
+  return `#!/bin/bash
+# Generated by ha-topology: the single-flight lease of cron job ${s.job} (${JSON.stringify(s.schedule)}, UTC).
+# Every node runs this at each tick; one claims the tick in the database and runs the job.
+# The database connection is libpq's environment (PGPASSFILE holds the password): no secret
+# is ever on a command line or printed.
+set -u
+export TZ=UTC LC_ALL=C
+
+if [ "\${1:-}" = --run-job ]; then
+  # Inside the psql session that holds the lock: the job, under timeout, with retries.
+  # The job gets its own bindings only: not the lease's database connection.
+  for v in $(compgen -e); do case "$v" in PG*) unset "$v" ;; esac; done
+  deadline=$(( SECONDS + ${s.timeoutSeconds} ))
+  attempt=0
+  status=1
+  while :; do
+    left=$(( deadline - SECONDS ))
+    if [ "$left" -le 0 ]; then status=124; break; fi
+    timeout --kill-after=${s.killAfterSeconds} "$left" ${job} </dev/null
+    status=$?
+    attempt=$(( attempt + 1 ))
+    { [ "$status" -eq 0 ] || [ "$status" -eq 124 ] || [ "$status" -eq 137 ] || [ "$attempt" -gt ${s.retries} ]; } && break
+    echo "ha-topology cron ${s.job}: attempt $attempt failed (exit code $status), retrying" >&2
+  done
+  printf '%d\\n' "$status" > "$HA_TOPOLOGY_CRON_STATUS"
+  exit 0
+fi
+
+job=${shellQuote(s.job)}
+minutes=${shellQuote(bashSet(c.minute, 60))}
+hours=${shellQuote(bashSet(c.hour, 24))}
+days=${shellQuote(bashSet(c.dayOfMonth, 31))}
+months=${shellQuote(bashSet(c.month, 12))}
+weekdays=${shellQuote(bashSet(c.dayOfWeek, 7))}
+in_set() { [ -z "$1" ] || [[ "$1" == *" $2 "* ]]; }
+
+# The tick: the latest scheduled minute at or before now, at most ${s.graceMinutes} minutes back.
+now=\${${e.now}:-$(date -u +%s)}
+case "$now" in ''|*[!0-9]*) echo "ha-topology cron $job: ${e.now} must be epoch seconds" >&2; exit 2 ;; esac
+tick=
+for (( back = 0; back <= ${s.graceMinutes}; back++ )); do
+  t=$(( now / 60 * 60 - back * 60 ))
+  printf -v fields '%(%M %H %d %m %w)T' "$t"
+  read -r M H D MO W <<<"$fields"
+  if in_set "$minutes" $((10#$M)) && in_set "$hours" $((10#$H)) && in_set "$days" $((10#$D)) \\
+    && in_set "$months" $((10#$MO)) && in_set "$weekdays" $((10#$W)); then
+    tick=$(printf '%(%Y-%m-%dT%H:%M:00Z)T' "$t")
+    break
+  fi
+done
+if [ -z "$tick" ]; then
+  echo "ha-topology cron $job: no scheduled tick in the last ${s.graceMinutes} minutes: nothing to run"
+  exit 0
+fi
+node=\${${e.node}:-\${HOSTNAME:-$(cat /proc/sys/kernel/hostname)}}
+
+state=$(mktemp -d) || exit 1
+trap 'rm -rf "$state"' EXIT
+export HA_TOPOLOGY_CRON_SELF="$(readlink -f "$0")" HA_TOPOLOGY_CRON_STATUS="$state/status" ${e.tick}="$tick"
+unset PGPASSWORD
+export PGCONNECT_TIMEOUT="\${PGCONNECT_TIMEOUT:-10}"
+${s.psql} -X -q -A -t -v job="$job" -v tick="$tick" -v node="$node" <<'SQL'
+${sessionSql(s)}SQL
+psql_status=$?
+if [ "$psql_status" -ne 0 ]; then
+  echo "ha-topology cron $job: tick $tick: the lease session failed (psql exit code $psql_status)" >&2
+  exit 1
+fi
+if [ -s "$state/status" ]; then exit "$(cat "$state/status")"; fi
+exit 0
+`;
+}
+
+/** The systemd service that runs the lease script (started by the timer; by hand: `systemctl start`). */
+export function renderCronLeaseService(spec: CronLeaseSpec): string {
+  const s = checkSpec(spec);
+  const p = cronLeasePaths;
+  return `# Generated by ha-topology: one tick of cron job ${s.job}, single-flight across the stack's nodes.
+[Unit]
+Description=ha-topology cron job ${s.job} (lease in the database)
+After=network-online.target docker.service
+Wants=network-online.target
+
+[Service]
+Type=oneshot
+# libpq's environment (PGHOST... and PGPASSFILE): root-only, never on a command line.
+EnvironmentFile=${p.dbEnvFile}
+ExecStart=${p.script(s.job)}
+# The job is killed at ${s.timeoutSeconds}s by the script; this is the backstop.
+TimeoutStartSec=${s.timeoutSeconds + s.killAfterSeconds + 120}
+KillMode=control-group
+`;
+}
+
+/** The systemd timer: the job's schedule in UTC, on every node. */
+export function renderCronLeaseTimer(spec: CronLeaseSpec): string {
+  const s = checkSpec(spec);
+  return `# Generated by ha-topology: cron ${JSON.stringify(s.schedule)} (UTC) of job ${s.job}.
+[Unit]
+Description=ha-topology cron job ${s.job} schedule
+
+[Timer]
+OnCalendar=${cronToOnCalendar(s.schedule)}
+AccuracySec=1s
+RandomizedDelaySec=0
+Persistent=false
+Unit=${cronLeasePaths.unitName(s.job)}.service
+
+[Install]
+WantedBy=timers.target
+`;
+}
