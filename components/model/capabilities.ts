@@ -51,7 +51,8 @@ const everything = {
 /** The capability table (see components/platforms/<cloud>/ and components/sizes.ts). */
 export const capabilities: Record<Cloud, Capabilities> = {
   // ALB listener rules match host-header and path-pattern.
-  aws: { ...everything, maxRouteValue: 128, maxRouteValueWhy: "an ALB listener rule condition value holds at most 128 characters" },
+  // Scheduled jobs: EventBridge Scheduler starting a Fargate task (platforms/aws/jobs.ts).
+  aws: { ...everything, workloads: [...everything.workloads, "cron"], comingKinds: {}, maxRouteValue: 128, maxRouteValueWhy: "an ALB listener rule condition value holds at most 128 characters" },
   // The URL map routes by host rule and path matcher.
   gcp: everything,
   digitalocean: {
