@@ -6,6 +6,10 @@
  * translation, and the pack on the result.
  */
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import type { RegisteredResource } from "../automation/offline/mocks";
 import { stackResources } from "../automation/offline/policyInput";
 import { eventBridgeCron } from "../components/platforms/aws/cronExpression";
@@ -308,6 +312,7 @@ describe("AWS platform: scheduled jobs (EventBridge Scheduler starting Fargate t
       assert.deepEqual(pattern.detail.clusterArn, [clusterArn]);
       assert.deepEqual(pattern.detail.group, [`family:${named(p, T.task, `web-${job}-job`).inputs.family}`]);
       assert.deepEqual(pattern.detail.lastStatus, ["STOPPED"]);
+      assert.deepEqual(pattern.detail.stoppedReason, [{ "anything-but": { prefix: "replaced by the next run" } }]);
       assert.deepEqual(pattern.detail.$or, [{ containers: { exitCode: [{ "anything-but": 0 }] } }, { stopCode: ["TaskFailedToStart"] }]);
       assert.equal(named(p, T.target, `web-${job}-job-failed`).inputs.arn, topicArn);
       const dropped = named(p, T.alarm, `web-${job}-job-dropped`);
@@ -339,6 +344,64 @@ describe("AWS platform: scheduled jobs (EventBridge Scheduler starting Fargate t
   it("finds no mandatory violation in the pack", async () => {
     const report = await runPolicies(stackResources(p.run));
     assert.deepEqual(report.violations.filter((v) => v.level === "mandatory").map((v) => `${v.policy} @ ${v.resourceName}: ${v.message}`), []);
+  });
+});
+
+/**
+ * Runs a sidecar script under sh with fake `curl` (the task metadata endpoint) and `aws`
+ * (list-tasks answers `running`; stop-task is logged, and stopping this very task sends
+ * SIGTERM to the script, as ECS would).
+ */
+function runSidecar(script: string, running: string[]): { status: number | null; stdout: string; stops: string[] } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-topology-guard-"));
+  const self = "arn:aws:ecs:us-east-1:123456789012:task/web-jobs/self";
+  fs.writeFileSync(path.join(dir, "curl"), `#!/bin/sh\necho '{"Cluster":"web-jobs","TaskARN":"${self}","Family":"f"}'\n`, { mode: 0o755 });
+  fs.writeFileSync(
+    path.join(dir, "aws"),
+    [
+      "#!/bin/sh",
+      `case "$2" in list-tasks) echo '${running.join("\t") || "None"}' ;;`,
+      `stop-task) echo "$6" >> "${dir}/stops"; if [ "$6" = "${self}" ]; then kill -TERM "$PPID"; fi ;; esac`,
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+  const r = spawnSync("sh", ["-c", script], { env: { PATH: `${dir}:/usr/bin:/bin`, CLUSTER: "web-jobs", FAMILY: "f", ECS_CONTAINER_METADATA_URI_V4: "http://169.254.170.2/v4/x" }, encoding: "utf8", timeout: 20000 });
+  const stops = fs.existsSync(path.join(dir, "stops")) ? fs.readFileSync(path.join(dir, "stops"), "utf8").trim().split("\n") : [];
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { status: r.status, stdout: r.stdout, stops };
+}
+
+describe("AWS: the jobs' sidecar scripts, run under sh", function () {
+  this.timeout(30000);
+  const self = "arn:aws:ecs:us-east-1:123456789012:task/web-jobs/self";
+  const previous = "arn:aws:ecs:us-east-1:123456789012:task/web-jobs/previous";
+  it("forbid, alone: lets the run start (exit 0), stops nothing", () => {
+    const r = runSidecar(guardScript("forbid"), [self]);
+    assert.equal(r.status, 0);
+    assert.deepEqual(r.stops, []);
+    assert.match(r.stdout, /no other run, starting/);
+  });
+  it("forbid, with the previous run going: stops its own task (the job never starts) and exits 0 (no alarm)", () => {
+    const r = runSidecar(guardScript("forbid"), [previous, self]);
+    assert.equal(r.status, 0);
+    assert.deepEqual(r.stops, [self]);
+    assert.match(r.stdout, /skipped: the previous run is still going/);
+  });
+  it("replace, with the previous run going: stops the previous run only, then lets this one start", () => {
+    const r = runSidecar(guardScript("replace"), [previous, self]);
+    assert.equal(r.status, 0);
+    assert.deepEqual(r.stops, [previous]);
+  });
+  it("fails closed when it cannot list the runs", () => {
+    const r = runSidecar(guardScript("forbid").replace("aws ecs list-tasks", "false"), [self]);
+    assert.notEqual(r.status, 0);
+  });
+  it("the timeout sidecar exits 124 at the timeout, 0 when stopped first", () => {
+    assert.equal(spawnSync("sh", ["-c", timeoutScript(1)]).status, 124);
+    const quoted = `'${timeoutScript(30).replace(/'/g, "'\\''")}'`;
+    const child = spawnSync("sh", ["-c", `sh -c ${quoted} >/dev/null 2>&1 & pid=$!; sleep 1; kill -TERM $pid; wait $pid; echo "status=$?"`], { encoding: "utf8", timeout: 20000 });
+    assert.match(child.stdout, /status=0/);
   });
 });
 
