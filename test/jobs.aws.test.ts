@@ -355,7 +355,7 @@ describe("AWS platform: scheduled jobs (EventBridge Scheduler starting Fargate t
 function runSidecar(script: string, running: string[]): { status: number | null; stdout: string; stops: string[] } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-topology-guard-"));
   const self = "arn:aws:ecs:us-east-1:123456789012:task/web-jobs/self";
-  fs.writeFileSync(path.join(dir, "curl"), `#!/bin/sh\necho '{"Cluster":"web-jobs","TaskARN":"${self}","Family":"f"}'\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, "curl"), `#!/bin/sh\necho '{"Cluster": "web-jobs", "TaskARN": "${self}", "Family": "f"}'\n`, { mode: 0o755 });
   fs.writeFileSync(
     path.join(dir, "aws"),
     [

@@ -83,7 +83,7 @@ export function familyName(project: string, stack: string, logical: string): str
 
 /** The guard's shell script (sh in the AWS CLI image; CLUSTER, FAMILY and the ECS metadata endpoint in its environment). */
 export function guardScript(concurrency: CronWorkload["concurrency"]): string {
-  const self = `self=$(curl -fsS "$ECS_CONTAINER_METADATA_URI_V4/task" | sed -n 's/.*"TaskARN":"\\([^"]*\\)".*/\\1/p') && [ -n "$self" ] || { echo "overlap-guard: cannot read this task's ARN"; exit 1; }`;
+  const self = `self=$(curl -fsS "$ECS_CONTAINER_METADATA_URI_V4/task" | sed -n 's/.*"TaskARN" *: *"\\([^"]*\\)".*/\\1/p') && [ -n "$self" ] || { echo "overlap-guard: cannot read this task's ARN"; exit 1; }`;
   const list = `running=$(aws ecs list-tasks --cluster "$CLUSTER" --family "$FAMILY" --desired-status RUNNING --query 'taskArns' --output text) || { echo "overlap-guard: cannot list the running runs"; exit 1; }`;
   const others = `others=$(for t in $running; do [ "$t" = "$self" ] || [ "$t" = None ] || echo "$t"; done)`;
   const act =
