@@ -42,8 +42,8 @@ export interface Capabilities {
   maxRouteValueWhy?: string;
 }
 
-/** Scheduled jobs are built cloud by cloud (issue 16). */
-const cronComing = { cron: "issue 16 builds its scheduler here (EventBridge Scheduler, Cloud Scheduler, a lease on the droplets); not in this version" };
+/** Scheduled jobs are built cloud by cloud (issue 16): DigitalOcean's, from the droplets with a lease, is the one left. */
+const cronComing = { cron: "issue 16 runs jobs from the droplets with a lease in the stack's database (components/cronLease.ts), not wired into this platform in this version" };
 
 const everything = {
   workloads: ["web", "worker"],
@@ -57,7 +57,8 @@ const everything = {
 /** The capability table (see components/platforms/<cloud>/ and components/sizes.ts). */
 export const capabilities: Record<Cloud, Capabilities> = {
   // ALB listener rules match host-header and path-pattern.
-  aws: { ...everything, maxRouteValue: 128, maxRouteValueWhy: "an ALB listener rule condition value holds at most 128 characters" },
+  // Scheduled jobs: EventBridge Scheduler starting a Fargate task (platforms/aws/jobs.ts).
+  aws: { ...everything, workloads: [...everything.workloads, "cron"], comingKinds: {}, maxRouteValue: 128, maxRouteValueWhy: "an ALB listener rule condition value holds at most 128 characters" },
   // The URL map routes by host rule and path matcher; Cloud Scheduler starts a Cloud Run job per cron workload.
   gcp: {
     ...everything,

@@ -36,6 +36,8 @@ import { JsonSecret } from "./jsonSecret";
 import { LoadBalancer, type WebTarget } from "./loadBalancer";
 import { Network } from "./network";
 import type { NodeGroup } from "./nodeGroup";
+import { eventBridgeCron } from "./cronExpression";
+import { buildJob, JobAlarms, type AwsJob } from "./jobs";
 import { GeneratedSecret, generatedSecretField } from "./secretResource";
 import { SessionStore, sessionStorePort } from "./sessionStore";
 import { WorkloadFirewall } from "./workloadFirewall";
@@ -63,6 +65,8 @@ export interface AwsFoundation {
   registrySecret?: { secret: JsonSecret; host: string };
   /** The stack's region. */
   region: pulumi.Output<string>;
+  /** The ECS cluster the scheduled jobs run in; only when the stack has jobs. */
+  jobCluster?: aws.ecs.Cluster;
 }
 
 /** Where a workload reads some of a resource's secret fields at boot: its own secret. */
@@ -103,8 +107,10 @@ export interface AwsEdge extends EdgeHandle {
 
 /** What a workload step returns on AWS. */
 export interface AwsWorkload extends WorkloadHandle {
-  /** The node group. */
-  group: NodeGroup;
+  /** The node group (a web workload or a worker). */
+  group?: NodeGroup;
+  /** The schedule and its task (a scheduled job). */
+  job?: AwsJob;
 }
 
 /** The single service's `web`, when the stack has it. */
@@ -131,6 +137,8 @@ export const awsPlatform: Platform<AwsFoundation, AwsResourceHandle, AwsEdge, Aw
   foundation(ctx) {
     const { name, topology, model, parent } = ctx;
     const tags = { "ha-topology:service": name, "ha-topology:stack": pulumi.getStack(), "managed-by": "pulumi" };
+    // A schedule EventBridge cannot say stops the program before anything is registered.
+    for (const w of model.workloads) if (w.kind === "cron") eventBridgeCron(w.schedule, `workloads.${w.name}.schedule`);
     // Every resource waits for the guards of the create-only database settings (registered
     // first): a refused change touches nothing.
     const identities = new Map<string, DatabaseIdentity>();
@@ -176,6 +184,18 @@ export const awsPlatform: Platform<AwsFoundation, AwsResourceHandle, AwsEdge, Aw
       nodeGroups.set(w.name, own.groupId);
       ruleParents.set(w.name, own);
     }
+    // A scheduled job's runs (Fargate tasks) get a group of their own, as a workload's nodes.
+    const jobs = model.workloads.filter((w) => w.kind === "cron");
+    for (const w of jobs) {
+      const own = new WorkloadFirewall(logicalName(ctx, w), {
+        vpcId: network.vpcId,
+        description: `Runs of the scheduled job ${w.name}: only what its rules admit; nothing in`,
+        tags,
+      }, opts);
+      nodeGroups.set(w.name, own.groupId);
+      ruleParents.set(w.name, own);
+    }
+    const jobCluster = jobs.length > 0 ? new aws.ecs.Cluster(`${name}-jobs`, { tags }, opts) : undefined;
 
     const appSecrets = Object.keys(ctx.appSecrets).length > 0
       ? new JsonSecret(`${name}-app-secrets`, { description: `App secrets of ${name}, injected into the app's environment at boot`, values: ctx.appSecrets, tags }, opts)
@@ -194,7 +214,7 @@ export const awsPlatform: Platform<AwsFoundation, AwsResourceHandle, AwsEdge, Aw
         }
       : undefined;
 
-    return { tags, opts, network, firewall, nodeGroups, ruleParents, identities, appSecrets, registrySecret, region: aws.getRegionOutput({}, opts).region };
+    return { tags, opts, network, firewall, nodeGroups, ruleParents, identities, appSecrets, registrySecret, region: aws.getRegionOutput({}, opts).region, ...(jobCluster && { jobCluster }) };
   },
 
   resource(ctx, f, r): AwsResourceHandle {
@@ -365,20 +385,34 @@ export const awsPlatform: Platform<AwsFoundation, AwsResourceHandle, AwsEdge, Aw
     return { nodeGroupId: group.groupName, group };
   },
 
+  job(ctx, f, w, env, uses) {
+    // The same network access as a workload using the same resources: one rule per database or cache.
+    for (const r of uses) {
+      if (!r.network) continue;
+      allowTcp(f.ruleParents.get(w.name)!, `${logicalName(ctx, w)}_uses_${r.resource.name}`, f.nodeGroups.get(w.name)!, r.network.securityGroupId, r.network.port, `${w.name} uses ${r.resource.name}`, f.tags);
+    }
+    const job = buildJob(ctx, f, w, env, uses);
+    return { nodeGroupId: job.schedule.arn, job };
+  },
+
   finish(ctx, f, edge, built) {
     const email = ctx.topology.alarms.email;
     const watched = publicWebs(ctx).filter((w) => w.origin === "maps");
-    if (!email || watched.length === 0 || !edge.loadBalancer) return;
-    const topicArn = edge.legacyAlarms ? edge.legacyAlarms.topicArn : new AlarmTopic(ctx.name, { email, tags: f.tags }, f.opts).topicArn;
+    const jobs = [...built.values()].flatMap((b) => (b.job ? [b.job] : []));
+    if (!email) return;
+    let topic: pulumi.Output<string> | undefined;
+    const topicArn = () => (topic ??= edge.legacyAlarms ? edge.legacyAlarms.topicArn : new AlarmTopic(ctx.name, { email, tags: f.tags }, f.opts).topicArn);
+    if (jobs.length > 0) new JobAlarms(`${ctx.name}-jobs`, { topicArn: topicArn(), jobs, tags: f.tags }, f.opts);
+    if (watched.length === 0 || !edge.loadBalancer) return;
     for (const w of watched) {
       new WorkloadAlarms(logicalName(ctx, w), {
         workload: w.name,
         loadBalancerArnSuffix: edge.loadBalancer.arnSuffix,
         targetGroupArnSuffix: edge.targets.get(w.name)!.targetGroupArnSuffix,
         minHealthyNodes: w.count,
-        topicArn,
+        topicArn: topicArn(),
         tags: f.tags,
-      }, { ...f.opts, dependsOn: [built.get(w.name)!.group] });
+      }, { ...f.opts, dependsOn: [built.get(w.name)!.group!] });
     }
   },
 };

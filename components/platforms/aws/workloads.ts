@@ -86,7 +86,7 @@ function secretReads(secret: readonly BoundVariable[], uses: readonly AwsResourc
 }
 
 /** The plain variables as one Output. */
-function plainValues(env: readonly BoundVariable[]): pulumi.Output<Record<string, string>> {
+export function plainValues(env: readonly BoundVariable[]): pulumi.Output<Record<string, string>> {
   return pulumi.all(env.map((v) => v.value)).apply((values) => Object.fromEntries(env.map((v, i) => [v.name, values[i]])));
 }
 
@@ -164,7 +164,7 @@ export function livenessWatchdog(w: WebWorkload, region: string): LivenessWatchd
 }
 
 /** A workload's image access: ECR through its role (and the login), or the single service's registry credentials for the same host. */
-function imageAccess(image: string, f: AwsFoundation, parent: pulumi.Resource): { registry: Registry; statements: aws.types.input.iam.GetPolicyDocumentStatementArgs[]; registrySecret?: JsonSecret } {
+export function imageAccess(image: string, f: AwsFoundation, parent: pulumi.Resource): { registry: Registry; statements: aws.types.input.iam.GetPolicyDocumentStatementArgs[]; registrySecret?: JsonSecret } {
   const registry = registryOf(image) as Registry;
   if (isEcr(registry)) {
     explainEcrPlacement(registry, f.region, aws.getCallerIdentityOutput({}, { parent }).accountId, parent);
