@@ -107,12 +107,21 @@ describe("config schema: the stack file JSON Schema", function () {
     });
   }
 
+  it("accepts a cron job in the maps (an editor offers kind cron with its keys)", function () {
+    const config = mergeConfig(readStackFile(path.join(projectRoot, "stacks", "examples", "Pulumi.aws-services.yaml")), {
+      "ha-topology:workloads": { nightly: { kind: "cron", image: "busybox:1.36", command: ["sh", "-c", "date"], schedule: "0 3 * * *", timeoutSeconds: 600, concurrency: "replace", retries: 1, uses: ["db"] } },
+    });
+    const result = validator().safeParse({ config });
+    assert.ok(result.success, result.success ? "" : JSON.stringify(result.error.issues, null, 2));
+  });
+
   /** The AWS example with one workload or resource entry changed (`undefined` deletes a key). */
   const exampleWith = (map: "workloads" | "resources", name: string, change: Record<string, unknown>) => ({
     config: mergeConfig(readStackFile(path.join(projectRoot, "stacks", "examples", "Pulumi.aws-services.yaml")), { [`ha-topology:${map}`]: { [name]: change } }),
   });
   for (const [what, map, name, change] of [
-    ["a planned workload kind (cron)", "workloads", "jobs", { kind: "cron" }],
+    ["a worker turned into a cron job without a schedule (and with a worker's count)", "workloads", "jobs", { kind: "cron" }],
+    ["a cron job with an overlap rule that does not exist", "workloads", "nightly", { kind: "cron", image: "busybox:1.36", schedule: "0 3 * * *", concurrency: "allow" }],
     ["a worker with a port (a worker has no load balancer)", "workloads", "jobs", { port: 8080 }],
     ["a worker with a health check", "workloads", "jobs", { healthCheck: { path: "/health" } }],
     ["a misspelled workload key", "workloads", "api", { helthCheck: {} }],
