@@ -278,9 +278,10 @@ function servicesSummary(topology: Topology, view: TopologyView, resources: read
     : "the region has no zones";
 
   const lines: SummaryLine[] = view.workloads.map((w) => {
-    const run = `${countText(w)} running ${w.image}${w.port !== undefined ? ` on port ${w.port}` : ""}, ${spread}`;
+    // A job's runs are placed by the cloud's scheduler: no node group of its own to spread.
+    const run = `${countText(w)} running ${w.image}${w.port !== undefined ? ` on port ${w.port}` : ""}${w.job ? "" : `, ${spread}`}`;
     const entry = w.tier === "public" ? `at ${w.entry}` : w.entry;
-    const checks = w.job ? jobText(w.job) : w.readiness && w.liveness ? `readiness GET ${w.readiness.path}, liveness GET ${w.liveness.path}` : `${w.stopTimeoutSeconds} s to stop`;
+    const checks = w.job ? jobText(w.job, cloud) : w.readiness && w.liveness ? `readiness GET ${w.readiness.path}, liveness GET ${w.liveness.path}` : `${w.stopTimeoutSeconds} s to stop`;
     return line(workloadTopic(w), `${run}; ${entry}; ${checks}; ${usesText(w)}`, workloadRules(w), owns(`workload ${w.name}`, logicalName(topology, w)));
   });
   const webs = view.workloads.some((w) => w.tier === "public" || w.tier === "internal");

@@ -87,7 +87,7 @@ export function topologyLines(view: TopologyView): string[] {
     lines.push(head(w.name, w.kind, w.entry));
     lines.push(more([countText(w), w.image, ...(w.port !== undefined ? [`port ${w.port}`] : []), ...(w.command ? [`command ${commandText(w.command)}`] : [])].join(" · ")));
     const checks = checksText(w);
-    lines.push(more(checks ?? (w.job ? jobText(w.job) : `no health check (nothing connects to a worker); ${w.stopTimeoutSeconds} s to stop after SIGTERM`)));
+    lines.push(more(checks ?? (w.job ? jobText(w.job, view.cloud) : `no health check (nothing connects to a worker); ${w.stopTimeoutSeconds} s to stop after SIGTERM`)));
     lines.push(more(usesText(w)));
   }
   lines.push(`Named resources (${view.resources.length})`);

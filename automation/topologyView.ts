@@ -260,9 +260,13 @@ export function countText(w: WorkloadView): string {
 }
 
 /** A job's schedule, timeout, overlap rule and retries in words. */
-export function jobText(job: NonNullable<WorkloadView["job"]>): string {
-  const overlap = job.concurrency === "forbid" ? "a tick is skipped while the previous run goes on" : "a new tick stops the previous run";
-  return `${job.schedule} (UTC), killed after ${job.timeoutSeconds} s; ${overlap}; ${job.retries === 0 ? "no retries" : `${job.retries} retries`}`;
+export function jobText(job: NonNullable<WorkloadView["job"]>, cloud: Cloud): string {
+  // GCP's scheduler skips and stops nothing: the parser made every run end before the next tick.
+  const overlap =
+    cloud === "gcp" ? "each run ends before the next tick (its timeout and retries fit the schedule's interval)"
+    : job.concurrency === "forbid" ? "a tick is skipped while the previous run goes on"
+    : "a new tick stops the previous run";
+  return `killed after ${job.timeoutSeconds} s; ${overlap}; ${job.retries === 0 ? "no retries" : `${job.retries} retries`}`;
 }
 
 /** The readiness and liveness checks in words; undefined for a worker. */

@@ -324,7 +324,7 @@ export function gcpJob(ctx: ComposeContext, f: GcpFoundation, job: CronWorkload,
     pulumi.log.info(`${at}.image is in project ${registry.project}: grant the Cloud Run service agent of ${f.project} roles/artifactregistry.reader on repository ${registry.repository} there`, ctx.parent);
   }
   if (env.some((v) => "workload" in v.source)) {
-    pulumi.log.warn(`${at}: an internal web workload's firewall admits the other workloads by network tag, which Cloud Run's Direct VPC egress does not carry into ingress rules: the job cannot reach the internal URLs it receives (README, GCP)`, ctx.parent);
+    pulumi.log.warn(`${at}: an internal web workload's firewall admits the other workloads by network tag, which Cloud Run's Direct VPC egress does not carry into ingress rules: the job cannot reach the internal URLs it receives (README, "Scheduled jobs")`, ctx.parent);
   }
   const overlap = overlapNote(job);
   if (overlap.overlaps) pulumi.log.warn(overlap.text, ctx.parent);

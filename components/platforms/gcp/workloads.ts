@@ -259,7 +259,7 @@ function named(ctx: ComposeContext, f: GcpFoundation, workload: ServiceWorkload,
 
   if (workload.stopTimeoutSeconds > gceShutdownSeconds - 10) {
     pulumi.log.warn(
-      `workloads.${workload.name}.stopTimeoutSeconds is ${workload.stopTimeoutSeconds}: Compute Engine gives a VM about ${gceShutdownSeconds} seconds to shut down when its group deletes it (a rollout, a scale-in), so the container may be killed before that (README, GCP)`,
+      `workloads.${workload.name}.stopTimeoutSeconds is ${workload.stopTimeoutSeconds}: Compute Engine gives a VM about ${gceShutdownSeconds} seconds to shut down when its group deletes it (a rollout, a scale-in), so the container may be killed before that (README, "How each part maps onto each cloud")`,
       ctx.parent,
     );
   }
