@@ -79,3 +79,14 @@ describe("model: kind cron", function () {
     assert.throws(() => parseModel(raw, {}, before), /ha-topology:workloads\.housekeeping\.kind: received "cron"; allowed: a workload kind kubernetes supports: web, worker \(kind cron on kubernetes: issue 16/);
   });
 });
+
+describe("plan: a job in words", function () {
+  it("says each cloud's guarantee, the schedule only once (the entry has it)", async function () {
+    const { jobText } = await import("../../automation/topologyView");
+    const job = { schedule: "*/5 * * * *", timeoutSeconds: 100, concurrency: "forbid" as const, retries: 0 };
+    assert.equal(jobText(job, "kubernetes"), "killed after 100 s; a tick is skipped while the previous run goes on; no retries");
+    assert.equal(jobText({ ...job, concurrency: "replace", retries: 2 }, "aws"), "killed after 100 s; a new tick stops the previous run; 2 retries");
+    assert.match(jobText(job, "gcp"), /each run ends before the next tick/);
+    assert.ok(!jobText(job, "gcp").includes(job.schedule));
+  });
+});
