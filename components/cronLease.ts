@@ -26,6 +26,7 @@
  *
  * Pure (no Pulumi, no SDK): the platform writes these texts to the node.
  */
+import { cronFields, cronMacros, type CronField } from "./model/cronSchedule";
 import { shellQuote } from "./bootstrap";
 import { isNodeText } from "./nodeText";
 
@@ -70,31 +71,10 @@ export const cronLeaseEnv = {
 /** A refused cron expression: the message says why and what is allowed. */
 export class CronExpressionError extends Error {}
 
-interface FieldSpec {
-  name: string;
-  min: number;
-  max: number;
-  names?: readonly string[];
-}
-
-const fieldSpecs: readonly FieldSpec[] = [
-  { name: "minute", min: 0, max: 59 },
-  { name: "hour", min: 0, max: 23 },
-  { name: "day of month", min: 1, max: 31 },
-  { name: "month", min: 1, max: 12, names: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"] },
-  // 0-7, 0 and 7 both Sunday.
-  { name: "day of week", min: 0, max: 7, names: ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] },
-];
-
-const macros: Record<string, string> = {
-  "@yearly": "0 0 1 1 *",
-  "@annually": "0 0 1 1 *",
-  "@monthly": "0 0 1 * *",
-  "@weekly": "0 0 * * 0",
-  "@daily": "0 0 * * *",
-  "@midnight": "0 0 * * *",
-  "@hourly": "0 * * * *",
-};
+/** The fields and macros are the model's (model/cronSchedule.ts): one definition of the dialect. */
+type FieldSpec = CronField;
+const fieldSpecs = cronFields;
+const macros = cronMacros;
 
 /** A parsed schedule: each field's matching values (sorted), and whether it was `*`. */
 export interface CronSchedule {
@@ -112,8 +92,7 @@ const allowedCron =
   "5 fields (minute hour day-of-month month day-of-week) of *, numbers, names (jan-dec, sun-sat), lists (a,b), ranges (a-b) and steps (*/n, a-b/n, a/n), or @hourly, @daily, @weekly, @monthly, @yearly";
 
 function fieldValue(text: string, spec: FieldSpec, expression: string): number {
-  const lower = text.toLowerCase();
-  const named = spec.names?.indexOf(lower) ?? -1;
+  const named = spec.names?.indexOf(text.toUpperCase()) ?? -1;
   if (named >= 0) return spec.name === "month" ? named + 1 : named;
   if (!/^\d{1,2}$/.test(text)) {
     throw new CronExpressionError(`cron schedule ${JSON.stringify(expression)}: ${spec.name} ${JSON.stringify(text)} is not a number${spec.names ? " or a name" : ""} (allowed: ${allowedCron})`);

@@ -5,12 +5,12 @@
  * Every rendered object is validated against the Kubernetes schemas.
  */
 import { strict as assert } from "node:assert";
-import { isSecretValue, type RegisteredResource } from "../automation/offline/mocks";
+import type { RegisteredResource } from "../automation/offline/mocks";
 import { stackResources } from "../automation/offline/policyInput";
 import { jobDeadlineSeconds, shortestIntervalMinutes, startingDeadlineSeconds } from "../components/platforms/kubernetes/job";
 import { runPolicies } from "../policies/runner";
 import { kubernetesObjectTypes, validateKubernetesObject } from "./kubernetesSchemas";
-import { runStack, type Program } from "./programQueries";
+import { plainStrings, runStack, type Program } from "./programQueries";
 
 const example = "stacks/examples/Pulumi.kubernetes-services.yaml";
 const jobs = {
@@ -44,14 +44,6 @@ const envMap = (c: RegisteredResource): Record<string, EnvVar> => Object.fromEnt
 const egressTo = (p: Program, name: string) =>
   JSON.stringify(named(p, T.policy, `${name}-out`).inputs.spec.egress.flatMap((rule: any) => (rule.to ?? []).map((peer: any) => peer.podSelector?.matchLabels ?? peer.ipBlock?.cidr)));
 
-/** Every plain (not secret-wrapped) string in a value. */
-function plainStrings(value: unknown, out: string[] = []): string[] {
-  if (isSecretValue(value)) return out;
-  if (typeof value === "string") out.push(value);
-  else if (Array.isArray(value)) value.forEach((v) => plainStrings(v, out));
-  else if (typeof value === "object" && value !== null) Object.values(value).forEach((v) => plainStrings(v, out));
-  return out;
-}
 
 describe("Kubernetes platform: scheduled jobs (kind cron)", function () {
   let p: Program;

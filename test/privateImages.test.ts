@@ -14,7 +14,7 @@ import { isSecretValue } from "../automation/offline/mocks";
 import { stackResources } from "../automation/offline/policyInput";
 import { runPolicies } from "../policies/runner";
 import { kubernetesObjectTypes, loadKubernetesSchemas, validateKubernetesObject } from "./kubernetesSchemas";
-import { runStack, type Program } from "./programQueries";
+import { plainStrings, runStack, type Program } from "./programQueries";
 
 const ecrImage = "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/api:1.4.2";
 const ecrRepositoryArn = "arn:aws:ecr:us-east-1:123456789012:repository/team/api";
@@ -244,14 +244,6 @@ describe("private images: Kubernetes", function () {
   });
 });
 
-/** Every string of a value that is not under a secret wrapper. */
-function plainStrings(value: unknown, out: string[] = []): string[] {
-  if (isSecretValue(value)) return out;
-  if (typeof value === "string") out.push(value);
-  else if (Array.isArray(value)) value.forEach((v) => plainStrings(v, out));
-  else if (typeof value === "object" && value !== null) Object.values(value).forEach((v) => plainStrings(v, out));
-  return out;
-}
 
 describe("private images: the registry credential is a secret end to end, on every cloud", function () {
   const auth = Buffer.from(`acme-bot:${password}`).toString("base64");

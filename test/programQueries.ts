@@ -4,9 +4,18 @@
  */
 import { strict as assert } from "node:assert";
 import { mockState } from "../automation/offline/cloudState";
-import { runWithMocks, type ProgramRun, type RegisteredResource } from "../automation/offline/mocks";
+import { isSecretValue, runWithMocks, type ProgramRun, type RegisteredResource } from "../automation/offline/mocks";
 import { loadStackConfig, stackConfigWith } from "../automation/stackFiles";
 import { decodedUserData } from "./userDataView";
+
+/** Every string of a value that is not under a secret wrapper (where a secret would show in plain text). */
+export function plainStrings(value: unknown, out: string[] = []): string[] {
+  if (isSecretValue(value)) return out;
+  if (typeof value === "string") out.push(value);
+  else if (Array.isArray(value)) value.forEach((v) => plainStrings(v, out));
+  else if (typeof value === "object" && value !== null) Object.values(value).forEach((v) => plainStrings(v, out));
+  return out;
+}
 
 /** Qualifies bare keys with the `ha-topology` namespace. */
 export const ns = (patch: Record<string, unknown>) =>

@@ -11,7 +11,7 @@ import { stackResources } from "../automation/offline/policyInput";
 import { loadStackConfig, stackConfigWith } from "../automation/stackFiles";
 import { runPolicies } from "../policies/runner";
 import { kubernetesObjectTypes, validateKubernetesObject } from "./kubernetesSchemas";
-import { ns, runStack, type Program } from "./programQueries";
+import { ns, plainStrings, runStack, type Program } from "./programQueries";
 
 const example = "stacks/examples/Pulumi.kubernetes-services.yaml";
 
@@ -61,14 +61,6 @@ function admitting(p: Program, labels: Record<string, string>): string[] {
     .map((np) => np.inputs.metadata.name);
 }
 
-/** Every plain (not secret-wrapped) string in a value. */
-function plainStrings(value: unknown, out: string[] = []): string[] {
-  if (isSecretValue(value)) return out;
-  if (typeof value === "string") out.push(value);
-  else if (Array.isArray(value)) value.forEach((v) => plainStrings(v, out));
-  else if (typeof value === "object" && value !== null) Object.values(value).forEach((v) => plainStrings(v, out));
-  return out;
-}
 
 describe("Kubernetes platform: the several-workloads example", function () {
   let p: Program;

@@ -9,7 +9,7 @@
  */
 
 /** One field's bounds and names. */
-interface Field {
+export interface CronField {
   /** The field's name, for messages. */
   name: string;
   /** Smallest value. */
@@ -20,7 +20,8 @@ interface Field {
   names?: string[];
 }
 
-const fields: Field[] = [
+/** The five fields, in order. */
+export const cronFields: readonly CronField[] = [
   { name: "minute", min: 0, max: 59 },
   { name: "hour", min: 0, max: 23 },
   { name: "day of month", min: 1, max: 31 },
@@ -29,8 +30,8 @@ const fields: Field[] = [
   { name: "day of week", min: 0, max: 7, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] },
 ];
 
-/** What to write instead of the common macros. */
-const macros: Record<string, string> = {
+/** What the common macros stand for (and what to write instead of them). */
+export const cronMacros: Readonly<Record<string, string>> = {
   "@yearly": "0 0 1 1 *",
   "@annually": "0 0 1 1 *",
   "@monthly": "0 0 1 * *",
@@ -41,7 +42,7 @@ const macros: Record<string, string> = {
 };
 
 /** A value of a field: a number in bounds or a name; undefined when it is neither. */
-function valueOf(text: string, field: Field): number | undefined {
+function valueOf(text: string, field: CronField): number | undefined {
   if (/^\d{1,2}$/.test(text)) {
     const n = Number(text);
     return n >= field.min && n <= field.max ? n : undefined;
@@ -51,7 +52,7 @@ function valueOf(text: string, field: Field): number | undefined {
 }
 
 /** Why one field is not valid, or undefined. */
-function fieldProblem(text: string, field: Field): string | undefined {
+function fieldProblem(text: string, field: CronField): string | undefined {
   const bounds = `${field.min}-${field.max}${field.names ? ` or ${field.names[0]}-${field.names[field.names.length - 1]}` : ""}`;
   for (const part of text.split(",")) {
     const [range, step, extra] = part.split("/");
@@ -74,7 +75,7 @@ function fieldProblem(text: string, field: Field): string | undefined {
 /** Why a schedule is not a 5-field cron expression every platform reads the same way, or undefined. */
 export function cronScheduleProblem(schedule: string): string | undefined {
   const trimmed = schedule.trim();
-  const macro = macros[trimmed.toLowerCase()];
+  const macro = cronMacros[trimmed.toLowerCase()];
   if (macro) return `the five fields "${macro}" instead of ${trimmed} (not every scheduler reads the macros)`;
   if (/[?LW#]/i.test(trimmed.replace(/[A-Z]{3}/gi, (name) => (/^(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|SUN|MON|TUE|WED|THU|FRI|SAT)$/i.test(name) ? "" : name)))) {
     return "no ?, L, W or # (Quartz and AWS extensions that Kubernetes and Cloud Scheduler do not read)";
@@ -82,7 +83,7 @@ export function cronScheduleProblem(schedule: string): string | undefined {
   const parts = trimmed.split(/\s+/);
   if (parts.length !== 5) return `five fields (minute hour day-of-month month day-of-week), ${parts.length} given`;
   for (const [i, part] of parts.entries()) {
-    const problem = fieldProblem(part, fields[i]);
+    const problem = fieldProblem(part, cronFields[i]);
     if (problem) return problem;
   }
   return undefined;
