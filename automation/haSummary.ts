@@ -172,14 +172,7 @@ function singleServiceSummary(topology: Topology, resources: readonly StackResou
       ["nodes-not-world-reachable", "nodes-imdsv2"],
     ),
   ];
-  if (cloud !== "digitalocean") return lines;
-  // DigitalOcean: a dead droplet is not replaced (a gap, whatever the rules say), and the
-  // health-gated rollouts are this program's own, which no rule of the pack can see.
-  return lines.map((l): SummaryLine =>
-    l.topic === "Replacement" && l.status !== "fail" ? { ...l, status: "gap" }
-    : l.topic === "Rollouts" && l.status === "n/a" ? { ...l, text: `${l.text}; not checked by ha-guard (the gates are this program's, not a cloud primitive)`, status: "unchecked" }
-    : l,
-  );
+  return cloud === "digitalocean" ? onDigitalocean(lines) : lines;
 }
 
 /**
@@ -330,7 +323,15 @@ function servicesSummary(topology: Topology, view: TopologyView, resources: read
       ["nodes-not-world-reachable", "nodes-imdsv2"],
     ),
   );
-  if (cloud !== "digitalocean") return lines;
+  return cloud === "digitalocean" ? onDigitalocean(lines) : lines;
+}
+
+/**
+ * DigitalOcean's lines as they really are: a dead droplet is not replaced (a gap, whatever
+ * the rules say), and the health-gated rollouts are this program's own, which no rule of
+ * the pack can see.
+ */
+function onDigitalocean(lines: SummaryLine[]): SummaryLine[] {
   return lines.map((l): SummaryLine =>
     l.topic === "Replacement" && l.status !== "fail" ? { ...l, status: "gap" }
     : l.topic === "Rollouts" && l.status === "n/a" ? { ...l, text: `${l.text}; not checked by ha-guard (the gates are this program's, not a cloud primitive)`, status: "unchecked" }
