@@ -240,13 +240,20 @@ export interface CronLeaseSpec {
   concurrency?: "forbid";
   /** The psql binary (default `psql`, from Debian's postgresql-client). */
   psql?: string;
+  /**
+   * Run after every attempt, whatever its outcome, still inside the lease (argv): what
+   * must not outlive a run that `timeout` killed (e.g. `docker rm -f` of the job's
+   * container, which a killed `docker run` client leaves running). Default: nothing.
+   */
+  cleanup?: string[];
 }
 
-function checkSpec(spec: CronLeaseSpec): Required<Omit<CronLeaseSpec, "concurrency">> {
+function checkSpec(spec: CronLeaseSpec): Required<Omit<CronLeaseSpec, "concurrency" | "cleanup">> & { cleanup: string[] } {
   const problems: string[] = [];
   if (!cronJobNamePattern.test(spec.job)) problems.push(`job name ${JSON.stringify(spec.job)}: lower-case letters, digits and -, starting with a letter, at most 63`);
   if (spec.command.length === 0) problems.push("command: at least one word");
-  for (const word of spec.command) if (!isNodeText(word)) problems.push(`command word ${JSON.stringify(word)}: no control characters`);
+  for (const word of [...spec.command, ...(spec.cleanup ?? [])]) if (!isNodeText(word)) problems.push(`command word ${JSON.stringify(word)}: no control characters`);
+  if (spec.cleanup?.length === 0) problems.push("cleanup: at least one word, or unset");
   const int = (name: string, v: number, min: number, max: number) => {
     if (!Number.isInteger(v) || v < min || v > max) problems.push(`${name} ${v}: an integer from ${min} to ${max}`);
   };
@@ -263,12 +270,41 @@ function checkSpec(spec: CronLeaseSpec): Required<Omit<CronLeaseSpec, "concurren
     problems.push((e as Error).message);
   }
   if (problems.length > 0) throw new CronExpressionError(`cron job ${JSON.stringify(spec.job)}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-  return { job: spec.job, schedule: spec.schedule, command: spec.command, timeoutSeconds: spec.timeoutSeconds, killAfterSeconds: spec.killAfterSeconds ?? 10, retries: spec.retries ?? 0, graceMinutes: spec.graceMinutes ?? 5, psql };
+  return { job: spec.job, schedule: spec.schedule, command: spec.command, timeoutSeconds: spec.timeoutSeconds, killAfterSeconds: spec.killAfterSeconds ?? 10, retries: spec.retries ?? 0, graceMinutes: spec.graceMinutes ?? 5, psql, cleanup: spec.cleanup ?? [] };
 }
 
 /** A bash word list of the values, for `[[ " $set " == *" $v "* ]]` (empty: every value). */
 function bashSet(values: number[], all: number): string {
   return values.length === all ? "" : ` ${values.join(" ")} `;
+}
+
+/**
+ * The lease's tables, created once, and the job's row (psql, with the `job` variable):
+ * concurrent first runs are serialised, since CREATE TABLE IF NOT EXISTS can race. The
+ * job's `since` is when a node first ran its lease or its status check: ticks before it
+ * are not missed runs (the job did not exist yet). Shared by the lease and the status
+ * check (cronLeaseStatus.ts), so either may run first.
+ */
+export function cronLeaseTablesSql(): string {
+  const { jobs, ticks } = cronLeaseTables;
+  return String.raw`BEGIN;
+SELECT pg_advisory_xact_lock(${cronLockClass}, 0) \g /dev/null
+CREATE TABLE IF NOT EXISTS ${jobs} (id serial PRIMARY KEY, job text NOT NULL UNIQUE, since timestamptz NOT NULL DEFAULT now());
+CREATE TABLE IF NOT EXISTS ${ticks} (
+  job text NOT NULL,
+  tick timestamptz NOT NULL,
+  node text NOT NULL,
+  status text NOT NULL CHECK (status IN (${cronTickStatuses.map((t) => `'${t}'`).join(", ")})),
+  exit_code integer,
+  detail text,
+  claimed_at timestamptz NOT NULL DEFAULT now(),
+  started_at timestamptz,
+  finished_at timestamptz,
+  PRIMARY KEY (job, tick)
+);
+INSERT INTO ${jobs} (job) VALUES (:'job') ON CONFLICT (job) DO NOTHING;
+COMMIT;
+`;
 }
 
 /** The psql session of one tick (stdin of psql; the job's values arrive as psql variables, quoted by psql). */
@@ -285,25 +321,7 @@ SELECT :SERVER_VERSION_NUM >= 140000 AS has_idle_session_timeout \gset
   SET idle_session_timeout = 0;
 \endif
 SET statement_timeout = '30s';
--- The tables, created once; concurrent first runs are serialised (CREATE IF NOT EXISTS can race).
-BEGIN;
-SELECT pg_advisory_xact_lock(${cronLockClass}, 0) \g /dev/null
-CREATE TABLE IF NOT EXISTS ${jobs} (id serial PRIMARY KEY, job text NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS ${ticks} (
-  job text NOT NULL,
-  tick timestamptz NOT NULL,
-  node text NOT NULL,
-  status text NOT NULL CHECK (status IN (${cronTickStatuses.map((t) => `'${t}'`).join(", ")})),
-  exit_code integer,
-  detail text,
-  claimed_at timestamptz NOT NULL DEFAULT now(),
-  started_at timestamptz,
-  finished_at timestamptz,
-  PRIMARY KEY (job, tick)
-);
-INSERT INTO ${jobs} (job) VALUES (:'job') ON CONFLICT (job) DO NOTHING;
-COMMIT;
-SELECT id AS job_id FROM ${jobs} WHERE job = :'job' \gset
+${cronLeaseTablesSql()}SELECT id AS job_id FROM ${jobs} WHERE job = :'job' \gset
 -- (a) claim the tick: one node in the stack wins it.
 WITH c AS (
   INSERT INTO ${ticks} (job, tick, node, status) VALUES (:'job', :'tick', :'node', 'claimed')
@@ -353,6 +371,7 @@ export function renderCronLeaseScript(spec: CronLeaseSpec): string {
   const c = parseCron(s.schedule);
   const e = cronLeaseEnv;
   const job = s.command.map(shellQuote).join(" ");
+  const cleanup = s.cleanup.length > 0 ? `\n    ${s.cleanup.map(shellQuote).join(" ")} </dev/null >/dev/null 2>&1` : "";
   return `#!/bin/bash
 # Generated by ha-topology: the single-flight lease of cron job ${s.job} (${JSON.stringify(s.schedule)}, UTC).
 # Every node runs this at each tick; one claims the tick in the database and runs the job.
@@ -372,7 +391,7 @@ if [ "\${1:-}" = --run-job ]; then
     left=$(( deadline - SECONDS ))
     if [ "$left" -le 0 ]; then status=124; break; fi
     timeout --kill-after=${s.killAfterSeconds} "$left" ${job} </dev/null
-    status=$?
+    status=$?${cleanup}
     attempt=$(( attempt + 1 ))
     { [ "$status" -eq 0 ] || [ "$status" -eq 124 ] || [ "$status" -eq 137 ] || [ "$attempt" -gt ${s.retries} ]; } && break
     echo "ha-topology cron ${s.job}: attempt $attempt failed (exit code $status), retrying" >&2
@@ -464,4 +483,53 @@ Unit=${cronLeasePaths.unitName(s.job)}.service
 [Install]
 WantedBy=timers.target
 `;
+}
+
+/** Where the lease connects: the topology's PostgreSQL, as the job's own database user. */
+export interface CronLeaseConnection {
+  /** The server's host name. */
+  host: string;
+  /** Its port. */
+  port: number;
+  /** The database the lease keeps its tables in. */
+  database: string;
+  /** The user. */
+  user: string;
+  /** The password: only ever in the root-only PGPASSFILE. */
+  password: string;
+  /** libpq's sslmode (DigitalOcean's managed clusters take TLS only: `require`). */
+  sslMode: "require" | "verify-full" | "disable";
+}
+
+/** Host, database and user names libpq's environment can carry unquoted (systemd's EnvironmentFile reads quotes and backslashes). */
+const plainConnectionWord = /^[A-Za-z0-9._-]{1,253}$/;
+
+function checkConnection(c: CronLeaseConnection): void {
+  const problems: string[] = [];
+  for (const key of ["host", "database", "user"] as const) if (!plainConnectionWord.test(c[key])) problems.push(`${key}: letters, digits, . _ - only`);
+  if (!Number.isInteger(c.port) || c.port < 1 || c.port > 65535) problems.push(`port ${c.port}: an integer from 1 to 65535`);
+  // The value is never shown: it is the database password.
+  if (c.password === "" || !isNodeText(c.password)) problems.push("password: not empty, no control characters");
+  if (problems.length > 0) throw new CronExpressionError(`cron lease connection:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+}
+
+/** The root-only EnvironmentFile of the lease's units: libpq's environment, with PGPASSFILE for the password. */
+export function renderCronLeaseDbEnv(c: CronLeaseConnection): string {
+  checkConnection(c);
+  return [
+    `PGHOST=${c.host}`,
+    `PGPORT=${c.port}`,
+    `PGDATABASE=${c.database}`,
+    `PGUSER=${c.user}`,
+    `PGSSLMODE=${c.sslMode}`,
+    `PGPASSFILE=${cronLeasePaths.pgpassFile}`,
+    "",
+  ].join("\n");
+}
+
+/** The root-only password file (libpq's `host:port:database:user:password`, `\` and `:` escaped). */
+export function renderCronLeasePgpass(c: CronLeaseConnection): string {
+  checkConnection(c);
+  const escape = (v: string) => v.replace(/[\\:]/g, (ch) => `\\${ch}`);
+  return `${[c.host, String(c.port), c.database, c.user, c.password].map(escape).join(":")}\n`;
 }

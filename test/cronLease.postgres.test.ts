@@ -17,6 +17,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { cronLeaseEnv, cronLeaseTables, cronLockClass, renderCronLeaseScript } from "../components/cronLease";
+import { cronStatusEnv, renderCronStatusResponder, renderCronStatusScript, staleVerdictSeconds } from "../components/cronLeaseStatus";
 
 /** The newest Debian PostgreSQL's binaries, or a loud failure. */
 function postgresBin(): string {
@@ -333,5 +334,94 @@ log end
     for (const o of outputs) assert.ok(!o.includes(password), "a contender printed the password");
     assert.ok(!fs.readFileSync(script, "utf8").includes(password));
     console.log(`      cron lease: 4 contenders x 20 ticks (+1 late), ${intervals.length} runs, ${rows.filter((r) => r[1] === "skipped").length} skipped, in ${seconds.toFixed(1)} s`);
+  });
+  it("judges each job's state for its alarm: missed, failed and lost runs, an unreachable database; the responder answers one word", async function () {
+    const statusDir = path.join(dir, "status");
+    const job = "status-test";
+    const spec = (command: string[]) => ({ job, schedule: "*/5 * * * *", command, timeoutSeconds: 5, killAfterSeconds: 1, psql: path.join(bin, "psql") });
+    const statusScript = path.join(dir, "status.sh");
+    fs.writeFileSync(statusScript, renderCronStatusScript(spec(["true"])), { mode: 0o755 });
+    const base = 1_900_000_000 - (1_900_000_000 % 300);
+    const verdict = (now: number, extra: NodeJS.ProcessEnv = {}) => {
+      const r = spawnSync("bash", [statusScript], { encoding: "utf8", env: { ...env, ...extra, [cronLeaseEnv.now]: String(now), [cronStatusEnv.dir]: statusDir } });
+      assert.equal(r.status, 0, r.stderr);
+      assert.ok(!r.stdout.includes(password) && !r.stderr.includes(password));
+      const text = fs.readFileSync(path.join(statusDir, job), "utf8");
+      assert.equal(fs.statSync(path.join(statusDir, job)).mode & 0o777, 0o644, "a verdict is readable by the responder's user");
+      return text.trim();
+    };
+    const lease = (command: string[], now: number) => {
+      const script = path.join(dir, `lease-${command[0]}.sh`);
+      fs.writeFileSync(script, renderCronLeaseScript(spec(command)), { mode: 0o755 });
+      return spawnSync("bash", [script], { encoding: "utf8", env: { ...env, [cronLeaseEnv.now]: String(now), [cronLeaseEnv.node]: "droplet-a" } });
+    };
+    const iso = (t: number) => new Date(t * 1000).toISOString().replace(":00.000Z", "Z");
+
+    // No row for the tick that was due (base, 10 minutes ago): a missed run.
+    assert.match(verdict(base + 600), new RegExp(`^failing tick ${iso(base)} missed: no node claimed it`));
+    // Ticks before the job was first seen are not missed.
+    psql(`UPDATE ${cronLeaseTables.jobs} SET since = to_timestamp(${base + 1}) WHERE job = '${job}'`);
+    assert.equal(verdict(base + 600), "ok no tick was due since the job was first seen");
+    psql(`UPDATE ${cronLeaseTables.jobs} SET since = to_timestamp(${base - 3600}) WHERE job = '${job}'`);
+    // A tick inside the grace period is not due yet: the tick before it is judged.
+    assert.match(verdict(base + 300 + 120), new RegExp(`^failing tick ${iso(base)} missed`));
+
+    // A finished run: ok.
+    assert.equal(lease(["true"], base + 2).status, 0);
+    assert.equal(verdict(base + 600), `ok tick ${iso(base)} finished`);
+    // A run that has outlived its timeout (its node stopped without the row being marked): failing.
+    psql(`INSERT INTO ${cronLeaseTables.ticks} (job, tick, node, status, started_at) VALUES ('${job}', to_timestamp(${base + 300}), 'droplet-b', 'running', now() - interval '1 hour')`);
+    assert.match(verdict(base + 900), new RegExp(`^failing tick ${iso(base + 300)} has run for more than 126 s, past its timeout`));
+    psql(`UPDATE ${cronLeaseTables.ticks} SET status = 'finished' WHERE job = '${job}' AND tick = to_timestamp(${base + 300})`);
+    assert.equal(verdict(base + 900), `ok tick ${iso(base + 300)} finished`);
+
+    // A failed run stays failing for a while, even once a later tick is due and finished.
+    assert.equal(lease(["false"], base + 600).status, 1);
+    assert.match(verdict(base + 1000), new RegExp(`^failing tick ${iso(base + 600)} failed: exit code 1`));
+    assert.equal(lease(["true"], base + 900).status, 0);
+    assert.match(verdict(base + 1300), new RegExp(`^failing tick ${iso(base + 600)} failed`), "a recent failure still alarms");
+    psql(`UPDATE ${cronLeaseTables.ticks} SET finished_at = now() - interval '1 hour' WHERE job = '${job}' AND status = 'failed'`);
+    assert.equal(verdict(base + 1300), `ok tick ${iso(base + 900)} finished`);
+    // A lost run (its node died; the next run marked it): failing.
+    psql(`UPDATE ${cronLeaseTables.ticks} SET status = 'lost', detail = 'the node stopped during the run', finished_at = now() WHERE job = '${job}' AND tick = to_timestamp(${base + 900})`);
+    assert.match(verdict(base + 1300), new RegExp(`^failing tick ${iso(base + 900)} lost: the node stopped during the run`));
+    psql(`UPDATE ${cronLeaseTables.ticks} SET finished_at = now() - interval '1 hour' WHERE job = '${job}'`);
+    assert.equal(lease(["true"], base + 1200).status, 0);
+    assert.equal(verdict(base + 1600), `ok tick ${iso(base + 1200)} finished`);
+
+    // The responder: 200 for a fresh ok verdict, 503 for failing or stale ones, 404 elsewhere.
+    const responder = path.join(dir, "responder.py");
+    fs.writeFileSync(responder, renderCronStatusResponder(), { mode: 0o755 });
+    const httpPort = await freePort();
+    const server = spawn("python3", [responder, String(httpPort)], { env: { PATH: process.env.PATH, [cronStatusEnv.dir]: statusDir }, stdio: "ignore", detached: true });
+    if (server.pid) sessions.push(server.pid);
+    try {
+      const get = async (p: string, method = "GET") => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const r = await fetch(`http://127.0.0.1:${httpPort}${p}`, { method });
+            return { code: r.status, body: await r.text() };
+          } catch (e) {
+            if (attempt > 100) throw e;
+            await sleep(50);
+          }
+        }
+      };
+      assert.deepEqual(await get(`/cron/${job}`), { code: 200, body: "ok\n" });
+      assert.equal((await get(`/cron/${job}`, "HEAD")).code, 200);
+      assert.deepEqual(await get("/cron/other-job"), { code: 503, body: "failing\n" }, "no verdict is failing");
+      assert.equal((await get("/")).code, 404);
+      assert.equal((await get("/cron/../etc/passwd")).code, 404);
+      // The database cannot be reached: failing (no tick can run), and the responder says so.
+      assert.match(verdict(base + 1600, { PGPORT: String(await freePort()) }), /^failing the lease database cannot be reached/);
+      assert.deepEqual(await get(`/cron/${job}`), { code: 503, body: "failing\n" });
+      // A stale ok verdict (the check stopped): failing.
+      assert.equal(verdict(base + 1600), `ok tick ${iso(base + 1200)} finished`);
+      const old = Date.now() / 1000 - staleVerdictSeconds - 10;
+      fs.utimesSync(path.join(statusDir, job), old, old);
+      assert.equal((await get(`/cron/${job}`)).code, 503);
+    } finally {
+      server.kill("SIGKILL");
+    }
   });
 });
