@@ -253,7 +253,7 @@ function requireNodeText(what: string, value: string, allowLineFeeds = false): v
 }
 
 /** Checks every value the user data is rendered from; throws on the first that cannot be rendered safely. */
-function validate(spec: BootstrapSpec): void {
+export function validateBootstrap(spec: BootstrapSpec): void {
   if (!imagePattern.test(spec.image)) {
     throw new Error(`bootstrap: image ${JSON.stringify(spec.image)} is not a plain image reference (no whitespace or shell metacharacters allowed)`);
   }
@@ -444,14 +444,15 @@ function validateLogDriver(driver: LogDriver): void {
 const renderedPattern = /^[\x20-\x7e\n]*$/;
 
 /** The docker --env-file content: sorted, so the user data only changes when a value does. */
-function renderEnvFile(env: Record<string, string>): string {
+export function renderEnvFile(env: Record<string, string>): string {
   return Object.keys(env)
     .sort()
     .map((key) => `${key}=${env[key]}\n`)
     .join("");
 }
 
-function renderFetchScript(sources: SecretSource[]): string {
+/** The script that writes the secrets of `sources` to tmpfs (docker --env-file format) before each container start. */
+export function renderFetchScript(sources: SecretSource[]): string {
   const calls = sources.map(
     (s) => `fetch_source ${shellQuote(s.description)} ${shellQuote(s.command)} ${shellQuote(JSON.stringify(s.fields ?? null))}`,
   );
@@ -533,7 +534,7 @@ function registryLoginUnitLines(spec: BootstrapSpec): { environment: string; exe
 }
 
 /** The write_files entries of a registry login (none without one). */
-function registryLoginFiles(spec: BootstrapSpec): { path: string; owner: string; permissions: string; content: string }[] {
+export function registryLoginFiles(spec: BootstrapSpec): { path: string; owner: string; permissions: string; content: string }[] {
   const login = spec.registryLogin;
   if (!login) return [];
   return [
@@ -643,7 +644,7 @@ WantedBy=multi-user.target
 
 /** Renders the `#cloud-config` user data for a VM node; throws on values that cannot be rendered safely. */
 export function renderCloudConfig(spec: BootstrapSpec): string {
-  validate(spec);
+  validateBootstrap(spec);
   const embedded = spec.embeddedSecrets ?? [];
   const embeddedPath = (file: string) => `${bootstrapPaths.embeddedSecretsDir}/${file}`;
   // Read back like a secret store, so the fetch script is the one way secrets reach the app.
@@ -651,16 +652,7 @@ export function renderCloudConfig(spec: BootstrapSpec): string {
     ...embedded.map((e): SecretSource => ({ description: e.description, command: `cat ${embeddedPath(e.file)}` })),
     ...spec.secretSources,
   ];
-  // Every file's content is base64 (`encoding: b64`): no value is ever YAML text, so no
-  // character in it can end a block scalar or open a key (PyYAML breaks lines at U+0085,
-  // U+2028 and U+2029, which JavaScript's YAML writers leave raw).
-  const file = (path: string, permissions: string, content: string) => ({
-    path,
-    owner: "root:root",
-    permissions,
-    encoding: "b64",
-    content: Buffer.from(content, "utf8").toString("base64"),
-  });
+  const file = cloudConfigFile;
   const config = {
     package_update: true,
     packages: spec.packages,
@@ -687,6 +679,20 @@ export function renderCloudConfig(spec: BootstrapSpec): string {
       ...(spec.livenessWatchdog ? [["systemctl", "enable", "--now", bootstrapPaths.livenessServiceName]] : []),
     ],
   };
+  return cloudConfigText(config);
+}
+
+/**
+ * A write_files entry. Every file's content is base64 (`encoding: b64`): no value is ever
+ * YAML text, so no character in it can end a block scalar or open a key (PyYAML breaks
+ * lines at U+0085, U+2028 and U+2029, which JavaScript's YAML writers leave raw).
+ */
+export function cloudConfigFile(path: string, permissions: string, content: string): { path: string; owner: string; permissions: string; encoding: string; content: string } {
+  return { path, owner: "root:root", permissions, encoding: "b64", content: Buffer.from(content, "utf8").toString("base64") };
+}
+
+/** The `#cloud-config` text of a config object. */
+export function cloudConfigText(config: object): string {
   // YAML 1.1 because cloud-init parses with PyYAML: this quotes "yes", "on", "0600" and the like.
   const text = `#cloud-config\n${stringify(config, { version: "1.1", lineWidth: 0 })}`;
   // Defence in depth: whatever a future change renders, the YAML itself stays plain ASCII.

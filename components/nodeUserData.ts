@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { platformEnv, type PlatformFacts } from "./appEnvironment";
 import { renderCloudConfig, type BootstrapSpec } from "./bootstrap";
+import { renderJobCloudConfig, type JobNodeSpec } from "./jobBootstrap";
 import type { NodesSpec } from "./topology";
 import { userDataParts, userDataSizeProblem, type VmCloud } from "./userDataLimits";
 
@@ -73,5 +74,14 @@ export function workloadUserData(node: WorkloadNode, boot: Omit<NodeBoot, "stopT
   const embedded = Object.assign({}, ...(boot.embeddedSecrets ?? []).map((e) => e.values)) as Record<string, string>;
   const problem = userDataSizeProblem(cloud, Buffer.byteLength(text, "utf8"), userDataParts(cloud, node.env, embedded));
   if (problem) throw new UserDataTooLargeError(`The user data of workload ${node.name}'s nodes is too large, so the update stops before any node is created. Allowed: ${problem}`);
+  return text;
+}
+
+/** The `#cloud-config` user data of a scheduled job's nodes (jobBootstrap.ts); throws when it is over the cloud's limit. */
+export function jobUserData(spec: JobNodeSpec, cloud: VmCloud): string {
+  const text = renderJobCloudConfig(spec);
+  const embedded = Object.assign({}, ...(spec.boot.embeddedSecrets ?? []).map((e) => e.values)) as Record<string, string>;
+  const problem = userDataSizeProblem(cloud, Buffer.byteLength(text, "utf8"), userDataParts(cloud, spec.env, embedded));
+  if (problem) throw new UserDataTooLargeError(`The user data of job ${spec.job}'s nodes is too large, so the update stops before any node is created. Allowed: ${problem}`);
   return text;
 }

@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { bootstrapPaths, renderCloudConfig, type BootstrapSpec, type SecretSource } from "../components/bootstrap";
+import { renderJobCloudConfig } from "../components/jobBootstrap";
 
 interface WriteFile {
   path: string;
@@ -277,9 +278,14 @@ describe("bootstrap: cloud-init schema", () => {
       this.skip();
     }
     const doSpec = awsSpec({ secretSources: [], packages: ["docker.io", "python3"], embeddedSecrets: [{ description: "app secrets", file: "app.json", values: { API_KEY: "k" } }] });
-    for (const spec of [awsSpec({ setupCommands: ["curl -fsSL https://example.com/agent.sh | bash"] }), doSpec]) {
+    const jobNode = renderJobCloudConfig({
+      job: "housekeeping", schedule: "*/5 * * * *", timeoutSeconds: 600, retries: 1, image: "busybox:1.36", command: ["sh", "-c", "date"], env: { APP_VERSION: "1.36" },
+      boot: { secretSources: [], packages: ["docker.io", "python3"], embeddedSecrets: [{ description: "job secrets", file: "workload.json", values: { DB_PASSWORD: "p" } }] },
+      lease: { host: "db.internal", port: 25060, database: "app", user: "doadmin", password: "p:w\\d", sslMode: "require" },
+    });
+    for (const text of [renderCloudConfig(awsSpec({ setupCommands: ["curl -fsSL https://example.com/agent.sh | bash"] })), renderCloudConfig(doSpec), jobNode]) {
       const userData = path.join(tempDir(), "user-data");
-      fs.writeFileSync(userData, renderCloudConfig(spec));
+      fs.writeFileSync(userData, text);
       const result = spawnSync("cloud-init", ["schema", "--config-file", userData], { encoding: "utf8" });
       assert.equal(result.status, 0, `cloud-init schema failed:\n${result.stdout}\n${result.stderr}`);
     }

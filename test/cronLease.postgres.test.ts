@@ -17,7 +17,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { cronLeaseEnv, cronLeaseTables, cronLockClass, renderCronLeaseScript } from "../components/cronLease";
-import { cronStatusEnv, renderCronStatusResponder, renderCronStatusScript, staleVerdictSeconds } from "../components/cronLeaseStatus";
+import { cronFailingRuleComment, cronStatusEnv, renderCronStatusScript } from "../components/cronLeaseStatus";
 
 /** The newest Debian PostgreSQL's binaries, or a loud failure. */
 function postgresBin(): string {
@@ -335,19 +335,37 @@ log end
     assert.ok(!fs.readFileSync(script, "utf8").includes(password));
     console.log(`      cron lease: 4 contenders x 20 ticks (+1 late), ${intervals.length} runs, ${rows.filter((r) => r[1] === "skipped").length} skipped, in ${seconds.toFixed(1)} s`);
   });
-  it("judges each job's state for its alarm: missed, failed and lost runs, an unreachable database; the responder answers one word", async function () {
+  it("judges each job's state for its alarm (missed, failed, lost and stuck runs, an unreachable database) and drops pings while it is failing", async function () {
     const statusDir = path.join(dir, "status");
+    // iptables stand-in: keeps the INPUT rules in a file, one per line, as -C, -I and -D would.
+    const rules = path.join(dir, "iptables.rules");
+    const iptables = path.join(dir, "iptables");
+    fs.writeFileSync(rules, "");
+    fs.writeFileSync(iptables, `#!/bin/bash
+[ "$1" = -w ] && shift
+op="$1"; shift
+line="$*"
+case "$op" in
+  -C) grep -qxF -- "$line" '${rules}' ;;
+  -I) { echo "$line"; cat '${rules}'; } > '${rules}.new' && mv '${rules}.new' '${rules}' ;;
+  -D) grep -qxF -- "$line" '${rules}' || exit 1; grep -vxF -- "$line" '${rules}' > '${rules}.new'; mv '${rules}.new' '${rules}' ;;
+  *) exit 2 ;;
+esac
+`, { mode: 0o755 });
+    const dropRule = `INPUT -p icmp --icmp-type echo-request -m comment --comment ${cronFailingRuleComment("status-test")} -j DROP`;
+    const dropsPings = () => fs.readFileSync(rules, "utf8").split("\n").filter((l) => l === dropRule).length;
     const job = "status-test";
     const spec = (command: string[]) => ({ job, schedule: "*/5 * * * *", command, timeoutSeconds: 5, killAfterSeconds: 1, psql: path.join(bin, "psql") });
     const statusScript = path.join(dir, "status.sh");
     fs.writeFileSync(statusScript, renderCronStatusScript(spec(["true"])), { mode: 0o755 });
     const base = 1_900_000_000 - (1_900_000_000 % 300);
     const verdict = (now: number, extra: NodeJS.ProcessEnv = {}) => {
-      const r = spawnSync("bash", [statusScript], { encoding: "utf8", env: { ...env, ...extra, [cronLeaseEnv.now]: String(now), [cronStatusEnv.dir]: statusDir } });
+      const r = spawnSync("bash", [statusScript], { encoding: "utf8", env: { ...env, ...extra, [cronLeaseEnv.now]: String(now), [cronStatusEnv.dir]: statusDir, [cronStatusEnv.iptables]: iptables } });
       assert.equal(r.status, 0, r.stderr);
       assert.ok(!r.stdout.includes(password) && !r.stderr.includes(password));
       const text = fs.readFileSync(path.join(statusDir, job), "utf8");
-      assert.equal(fs.statSync(path.join(statusDir, job)).mode & 0o777, 0o644, "a verdict is readable by the responder's user");
+      // The ping signal follows the verdict: exactly one DROP rule while failing, none while ok.
+      assert.equal(dropsPings(), text.startsWith("ok ") ? 0 : 1, `pings dropped while: ${text}`);
       return text.trim();
     };
     const lease = (command: string[], now: number) => {
@@ -389,39 +407,9 @@ log end
     assert.equal(lease(["true"], base + 1200).status, 0);
     assert.equal(verdict(base + 1600), `ok tick ${iso(base + 1200)} finished`);
 
-    // The responder: 200 for a fresh ok verdict, 503 for failing or stale ones, 404 elsewhere.
-    const responder = path.join(dir, "responder.py");
-    fs.writeFileSync(responder, renderCronStatusResponder(), { mode: 0o755 });
-    const httpPort = await freePort();
-    const server = spawn("python3", [responder, String(httpPort)], { env: { PATH: process.env.PATH, [cronStatusEnv.dir]: statusDir }, stdio: "ignore", detached: true });
-    if (server.pid) sessions.push(server.pid);
-    try {
-      const get = async (p: string, method = "GET") => {
-        for (let attempt = 0; ; attempt++) {
-          try {
-            const r = await fetch(`http://127.0.0.1:${httpPort}${p}`, { method });
-            return { code: r.status, body: await r.text() };
-          } catch (e) {
-            if (attempt > 100) throw e;
-            await sleep(50);
-          }
-        }
-      };
-      assert.deepEqual(await get(`/cron/${job}`), { code: 200, body: "ok\n" });
-      assert.equal((await get(`/cron/${job}`, "HEAD")).code, 200);
-      assert.deepEqual(await get("/cron/other-job"), { code: 503, body: "failing\n" }, "no verdict is failing");
-      assert.equal((await get("/")).code, 404);
-      assert.equal((await get("/cron/../etc/passwd")).code, 404);
-      // The database cannot be reached: failing (no tick can run), and the responder says so.
-      assert.match(verdict(base + 1600, { PGPORT: String(await freePort()) }), /^failing the lease database cannot be reached/);
-      assert.deepEqual(await get(`/cron/${job}`), { code: 503, body: "failing\n" });
-      // A stale ok verdict (the check stopped): failing.
-      assert.equal(verdict(base + 1600), `ok tick ${iso(base + 1200)} finished`);
-      const old = Date.now() / 1000 - staleVerdictSeconds - 10;
-      fs.utimesSync(path.join(statusDir, job), old, old);
-      assert.equal((await get(`/cron/${job}`)).code, 503);
-    } finally {
-      server.kill("SIGKILL");
-    }
+    // The database cannot be reached: failing (no tick can run); then ok again, and pings are answered.
+    assert.match(verdict(base + 1600, { PGPORT: String(await freePort()) }), /^failing the lease database cannot be reached/);
+    assert.match(verdict(base + 1600, { PGPORT: String(await freePort()) }), /^failing the lease database cannot be reached/, "a second failing check adds no second rule");
+    assert.equal(verdict(base + 1600), `ok tick ${iso(base + 1200)} finished`);
   });
 });

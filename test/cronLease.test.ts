@@ -196,6 +196,20 @@ echo "job exit $(cat "$HA_TOPOLOGY_CRON_STATUS")"
     assert.match(flaky.out, /attempt 2 failed \(exit code 7\), retrying/);
   });
 
+  it("runs by hand for the current minute, scheduled or not, through the -now unit", function () {
+    // 2027-01-15 08:07:30 UTC: no tick of "0 3 * * *" within the grace.
+    const scheduled = run(spec({ job: "by-hand", schedule: "0 3 * * *", command: ["true"] }), 1_800_000_450);
+    assert.equal(scheduled.tick, undefined, scheduled.out);
+    const manual = run(spec({ job: "by-hand", schedule: "0 3 * * *", command: ["true"] }), 1_800_000_450, { [cronLeaseEnv.manual]: "1" });
+    assert.equal(manual.tick, "2027-01-15T08:07:00Z", manual.out);
+    assert.match(manual.out, /job exit 0/);
+    const unit = renderCronLeaseService(spec(), true);
+    assert.match(unit, new RegExp(`^Environment=${cronLeaseEnv.manual}=1$`, "m"));
+    assert.match(unit, /^ExecStart=\/usr\/local\/sbin\/ha-topology-cron-housekeeping$/m);
+    assert.doesNotMatch(renderCronLeaseService(spec()), /MANUAL/);
+    assert.equal(cronLeasePaths.manualUnitName("housekeeping"), "ha-topology-cron-housekeeping-now");
+  });
+
   it("gives the job its tick, and not the lease's database connection", function () {
     const r = run(spec({ job: "env", schedule: "* * * * *", command: ["env"] }), 1_800_000_030, { PGHOST: "db.internal", PGPASSFILE: "/etc/ha-topology/cron/pgpass", PGUSER: "app" });
     assert.equal(r.status, 0, r.out);

@@ -3,6 +3,9 @@
  * b64`), so assertions about file contents read a decoded view, and the secrets audit
  * looks inside the encoded files too.
  */
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import { parse, stringify } from "yaml";
 
 interface WriteFile {
@@ -42,4 +45,42 @@ export function readableForms(value: string): string[] {
   }
   for (const form of [...forms]) if (form.startsWith("#cloud-config\n")) forms.push(decodedUserData(form));
   return forms;
+}
+
+/**
+ * The interpreter cloud-init runs on: the system Python with the distribution's PyYAML
+ * (Debian's python3-yaml, which .ci/run installs), not whatever `python3` a PATH puts first
+ * (a pyenv or venv build may lack PyYAML, or carry another version of it).
+ */
+export const cloudInitPython = fs.existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+
+/** What PyYAML made of one user data: the object, and each file's content base64-decoded as cloud-init does. */
+export interface PyYamlView {
+  config: Record<string, unknown> & { write_files: { path: string; owner: string; permissions: string; encoding: string; content: string }[] };
+  files: Record<string, string>;
+}
+
+/**
+ * Parses user data documents with PyYAML's SafeLoader (cloud-init's loader derives from
+ * it), fed as raw UTF-8 bytes on stdin (NUL-separated: NUL can never be in user data).
+ * Decodes each `encoding: b64` file with Python's base64 and UTF-8, strictly.
+ */
+export function pyyaml(texts: string[]): PyYamlView[] {
+  const script = [
+    "import base64, json, sys, yaml",
+    "out = []",
+    "for doc in sys.stdin.buffer.read().split(b'\\0'):",
+    "    config = yaml.load(doc, Loader=yaml.SafeLoader)",
+    "    files = {}",
+    "    for f in config.get('write_files') or []:",
+    "        if f.get('encoding') == 'b64':",
+    "            files[f['path']] = base64.b64decode(f['content'], validate=True).decode('utf-8')",
+    "    out.append({'config': config, 'files': files})",
+    "json.dump(out, sys.stdout, ensure_ascii=True)",
+  ].join("\n");
+  for (const t of texts) assert.ok(!t.includes("\0"), "user data never holds NUL");
+  const result = spawnSync(cloudInitPython, ["-c", script], { input: Buffer.from(texts.join("\0"), "utf8"), maxBuffer: 64 * 1024 * 1024 });
+  assert.ifError(result.error);
+  assert.equal(result.status, 0, `PyYAML refused the user data:\n${result.stderr.toString()}`);
+  return JSON.parse(result.stdout.toString("utf8")) as PyYamlView[];
 }

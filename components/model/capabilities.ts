@@ -4,8 +4,9 @@
  * through a deployment (Score's plain "not supported" for what a provisioner lacks).
  * Keep it in step with the adapters: a row says what the cloud's code really does.
  */
+import { cronToOnCalendar } from "../cronLease";
 import type { Cloud } from "../sizes";
-import { legacyResourceNames, type Model } from "./model";
+import { legacyResourceNames, type CronWorkload, type Model } from "./model";
 import type { SqlEngine } from "./schema";
 
 /** One cloud's capabilities. */
@@ -36,18 +37,17 @@ export interface Capabilities {
    * so runs never overlap by construction.
    */
   jobsEndBeforeNextTick?: { startDelaySeconds: number; why: string };
+  /** What a cron job needs on this cloud beyond the model (its lease, its timer), each problem at its key. */
+  jobProblems?: (job: CronWorkload, model: Model) => { key: (string | number)[]; value: unknown; allowed: string }[];
   /** The longest value a load balancer rule condition holds (a host, a path pattern), where it is short. */
   maxRouteValue?: number;
   /** Why, for the refusal. */
   maxRouteValueWhy?: string;
 }
 
-/** Scheduled jobs are built cloud by cloud (issue 16): DigitalOcean's, from the droplets with a lease, is the one left. */
-const cronComing = { cron: "issue 16 runs jobs from the droplets with a lease in the stack's database (components/cronLease.ts), not wired into this platform in this version" };
-
 const everything = {
-  workloads: ["web", "worker"],
-  comingKinds: cronComing,
+  workloads: ["web", "worker", "cron"],
+  comingKinds: {},
   resources: ["sql", "bucket", "cache", "secret"],
   sqlEngines: ["postgres", "mysql"],
   pathRouting: true,
@@ -58,12 +58,10 @@ const everything = {
 export const capabilities: Record<Cloud, Capabilities> = {
   // ALB listener rules match host-header and path-pattern.
   // Scheduled jobs: EventBridge Scheduler starting a Fargate task (platforms/aws/jobs.ts).
-  aws: { ...everything, workloads: [...everything.workloads, "cron"], comingKinds: {}, maxRouteValue: 128, maxRouteValueWhy: "an ALB listener rule condition value holds at most 128 characters" },
+  aws: { ...everything, maxRouteValue: 128, maxRouteValueWhy: "an ALB listener rule condition value holds at most 128 characters" },
   // The URL map routes by host rule and path matcher; Cloud Scheduler starts a Cloud Run job per cron workload.
   gcp: {
     ...everything,
-    workloads: [...everything.workloads, "cron"],
-    comingKinds: {},
     // Cloud Scheduler's call retries (120 s) and an execution's start (60 s): components/platforms/gcp/job.ts.
     jobsEndBeforeNextTick: { startDelaySeconds: 180, why: "Cloud Run starts an execution at every tick whatever is still running, so a run must end before the next tick for runs never to overlap" },
   },
@@ -73,12 +71,12 @@ export const capabilities: Record<Cloud, Capabilities> = {
     pathRouting: false,
     hostRouting: false,
     routingWhy: "a DigitalOcean load balancer forwards by port only, so each public web workload gets its own load balancer and host name",
+    // A job runs from its own droplets with a lease in a PostgreSQL it uses (platforms/digitalocean/jobs.ts).
+    jobProblems: digitaloceanJobProblems,
   },
   kubernetes: {
     ...everything,
     // A CronJob per job (components/platforms/kubernetes/job.ts).
-    workloads: ["web", "worker", "cron"],
-    comingKinds: undefined,
     // The kubernetes adapter runs CloudNativePG (components/platforms/kubernetes/database.ts).
     sqlEngines: ["postgres"],
     sqlEnginesWhy: "the kubernetes adapter runs CloudNativePG",
@@ -106,4 +104,29 @@ function kubernetesNameClash(name: string, model: Model): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * DigitalOcean has no scheduler for containers: a job's droplets fire its schedule as a
+ * systemd timer and take a per-tick lease in a PostgreSQL database the job uses
+ * (components/cronLease.ts), directly, not through the connection pool (PgBouncer's
+ * transaction mode cannot hold a session lock). So the job must use a postgres resource,
+ * its schedule must be a timer's, and a run on one droplet cannot be replaced from another.
+ */
+function digitaloceanJobProblems(job: CronWorkload, model: Model): { key: (string | number)[]; value: unknown; allowed: string }[] {
+  const problems: { key: (string | number)[]; value: unknown; allowed: string }[] = [];
+  const at = ["workloads", job.name];
+  if (job.concurrency !== "forbid") {
+    problems.push({ key: [...at, "concurrency"], value: job.concurrency, allowed: "forbid on digitalocean (the default): a run holds its lease on one droplet, and no other droplet can stop it; replace is built on aws, gcp and kubernetes" });
+  }
+  try {
+    cronToOnCalendar(job.schedule);
+  } catch (e) {
+    problems.push({ key: [...at, "schedule"], value: job.schedule, allowed: `a schedule a systemd timer can express on digitalocean: ${(e as Error).message}` });
+  }
+  const lease = model.resources.find((r) => job.uses.includes(r.name) && r.kind === "sql" && r.engine === "postgres");
+  if (!lease) {
+    problems.push({ key: [...at, "uses"], value: job.uses, allowed: "a list with a sql resource of engine postgres on digitalocean: without a scheduler for containers, the job's droplets take a per-tick lease in it so that exactly one runs each tick (README: Scheduled jobs)" });
+  }
+  return problems;
 }

@@ -353,6 +353,12 @@ function crossProblems(model: Model, maps: Maps, service: boolean, caps: Capabil
         : `a schedule with more than ${bound.startDelaySeconds} s between ticks on ${cloud} ("${w.schedule}" ticks every ${interval} s): ${bound.why}`);
   }
 
+  // What a job needs on this cloud (its lease, its timer: capabilities.ts).
+  for (const w of model.workloads) {
+    if (w.kind !== "cron" || w.origin !== "maps") continue;
+    for (const p of caps.jobProblems?.(w, model) ?? []) add(p.key, p.value, p.allowed);
+  }
+
   // What a cloud's object names or backups need (capabilities.ts).
   for (const w of model.workloads) {
     const clash = w.origin === "maps" ? caps.workloadNameClash?.(w.name, model) : undefined;

@@ -306,7 +306,7 @@ export const documentedMapsShape = {
     .record(z.string().regex(namePattern), z.discriminatedUnion("kind", [webSchema, workerSchema, cronSchema]))
     .meta(
       doc(
-        "the workloads: names (a lower-case letter, then letters, digits or `-`, at most 20) to a web service (`kind: web`) or a worker (`kind: worker`), each with its own nodes, image, count and checks, or to a scheduled job (`kind: cron`; built on AWS, GCP and Kubernetes in this version). Without `nodes`, the stack is exactly these (see [Several workloads and shared resources](#several-workloads-and-shared-resources)).",
+        "the workloads: names (a lower-case letter, then letters, digits or `-`, at most 20) to a web service (`kind: web`) or a worker (`kind: worker`), each with its own nodes, image, count and checks, or to a scheduled job (`kind: cron`). Without `nodes`, the stack is exactly these (see [Several workloads and shared resources](#several-workloads-and-shared-resources)).",
       ),
     )
     .optional(),

@@ -135,7 +135,8 @@ function digitaloceanProblems(view: StackView): Problem[] {
     }
   }
   for (const fw of firewalls) {
-    const world = objects(fw.props.inboundRules).filter((r) => isWorld(list(r.sourceAddresses)));
+    // ICMP from the internet opens no port: pings (an uptime check's) reach the kernel, not a service.
+    const world = objects(fw.props.inboundRules).filter((r) => isWorld(list(r.sourceAddresses)) && str(r.protocol) !== "icmp");
     if (world.length === 0) continue;
     if (nodes.some((n) => appliesTo(fw, n))) {
       problems.push([`${describe(fw)} admits the internet to the nodes: admit the app port from the load balancer only (sourceLoadBalancerUids).`, fw.urn]);

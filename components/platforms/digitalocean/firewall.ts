@@ -2,7 +2,9 @@
  * A workload's cloud firewall (by its node tag, so every droplet of the group is covered
  * from birth): a web's app port from its own load balancer only, nothing for a worker
  * (nothing connects to it), SSH from the VPC and the configured networks only. Without a
- * cloud firewall a droplet accepts everything.
+ * cloud firewall a droplet accepts everything. A cron job's droplets also admit ICMP from
+ * anywhere (DigitalOcean does not publish its uptime checkers' addresses): their ping
+ * checks are the job's alarm (components/cronLeaseStatus.ts). No port opens for it.
  */
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
@@ -19,6 +21,8 @@ export interface FirewallArgs {
   vpcRange: pulumi.Input<string>;
   /** Extra networks that may SSH (`network.sshSourceCidrs`). */
   sshSourceCidrs: string[];
+  /** A cron job's: admit ICMP from anywhere, for its ping uptime checks; unset for every other workload. */
+  admitPing?: boolean;
 }
 
 const anywhere = ["0.0.0.0/0", "::/0"];
@@ -34,6 +38,7 @@ export class Firewall extends pulumi.ComponentResource {
       tags: [args.nodeTag],
       inboundRules: [
         ...app,
+        ...(args.admitPing ? [{ protocol: "icmp", sourceAddresses: anywhere }] : []),
         { protocol: "tcp", portRange: "22", sourceAddresses: pulumi.output(args.vpcRange).apply((vpc) => [vpc, ...args.sshSourceCidrs]) },
       ],
       // Outbound stays open: image pulls, package mirrors, Spaces and the DO API.

@@ -7,7 +7,8 @@
  * secrets, and uptime and resource alerts.
  *
  * One file per step: foundation.ts (settings, guards, tags, VPC), resources.ts, edge.ts,
- * workloads.ts; alarms here.
+ * workloads.ts, jobs.ts (scheduled jobs from their own droplets, with a lease in the
+ * job's PostgreSQL); alarms here.
  *
  * DigitalOcean has no secret store: secrets travel inside the droplets' user data, which
  * Pulumi keeps encrypted in state, and land in root-only files on the droplet (see README).
@@ -15,6 +16,7 @@
 import { logicalName, type ComposeContext, type Platform } from "../../compose";
 import { buildEdge, type DoEdge } from "./edge";
 import { buildFoundation, type Foundation } from "./foundation";
+import { buildJob } from "./jobs";
 import { Monitoring } from "./monitoring";
 import { buildResource, type DoResource } from "./resources";
 import { buildWorkload, type DoWorkload } from "./workloads";
@@ -22,20 +24,24 @@ import { buildWorkload, type DoWorkload } from "./workloads";
 /**
  * The alarms: per public web an uptime check of its host's readiness path (HTTPS from the
  * internet: DNS, certificate, load balancer and droplets together) and its alert; with
- * `alarms.email`, CPU and memory alerts on every workload's droplets (by node tag). The
+ * `alarms.email`, CPU and memory alerts on every workload's droplets (by node tag); per
+ * job a ping check of each of its droplets, which stop answering while a run failed, was
+ * missed or was lost. The
  * single service's keep their names.
  */
 function finish(ctx: ComposeContext, f: Foundation, workloads: Map<string, DoWorkload>): void {
   const email = ctx.topology.alarms.email;
   for (const w of ctx.model.workloads) {
     const route = w.kind === "web" ? w.route : undefined;
-    // Without a public host there is no uptime check; without an email, no node alert either.
-    if (!route && !email) continue;
+    const jobStatusTargets = workloads.get(w.name)!.jobStatusTargets;
+    // Without a public host or a job there is no uptime check; without an email, no node alert either.
+    if (!route && !jobStatusTargets && !email) continue;
     new Monitoring(logicalName(ctx, w), {
       domain: route?.host,
       healthPath: w.kind === "web" ? w.healthCheck.path : undefined,
       email,
       nodeTag: workloads.get(w.name)!.nodeTag,
+      jobStatusTargets,
       tags: f.tags,
     }, f.opts);
   }
@@ -47,5 +53,6 @@ export const digitaloceanPlatform: Platform<Foundation, DoResource, DoEdge, DoWo
   resource: buildResource,
   edge: buildEdge,
   workload: buildWorkload,
+  job: (ctx, f, job, env, uses) => buildJob(ctx, f, job, env, uses),
   finish: (ctx, f, _edge, workloads) => finish(ctx, f, workloads),
 };

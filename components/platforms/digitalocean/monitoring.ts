@@ -16,6 +16,13 @@ export interface MonitoringArgs {
   healthPath?: string;
   /** An email address to notify (`alarms.email`), if any. */
   email?: string;
+  /**
+   * A cron job's droplets' public addresses (components/cronLeaseStatus.ts): a ping
+   * uptime check and its alert each, which fire when a run failed, was missed or was lost,
+   * when the lease's database is unreachable (the droplets stop answering pings then), or
+   * when that droplet is down.
+   */
+  jobStatusTargets?: pulumi.Input<string>[];
   /** The tag every app droplet carries: the CPU and memory alerts watch the droplets with it. */
   nodeTag: pulumi.Input<string>;
   /** Tags of the stack. Uptime checks and alert policies carry no tags, so these are not applied. */
@@ -56,6 +63,23 @@ export class Monitoring extends pulumi.ComponentResource {
       }, parent);
       uptimeCheckId = check.id;
     }
+
+    // A job's state, judged on each of its droplets: they answer pings only while it is healthy.
+    (args.jobStatusTargets ?? []).forEach((address, i) => {
+      const check = new digitalocean.UptimeCheck(`${name}-job-status-${i}`, {
+        name: `${name}: job runs (node ${i})`,
+        type: "ping",
+        target: address,
+        enabled: true,
+      }, parent);
+      new digitalocean.UptimeAlert(`${name}-job-status-${i}-down`, {
+        name: `${name}: a run failed or was missed, or node ${i} is down`,
+        checkId: check.id,
+        type: "down",
+        period: "2m",
+        notifications: [{ emails }],
+      }, parent);
+    });
 
     // Alert policies need at least one channel (DigitalOcean refuses a policy without
     // one), so without `alarms.email` there are none: the Insights graphs of the

@@ -40,6 +40,29 @@ export interface WorkerGroupArgs {
   userData: pulumi.Input<string>;
 }
 
+/**
+ * `count` droplets of a group without a load balancer, parented to `parent`: created
+ * before the ones they replace, powered off through the OS before destroy. Shared by the
+ * workers and the cron groups (cronGroup.ts).
+ */
+export function groupDroplets(name: string, args: WorkerGroupArgs, parent: pulumi.Resource): digitalocean.Droplet[] {
+  return Array.from({ length: args.count }, (_, i) =>
+    new digitalocean.Droplet(`${name}-node-${i}`, {
+      image: nodeImage,
+      region: args.region,
+      size: args.size,
+      vpcUuid: args.vpcId,
+      tags: [args.nodeTag, ...args.tags],
+      userData: args.userData,
+      // The metrics agent (CPU and memory alerts) and a clean OS shutdown before destroy,
+      // which gives the worker its stop timeout.
+      monitoring: true,
+      gracefulShutdown: true,
+      ipv6: false,
+    }, { parent, replaceOnChanges: dropletReplaceOnChanges }),
+  );
+}
+
 /** A worker's droplets. */
 export class WorkerGroup extends pulumi.ComponentResource {
   /** The droplets. */
@@ -47,21 +70,7 @@ export class WorkerGroup extends pulumi.ComponentResource {
 
   constructor(name: string, args: WorkerGroupArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:digitalocean:WorkerGroup", name, {}, opts);
-    this.droplets = Array.from({ length: args.count }, (_, i) =>
-      new digitalocean.Droplet(`${name}-node-${i}`, {
-        image: nodeImage,
-        region: args.region,
-        size: args.size,
-        vpcUuid: args.vpcId,
-        tags: [args.nodeTag, ...args.tags],
-        userData: args.userData,
-        // The metrics agent (CPU and memory alerts) and a clean OS shutdown before destroy,
-        // which gives the worker its stop timeout.
-        monitoring: true,
-        gracefulShutdown: true,
-        ipv6: false,
-      }, { parent: this, replaceOnChanges: dropletReplaceOnChanges }),
-    );
+    this.droplets = groupDroplets(name, args, this);
     this.registerOutputs({});
   }
 }

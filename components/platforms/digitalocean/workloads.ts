@@ -45,14 +45,16 @@ export const trustedProxyHops = 1;
 const legacyStopTimeoutSeconds = 30;
 
 /** What every droplet installs: Docker, and python3 for the secret fetch script. */
-const packages = ["docker.io", "python3"];
+export const packages = ["docker.io", "python3"];
 /** No SSH key is configured, so DigitalOcean sets (and mails) a root password: lock it. */
-const setupCommands = ["passwd -l root"];
+export const setupCommands = ["passwd -l root"];
 
 /** A workload's handle: its node group (the node tag) and its droplets. */
 export interface DoWorkload extends WorkloadHandle {
   /** The workload's node tag, which its alarms watch. */
   nodeTag: pulumi.Output<string>;
+  /** A job's droplets' public addresses, which its ping uptime checks probe (jobs.ts). */
+  jobStatusTargets?: pulumi.Output<string>[];
 }
 
 /** The role a workload's droplets are tagged with (contract/roles.ts). */
@@ -66,7 +68,7 @@ export function roleOf(workload: Workload): Role {
  * program creates for a DOCR image; the `ha-topology:registry` credentials when its image
  * is on the one registry they are for (model/images.ts); else none.
  */
-function dockerConfigOf(ctx: ComposeContext, f: Foundation, workload: Workload, registry: Registry): pulumi.Output<string> | undefined {
+export function dockerConfigOf(ctx: ComposeContext, f: Foundation, workload: Workload, registry: Registry): pulumi.Output<string> | undefined {
   const credentials = usesRegistryCredentials(ctx.model, workload.name, ctx.topology.registry !== undefined) ? ctx.topology.registry : undefined;
   return registryDockerConfig(logicalName(ctx, workload), registry, credentials, f.opts);
 }
