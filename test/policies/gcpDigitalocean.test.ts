@@ -115,6 +115,14 @@ describe("ha-guard on standalone DigitalOcean droplets", () => {
   /** Two tagged droplets behind a load balancer by droplet tag: the common hand-built pattern. */
   const tagged = () => copy(digitaloceanFixture.passing);
 
+  it("accepts ICMP from the internet (pings, an uptime check's): it opens no port", async () => {
+    const specs = tagged();
+    const fw = find(specs, "nodes-fw");
+    fw.props.inboundRules = [...(fw.props.inboundRules as unknown[]), { protocol: "icmp", sourceAddresses: ["0.0.0.0/0", "::/0"] }];
+    const report = await runPolicies(build(specs));
+    assert.deepEqual(on(report, "nodes-not-world-reachable"), [], summary(report));
+  });
+
   it("reports each droplet at advisory level in nodes-autoheal-digitalocean: nothing replaces a dead droplet", async () => {
     const report = await runPolicies(build(tagged()));
     const gap = on(report, "nodes-autoheal-digitalocean");
