@@ -444,7 +444,7 @@ function validateLogDriver(driver: LogDriver): void {
 const renderedPattern = /^[\x20-\x7e\n]*$/;
 
 /** The docker --env-file content: sorted, so the user data only changes when a value does. */
-export function renderEnvFile(env: Record<string, string>): string {
+function renderEnvFile(env: Record<string, string>): string {
   return Object.keys(env)
     .sort()
     .map((key) => `${key}=${env[key]}\n`)
@@ -452,7 +452,7 @@ export function renderEnvFile(env: Record<string, string>): string {
 }
 
 /** The script that writes the secrets of `sources` to tmpfs (docker --env-file format) before each container start. */
-export function renderFetchScript(sources: SecretSource[]): string {
+function renderFetchScript(sources: SecretSource[]): string {
   const calls = sources.map(
     (s) => `fetch_source ${shellQuote(s.description)} ${shellQuote(s.command)} ${shellQuote(JSON.stringify(s.fields ?? null))}`,
   );
@@ -642,9 +642,12 @@ WantedBy=multi-user.target
 `;
 }
 
-/** Renders the `#cloud-config` user data for a VM node; throws on values that cannot be rendered safely. */
-export function renderCloudConfig(spec: BootstrapSpec): string {
-  validateBootstrap(spec);
+/**
+ * The write_files entries of a node's environment: the plain env file, the embedded
+ * secrets (root-only JSON files) and the fetch script that reads them back, with the
+ * secret stores, before each container start. Shared by every kind of node (jobBootstrap.ts).
+ */
+export function environmentFiles(spec: Pick<BootstrapSpec, "env" | "embeddedSecrets" | "secretSources">): ReturnType<typeof cloudConfigFile>[] {
   const embedded = spec.embeddedSecrets ?? [];
   const embeddedPath = (file: string) => `${bootstrapPaths.embeddedSecretsDir}/${file}`;
   // Read back like a secret store, so the fetch script is the one way secrets reach the app.
@@ -652,15 +655,23 @@ export function renderCloudConfig(spec: BootstrapSpec): string {
     ...embedded.map((e): SecretSource => ({ description: e.description, command: `cat ${embeddedPath(e.file)}` })),
     ...spec.secretSources,
   ];
+  return [
+    cloudConfigFile(bootstrapPaths.appEnv, "0600", renderEnvFile(spec.env)),
+    // Keys sorted: unchanged values give unchanged user data (no needless replacement).
+    ...embedded.map((e) => cloudConfigFile(embeddedPath(e.file), "0600", JSON.stringify(Object.fromEntries(Object.keys(e.values).sort().map((k) => [k, e.values[k]]))))),
+    cloudConfigFile(bootstrapPaths.fetchSecrets, "0700", renderFetchScript(sources)),
+  ];
+}
+
+/** Renders the `#cloud-config` user data for a VM node; throws on values that cannot be rendered safely. */
+export function renderCloudConfig(spec: BootstrapSpec): string {
+  validateBootstrap(spec);
   const file = cloudConfigFile;
   const config = {
     package_update: true,
     packages: spec.packages,
     write_files: [
-      file(bootstrapPaths.appEnv, "0600", renderEnvFile(spec.env)),
-      // Keys sorted: unchanged values give unchanged user data (no needless replacement).
-      ...embedded.map((e) => file(embeddedPath(e.file), "0600", JSON.stringify(Object.fromEntries(Object.keys(e.values).sort().map((k) => [k, e.values[k]]))))),
-      file(bootstrapPaths.fetchSecrets, "0700", renderFetchScript(sources)),
+      ...environmentFiles(spec),
       file(bootstrapPaths.unitFile, "0644", renderUnit(spec)),
       ...(needsRunScript(spec) ? [file(bootstrapPaths.runApp, "0700", renderRunScript(spec, spec.logDriver))] : []),
       ...registryLoginFiles(spec).map((f) => file(f.path, f.permissions, f.content)),

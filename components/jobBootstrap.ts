@@ -18,13 +18,11 @@ import {
   bootstrapPaths,
   cloudConfigFile,
   cloudConfigText,
+  environmentFiles,
   registryLoginFiles,
-  renderEnvFile,
-  renderFetchScript,
   shellQuote,
   validateBootstrap,
   type BootstrapSpec,
-  type SecretSource,
 } from "./bootstrap";
 import {
   cronLeasePaths,
@@ -128,12 +126,6 @@ export function renderJobCloudConfig(spec: JobNodeSpec): string {
   // The same checks as a workload's node (image, command, env, secrets, packages, login).
   validateBootstrap({ image: spec.image, command: spec.command, env: spec.env, stopTimeoutSeconds: jobStopGraceSeconds, ...boot });
   const lease = jobLeaseSpec(spec);
-  const embedded = boot.embeddedSecrets ?? [];
-  const embeddedPath = (file: string) => `${bootstrapPaths.embeddedSecretsDir}/${file}`;
-  const sources = [
-    ...embedded.map((e): SecretSource => ({ description: e.description, command: `cat ${embeddedPath(e.file)}` })),
-    ...boot.secretSources,
-  ];
   const file = cloudConfigFile;
   const p = cronLeasePaths;
   const s = cronStatusPaths;
@@ -142,9 +134,7 @@ export function renderJobCloudConfig(spec: JobNodeSpec): string {
     // psql for the lease (Debian's and Ubuntu's postgresql-client); iptables for the failing signal.
     packages: [...boot.packages, "postgresql-client", "iptables"],
     write_files: [
-      file(bootstrapPaths.appEnv, "0600", renderEnvFile(spec.env)),
-      ...embedded.map((e) => file(embeddedPath(e.file), "0600", JSON.stringify(Object.fromEntries(Object.keys(e.values).sort().map((k) => [k, e.values[k]]))))),
-      file(bootstrapPaths.fetchSecrets, "0700", renderFetchScript(sources)),
+      ...environmentFiles({ env: spec.env, ...boot }),
       ...registryLoginFiles({ image: spec.image, env: spec.env, stopTimeoutSeconds: jobStopGraceSeconds, ...boot }).map((f) => file(f.path, f.permissions, f.content)),
       file(jobRunPaths.script(spec.job), "0700", renderRunScript(spec)),
       // The lease's connection: root-only, never on a command line.
