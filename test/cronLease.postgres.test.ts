@@ -16,7 +16,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { cronLeaseEnv, cronLeaseTables, cronLockClass, renderCronLeaseScript } from "../components/cronLease";
+import { cronLeaseEnv, cronLeasePaths, cronLeaseTables, cronLockClass, renderCronLeaseDbEnv, renderCronLeasePgpass, renderCronLeaseScript } from "../components/cronLease";
 import { cronFailingRuleComment, cronStatusEnv, renderCronStatusScript } from "../components/cronLeaseStatus";
 
 /** The newest Debian PostgreSQL's binaries, or a loud failure. */
@@ -80,7 +80,8 @@ function onAnyCommandLine(text: string): boolean {
 
 describe("cron lease on DigitalOcean: real PostgreSQL, 4 contenders, 20 ticks", function () {
   this.timeout(120_000);
-  const password = `pw-${randomBytes(12).toString("hex")}`;
+  // With the two characters libpq's password file escapes: the renderer's file is what connects.
+  const password = `pw:${randomBytes(12).toString("hex")}\\end`;
   let dir = "";
   let bin = "";
   let port = 0;
@@ -124,9 +125,13 @@ describe("cron lease on DigitalOcean: real PostgreSQL, 4 contenders, 20 ticks", 
     asPostgresUser(path.join(bin, "pg_ctl"), ["-D", path.join(pgDir, "data"), "-l", path.join(pgDir, "log"), "-w", "-t", "60", "-o", `-k ${pgDir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off`, "start"]);
 
     // The node's side: libpq's environment and a root-only (here: the test user's) password file.
+    // Rendered by the lease's own renderers (cronLease.ts), as the droplet gets them.
     const pgpass = path.join(dir, "pgpass");
-    fs.writeFileSync(pgpass, `127.0.0.1:${port}:*:postgres:${password}\n`, { mode: 0o600 });
-    env = { PATH: process.env.PATH, LC_ALL: "C", PGHOST: "127.0.0.1", PGPORT: String(port), PGUSER: "postgres", PGDATABASE: "postgres", PGSSLMODE: "disable", PGPASSFILE: pgpass, PGCONNECT_TIMEOUT: "10" };
+    const connection = { host: "127.0.0.1", port, database: "postgres", user: "postgres", password, sslMode: "disable" as const };
+    fs.writeFileSync(pgpass, renderCronLeasePgpass(connection), { mode: 0o600 });
+    const dbEnv = Object.fromEntries(renderCronLeaseDbEnv(connection).trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    assert.equal(dbEnv.PGPASSFILE, cronLeasePaths.pgpassFile);
+    env = { PATH: process.env.PATH, LC_ALL: "C", ...dbEnv, PGPASSFILE: pgpass, PGCONNECT_TIMEOUT: "10" };
   });
 
   after(function () {
