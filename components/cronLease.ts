@@ -87,11 +87,15 @@ export function parseCron(expression: string): CronSchedule {
   return s;
 }
 
-/** One OnCalendar component: `*`, `a/n` (a repetition to the end), or a list of values and `a..b` ranges. */
-function calendarField(values: number[], min: number, max: number, pad: number, show: (n: number) => string = (n) => String(n).padStart(pad, "0")): string {
+/**
+ * One OnCalendar component: `*`, `a/n` (a repetition to the end), or a list of values and
+ * `a..b` ranges. Weekdays take no repetition in systemd (`Mon/2` is refused), so they pass
+ * `repeat` false.
+ */
+function calendarField(values: number[], min: number, max: number, pad: number, show: (n: number) => string = (n) => String(n).padStart(pad, "0"), repeat = true): string {
   const count = max - min + 1;
   if (values.length === count) return "*";
-  if (values.length > 2) {
+  if (repeat && values.length > 2) {
     const step = values[1] - values[0];
     const progression = values.every((v, i) => v === values[0] + i * step);
     if (progression && step > 1 && values[values.length - 1] + step > max) return `${show(values[0])}/${step}`;
@@ -116,7 +120,7 @@ export function cronToOnCalendar(expression: string): string {
   let weekdays = "";
   if (s.dayOfWeek.length < 7) {
     const mondayFirst = s.dayOfWeek.map((d) => (d + 6) % 7).sort((a, b) => a - b);
-    weekdays = `${calendarField(mondayFirst, 0, 6, 0, (n) => weekdayNames[(n + 1) % 7])} `;
+    weekdays = `${calendarField(mondayFirst, 0, 6, 0, (n) => weekdayNames[(n + 1) % 7], false)} `;
   }
   const date = `*-${calendarField(s.month, 1, 12, 2)}-${calendarField(s.dayOfMonth, 1, 31, 2)}`;
   const time = `${calendarField(s.hour, 0, 23, 2)}:${calendarField(s.minute, 0, 59, 2)}:00`;
