@@ -55,7 +55,7 @@ export function servicesDiagram(plan: Plan, view: TopologyView = topologyView(pl
       lines: [
         `${w.name} · ${w.kind}`,
         clip(w.entry),
-        `${countText(w)} ${nodeWord[cloud]}s${w.port !== undefined ? ` · port ${w.port}` : ""}`,
+        `${countText(w)}${w.job ? "" : ` ${nodeWord[cloud]}s`}${w.port !== undefined ? ` · port ${w.port}` : ""}`,
         clip(w.image),
         ...(w.job
           ? [clip(w.command ? commandText(w.command) : "the image's own command"), clip(`killed after ${w.job.timeoutSeconds} s · ${w.job.concurrency}`)]

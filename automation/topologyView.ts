@@ -10,6 +10,7 @@
 import { internalUrlVariable } from "../components/model/bindings";
 import { capabilities } from "../components/model/capabilities";
 import type { Model, Origin, Resource, Workload } from "../components/model/model";
+import { jobSizeText } from "../components/jobSizes";
 import { resolveSize, type Cloud } from "../components/sizes";
 
 /** How each cloud makes a SQL database highly available. */
@@ -86,7 +87,10 @@ export interface WorkloadView {
   maxCount: number;
   /** False where the cloud runs exactly `count` nodes. */
   autoscaling: boolean;
-  /** The node size, resolved to the cloud's own name. */
+  /**
+   * The node size, resolved to the cloud's own name; for a job, what one run really gets
+   * there (a Fargate task, a Cloud Run job, a pod: jobSizes.ts, the table its platform reads).
+   */
   size: string;
   /** The container image. */
   image: string;
@@ -172,7 +176,7 @@ function workloadView(model: Model, w: Workload): WorkloadView {
       count: 0,
       maxCount: 0,
       autoscaling: false,
-      size: resolveSize(model.cloud, "node", w.size),
+      size: jobSizeText(model.cloud, w.size),
       image: w.image,
       ...(w.command ? { command: [...w.command] } : {}),
       job: { schedule: w.schedule, timeoutSeconds: w.timeoutSeconds, concurrency: w.concurrency, retries: w.retries },

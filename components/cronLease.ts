@@ -26,7 +26,7 @@
  *
  * Pure (no Pulumi, no SDK): the platform writes these texts to the node.
  */
-import { cronFields, cronMacros, type CronField } from "./model/cronSchedule";
+import { CronExpressionError, parseCron as parseCronSchedule, type CronSchedule } from "./model/cronParse";
 import { shellQuote } from "./bootstrap";
 import { isNodeText } from "./nodeText";
 
@@ -73,113 +73,34 @@ export const cronLeaseEnv = {
 // cron -> OnCalendar
 // ---------------------------------------------------------------------------------------
 
-/** A refused cron expression: the message says why and what is allowed. */
-export class CronExpressionError extends Error {}
+// The schedule is parsed by the model's one parser (model/cronParse.ts); its names stay
+// exported from here for the lease's importers.
+export { CronExpressionError, cronMatches, type CronSchedule } from "./model/cronParse";
 
-/** The fields and macros are the model's (model/cronSchedule.ts): one definition of the dialect. */
-type FieldSpec = CronField;
-const fieldSpecs = cronFields;
-const macros = cronMacros;
-
-/** A parsed schedule: each field's matching values (sorted), and whether it was `*`. */
-export interface CronSchedule {
-  minute: number[];
-  hour: number[];
-  dayOfMonth: number[];
-  month: number[];
-  /** 0 = Sunday ... 6 = Saturday (7 folded into 0). */
-  dayOfWeek: number[];
-  /** Which of day of month / day of week were restricted (not starting with `*`: cron's rule for the two day fields). */
-  restricted: { dayOfMonth: boolean; dayOfWeek: boolean };
-}
-
-const allowedCron =
-  "5 fields (minute hour day-of-month month day-of-week) of *, numbers, names (jan-dec, sun-sat), lists (a,b), ranges (a-b) and steps (*/n, a-b/n, a/n), or @hourly, @daily, @weekly, @monthly, @yearly";
-
-function fieldValue(text: string, spec: FieldSpec, expression: string): number {
-  const named = spec.names?.indexOf(text.toUpperCase()) ?? -1;
-  if (named >= 0) return spec.name === "month" ? named + 1 : named;
-  if (!/^\d{1,2}$/.test(text)) {
-    throw new CronExpressionError(`cron schedule ${JSON.stringify(expression)}: ${spec.name} ${JSON.stringify(text)} is not a number${spec.names ? " or a name" : ""} (allowed: ${allowedCron})`);
-  }
-  const n = Number(text);
-  if (n < spec.min || n > spec.max) {
-    throw new CronExpressionError(`cron schedule ${JSON.stringify(expression)}: ${spec.name} ${n} is out of range ${spec.min}-${spec.max}`);
-  }
-  return n;
-}
-
-function parseField(text: string, spec: FieldSpec, expression: string): { values: number[]; star: boolean } {
-  if (/[#?]/.test(text) || text.split(/[,/-]/).some((t) => /^(\d*L|\d+W|LW)$/i.test(t))) {
-    throw new CronExpressionError(
-      `cron schedule ${JSON.stringify(expression)}: ${spec.name} ${JSON.stringify(text)} uses L, W, # or ?, which a systemd timer cannot express (allowed: ${allowedCron})`,
-    );
-  }
-  const values = new Set<number>();
-  for (const part of text.split(",")) {
-    const m = /^([^/]+)(?:\/(\d{1,2}))?$/.exec(part);
-    if (!m) throw new CronExpressionError(`cron schedule ${JSON.stringify(expression)}: ${spec.name} ${JSON.stringify(part)} is not a value, range or step (allowed: ${allowedCron})`);
-    const [, base, stepText] = m;
-    const step = stepText === undefined ? 1 : Number(stepText);
-    if (step < 1) throw new CronExpressionError(`cron schedule ${JSON.stringify(expression)}: ${spec.name} step ${JSON.stringify(part)} must be at least 1`);
-    let lo: number;
-    let hi: number;
-    if (base === "*") {
-      lo = spec.min;
-      hi = spec.name === "day of week" ? 6 : spec.max;
-    } else if (base.includes("-")) {
-      const [a, b, ...rest] = base.split("-");
-      if (rest.length > 0 || a === "" || b === "") throw new CronExpressionError(`cron schedule ${JSON.stringify(expression)}: ${spec.name} range ${JSON.stringify(base)} is not a-b`);
-      lo = fieldValue(a, spec, expression);
-      hi = fieldValue(b, spec, expression);
-      if (hi < lo) {
-        throw new CronExpressionError(`cron schedule ${JSON.stringify(expression)}: ${spec.name} range ${JSON.stringify(base)} runs backwards (a wrapping range cannot be a systemd timer: write it as a list, e.g. 22-23,0-2)`);
-      }
-    } else {
-      lo = fieldValue(base, spec, expression);
-      // `a/n` means a, a+n, ... up to the field's end (as in Vixie cron).
-      hi = stepText === undefined ? lo : spec.name === "day of week" ? 6 : spec.max;
-    }
-    for (let v = lo; v <= hi; v += step) values.add(spec.name === "day of week" && v === 7 ? 0 : v);
-  }
-  // As in Vixie cron and cronie: a field that starts with * (also */n) is "unrestricted" for the day rule.
-  return { values: [...values].sort((a, b) => a - b), star: text.startsWith("*") };
-}
-
-/** Parses a 5-field cron expression (UTC), refusing what a systemd timer cannot express. */
+/**
+ * Parses a 5-field cron expression (UTC), refusing what a systemd timer cannot express:
+ * cron runs when EITHER restricted day field matches, and OnCalendar requires both, so a
+ * schedule restricting both day fields is refused (the timer's own check, on the parse).
+ */
 export function parseCron(expression: string): CronSchedule {
-  const trimmed = expression.trim();
-  const expanded = macros[trimmed.toLowerCase()] ?? trimmed;
-  if (expanded.startsWith("@")) {
-    throw new CronExpressionError(`cron schedule ${JSON.stringify(expression)}: ${JSON.stringify(expanded)} has no timer form (@reboot is not a schedule; allowed: ${allowedCron})`);
-  }
-  const fields = expanded.split(/\s+/);
-  if (fields.length !== 5) {
-    throw new CronExpressionError(`cron schedule ${JSON.stringify(expression)}: has ${fields.length} fields, needs 5 (allowed: ${allowedCron})`);
-  }
-  const parsed = fields.map((f, i) => parseField(f, fieldSpecs[i], expression));
-  const [minute, hour, dom, month, dow] = parsed;
-  if (!dom.star && !dow.star) {
-    // cron runs when EITHER restricted day field matches; OnCalendar requires both.
+  const s = parseCronSchedule(expression);
+  if (s.restricted.dayOfMonth && s.restricted.dayOfWeek) {
     throw new CronExpressionError(
-      `cron schedule ${JSON.stringify(expression)}: restricts both day of month (${fields[2]}) and day of week (${fields[4]}); cron runs when either matches, which one systemd timer cannot express: use * in one of them, or two jobs`,
+      `cron schedule ${JSON.stringify(expression)}: restricts both day of month (${s.fields[2].text}) and day of week (${s.fields[4].text}); cron runs when either matches, which one systemd timer cannot express: use * in one of them, or two jobs`,
     );
   }
-  return {
-    minute: minute.values,
-    hour: hour.values,
-    dayOfMonth: dom.values,
-    month: month.values,
-    dayOfWeek: dow.values,
-    restricted: { dayOfMonth: !dom.star, dayOfWeek: !dow.star },
-  };
+  return s;
 }
 
-/** One OnCalendar component: `*`, `a/n` (a repetition to the end), or a list of values and `a..b` ranges. */
-function calendarField(values: number[], min: number, max: number, pad: number, show: (n: number) => string = (n) => String(n).padStart(pad, "0")): string {
+/**
+ * One OnCalendar component: `*`, `a/n` (a repetition to the end), or a list of values and
+ * `a..b` ranges. Weekdays take no repetition in systemd (`Mon/2` is refused), so they pass
+ * `repeat` false.
+ */
+function calendarField(values: number[], min: number, max: number, pad: number, show: (n: number) => string = (n) => String(n).padStart(pad, "0"), repeat = true): string {
   const count = max - min + 1;
   if (values.length === count) return "*";
-  if (values.length > 2) {
+  if (repeat && values.length > 2) {
     const step = values[1] - values[0];
     const progression = values.every((v, i) => v === values[0] + i * step);
     if (progression && step > 1 && values[values.length - 1] + step > max) return `${show(values[0])}/${step}`;
@@ -204,22 +125,11 @@ export function cronToOnCalendar(expression: string): string {
   let weekdays = "";
   if (s.dayOfWeek.length < 7) {
     const mondayFirst = s.dayOfWeek.map((d) => (d + 6) % 7).sort((a, b) => a - b);
-    weekdays = `${calendarField(mondayFirst, 0, 6, 0, (n) => weekdayNames[(n + 1) % 7])} `;
+    weekdays = `${calendarField(mondayFirst, 0, 6, 0, (n) => weekdayNames[(n + 1) % 7], false)} `;
   }
   const date = `*-${calendarField(s.month, 1, 12, 2)}-${calendarField(s.dayOfMonth, 1, 31, 2)}`;
   const time = `${calendarField(s.hour, 0, 23, 2)}:${calendarField(s.minute, 0, 59, 2)}:00`;
   return `${weekdays}${date} ${time} UTC`;
-}
-
-/** True when the schedule runs at this instant's minute (UTC). */
-export function cronMatches(s: CronSchedule, at: Date): boolean {
-  return (
-    s.minute.includes(at.getUTCMinutes()) &&
-    s.hour.includes(at.getUTCHours()) &&
-    s.dayOfMonth.includes(at.getUTCDate()) &&
-    s.month.includes(at.getUTCMonth() + 1) &&
-    s.dayOfWeek.includes(at.getUTCDay())
-  );
 }
 
 // ---------------------------------------------------------------------------------------

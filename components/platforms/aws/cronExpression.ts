@@ -1,5 +1,5 @@
 /**
- * The model's 5-field cron schedule (model/cronSchedule.ts: `minute hour day-of-month
+ * The model's 5-field cron schedule (parsed by model/cronParse.ts: `minute hour day-of-month
  * month day-of-week`, UTC, Vixie semantics) as EventBridge Scheduler's `cron()` dialect:
  * six fields (`minutes hours day-of-month month day-of-week year`), one of day-of-month
  * and day-of-week must be `?`, and day-of-week counts 1-7 from Sunday (Vixie: 0-7, both 0
@@ -11,52 +11,7 @@
  * with what to write instead (two jobs, or one field left `*`).
  */
 
-const months = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
-const weekdays = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
-
-interface Bounds {
-  min: number;
-  max: number;
-  names?: string[];
-  /** What the first name is worth (JAN = 1, SUN = 0). */
-  nameBase?: number;
-}
-
-const bounds: Bounds[] = [
-  { min: 0, max: 59 },
-  { min: 0, max: 23 },
-  { min: 1, max: 31 },
-  { min: 1, max: 12, names: months, nameBase: 1 },
-  { min: 0, max: 7, names: weekdays, nameBase: 0 },
-];
-
-function value(text: string, b: Bounds): number {
-  if (/^\d+$/.test(text)) return Number(text);
-  const i = b.names?.indexOf(text.toUpperCase()) ?? -1;
-  if (i < 0) throw new Error(`cron: "${text}" is not a value of this field`);
-  return i + (b.nameBase ?? 0);
-}
-
-/** The values one field means (already validated by cronScheduleProblem). */
-function expand(text: string, b: Bounds): Set<number> {
-  const out = new Set<number>();
-  for (const part of text.split(",")) {
-    const [range, stepText] = part.split("/");
-    const step = stepText === undefined ? 1 : Number(stepText);
-    let from: number;
-    let to: number;
-    if (range === "*") {
-      from = b.min;
-      to = b.max;
-    } else {
-      const [a, z] = range.split("-");
-      from = value(a, b);
-      to = z === undefined ? from : value(z, b);
-    }
-    for (let n = from; n <= to; n += step) out.add(n);
-  }
-  return out;
-}
+import { parseCron } from "../../model/cronParse";
 
 /** A set of values written as `*`, `a-b` (three or more in a row), `start/step` (an arithmetic run to the field's end) or a list. */
 function compress(values: readonly number[], min: number, max: number): string {
@@ -71,19 +26,24 @@ function compress(values: readonly number[], min: number, max: number): string {
   return sorted.join(",");
 }
 
-/** The EventBridge Scheduler expression, `cron(m h dom mon dow year)`, of a 5-field schedule. */
+/**
+ * EventBridge's own refusal, on the parsed schedule: one of the day fields must be `?`, so
+ * one of them must be a plain `*` (a restricted one, or a stepped `*\/n`, would need cron's
+ * day rule across both fields).
+ */
+function dayFieldsProblem(schedule: string, key: string, dayOfMonth: string, dayOfWeek: string): string | undefined {
+  if (dayOfMonth === "*" || dayOfWeek === "*") return undefined;
+  return `${key}: "${schedule}" restricts both the day of month and the day of week (cron runs when either matches); EventBridge Scheduler takes one of them only: leave one of them "*", or declare two jobs`;
+}
+
+/** The EventBridge Scheduler expression, `cron(m h dom mon dow year)`, of a 5-field schedule (model/cronParse.ts reads it). */
 export function eventBridgeCron(schedule: string, key = "schedule"): string {
-  const parts = schedule.trim().split(/\s+/);
-  if (parts.length !== 5) throw new Error(`cron: five fields expected in "${schedule}"`);
-  const [minute, hour, dom, month, dow] = parts;
-  if (dom !== "*" && dow !== "*") {
-    throw new Error(
-      `${key}: "${schedule}" restricts both the day of month and the day of week (cron runs when either matches); EventBridge Scheduler takes one of them only: leave one of them "*", or declare two jobs`,
-    );
-  }
-  const field = (text: string, i: number) => compress([...expand(text, bounds[i])], bounds[i].min, bounds[i].max);
-  // Vixie day-of-week 0-7 (0 and 7 Sunday) -> EventBridge 1-7 (1 Sunday).
-  const awsDow = dow === "*" ? "?" : compress([...expand(dow, bounds[4])].map((d) => (d % 7) + 1), 1, 7);
-  const awsDom = dow === "*" ? field(dom, 2) : "?";
-  return `cron(${field(minute, 0)} ${field(hour, 1)} ${awsDom} ${field(month, 3)} ${awsDow} *)`;
+  const s = parseCron(schedule);
+  const [, , dom, , dow] = s.fields.map((f) => f.text);
+  const problem = dayFieldsProblem(schedule, key, dom, dow);
+  if (problem) throw new Error(problem);
+  // Vixie day-of-week 0-6 (7 already folded into 0, Sunday) -> EventBridge 1-7 (1 Sunday).
+  const awsDow = dow === "*" ? "?" : compress(s.dayOfWeek.map((d) => d + 1), 1, 7);
+  const awsDom = dow === "*" ? compress(s.dayOfMonth, 1, 31) : "?";
+  return `cron(${compress(s.minute, 0, 59)} ${compress(s.hour, 0, 23)} ${awsDom} ${compress(s.month, 1, 12)} ${awsDow} *)`;
 }

@@ -45,7 +45,7 @@ import type { BoundVariable, ComposeContext } from "../../compose";
 import { logicalName } from "../../compose";
 import { workloadPlatformEnv } from "../../appEnvironment";
 import type { CronWorkload } from "../../model/model";
-import { resolveSize } from "../../sizes";
+import { jobSizes } from "../../jobSizes";
 import { eventBridgeCron } from "./cronExpression";
 import { JsonSecret } from "./jsonSecret";
 import { appLogGroup } from "./logGroup";
@@ -61,20 +61,8 @@ export const jobStopTimeoutSeconds = 30;
 /** How long Scheduler keeps retrying a failed RunTask of one tick. */
 export const retryWindowSeconds = 300;
 
-/** Fargate CPU units and MiB for an EC2 size (the job runs what a node of that size would give it). */
-export function fargateSize(instanceType: string): { cpu: number; memory: number } {
-  const size = instanceType.split(".")[1] ?? "";
-  const table: Record<string, { cpu: number; memory: number }> = {
-    nano: { cpu: 256, memory: 512 },
-    micro: { cpu: 256, memory: 1024 },
-    small: { cpu: 1024, memory: 2048 },
-    medium: { cpu: 2048, memory: 4096 },
-    large: { cpu: 2048, memory: 8192 },
-    xlarge: { cpu: 4096, memory: 16384 },
-    "2xlarge": { cpu: 8192, memory: 32768 },
-  };
-  return table[size] ?? (/^\d+xlarge$/.test(size) || size === "metal" ? { cpu: 16384, memory: 65536 } : { cpu: 1024, memory: 2048 });
-}
+// The Fargate sizes are the job size table's (jobSizes.ts), which the plan reads too.
+export { fargateSize } from "../../jobSizes";
 
 /** A name ECS accepts for a task definition family: letters, digits, `-` and `_`, at most 255. */
 export function familyName(project: string, stack: string, logical: string): string {
@@ -210,7 +198,7 @@ export function buildJob(ctx: ComposeContext, f: AwsFoundation, w: CronWorkload,
     }, opts).json,
   }, opts);
 
-  const { cpu, memory } = fargateSize(resolveSize("aws", "node", w.size));
+  const { cpu, memory } = jobSizes.aws.run(w.size);
   const containers = pulumi
     .all([f.region, logGroup.name, plainValues(env.filter((v) => !v.secret)), cluster.arn, pulumi.all(refs.map((r) => r.arn)), registrySecret ? registrySecret.arn : pulumi.output<string | undefined>(undefined)])
     .apply(([region, group, plain, clusterArn, secrets, registry]) => {

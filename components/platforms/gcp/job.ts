@@ -46,7 +46,7 @@ import { capabilities } from "../../model/capabilities";
 import { shortestIntervalSeconds } from "../../model/cronSchedule";
 import type { CronWorkload } from "../../model/model";
 import { currentStack, shortHash } from "../../physicalNames";
-import { resolveSize } from "../../sizes";
+import { jobSizes } from "../../jobSizes";
 import type { GcpFoundation, GcpResource, GcpWorkload } from "./handles";
 import { secretIdFor } from "./jsonSecret";
 import { serviceAccountId } from "./nodeIdentity";
@@ -60,24 +60,6 @@ export const startDeadline = "30s";
  * two minutes of the tick: a start that fails all of them is a missed run (alarmed).
  */
 export const startRetry = { retryCount: 3, minBackoffDuration: "10s", maxBackoffDuration: "40s", maxDoublings: 2, maxRetryDuration: "120s" };
-
-/** Cloud Run's CPU and memory for a size: the presets as the nodes' machine classes, a native `<family>-standard|highmem|highcpu-<n>` by its shape. */
-export function cloudRunLimits(size: string): { cpu: string; memory: string } | undefined {
-  const machine = resolveSize("gcp", "node", size);
-  const presets: Record<string, { cpu: string; memory: string }> = {
-    "e2-small": { cpu: "1", memory: "2Gi" },
-    "e2-medium": { cpu: "1", memory: "4Gi" },
-    "e2-standard-2": { cpu: "2", memory: "8Gi" },
-  };
-  if (presets[machine]) return presets[machine];
-  const m = /^[a-z0-9]+-(standard|highmem|highcpu)-(\d+)$/.exec(machine);
-  if (!m) return undefined;
-  const cpu = Number(m[2]);
-  const memory = cpu * { standard: 4, highmem: 8, highcpu: 1 }[m[1] as "standard" | "highmem" | "highcpu"];
-  // Cloud Run: 1, 2, 4, 6 or 8 CPUs; at most 32 GiB; 4 CPUs need 2 GiB, 6 or more need 4 GiB.
-  if (![1, 2, 4, 6, 8].includes(cpu) || memory > 32 || (cpu >= 4 && memory < 2) || (cpu >= 6 && memory < 4)) return undefined;
-  return { cpu: String(cpu), memory: `${memory}Gi` };
-}
 
 /**
  * Seconds a start may come after its tick: the scheduler's retries of the call (120 s)
@@ -315,7 +297,8 @@ export function gcpJob(ctx: ComposeContext, f: GcpFoundation, job: CronWorkload,
   const problems = [];
   const image = imageProblem(f, job);
   if (image) problems.push(configProblem(`${at}.image`, JSON.stringify(job.image), image));
-  const limits = cloudRunLimits(job.size);
+  // The job size table (jobSizes.ts), which the plan reads too.
+  const limits = jobSizes.gcp.run(job.size);
   if (!limits) problems.push(configProblem(`${at}.size`, JSON.stringify(job.size), "small, medium, large or an <family>-standard|highmem|highcpu-<n> machine type whose 1, 2, 4, 6 or 8 CPUs and memory (at most 32 GiB) Cloud Run runs"));
   if (problems.length > 0) throw new TopologyConfigError(problems);
 

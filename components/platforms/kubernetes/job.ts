@@ -37,6 +37,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { shortestIntervalSeconds } from "../../model/cronSchedule";
+import { type PodResources } from "../../jobSizes";
 import { kubernetesRoleKey } from "../../../contract/roles";
 import type { CronWorkload } from "../../model/model";
 import { containerSecurity, egressPolicy, podSecurity } from "./workload";
@@ -51,8 +52,8 @@ export interface JobArgs {
   labels: Record<string, string>;
   /** Its pods' labels (what the data tier's policies admit). */
   selector: Record<string, string>;
-  /** CPU and memory requests of a run. */
-  resources: { cpu: string; memory: string };
+  /** CPU and memory of a run (the job size table, jobSizes.ts, which the plan reads too). */
+  resources: PodResources;
   /** The container's environment (env.ts). */
   env: pulumi.Input<k8s.types.input.core.v1.EnvVar>[];
   /** The pull Secret for a private image, when its registry has credentials. */
@@ -111,7 +112,7 @@ export class KubernetesJob extends pulumi.ComponentResource {
                   image: job.image,
                   ...(job.command && { args: job.command }),
                   env: args.env,
-                  resources: { requests: args.resources, limits: { memory: args.resources.memory } },
+                  resources: args.resources,
                   securityContext: containerSecurity,
                   volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                 }],

@@ -33,6 +33,7 @@ import type { BucketResource, Resource, ServiceWorkload, WebWorkload, Workload }
 import { currentStack, dnsLabelRule, fitName, stackSegment, warnIfLegacyName } from "../../physicalNames";
 import { dockerConfigJson } from "../../registryLogin";
 import { resolveSize } from "../../sizes";
+import { jobSizes } from "../../jobSizes";
 import type { DatabaseSpec } from "../../topology";
 import type { DnsRecord } from "../dnsRecord";
 import { App, type SecretEnv } from "./app";
@@ -313,7 +314,7 @@ export const kubernetesPlatform: Platform<KubernetesFoundation, KubernetesResour
       namespace: f.namespace,
       labels: f.labels,
       selector: f.selectors.get(job.name)!,
-      resources: requests(resolveSize("kubernetes", "node", job.size)),
+      resources: jobSizes.kubernetes.run(job.size),
       env: [...platformEntries(job), ...containerEnv({ model: ctx.model, workload: job, secretRefs: secretRefsOf(f), appSecretName: f.appSecretName }, env)],
       imagePullSecretName: pullSecretFor(f, job.image),
       egress: egressRules(peersOf(ctx, f, job)),
