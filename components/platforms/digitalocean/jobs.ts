@@ -21,9 +21,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { workloadPlatformEnv } from "../../appEnvironment";
 import { logicalName, splitEnv, type BoundVariable, type ComposeContext } from "../../compose";
 import { registryOf, type Registry } from "../../imageReference";
+import { jobSizes } from "../../jobSizes";
 import type { CronWorkload } from "../../model/model";
 import { jobUserData } from "../../nodeUserData";
-import { resolveSize } from "../../sizes";
 import { digitaloceanLeaseTag, digitaloceanRoleTag } from "../../../contract/roles";
 import { CronGroup } from "./cronGroup";
 import { Firewall } from "./firewall";
@@ -74,7 +74,8 @@ export function buildJob(ctx: ComposeContext, f: Foundation, job: CronWorkload, 
 
   new Firewall(prefix, { nodeTag, vpcRange: f.vpcRange, sshSourceCidrs: ctx.topology.network.sshSourceCidrs ?? [], admitPing: true }, f.opts);
   const group = new CronGroup(prefix, {
-    size: resolveSize("digitalocean", "node", job.size),
+    // The table the plan reads too (jobSizes.ts): a run gets its droplet.
+    size: jobSizes.digitalocean.run(job.size).droplet,
     region: f.region,
     vpcId: f.vpcId,
     nodeTag,
