@@ -270,7 +270,9 @@ export function jobText(job: NonNullable<WorkloadView["job"]>, cloud: Cloud): st
     cloud === "gcp" ? "each run ends before the next tick (its timeout and retries fit the schedule's interval)"
     : job.concurrency === "forbid" ? "a tick is skipped while the previous run goes on"
     : "a new tick stops the previous run";
-  return `killed after ${job.timeoutSeconds} s; ${overlap}; ${job.retries === 0 ? "no retries" : `${job.retries} retries`}`;
+  // DigitalOcean has no scheduler: the run comes from the job's own droplets, through the lease.
+  const where = cloud === "digitalocean" ? "fired by its own 2 droplets, one run per tick through a lease in its PostgreSQL; " : "";
+  return `${where}killed after ${job.timeoutSeconds} s; ${overlap}; ${job.retries === 0 ? "no retries" : `${job.retries} retries`}`;
 }
 
 /** The readiness and liveness checks in words; undefined for a worker. */
