@@ -6,7 +6,8 @@
  *
  * - every minute a status check (a systemd timer) reads the lease's tables
  *   (cronLease.ts) and writes a one-line verdict: `failing` when the latest tick that was
- *   due (at least `graceMinutes` + 1 minutes old, and after the job was first seen) has no
+ *   due (at least `graceMinutes` + 1 minutes old, after the job was first seen and after
+ *   this node booted: a changed schedule replaces the droplets) has no
  *   row (no node claimed it: a missed run), failed, was lost, or has run past its timeout;
  *   or when any run failed or was lost in the last `recentFailureMinutes`, so a short
  *   failure is still seen by the alert; `failing` too when the database cannot be reached
@@ -48,6 +49,8 @@ export function cronFailingRuleComment(job: string): string {
 export const cronStatusEnv = {
   /** Overrides the verdicts' directory. */
   dir: "HA_TOPOLOGY_CRON_STATUS_DIR",
+  /** Overrides the node's boot time (epoch seconds; default /proc/stat's btime). */
+  booted: "HA_TOPOLOGY_CRON_BOOTED",
   /** Overrides the iptables binary (tests record its calls instead of changing the host's firewall). */
   iptables: "HA_TOPOLOGY_CRON_IPTABLES",
 } as const;
@@ -85,7 +88,7 @@ due AS (
 )
 SELECT CASE
   WHEN recent.tick IS NOT NULL THEN 'failing tick ' || ${tickText("recent.tick")} || ' ' || recent.status || ': ' || coalesce(recent.detail, '')
-  WHEN due.tick IS NULL OR due.tick < j.since THEN 'ok no tick was due since the job was first seen'
+  WHEN due.tick IS NULL OR due.tick < j.since OR due.tick < to_timestamp(:booted) THEN 'ok no tick was due since the job was first seen and this node booted'
   WHEN t.status IS NULL THEN 'failing tick ' || ${tickText("due.tick")} || ' missed: no node claimed it (are the job''s droplets up?)'
   WHEN t.status IN ('failed', 'lost') THEN 'failing tick ' || ${tickText("due.tick")} || ' ' || t.status || ': ' || coalesce(t.detail, '')
   WHEN t.status IN ('claimed', 'running') AND now() - coalesce(t.started_at, t.claimed_at) > interval '${stuck} seconds'
@@ -117,10 +120,13 @@ export TZ=UTC LC_ALL=C
 job=${shellQuote(spec.job)}
 dir="\${${cronStatusEnv.dir}:-${cronStatusPaths.dir}}"
 now=\${${cronLeaseEnv.now}:-$(date -u +%s)}
-case "$now" in ''|*[!0-9]*) echo "ha-topology cron $job status: ${cronLeaseEnv.now} must be epoch seconds" >&2; exit 2 ;; esac
+# Ticks before this node booted are not judged here: a changed schedule replaces the droplets
+# (it is in their user data), and the old schedule's ticks are no missed runs of the new one.
+booted=\${${cronStatusEnv.booted}:-$(awk '/^btime/ { print $2 }' /proc/stat)}
+case "$now$booted" in ''|*[!0-9]*) echo "ha-topology cron $job status: ${cronLeaseEnv.now} and ${cronStatusEnv.booted} must be epoch seconds" >&2; exit 2 ;; esac
 unset PGPASSWORD
 export PGCONNECT_TIMEOUT="\${PGCONNECT_TIMEOUT:-10}"
-verdict=$(${psql} -X -q -A -t -v job="$job" -v now="$now" <<'SQL'
+verdict=$(${psql} -X -q -A -t -v job="$job" -v now="$now" -v booted="$booted" <<'SQL'
 ${statusSql(spec)}SQL
 )
 psql_status=$?

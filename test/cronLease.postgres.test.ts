@@ -365,7 +365,7 @@ esac
     fs.writeFileSync(statusScript, renderCronStatusScript(spec(["true"])), { mode: 0o755 });
     const base = 1_900_000_000 - (1_900_000_000 % 300);
     const verdict = (now: number, extra: NodeJS.ProcessEnv = {}) => {
-      const r = spawnSync("bash", [statusScript], { encoding: "utf8", env: { ...env, ...extra, [cronLeaseEnv.now]: String(now), [cronStatusEnv.dir]: statusDir, [cronStatusEnv.iptables]: iptables } });
+      const r = spawnSync("bash", [statusScript], { encoding: "utf8", env: { ...env, ...extra, [cronLeaseEnv.now]: String(now), [cronStatusEnv.dir]: statusDir, [cronStatusEnv.iptables]: iptables, [cronStatusEnv.booted]: "0", ...extra } });
       assert.equal(r.status, 0, r.stderr);
       assert.ok(!r.stdout.includes(password) && !r.stderr.includes(password));
       const text = fs.readFileSync(path.join(statusDir, job), "utf8");
@@ -384,8 +384,10 @@ esac
     assert.match(verdict(base + 600), new RegExp(`^failing tick ${iso(base)} missed: no node claimed it`));
     // Ticks before the job was first seen are not missed.
     psql(`UPDATE ${cronLeaseTables.jobs} SET since = to_timestamp(${base + 1}) WHERE job = '${job}'`);
-    assert.equal(verdict(base + 600), "ok no tick was due since the job was first seen");
+    assert.equal(verdict(base + 600), "ok no tick was due since the job was first seen and this node booted");
     psql(`UPDATE ${cronLeaseTables.jobs} SET since = to_timestamp(${base - 3600}) WHERE job = '${job}'`);
+    // Nor ticks before this node booted (a changed schedule replaced the droplets).
+    assert.equal(verdict(base + 600, { [cronStatusEnv.booted]: String(base + 1) }), "ok no tick was due since the job was first seen and this node booted");
     // A tick inside the grace period is not due yet: the tick before it is judged.
     assert.match(verdict(base + 300 + 120), new RegExp(`^failing tick ${iso(base)} missed`));
 
