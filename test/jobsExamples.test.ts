@@ -1,0 +1,126 @@
+/**
+ * The scheduled-jobs examples (stacks/examples/Pulumi.<cloud>-jobs.yaml, issue 16), planned
+ * for real on each cloud whose platform runs jobs: a web service and two cron jobs plan with
+ * zero mandatory violations, and the plan's text, its HA summary and its diagram show each
+ * job with its schedule.
+ */
+import { strict as assert } from "node:assert";
+import { Resvg } from "@resvg/resvg-js";
+import { renderSvg, type ServicesDiagram } from "../automation/diagram";
+import { diagramModel } from "../automation/diagramModel";
+import { planStack, type Plan } from "../automation/plan";
+import { formatPlan } from "../automation/planReport";
+import { readStackFile } from "../automation/stackFiles";
+import type { Cloud } from "../components/sizes";
+
+/** The clouds with a jobs example: DigitalOcean's comes with its platform's jobs. */
+const jobClouds = ["aws", "gcp", "kubernetes"] as const satisfies readonly Cloud[];
+
+const example = (cloud: Cloud) => `stacks/examples/Pulumi.${cloud}-jobs.yaml`;
+
+/** The example's jobs as written: name, schedule, concurrency (when set), retries (when set), uses. */
+interface JobEntry {
+  kind: string;
+  schedule: string;
+  concurrency?: string;
+  retries?: number;
+  uses?: string[];
+  env?: Record<string, string>;
+}
+
+function jobsOf(cloud: Cloud): Record<string, JobEntry> {
+  const workloads = readStackFile(example(cloud))["ha-topology:workloads"] as Record<string, JobEntry>;
+  return Object.fromEntries(Object.entries(workloads).filter(([, w]) => w.kind === "cron"));
+}
+
+/** The schedule line the plan, the summary and the diagram all give a job. */
+const scheduleText = (schedule: string) => `cron "${schedule}" (UTC)`;
+
+describe("scheduled jobs: the examples stacks/examples/Pulumi.<cloud>-jobs.yaml", () => {
+  for (const cloud of jobClouds) {
+    it(`${cloud}: one public web service (2 nodes) and the two jobs of the issue, with a database and a bucket`, () => {
+      const config = readStackFile(example(cloud));
+      const workloads = config["ha-topology:workloads"] as Record<string, { kind: string; count?: number; public?: boolean }>;
+      assert.deepEqual(Object.entries(workloads).map(([name, w]) => [name, w.kind]), [["web", "web"], ["housekeeping", "cron"], ["heartbeat-report", "cron"]]);
+      assert.equal(workloads.web.count, 2);
+      assert.notEqual(workloads.web.public, false);
+      const jobs = jobsOf(cloud);
+      assert.equal(jobs.housekeeping.schedule, "*/5 * * * *");
+      assert.equal(jobs["heartbeat-report"].schedule, "0 3 * * *");
+      assert.deepEqual(jobs.housekeeping.uses, ["db"]);
+      assert.equal(jobs.housekeeping.env?.DATABASE_URL, "${resources.db.url}");
+      assert.ok((jobs["heartbeat-report"].retries ?? 0) > 0, "one job retries");
+      // GCP enforces neither forbid nor replace (each run ends before the next tick instead): no concurrency there.
+      assert.equal(jobs["heartbeat-report"].concurrency, cloud === "gcp" ? undefined : "replace");
+      const resources = config["ha-topology:resources"] as Record<string, { kind: string; engine?: string }>;
+      assert.deepEqual(Object.entries(resources).map(([name, r]) => [name, r.kind]), [["db", "sql"], ["files", "bucket"]]);
+      assert.equal(resources.db.engine, "postgres");
+      // Where the stack sends alarms (not on Kubernetes: the cluster's monitoring alerts there).
+      const alarms = config["ha-topology:alarms"] as { email?: string } | undefined;
+      assert.equal(alarms?.email, cloud === "kubernetes" ? undefined : "oncall@example.com");
+    });
+  }
+
+  for (const cloud of jobClouds) {
+    describe(`${cloud}: npm run plan -- ${example(cloud)}`, function () {
+      let plan: Plan;
+      before(async function () {
+        plan = await planStack(`${cloud}-jobs`, { stackFile: example(cloud) });
+      });
+      const jobs = () => Object.entries(jobsOf(cloud));
+
+      it("has zero mandatory violations, and the single-flight rule judged the jobs", () => {
+        assert.deepEqual(plan.policy.violations.filter((v) => v.level === "mandatory"), []);
+        assert.ok(!plan.policy.notApplicable.some((n) => n.policy === "jobs-single-flight"), "jobs-single-flight found no job to judge");
+        assert.deepEqual(plan.summary.filter((s) => s.status === "fail"), []);
+        assert.ok(formatPlan(plan).includes("\nResult: no mandatory violation.\n"));
+      });
+
+      it("lists each job with its schedule in the plan's workloads", () => {
+        const text = formatPlan(plan);
+        const section = text.slice(text.indexOf("\nWorkloads (3)\n"), text.indexOf("\nNamed resources ("));
+        assert.ok(section.length > 0, text);
+        for (const [name, job] of jobs()) assert.match(section, new RegExp(`\\n {2}${name} +cron +${escape(scheduleText(job.schedule))}\\n`), name);
+      });
+
+      it("names each job with its schedule in the HA summary, judged by jobs-single-flight", () => {
+        for (const [name, job] of jobs()) {
+          const line = plan.summary.find((s) => s.topic === `job ${name}`);
+          assert.ok(line, `no summary line job ${name} in ${plan.summary.map((s) => s.topic).join(", ")}`);
+          assert.ok(line.text.includes(scheduleText(job.schedule)), line.text);
+          assert.deepEqual([line.rules, line.status], [["jobs-single-flight"], "pass"]);
+        }
+      });
+
+      it("draws both jobs in the job tier with their schedules, not as nodes", () => {
+        const diagram = diagramModel(plan) as ServicesDiagram;
+        assert.equal(diagram.layout, "services");
+        assert.deepEqual(diagram.workloads.map((w) => [w.name, w.tier]), [["web", "public"], ["housekeeping", "job"], ["heartbeat-report", "job"]]);
+        for (const [name, job] of jobs()) {
+          const box = diagram.workloads.find((w) => w.name === name)!;
+          assert.equal(box.lines[0], `${name} · cron`);
+          assert.equal(box.lines[1], scheduleText(job.schedule));
+          assert.match(box.lines[2], /^one run per tick · \S+$/, "a job's runs are not nodes of its own");
+          const last = box.lines[box.lines.length - 1];
+          assert.match(last, /^killed after \d+ s · /);
+          assert.ok(last.includes(cloud === "gcp" ? "no overlap" : (job.concurrency ?? "forbid")), last);
+          if (job.retries) assert.ok(last.endsWith(`· ${job.retries} retries`), last);
+        }
+        assert.match(diagram.caption, /^Each service and worker: its own .*; each job: .* per tick$/);
+        const svg = renderSvg(diagram);
+        assert.deepEqual([...svg.matchAll(/<g class="tier" data-tier="([^"]*)">/g)].map((m) => m[1]), ["public", "job"]);
+        assert.ok(svg.includes("Scheduled jobs (one run per tick)"));
+        for (const [name, job] of jobs()) {
+          assert.ok(svg.includes(`<g class="workload" data-name="${name}" data-tier="job">`), name);
+          assert.ok(svg.includes(scheduleText(job.schedule).replace(/"/g, "&quot;")), `${name}'s schedule`);
+        }
+        assert.doesNotThrow(() => new Resvg(svg));
+      });
+    });
+  }
+});
+
+/** A string as a literal inside a regular expression. */
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
