@@ -14,6 +14,7 @@ import type { Model } from "../components/model/model";
 import type { Topology } from "../components/topology";
 import { resolveSize } from "../components/sizes";
 import type { PolicyReport, StackResource, Violation } from "../policies/runner";
+import { jobAlertsLine } from "./jobAlerts";
 import { countText, databaseHa, jobText, nodeWord, topologyView, vocabulary, usedByText, usesText, type ResourceView, type TopologyView, type WorkloadView } from "./topologyView";
 
 /** One line of the summary. */
@@ -277,6 +278,9 @@ function servicesSummary(topology: Topology, view: TopologyView, resources: read
     const checks = w.job ? jobText(w.job, cloud) : w.readiness && w.liveness ? `readiness GET ${w.readiness.path}, liveness GET ${w.liveness.path}` : `${w.stopTimeoutSeconds} s to stop`;
     return line(workloadTopic(w), `${run}; ${entry}; ${checks}; ${usesText(w)}`, workloadRules(w), owns(`workload ${w.name}`, logicalName(topology, w)));
   });
+  // What alerts you when a job fails or misses a tick, after the jobs' own lines.
+  const alerts = jobAlertsLine(topology, view);
+  if (alerts) lines.push(alerts);
   const webs = view.workloads.some((w) => w.tier === "public" || w.tier === "internal");
   lines.push(
     line(

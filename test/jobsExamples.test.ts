@@ -2,7 +2,7 @@
  * The scheduled-jobs examples (stacks/examples/Pulumi.<cloud>-jobs.yaml, issue 16), planned
  * for real on each cloud whose platform runs jobs: a web service and two cron jobs plan with
  * zero mandatory violations, and the plan's text, its HA summary and its diagram show each
- * job with its schedule.
+ * job with its schedule; the summary says what alerts you when a run fails or is missed.
  */
 import { strict as assert } from "node:assert";
 import { Resvg } from "@resvg/resvg-js";
@@ -12,6 +12,7 @@ import { planStack, type Plan } from "../automation/plan";
 import { formatPlan } from "../automation/planReport";
 import { readStackFile } from "../automation/stackFiles";
 import type { Cloud } from "../components/sizes";
+import { modelPlan } from "./modelPlan";
 
 /** The clouds with a jobs example: DigitalOcean's comes with its platform's jobs. */
 const jobClouds = ["aws", "gcp", "kubernetes"] as const satisfies readonly Cloud[];
@@ -92,6 +93,21 @@ describe("scheduled jobs: the examples stacks/examples/Pulumi.<cloud>-jobs.yaml"
         }
       });
 
+      it("says what alerts you when a job fails or misses a tick, right after the workloads' lines", () => {
+        const topics = plan.summary.map((s) => s.topic);
+        assert.deepEqual(topics.slice(0, 4), ["web web", "job housekeeping", "job heartbeat-report", "Alerts"]);
+        const alerts = plan.summary.find((s) => s.topic === "Alerts")!;
+        assert.ok(alerts.text.includes("jobs housekeeping, heartbeat-report"), alerts.text);
+        assert.deepEqual(alerts.rules, [], "no ha-guard rule judges alarms");
+        if (cloud === "kubernetes") {
+          assert.equal(alerts.status, "n/a");
+          assert.match(alerts.text, /^no alarm from this stack .*kube_job_status_failed/);
+        } else {
+          assert.equal(alerts.status, "unchecked");
+          assert.match(alerts.text, /^oncall@example\.com gets an email when a run of jobs housekeeping, heartbeat-report fails/);
+        }
+      });
+
       it("draws both jobs in the job tier with their schedules, not as nodes", () => {
         const diagram = diagramModel(plan) as ServicesDiagram;
         assert.equal(diagram.layout, "services");
@@ -118,6 +134,28 @@ describe("scheduled jobs: the examples stacks/examples/Pulumi.<cloud>-jobs.yaml"
       });
     });
   }
+});
+
+describe("scheduled jobs: what alerts you, from the model", () => {
+  for (const cloud of ["aws", "gcp"] as const) {
+    it(`${cloud}: without alarms.email, a failed or missed run alerts no one: a gap the summary says`, () => {
+      const plan = modelPlan(example(cloud), { patch: { alarms: undefined } });
+      assert.equal(plan.topology.alarms.email, undefined);
+      assert.deepEqual(plan.summary.find((s) => s.topic === "Alerts"), {
+        topic: "Alerts",
+        text: "none: a failed or missed run of jobs housekeeping, heartbeat-report alerts no one; set alarms.email",
+        rules: [],
+        status: "gap",
+      });
+    });
+  }
+
+  it("names one job in the singular, and no Alerts line without a job", () => {
+    const one = modelPlan(example("aws"), { patch: { workloads: { "heartbeat-report": undefined } } });
+    assert.match(one.summary.find((s) => s.topic === "Alerts")!.text, / a run of job housekeeping fails/);
+    const none = modelPlan(example("aws"), { patch: { workloads: { "heartbeat-report": undefined, housekeeping: undefined } } });
+    assert.ok(!none.summary.some((s) => s.topic === "Alerts"), none.summary.map((s) => s.topic).join(", "));
+  });
 });
 
 /** A string as a literal inside a regular expression. */
