@@ -11,6 +11,7 @@ import { internalUrlVariable } from "../components/model/bindings";
 import { capabilities } from "../components/model/capabilities";
 import type { Model, Origin, Resource, Workload } from "../components/model/model";
 import { resolveSize, type Cloud } from "../components/sizes";
+import { jobSizeText } from "./jobSize";
 
 /** How each cloud makes a SQL database highly available. */
 export const databaseHa: Record<Cloud, string> = {
@@ -172,7 +173,8 @@ function workloadView(model: Model, w: Workload): WorkloadView {
       count: 0,
       maxCount: 0,
       autoscaling: false,
-      size: resolveSize(model.cloud, "node", w.size),
+      // What a run gets where the scheduler starts it (a Fargate task, a Cloud Run execution), not a node size.
+      size: jobSizeText(model.cloud, w.size),
       image: w.image,
       ...(w.command ? { command: [...w.command] } : {}),
       job: { schedule: w.schedule, timeoutSeconds: w.timeoutSeconds, concurrency: w.concurrency, retries: w.retries },

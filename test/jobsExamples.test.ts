@@ -93,6 +93,31 @@ describe("scheduled jobs: the examples stacks/examples/Pulumi.<cloud>-jobs.yaml"
         }
       });
 
+      it("sizes each job as what runs it (not a node size), as the registered runs are sized", () => {
+        const expected = { aws: "Fargate 1 vCPU/2 GB", gcp: "Cloud Run 1 vCPU/2Gi", kubernetes: "250m/256Mi" }[cloud];
+        for (const [name] of jobs()) {
+          const line = plan.summary.find((s) => s.topic === `job ${name}`)!;
+          assert.ok(line.text.startsWith(`one run per tick · ${expected} running busybox:1.36; `), line.text);
+        }
+        // The registered runs get exactly that: the same figures, from the platform's own resources.
+        const sized = (type: string) => plan.resources.filter((r) => r.type === type);
+        if (cloud === "aws") {
+          const tasks = sized("aws:ecs/taskDefinition:TaskDefinition");
+          assert.equal(tasks.length, 2);
+          for (const t of tasks) assert.deepEqual([t.inputs.cpu, t.inputs.memory], ["1024", "2048"], t.name);
+        } else if (cloud === "gcp") {
+          const runJobs = sized("gcp:cloudrunv2/job:Job");
+          assert.equal(runJobs.length, 2);
+          type RunJob = { template: { template: { containers: { resources: { limits: Record<string, string> } }[] } } };
+          for (const j of runJobs) assert.deepEqual((j.inputs as unknown as RunJob).template.template.containers[0].resources.limits, { cpu: "1", memory: "2Gi" }, j.name);
+        } else {
+          const cronJobs = sized("kubernetes:batch/v1:CronJob");
+          assert.equal(cronJobs.length, 2);
+          type CronJob = { spec: { jobTemplate: { spec: { template: { spec: { containers: { resources: { requests: Record<string, string> } }[] } } } } } };
+          for (const c of cronJobs) assert.deepEqual((c.inputs as unknown as CronJob).spec.jobTemplate.spec.template.spec.containers[0].resources.requests, { cpu: "250m", memory: "256Mi" });
+        }
+      });
+
       it("says what alerts you when a job fails or misses a tick, right after the workloads' lines", () => {
         const topics = plan.summary.map((s) => s.topic);
         assert.deepEqual(topics.slice(0, 4), ["web web", "job housekeeping", "job heartbeat-report", "Alerts"]);
@@ -116,7 +141,7 @@ describe("scheduled jobs: the examples stacks/examples/Pulumi.<cloud>-jobs.yaml"
           const box = diagram.workloads.find((w) => w.name === name)!;
           assert.equal(box.lines[0], `${name} · cron`);
           assert.equal(box.lines[1], scheduleText(job.schedule));
-          assert.match(box.lines[2], /^one run per tick · \S+$/, "a job's runs are not nodes of its own");
+          assert.equal(box.lines[2], `one run per tick · ${{ aws: "Fargate 1 vCPU/2 GB", gcp: "Cloud Run 1 vCPU/2Gi", kubernetes: "250m/256Mi" }[cloud]}`, "a job's runs are not nodes of its own");
           const last = box.lines[box.lines.length - 1];
           assert.match(last, /^killed after \d+ s · /);
           assert.ok(last.includes(cloud === "gcp" ? "no overlap" : (job.concurrency ?? "forbid")), last);
