@@ -8,7 +8,7 @@
 import { resolveSize } from "../components/sizes";
 import type { Diagram, ServicesDiagram, TopologyDiagram } from "./diagram";
 import { zoneNames } from "./haSummary";
-import { commandText, countText, nodeWord, topologyView, vocabulary, type TopologyView } from "./topologyView";
+import { commandText, countText, nodeWord, topologyView, vocabulary, type TopologyView, type WorkloadView } from "./topologyView";
 import type { Plan } from "./plan";
 
 /** A diagram line at most `max` characters long (the plan's text has the whole value). */
@@ -32,6 +32,24 @@ const nodeGroupWord: Record<Plan["topology"]["cloud"], string> = {
 
 const engineName: Record<string, string> = { postgres: "PostgreSQL", mysql: "MySQL", valkey: "Valkey", redis: "Redis" };
 
+/** What starts a job's run, per cloud (the caption says so): a scheduler, or on DigitalOcean the lease between its own droplets. */
+const jobRunner: Record<Plan["topology"]["cloud"], string> = {
+  aws: "EventBridge Scheduler starts a Fargate task per tick",
+  gcp: "Cloud Scheduler starts a Cloud Run job execution per tick",
+  digitalocean: "its own two droplets, one of which takes the lease and runs it per tick",
+  kubernetes: "its CronJob starts a Job per tick",
+};
+
+/**
+ * A job's last box line: its timeout, what happens when a run is still going at the next
+ * tick, and its retries. GCP's scheduler skips and stops nothing: there the parser made
+ * every run end before the next tick, which is what the box says instead of the setting.
+ */
+function jobLine(job: NonNullable<WorkloadView["job"]>, cloud: Plan["topology"]["cloud"]): string {
+  const overlap = cloud === "gcp" ? "no overlap" : job.concurrency;
+  return clip(`killed after ${job.timeoutSeconds} s · ${overlap}${job.retries > 0 ? ` · ${job.retries} retries` : ""}`);
+}
+
 /** The several-workloads diagram of a plan. */
 export function servicesDiagram(plan: Plan, view: TopologyView = topologyView(plan.model)): ServicesDiagram {
   const { topology, model } = plan;
@@ -43,7 +61,9 @@ export function servicesDiagram(plan: Plan, view: TopologyView = topologyView(pl
     layout: "services",
     title: `${topology.name} · stack ${plan.stack}`,
     cloud,
-    caption: `Each workload: its own ${nodeGroupWord[cloud]}, ${where}`,
+    caption: view.workloads.some((w) => w.job)
+      ? `Each service and worker: its own ${nodeGroupWord[cloud]}, ${where}; each job: ${jobRunner[cloud]}`
+      : `Each workload: its own ${nodeGroupWord[cloud]}, ${where}`,
     loadBalancers: view.loadBalancers.map((lb) => ({
       label: words.loadBalancer,
       tls: "HTTPS 443 · TLS 1.2+ · HTTP→HTTPS redirect",
@@ -55,10 +75,11 @@ export function servicesDiagram(plan: Plan, view: TopologyView = topologyView(pl
       lines: [
         `${w.name} · ${w.kind}`,
         clip(w.entry),
-        `${countText(w)}${w.job ? "" : ` ${nodeWord[cloud]}s`}${w.port !== undefined ? ` · port ${w.port}` : ""}`,
+        // A job's runs are not nodes of its own ("one run per tick · <size>").
+        w.job ? countText(w) : `${countText(w)} ${nodeWord[cloud]}s${w.port !== undefined ? ` · port ${w.port}` : ""}`,
         clip(w.image),
         ...(w.job
-          ? [clip(w.command ? commandText(w.command) : "the image's own command"), clip(`killed after ${w.job.timeoutSeconds} s · ${w.job.concurrency}`)]
+          ? [clip(w.command ? commandText(w.command) : "the image's own command"), jobLine(w.job, cloud)]
           : w.readiness && w.liveness
             ? [clip(`ready GET ${w.readiness.path} · live GET ${w.liveness.path}`)]
             : [clip(w.command ? commandText(w.command) : "the image's own command"), `stops within ${w.stopTimeoutSeconds} s`]),

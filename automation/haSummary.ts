@@ -14,6 +14,7 @@ import type { Model } from "../components/model/model";
 import type { Topology } from "../components/topology";
 import { resolveSize } from "../components/sizes";
 import type { PolicyReport, StackResource, Violation } from "../policies/runner";
+import { jobAlertsLine } from "./jobAlerts";
 import { countText, databaseHa, jobText, nodeWord, topologyView, vocabulary, usedByText, usesText, type ResourceView, type TopologyView, type WorkloadView } from "./topologyView";
 
 /** One line of the summary. */
@@ -277,6 +278,9 @@ function servicesSummary(topology: Topology, view: TopologyView, resources: read
     const checks = w.job ? jobText(w.job, cloud) : w.readiness && w.liveness ? `readiness GET ${w.readiness.path}, liveness GET ${w.liveness.path}` : `${w.stopTimeoutSeconds} s to stop`;
     return line(workloadTopic(w), `${run}; ${entry}; ${checks}; ${usesText(w)}`, workloadRules(w), owns(`workload ${w.name}`, logicalName(topology, w)));
   });
+  // What alerts you when a job fails or misses a tick, after the jobs' own lines.
+  const alerts = jobAlertsLine(topology, view);
+  if (alerts) lines.push(alerts);
   const webs = view.workloads.some((w) => w.tier === "public" || w.tier === "internal");
   lines.push(
     line(
@@ -316,8 +320,6 @@ function servicesSummary(topology: Topology, view: TopologyView, resources: read
         : { topic: resourceTopic(r), text: `${text}; not checked by ha-guard (no rule judges ${uncheckedKind(cloud, r)})`, rules: [], status: "unchecked" },
     );
   }
-  const alarms = jobAlarmsLine(topology, view);
-  if (alarms) lines.push(alarms);
   lines.push(
     line(
       "Exposure",
@@ -326,28 +328,6 @@ function servicesSummary(topology: Topology, view: TopologyView, resources: read
     ),
   );
   return cloud === "digitalocean" ? onDigitalocean(lines) : lines;
-}
-
-/** What raises a job's failed or missed run, per cloud (the platforms' jobs files build it). */
-const jobAlarms: Record<Topology["cloud"], string> = {
-  aws: "a run that fails, times out or never starts (an EventBridge rule on the stopped task) and dropped schedule invocations (a CloudWatch alarm)",
-  gcp: "a failed execution (its last attempt failed or timed out) and a Cloud Scheduler error (alert policies)",
-  digitalocean: "a run that failed, was missed (no droplet claimed its tick) or was lost, an unreachable lease database (each job droplet then stops answering its ping uptime check) and a dead job droplet",
-  kubernetes: "a failed Job (kube-state-metrics kube_job_status_failed), for the cluster's own monitoring: this program mails nobody on Kubernetes",
-};
-
-/**
- * "What alerts you" when a stack has jobs: the issue's promise that a failed or missed run
- * raises an alarm to `alarms.email`. No rule judges alarms: "unchecked" when they are
- * mailed (or left to the cluster's monitoring), a gap when no address is set.
- */
-function jobAlarmsLine(topology: Topology, view: TopologyView): SummaryLine | undefined {
-  if (!view.workloads.some((w) => w.job)) return undefined;
-  const email = topology.alarms.email;
-  const cloud = topology.cloud;
-  if (cloud === "kubernetes") return { topic: "What alerts you", text: `jobs: ${jobAlarms.kubernetes}; not checked by ha-guard`, rules: [], status: "unchecked" };
-  if (!email) return { topic: "What alerts you", text: `nobody: alarms.email is unset, so a failed or missed run of a job mails no one (set it: ${jobAlarms[cloud]})`, rules: [], status: "gap" };
-  return { topic: "What alerts you", text: `jobs: ${jobAlarms[cloud]}, mailed to ${email}; run logs go where the workloads' go; not checked by ha-guard`, rules: [], status: "unchecked" };
 }
 
 /**

@@ -176,6 +176,7 @@ function workloadView(model: Model, w: Workload): WorkloadView {
       count: 0,
       maxCount: 0,
       autoscaling: false,
+      // What a run gets where the scheduler starts it (a Fargate task, a Cloud Run execution), not a node size.
       size: jobSizeText(model.cloud, w.size),
       image: w.image,
       ...(w.command ? { command: [...w.command] } : {}),

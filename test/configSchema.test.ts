@@ -95,7 +95,12 @@ describe("config schema: the stack file JSON Schema", function () {
   }
 
   const examples = fs.readdirSync(path.join(projectRoot, "stacks", "examples")).filter((f) => /^Pulumi\..+\.yaml$/.test(f));
-  it("has the four several-workloads examples to check", () => assert.deepEqual(examples.sort(), ["aws", "digitalocean", "gcp", "kubernetes"].map((c) => `Pulumi.${c}-services.yaml`)));
+  // The several-workloads examples on every cloud, and the scheduled-jobs ones where the platform runs jobs.
+  const expectedExamples = [
+    ...["aws", "digitalocean", "gcp", "kubernetes"].map((c) => `Pulumi.${c}-services.yaml`),
+    ...["aws", "gcp", "digitalocean", "kubernetes"].map((c) => `Pulumi.${c}-jobs.yaml`),
+  ];
+  it("has the several-workloads and scheduled-jobs examples to check", () => assert.deepEqual(examples.sort(), expectedExamples.sort()));
   for (const file of examples) {
     it(`stacks/examples/${file} (workloads and resources) is valid against it and points an editor at it`, function () {
       const stackFile = path.join(projectRoot, "stacks", "examples", file);
