@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { capabilityTableMarkdown, configReferenceMarkdown } from "../components/configReference";
 import { stackConfigSchemaText } from "../components/configSchema";
 import { workloadEnv } from "../components/model/bindings";
-import type { Model } from "../components/model/model";
+import { isContainerWorkload, type Model } from "../components/model/model";
 import { parseStack } from "../components/model/parse";
 import { decodeRawConfig, providerConfigOf } from "../components/stackConfig";
 import { topologyLines } from "./planReport";
@@ -54,7 +54,7 @@ export function exampleEnvMarkdown(): string {
   return [
     "| Workload | Variables (starred: secret) |",
     "|---|---|",
-    ...model.workloads.map((w) => `| \`${w.name}\` | ${workloadEnv(model, w).map((v) => `\`${v.name}\`${v.secret ? "\\*" : ""}`).join(", ")} |`),
+    ...model.workloads.filter(isContainerWorkload).map((w) => `| \`${w.name}\` | ${workloadEnv(model, w).map((v) => `\`${v.name}\`${v.secret ? "\\*" : ""}`).join(", ")} |`),
   ].join("\n");
 }
 

@@ -40,7 +40,8 @@ export function planJson(plan: Plan) {
     offline: plan.offline,
     cloud: plan.topology.cloud,
     domain: plan.topology.domain,
-    ...(({ workloads, resources, loadBalancers }) => ({ workloads, resources, loadBalancers }))(topologyView(plan.model)),
+    // Sites only where the stack has one: every other plan's JSON is as it was.
+    ...(({ workloads, sites, resources, loadBalancers }) => ({ workloads, ...(sites.length > 0 && { sites }), resources, loadBalancers }))(topologyView(plan.model)),
     resourceCount: plan.resourceCount,
     components: plan.components,
     summary: plan.summary,
@@ -78,8 +79,8 @@ function outputText(value: unknown): string {
  * lines, as it always was).
  */
 export function topologyLines(view: TopologyView): string[] {
-  const width = Math.max(...[...view.workloads, ...view.resources].map((e) => e.name.length));
-  const kindWidth = Math.max(...[...view.workloads, ...view.resources].map((e) => e.kind.length));
+  const width = Math.max(...[...view.workloads, ...view.sites, ...view.resources].map((e) => e.name.length));
+  const kindWidth = Math.max(...[...view.workloads, ...view.sites.map(() => ({ kind: "site" })), ...view.resources].map((e) => e.kind.length));
   const head = (name: string, kind: string, text: string) => `  ${name.padEnd(width)}  ${kind.padEnd(kindWidth)}  ${text}`;
   const more = (text: string) => `  ${"".padEnd(width)}  ${"".padEnd(kindWidth)}  ${text}`;
   const lines = [`Workloads (${view.workloads.length})`];
@@ -89,6 +90,14 @@ export function topologyLines(view: TopologyView): string[] {
     const checks = checksText(w);
     lines.push(more(checks ?? (w.job ? jobText(w.job, view.cloud) : `no health check (nothing connects to a worker); ${w.stopTimeoutSeconds} s to stop after SIGTERM`)));
     lines.push(more(usesText(w)));
+  }
+  // Sites are listed only where a stack has one (issue 17): every other plan reads as before.
+  if (view.sites.length > 0) lines.push(`Static sites (${view.sites.length})`);
+  for (const s of view.sites) {
+    lines.push(head(s.name, "site", s.entry));
+    lines.push(more(`files from ${s.source}${s.spa ? " · single-page app: a path with no file gets index.html" : " · a path with no file is a 404"}`));
+    lines.push(more(`Cache-Control: HTML "${s.cacheControl.html}" · hashed "${s.cacheControl.hashed}" · other "${s.cacheControl.asset}"`));
+    lines.push(more(s.corsOrigins.length > 0 ? `CORS: GET and HEAD from ${s.corsOrigins.join(", ")}` : "no CORS: same-origin only"));
   }
   lines.push(`Named resources (${view.resources.length})`);
   if (view.resources.length === 0) lines.push("  none: no database, bucket, cache or secret is created");

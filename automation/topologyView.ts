@@ -9,8 +9,9 @@
  */
 import { internalUrlVariable } from "../components/model/bindings";
 import { capabilities } from "../components/model/capabilities";
-import type { Model, Origin, Resource, Workload } from "../components/model/model";
+import { isContainerWorkload, type ContainerWorkload, type Model, type Origin, type Resource, type SiteWorkload } from "../components/model/model";
 import { jobSizeText } from "../components/jobSizes";
+import { cacheControlFor } from "../components/siteFiles";
 import { resolveSize, type Cloud } from "../components/sizes";
 
 /** How each cloud makes a SQL database highly available. */
@@ -70,7 +71,7 @@ export interface WorkloadView {
   /** Its name (`web` for the single service). */
   name: string;
   /** Its kind. */
-  kind: Workload["kind"];
+  kind: ContainerWorkload["kind"];
   /** Where it was declared. */
   origin: Origin;
   /** Where it is reached from. */
@@ -112,6 +113,27 @@ export interface WorkloadView {
   uses: string[];
 }
 
+/**
+ * One static site (issue 17), as the plan shows it: where it is served and from which
+ * directory. The words for what serves it (a CDN, per cloud) come with its platforms.
+ */
+export interface SiteView {
+  /** Its name. */
+  name: string;
+  /** Where it is served: its route's URL. */
+  entry: string;
+  /** Its route. */
+  route: RouteView;
+  /** The directory its files come from, relative to the project. */
+  source: string;
+  /** True when unknown paths are answered with index.html. */
+  spa: boolean;
+  /** The Cache-Control of its HTML, of its hashed files and of its other files (siteFiles.ts). */
+  cacheControl: { html: string; hashed: string; asset: string };
+  /** The origins allowed to read it from another host; empty: same-origin only. */
+  corsOrigins: string[];
+}
+
 /** One resource, as the plan shows it. */
 export interface ResourceView {
   /** Its name (`database`, `bucket`, `sessions` for the single service's). */
@@ -142,8 +164,10 @@ export interface TopologyView {
   cloud: Cloud;
   /** True when the stack declares `ha-topology:workloads` or `ha-topology:resources` (not only the single service). */
   usesMaps: boolean;
-  /** Every workload, in the model's order (the single service's `web` first). */
+  /** Every workload that runs a container, in the model's order (the single service's `web` first). */
   workloads: WorkloadView[];
+  /** The static sites, in the model's order. */
+  sites: SiteView[];
   /** Every resource, in the model's order. */
   resources: ResourceView[];
   /** The public load balancers: one, or one per host where the cloud cannot route by host; none without a public web workload. */
@@ -165,7 +189,7 @@ export function commandText(command: readonly string[]): string {
   return command.map((arg) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(" ");
 }
 
-function workloadView(model: Model, w: Workload): WorkloadView {
+function workloadView(model: Model, w: ContainerWorkload): WorkloadView {
   if (w.kind === "cron") {
     return {
       name: w.name,
@@ -213,9 +237,22 @@ function workloadView(model: Model, w: Workload): WorkloadView {
   return { ...common, ...checks, tier: "public", entry: routeUrl(route), route };
 }
 
+function siteView(w: SiteWorkload): SiteView {
+  const route = { host: w.route.host, path: w.route.path, workload: w.name };
+  return {
+    name: w.name,
+    entry: routeUrl(route),
+    route,
+    source: w.source,
+    spa: w.spa,
+    cacheControl: { html: cacheControlFor("html", w.cache), hashed: cacheControlFor("hashed", w.cache), asset: cacheControlFor("asset", w.cache) },
+    corsOrigins: [...(w.cors?.origins ?? [])],
+  };
+}
+
 function resourceView(model: Model, r: Resource): ResourceView {
   const cloud = model.cloud;
-  const usedBy = model.workloads.filter((w) => w.uses.includes(r.name)).map((w) => w.name);
+  const usedBy = model.workloads.filter(isContainerWorkload).filter((w) => w.uses.includes(r.name)).map((w) => w.name);
   const common = { name: r.name, kind: r.kind, origin: r.origin, usedBy };
   switch (r.kind) {
     case "sql":
@@ -248,11 +285,12 @@ function loadBalancers(model: Model, workloads: readonly WorkloadView[]): LoadBa
 
 /** The view of a stack's model. */
 export function topologyView(model: Model): TopologyView {
-  const workloads = model.workloads.map((w) => workloadView(model, w));
+  const workloads = model.workloads.filter(isContainerWorkload).map((w) => workloadView(model, w));
   return {
     cloud: model.cloud,
     usesMaps: usesMaps(model),
     workloads,
+    sites: model.workloads.flatMap((w) => (w.kind === "site" ? [siteView(w)] : [])),
     resources: model.resources.map((r) => resourceView(model, r)),
     loadBalancers: loadBalancers(model, workloads),
   };

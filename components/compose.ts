@@ -8,7 +8,8 @@
  *   3. the edge: load balancers, certificates, routes, and the private entry points of
  *      the internal web workloads (their URLs reach the other workloads' environments);
  *   4. workloads: each gets its environment, resolved from the bindings it uses, and the
- *      handles of the resources it uses (for the network and identity grants);
+ *      handles of the resources it uses (for the network and identity grants); a static
+ *      site (issue 17) runs nothing and gets neither: the platform's `site` step builds it;
  *   5. finish: what watches the rest (alarms).
  *
  * The outputs are maps (`workloads.<name>.url`, `resources.<name>.endpoint`,
@@ -18,7 +19,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsRecord } from "./platforms/dnsRecord";
 import { workloadEnv, type EnvSource } from "./model/bindings";
-import { legacyResourceNames, legacyWebName, type CronWorkload, type Model, type Resource, type ServiceWorkload, type WebWorkload, type Workload } from "./model/model";
+import { isContainerWorkload, legacyResourceNames, legacyWebName, type ContainerWorkload, type CronWorkload, type Model, type Resource, type ServiceWorkload, type SiteWorkload, type WebWorkload, type Workload } from "./model/model";
 import type { TemplatePart } from "./model/references";
 import type { Topology } from "./topology";
 
@@ -112,6 +113,12 @@ export interface Platform<F, R extends ResourceHandle, E extends EdgeHandle, W e
    * the parser refuses them first).
    */
   job?(ctx: ComposeContext, foundation: F, job: CronWorkload, env: BoundVariable[], uses: R[], edge: E): W;
+  /**
+   * One static site (issue 17): its files from `site.sourceDir` (components/siteFiles.ts
+   * lists them), served at `site.route`. No platform has it yet: every capability row
+   * refuses kind site (`comingKinds`), so the parser refuses a site before this is reached.
+   */
+  site?(ctx: ComposeContext, foundation: F, site: SiteWorkload, edge: E): W;
   /** What watches the rest (alarms); called last. */
   finish(ctx: ComposeContext, foundation: F, edge: E, workloads: Map<string, W>, resources: R[]): void;
 }
@@ -129,7 +136,7 @@ export interface WorkloadOutput {
   kind: Workload["kind"];
   /** Its URL (public or private) for a web workload; undefined for a worker or a job. */
   url: string | undefined;
-  /** Its node group's identifier (a job's: its scheduler's). */
+  /** Its node group's identifier (a job's: its scheduler's; a site's: what its platform step returns). */
   nodeGroupId: string;
 }
 
@@ -186,7 +193,7 @@ function render(parts: readonly TemplatePart[], handles: Map<string, ResourceHan
  * except the platform's own (`PORT`, `APP_VERSION`, `TRUSTED_PROXY_HOPS`), which the
  * platform sets with what only it knows.
  */
-export function boundEnv(ctx: ComposeContext, workload: Workload, handles: Map<string, ResourceHandle>, edge: EdgeHandle): BoundVariable[] {
+export function boundEnv(ctx: ComposeContext, workload: ContainerWorkload, handles: Map<string, ResourceHandle>, edge: EdgeHandle): BoundVariable[] {
   const single = workload.origin === "single-service";
   const legacyResources = new Set(ctx.model.resources.filter((r) => r.origin === "single-service").map((r) => r.name));
   const out: BoundVariable[] = [];
@@ -238,6 +245,11 @@ export function compose(platform: AnyPlatform, ctx: ComposeContext): ComposedOut
   const edge = platform.edge(ctx, foundation, webs);
   const built = new Map<string, WorkloadHandle>();
   for (const workload of model.workloads) {
+    if (!isContainerWorkload(workload)) {
+      if (!platform.site) throw new Error(`compose: the ${model.cloud} platform builds no static sites (its capability row must not list site)`);
+      built.set(workload.name, platform.site(ctx, foundation, workload, edge));
+      continue;
+    }
     const uses = resources.filter((r) => workload.uses.includes(r.resource.name));
     const env = boundEnv(ctx, workload, handles, edge);
     if (workload.kind === "cron") {

@@ -120,6 +120,17 @@ describe("config schema: the stack file JSON Schema", function () {
     assert.ok(result.success, result.success ? "" : JSON.stringify(result.error.issues, null, 2));
   });
 
+  it("accepts a static site in the maps (an editor offers kind site with its keys)", function () {
+    const config = mergeConfig(readStackFile(path.join(projectRoot, "stacks", "examples", "Pulumi.aws-services.yaml")), {
+      "ha-topology:workloads": {
+        ui: { kind: "site", source: "web/dist", path: "/docs", spa: true, cache: { html: 0, assets: 600, hashedAssets: 31536000, hashPattern: "^_next/static/" }, cors: { origins: ["https://app.example.com", "https://admin.example.com:8443"] } },
+        "ui-own-host": { kind: "site", source: "ui", host: "ui.example.com" },
+      },
+    });
+    const result = validator().safeParse({ config });
+    assert.ok(result.success, result.success ? "" : JSON.stringify(result.error.issues, null, 2));
+  });
+
   /** The AWS example with one workload or resource entry changed (`undefined` deletes a key). */
   const exampleWith = (map: "workloads" | "resources", name: string, change: Record<string, unknown>) => ({
     config: mergeConfig(readStackFile(path.join(projectRoot, "stacks", "examples", "Pulumi.aws-services.yaml")), { [`ha-topology:${map}`]: { [name]: change } }),
@@ -143,6 +154,16 @@ describe("config schema: the stack file JSON Schema", function () {
     ["a secret too short", "resources", "secret-key", { length: 8 }],
     ["an unknown database engine", "resources", "db", { engine: "oracle" }],
     ["a misspelled bucket key", "resources", "files", { versionning: true }],
+    ["a site without its source", "workloads", "ui", { kind: "site" }],
+    ["a site with an image (a site runs nothing)", "workloads", "ui", { kind: "site", source: "web/dist", image: "nginx:1.27" }],
+    ["a site with env", "workloads", "ui", { kind: "site", source: "web/dist", env: { A: "b" } }],
+    ["a site with a count", "workloads", "ui", { kind: "site", source: "web/dist", count: 2 }],
+    ["a site with spa as a word", "workloads", "ui", { kind: "site", source: "web/dist", spa: "yes" }],
+    ["a site caching HTML for a negative time", "workloads", "ui", { kind: "site", source: "web/dist", cache: { html: -1 } }],
+    ["a misspelled site cache key", "workloads", "ui", { kind: "site", source: "web/dist", cache: { hashedAsset: 60 } }],
+    ["a site CORS origin over plain HTTP", "workloads", "ui", { kind: "site", source: "web/dist", cors: { origins: ["http://app.example.com"] } }],
+    ["a site CORS wildcard", "workloads", "ui", { kind: "site", source: "web/dist", cors: { origins: ["*"] } }],
+    ["a site CORS without origins", "workloads", "ui", { kind: "site", source: "web/dist", cors: {} }],
   ] as const) {
     it(`refuses in the maps: ${what}`, function () {
       const result = validator().safeParse(exampleWith(map, name, change));

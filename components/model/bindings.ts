@@ -11,7 +11,7 @@
  */
 import { isReservedEnvName } from "../appEnvironment";
 import type { Cloud } from "../sizes";
-import { legacyResourceNames, type Model, type Resource, type Workload } from "./model";
+import { isContainerWorkload, legacyResourceNames, type ContainerWorkload, type Model, type Resource, type Workload } from "./model";
 import { referencesOf } from "./references";
 
 /** One field of a resource's binding. */
@@ -136,7 +136,7 @@ export function internalUrlVariable(workload: Workload): string | undefined {
  * platform, resources it uses, internal services, app secrets, its own env. Duplicate
  * names are kept (and refused by `bindingProblems`), so nothing is silently dropped.
  */
-export function workloadEnv(model: Model, workload: Workload): EnvVariable[] {
+export function workloadEnv(model: Model, workload: ContainerWorkload): EnvVariable[] {
   const out: EnvVariable[] = platformVariables(workload).map((name) => ({ name, secret: false, source: { platform: true } }));
   for (const resource of model.resources) {
     if (!workload.uses.includes(resource.name)) continue;
@@ -152,7 +152,7 @@ export function workloadEnv(model: Model, workload: Workload): EnvVariable[] {
 }
 
 /** True when a workload's own env entry is secret: it references a secret field (`${resources.db.password}`). */
-export function isSecretEnv(model: Model, workload: Workload, name: string): boolean {
+export function isSecretEnv(model: Model, workload: ContainerWorkload, name: string): boolean {
   return referencesOf(workload.env[name] ?? []).some((ref) => {
     const resource = model.resources.find((r) => r.name === ref.resource);
     return resource !== undefined && bindingField(model, resource, ref.field)?.secret === true;
@@ -199,7 +199,8 @@ export function bindingProblems(model: Model): BindingProblem[] {
     if (!seen.has(key)) problems.push(p);
     seen.add(key);
   };
-  for (const workload of model.workloads) {
+  // A site has no environment: nothing of it can collide.
+  for (const workload of model.workloads.filter(isContainerWorkload)) {
     const first = new Map<string, EnvVariable>();
     for (const v of workloadEnv(model, workload)) {
       const at = declaredAt(model, workload, v.source);

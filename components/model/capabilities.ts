@@ -45,9 +45,14 @@ export interface Capabilities {
   maxRouteValueWhy?: string;
 }
 
+/**
+ * Static sites are built cloud by cloud (issue 17): until a cloud's platform has its `site`
+ * step (compose.ts), its row refuses kind site, naming what will serve it there.
+ */
+const siteComing = (how: string) => ({ site: `issue 17 builds static sites here (${how}); not built in this version` });
+
 const everything = {
   workloads: ["web", "worker", "cron"],
-  comingKinds: {},
   resources: ["sql", "bucket", "cache", "secret"],
   sqlEngines: ["postgres", "mysql"],
   pathRouting: true,
@@ -58,15 +63,17 @@ const everything = {
 export const capabilities: Record<Cloud, Capabilities> = {
   // ALB listener rules match host-header and path-pattern.
   // Scheduled jobs: EventBridge Scheduler starting a Fargate task (platforms/aws/jobs.ts).
-  aws: { ...everything, maxRouteValue: 128, maxRouteValueWhy: "an ALB listener rule condition value holds at most 128 characters" },
+  aws: { ...everything, comingKinds: siteComing("a private S3 bucket behind CloudFront"), maxRouteValue: 128, maxRouteValueWhy: "an ALB listener rule condition value holds at most 128 characters" },
   // The URL map routes by host rule and path matcher; Cloud Scheduler starts a Cloud Run job per cron workload.
   gcp: {
     ...everything,
+    comingKinds: siteComing("a backend bucket with Cloud CDN on the load balancer's URL map"),
     // Cloud Scheduler's call retries (120 s) and an execution's start (60 s): components/platforms/gcp/job.ts.
     jobsEndBeforeNextTick: { startDelaySeconds: 180, why: "Cloud Run starts an execution at every tick whatever is still running, so a run must end before the next tick for runs never to overlap" },
   },
   digitalocean: {
     ...everything,
+    comingKinds: siteComing("a Spaces bucket with the Spaces CDN on the site's own host"),
     // Forwarding rules match a port only: no path rules. Each host gets its own LB.
     pathRouting: false,
     hostRouting: false,
@@ -76,6 +83,7 @@ export const capabilities: Record<Cloud, Capabilities> = {
   },
   kubernetes: {
     ...everything,
+    comingKinds: siteComing("a static file server behind the same Ingress"),
     // A CronJob per job (components/platforms/kubernetes/job.ts).
     // The kubernetes adapter runs CloudNativePG (components/platforms/kubernetes/database.ts).
     sqlEngines: ["postgres"],

@@ -24,7 +24,7 @@ import { parseImageReference, registryOf, type Registry } from "../imageReferenc
 import type { Cloud } from "../sizes";
 import { defaults, ownRegistry, registryRefusals } from "../topology";
 import type { BindingProblem } from "./bindings";
-import type { Model } from "./model";
+import { isContainerWorkload, type Model } from "./model";
 
 /** One workload's image, where its key is and which registry it is in. */
 export interface WorkloadImage {
@@ -43,7 +43,8 @@ export interface WorkloadImage {
 /** The images of the model's workloads that parse (the others are refused on their own key). */
 export function workloadImages(model: Model): WorkloadImage[] {
   const out: WorkloadImage[] = [];
-  for (const w of model.workloads) {
+  // A site has no image.
+  for (const w of model.workloads.filter(isContainerWorkload)) {
     try {
       const registry = registryOf(w.image);
       if (registry.kind === "invalid") continue;

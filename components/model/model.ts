@@ -11,7 +11,7 @@
 import type { Cloud } from "../sizes";
 import type { Topology } from "../topology";
 import type { TemplatePart } from "./references";
-import type { BucketInput, CacheInput, CronInput, SecretInput, SqlInput, WebInput, WorkerInput } from "./schema";
+import type { BucketInput, CacheInput, CronInput, SecretInput, SiteInput, SqlInput, WebInput, WorkerInput } from "./schema";
 
 /** Where an entry of the model was declared. */
 export type Origin =
@@ -79,8 +79,39 @@ export type WorkerWorkload = Omit<WorkerInput, "env" | "uses" | "maxCount" | "po
  */
 export type CronWorkload = Omit<CronInput, "env" | "uses" | "count" | "maxCount" | "port" | "path" | "host" | "public" | "healthCheck"> & RunningWorkload;
 
+/**
+ * Static files behind the stack's TLS and a CDN (issue 17). It runs nothing: no image, no
+ * nodes, no environment, no resources. Its `source` was found on disk at parse time
+ * (siteSource.ts), and components/siteFiles.ts lists what a platform uploads from it.
+ */
+export type SiteWorkload = Pick<SiteInput, "kind" | "spa" | "cache" | "cors"> & {
+  /** The key in `ha-topology:workloads`. */
+  name: string;
+  /** Always the maps: the single-service keys have no site. */
+  origin: "maps";
+  /** The directory as the stack file names it, normalised (`web/dist`: no `./`, no trailing `/`), relative to the project. */
+  source: string;
+  /**
+   * The directory on this machine (absolute: the project directory joined with `source`),
+   * to read the files from (siteFiles.ts resolves its links).
+   * It differs between machines: a platform uploads keys relative to it and never puts
+   * it in a resource's inputs, or every checkout would show a diff.
+   */
+  sourceDir: string;
+  /** Where it is served: the stack's `domain` unless it sets `host`, under `path` ("/" unless set). */
+  route: Route;
+};
+
 /** One workload, discriminated by `kind`. */
-export type Workload = WebWorkload | WorkerWorkload | CronWorkload;
+export type Workload = WebWorkload | WorkerWorkload | CronWorkload | SiteWorkload;
+
+/** A workload that runs a container image (a web service, a worker pool, a scheduled job): it has an environment and uses resources. */
+export type ContainerWorkload = WebWorkload | WorkerWorkload | CronWorkload;
+
+/** True for a workload that runs a container (not a static site). */
+export function isContainerWorkload(w: Workload): w is ContainerWorkload {
+  return w.kind !== "site";
+}
 
 /** A workload that runs all the time on its own node group: a web service or a worker pool. */
 export type ServiceWorkload = WebWorkload | WorkerWorkload;

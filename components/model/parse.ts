@@ -16,6 +16,7 @@
  * - Shared keys (`cloud`, `domain`, `name`, `network`, `dns`, `tls`, `alarms`,
  *   `kubernetes`, `secrets`) mean the same in both; `secrets` reach every workload.
  */
+import * as path from "node:path";
 import { z } from "zod";
 import { envNamePattern, isReservedEnvName } from "../appEnvironment";
 import { closestKey, configNamespace, configProblem, describeValue, formatConfigIssues, pathName, secretMask, TopologyConfigError, valueAt } from "../configError";
@@ -29,10 +30,11 @@ import { capabilities as capabilityTable, type Capabilities } from "./capabiliti
 import { shortestIntervalSeconds } from "./cronSchedule";
 import { registryProblems } from "./images";
 import { droppedSingleServiceProblems, type PreviousDeployment } from "./migration";
-import { legacyResourceNames, legacyResources, legacyWeb, legacyWebName, type Model, type Resource, type Workload } from "./model";
+import { legacyResourceNames, legacyResources, legacyWeb, legacyWebName, type ContainerWorkload, type Model, type Resource, type Workload } from "./model";
 import { parseTemplate, referencesOf, referenceText, type TemplatePart } from "./references";
 import { routeOf, routeProblems, type WebEntry } from "./routes";
-import { healthCheckKeys, kindKeys, livenessKeys, mapsSchema, namePattern, nameRule, plannedKinds } from "./schema";
+import { healthCheckKeys, kindKeys, livenessKeys, mapsSchema, namePattern, nameRule, plannedKinds, siteKeysOf } from "./schema";
+import { normalisedSource, siteSourceProblems } from "./siteSource";
 import { networkSizeProblems, userDataProblems } from "./vmChecks";
 
 /** The single-service keys that describe the one web service and its resources (not `nodes`: it keeps the service). */
@@ -67,6 +69,10 @@ function mapIssues(issues: readonly z.core.$ZodIssue[], raw: Raw): string[] {
       if (typeof kind === "string" && own(kindKeys, kind)) known[`${map}.${name}`] = kindKeys[kind];
       known[`${map}.${name}.healthCheck`] = healthCheckKeys;
       known[`${map}.${name}.healthCheck.liveness`] = livenessKeys;
+      if (kind === "site") {
+        known[`${map}.${name}.cache`] = siteKeysOf.cache;
+        known[`${map}.${name}.cors`] = siteKeysOf.cors;
+      }
     }
   }
   const lines: string[] = [];
@@ -114,9 +120,10 @@ const line = (p: BindingProblem) => configProblem(`${configNamespace}:${pathName
  * Parses the whole model. Throws one TopologyConfigError with every problem: the
  * single-service keys' (as parseTopology reports them), the maps', the combination's.
  * `table` is the capability table (a parameter, so tests can take a capability away).
+ * `projectDir` is where a site's `source` is found (see `parseStack`).
  */
-export function parseModel(raw: Raw, provider: Record<string, string> = {}, table: Record<Cloud, Capabilities> = capabilityTable, previous?: PreviousDeployment): Model {
-  return parseStack(raw, provider, table, previous).model;
+export function parseModel(raw: Raw, provider: Record<string, string> = {}, table: Record<Cloud, Capabilities> = capabilityTable, previous?: PreviousDeployment, projectDir?: string): Model {
+  return parseStack(raw, provider, table, previous, projectDir).model;
 }
 
 /** A parsed stack: its shared and single-service keys, and its model. */
@@ -134,9 +141,17 @@ export interface ParsedStack {
  * Parses a whole stack: what the program and the offline plan run on. Throws one
  * TopologyConfigError with every problem (see `parseModel`). `previous` is what the
  * stack's last deployment ran (migration.ts), when the caller knows it: a configuration
- * that would drop its single service is refused.
+ * that would drop its single service is refused. `projectDir` is the directory a site's
+ * `source` is relative to: the project's, where Pulumi.yaml is, which is where the Pulumi
+ * CLI runs the program (so the default, the working directory, is it under `pulumi up`).
  */
-export function parseStack(raw: Raw, provider: Record<string, string> = {}, table: Record<Cloud, Capabilities> = capabilityTable, previous?: PreviousDeployment): ParsedStack {
+export function parseStack(
+  raw: Raw,
+  provider: Record<string, string> = {},
+  table: Record<Cloud, Capabilities> = capabilityTable,
+  previous?: PreviousDeployment,
+  projectDir: string = process.cwd(),
+): ParsedStack {
   const service = raw.workloads === undefined || raw.nodes !== undefined;
   const registryByModel = raw.workloads !== undefined;
   const problems: string[] = [];
@@ -183,11 +198,11 @@ export function parseStack(raw: Raw, provider: Record<string, string> = {}, tabl
   if (!topology || !parsed.success || problems.length > 0) throw new TopologyConfigError(problems);
 
   // 4. The model, then everything that spans entries or depends on the cloud.
-  const model = buildModel(topology, service ? topology : undefined, parsed.data, raw);
+  const model = buildModel(topology, service ? topology : undefined, parsed.data, raw, projectDir);
   const appSecrets = isObject(raw.secrets) ? Object.fromEntries(Object.entries(raw.secrets).filter((e): e is [string, string] => typeof e[1] === "string")) : {};
   const all = [
     ...droppedSingleServiceProblems(model, service, previous),
-    ...crossProblems(model, parsed.data, service, table[model.cloud], raw),
+    ...crossProblems(model, parsed.data, service, table[model.cloud], raw, projectDir),
     ...referenceProblems(model, raw),
     ...(registryByModel ? registryProblems(model, topology.registry !== undefined) : []),
     ...userDataProblems(model, appSecrets),
@@ -202,7 +217,7 @@ export function parseStack(raw: Raw, provider: Record<string, string> = {}, tabl
 type Maps = z.output<typeof mapsSchema>;
 
 /** Normalises the parsed maps and the single service (`topology`, when the stack has it) into the model. */
-function buildModel(shared: Pick<Topology, "cloud" | "domain">, topology: Topology | undefined, maps: Maps, raw: Raw): Model {
+function buildModel(shared: Pick<Topology, "cloud" | "domain">, topology: Topology | undefined, maps: Maps, raw: Raw, projectDir: string): Model {
   const defaultedVersion = { postgres: "16", mysql: "8.0" } as const;
   const resources: Resource[] = topology ? legacyResources(topology) : [];
   for (const [name, r] of Object.entries(maps.resources ?? {})) {
@@ -217,13 +232,19 @@ function buildModel(shared: Pick<Topology, "cloud" | "domain">, topology: Topolo
   const every = resources.map((r) => r.name);
   const workloads: Workload[] = topology ? [legacyWeb(topology, every)] : [];
   for (const [name, w] of Object.entries(maps.workloads ?? {})) {
+    if (w.kind === "site") {
+      // It runs nothing: no count, no environment, no resources (the schema refuses those keys).
+      const source = normalisedSource(w.source);
+      workloads.push({ kind: "site", name, origin: "maps", source, sourceDir: path.resolve(projectDir, source), spa: w.spa, cache: w.cache, cors: w.cors, route: { host: w.host ?? shared.domain, path: w.path ?? "/" } });
+      continue;
+    }
     const base = {
       name,
       origin: "maps" as const,
       maxCount: w.kind === "web" || w.kind === "worker" ? (w.maxCount ?? Math.min(1000, w.count * 2)) : 0,
-      uses: w.kind === "web" || w.kind === "worker" || w.kind === "cron" ? [...new Set(w.uses ?? every)] : [],
+      uses: [...new Set(w.uses ?? every)],
       // Templates are checked in referenceProblems; a malformed one stays literal here.
-      env: Object.fromEntries(Object.entries(w.kind === "web" || w.kind === "worker" || w.kind === "cron" ? w.env : {}).map(([k, v]) => {
+      env: Object.fromEntries(Object.entries(w.env).map(([k, v]) => {
         const t = parseTemplate(v);
         return [k, Array.isArray(t) ? t : [v]];
       })) as Record<string, TemplatePart[]>,
@@ -250,7 +271,7 @@ function buildModel(shared: Pick<Topology, "cloud" | "domain">, topology: Topolo
 }
 
 /** Names, sizes, engines, capabilities, routes and `uses`: what spans entries or depends on the cloud. */
-function crossProblems(model: Model, maps: Maps, service: boolean, caps: Capabilities, raw: Raw): BindingProblem[] {
+function crossProblems(model: Model, maps: Maps, service: boolean, caps: Capabilities, raw: Raw, projectDir: string): BindingProblem[] {
   const problems: BindingProblem[] = [];
   const add = (path: (string | number)[], value: unknown, allowed: string) => problems.push({ path, received: describeValue(value), allowed });
   const cloud = model.cloud;
@@ -276,6 +297,11 @@ function crossProblems(model: Model, maps: Maps, service: boolean, caps: Capabil
   const names = new Set(model.resources.map((r) => r.name));
   for (const w of model.workloads) {
     if (w.origin !== "maps") continue;
+    if (w.kind === "site") {
+      // On disk, before anything is created: it exists, is a directory in the project, and every file can be served.
+      problems.push(...siteSourceProblems(w, projectDir));
+      continue;
+    }
     const at = ["workloads", w.name];
     const given = (maps.workloads?.[w.name] as { uses?: string[] } | undefined)?.uses ?? [];
     given.forEach((u, i) => {
@@ -370,8 +396,14 @@ function crossProblems(model: Model, maps: Maps, service: boolean, caps: Capabil
     }
   }
 
+  // A site's route follows a web's rules and must not be a web's route (nor another site's).
   const webs: WebEntry[] = [];
   for (const w of model.workloads) {
+    if (w.kind === "site") {
+      const given = maps.workloads?.[w.name] as { path?: string; host?: string };
+      webs.push({ name: w.name, web: { public: true, path: given.path, host: given.host } });
+      continue;
+    }
     if (w.kind !== "web") continue;
     const given = w.origin === "maps" ? (maps.workloads?.[w.name] as WebEntry["web"]) : { public: true, path: undefined, host: undefined };
     webs.push({ name: w.name, web: given });
@@ -381,7 +413,7 @@ function crossProblems(model: Model, maps: Maps, service: boolean, caps: Capabil
 }
 
 /** An image the registry reader refuses (the per-registry access checks come with the platforms). */
-function checkImage(w: Workload, add: (path: (string | number)[], value: unknown, allowed: string) => void): void {
+function checkImage(w: ContainerWorkload, add: (path: (string | number)[], value: unknown, allowed: string) => void): void {
   try {
     const registry = registryOf(w.image);
     if (registry.kind === "invalid") add(["workloads", w.name, "image"], w.image, registry.problem);
@@ -394,7 +426,7 @@ function checkImage(w: Workload, add: (path: (string | number)[], value: unknown
 function referenceProblems(model: Model, raw: Raw): BindingProblem[] {
   const problems: BindingProblem[] = [];
   for (const w of model.workloads) {
-    if (w.origin !== "maps") continue;
+    if (w.origin !== "maps" || w.kind === "site") continue;
     const env = (valueAt(raw, ["workloads", w.name, "env"]) ?? {}) as Record<string, unknown>;
     for (const [key, value] of Object.entries(env)) {
       const at = ["workloads", w.name, "env", key];

@@ -6,7 +6,7 @@
  * `sectionShapes`), so `port` or `backupRetentionDays` is refused with the same sentence
  * in both shapes.
  *
- * Kinds that later issues deploy (cron, site, document, queue) are declared here already,
+ * Kinds that later issues deploy (document, queue) are declared here already,
  * so their seams exist and a stack that uses them is told when they come, rather than
  * "unknown kind".
  */
@@ -40,7 +40,6 @@ export type ResourceKind = (typeof resourceKinds)[number];
 
 /** Kinds declared but not built yet, and the issue that builds them. */
 export const plannedKinds: Record<string, string> = {
-  site: "issue 17: static sites behind the same TLS domain and a CDN",
   document: "issue 18: a replicated document database",
   queue: "issue 18: a clustered, multi-zone broker",
 };
@@ -218,6 +217,144 @@ export const cronSchema = z.strictObject({
   healthCheck: notForCron("a run ends with its exit status; timeoutSeconds bounds it"),
 });
 
+/** What a static site refuses, and why: it is files behind the CDN, not a process. */
+const notForSite = (what: string) => {
+  const error = `unset for a site (${what})`;
+  return z.never({ error }).meta(doc(error)).optional();
+};
+
+const sourceError = "a directory inside the project, relative to it with / between names, such as web/dist (not the project directory itself, no .. and not absolute)";
+/**
+ * A site's `source`: checked here as text (a relative path that stays inside the project),
+ * and on disk by the parser (siteSource.ts: it exists, is a directory, holds index.html).
+ * Not the project directory itself: it holds the stack files, whose secrets would be
+ * uploaded with the site.
+ */
+const siteSource = z
+  .string({ error: sourceError })
+  .min(1, { error: sourceError })
+  .max(1024, { error: sourceError })
+  .superRefine((value, ctx) => {
+    const problem = sitePathProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", input: value, message: `${sourceError}: ${problem}` });
+  });
+
+/** Why a site's `source` text is refused, or undefined (shared with the parser, which normalises it). */
+export function sitePathProblem(source: string): string | undefined {
+  // Control characters (and a separator a stack file shows as one line) would hide in messages.
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(source)) return "no control characters";
+  if (source.startsWith("/") || /^[A-Za-z]:/.test(source)) return "not absolute";
+  // A backslash is a name character on Linux and a separator on Windows: one stack file, two directories.
+  if (source.includes("\\")) return "/ between names, not \\";
+  const names = source.split("/").filter((n) => n !== "" && n !== ".");
+  if (names.includes("..")) return "no .. (the directory stays inside the project)";
+  if (names.length === 0) return "not the project directory itself";
+  return undefined;
+}
+
+const seconds = (what: string, fallback: number) => intIn(0, 31536000, " (seconds, at most a year)").meta(doc(what)).default(fallback);
+
+const hashPatternError = "a regular expression (JavaScript syntax, at most 256 characters) matched against a file's path in the site, such as ^_next/static/";
+/** A user's hashed-file pattern: it must compile, here, rather than at the upload. */
+const hashPattern = z
+  .string({ error: hashPatternError })
+  .min(1, { error: hashPatternError })
+  .max(256, { error: hashPatternError })
+  .refine(
+    (s) => {
+      try {
+        new RegExp(s, "u");
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { error: hashPatternError },
+  );
+
+/**
+ * How long browsers and the CDN keep a site's files (siteFiles.ts turns it into each
+ * file's Cache-Control). HTML is the entry point, fetched by a fixed URL, so it is short
+ * whatever its name; a file whose name carries a content hash never changes under that
+ * name, so it is kept a year and marked immutable; anything else (favicon.ico, robots.txt,
+ * images with fixed names) is kept a while, since an upload changes it under the same URL.
+ */
+const siteCacheSchema = z
+  .strictObject(
+    {
+      html: seconds("seconds browsers and the CDN keep an HTML file (`index.html` and every other `.html`), then revalidate; 0: revalidated on every request", 60),
+      assets: seconds("seconds a file that is neither HTML nor hashed is kept (`favicon.ico`, `robots.txt`): an upload changes it under the same URL; 0: revalidated on every request", 3600),
+      hashedAssets: seconds("seconds a file whose name carries a content hash is kept, marked `immutable` (its content never changes under that name)", 31536000),
+      hashPattern: hashPattern
+        .meta(
+          doc(
+            "which files are hashed: a regular expression matched against a file's path in the site (`assets/app.js`). HTML files are never hashed. Unset: a part of the name after a `.` or `-`, other than its first part and its extension, of 8 or more lower-case hex digits, 8 or more upper-case letters and digits, or exactly 8 letters and digits mixing both cases, with at least one digit and one letter (`app.3f9a1c2b.js`, `app-3F9A1C2B.js`, `index-BdX3k9aZ.js`)",
+            { examples: ["^_next/static/"] },
+          ),
+        )
+        .optional(),
+    },
+    { error: "an object (the cache policy) with the keys html, assets, hashedAssets, hashPattern" },
+  )
+  .meta(doc("how long browsers and the CDN keep the files: short for HTML, a year and immutable for files with a content hash in their name", { defaultText: "each key's default" }))
+  .prefault({});
+
+const originError = "an https origin such as https://app.example.com (scheme and lower-case host, an optional port, no path; not *)";
+/** A CORS origin: what a browser sends in `Origin`, exactly (scheme, host, port; no path). */
+const corsOrigin = z
+  .string({ error: originError })
+  .max(260, { error: originError })
+  .regex(/^https:\/\/([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:[1-9][0-9]{0,4})?$/, { error: originError });
+
+/** The origins allowed to read the site's files from another host (the bucket case of issue 17). */
+const siteCorsSchema = z
+  .strictObject(
+    {
+      origins: z
+        .array(corsOrigin, { error: "a list of https origins, such as [https://app.example.com]" })
+        .min(1, { error: "a list of at least one https origin (or leave cors unset)" })
+        .max(32, { error: "a list of at most 32 https origins" })
+        .refine((list) => new Set(list).size === list.length, { error: "a list of https origins, each once" })
+        .meta(doc("the origins (`https://host[:port]`) whose pages may read the files with GET and HEAD; `*` is not offered", { defaultText: null, examples: [["https://app.example.com"]] })),
+    },
+    { error: "an object with the key origins" },
+  )
+  .meta(doc("set only when pages on another host read these files (fonts, JSON): the origins allowed; unset, no CORS headers (same-origin only)"))
+  .optional();
+
+/** Static files behind the same TLS domain and a CDN (issue 17). */
+export const siteSchema = z.strictObject({
+  kind: z.literal("site").meta(doc("static files (a built front end) served over the stack's TLS from a CDN, under a path of the shared domain or on their own host. Issue 17 builds it cloud by cloud: in this version the keys are checked (and the files in `source`), and every cloud refuses the kind, naming the issue")),
+  source: siteSource.meta(doc("the directory of files to serve, relative to the project (where Pulumi.yaml is); it must exist and hold `index.html` before anything is created", { defaultText: null, examples: ["web/dist"] })),
+  path: routePath
+    .meta(doc("the path prefix it is served under on its host, such as `/` (no query, no trailing slash); it must not be another workload's route", { defaultText: "`/`", examples: ["/", "/docs"] }))
+    .optional(),
+  host: sectionShapes.domain.meta(doc("its own host name, with its own certificate: a lower-case DNS name", { defaultText: "the stack's `domain`", examples: ["ui.example.com"] })).optional(),
+  spa: z
+    .boolean({ error: "true or false" })
+    .meta(doc("`true` for a single-page app: a path with no file is answered with `index.html` (status 200), for the app's router to handle; `false`: such a path is a 404"))
+    .default(false),
+  cache: siteCacheSchema,
+  cors: siteCorsSchema,
+  image: notForSite("a site is files from source, not a container"),
+  command: notForSite("a site runs nothing"),
+  count: notForSite("the CDN serves it; there are no nodes"),
+  maxCount: notForSite("the CDN serves it; there are no nodes"),
+  size: notForSite("the CDN serves it; there are no nodes"),
+  port: notForSite("the CDN serves it; there is no process"),
+  public: notForSite("a site is always public; for private files use a bucket resource"),
+  env: notForSite("the files are served as they are; build configuration into them"),
+  uses: notForSite("a site binds to no resource: it runs nothing that could read one"),
+  healthCheck: notForSite("the CDN serves it; there is no process to check"),
+  stopTimeoutSeconds: notForSite("a site runs nothing"),
+  drainSeconds: notForSite("a site runs nothing"),
+  cpuTargetPercent: notForSite("the CDN serves it; there are no nodes"),
+  schedule: notForSite("a site is uploaded on every up; a scheduled job is kind cron"),
+});
+
+/** The keys a site accepts (the refused ones, `notForSite`, are not offered). */
+const siteKeys = ["kind", "source", "path", "host", "spa", "cache", "cors"];
+
 /** A kind this version declares but does not build: refused on its `kind`, naming the issue that builds it. */
 const planned = <K extends string>(kind: K, available: readonly string[]) =>
   z.looseObject({ kind: z.literal(kind) }).superRefine((_, ctx) => {
@@ -225,15 +362,15 @@ const planned = <K extends string>(kind: K, available: readonly string[]) =>
   });
 
 /** The workload kinds available in this version. */
-export const availableWorkloadKinds = ["web", "worker", "cron"] as const;
+export const availableWorkloadKinds = ["web", "worker", "cron", "site"] as const;
 /** The resource kinds available in this version. */
 export const availableResourceKinds = ["sql", "bucket", "cache", "secret"] as const;
 
 /** One workload, by kind. */
 export const workloadSchema = z.discriminatedUnion(
   "kind",
-  [webSchema, workerSchema, cronSchema, planned("site", availableWorkloadKinds)],
-  { error: `a workload kind: ${availableWorkloadKinds.join(", ")} (site is planned)` },
+  [webSchema, workerSchema, cronSchema, siteSchema],
+  { error: `a workload kind: ${availableWorkloadKinds.join(", ")}` },
 );
 
 /** A replicated SQL database: today's `ha-topology:database` keys. */
@@ -303,10 +440,10 @@ export const mapsSchema = z.object({
  */
 export const documentedMapsShape = {
   workloads: z
-    .record(z.string().regex(namePattern), z.discriminatedUnion("kind", [webSchema, workerSchema, cronSchema]))
+    .record(z.string().regex(namePattern), z.discriminatedUnion("kind", [webSchema, workerSchema, cronSchema, siteSchema]))
     .meta(
       doc(
-        "the workloads: names (a lower-case letter, then letters, digits or `-`, at most 20) to a web service (`kind: web`) or a worker (`kind: worker`), each with its own nodes, image, count and checks, or to a scheduled job (`kind: cron`). Without `nodes`, the stack is exactly these (see [Several workloads and shared resources](#several-workloads-and-shared-resources)).",
+        "the workloads: names (a lower-case letter, then letters, digits or `-`, at most 20) to a web service (`kind: web`) or a worker (`kind: worker`), each with its own nodes, image, count and checks, or to a scheduled job (`kind: cron`), or to a static site (`kind: site`: files from a directory of the project behind the CDN). Without `nodes`, the stack is exactly these (see [Several workloads and shared resources](#several-workloads-and-shared-resources)).",
       ),
     )
     .optional(),
@@ -326,6 +463,8 @@ export type WebInput = z.output<typeof webSchema>;
 export type WorkerInput = z.output<typeof workerSchema>;
 /** A cron job as parsed. */
 export type CronInput = z.output<typeof cronSchema>;
+/** A static site as parsed. */
+export type SiteInput = z.output<typeof siteSchema>;
 /** A SQL resource as parsed. */
 export type SqlInput = z.output<typeof sqlSchema>;
 /** A bucket resource as parsed. */
@@ -340,6 +479,7 @@ export const kindKeys: Record<string, string[]> = {
   web: Object.keys(webSchema.shape),
   worker: Object.keys(workerSchema.shape).filter((k) => !["port", "path", "host", "public", "healthCheck"].includes(k)),
   cron: Object.keys(cronSchema.shape).filter((k) => !["count", "maxCount", "port", "path", "host", "public", "healthCheck"].includes(k)),
+  site: siteKeys,
   sql: Object.keys(sqlSchema.shape),
   bucket: Object.keys(bucketSchema.shape),
   cache: Object.keys(cacheSchema.shape),
@@ -349,6 +489,8 @@ export const kindKeys: Record<string, string[]> = {
 export const healthCheckKeys = Object.keys(healthCheckSchema.unwrap().shape);
 /** The accepted keys of the liveness check. */
 export const livenessKeys = Object.keys(livenessShape);
+/** The accepted keys of a site's `cache` and `cors`. */
+export const siteKeysOf = { cache: Object.keys(siteCacheSchema.unwrap().shape), cors: Object.keys(siteCorsSchema.unwrap().shape) };
 
 /** The database engine type, re-exported for the model's users. */
 export type SqlEngine = (typeof databaseEngines)[number];

@@ -11,6 +11,8 @@ const mapsOnly = { nodes: undefined, healthCheck: undefined, database: undefined
 
 /** A valid web workload, to vary. */
 export const api = { kind: "web", image: "ghcr.io/acme/api:1.4.2", port: 8080, path: "/api", healthCheck: { path: "/api/health" } };
+/** A valid static site (the fixture directory holds its files), to vary. */
+export const site = { kind: "site", source: "test/fixtures/site", path: "/" };
 /** A valid worker, to vary. */
 export const celery = { kind: "worker", image: "ghcr.io/acme/api:1.4.2", command: ["celery", "-A", "app", "worker"] };
 
@@ -31,8 +33,8 @@ export function maps(workloads: Record<string, unknown>, resources?: Record<stri
 
 export const badModelInputs: BadInput[] = [
   // Kinds: unknown, and planned (the seams exist; the issue that builds them is named).
-  { what: "unknown workload kind", raw: maps({ api: { ...api, kind: "service" } }), key: "workloads.api.kind", received: '"service"', allowed: "a workload kind: web, worker, cron (site is planned)" },
-  { what: "workload without a kind", raw: maps({ api: { image: api.image, port: 8080 } }), key: "workloads.api.kind", received: "nothing", allowed: "a workload kind: web, worker, cron (site is planned)" },
+  { what: "unknown workload kind", raw: maps({ api: { ...api, kind: "service" } }), key: "workloads.api.kind", received: '"service"', allowed: "a workload kind: web, worker, cron, site" },
+  { what: "workload without a kind", raw: maps({ api: { image: api.image, port: 8080 } }), key: "workloads.api.kind", received: "nothing", allowed: "a workload kind: web, worker, cron, site" },
   { what: "DigitalOcean cron job without a PostgreSQL for its lease", stack: "digitalocean", raw: maps({ api: { ...api, path: undefined }, nightly: { kind: "cron", image: "ghcr.io/acme/api:1.4.2", schedule: "0 3 * * *", uses: ["files"] } }, { files: { kind: "bucket" } }), key: "workloads.nightly.uses", received: '["files"]', allowed: "a list with a sql resource of engine postgres on digitalocean: without a scheduler for containers, the job's droplets take a per-tick lease in it" },
   { what: "DigitalOcean cron job whose lease database is MySQL", stack: "digitalocean", raw: maps({ api: { ...api, path: undefined }, nightly: { kind: "cron", image: "ghcr.io/acme/api:1.4.2", schedule: "0 3 * * *" } }, { db: { kind: "sql", engine: "mysql" } }), key: "workloads.nightly.uses", received: '["db"]', allowed: "a sql resource of engine postgres on digitalocean" },
   { what: "DigitalOcean cron job that replaces a running run", stack: "digitalocean", raw: maps({ api: { ...api, path: undefined }, nightly: { kind: "cron", image: "ghcr.io/acme/api:1.4.2", schedule: "0 3 * * *", concurrency: "replace" } }, { db: { kind: "sql" } }), key: "workloads.nightly.concurrency", received: '"replace"', allowed: "forbid on digitalocean (the default): a run holds its lease on one droplet, and no other droplet can stop it" },
@@ -45,7 +47,30 @@ export const badModelInputs: BadInput[] = [
   { what: "gcp cron job every minute", stack: "gcp", raw: maps({ api, beat: { kind: "cron", image: "ghcr.io/acme/api:1.4.2", schedule: "* * * * *", timeoutSeconds: 30 } }), key: "workloads.beat.timeoutSeconds", received: "30", allowed: 'a schedule with more than 180 s between ticks on gcp ("* * * * *" ticks every 60 s)' },
   { what: "cron job with a count", raw: maps({ api, nightly: { kind: "cron", image: "ghcr.io/acme/api:1.4.2", schedule: "0 3 * * *", count: 2 } }), key: "workloads.nightly.count", received: "2", allowed: "unset for a cron job (a job runs once per tick whatever the number of nodes)" },
   { what: "cron job with an unknown overlap rule", raw: maps({ api, nightly: { kind: "cron", image: "ghcr.io/acme/api:1.4.2", schedule: "0 3 * * *", concurrency: "allow" } }), key: "workloads.nightly.concurrency", received: '"allow"', allowed: "forbid or replace" },
-  { what: "site workload (planned)", raw: maps({ api, ui: { kind: "site", source: "web/dist" } }), key: "workloads.ui.kind", received: '"site"', allowed: "kind site is planned, issue 17" },
+  // Static sites: every cloud refuses the kind until its platform builds it (issue 17); the keys and the files are checked already.
+  { what: "site on a cloud that does not build sites yet", raw: maps({ api, ui: site }), key: "workloads.ui.kind", received: '"site"', allowed: "a workload kind aws supports: web, worker, cron (kind site on aws: issue 17 builds static sites here" },
+  { what: "site without a source", raw: maps({ api, ui: { kind: "site" } }), key: "workloads.ui.source", received: "nothing", allowed: "a directory inside the project, relative to it" },
+  { what: "site source that does not exist", raw: maps({ api, ui: { ...site, source: "web/dist" } }), key: "workloads.ui.source", received: '"web/dist"', allowed: "does not exist: build the site before the deployment" },
+  { what: "site source that is a file", raw: maps({ api, ui: { ...site, source: "README.md" } }), key: "workloads.ui.source", received: '"README.md"', allowed: "is not one" },
+  { what: "site source without index.html", raw: maps({ api, ui: { ...site, source: "test/fixtures/site-without-index" } }), key: "workloads.ui.source", received: '"test/fixtures/site-without-index"', allowed: "a directory with index.html at its top" },
+  { what: "site source outside the project", raw: maps({ api, ui: { ...site, source: "../web/dist" } }), key: "workloads.ui.source", received: '"../web/dist"', allowed: "not the project directory itself, no .. and not absolute" },
+  { what: "site source as an absolute path", raw: maps({ api, ui: { ...site, source: "/srv/www" } }), key: "workloads.ui.source", received: '"/srv/www"', allowed: "a directory inside the project, relative to it" },
+  { what: "site source that is the project directory (its stack files would be uploaded)", raw: maps({ api, ui: { ...site, source: "./" } }), key: "workloads.ui.source", received: '"./"', allowed: "not the project directory itself" },
+  { what: "site with an image", raw: maps({ api, ui: { ...site, image: "nginx:1.27" } }), key: "workloads.ui.image", received: '"nginx:1.27"', allowed: "unset for a site (a site is files from source, not a container)" },
+  { what: "site with env", raw: maps({ api, ui: { ...site, env: { API_URL: "/api" } } }), key: "workloads.ui.env", received: '{"API_URL":"/api"}', allowed: "unset for a site (the files are served as they are; build configuration into them)" },
+  { what: "site that uses a resource", raw: maps({ api, ui: { ...site, uses: ["db"] } }, { db: { kind: "sql" } }), key: "workloads.ui.uses", received: '["db"]', allowed: "unset for a site (a site binds to no resource" },
+  { what: "site with a count", raw: maps({ api, ui: { ...site, count: 2 } }), key: "workloads.ui.count", received: "2", allowed: "unset for a site (the CDN serves it; there are no nodes)" },
+  { what: "site with a health check", raw: maps({ api, ui: { ...site, healthCheck: { path: "/" } } }), key: "workloads.ui.healthCheck", received: '{"path":"/"}', allowed: "unset for a site (the CDN serves it; there is no process to check)" },
+  { what: "site on the route of a web workload", raw: maps({ api, ui: { ...site, path: "/api" } }), key: "workloads.ui.path", received: '"/api"', allowed: "a route no other workload serves: workloads.api already serves app.example.com/api" },
+  { what: "site on the single service's route", raw: { workloads: { ui: { ...site, path: undefined } } }, key: "workloads.ui.path", received: "nothing", allowed: "a route no other workload serves: workloads.web already serves app.example.com/" },
+  { what: "site path with a trailing slash", raw: maps({ api, ui: { ...site, path: "/docs/" } }), key: "workloads.ui.path", received: '"/docs/"', allowed: 'a path prefix starting with "/"' },
+  { what: "site spa as a word", raw: maps({ api, ui: { ...site, spa: "yes" } }), key: "workloads.ui.spa", received: '"yes"', allowed: "true or false" },
+  { what: "site HTML cached for more than a year", raw: maps({ api, ui: { ...site, cache: { html: 31536001 } } }), key: "workloads.ui.cache.html", received: "31536001", allowed: "an integer from 0 to 31536000 (seconds, at most a year)" },
+  { what: "site hashed-file pattern that does not compile", raw: maps({ api, ui: { ...site, cache: { hashPattern: "([a-f0-9]{8}" } } }), key: "workloads.ui.cache.hashPattern", received: '"([a-f0-9]{8}"', allowed: "a regular expression (JavaScript syntax" },
+  { what: "misspelled site cache key", raw: maps({ api, ui: { ...site, cache: { hashedAsset: 60 } } }), key: "workloads.ui.cache.hashedAsset", received: "60", allowed: 'did you mean "hashedAssets"?' },
+  { what: "site CORS origin over plain HTTP", raw: maps({ api, ui: { ...site, cors: { origins: ["http://app.example.com"] } } }), key: "workloads.ui.cors.origins.0", received: '"http://app.example.com"', allowed: "an https origin such as https://app.example.com" },
+  { what: "site CORS origin with a path", raw: maps({ api, ui: { ...site, cors: { origins: ["https://app.example.com/"] } } }), key: "workloads.ui.cors.origins.0", received: '"https://app.example.com/"', allowed: "no path; not *" },
+  { what: "site CORS wildcard", raw: maps({ api, ui: { ...site, cors: { origins: ["*"] } } }), key: "workloads.ui.cors.origins.0", received: '"*"', allowed: "not *" },
   { what: "document resource (planned)", raw: maps({ api }, { events: { kind: "document", engine: "mongodb" } }), key: "resources.events.kind", received: '"document"', allowed: "kind document is planned, issue 18" },
   { what: "queue resource (planned)", raw: maps({ api }, { broker: { kind: "queue", engine: "rabbitmq" } }), key: "resources.broker.kind", received: '"queue"', allowed: "kind queue is planned, issue 18" },
   { what: "unknown resource kind", raw: maps({ api }, { db: { kind: "postgres" } }), key: "resources.db.kind", received: '"postgres"', allowed: "sql, bucket, cache, secret" },

@@ -13,6 +13,7 @@ import { runWithMocks } from "../../automation/offline/mocks";
 import { TopologyConfigError } from "../../components/configError";
 import { workloadEnv } from "../../components/model/bindings";
 import { registryCredentialsHost, usesRegistryCredentials } from "../../components/model/images";
+import { isContainerWorkload } from "../../components/model/model";
 import { previousDeployment, type PreviousDeployment } from "../../components/model/migration";
 import { parseModel, parseStack, type ParsedStack } from "../../components/model/parse";
 import { workloadUserDataEstimate } from "../../components/model/vmChecks";
@@ -99,9 +100,11 @@ describe("model checks: user data of each workload on the VM clouds", function (
   it("accepts a workload's env just under AWS's limit, and refuses it just over", function () {
     const limit = userDataLimits.aws.bytes;
     const { model } = parsed("aws", maps({ api }));
+    const [first] = model.workloads;
+    assert.ok(isContainerWorkload(first));
     const bytes = (count: number) => {
       const env = Object.fromEntries(Object.entries(largeEnv(count, 60)).map(([k, v]) => [k, [v]]));
-      return workloadUserDataEstimate(model, { ...model.workloads[0], env }, {})!.bytes;
+      return workloadUserDataEstimate(model, { ...first, env }, {})!.bytes;
     };
     let over = 1;
     while (bytes(over) <= limit) over += 1;
@@ -237,11 +240,14 @@ describe("model checks: values that look hostile, accepted with a documented mea
   it("accepts constructor as a workload, resource and env name (no prototype lookup), with its variables", function () {
     const stack = parsed("aws", maps({ constructor: { ...api, env: { constructor: "x", toString: "y", hasOwnProperty: "z" } } }, { "to-string": { kind: "secret" } }));
     const [w] = stack.model.workloads;
+    assert.ok(isContainerWorkload(w));
     assert.equal(w.name, "constructor");
     assert.deepEqual(Object.keys(w.env), ["constructor", "toString", "hasOwnProperty"]);
     assert.ok(workloadEnv(stack.model, w).some((v) => v.name === "TO_STRING" && v.secret));
     const resource = parsed("aws", maps({ api }, { constructor: { kind: "secret" } }));
-    assert.ok(workloadEnv(resource.model, resource.model.workloads[0]).some((v) => v.name === "CONSTRUCTOR" && v.secret));
+    const [user] = resource.model.workloads;
+    assert.ok(isContainerWorkload(user));
+    assert.ok(workloadEnv(resource.model, user).some((v) => v.name === "CONSTRUCTOR" && v.secret));
     // Next to the single service, constructor is not one of its names.
     assert.doesNotThrow(() => parsed("aws", { workloads: { constructor: { ...api, path: "/c" } } }));
   });

@@ -8,7 +8,7 @@ import { strict as assert } from "node:assert";
 import { workloadEnv } from "../../components/model/bindings";
 import { capabilities } from "../../components/model/capabilities";
 import { cronScheduleProblem } from "../../components/model/cronSchedule";
-import type { CronWorkload } from "../../components/model/model";
+import { isContainerWorkload, type CronWorkload } from "../../components/model/model";
 import { parseModel } from "../../components/model/parse";
 
 describe("model: cron schedules", function () {
@@ -67,6 +67,7 @@ describe("model: kind cron", function () {
   it("binds a job like any workload: the resources it uses, their secret fields secret, no PORT", function () {
     const model = parseModel(raw, {}, table);
     const job = model.workloads.find((w) => w.name === "housekeeping")!;
+    assert.ok(isContainerWorkload(job));
     const env = workloadEnv(model, job);
     const names = env.map((v) => v.name);
     assert.ok(names.includes("DB_URL") && names.includes("APP_VERSION") && !names.includes("PORT") && !names.includes("FILES_BUCKET"), names.join(", "));

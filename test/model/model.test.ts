@@ -3,7 +3,7 @@ import { loadStackConfig, stackConfigWith } from "../../automation/stackFiles";
 import { platformEnv } from "../../components/appEnvironment";
 import { resourceBinding, workloadEnv } from "../../components/model/bindings";
 import { capabilities } from "../../components/model/capabilities";
-import type { Model, WebWorkload } from "../../components/model/model";
+import { isContainerWorkload, type Model, type WebWorkload } from "../../components/model/model";
 import { parseModel } from "../../components/model/parse";
 import { parseTemplate } from "../../components/model/references";
 import { clouds, type Cloud } from "../../components/sizes";
@@ -19,7 +19,7 @@ function modelOf(stack: string, patch: Record<string, unknown> = {}): Model {
 
 /** Env names of a workload, secret ones marked with a trailing "*". */
 const envOf = (model: Model, name: string) =>
-  workloadEnv(model, model.workloads.find((w) => w.name === name)!).map((v) => `${v.name}${v.secret ? "*" : ""}`);
+  workloadEnv(model, model.workloads.filter(isContainerWorkload).find((w) => w.name === name)!).map((v) => `${v.name}${v.secret ? "*" : ""}`);
 
 /**
  * Today's variables of the single web service on a cloud: what platformEnv renders (plain)
@@ -63,7 +63,9 @@ describe("model: the single-service stacks map onto the model with fixed names",
     it(`${cloud}: sessions.enabled adds the cache "sessions", and read replicas DATABASE_READ_HOSTS, with today's names`, function () {
       const model = modelOf(cloud, { sessions: { enabled: true }, database: { readReplicas: 1 } });
       assert.deepEqual(model.resources.map((r) => [r.kind, r.name]), [["sql", "database"], ["bucket", "bucket"], ["cache", "sessions"]]);
-      const userEnv = Object.keys(model.workloads[0].env);
+      const [web] = model.workloads;
+      assert.ok(isContainerWorkload(web));
+      const userEnv = Object.keys(web.env);
       assert.deepEqual(envOf(model, "web").filter((n) => !userEnv.includes(n)).sort(), todaysEnv(cloud, { sessions: true, readReplicas: true }));
     });
   }
@@ -74,7 +76,9 @@ describe("model: the single-service stacks map onto the model with fixed names",
     assert.ok(sql.kind === "sql");
     assert.deepEqual([sql.databaseName, sql.version, sql.storageGb, sql.maxStorageGb], ["shop", "16", 30, 150]);
     // Single-service env values are never read for references: the node gets them as written.
-    assert.deepEqual(model.workloads[0].env.GREETING, ["${resources.database.host}"]);
+    const [web] = model.workloads;
+    assert.ok(isContainerWorkload(web));
+    assert.deepEqual(web.env.GREETING, ["${resources.database.host}"]);
   });
 
   it("gives the single service's workload the app secrets' names, secret", function () {

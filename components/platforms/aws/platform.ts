@@ -25,7 +25,7 @@ import { logicalName } from "../../compose";
 import { configNamespace } from "../../configError";
 import { DatabaseIdentity, waitForGuard } from "../../databaseIdentity";
 import { registryCredentialsHost } from "../../model/images";
-import { isServiceWorkload, type Resource, type WebWorkload } from "../../model/model";
+import { isContainerWorkload, isServiceWorkload, type Resource, type WebWorkload } from "../../model/model";
 import { resolveSize } from "../../sizes";
 import { Alarms, AlarmTopic, WorkloadAlarms } from "./alarms";
 import { Bucket } from "./bucket";
@@ -348,7 +348,8 @@ export const awsPlatform: Platform<AwsFoundation, AwsResourceHandle, AwsEdge, Aw
       urls[w.name] = lb.url;
       allowTcp(f.ruleParents.get(w.name)!, `${logical}_from_lb`, lb.securityGroupId, f.nodeGroups.get(w.name)!, w.port, `Requests and health checks to ${w.name} from its internal load balancer only`, tags);
       // Every other workload may call it (they all receive its URL), and nothing else.
-      for (const caller of ctx.model.workloads.filter((c) => c.name !== w.name)) {
+      // A site runs nothing that calls it.
+      for (const caller of ctx.model.workloads.filter(isContainerWorkload).filter((c) => c.name !== w.name)) {
         allowTcp(f.ruleParents.get(caller.name)!, `${logicalName(ctx, caller)}_calls_${w.name}`, f.nodeGroups.get(caller.name)!, lb.securityGroupId, internalListenerPort, `${caller.name} calls the internal web workload ${w.name}`, tags);
       }
     }

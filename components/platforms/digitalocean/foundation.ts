@@ -12,7 +12,7 @@ import { DatabaseIdentity, waitForGuard } from "../../databaseIdentity";
 import { currentStack, digitaloceanTagRule, stackSegment, warnIfLegacyName } from "../../physicalNames";
 import { spacesRegion } from "./bucket";
 import { Network } from "./network";
-import { isServiceWorkload } from "../../model/model";
+import { isContainerWorkload, isServiceWorkload } from "../../model/model";
 
 /** The tags of one workload's droplets. */
 export interface GroupTags {
@@ -135,7 +135,8 @@ export function buildFoundation(ctx: ComposeContext): Foundation {
     return resource.name;
   };
   const groups = new Map<string, GroupTags>();
-  for (const w of model.workloads) {
+  // The workloads with droplets: a site has none.
+  for (const w of model.workloads.filter(isContainerWorkload)) {
     const prefix = logicalName(ctx, w);
     groups.set(w.name, {
       nodeTag: tag(`${prefix}-nodes`, groupTagName(ctx, stack, w, "nodes")),

@@ -14,6 +14,7 @@
  * Pulumi keeps encrypted in state, and land in root-only files on the droplet (see README).
  */
 import { logicalName, type ComposeContext, type Platform } from "../../compose";
+import { isContainerWorkload } from "../../model/model";
 import { buildEdge, type DoEdge } from "./edge";
 import { buildFoundation, type Foundation } from "./foundation";
 import { buildJob } from "./jobs";
@@ -31,7 +32,7 @@ import { buildWorkload, type DoWorkload } from "./workloads";
  */
 function finish(ctx: ComposeContext, f: Foundation, workloads: Map<string, DoWorkload>): void {
   const email = ctx.topology.alarms.email;
-  for (const w of ctx.model.workloads) {
+  for (const w of ctx.model.workloads.filter(isContainerWorkload)) {
     const route = w.kind === "web" ? w.route : undefined;
     const jobStatusTargets = workloads.get(w.name)!.jobStatusTargets;
     // Without a public host or a job there is no uptime check; without an email, no node alert either.

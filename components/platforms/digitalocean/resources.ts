@@ -20,7 +20,7 @@ import { sqlConnectionUrl } from "../../connectionUrls";
 import * as random from "@pulumi/random";
 import { logicalName, type ComposeContext, type ResourceHandle } from "../../compose";
 import { resourceBinding } from "../../model/bindings";
-import type { Resource } from "../../model/model";
+import { isContainerWorkload, type Resource } from "../../model/model";
 import { resolveSize } from "../../sizes";
 import { Bucket } from "./bucket";
 import { Database } from "./database";
@@ -44,7 +44,7 @@ export interface DoResource extends ResourceHandle {
  * droplet carries when none does: an empty list would open the cluster to everyone.
  */
 function trustedTags(ctx: ComposeContext, f: Foundation, resource: Resource): pulumi.Input<string>[] {
-  const users = ctx.model.workloads.filter((w) => w.uses.includes(resource.name)).map((w) => f.groups.get(w.name)!.nodeTag);
+  const users = ctx.model.workloads.filter(isContainerWorkload).filter((w) => w.uses.includes(resource.name)).map((w) => f.groups.get(w.name)!.nodeTag);
   if (users.length > 0) return users;
   const name = unusedTagName(ctx, f.stack, resource.name);
   return [new digitalocean.Tag(`${logicalName(ctx, resource)}-no-users`, { name }, f.opts).name];

@@ -8,7 +8,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { EdgeHandle, ResourceHandle, WorkloadHandle } from "../../compose";
 import type { DatabaseIdentity } from "../../databaseIdentity";
-import type { Workload } from "../../model/model";
+import type { ContainerWorkload } from "../../model/model";
 import type { Topology } from "../../topology";
 import type { Bucket } from "./bucket";
 import type { Database } from "./database";
@@ -73,8 +73,8 @@ export interface GcpEdge extends EdgeHandle {
 
 /** A workload's node group. */
 export interface GcpWorkload extends WorkloadHandle {
-  /** The workload. */
-  workload: Workload;
+  /** The workload (a web service, a worker pool or a job: what has nodes or runs). */
+  workload: ContainerWorkload;
   /** Its nodes' network tag. */
   nodeTag: string;
 }

@@ -23,7 +23,7 @@ import { workloadPlatformEnv } from "../../appEnvironment";
 import { gcpRoleLabel, type Role } from "../../../contract/roles";
 import { registryOf, type Registry } from "../../imageReference";
 import { gcpLogDriver } from "../../logShipping";
-import type { ServiceWorkload, Workload } from "../../model/model";
+import { isContainerWorkload, type ContainerWorkload, type ServiceWorkload, type Workload } from "../../model/model";
 import { nodeUserData, workloadUserData } from "../../nodeUserData";
 import { shortHash } from "../../physicalNames";
 import { resolveSize } from "../../sizes";
@@ -68,7 +68,7 @@ export function nodeTagOf(ctx: ComposeContext, workload: Workload): string {
 }
 
 /** A workload's role, per contract/roles.ts. */
-export function roleOf(workload: Workload): Role {
+export function roleOf(workload: ContainerWorkload): Role {
   return workload.kind !== "web" ? workload.kind : workload.route ? "web" : "internal";
 }
 
@@ -264,7 +264,8 @@ function named(ctx: ComposeContext, f: GcpFoundation, workload: ServiceWorkload,
     );
   }
 
-  const others = ctx.model.workloads.filter((w) => w !== workload).map((w) => nodeTagOf(ctx, w));
+  // The workloads with nodes (a site has none).
+  const others = ctx.model.workloads.filter(isContainerWorkload).filter((w) => w !== workload).map((w) => nodeTagOf(ctx, w));
   new Firewall(name, {
     networkId: f.network.networkId,
     nodeTag,

@@ -27,7 +27,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { BoundVariable } from "../../compose";
 import { resourceBinding } from "../../model/bindings";
-import type { Model, Workload } from "../../model/model";
+import type { ContainerWorkload, Model } from "../../model/model";
 
 /** Where a secret field of a resource is kept: a key of a Kubernetes Secret. */
 export interface SecretKeyRef {
@@ -50,7 +50,7 @@ export interface EnvContext {
   /** The model (the bindings' variable names). */
   model: Model;
   /** The workload. */
-  workload: Workload;
+  workload: ContainerWorkload;
   /** The secret fields' Secrets, by resource name, then field. */
   secretRefs: Map<string, Record<string, SecretKeyRef>>;
   /** The Secret holding `ha-topology:secrets` (one key each), when there are app secrets. */

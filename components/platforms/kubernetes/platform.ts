@@ -29,7 +29,7 @@ import { DatabaseIdentity, waitForGuard } from "../../databaseIdentity";
 import { parseImageReference } from "../../imageReference";
 import { resourceBinding } from "../../model/bindings";
 import { registryCredentialsHost } from "../../model/images";
-import type { BucketResource, Resource, ServiceWorkload, WebWorkload, Workload } from "../../model/model";
+import { isContainerWorkload, type BucketResource, type ContainerWorkload, type Resource, type ServiceWorkload, type WebWorkload, type Workload } from "../../model/model";
 import { currentStack, dnsLabelRule, fitName, stackSegment, warnIfLegacyName } from "../../physicalNames";
 import { dockerConfigJson } from "../../registryLogin";
 import { resolveSize } from "../../sizes";
@@ -140,7 +140,7 @@ function bucketSecret(ctx: ComposeContext, f: KubernetesFoundation, bucket: Buck
 
 /** The pod labels of the workloads that use a resource. */
 function clientsOf(ctx: ComposeContext, f: KubernetesFoundation, resource: Resource): Record<string, string>[] {
-  return ctx.model.workloads.filter((w) => w.uses.includes(resource.name)).map((w) => f.selectors.get(w.name)!);
+  return ctx.model.workloads.filter(isContainerWorkload).filter((w) => w.uses.includes(resource.name)).map((w) => f.selectors.get(w.name)!);
 }
 
 /** Keeps the fields the binding of `resource` has on Kubernetes (bindings.ts), failing on a missing one. */
@@ -449,12 +449,12 @@ function secretRefsOf(f: KubernetesFoundation): Map<string, Record<string, Secre
 }
 
 /** A workload's role (contract/roles.ts). */
-function roleOf(w: Workload): Role {
+function roleOf(w: ContainerWorkload): Role {
   return w.kind !== "web" ? w.kind : w.route ? "web" : "internal";
 }
 
 /** The pods a workload connects to: the databases and caches it uses, the internal web workloads. */
-function peersOf(ctx: ComposeContext, f: KubernetesFoundation, w: Workload): PodPeer[] {
+function peersOf(ctx: ComposeContext, f: KubernetesFoundation, w: ContainerWorkload): PodPeer[] {
   const data = w.uses.flatMap((name) => {
     const peer = f.handles.get(name)?.peer;
     return peer ? [peer] : [];
@@ -464,7 +464,7 @@ function peersOf(ctx: ComposeContext, f: KubernetesFoundation, w: Workload): Pod
 }
 
 /** The platform's own variables of a workload (PORT, APP_VERSION, TRUSTED_PROXY_HOPS). */
-function platformEntries(w: Workload): k8s.types.input.core.v1.EnvVar[] {
+function platformEntries(w: ContainerWorkload): k8s.types.input.core.v1.EnvVar[] {
   const port = w.kind === "web" ? w.port : undefined;
   return Object.entries(workloadPlatformEnv({ kind: w.kind, image: w.image, port }, trustedProxyHops)).map(([name, value]) => ({ name, value: escapeEnvValue(value) }));
 }
@@ -484,7 +484,7 @@ function mapsWorkload(ctx: ComposeContext, f: KubernetesFoundation, w: ServiceWo
       : w.route
         ? [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": kubernetes.ingressNamespace } } }]
         // An internal web workload: the other workloads, which receive its URL.
-        : ctx.model.workloads.filter((o) => o !== w).map((o) => ({ podSelector: { matchLabels: f.selectors.get(o.name)! } }));
+        : ctx.model.workloads.filter(isContainerWorkload).filter((o) => o !== w).map((o) => ({ podSelector: { matchLabels: f.selectors.get(o.name)! } }));
   const workload = new KubernetesWorkload(ln, {
     workload: w,
     role: roleOf(w),
