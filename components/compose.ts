@@ -5,12 +5,14 @@
  *
  *   1. foundation: network, identity, guards, log groups (what everything else sits in);
  *   2. resources: each returns a handle whose `fields` are its binding's values;
- *   3. the edge: load balancers, certificates, routes, and the private entry points of
- *      the internal web workloads (their URLs reach the other workloads' environments);
- *   4. workloads: each gets its environment, resolved from the bindings it uses, and the
- *      handles of the resources it uses (for the network and identity grants); a static
- *      site (issue 17) runs nothing and gets neither: the platform's `site` step builds it;
- *   5. finish: what watches the rest (alarms).
+ *   3. sites: each static site's origin and its files (issue 17), which the edge routes
+ *      to; a site runs nothing, so it gets no environment and no resources;
+ *   4. the edge: load balancers, certificates, routes (the sites' too), and the private
+ *      entry points of the internal web workloads (their URLs reach the other workloads'
+ *      environments);
+ *   5. workloads: each gets its environment, resolved from the bindings it uses, and the
+ *      handles of the resources it uses (for the network and identity grants);
+ *   6. finish: what watches the rest (alarms).
  *
  * The outputs are maps (`workloads.<name>.url`, `resources.<name>.endpoint`,
  * `dnsRecords`), typed once here, plus today's single-service outputs for stacks that
@@ -59,7 +61,7 @@ export interface ResourceHandle {
 export interface EdgeHandle {
   /**
    * Every web workload's URL: https://host/path for a public one, the stable private URL
-   * (given to the others as `<WORKLOAD>_URL`) for an internal one.
+   * (given to the others as `<WORKLOAD>_URL`) for an internal one; every site's public URL.
    */
   urls: Record<string, pulumi.Output<string>>;
   /** DNS records the user must create; empty when the program manages the zone. */
@@ -71,6 +73,16 @@ export interface EdgeHandle {
 /** What a platform returns for one workload. */
 export interface WorkloadHandle {
   /** Its node group's identifier (autoscaling group, MIG, tag or Deployment name). */
+  nodeGroupId: pulumi.Output<string>;
+}
+
+/**
+ * What a platform's site step returns: the site's origin (the bucket or the file server
+ * its files are uploaded to), built before the edge, which routes the site's path or host
+ * to it; a platform's own fields carry what its edge needs (a bucket's domain, a Service).
+ */
+export interface SiteHandle extends WorkloadHandle {
+  /** The origin's identifier (its bucket's name, its Deployment's). */
   nodeGroupId: pulumi.Output<string>;
 }
 
@@ -94,17 +106,27 @@ export interface BoundVariable {
 }
 
 /**
- * A cloud's platform. `F`, `R`, `E` and `W` are its own handle types, so a step can carry
- * what the next needs (security group ids, ports, target groups) without the composer
- * knowing them.
+ * A cloud's platform. `F`, `R`, `E`, `W` and `S` are its own handle types, so a step can
+ * carry what the next needs (security group ids, ports, target groups, a site's origin)
+ * without the composer knowing them.
  */
-export interface Platform<F, R extends ResourceHandle, E extends EdgeHandle, W extends WorkloadHandle> {
+export interface Platform<F, R extends ResourceHandle, E extends EdgeHandle, W extends WorkloadHandle, S extends SiteHandle = SiteHandle> {
   /** Network, identity, guards and log groups. */
   foundation(ctx: ComposeContext): F;
   /** One resource of the model. */
   resource(ctx: ComposeContext, foundation: F, resource: Resource): R;
-  /** Load balancers, certificates and routes of the public web workloads, and the internal ones' private entry points. */
-  edge(ctx: ComposeContext, foundation: F, webs: WebWorkload[]): E;
+  /**
+   * One static site's origin and its files (issue 17), built before the edge: its files
+   * from `site.sourceDir` (components/siteFiles.ts lists them). A platform without it
+   * serves no sites (its capability row refuses kind site, so the parser refuses them first).
+   */
+  site?(ctx: ComposeContext, foundation: F, site: SiteWorkload): S;
+  /**
+   * Load balancers, certificates and routes of the public web workloads and of the sites
+   * (their origins, by site name; `urls` gets each site's URL), and the internal ones'
+   * private entry points.
+   */
+  edge(ctx: ComposeContext, foundation: F, webs: WebWorkload[], sites: Map<string, S>): E;
   /** One web service or worker pool: its node group, given its environment and the handles of the resources it uses. */
   workload(ctx: ComposeContext, foundation: F, workload: ServiceWorkload, env: BoundVariable[], uses: R[], edge: E): W;
   /**
@@ -113,12 +135,6 @@ export interface Platform<F, R extends ResourceHandle, E extends EdgeHandle, W e
    * the parser refuses them first).
    */
   job?(ctx: ComposeContext, foundation: F, job: CronWorkload, env: BoundVariable[], uses: R[], edge: E): W;
-  /**
-   * One static site (issue 17): its files from `site.sourceDir` (components/siteFiles.ts
-   * lists them), served at `site.route`. No platform has it yet: every capability row
-   * refuses kind site (`comingKinds`), so the parser refuses a site before this is reached.
-   */
-  site?(ctx: ComposeContext, foundation: F, site: SiteWorkload, edge: E): W;
   /** What watches the rest (alarms); called last. */
   finish(ctx: ComposeContext, foundation: F, edge: E, workloads: Map<string, W>, resources: R[]): void;
 }
@@ -128,7 +144,7 @@ export interface Platform<F, R extends ResourceHandle, E extends EdgeHandle, W e
  * each step's handle to the next; the methods' parameters are bivariant, so every
  * cloud's `Platform<F, R, E, W>` is one).
  */
-export type AnyPlatform = Platform<unknown, ResourceHandle, EdgeHandle, WorkloadHandle>;
+export type AnyPlatform = Platform<unknown, ResourceHandle, EdgeHandle, WorkloadHandle, SiteHandle>;
 
 /** A workload's entry in the outputs. */
 export interface WorkloadOutput {
@@ -242,14 +258,17 @@ export function compose(platform: AnyPlatform, ctx: ComposeContext): ComposedOut
     return handle;
   });
   const webs = model.workloads.filter((w): w is WebWorkload => w.kind === "web");
-  const edge = platform.edge(ctx, foundation, webs);
-  const built = new Map<string, WorkloadHandle>();
+  // Sites before the edge: their origins are what the edge routes their paths and hosts to.
+  const sites = new Map<string, SiteHandle>();
+  for (const site of model.workloads) {
+    if (isContainerWorkload(site)) continue;
+    if (!platform.site) throw new Error(`compose: the ${model.cloud} platform builds no static sites (its capability row must not list site)`);
+    sites.set(site.name, platform.site(ctx, foundation, site));
+  }
+  const edge = platform.edge(ctx, foundation, webs, sites);
+  const built = new Map<string, WorkloadHandle>(sites);
   for (const workload of model.workloads) {
-    if (!isContainerWorkload(workload)) {
-      if (!platform.site) throw new Error(`compose: the ${model.cloud} platform builds no static sites (its capability row must not list site)`);
-      built.set(workload.name, platform.site(ctx, foundation, workload, edge));
-      continue;
-    }
+    if (!isContainerWorkload(workload)) continue;
     const uses = resources.filter((r) => workload.uses.includes(r.resource.name));
     const env = boundEnv(ctx, workload, handles, edge);
     if (workload.kind === "cron") {
@@ -263,7 +282,7 @@ export function compose(platform: AnyPlatform, ctx: ComposeContext): ComposedOut
 
   const workloads = pulumi.output(
     Object.fromEntries(
-      model.workloads.map((w) => [w.name, pulumi.output({ kind: w.kind, url: w.kind === "web" ? edge.urls[w.name] : undefined, nodeGroupId: built.get(w.name)!.nodeGroupId })]),
+      model.workloads.map((w) => [w.name, pulumi.output({ kind: w.kind, url: w.kind === "web" || w.kind === "site" ? edge.urls[w.name] : undefined, nodeGroupId: built.get(w.name)!.nodeGroupId })]),
     ),
   ) as pulumi.Output<Record<string, WorkloadOutput>>;
   const resourceMap = pulumi.output(Object.fromEntries(resources.map((r) => [r.resource.name, pulumi.output({ kind: r.resource.kind, endpoint: r.endpoint })]))) as pulumi.Output<
