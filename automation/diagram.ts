@@ -93,7 +93,7 @@ export interface ServicesDiagram {
     /** Its name (a resource's `usedBy` and a route's `workload` refer to it). */
     name: string;
     /** Its tier. */
-    tier: "public" | "internal" | "worker" | "job";
+    tier: "public" | "site" | "internal" | "worker" | "job";
     /** Its box's text: the first line bold. */
     lines: string[];
   }[];
@@ -426,13 +426,14 @@ const SERVICE_COLORS = {
   internal: { fill: "#fff8c5", stroke: "#9a6700", dashed: true },
   worker: { fill: "#eaeef2", stroke: "#57606a" },
   job: { fill: "#fbefff", stroke: "#8250df", dashed: true },
+  site: { fill: "#ddf4ff", stroke: "#0969da" },
   sql: COLORS.database,
   bucket: COLORS.bucket,
   cache: COLORS.sessionStore,
   secret: { fill: "#ffeff7", stroke: "#bf3989" },
 } as const;
 
-const TIER_TITLES = { public: "Web services (public)", internal: "Internal services (private URL)", worker: "Workers (no load balancer)", job: "Scheduled jobs (one run per tick)" } as const;
+const TIER_TITLES = { public: "Web services (public)", site: "Static sites (files behind the CDN)", internal: "Internal services (private URL)", worker: "Workers (no load balancer)", job: "Scheduled jobs (one run per tick)" } as const;
 
 /** Box height for `count` lines of text (the first one bold, 14 px; the others 12 px). */
 const linesHeight = (count: number): number => 20 + Math.round(14 * 1.4) + Math.max(0, count - 1) * Math.round(12 * 1.4);
@@ -468,7 +469,7 @@ function renderServicesSvg(diagram: ServicesDiagram): string {
   const resourceHeight = linesHeight(Math.max(1, ...resourceLines.map((l) => l.length)));
   const lbHeight = linesHeight(Math.max(1, ...lbLines.map((l) => l.length)));
 
-  const tiers = (["public", "internal", "worker", "job"] as const)
+  const tiers = (["public", "site", "internal", "worker", "job"] as const)
     .map((tier) => ({ tier, members: diagram.workloads.map((w, i) => ({ w, i })).filter(({ w }) => w.tier === tier) }))
     .filter((t) => t.members.length > 0);
   const frameWidth = (n: number) => n * columnWidth + (n - 1) * GAP + 2 * FRAME.inset;

@@ -50,6 +50,39 @@ function jobLine(job: NonNullable<WorkloadView["job"]>, cloud: Plan["topology"][
   return clip(`killed after ${job.timeoutSeconds} s · ${overlap}${job.retries > 0 ? ` · ${job.retries} retries` : ""}`);
 }
 
+/** What serves a static site's files, per cloud (its box says it). */
+const siteServer: Record<Plan["topology"]["cloud"], string> = {
+  aws: "private S3 bucket · CloudFront (origin access control)",
+  gcp: "private bucket · backend bucket with Cloud CDN",
+  digitalocean: "Spaces bucket · Spaces CDN on its own host",
+  kubernetes: "static file server pods behind the Ingress",
+};
+
+/**
+ * The edge boxes with the sites' routes: on DigitalOcean a site has its own host on the
+ * Spaces CDN (the load balancer cannot route to Spaces); elsewhere its route is on the
+ * edge of its host, which on AWS becomes CloudFront in front of the load balancer and on
+ * GCP gains Cloud CDN.
+ */
+function edgeBoxes(cloud: Plan["topology"]["cloud"], view: TopologyView): ServicesDiagram["loadBalancers"] {
+  const words = vocabulary[cloud];
+  const tls = "HTTPS 443 · TLS 1.2+ · HTTP→HTTPS redirect";
+  const route = (r: { host: string; path: string; workload: string }) => ({ route: `${r.host}${r.path}`, workload: r.workload });
+  const boxes = view.loadBalancers.map((lb) => ({ hosts: lb.hosts, label: words.loadBalancer, tls, routes: lb.routes.map(route) }));
+  for (const site of view.sites) {
+    if (cloud === "digitalocean") {
+      boxes.push({ hosts: [site.route.host], label: "Spaces CDN", tls: "HTTPS · Let's Encrypt certificate", routes: [route(site.route)] });
+      continue;
+    }
+    let box = boxes.find((b) => b.hosts.includes(site.route.host)) ?? boxes[0];
+    if (!box) boxes.push((box = { hosts: [site.route.host], label: words.loadBalancer, tls, routes: [] }));
+    box.routes.push(route(site.route));
+    if (cloud === "aws") box.label = `CloudFront → ${words.loadBalancer}`;
+    if (cloud === "gcp") box.label = `${words.loadBalancer} · Cloud CDN`;
+  }
+  return boxes.map(({ label, tls: t, routes }) => ({ label, tls: t, routes }));
+}
+
 /** The several-workloads diagram of a plan. */
 export function servicesDiagram(plan: Plan, view: TopologyView = topologyView(plan.model)): ServicesDiagram {
   const { topology, model } = plan;
@@ -64,12 +97,20 @@ export function servicesDiagram(plan: Plan, view: TopologyView = topologyView(pl
     caption: view.workloads.some((w) => w.job)
       ? `Each service and worker: its own ${nodeGroupWord[cloud]}, ${where}; each job: ${jobRunner[cloud]}`
       : `Each workload: its own ${nodeGroupWord[cloud]}, ${where}`,
-    loadBalancers: view.loadBalancers.map((lb) => ({
-      label: words.loadBalancer,
-      tls: "HTTPS 443 · TLS 1.2+ · HTTP→HTTPS redirect",
-      routes: lb.routes.map((r) => ({ route: `${r.host}${r.path}`, workload: r.workload })),
-    })),
-    workloads: view.workloads.map((w) => ({
+    loadBalancers: edgeBoxes(cloud, view),
+    workloads: [
+      ...view.sites.map((site) => ({
+        name: site.name,
+        tier: "site" as const,
+        lines: [
+          `${site.name} · site`,
+          clip(site.entry),
+          clip(siteServer[cloud]),
+          clip(`files from ${site.source}`),
+          clip(`${site.spa ? "SPA: unknown paths → index.html · " : ""}html ${site.cacheControl.html}`),
+        ],
+      })),
+      ...view.workloads.map((w) => ({
       name: w.name,
       tier: w.tier,
       lines: [
@@ -84,7 +125,8 @@ export function servicesDiagram(plan: Plan, view: TopologyView = topologyView(pl
             ? [clip(`ready GET ${w.readiness.path} · live GET ${w.liveness.path}`)]
             : [clip(w.command ? commandText(w.command) : "the image's own command"), `stops within ${w.stopTimeoutSeconds} s`]),
       ],
-    })),
+      })),
+    ],
     resources: view.resources.map((r) => {
       const resource = model.resources.find((x) => x.name === r.name)!;
       const lines =

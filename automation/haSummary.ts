@@ -186,6 +186,7 @@ function ownerOf(topology: Topology, view: TopologyView): (v: Violation) => stri
   const prefixes = [
     ...view.workloads.map((w) => [`workload ${w.name}`, logicalName(topology, w)] as const),
     ...view.resources.map((r) => [`resource ${r.name}`, logicalName(topology, r)] as const),
+    ...view.sites.map((site) => [`site ${site.name}`, logicalName(topology, { name: site.name, kind: "site" })] as const),
   ]
     .filter(([, prefix]) => prefix !== topology.name)
     .sort(([, a], [, b]) => b.length - a.length);
@@ -278,6 +279,17 @@ function servicesSummary(topology: Topology, view: TopologyView, resources: read
     const checks = w.job ? jobText(w.job, cloud) : w.readiness && w.liveness ? `readiness GET ${w.readiness.path}, liveness GET ${w.liveness.path}` : `${w.stopTimeoutSeconds} s to stop`;
     return line(workloadTopic(w), `${run}; ${entry}; ${checks}; ${usesText(w)}`, workloadRules(w), owns(`workload ${w.name}`, logicalName(topology, w)));
   });
+  for (const site of view.sites) {
+    const cors = site.corsOrigins.length > 0 ? `readable from ${site.corsOrigins.join(", ")} (CORS)` : "same origin only";
+    lines.push(
+      line(
+        `site ${site.name}`,
+        `at ${site.entry}: ${siteServedBy[cloud]}; files from ${site.source}${site.spa ? ", unknown paths answered with index.html" : ""}; Cache-Control ${site.cacheControl.html} for HTML, ${site.cacheControl.hashed} for hashed files; ${cors}`,
+        ["lb-https-only", "lb-tls-min-version", "storage-private"],
+        owns(`site ${site.name}`, logicalName(topology, { name: site.name, kind: "site" })),
+      ),
+    );
+  }
   // What alerts you when a job fails or misses a tick, after the jobs' own lines.
   const alerts = jobAlertsLine(topology, view);
   if (alerts) lines.push(alerts);
@@ -329,6 +341,14 @@ function servicesSummary(topology: Topology, view: TopologyView, resources: read
   );
   return cloud === "digitalocean" ? onDigitalocean(lines) : lines;
 }
+
+/** What serves a static site, per cloud, in the summary's words. */
+const siteServedBy: Record<Topology["cloud"], string> = {
+  aws: "CloudFront over a private S3 bucket (origin access control), the web paths to the load balancer on the same domain",
+  gcp: "a backend bucket with Cloud CDN on the same URL map as the web services, the bucket private",
+  digitalocean: "the Spaces CDN on its own host (the load balancer cannot route to Spaces)",
+  kubernetes: "static file server pods behind the same Ingress",
+};
 
 /**
  * DigitalOcean's lines as they really are: a dead droplet is not replaced (a gap, whatever

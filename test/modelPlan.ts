@@ -6,7 +6,9 @@
 import type { Plan } from "../automation/plan";
 import { haSummary } from "../automation/haSummary";
 import { loadStackConfig, stackConfigWith } from "../automation/stackFiles";
+import type { Capabilities } from "../components/model/capabilities";
 import { parseStack } from "../components/model/parse";
+import type { Cloud } from "../components/sizes";
 import { decodeRawConfig, providerConfigOf } from "../components/stackConfig";
 import { policies } from "../policies/policies";
 import type { PolicyReport, StackResource, Violation } from "../policies/runner";
@@ -27,10 +29,13 @@ export function reportWith(violations: Array<Partial<Violation> & { policy: stri
  * The plan of a stack file (a stack name or a path; `patch` changes keys, bare ones in the
  * `ha-topology` namespace) as far as its model tells it: no resource registered.
  */
-export function modelPlan(stackOrFile: string, options: { patch?: Record<string, unknown>; report?: PolicyReport; resources?: StackResource[] } = {}): Plan {
+export function modelPlan(
+  stackOrFile: string,
+  options: { patch?: Record<string, unknown>; report?: PolicyReport; resources?: StackResource[]; capabilities?: Record<Cloud, Capabilities> } = {},
+): Plan {
   const { patch = {}, report = reportWith(), resources = [] } = options;
   const values = (Object.keys(patch).length > 0 ? stackConfigWith(stackOrFile, ns(patch)) : loadStackConfig(stackOrFile)).values;
-  const { topology, model } = parseStack(decodeRawConfig(values), providerConfigOf(values));
+  const { topology, model } = parseStack(decodeRawConfig(values), providerConfigOf(values), options.capabilities);
   return {
     stack: stackOrFile.replace(/^.*Pulumi\.(.+)\.ya?ml$/, "$1"),
     stackFile: stackOrFile,
