@@ -143,20 +143,32 @@ describe("Kubernetes platform: a static site (the Alerta shape)", function () {
     assert.ok(conf.includes("add_header X-Content-Type-Options nosniff;"));
   });
 
-  it("passes ha-guard with zero mandatory violations; min-nodes judges the site's Deployment as a web", async function () {
-    const resources = stackResources(p.run);
-    const report = await runPolicies(resources);
+  it("passes ha-guard with zero mandatory violations, and the pack judges the site's Deployment as a web", async function () {
+    const report = await runPolicies(stackResources(p.run));
     assert.deepEqual(report.violations.filter((v) => v.level === "mandatory"), []);
-    for (const r of resources) {
-      const meta = (r.inputs as any).metadata;
-      if (meta?.name !== "web-ui") continue;
-      if (r.type === T.deployment) (r.inputs as any).spec.replicas = 1;
-      if (r.type === T.hpa) (r.inputs as any).spec.minReplicas = 1;
-      if (r.outputs && r.type === T.deployment) (r.outputs as any).spec.replicas = 1;
-      if (r.outputs && r.type === T.hpa) (r.outputs as any).spec.minReplicas = 1;
+    // Each break of the site's objects (inputs and outputs alike) is caught by the rule a web workload's would be.
+    const breaks: [string, string, (type: string, props: any) => void][] = [
+      ["min-nodes", "one replica", (type, props) => {
+        if (type === T.deployment) props.spec.replicas = 1;
+        if (type === T.hpa) props.spec.minReplicas = 1;
+      }],
+      ["nodes-span-zones", "no spread", (type, props) => {
+        if (type === T.deployment) delete props.spec.template.spec.topologySpreadConstraints;
+      }],
+      ["lb-http-health-check", "no readiness probe", (type, props) => {
+        if (type === T.deployment) delete props.spec.template.spec.containers[0].readinessProbe;
+      }],
+    ];
+    for (const [rule, what, mutate] of breaks) {
+      const resources = structuredClone(stackResources(p.run));
+      for (const r of resources) {
+        if ((r.inputs as any).metadata?.name !== "web-ui") continue;
+        mutate(r.type, r.inputs);
+        if (r.outputs) mutate(r.type, r.outputs);
+      }
+      const broken = await runPolicies(resources);
+      assert.ok(broken.violations.some((v) => v.policy === rule && /web-ui/.test(`${v.resourceName ?? ""} ${v.message}`)), `${what}: ${JSON.stringify(broken.violations)}`);
     }
-    const broken = await runPolicies(resources);
-    assert.ok(broken.violations.some((v) => v.policy === "min-nodes" && /web-ui/.test(`${v.resourceName ?? ""} ${v.message}`)), JSON.stringify(broken.violations));
   });
 });
 
@@ -218,6 +230,41 @@ describe("Kubernetes platform: site refusals and stacks without a site", functio
       { ...base, key: "A.3F9A1C2B.js", fileClass: "asset" as const, cacheControl: "public, max-age=3600" },
     ];
     assert.throws(() => siteServerConfig({ name: "ui", route: { host: "h", path: "/" }, spa: true, cors: undefined }, files), /differ only in case/);
+  });
+
+  it("gives a site on its own host its own TLS entry and DNS record on the same Ingress", async function () {
+    const p = await runStack(example, { workloads: { ui: { path: undefined, host: "ui.alerta.example.com" } } });
+    const ingress = p.one(T.ingress);
+    const hosts = ingress.inputs.spec.tls.map((t: any) => t.hosts[0]).sort();
+    assert.deepEqual(hosts, ["alerta.example.com", "ui.alerta.example.com"]);
+    assert.ok(ingress.inputs.spec.rules.some((r: any) => r.host === "ui.alerta.example.com" && r.http.paths[0].backend.service.name === "web-ui"));
+    assert.equal(p.outputs.workloads.ui.url, "https://ui.alerta.example.com");
+  });
+
+  it("adds a site to the single service's Ingress, keeping every legacy URN and every other input", async function () {
+    const legacy = await runStack("kubernetes");
+    const mixed = await runStack("kubernetes", { workloads: { docs: { kind: "site", source: "test/fixtures/site", path: "/docs" } } });
+    for (const r of kubernetesObjectTypes(mixed.run.resources)) validateKubernetesObject(r.type, r.inputs, r.name);
+    const byUrn = new Map(mixed.run.resources.map((r) => [r.urn, r]));
+    for (const r of legacy.run.resources) {
+      assert.ok(byUrn.has(r.urn), `kept ${r.urn}`);
+      if (r.type === T.ingress) continue; // gains the site's rule
+      assert.deepEqual(byUrn.get(r.urn)!.inputs, r.inputs, `${r.type} ${r.name}`);
+    }
+    const ingress = mixed.one(T.ingress);
+    assert.deepEqual(ingress.inputs.spec.rules.map((r: any) => [r.http.paths[0].path, r.http.paths[0].backend.service.name]), [["/", "web"], ["/docs", "web-docs"]]);
+    // The single service's bucket holds the files.
+    const sync = named(mixed, T.deployment, "web-docs").inputs.spec.template.spec.initContainers[0];
+    assert.equal(sync.env.find((e: any) => e.name === "RCLONE_S3_ACCESS_KEY_ID").valueFrom.secretKeyRef.name, "web-bucket");
+  });
+
+  it("quotes a key with spaces, quotes and unicode in the nginx config, and names its object by a hash", function () {
+    const base = { size: 1, file: "/x", sha256: "0", contentType: "image/svg+xml", fileClass: "asset" as const, cacheControl: "public, max-age=3600" };
+    const files = [{ ...base, key: "index.html", cacheControl: "no-cache" }, { ...base, key: 'img/ünï "cödé" 1.svg' }];
+    const conf = siteServerConfig({ name: "ui", route: { host: "h", path: "/" }, spa: false, cors: undefined }, files);
+    assert.ok(conf.includes('    "/img/ünï \\"cödé\\" 1.svg" "public, max-age=3600";'), conf);
+    assert.match(siteFileObjectName("web-ui", files[1].key), /^web-ui-file-[0-9a-f]{16}$/);
+    assert.notEqual(siteFileObjectName("web-ui", "a"), siteFileObjectName("web-ui", "A"));
   });
 
   it("keeps a stack without a site exactly as before (no Site, no aws provider)", async function () {
