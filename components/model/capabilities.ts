@@ -27,6 +27,8 @@ export interface Capabilities {
   routingWhy?: string;
   /** Set where a `sql` resource needs a `bucket` resource in the stack (its backups go there): why, for the refusal. */
   sqlNeedsBucket?: string;
+  /** Set where a site's files are kept in a bucket resource the stack declares: why (the refusal of a site without one). */
+  siteNeedsBucket?: string;
   /** Why a workload's name would clash with another entry's cloud objects, given the model; undefined when it does not. */
   workloadNameClash?: (name: string, model: Model) => string | undefined;
   /** Kinds the schema knows that this cloud's platform does not build yet, and when it will. */
@@ -83,13 +85,16 @@ export const capabilities: Record<Cloud, Capabilities> = {
   },
   kubernetes: {
     ...everything,
-    comingKinds: siteComing("a static file server behind the same Ingress"),
+    // A site: an unprivileged nginx Deployment behind the same Ingress, its files from the first bucket (components/platforms/kubernetes/site.ts).
+    workloads: [...everything.workloads, "site"],
     // A CronJob per job (components/platforms/kubernetes/job.ts).
     // The kubernetes adapter runs CloudNativePG (components/platforms/kubernetes/database.ts).
     sqlEngines: ["postgres"],
     sqlEnginesWhy: "the kubernetes adapter runs CloudNativePG",
     sqlNeedsBucket:
       "CloudNativePG archives each database's WAL and daily base backups (point-in-time recovery) to S3-compatible storage, which a cluster does not have: declare a resource of kind bucket (your S3 bucket); the first one declared holds the backups, under <namespace>/<cluster>/",
+    siteNeedsBucket:
+      "a cluster has no file store, so a site's files are uploaded to S3-compatible storage and copied from there by its server's pods: declare a resource of kind bucket (your S3 bucket); the first one declared holds the files, under <namespace>/sites/<site>/",
     workloadNameClash: kubernetesNameClash,
   },
 };

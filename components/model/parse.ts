@@ -395,6 +395,11 @@ function crossProblems(model: Model, maps: Maps, service: boolean, caps: Capabil
       if (r.origin === "maps" && r.kind === "sql") add(["resources", r.name], r.name, `a sql resource next to a bucket resource on ${cloud}: ${caps.sqlNeedsBucket}`);
     }
   }
+  if (caps.siteNeedsBucket && !model.resources.some((r) => r.kind === "bucket")) {
+    for (const w of model.workloads) {
+      if (w.kind === "site") add(["workloads", w.name], w.name, `a site next to a bucket resource on ${cloud}: ${caps.siteNeedsBucket}`);
+    }
+  }
 
   // A site's route follows a web's rules and must not be a web's route (nor another site's).
   const webs: WebEntry[] = [];

@@ -1,8 +1,9 @@
 /**
  * Static sites in the model (issue 17, first step): `kind: site` parsed with its defaults,
  * its route checked with the web workloads' rules, its `source` checked on disk before
- * anything exists. No cloud builds sites yet: every capability row refuses them, naming
- * the issue; the tests that parse a site use a table where a cloud builds them.
+ * anything exists. A cloud builds sites once its platform has the site step (its capability
+ * row lists the kind: Kubernetes); the others refuse them, naming the issue. The tests that
+ * parse a site elsewhere use a table where every cloud builds them.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
@@ -47,13 +48,23 @@ function problems(cloud: Cloud, patch: Record<string, unknown>, table?: Record<C
 /** A web workload each cloud routes (DigitalOcean cannot route by path: the API gets its own host there). */
 const apiOn = (cloud: Cloud) => (cloud === "digitalocean" ? { ...api, path: undefined, host: "api.example.com" } : api);
 
-describe("model: kind site is declared and checked, and no cloud builds it yet", function () {
+describe("model: kind site is declared and checked, and refused where no platform builds it yet", function () {
   it("is a kind of this version, no longer a planned one", function () {
     assert.ok((availableWorkloadKinds as readonly string[]).includes("site"));
     assert.equal(Object.hasOwn(plannedKinds, "site"), false);
   });
 
-  for (const cloud of clouds) {
+  // A cloud whose platform has its site step lists the kind and refuses nothing of it.
+  for (const cloud of clouds.filter((c) => capabilities[c].workloads.includes("site"))) {
+    it(`${cloud}: builds sites (its row lists the kind and promises nothing more)`, function () {
+      assert.equal(capabilities[cloud].comingKinds?.site, undefined);
+      // Where the files are kept in the stack's bucket, it declares one (kubernetes: the user's S3 bucket, keys and all).
+      const bucket = { kind: "bucket", endpoint: "https://s3.example.com", bucket: "files", region: "us-east-1", accessKeyId: "AKIAEXAMPLE", secretAccessKey: "example-secret" };
+      const { model } = parse(cloud, maps({ api: apiOn(cloud), ui: site }, capabilities[cloud].siteNeedsBucket ? { files: bucket } : undefined), capabilities);
+      assert.equal(model.workloads.find((w) => w.name === "ui")?.kind, "site");
+    });
+  }
+  for (const cloud of clouds.filter((c) => !capabilities[c].workloads.includes("site"))) {
     it(`${cloud}: refuses a site, and only its kind, naming issue 17`, function () {
       const lines = problems(cloud, maps({ api: apiOn(cloud), ui: { ...site, ...(cloud === "digitalocean" && { path: undefined, host: "ui.example.com" }) } }), capabilities);
       assert.equal(lines.length, 1, lines.join("\n"));

@@ -94,6 +94,8 @@ export interface EdgeArgs {
   webs: EdgeWeb[];
   /** True: create the Ingress here (the stack has no single-service web to carry it). */
   createIngress: boolean;
+  /** The static sites' routes (site.ts builds their Services): rules of the same Ingress. */
+  sites?: IngressRoute[];
 }
 
 /** The Services of the web workloads and, without the single service, the Ingress. */
@@ -118,6 +120,7 @@ export class Edge extends pulumi.ComponentResource {
       this.services.set(web.workload, service);
       if (web.route) this.routes.push({ route: web.route, serviceName: service.metadata.name });
     }
+    this.routes.push(...(args.sites ?? []));
     if (args.createIngress && this.routes.length > 0) {
       this.ingress = new k8s.networking.v1.Ingress(name, {
         metadata: { name: args.name, namespace: args.namespace, labels: args.labels, annotations: ingressAnnotations(args.kubernetes) },

@@ -8,7 +8,10 @@
  * - resources: `sql` a CloudNativePG Cluster (backups to the stack's first bucket), `bucket`
  *   the user's S3 bucket (its keys in a Secret), `cache` the Valkey store of the session
  *   store, `secret` a generated value in a Secret (secretResource.ts).
- * - edge: a ClusterIP Service per web workload and one Ingress for every route (edge.ts).
+ * - sites: a static site's files uploaded to the stack's first bucket and served by an
+ *   unprivileged nginx Deployment with its own ClusterIP Service (site.ts).
+ * - edge: a ClusterIP Service per web workload and one Ingress for every route, the sites'
+ *   included (edge.ts).
  * - workloads: the single service's web keeps its App component (app.ts); the others are
  *   Workload components (workload.ts); a scheduled job is a Job component (a CronJob,
  *   job.ts). Each gets its environment without a secret value in its pod spec (env.ts)
@@ -24,12 +27,12 @@ import * as kube from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { kubernetesRoleKey, type Role } from "../../../contract/roles";
 import { platformEnv, workloadPlatformEnv } from "../../appEnvironment";
-import { logicalName, type BoundVariable, type ComposeContext, type EdgeHandle, type Platform, type ResourceHandle, type WorkloadHandle } from "../../compose";
+import { logicalName, type BoundVariable, type ComposeContext, type EdgeHandle, type Platform, type ResourceHandle, type SiteHandle, type WorkloadHandle } from "../../compose";
 import { DatabaseIdentity, waitForGuard } from "../../databaseIdentity";
 import { parseImageReference } from "../../imageReference";
 import { resourceBinding } from "../../model/bindings";
 import { registryCredentialsHost } from "../../model/images";
-import { isContainerWorkload, type BucketResource, type ContainerWorkload, type Resource, type ServiceWorkload, type WebWorkload, type Workload } from "../../model/model";
+import { isContainerWorkload, type BucketResource, type ContainerWorkload, type Resource, type Route, type ServiceWorkload, type WebWorkload, type Workload } from "../../model/model";
 import { currentStack, dnsLabelRule, fitName, stackSegment, warnIfLegacyName } from "../../physicalNames";
 import { dockerConfigJson } from "../../registryLogin";
 import { resolveSize } from "../../sizes";
@@ -45,6 +48,8 @@ import { CnpgOperator } from "./operator";
 import { GeneratedSecret, generatedSecretKey } from "./secretResource";
 import { SessionStore, sessionStorePasswordKey } from "./sessionStore";
 import { KubernetesJob } from "./job";
+import { KubernetesSite } from "./site";
+import { siteFiles } from "../../siteFiles";
 import { egressPolicy, KubernetesWorkload } from "./workload";
 
 /** The ingress controller appends the client to X-Forwarded-For (see README for the controller's settings). */
@@ -103,6 +108,14 @@ export interface KubernetesEdgeHandle extends EdgeHandle {
 /** A workload's handle on Kubernetes. */
 export type KubernetesWorkloadHandle = WorkloadHandle;
 
+/** A static site's handle on Kubernetes: its route and the Service the Ingress sends it to. */
+export interface KubernetesSiteHandle extends SiteHandle {
+  /** Where it is served. */
+  route: Route;
+  /** Its Service (site.ts). */
+  serviceName: pulumi.Output<string>;
+}
+
 /** The pod labels of a workload: `app.kubernetes.io/name` is its logical name, so the single service's are today's. */
 function selectorOf(ctx: ComposeContext, w: Workload): Record<string, string> {
   return { "app.kubernetes.io/name": logicalName(ctx, w), "app.kubernetes.io/component": "app" };
@@ -117,9 +130,9 @@ function isAppShaped(ctx: ComposeContext, w: Workload): w is WebWorkload {
 }
 
 /** The bucket every database backs up to: the stack's first (the single service's when there is one; the parser refuses a database without any). */
-function backupBucket(ctx: ComposeContext): BucketResource {
+function backupBucket(ctx: ComposeContext, what = "a database"): BucketResource {
   const bucket = ctx.model.resources.find((r): r is BucketResource => r.kind === "bucket");
-  if (!bucket) throw new Error("kubernetes: a database needs a bucket resource for its backups (the parser refuses a stack without one)");
+  if (!bucket) throw new Error(`kubernetes: ${what} needs a bucket resource (the parser refuses a stack without one)`);
   return bucket;
 }
 
@@ -155,7 +168,7 @@ function bindingFields(resource: Resource, values: Record<string, pulumi.Output<
 }
 
 /** The Kubernetes platform. */
-export const kubernetesPlatform: Platform<KubernetesFoundation, KubernetesResourceHandle, KubernetesEdgeHandle, KubernetesWorkloadHandle> = {
+export const kubernetesPlatform: Platform<KubernetesFoundation, KubernetesResourceHandle, KubernetesEdgeHandle, KubernetesWorkloadHandle, KubernetesSiteHandle> = {
   foundation(ctx) {
     const { name, topology, model, parent } = ctx;
     const { kubernetes } = topology;
@@ -250,11 +263,31 @@ export const kubernetesPlatform: Platform<KubernetesFoundation, KubernetesResour
     return handle;
   },
 
-  edge(ctx, f, webs) {
+  site(ctx, f, site) {
+    const ln = logicalName(ctx, site);
+    const bucket = backupBucket(ctx, "a site");
+    const built = new KubernetesSite(ln, {
+      site,
+      files: siteFiles(site.sourceDir, site.cache),
+      bucket,
+      bucketSecretName: bucketSecret(ctx, f, bucket),
+      // Next to the databases' backups (<namespace>/<cluster>/): per stack, so two stacks sharing a bucket never mix files.
+      prefix: pulumi.interpolate`${f.namespace}/sites/${site.name}/`,
+      namespace: f.namespace,
+      labels: f.labels,
+      selector: f.selectors.get(site.name)!,
+      ingressNamespace: ctx.topology.kubernetes.ingressNamespace,
+    }, f.opts);
+    return { nodeGroupId: built.deploymentName, route: site.route, serviceName: built.serviceName };
+  },
+
+  edge(ctx, f, webs, sites) {
     const { name, model, topology } = ctx;
     const appWeb = webs.find((w) => isAppShaped(ctx, w));
     const others = webs.filter((w) => w !== appWeb);
-    const edge = others.length > 0
+    const siteRoutes: IngressRoute[] = [...sites.values()].map((s) => ({ route: s.route, serviceName: s.serviceName }));
+    // A stack without sites builds exactly what it did (no Edge when only the App's web is public).
+    const edge = others.length > 0 || siteRoutes.length > 0
       ? new Edge(`${name}-edge`, {
           name,
           domain: model.domain,
@@ -263,6 +296,7 @@ export const kubernetesPlatform: Platform<KubernetesFoundation, KubernetesResour
           kubernetes: topology.kubernetes,
           webs: others.map((w) => ({ workload: w.name, logicalName: logicalName(ctx, w), selector: f.selectors.get(w.name)!, port: w.port, route: w.route })),
           createIngress: appWeb === undefined,
+          ...(siteRoutes.length > 0 && { sites: siteRoutes }),
         }, f.opts)
       : undefined;
 
@@ -275,6 +309,7 @@ export const kubernetesPlatform: Platform<KubernetesFoundation, KubernetesResour
         urls[w.name] = pulumi.interpolate`http://${service.metadata.name}.${f.namespace}.svc.cluster.local:${w.port}`;
       }
     }
+    for (const [siteName, s] of sites) urls[siteName] = pulumi.output(`https://${s.route.host}${s.route.path === "/" ? "" : s.route.path}`);
 
     // The Ingress's address: known here when the Edge created the Ingress, else once the
     // single service's App has (its workload step, which comes next).
@@ -286,7 +321,7 @@ export const kubernetesPlatform: Platform<KubernetesFoundation, KubernetesResour
       resolved = true;
       resolve(a);
     };
-    const hosts = [...new Set(webs.flatMap((w) => (w.route ? [w.route.host] : [])))];
+    const hosts = [...new Set([...webs.flatMap((w) => (w.route ? [w.route.host] : [])), ...siteRoutes.map((r) => r.route.host)])];
     if (hosts.length === 0) resolveAddress(undefined);
     else if (edge?.ingress) resolveAddress(ingressAddress(edge.ingress));
 
