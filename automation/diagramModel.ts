@@ -59,10 +59,10 @@ const siteServer: Record<Plan["topology"]["cloud"], string> = {
 };
 
 /**
- * The edge boxes with the sites' routes: on DigitalOcean a site has its own host on the
- * Spaces CDN (the load balancer cannot route to Spaces); elsewhere its route is on the
- * edge of its host, which on AWS becomes CloudFront in front of the load balancer and on
- * GCP gains Cloud CDN.
+ * The edge boxes with the sites: on DigitalOcean a site has its own host on the Spaces CDN
+ * (the load balancer cannot route to Spaces); elsewhere its route is on the edge of its
+ * host, which on AWS becomes CloudFront in front of the load balancer and on GCP gains
+ * Cloud CDN.
  */
 function edgeBoxes(cloud: Plan["topology"]["cloud"], view: TopologyView): ServicesDiagram["loadBalancers"] {
   const words = vocabulary[cloud];
@@ -74,9 +74,8 @@ function edgeBoxes(cloud: Plan["topology"]["cloud"], view: TopologyView): Servic
       boxes.push({ hosts: [site.route.host], label: "Spaces CDN", tls: "HTTPS · Let's Encrypt certificate", routes: [route(site.route)] });
       continue;
     }
-    let box = boxes.find((b) => b.hosts.includes(site.route.host)) ?? boxes[0];
-    if (!box) boxes.push((box = { hosts: [site.route.host], label: words.loadBalancer, tls, routes: [] }));
-    box.routes.push(route(site.route));
+    // The view has the site's route on its host's edge already (topologyView.ts).
+    const box = boxes.find((b) => b.routes.some((r) => r.workload === site.name))!;
     if (cloud === "aws") box.label = `CloudFront → ${words.loadBalancer}`;
     if (cloud === "gcp") box.label = `${words.loadBalancer} · Cloud CDN`;
   }

@@ -275,8 +275,9 @@ function resourceView(model: Model, r: Resource): ResourceView {
 }
 
 /** The public load balancers: one for every route where the cloud routes by host, else one per host. */
-function loadBalancers(model: Model, workloads: readonly WorkloadView[]): LoadBalancerView[] {
-  const routes = workloads.flatMap((w) => (w.route ? [w.route] : []));
+function loadBalancers(model: Model, workloads: readonly WorkloadView[], sites: readonly SiteView[]): LoadBalancerView[] {
+  // A site's route is on its host's edge, except on DigitalOcean, where it has its own host on the Spaces CDN.
+  const routes = [...workloads.flatMap((w) => (w.route ? [w.route] : [])), ...(model.cloud === "digitalocean" ? [] : sites.map((s) => s.route))];
   if (routes.length === 0) return [];
   const hosts = [...new Set(routes.map((r) => r.host))];
   if (capabilities[model.cloud].hostRouting) return [{ hosts, routes }];
@@ -286,13 +287,14 @@ function loadBalancers(model: Model, workloads: readonly WorkloadView[]): LoadBa
 /** The view of a stack's model. */
 export function topologyView(model: Model): TopologyView {
   const workloads = model.workloads.filter(isContainerWorkload).map((w) => workloadView(model, w));
+  const sites = model.workloads.flatMap((w) => (w.kind === "site" ? [siteView(w)] : []));
   return {
     cloud: model.cloud,
     usesMaps: usesMaps(model),
     workloads,
-    sites: model.workloads.flatMap((w) => (w.kind === "site" ? [siteView(w)] : [])),
+    sites,
     resources: model.resources.map((r) => resourceView(model, r)),
-    loadBalancers: loadBalancers(model, workloads),
+    loadBalancers: loadBalancers(model, workloads, sites),
   };
 }
 
