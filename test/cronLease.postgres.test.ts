@@ -262,7 +262,7 @@ log end
     const victimSession = victim.proc.pid!;
     const victimPids = sessionPids(victimSession);
     assert.ok(victimPids.includes(Number(runner[3])), "the job runs in the contender's session");
-    // The job lock (objid = the job's id); the tables' creation lock (objid 0) may be held a moment by a contender of the next tick.
+    // The job lock (objid = the job's id); the tables' creation lock (objid 0) may be held a moment by another contender.
     assert.equal(psql(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = ${cronLockClass} AND objid <> 0 AND granted`).trim(), "1", "the run holds the lock");
     const killedAt = BigInt(Date.now()) * 1_000_000n;
     for (const pid of victimPids) {
