@@ -92,7 +92,19 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
   }),
   "aws:acm/certificateValidation:CertificateValidation": (_name, inputs) => ({ certificateArn: inputs.certificateArn }),
   "aws:route53/record:Record": (_name, inputs) => ({ fqdn: String(inputs.name).replace(/\.$/, "") }),
-  "aws:s3/bucket:Bucket": (name) => ({ bucket: physicalName(name), arn: `arn:aws:s3:::${physicalName(name)}`, region: awsRegion() }),
+  "aws:s3/bucket:Bucket": (name) => ({
+    bucket: physicalName(name),
+    arn: `arn:aws:s3:::${physicalName(name)}`,
+    region: awsRegion(),
+    bucketRegionalDomainName: `${physicalName(name)}.s3.${awsRegion()}.amazonaws.com`,
+  }),
+  // CloudFront is global: its ARNs name no region, and every distribution's alias zone is Z2FDTNDATAQYW2.
+  "aws:cloudfront/distribution:Distribution": (name) => ({
+    arn: `arn:aws:cloudfront::${account}:distribution/E${name.length}MOCK${name.replace(/[^A-Za-z0-9]/g, "").toUpperCase().slice(0, 8)}`,
+    domainName: `d${name.replace(/[^a-z0-9]/g, "").slice(0, 12)}.cloudfront.net`,
+    hostedZoneId: "Z2FDTNDATAQYW2",
+  }),
+  "aws:cloudfront/function:Function": (name) => ({ arn: `arn:aws:cloudfront::${account}:function/${physicalName(name)}` }),
   "aws:rds/instance:Instance": (name) => ({
     identifier: physicalName(name),
     address: `${physicalName(name)}.abcdefghijkl.${awsRegion()}.rds.amazonaws.com`,

@@ -65,7 +65,8 @@ const everything = {
 export const capabilities: Record<Cloud, Capabilities> = {
   // ALB listener rules match host-header and path-pattern.
   // Scheduled jobs: EventBridge Scheduler starting a Fargate task (platforms/aws/jobs.ts).
-  aws: { ...everything, comingKinds: siteComing("a private S3 bucket behind CloudFront"), maxRouteValue: 128, maxRouteValueWhy: "an ALB listener rule condition value holds at most 128 characters" },
+  // Static sites: a private S3 bucket each behind one CloudFront distribution per host (platforms/aws/cdn.ts).
+  aws: { ...everything, workloads: [...everything.workloads, "site"], maxRouteValue: 128, maxRouteValueWhy: "an ALB listener rule condition value holds at most 128 characters" },
   // The URL map routes by host rule and path matcher; Cloud Scheduler starts a Cloud Run job per cron workload.
   gcp: {
     ...everything,

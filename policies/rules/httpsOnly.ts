@@ -79,11 +79,22 @@ function standaloneProblems(view: StackView, group: NodeGroup): Problem[] {
 }
 
 function cloudfrontProblems(distribution: PolicyResource): Problem[] {
+  const problems: Problem[] = [];
   const behaviors = [obj(distribution.props.defaultCacheBehavior), ...objects(distribution.props.orderedCacheBehaviors)];
   const plain = behaviors.filter((b) => (str(b.viewerProtocolPolicy) ?? "allow-all") === "allow-all");
-  if (plain.length === 0) return [];
-  const paths = plain.map((b) => str(b.pathPattern) ?? "default").join(", ");
-  return [[`${describe(distribution)} serves plain HTTP (viewerProtocolPolicy allow-all on ${paths}): set viewerProtocolPolicy to "redirect-to-https" (or "https-only").`, distribution.urn]];
+  if (plain.length > 0) {
+    const paths = plain.map((b) => str(b.pathPattern) ?? "default").join(", ");
+    problems.push([`${describe(distribution)} serves plain HTTP (viewerProtocolPolicy allow-all on ${paths}): set viewerProtocolPolicy to "redirect-to-https" (or "https-only").`, distribution.urn]);
+  }
+  // A custom origin (an ALB, an API) reached over plain HTTP: the viewer's HTTPS ends at the
+  // edge and the requests (cookies, tokens) cross the internet in clear to the origin.
+  // S3 origins (through OAC) are always HTTPS; a website endpoint only speaks HTTP, and needs a public bucket.
+  const clear = objects(distribution.props.origins).filter((o) => str(o, "customOriginConfig.originProtocolPolicy") === "http-only");
+  if (clear.length > 0) {
+    const ids = clear.map((o) => str(o.originId) ?? str(o.domainName) ?? "?").join(", ");
+    problems.push([`${describe(distribution)} reaches its origin(s) ${ids} over plain HTTP (customOriginConfig.originProtocolPolicy http-only): set it to "https-only" (the origin terminates TLS with a certificate for the name CloudFront sends), or use an S3 bucket origin with Origin Access Control.`, distribution.urn]);
+  }
+  return problems;
 }
 
 function gcpProblems(view: StackView, rule: PolicyResource): Problem[] {
@@ -192,7 +203,7 @@ export const httpsOnly: StackValidationPolicy = {
     "certificate and an HTTP listener that only redirects, a GCP HTTPS proxy with a certificate and an HTTP proxy on a redirect-only URL " +
     "map, a DigitalOcean https rule with a certificate and redirectHttpToHttps (internal DigitalOcean load balancers, network INTERNAL, serve the VPC only and are not judged), an Ingress with spec.tls, a LoadBalancer Service whose " +
     "HTTP ports the cloud's load balancer serves with a certificate (aws-load-balancer-ssl-cert, do-loadbalancer-certificate-id annotations), " +
-    "CloudFront behaviors with viewerProtocolPolicy redirect-to-https or https-only. An instance serving plain HTTP to the internet with no load balancer fails. " +
+    "CloudFront behaviors with viewerProtocolPolicy redirect-to-https or https-only, and custom origins reached over HTTPS (originProtocolPolicy not http-only). An instance serving plain HTTP to the internet with no load balancer fails. " +
     "Internal ALBs (internal: true, no address on the internet) are not judged.",
   enforcementLevel: "mandatory",
   severity: "high",

@@ -45,7 +45,11 @@ function publicPolicy(document: unknown): boolean {
   return objects(doc, "Statement").some((st) => {
     const principal = st.Principal;
     const anyone = principal === "*" || list(obj(principal).AWS).includes("*");
-    return str(st.Effect) === "Allow" && anyone && Object.keys(obj(st.Condition)).length === 0;
+    // The CloudFront service with no condition: every distribution of every account may
+    // read through it (an Origin Access Control grant must name its distribution, aws:SourceArn).
+    const services = obj(principal).Service;
+    const anyDistribution = (services === "cloudfront.amazonaws.com" || list(services).includes("cloudfront.amazonaws.com"));
+    return str(st.Effect) === "Allow" && (anyone || anyDistribution) && Object.keys(obj(st.Condition)).length === 0;
   });
 }
 
@@ -64,7 +68,7 @@ function s3Private(view: StackView, bucket: PolicyResource): string | undefined 
   const acls = [str(bucket.props.acl), ...s3Settings(view, bucket, aws.bucketAcl).map((a) => str(a.props.acl))];
   if (acls.some((a) => publicAcls.includes(a ?? ""))) return "has a public ACL: remove it (and set object ownership to BucketOwnerEnforced).";
   const policies = [bucket.props.policy, ...s3Settings(view, bucket, [aws.bucketPolicy]).map((p) => p.props.policy)];
-  if (policies.some(publicPolicy)) return 'has a bucket policy that allows Principal "*" without a condition: grant the app\'s role (or a CloudFront origin access control) instead.';
+  if (policies.some(publicPolicy)) return 'has a bucket policy that allows Principal "*" (or the CloudFront service, which is every distribution of every account) without a condition: grant the app\'s role, or CloudFront with aws:SourceArn naming your distribution (Origin Access Control), instead.';
   return undefined;
 }
 
@@ -72,7 +76,7 @@ export const storagePrivate: StackValidationPolicy = {
   name: "storage-private",
   description:
     "Buckets are private: S3 buckets keep Block Public Access on (the default for new buckets since 2023; a BucketPublicAccessBlock " +
-    "must not turn a setting off) and have no public ACL or policy, GCS buckets grant nothing to allUsers/allAuthenticatedUsers " +
+    "must not turn a setting off) and have no public ACL or policy (a grant to the CloudFront service must name its distribution in aws:SourceArn), GCS buckets grant nothing to allUsers/allAuthenticatedUsers " +
     "(publicAccessPrevention not \"inherited\" hardens it further), Spaces buckets use the private ACL. Serve public files through the app or a CDN.",
   enforcementLevel: "mandatory",
   severity: "critical",

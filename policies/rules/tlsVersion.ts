@@ -3,7 +3,7 @@
  */
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { overStack } from "../dispatch";
-import { obj, str } from "../props";
+import { list, obj, objects, str } from "../props";
 import { aws, gcp, kubernetes } from "../resourceTypes";
 import { describe } from "../stackView";
 
@@ -16,7 +16,7 @@ export const tlsVersion: StackValidationPolicy = {
     "HTTPS listeners accept TLS 1.2 or newer only: an ALB listener's sslPolicy is a TLS 1.2+ policy (ELBSecurityPolicy-TLS13-1-2-2021-06; " +
     "the default allows TLS 1.0), a GCP HTTPS proxy has an SSLPolicy with minTlsVersion TLS_1_2 (the default allows 1.0), an Ingress " +
     "does not enable older protocols, a CloudFront distribution has its own certificate with minimumProtocolVersion TLSv1.2_2018 or " +
-    "newer (the default *.cloudfront.net certificate accepts TLS 1.0). DigitalOcean load balancers accept TLS 1.2+ only.",
+    "newer (the default *.cloudfront.net certificate accepts TLS 1.0) and custom origins offered TLS 1.2 only (originSslProtocols). DigitalOcean load balancers accept TLS 1.2+ only.",
   enforcementLevel: "mandatory",
   severity: "high",
   validateStack: overStack(
@@ -39,6 +39,18 @@ export const tlsVersion: StackValidationPolicy = {
         const version = str(certificate.minimumProtocolVersion) ?? "TLSv1 (the default)";
         if (!/^TLSv1\.[23]_/.test(version)) {
           report(`${describe(distribution)} accepts ${version} (viewerCertificate.minimumProtocolVersion): set it to "TLSv1.2_2021".`, distribution.urn);
+        }
+      }
+      // The edge's hop to a custom origin over HTTPS: CloudFront offers the oldest protocol
+      // listed, so an origin that still takes TLS 1.0 is reached with it.
+      for (const distribution of view.ofType(aws.cloudfrontDistribution)) {
+        for (const origin of objects(distribution.props.origins)) {
+          const config = obj(origin.customOriginConfig);
+          if (Object.keys(config).length === 0 || str(config.originProtocolPolicy) === "http-only") continue;
+          const old = list(config.originSslProtocols).map(String).filter((p) => ["SSLv3", "TLSv1", "TLSv1.1"].includes(p));
+          if (old.length > 0) {
+            report(`${describe(distribution)} may reach its origin ${str(origin.originId) ?? "?"} with ${old.join(", ")} (customOriginConfig.originSslProtocols): list "TLSv1.2" only.`, distribution.urn);
+          }
         }
       }
       for (const proxy of view.ofType(gcp.httpsProxy)) {

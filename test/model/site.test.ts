@@ -48,7 +48,7 @@ function problems(cloud: Cloud, patch: Record<string, unknown>, table?: Record<C
 /** A web workload each cloud routes (DigitalOcean cannot route by path: the API gets its own host there). */
 const apiOn = (cloud: Cloud) => (cloud === "digitalocean" ? { ...api, path: undefined, host: "api.example.com" } : api);
 
-describe("model: kind site is declared and checked, and refused where no platform builds it yet", function () {
+describe("model: kind site is declared and checked, and refused where its cloud does not build it yet", function () {
   it("is a kind of this version, no longer a planned one", function () {
     assert.ok((availableWorkloadKinds as readonly string[]).includes("site"));
     assert.equal(Object.hasOwn(plannedKinds, "site"), false);

@@ -12,7 +12,15 @@ export interface BucketArgs {
   spec: StorageSpec;
   /** Tags for every resource. */
   tags: Record<string, string>;
+  /**
+   * True when the bucket's policy is written later by `writePolicy` (a site's bucket: its
+   * policy admits a CloudFront distribution that is built after it). Unset: now, TLS only.
+   */
+  deferPolicy?: boolean;
 }
+
+/** One statement of a bucket policy, as aws.iam.getPolicyDocument takes it. */
+export type PolicyStatement = aws.types.input.iam.GetPolicyDocumentStatementArgs;
 
 /** A private, versioned, encrypted S3 bucket. */
 export class Bucket extends pulumi.ComponentResource {
@@ -22,9 +30,17 @@ export class Bucket extends pulumi.ComponentResource {
   readonly arn: pulumi.Output<string>;
   /** The bucket's region. */
   readonly region: pulumi.Output<string>;
+  /** The bucket's regional domain name (a CloudFront origin's). */
+  readonly regionalDomainName: pulumi.Output<string>;
+  /** The S3 bucket itself and its public access block (a policy waits for the block). */
+  private readonly bucket: aws.s3.Bucket;
+  private readonly publicAccess: aws.s3.BucketPublicAccessBlock;
+  /** The component's name: its resources' names start with it. */
+  private readonly logicalName: string;
 
   constructor(name: string, args: BucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:aws:Bucket", name, {}, opts);
+    this.logicalName = name;
     const { spec, tags } = args;
     // The bucket's settings are separate resources, deleted before the bucket on a destroy
     // (pulumi/pulumi#6191). A destroy that then stops at the bucket (protected, and never
@@ -63,8 +79,26 @@ export class Bucket extends pulumi.ComponentResource {
         abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
       }],
     }, parent);
-    new aws.s3.BucketPolicy(`${name}-files`, {
-      ...bucketArgs,
+    this.bucket = bucket;
+    this.publicAccess = publicAccess;
+    if (!args.deferPolicy) this.writePolicy([]);
+
+    this.name = bucket.bucket;
+    this.arn = bucket.arn;
+    this.region = bucket.region;
+    this.regionalDomainName = bucket.bucketRegionalDomainName;
+    this.registerOutputs({ name: this.name, arn: this.arn });
+  }
+
+  /**
+   * The bucket's one policy: TLS only, then `extra` (a CloudFront distribution's read).
+   * Called once, by the constructor or (deferPolicy) by whoever builds the reader.
+   */
+  writePolicy(extra: PolicyStatement[]): aws.s3.BucketPolicy {
+    const bucket = this.bucket;
+    const parent = { parent: this, retainOnDelete: true };
+    return new aws.s3.BucketPolicy(`${this.logicalName}-files`, {
+      bucket: bucket.bucket,
       policy: aws.iam.getPolicyDocumentOutput({
         statements: [{
           sid: "DenyInsecureTransport",
@@ -73,14 +107,9 @@ export class Bucket extends pulumi.ComponentResource {
           actions: ["s3:*"],
           resources: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
           conditions: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
-        }],
+        }, ...extra],
       }, parent).json,
       // A policy written before the public access block could be judged public.
-    }, { ...parent, dependsOn: [publicAccess] });
-
-    this.name = bucket.bucket;
-    this.arn = bucket.arn;
-    this.region = bucket.region;
-    this.registerOutputs({ name: this.name, arn: this.arn });
+    }, { ...parent, dependsOn: [this.publicAccess] });
   }
 }

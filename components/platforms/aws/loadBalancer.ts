@@ -68,6 +68,22 @@ export interface LoadBalancerArgs {
   securityGroupId: pulumi.Input<string>;
   /** Tags for every resource. */
   tags: Record<string, string>;
+  /**
+   * True when the hosts' records are written later by `serveHosts` (a stack with a site:
+   * its CloudFront distribution, built after the ALB it forwards to, takes over the hosts
+   * it serves). Unset: now, every host to the ALB.
+   */
+  deferRecords?: boolean;
+}
+
+/** Where a host's record points instead of the ALB (a CloudFront distribution). */
+export interface AliasTarget {
+  /** The target's DNS name. */
+  name: pulumi.Input<string>;
+  /** Its Route 53 hosted zone id (an alias record's). */
+  zoneId: pulumi.Input<string>;
+  /** What the record is for, in `dnsRecords`. */
+  purpose: string;
 }
 
 /** TLS 1.3 with TLS 1.2 fallback, forward secrecy only. */
@@ -81,8 +97,14 @@ export class LoadBalancer extends pulumi.ComponentResource {
   readonly arnSuffix: pulumi.Output<string>;
   /** Each web workload's target group, by workload name. */
   readonly targets: Map<string, WebTarget>;
-  /** Records the user must create at their DNS host (empty with `dns.zone`). */
-  readonly dnsRecords: pulumi.Output<DnsRecord[]>;
+  /** Records the user must create at their DNS host (empty with `dns.zone`); set once `serveHosts` ran. */
+  dnsRecords!: pulumi.Output<DnsRecord[]>;
+  /** The ALB's Route 53 hosted zone id. */
+  readonly zoneId: pulumi.Output<string>;
+  /** Every host of its web workloads, the domain first. */
+  readonly hosts: string[];
+  /** Writes the hosts' records (see `serveHosts`). */
+  private readonly writeRecords: (elsewhere: ReadonlyMap<string, AliasTarget>) => void;
   /** The HTTPS listener: only once it exists does the target group health-check nodes. */
   readonly httpsListener: aws.lb.Listener;
 
@@ -133,7 +155,9 @@ export class LoadBalancer extends pulumi.ComponentResource {
     }, parent)]));
 
     const zoneId = dns.zone;
-    const records: pulumi.Output<DnsRecord>[] = [];
+    // A host's own record keeps its place after its certificate's validation record: a
+    // slot (the host's name) until serveHosts writes it.
+    const records: (pulumi.Output<DnsRecord> | { host: string })[] = [];
     /** A DNS-validated ACM certificate for `host` (named `<name>-cert<suffix>`), and its validated ARN. */
     const certificateFor = (host: string, suffix: string): pulumi.Output<string> => {
       const certificate = new aws.acm.Certificate(`${name}-cert${suffix}`, {
@@ -210,39 +234,60 @@ export class LoadBalancer extends pulumi.ComponentResource {
       targets.set(web.workload, { targetGroupArn: group.arn, targetGroupArnSuffix: group.arnSuffix, serving });
     }
 
-    /** The record that sends `host` to the ALB (in the zone, or for the user to create). */
-    const serve = (host: string, suffix: string) => {
-      if (zoneId) {
-        new aws.route53.Record(`${name}-domain${suffix}`, {
-          zoneId,
-          name: host,
-          type: "A",
-          aliases: [{ name: alb.dnsName, zoneId: alb.zoneId, evaluateTargetHealth: true }],
-        }, parent);
-        return undefined;
-      }
-      return alb.dnsName.apply((value): DnsRecord => ({
-        name: host, type: "CNAME", value, purpose: "serve traffic (use an ALIAS/ANAME record if the name is a zone apex)",
-      }));
-    };
-    const domainRecord = serve(domain, "");
-    if (domainRecord) records.unshift(domainRecord);
-
-    // Every other host: its own certificate beside the domain's (SNI picks it), and its record.
+    // Every other host: its own certificate beside the domain's (SNI picks it).
     // With the user's certificate (tls.certificate), that one must cover every host.
     const hosts = [...new Set(args.webs.map((w) => w.route.host))].filter((h) => h !== domain).sort();
     for (const host of hosts) {
       if (!tls.certificate) {
         new aws.lb.ListenerCertificate(`${name}-cert-${host}`, { listenerArn: this.httpsListener.arn, certificateArn: certificateFor(host, `-${host}`) }, parent);
       }
-      const record = serve(host, `-${host}`);
-      if (record) records.push(record);
+      records.push({ host });
     }
+
+    this.writeRecords = (elsewhere) => {
+      /** The record that sends `host` to the ALB, or to what serves it instead (in the zone, or for the user to create). */
+      const serve = (host: string, suffix: string) => {
+        const target = elsewhere.get(host);
+        if (zoneId) {
+          new aws.route53.Record(`${name}-domain${suffix}`, {
+            zoneId,
+            name: host,
+            type: "A",
+            aliases: [target ? { name: target.name, zoneId: target.zoneId, evaluateTargetHealth: false } : { name: alb.dnsName, zoneId: alb.zoneId, evaluateTargetHealth: true }],
+          }, parent);
+          return undefined;
+        }
+        if (target) {
+          return pulumi.output(target.name).apply((value): DnsRecord => ({ name: host, type: "CNAME", value, purpose: target.purpose }));
+        }
+        return alb.dnsName.apply((value): DnsRecord => ({
+          name: host, type: "CNAME", value, purpose: "serve traffic (use an ALIAS/ANAME record if the name is a zone apex)",
+        }));
+      };
+      const domainRecord = serve(domain, "");
+      const written = records.flatMap((r) => {
+        if (pulumi.Output.isInstance(r)) return [r];
+        const record = serve(r.host, `-${r.host}`);
+        return record ? [record] : [];
+      });
+      this.dnsRecords = pulumi.all(domainRecord ? [domainRecord, ...written] : written);
+    };
 
     this.dnsName = alb.dnsName;
     this.arnSuffix = alb.arnSuffix;
     this.targets = targets;
-    this.dnsRecords = pulumi.all(records);
+    this.zoneId = alb.zoneId;
+    this.hosts = [domain, ...hosts];
+    if (!args.deferRecords) this.serveHosts(new Map());
+  }
+
+  /**
+   * Writes each host's record: to the ALB, or to `elsewhere`'s target for the hosts a
+   * CloudFront distribution serves. The record keeps its name (and URN) either way, so
+   * adding a site moves the host in place: never a delete of the record the new one wrote.
+   */
+  serveHosts(elsewhere: ReadonlyMap<string, AliasTarget>): void {
+    this.writeRecords(elsewhere);
     this.registerOutputs({ dnsName: this.dnsName, dnsRecords: this.dnsRecords });
   }
 }

@@ -8,8 +8,11 @@
  * - resources: RDS Multi-AZ (Database), S3 (Bucket), ElastiCache (SessionStore) and
  *   generated secrets (GeneratedSecret), each with its own security group where it has a
  *   network endpoint; the single service's keep the names and groups they have always had.
+ * - sites: a private S3 bucket each with its files (site.ts).
  * - edge: one ALB for every public web workload (listener rules by host and path, a target
- *   group each, extra certificates for extra hosts) and an internal ALB per internal one.
+ *   group each, extra certificates for extra hosts) and an internal ALB per internal one;
+ *   a CloudFront distribution for each host with a site (cdn.ts), whose web routes go on
+ *   to the ALB, and the host's record moved from the ALB to it.
  * - workloads: an autoscaling group each (workloads.ts); the single service's `web` keeps
  *   exactly the user data and settings it has always had.
  * - finish: the healthy-nodes alarm of each public web workload of the maps.
@@ -20,26 +23,30 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { sqlConnectionUrl } from "../../connectionUrls";
-import type { ComposeContext, EdgeHandle, Platform, ResourceHandle, WorkloadHandle } from "../../compose";
+import type { ComposeContext, EdgeHandle, Platform, ResourceHandle, SiteHandle, WorkloadHandle } from "../../compose";
+import type { DnsRecord } from "../dnsRecord";
 import { logicalName } from "../../compose";
 import { configNamespace } from "../../configError";
 import { DatabaseIdentity, waitForGuard } from "../../databaseIdentity";
 import { registryCredentialsHost } from "../../model/images";
 import { isContainerWorkload, isServiceWorkload, type Resource, type WebWorkload } from "../../model/model";
+import { fitName } from "../../physicalNames";
 import { resolveSize } from "../../sizes";
 import { Alarms, AlarmTopic, WorkloadAlarms } from "./alarms";
 import { Bucket } from "./bucket";
+import { Cdn, cdnRecordPurpose } from "./cdn";
 import { Database, engineFacts } from "./database";
 import { allowTcp, Firewall } from "./firewall";
 import { InternalLoadBalancer, internalListenerPort } from "./internalLoadBalancer";
 import { JsonSecret } from "./jsonSecret";
-import { LoadBalancer, type WebTarget } from "./loadBalancer";
+import { LoadBalancer, type AliasTarget, type WebTarget } from "./loadBalancer";
 import { Network } from "./network";
 import type { NodeGroup } from "./nodeGroup";
 import { eventBridgeCron } from "./cronExpression";
 import { buildJob, JobAlarms, type AwsJob } from "./jobs";
 import { GeneratedSecret, generatedSecretField } from "./secretResource";
 import { SessionStore, sessionStorePort } from "./sessionStore";
+import { SiteOrigin } from "./site";
 import { WorkloadFirewall } from "./workloadFirewall";
 import { singleServiceWorkload, workloadNodes } from "./workloads";
 
@@ -103,6 +110,14 @@ export interface AwsEdge extends EdgeHandle {
   internal: Map<string, InternalLoadBalancer>;
   /** The single service's alarms (made before its nodes: an instance refresh rolls back on one). */
   legacyAlarms?: Alarms;
+  /** The CloudFront distribution of each host with a site. */
+  cdns: Map<string, Cdn>;
+}
+
+/** What a site step returns on AWS. */
+export interface AwsSite extends SiteHandle {
+  /** Its bucket and files. */
+  origin: SiteOrigin;
 }
 
 /** What a workload step returns on AWS. */
@@ -133,7 +148,26 @@ function publicUrl(w: WebWorkload): string {
   return `https://${w.route!.host}${w.route!.path === "/" ? "" : w.route!.path}`;
 }
 
-export const awsPlatform: Platform<AwsFoundation, AwsResourceHandle, AwsEdge, AwsWorkload> = {
+/** A site's URL: https://host/path, or https://host for "/". */
+function siteUrl(route: { host: string; path: string }): string {
+  return `https://${route.host}${route.path === "/" ? "" : route.path}`;
+}
+
+/** CloudFront takes certificates from us-east-1 only: the user's `tls.certificate` must be there to serve a site. */
+const usEast1Certificate = /^arn:aws[a-z-]*:acm:us-east-1:/;
+
+/** Records once each (the ALB's and CloudFront's certificates for one name ask for the same validation record). */
+function distinctRecords(records: DnsRecord[]): DnsRecord[] {
+  const seen = new Set<string>();
+  return records.filter((r) => {
+    const key = `${r.name}\0${r.type}\0${r.value}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export const awsPlatform: Platform<AwsFoundation, AwsResourceHandle, AwsEdge, AwsWorkload, AwsSite> = {
   foundation(ctx) {
     const { name, topology, model, parent } = ctx;
     const tags = { "ha-topology:service": name, "ha-topology:stack": pulumi.getStack(), "managed-by": "pulumi" };
@@ -308,7 +342,12 @@ export const awsPlatform: Platform<AwsFoundation, AwsResourceHandle, AwsEdge, Aw
     throw new Error(`aws: no resource of kind ${(r as { kind: string }).kind} in this version (topology: ${topology.cloud})`);
   },
 
-  edge(ctx, f, webs) {
+  site(ctx, f, site): AwsSite {
+    const origin = new SiteOrigin(logicalName(ctx, site), { site, tags: f.tags }, f.opts);
+    return { nodeGroupId: origin.bucket.name, origin };
+  },
+
+  edge(ctx, f, webs, sites) {
     const { topology } = ctx;
     const { network, tags, opts } = f;
     const open = webs.filter((w) => w.route !== undefined);
@@ -323,6 +362,8 @@ export const awsPlatform: Platform<AwsFoundation, AwsResourceHandle, AwsEdge, Aw
         subnetIds: network.publicSubnetIds,
         securityGroupId: f.firewall!.loadBalancerGroupId,
         tags,
+        // With a site, CloudFront may take over a host's record (below).
+        ...(sites.size > 0 && { deferRecords: true }),
       }, opts);
       targets = loadBalancer.targets;
       for (const w of open) {
@@ -354,6 +395,37 @@ export const awsPlatform: Platform<AwsFoundation, AwsResourceHandle, AwsEdge, Aw
       }
     }
 
+    // One distribution per host with a site; the host's web routes go on to the ALB.
+    const cdns = new Map<string, Cdn>();
+    const cdnRecords: pulumi.Output<DnsRecord>[] = [];
+    if (sites.size > 0) {
+      if (topology.tls.certificate && !usEast1Certificate.test(topology.tls.certificate)) {
+        throw new Error(`aws: tls.certificate ${topology.tls.certificate} is not in us-east-1, and CloudFront (which serves the sites) takes certificates from us-east-1 only: import it there too, or leave tls.certificate unset for ACM certificates`);
+      }
+      // CloudFront's certificate must be in us-east-1, whatever the stack's region.
+      const usEast1 = new aws.Provider(`${ctx.name}-us-east-1`, { region: "us-east-1", profile: new pulumi.Config("aws").get("profile") }, opts);
+      const origins = [...sites.values()].map((s) => s.origin);
+      const hosts = [...new Set(origins.map((o) => o.site.route.host))].sort((a, b) => (a === topology.domain ? -1 : b === topology.domain ? 1 : a < b ? -1 : 1));
+      for (const host of hosts) {
+        const albHasRecord = loadBalancer?.hosts.includes(host) ?? false;
+        const cdn = new Cdn(host === topology.domain ? `${ctx.name}-cdn` : fitName(`${ctx.name}-cdn-${host.replace(/\./g, "-")}`, 40), {
+          host,
+          sites: origins.filter((o) => o.site.route.host === host),
+          webs: open.filter((w) => w.route!.host === host).map((w) => w.route!),
+          albDnsName: loadBalancer?.dnsName,
+          zoneId: topology.dns.zone,
+          certificate: topology.tls.certificate,
+          usEast1,
+          albHasRecord,
+          tags,
+        }, opts);
+        cdns.set(host, cdn);
+        cdnRecords.push(...cdn.dnsRecords);
+      }
+      for (const o of origins) urls[o.site.name] = pulumi.output(siteUrl(o.site.route));
+      loadBalancer?.serveHosts(new Map([...cdns].map(([host, cdn]): [string, AliasTarget] => [host, { name: cdn.domainName, zoneId: cdn.hostedZoneId, purpose: cdnRecordPurpose }])));
+    }
+
     const web = singleWeb(ctx);
     const legacyAlarms = web && loadBalancer
       ? new Alarms(ctx.name, {
@@ -367,12 +439,15 @@ export const awsPlatform: Platform<AwsFoundation, AwsResourceHandle, AwsEdge, Aw
 
     return {
       urls,
-      dnsRecords: loadBalancer ? loadBalancer.dnsRecords : pulumi.output([]),
+      dnsRecords: sites.size === 0
+        ? (loadBalancer ? loadBalancer.dnsRecords : pulumi.output([]))
+        : pulumi.all([loadBalancer ? loadBalancer.dnsRecords : pulumi.output([]), pulumi.all(cdnRecords)]).apply(([lb, cdn]) => distinctRecords([...lb, ...cdn])),
       loadBalancerAddress: loadBalancer ? loadBalancer.dnsName : pulumi.output<string | undefined>(undefined),
       loadBalancer,
       targets,
       internal,
       legacyAlarms,
+      cdns,
     };
   },
 
