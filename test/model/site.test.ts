@@ -53,7 +53,8 @@ describe("model: kind site is declared and checked, and no cloud builds it yet",
     assert.equal(Object.hasOwn(plannedKinds, "site"), false);
   });
 
-  for (const cloud of clouds) {
+  // A cloud whose platform builds sites lists the kind in its row (DigitalOcean: platforms/digitalocean/site.ts).
+  for (const cloud of clouds.filter((c) => !capabilities[c].workloads.includes("site"))) {
     it(`${cloud}: refuses a site, and only its kind, naming issue 17`, function () {
       const lines = problems(cloud, maps({ api: apiOn(cloud), ui: { ...site, ...(cloud === "digitalocean" && { path: undefined, host: "ui.example.com" }) } }), capabilities);
       assert.equal(lines.length, 1, lines.join("\n"));
@@ -136,10 +137,19 @@ describe("model: a site, where a cloud builds sites", function () {
     assert.deepEqual(lines, ['ha-topology:workloads.api.path: received "/api"; allowed: a route no other workload serves: workloads.ui already serves app.example.com/api']);
   });
 
-  it("refuses a path on DigitalOcean, whose load balancer cannot route by path", function () {
-    const lines = problems("digitalocean", maps({ api: apiOn("digitalocean"), ui: { ...site, path: "/docs" } }));
+  it("refuses a path on DigitalOcean, whose sites are served at the root of their own host by the Spaces CDN", function () {
+    const lines = problems("digitalocean", maps({ api: apiOn("digitalocean"), ui: { ...site, path: "/docs", host: "ui.example.com" } }));
     assert.equal(lines.length, 1, lines.join("\n"));
-    assert.match(lines[0], /^ha-topology:workloads\.ui\.path: received "\/docs"; allowed: "\/" or unset on digitalocean/);
+    assert.match(lines[0], /^ha-topology:workloads\.ui\.path: received "\/docs"; allowed: "\/" or unset for a site on digitalocean \(the Spaces CDN serves a site at the root of its own host/);
+  });
+
+  it("builds sites on DigitalOcean (its row lists the kind) and refuses there a site without its own host, or spa: true", function () {
+    assert.ok(capabilities.digitalocean.workloads.includes("site"));
+    assert.equal(capabilities.digitalocean.comingKinds?.site, undefined);
+    const lines = problems("digitalocean", maps({ api: apiOn("digitalocean"), ui: { ...site, path: undefined, spa: true } }), capabilities);
+    assert.equal(lines.length, 2, lines.join("\n"));
+    assert.match(lines[0], /^ha-topology:workloads\.ui\.host: received nothing \(the key is not set\); allowed: a host of the site's own on digitalocean/);
+    assert.match(lines[1], /^ha-topology:workloads\.ui\.spa: received true; allowed: false on digitalocean/);
   });
 });
 
