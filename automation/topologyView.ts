@@ -237,7 +237,7 @@ function workloadView(model: Model, w: ContainerWorkload): WorkloadView {
   return { ...common, ...checks, tier: "public", entry: routeUrl(route), route };
 }
 
-function siteView(w: SiteWorkload): SiteView {
+function siteView(w: SiteWorkload, cloud: Cloud, model: Model): SiteView {
   const route = { host: w.route.host, path: w.route.path, workload: w.name };
   return {
     name: w.name,
@@ -246,7 +246,8 @@ function siteView(w: SiteWorkload): SiteView {
     source: w.source,
     spa: w.spa,
     cacheControl: { html: cacheControlFor("html", w.cache), hashed: cacheControlFor("hashed", w.cache), asset: cacheControlFor("asset", w.cache) },
-    corsOrigins: [...(w.cors?.origins ?? [])],
+    // Unset: the cloud's default (DigitalOcean's site is on its own host: the web hosts may read it).
+    corsOrigins: [...(w.cors?.origins ?? capabilities[cloud].siteCorsDefault?.(model) ?? [])],
   };
 }
 
@@ -290,7 +291,7 @@ export function topologyView(model: Model): TopologyView {
     cloud: model.cloud,
     usesMaps: usesMaps(model),
     workloads,
-    sites: model.workloads.flatMap((w) => (w.kind === "site" ? [siteView(w)] : [])),
+    sites: model.workloads.flatMap((w) => (w.kind === "site" ? [siteView(w, model.cloud, model)] : [])),
     resources: model.resources.map((r) => resourceView(model, r)),
     loadBalancers: loadBalancers(model, workloads),
   };

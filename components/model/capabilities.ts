@@ -45,6 +45,12 @@ export interface Capabilities {
    * stack's domain).
    */
   siteProblems?: (site: SiteWorkload, given: { host?: string; path?: string }) => { key: (string | number)[]; value: unknown; allowed: string }[];
+  /**
+   * The origins a site's bucket lets read its files cross-origin when the site sets no
+   * `cors` (where the site is on a host of its own, so the stack's other pages are another
+   * origin); unset: none (same-origin only).
+   */
+  siteCorsDefault?: (model: Model) => string[];
   /** Why a site must be served at its host's root (`path` "/") where the cloud cannot route by path; unset: `routingWhy`. */
   siteRoutingWhy?: string;
   /** The longest value a load balancer rule condition holds (a host, a path pattern), where it is short. */
@@ -84,6 +90,7 @@ export const capabilities: Record<Cloud, Capabilities> = {
     // A site is a Spaces bucket behind the Spaces CDN on its own host (platforms/digitalocean/site.ts).
     workloads: [...everything.workloads, "site"],
     siteProblems: digitaloceanSiteProblems,
+    siteCorsDefault: webOrigins,
     siteRoutingWhy: "the Spaces CDN serves a site at the root of its own host, and a DigitalOcean load balancer cannot route to Spaces",
     // Forwarding rules match a port only: no path rules. Each host gets its own LB.
     pathRouting: false,
@@ -123,6 +130,13 @@ function kubernetesNameClash(name: string, model: Model): string | undefined {
     }
   }
   return undefined;
+}
+
+/** The https origins of the stack's public web hosts, sorted: where a site on its own host is read from. */
+function webOrigins(model: Model): string[] {
+  const hosts = new Set<string>();
+  for (const w of model.workloads) if (w.kind === "web" && w.route) hosts.add(w.route.host);
+  return [...hosts].sort().map((h) => `https://${h}`);
 }
 
 /**

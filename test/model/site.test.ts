@@ -143,6 +143,13 @@ describe("model: a site, where a cloud builds sites", function () {
     assert.match(lines[0], /^ha-topology:workloads\.ui\.path: received "\/docs"; allowed: "\/" or unset for a site on digitalocean \(the Spaces CDN serves a site at the root of its own host/);
   });
 
+  it("shows a DigitalOcean site's default CORS in the plan: the stack's public web hosts (the site is on a host of its own)", function () {
+    const { model } = parse("digitalocean", maps({ api: apiOn("digitalocean"), ui: { ...site, path: undefined, host: "ui.example.com" } }), capabilities);
+    assert.deepEqual(topologyView(model).sites.map((s) => s.corsOrigins), [["https://api.example.com"]]);
+    const own = parse("digitalocean", maps({ api: apiOn("digitalocean"), ui: { ...site, path: undefined, host: "ui.example.com", cors: { origins: ["https://x.example.com"] } } }), capabilities);
+    assert.deepEqual(topologyView(own.model).sites.map((s) => s.corsOrigins), [["https://x.example.com"]]);
+  });
+
   it("builds sites on DigitalOcean (its row lists the kind) and refuses there a site without its own host, or spa: true", function () {
     assert.ok(capabilities.digitalocean.workloads.includes("site"));
     assert.equal(capabilities.digitalocean.comingKinds?.site, undefined);

@@ -32,6 +32,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { logicalName, type ComposeContext, type SiteHandle } from "../../compose";
 import { siteRole, spacesObjectRoleMetadata } from "../../../contract/roles";
+import { capabilities } from "../../model/capabilities";
 import type { SiteWorkload } from "../../model/model";
 import { siteFiles } from "../../siteFiles";
 import type { Foundation } from "./foundation";
@@ -56,12 +57,13 @@ const noncurrentVersionDays = 30;
  */
 const cdnTtlSeconds = 60;
 
-/** The origins whose pages may read the site's files: `cors.origins`, else the stack's public web hosts (so a page on the API's host can load the UI's files). */
+/**
+ * The origins whose pages may read the site's files: `cors.origins`, else the capability
+ * row's default, the stack's public web hosts (the site is on a host of its own here, so
+ * a page on the API's host reading the UI's files is cross-origin).
+ */
 export function siteCorsOrigins(ctx: Pick<ComposeContext, "model">, site: SiteWorkload): string[] {
-  if (site.cors) return [...site.cors.origins];
-  const hosts = new Set<string>();
-  for (const w of ctx.model.workloads) if (w.kind === "web" && w.route) hosts.add(w.route.host);
-  return [...hosts].sort().map((h) => `https://${h}`);
+  return site.cors ? [...site.cors.origins] : capabilities.digitalocean.siteCorsDefault?.(ctx.model) ?? [];
 }
 
 /** The MD5 of a file's content in hex: the ETag Spaces reports for an object uploaded in one part. */
