@@ -76,6 +76,16 @@ export function fileObjectName(prefix: string, key: string): string {
   return `${prefix}-file-${createHash("sha256").update(key, "utf8").digest("hex").slice(0, 16)}`;
 }
 
+/** Arguments of Site. */
+export interface SiteArgs {
+  /** The site, as the model parsed it (its files are read from `sourceDir`, uploaded from `source`). */
+  site: SiteWorkload;
+  /** The Spaces region: the stack's (foundation.ts checked that it offers Spaces). */
+  region: string;
+  /** The origins allowed to read the files cross-origin (GET, HEAD); empty: no CORS configuration. */
+  corsOrigins: string[];
+}
+
 /** A site's bucket, files, certificate and CDN endpoint. */
 export class Site extends pulumi.ComponentResource {
   /** The bucket's name (generated: Spaces names are global). */
@@ -85,7 +95,7 @@ export class Site extends pulumi.ComponentResource {
   /** `https://<host>`. */
   readonly url: pulumi.Output<string>;
 
-  constructor(name: string, args: { site: SiteWorkload; region: string; corsOrigins: string[] }, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:digitalocean:Site", name, {}, opts);
     const { site, region } = args;
     const parent = { parent: this };
