@@ -237,7 +237,7 @@ function workloadView(model: Model, w: ContainerWorkload): WorkloadView {
   return { ...common, ...checks, tier: "public", entry: routeUrl(route), route };
 }
 
-function siteView(w: SiteWorkload): SiteView {
+function siteView(w: SiteWorkload, cloud: Cloud, model: Model): SiteView {
   const route = { host: w.route.host, path: w.route.path, workload: w.name };
   return {
     name: w.name,
@@ -246,7 +246,8 @@ function siteView(w: SiteWorkload): SiteView {
     source: w.source,
     spa: w.spa,
     cacheControl: { html: cacheControlFor("html", w.cache), hashed: cacheControlFor("hashed", w.cache), asset: cacheControlFor("asset", w.cache) },
-    corsOrigins: [...(w.cors?.origins ?? [])],
+    // Unset: the cloud's default (DigitalOcean's site is on its own host: the web hosts may read it).
+    corsOrigins: [...(w.cors?.origins ?? capabilities[cloud].siteCorsDefault?.(model) ?? [])],
   };
 }
 
@@ -287,7 +288,7 @@ function loadBalancers(model: Model, workloads: readonly WorkloadView[], sites: 
 /** The view of a stack's model. */
 export function topologyView(model: Model): TopologyView {
   const workloads = model.workloads.filter(isContainerWorkload).map((w) => workloadView(model, w));
-  const sites = model.workloads.flatMap((w) => (w.kind === "site" ? [siteView(w)] : []));
+  const sites = model.workloads.flatMap((w) => (w.kind === "site" ? [siteView(w, model.cloud, model)] : []));
   return {
     cloud: model.cloud,
     usesMaps: usesMaps(model),

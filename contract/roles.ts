@@ -96,3 +96,20 @@ export function digitaloceanLeaseTag(lease: Lease): string {
 
 /** The lease key as a Kubernetes label or annotation key (where the role key goes): `ha-topology/lease: postgres`. */
 export const kubernetesLeaseKey = "ha-topology/lease";
+
+/**
+ * A static site's files (issue 17): served to everyone by a CDN, so public on purpose.
+ * Not a compute group's role: it marks the objects of a bucket a CDN serves, where the
+ * CDN has no origin access control (DigitalOcean's Spaces CDN fetches anonymously, so a
+ * site's objects must be `public-read`). The pack's storage-private accepts a public object
+ * that declares it, in a bucket whose listing stays private and which a CDN serves; any
+ * other public object is a finding.
+ */
+export const siteRole = "site";
+
+/**
+ * The object metadata key a Spaces object declares `siteRole` with (Spaces buckets and
+ * objects carry no tags): S3 user metadata, sent as `x-amz-meta-ha-topology-role: site`.
+ * Lower case: S3 metadata keys are case-insensitive, and the provider accepts lower case only.
+ */
+export const spacesObjectRoleMetadata = "ha-topology-role";

@@ -92,6 +92,9 @@ export const digitalocean = {
   databaseCluster: "digitalocean:index/databaseCluster:DatabaseCluster",
   databaseFirewall: "digitalocean:index/databaseFirewall:DatabaseFirewall",
   spacesBucket: "digitalocean:index/spacesBucket:SpacesBucket",
+  spacesBucketObject: "digitalocean:index/spacesBucketObject:SpacesBucketObject",
+  spacesBucketPolicy: "digitalocean:index/spacesBucketPolicy:SpacesBucketPolicy",
+  cdn: "digitalocean:index/cdn:Cdn",
   kubernetesCluster: "digitalocean:index/kubernetesCluster:KubernetesCluster",
 } as const;
 

@@ -157,6 +157,8 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
   "digitalocean:index/databaseReplica:DatabaseReplica": (name) => ({ privateHost: `private-${physicalName(name)}-replica.db.ondigitalocean.com`, port: 25060 }),
   "digitalocean:index/spacesKey:SpacesKey": () => ({ accessKey: "DO00MOCKACCESSKEY", secretKey: "mock-spaces-secret-key" }),
   "digitalocean:index/spacesBucket:SpacesBucket": (name, inputs) => ({ bucketDomainName: `${physicalName(name)}.${String(inputs.region)}.digitaloceanspaces.com` }),
+  // The CDN endpoint of a Spaces origin: the bucket's host with `.cdn` before digitaloceanspaces.com.
+  "digitalocean:index/cdn:Cdn": (_name, inputs) => ({ endpoint: String(inputs.origin).replace(/\.digitaloceanspaces\.com$/, ".cdn.digitaloceanspaces.com") }),
   "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials": (_name, inputs) => ({
     // The shape DigitalOcean returns: a docker config.json whose auth is "token:token".
     dockerCredentials: JSON.stringify({ auths: { "registry.digitalocean.com": { auth: Buffer.from("dop_v1_mockregistrytoken:dop_v1_mockregistrytoken").toString("base64") } } }),

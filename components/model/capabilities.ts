@@ -6,7 +6,7 @@
  */
 import { cronToOnCalendar } from "../cronLease";
 import type { Cloud } from "../sizes";
-import { legacyResourceNames, type CronWorkload, type Model } from "./model";
+import { legacyResourceNames, type CronWorkload, type Model, type SiteWorkload } from "./model";
 import type { SqlEngine } from "./schema";
 
 /** One cloud's capabilities. */
@@ -41,6 +41,20 @@ export interface Capabilities {
   jobsEndBeforeNextTick?: { startDelaySeconds: number; why: string };
   /** What a cron job needs on this cloud beyond the model (its lease, its timer), each problem at its key. */
   jobProblems?: (job: CronWorkload, model: Model) => { key: (string | number)[]; value: unknown; allowed: string }[];
+  /**
+   * What a static site needs on this cloud beyond the model (its own host, no SPA fallback),
+   * each problem at its key; `given` is what the stack file set (`host` unset means the
+   * stack's domain).
+   */
+  siteProblems?: (site: SiteWorkload, given: { host?: string; path?: string }) => { key: (string | number)[]; value: unknown; allowed: string }[];
+  /**
+   * The origins a site's bucket lets read its files cross-origin when the site sets no
+   * `cors` (where the site is on a host of its own, so the stack's other pages are another
+   * origin); unset: none (same-origin only).
+   */
+  siteCorsDefault?: (model: Model) => string[];
+  /** Why a site must be served at its host's root (`path` "/") where the cloud cannot route by path; unset: `routingWhy`. */
+  siteRoutingWhy?: string;
   /** The longest value a load balancer rule condition holds (a host, a path pattern), where it is short. */
   maxRouteValue?: number;
   /** Why, for the refusal. */
@@ -76,7 +90,11 @@ export const capabilities: Record<Cloud, Capabilities> = {
   },
   digitalocean: {
     ...everything,
-    comingKinds: siteComing("a Spaces bucket with the Spaces CDN on the site's own host"),
+    // A site is a Spaces bucket behind the Spaces CDN on its own host (platforms/digitalocean/site.ts).
+    workloads: [...everything.workloads, "site"],
+    siteProblems: digitaloceanSiteProblems,
+    siteCorsDefault: webOrigins,
+    siteRoutingWhy: "the Spaces CDN serves a site at the root of its own host, and a DigitalOcean load balancer cannot route to Spaces",
     // Forwarding rules match a port only: no path rules. Each host gets its own LB.
     pathRouting: false,
     hostRouting: false,
@@ -118,6 +136,31 @@ function kubernetesNameClash(name: string, model: Model): string | undefined {
     }
   }
   return undefined;
+}
+
+/** The https origins of the stack's public web hosts, sorted: where a site on its own host is read from. */
+function webOrigins(model: Model): string[] {
+  const hosts = new Set<string>();
+  for (const w of model.workloads) if (w.kind === "web" && w.route) hosts.add(w.route.host);
+  return [...hosts].sort().map((h) => `https://${h}`);
+}
+
+/**
+ * A DigitalOcean load balancer forwards to droplets only, never to Spaces, so a site is
+ * served by the Spaces CDN on a host of its own (a CNAME to the CDN endpoint), never on a
+ * web's host. The Spaces CDN has no rewrite and Spaces no website configuration (no index
+ * or error document), so a path without a file cannot be answered with index.html.
+ */
+function digitaloceanSiteProblems(site: SiteWorkload, given: { host?: string; path?: string }): { key: (string | number)[]; value: unknown; allowed: string }[] {
+  const problems: { key: (string | number)[]; value: unknown; allowed: string }[] = [];
+  const at = ["workloads", site.name];
+  if (given.host === undefined) {
+    problems.push({ key: [...at, "host"], value: undefined, allowed: "a host of the site's own on digitalocean, inside dns.zone and not the domain of a web workload (such as ui.<domain>): a DigitalOcean load balancer cannot route to Spaces, so the Spaces CDN serves the site on its own host (README: Static sites)" });
+  }
+  if (site.spa) {
+    problems.push({ key: [...at, "spa"], value: true, allowed: "false on digitalocean: the Spaces CDN has no rewrite and Spaces no website configuration (no index or error document), so a path without a file cannot be answered with index.html; use client-side hash routing (#/...) or another cloud (README: Static sites)" });
+  }
+  return problems;
 }
 
 /**

@@ -406,7 +406,12 @@ function crossProblems(model: Model, maps: Maps, service: boolean, caps: Capabil
   for (const w of model.workloads) {
     if (w.kind === "site") {
       const given = maps.workloads?.[w.name] as { path?: string; host?: string };
-      webs.push({ name: w.name, web: { public: true, path: given.path, host: given.host } });
+      // What this cloud's CDN needs of a site (its own host, no SPA fallback: capabilities.ts).
+      const own = caps.siteProblems?.(w, given) ?? [];
+      for (const p of own) add(p.key, p.value, p.allowed);
+      // A site refused its host is not also named as a clash with the web it would share the domain with.
+      if (own.some((p) => p.key.at(-1) === "host")) continue;
+      webs.push({ name: w.name, web: { public: true, path: given.path, host: given.host }, site: true });
       continue;
     }
     if (w.kind !== "web") continue;

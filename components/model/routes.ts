@@ -14,6 +14,8 @@ export interface WebEntry {
   name: string;
   /** Its parsed fields. */
   web: Pick<WebInput, "public" | "path" | "host">;
+  /** True for a static site (its refusals name the site's reasons, not a web's). */
+  site?: boolean;
 }
 
 /** Where a public web is served; undefined for an internal one. */
@@ -54,7 +56,7 @@ function routeKey(route: { host: string; path: string }): string {
 export function routeProblems(webs: readonly WebEntry[], domain: string, cloud: string, caps: Capabilities): BindingProblem[] {
   const problems: BindingProblem[] = [];
   const served = new Map<string, string>();
-  for (const { name, web } of webs) {
+  for (const { name, web, site } of webs) {
     if (!web.public) {
       for (const key of ["path", "host"] as const) {
         if (web[key] !== undefined) {
@@ -77,6 +79,14 @@ export function routeProblems(webs: readonly WebEntry[], domain: string, cloud: 
         problems.push({ path: ["workloads", name, key], received: describeValue(value), allowed: `a ${key} of at most ${key === "path" ? caps.maxRouteValue - 2 : caps.maxRouteValue} characters on ${cloud} (${length} given; ${caps.maxRouteValueWhy})` });
         continue;
       }
+    }
+    if (!caps.pathRouting && route.path !== "/" && site) {
+      problems.push({
+        path: ["workloads", name, "path"],
+        received: describeValue(web.path),
+        allowed: `"/" or unset for a site on ${cloud} (${caps.siteRoutingWhy ?? caps.routingWhy ?? "its load balancer cannot route by path"})`,
+      });
+      continue;
     }
     if (!caps.pathRouting && route.path !== "/") {
       problems.push({

@@ -319,7 +319,7 @@ const siteCorsSchema = z
     },
     { error: "an object with the key origins" },
   )
-  .meta(doc("set only when pages on another host read these files (fonts, JSON): the origins allowed; unset, no CORS headers (same-origin only)"))
+  .meta(doc("set only when pages on another host read these files (fonts, JSON): the origins allowed; unset, no CORS headers (same-origin only), except on digitalocean, where a site is on a host of its own: the stack's public web hosts (`https://<host>`)"))
   .optional();
 
 /** Static files behind the same TLS domain and a CDN (issue 17). */

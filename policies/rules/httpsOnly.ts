@@ -114,6 +114,17 @@ function gcpProblems(view: StackView, rule: PolicyResource): Problem[] {
   return problems;
 }
 
+/**
+ * A Spaces CDN endpoint on a custom domain (a static site's host): the endpoint serves that
+ * host over TLS only with a certificate for it; the API has no protocol or TLS-version
+ * setting, so the certificate is what can be judged.
+ */
+function digitaloceanCdnProblems(cdn: PolicyResource): Problem[] {
+  if (!str(cdn.props.customDomain)) return [];
+  if (cdn.props.certificateName || cdn.props.certificateId) return [];
+  return [[`${describe(cdn)} serves ${String(cdn.props.customDomain)} without a certificate: set certificateName (a Let's Encrypt certificate for the host; names survive renewals, ids do not).`, cdn.urn]];
+}
+
 function digitaloceanProblems(lb: PolicyResource): Problem[] {
   // An internal load balancer (network INTERNAL) has no public address: it serves the VPC
   // only, like an internal ALB or a ClusterIP Service, so there is no internet client to
@@ -201,7 +212,7 @@ export const httpsOnly: StackValidationPolicy = {
   description:
     "Load balancers terminate HTTPS with a certificate and answer plain HTTP only with a redirect: an ALB HTTPS listener with an ACM " +
     "certificate and an HTTP listener that only redirects, a GCP HTTPS proxy with a certificate and an HTTP proxy on a redirect-only URL " +
-    "map, a DigitalOcean https rule with a certificate and redirectHttpToHttps (internal DigitalOcean load balancers, network INTERNAL, serve the VPC only and are not judged), an Ingress with spec.tls, a LoadBalancer Service whose " +
+    "map, a DigitalOcean https rule with a certificate and redirectHttpToHttps (internal DigitalOcean load balancers, network INTERNAL, serve the VPC only and are not judged), a Spaces CDN endpoint on a custom domain with a certificate (certificateName), an Ingress with spec.tls, a LoadBalancer Service whose " +
     "HTTP ports the cloud's load balancer serves with a certificate (aws-load-balancer-ssl-cert, do-loadbalancer-certificate-id annotations), " +
     "CloudFront behaviors with viewerProtocolPolicy redirect-to-https or https-only, and custom origins reached over HTTPS (originProtocolPolicy not http-only). An instance serving plain HTTP to the internet with no load balancer fails. " +
     "Internal ALBs (internal: true, no address on the internet) are not judged.",
@@ -209,7 +220,7 @@ export const httpsOnly: StackValidationPolicy = {
   severity: "high",
   validateStack: overStack(
     (view) =>
-      [aws.loadBalancer, aws.cloudfrontDistribution, gcp.forwardingRule, digitalocean.loadBalancer, kubernetes.ingress].some((t) => view.ofType(t).length > 0) ||
+      [aws.loadBalancer, aws.cloudfrontDistribution, gcp.forwardingRule, digitalocean.loadBalancer, digitalocean.cdn, kubernetes.ingress].some((t) => view.ofType(t).length > 0) ||
       loadBalancerServices(view).length > 0 ||
       nodeGroups(view).some(isStandalone),
     "the stack has no load balancer, CDN distribution or instance serving on its own",
@@ -218,6 +229,7 @@ export const httpsOnly: StackValidationPolicy = {
         ...view.ofType(aws.loadBalancer).flatMap((lb) => awsProblems(view, lb)),
         ...view.ofType(gcp.forwardingRule).flatMap((r) => gcpProblems(view, r)),
         ...view.ofType(digitalocean.loadBalancer).flatMap(digitaloceanProblems),
+        ...view.ofType(digitalocean.cdn).flatMap(digitaloceanCdnProblems),
         ...view.ofType(kubernetes.ingress).flatMap(kubernetesProblems),
         ...loadBalancerServices(view).flatMap(serviceProblems),
         ...view.ofType(aws.cloudfrontDistribution).flatMap(cloudfrontProblems),

@@ -4,6 +4,7 @@
  * its own resource pointing at the bucket, so these are stack rules.
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { siteRole, spacesObjectRoleMetadata } from "../contract/roles";
 import { overStack } from "../dispatch";
 import { list, obj, objects, str } from "../props";
 import { aws, digitalocean, gcp } from "../resourceTypes";
@@ -72,12 +73,42 @@ function s3Private(view: StackView, bucket: PolicyResource): string | undefined 
   return undefined;
 }
 
+/**
+ * A Spaces bucket is private when its ACL is, no bucket policy lets anyone in, and none of
+ * its objects is public, except a static site's: the Spaces CDN has no origin access
+ * control and serves only public-read objects, so a site's files are public one by one
+ * (contract/roles.ts `siteRole`, declared in each object's metadata) while the bucket's
+ * listing stays private; such a bucket must be served by a Spaces CDN (an endpoint whose
+ * origin is the bucket), or its public files are just public files.
+ */
+function spacesPrivate(view: StackView, bucket: PolicyResource): string | undefined {
+  const acl = str(bucket.props.acl) ?? "private";
+  if (publicAcls.includes(acl)) return `has the ${acl} ACL: use "private" (it makes the bucket's listing public; a static site's files are made public one by one, as public-read objects).`;
+  const policies = view.referrers(bucket, [digitalocean.spacesBucketPolicy], "bucket").map((p) => p.props.policy);
+  if (policies.some(publicPolicy)) return 'has a bucket policy that allows Principal "*" without a condition: grant access with a Spaces key instead (a static site\'s files are public-read objects, not a policy).';
+  const publicObjects = view.referrers(bucket, [digitalocean.spacesBucketObject], "bucket").filter((o) => publicAcls.includes(str(o.props.acl) ?? "private"));
+  if (publicObjects.length === 0) return undefined;
+  const undeclared = publicObjects.filter((o) => str(obj(o.props.metadata)[spacesObjectRoleMetadata]) !== siteRole);
+  if (undeclared.length > 0) {
+    return `has public objects that are not a static site's: ${undeclared.map(describe).join(", ")}: make them private (serve them through the app or presigned URLs), or, for a site's files served by a Spaces CDN, declare them (metadata ${spacesObjectRoleMetadata}: ${siteRole}, contract/roles.ts).`;
+  }
+  const domain = str(bucket.props.bucketDomainName);
+  const name = str(bucket.props.name);
+  const served = view.referrers(bucket, [digitalocean.cdn], "origin").length > 0 ||
+    view.ofType(digitalocean.cdn).some((c) => { const origin = str(c.props.origin); return origin !== undefined && (origin === domain || (name !== undefined && origin.startsWith(`${name}.`))); });
+  if (!served) return `holds ${publicObjects.length} public objects declared a static site's (${spacesObjectRoleMetadata}: ${siteRole}) but no Spaces CDN serves it: add a digitalocean.Cdn whose origin is the bucket (bucketDomainName), or make the objects private.`;
+  return undefined;
+}
+
 export const storagePrivate: StackValidationPolicy = {
   name: "storage-private",
   description:
     "Buckets are private: S3 buckets keep Block Public Access on (the default for new buckets since 2023; a BucketPublicAccessBlock " +
     "must not turn a setting off) and have no public ACL or policy (a grant to the CloudFront service must name its distribution in aws:SourceArn), GCS buckets grant nothing to allUsers/allAuthenticatedUsers " +
-    "(publicAccessPrevention not \"inherited\" hardens it further), Spaces buckets use the private ACL. Serve public files through the app or a CDN.",
+    "(publicAccessPrevention not \"inherited\" hardens it further), Spaces buckets use the private ACL, no public bucket policy and no public-read " +
+    "object, except a static site's files (metadata ha-topology-role: site, contract/roles.ts) in a bucket a Spaces CDN serves: the Spaces CDN " +
+    "has no origin access control and serves public-read objects only, so those files are public one by one and the listing stays private. " +
+    "Serve other public files through the app or a CDN.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateStack: bucketRule((view, bucket) => {
@@ -92,8 +123,8 @@ export const storagePrivate: StackValidationPolicy = {
       const publicPredefined = ["publicRead", "publicReadWrite", "authenticatedRead"].includes(str(bucket.props.predefinedAcl) ?? "");
       if (grants.length > 0 || acls.length > 0) return `is granted to ${publicMembers.join("/")} by ${[...grants, ...acls].map(describe).join(", ")}: remove the grant.`;
       if (!enforced && publicPredefined) return `has the ${String(bucket.props.predefinedAcl)} predefined ACL: remove it and set uniformBucketLevelAccess to true.`;
-    } else if (publicAcls.includes(str(bucket.props.acl) ?? "private")) {
-      return `has the ${String(bucket.props.acl)} ACL: use "private".`;
+    } else {
+      return spacesPrivate(view, bucket);
     }
     return undefined;
   }),

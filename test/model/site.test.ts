@@ -60,7 +60,9 @@ describe("model: kind site is declared and checked, and refused where its cloud 
       assert.equal(capabilities[cloud].comingKinds?.site, undefined);
       // Where the files are kept in the stack's bucket, it declares one (kubernetes: the user's S3 bucket, keys and all).
       const bucket = { kind: "bucket", endpoint: "https://s3.example.com", bucket: "files", region: "us-east-1", accessKeyId: "AKIAEXAMPLE", secretAccessKey: "example-secret" };
-      const { model } = parse(cloud, maps({ api: apiOn(cloud), ui: site }, capabilities[cloud].siteNeedsBucket ? { files: bucket } : undefined), capabilities);
+      // DigitalOcean serves a site on its own host, without SPA fallback (platforms/digitalocean/site.ts).
+      const ui = cloud === "digitalocean" ? { ...site, host: "ui.example.com", spa: false } : site;
+      const { model } = parse(cloud, maps({ api: apiOn(cloud), ui }, capabilities[cloud].siteNeedsBucket ? { files: bucket } : undefined), capabilities);
       assert.equal(model.workloads.find((w) => w.name === "ui")?.kind, "site");
     });
   }
@@ -147,10 +149,26 @@ describe("model: a site, where a cloud builds sites", function () {
     assert.deepEqual(lines, ['ha-topology:workloads.api.path: received "/api"; allowed: a route no other workload serves: workloads.ui already serves app.example.com/api']);
   });
 
-  it("refuses a path on DigitalOcean, whose load balancer cannot route by path", function () {
-    const lines = problems("digitalocean", maps({ api: apiOn("digitalocean"), ui: { ...site, path: "/docs" } }));
+  it("refuses a path on DigitalOcean, whose sites are served at the root of their own host by the Spaces CDN", function () {
+    const lines = problems("digitalocean", maps({ api: apiOn("digitalocean"), ui: { ...site, path: "/docs", host: "ui.example.com" } }));
     assert.equal(lines.length, 1, lines.join("\n"));
-    assert.match(lines[0], /^ha-topology:workloads\.ui\.path: received "\/docs"; allowed: "\/" or unset on digitalocean/);
+    assert.match(lines[0], /^ha-topology:workloads\.ui\.path: received "\/docs"; allowed: "\/" or unset for a site on digitalocean \(the Spaces CDN serves a site at the root of its own host/);
+  });
+
+  it("shows a DigitalOcean site's default CORS in the plan: the stack's public web hosts (the site is on a host of its own)", function () {
+    const { model } = parse("digitalocean", maps({ api: apiOn("digitalocean"), ui: { ...site, path: undefined, host: "ui.example.com" } }), capabilities);
+    assert.deepEqual(topologyView(model).sites.map((s) => s.corsOrigins), [["https://api.example.com"]]);
+    const own = parse("digitalocean", maps({ api: apiOn("digitalocean"), ui: { ...site, path: undefined, host: "ui.example.com", cors: { origins: ["https://x.example.com"] } } }), capabilities);
+    assert.deepEqual(topologyView(own.model).sites.map((s) => s.corsOrigins), [["https://x.example.com"]]);
+  });
+
+  it("builds sites on DigitalOcean (its row lists the kind) and refuses there a site without its own host, or spa: true", function () {
+    assert.ok(capabilities.digitalocean.workloads.includes("site"));
+    assert.equal(capabilities.digitalocean.comingKinds?.site, undefined);
+    const lines = problems("digitalocean", maps({ api: apiOn("digitalocean"), ui: { ...site, path: undefined, spa: true } }), capabilities);
+    assert.equal(lines.length, 2, lines.join("\n"));
+    assert.match(lines[0], /^ha-topology:workloads\.ui\.host: received nothing \(the key is not set\); allowed: a host of the site's own on digitalocean/);
+    assert.match(lines[1], /^ha-topology:workloads\.ui\.spa: received true; allowed: false on digitalocean/);
   });
 });
 

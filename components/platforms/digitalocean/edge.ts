@@ -5,7 +5,9 @@
  * host and the host's A record, or, for an internal web (`public: false`), one with
  * `network: "INTERNAL"` in the stack's VPC, whose private address is the workload's URL
  * (`http://<address>:<port>`, given to the others as `<WORKLOAD>_URL`). The single
- * service's load balancer and certificate keep their names and inputs.
+ * service's load balancer and certificate keep their names and inputs. A static site is
+ * not behind a load balancer (one cannot route to Spaces): its URL is its own host's, in
+ * front of the Spaces CDN (site.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { logicalName, type ComposeContext, type EdgeHandle } from "../../compose";
@@ -13,6 +15,7 @@ import type { WebWorkload } from "../../model/model";
 import type { DnsRecord } from "../dnsRecord";
 import type { Foundation } from "./foundation";
 import { LoadBalancer } from "./loadBalancer";
+import type { DoSite } from "./site";
 
 /** The edge, with each web workload's load balancer. */
 export interface DoEdge extends EdgeHandle {
@@ -20,8 +23,8 @@ export interface DoEdge extends EdgeHandle {
   balancers: Map<string, LoadBalancer>;
 }
 
-/** Builds one load balancer per web workload. */
-export function buildEdge(ctx: ComposeContext, f: Foundation, webs: WebWorkload[]): DoEdge {
+/** Builds one load balancer per web workload; a site is on its own host behind the Spaces CDN (site.ts), so the edge only gives its URL. */
+export function buildEdge(ctx: ComposeContext, f: Foundation, webs: WebWorkload[], sites: Map<string, DoSite>): DoEdge {
   const balancers = new Map<string, LoadBalancer>();
   const urls: Record<string, pulumi.Output<string>> = {};
   for (const web of webs) {
@@ -40,6 +43,7 @@ export function buildEdge(ctx: ComposeContext, f: Foundation, webs: WebWorkload[
     balancers.set(web.name, lb);
     urls[web.name] = lb.url;
   }
+  for (const [name, site] of sites) urls[name] = site.url;
   const publicWebs = webs.filter((w) => w.route !== undefined);
   const first = publicWebs.find((w) => w.origin === "single-service") ?? publicWebs[0];
   return {

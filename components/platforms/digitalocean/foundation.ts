@@ -79,11 +79,30 @@ export function unusedTagName(ctx: Pick<ComposeContext, "name">, stack: string, 
   return `ha-topology:${stack}:${ctx.name}:${resource}:no-users`;
 }
 
+/**
+ * A site's host on DigitalOcean: its Let's Encrypt certificate is validated in
+ * DigitalOcean DNS and its CNAME to the Spaces CDN endpoint is written there, so the stack
+ * needs `dns.zone` and the host must be a name below it (a zone's apex cannot hold a CNAME).
+ */
+function siteHostProblems(site: string, host: string, zone: string | undefined): string[] {
+  if (!zone) {
+    return [configProblem("dns.zone", "nothing", `a domain in DigitalOcean DNS containing workloads.${site}.host (${host}): the site's Let's Encrypt certificate is validated there and its CNAME to the Spaces CDN is written there`)];
+  }
+  if (!host.endsWith(`.${zone}`)) {
+    return [configProblem(`workloads.${site}.host`, describeValue(host), `a host below the DigitalOcean domain dns.zone (${zone}), not the domain itself: its CNAME to the Spaces CDN and its Let's Encrypt certificate are made there, and a domain's apex cannot hold a CNAME`)];
+  }
+  return [];
+}
+
 /** Refuses, before any resource, what the model allows but DigitalOcean cannot serve. */
 function checkModel(ctx: ComposeContext): void {
   const problems: string[] = [];
   const { zone } = ctx.topology.dns;
   for (const w of ctx.model.workloads) {
+    if (w.kind === "site") {
+      problems.push(...siteHostProblems(w.name, w.route.host, zone));
+      continue;
+    }
     if (w.origin !== "maps" || w.kind !== "web" || !w.route || !zone) continue;
     const host = w.route.host;
     // The host's A record (and its Let's Encrypt certificate) go into the DigitalOcean domain.

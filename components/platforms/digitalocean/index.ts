@@ -6,7 +6,8 @@
  * Valkey clusters with a standby, private Spaces buckets with a key each, generated
  * secrets, and uptime and resource alerts.
  *
- * One file per step: foundation.ts (settings, guards, tags, VPC), resources.ts, edge.ts,
+ * One file per step: foundation.ts (settings, guards, tags, VPC), resources.ts, site.ts
+ * (a static site: a Spaces bucket behind the Spaces CDN on its own host), edge.ts,
  * workloads.ts, jobs.ts (scheduled jobs from their own droplets, with a lease in the
  * job's PostgreSQL); alarms here.
  *
@@ -20,6 +21,7 @@ import { buildFoundation, type Foundation } from "./foundation";
 import { buildJob } from "./jobs";
 import { Monitoring } from "./monitoring";
 import { buildResource, type DoResource } from "./resources";
+import { buildSite, type DoSite } from "./site";
 import { buildWorkload, type DoWorkload } from "./workloads";
 
 /**
@@ -49,9 +51,10 @@ function finish(ctx: ComposeContext, f: Foundation, workloads: Map<string, DoWor
 }
 
 /** The DigitalOcean platform. */
-export const digitaloceanPlatform: Platform<Foundation, DoResource, DoEdge, DoWorkload> = {
+export const digitaloceanPlatform: Platform<Foundation, DoResource, DoEdge, DoWorkload, DoSite> = {
   foundation: buildFoundation,
   resource: buildResource,
+  site: buildSite,
   edge: buildEdge,
   workload: buildWorkload,
   job: (ctx, f, job, env, uses) => buildJob(ctx, f, job, env, uses),
