@@ -99,6 +99,8 @@ describe("config schema: the stack file JSON Schema", function () {
   const expectedExamples = [
     ...["aws", "digitalocean", "gcp", "kubernetes"].map((c) => `Pulumi.${c}-services.yaml`),
     ...["aws", "gcp", "digitalocean", "kubernetes"].map((c) => `Pulumi.${c}-jobs.yaml`),
+    // The Alerta shape with its UI as a static site (issue 17), per cloud that builds sites.
+    ...["gcp"].map((c) => `Pulumi.${c}-alerta.yaml`),
   ];
   it("has the several-workloads and scheduled-jobs examples to check", () => assert.deepEqual(examples.sort(), expectedExamples.sort()));
   for (const file of examples) {

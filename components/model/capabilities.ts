@@ -64,10 +64,11 @@ export const capabilities: Record<Cloud, Capabilities> = {
   // ALB listener rules match host-header and path-pattern.
   // Scheduled jobs: EventBridge Scheduler starting a Fargate task (platforms/aws/jobs.ts).
   aws: { ...everything, comingKinds: siteComing("a private S3 bucket behind CloudFront"), maxRouteValue: 128, maxRouteValueWhy: "an ALB listener rule condition value holds at most 128 characters" },
-  // The URL map routes by host rule and path matcher; Cloud Scheduler starts a Cloud Run job per cron workload.
+  // The URL map routes by host rule and path matcher; Cloud Scheduler starts a Cloud Run job per cron workload;
+  // a static site is a private bucket behind a backend bucket with Cloud CDN on the same URL map (platforms/gcp/site.ts).
   gcp: {
     ...everything,
-    comingKinds: siteComing("a backend bucket with Cloud CDN on the load balancer's URL map"),
+    workloads: [...everything.workloads, "site"],
     // Cloud Scheduler's call retries (120 s) and an execution's start (60 s): components/platforms/gcp/job.ts.
     jobsEndBeforeNextTick: { startDelaySeconds: 180, why: "Cloud Run starts an execution at every tick whatever is still running, so a run must end before the next tick for runs never to overlap" },
   },
