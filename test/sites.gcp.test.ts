@@ -129,6 +129,13 @@ describe("GCP platform: static sites (a backend bucket with Cloud CDN on the URL
     }
   });
 
+  it("uploads the HTML after the other files, so a new index.html never names a file not there yet", function () {
+    const assets = objectsOf(p).filter((o) => !o.inputs.name.endsWith(".html"));
+    assert.equal(assets.length, 3);
+    for (const a of assets) assert.ok(objectAt(p, "index.html").dependencies.includes(a.urn), a.inputs.name);
+    for (const a of assets) assert.ok(!a.dependencies.some((d) => objectsOf(p).some((o) => o.urn === d)), `${a.inputs.name} waits for no other file`);
+  });
+
   it("answers a single-page app's unknown paths with its index.html (the bucket's notFoundPage), / with index.html", function () {
     assert.deepEqual(siteBucket(p).inputs.website, { mainPageSuffix: "index.html", notFoundPage: "index.html" });
     assert.equal(siteBucket(p).inputs.cors, undefined, "no CORS unless cors.origins is set");

@@ -89,7 +89,7 @@ export class StaticSite extends pulumi.ComponentResource {
     // browsers keep them (HTML short and revalidated, hashed names a year).
     const backend = new gcp.compute.BackendBucket(`${name}-cdn`, {
       bucketName: bucket.name,
-      description: `static site ${site.name}: ${site.source}`,
+      description: `static site ${site.name}`,
       enableCdn: true,
       cdnPolicy: {
         cacheMode: "USE_ORIGIN_HEADERS",
@@ -114,16 +114,19 @@ export class StaticSite extends pulumi.ComponentResource {
     // what changed. The path is relative to the project directory (where Pulumi runs),
     // never `sourceDir`, which differs between machines. A changed file replaces its
     // object under the same name: delete first, or the old object's delete would remove
-    // the new upload.
-    for (const file of siteFiles(site.sourceDir, site.cache)) {
+    // the new upload. The HTML goes last: a new index.html must not name hashed files that
+    // are not there yet (the old ones are deleted at the end of the update, after it).
+    const files = siteFiles(site.sourceDir, site.cache);
+    const upload = (file: (typeof files)[number], after: pulumi.Resource[]) =>
       new gcp.storage.BucketObject(fileLogicalName(name, file.key), {
         bucket: bucket.name,
         name: `${prefix}${file.key}`,
         source: new pulumi.asset.FileAsset(path.posix.join(site.source, file.key)),
         contentType: file.contentType,
         cacheControl: file.cacheControl,
-      }, { ...parent, deleteBeforeReplace: true });
-    }
+      }, { ...parent, deleteBeforeReplace: true, ...(after.length > 0 && { dependsOn: after }) });
+    const assets = files.filter((f) => f.fileClass !== "html").map((f) => upload(f, []));
+    for (const file of files.filter((f) => f.fileClass === "html")) upload(file, assets);
 
     this.bucketName = bucket.name;
     this.backendBucketId = backend.id;
