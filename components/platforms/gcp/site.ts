@@ -16,8 +16,11 @@
  * Objects sit under the site's path prefix (`docs/index.html` for a site at `/docs`): a
  * backend bucket looks a request's path up as the object's name, without stripping the
  * prefix the URL map matched. A single-page app's unknown paths are answered with its
- * `index.html` by the bucket's website setting `notFoundPage` (backend buckets honour it);
- * `mainPageSuffix` answers `/` and `/docs/` with their `index.html`.
+ * `index.html` by the bucket's website setting `notFoundPage` (backend buckets honour it),
+ * with Cloud Storage's status for that page, 404: the browser renders it and the app's
+ * router runs. A 200 would need the URL map's custom error response policy, which on a
+ * host whose `/` is the site would also rewrite the API's 404s (a path matcher's policy
+ * covers its path rules). `mainPageSuffix` answers `/` and `/docs/` with their `index.html`.
  */
 import { createHash } from "node:crypto";
 import * as path from "node:path";
