@@ -75,6 +75,13 @@ export const gcp = {
   sqlInstance: "gcp:sql/databaseInstance:DatabaseInstance",
   bucket: "gcp:storage/bucket:Bucket",
   bucketIam: ["gcp:storage/bucketIAMMember:BucketIAMMember", "gcp:storage/bucketIAMBinding:BucketIAMBinding"],
+  /** The authoritative bucket IAM policy: its `policyData` is the whole policy, as JSON. */
+  bucketIamPolicy: "gcp:storage/bucketIAMPolicy:BucketIAMPolicy",
+  /** Per-object ACLs (the classic way to publish a backend bucket's files object by object). */
+  objectAccessControl: "gcp:storage/objectAccessControl:ObjectAccessControl",
+  objectAcl: "gcp:storage/objectACL:ObjectACL",
+  /** A Cloud Storage bucket as a load balancer backend (Cloud CDN's origin for static files). */
+  backendBucket: "gcp:compute/backendBucket:BackendBucket",
   gkeCluster: "gcp:container/cluster:Cluster",
   gkeNodePool: "gcp:container/nodePool:NodePool",
   bucketAccessControl: ["gcp:storage/bucketAccessControl:BucketAccessControl", "gcp:storage/defaultObjectAccessControl:DefaultObjectAccessControl"],

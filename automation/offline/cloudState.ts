@@ -197,6 +197,11 @@ export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unkn
       const names = regionZones("gcp", region)?.names ?? ["b", "c", "d"].map((z) => `${region}-${z}`);
       return { names, region, project: gcpProject(), id: region };
     }
+    case "gcp:organizations/getProject:getProject": {
+      // A project's number names its service agents (the load balancer's reads a site's bucket).
+      const projectId = String(args.inputs.projectId ?? gcpProject());
+      return { projectId, number: "123456789012", name: projectId, id: `projects/${projectId}` };
+    }
     case "aws:iam/getPolicyDocument:getPolicyDocument":
       // Echo the statements as the "JSON" so tests can read what the policy grants.
       return { json: JSON.stringify(args.inputs), id: "policy" };

@@ -39,6 +39,8 @@ export interface RegisteredResource {
   retainOnDelete: boolean;
   /** The `ignoreChanges` resource option (property paths). */
   ignoreChanges: string[];
+  /** The `deleteBeforeReplace` resource option (a replacement deletes the old one first). */
+  deleteBeforeReplace: boolean;
 }
 
 /** A message the program logged (pulumi.log), which a real engine would show. */
@@ -70,6 +72,7 @@ interface RegisterRequest {
   getReplaceonchangesList(): string[];
   getRetainondelete(): boolean | undefined;
   getIgnorechangesList(): string[];
+  getDeletebeforereplace(): boolean;
   getDependenciesList(): string[];
   getPropertydependenciesMap(): { forEach(f: (deps: { getUrnsList(): string[] }, key: string) => void): void };
 }
@@ -81,7 +84,7 @@ interface MockMonitor {
 }
 
 /** What the engine learns from a registration beyond the inputs. */
-type Registration = Pick<RegisteredResource, "dependencies" | "propertyDependencies" | "parentUrn" | "protect" | "replaceOnChanges" | "retainOnDelete" | "ignoreChanges">;
+type Registration = Pick<RegisteredResource, "dependencies" | "propertyDependencies" | "parentUrn" | "protect" | "replaceOnChanges" | "retainOnDelete" | "ignoreChanges" | "deleteBeforeReplace">;
 
 const secretKey = pulumi.runtime.specialSigKey;
 const secretSig = pulumi.runtime.specialSecretSig;
@@ -157,6 +160,7 @@ export async function runWithMocks(
       replaceOnChanges: request.getReplaceonchangesList(),
       retainOnDelete: request.getRetainondelete() ?? false,
       ignoreChanges: request.getIgnorechangesList(),
+      deleteBeforeReplace: request.getDeletebeforereplace(),
     });
     return register(request, callback);
   };
@@ -227,7 +231,7 @@ export async function runWithMocks(
     const link = keyOf(urn);
     const entry = recorded.get(`${link.type}::${link.name}`);
     if (!entry) continue;
-    const registration = registrations.get(`${link.type}::${link.name}`) ?? { dependencies: [], propertyDependencies: {}, protect: false, replaceOnChanges: [], retainOnDelete: false, ignoreChanges: [] };
+    const registration = registrations.get(`${link.type}::${link.name}`) ?? { dependencies: [], propertyDependencies: {}, protect: false, replaceOnChanges: [], retainOnDelete: false, ignoreChanges: [], deleteBeforeReplace: false };
     const parents: string[] = [];
     const seen = new Set<string>();
     for (let p = registration.parentUrn; p !== undefined && !seen.has(p); p = registrations.get(`${keyOf(p).type}::${keyOf(p).name}`)?.parentUrn) {

@@ -61,14 +61,8 @@ export interface Capabilities {
   maxRouteValueWhy?: string;
 }
 
-/**
- * Static sites are built cloud by cloud (issue 17): until a cloud's platform has its `site`
- * step (compose.ts), its row refuses kind site, naming what will serve it there.
- */
-const siteComing = (how: string) => ({ site: `issue 17 builds static sites here (${how}); not built in this version` });
-
 const everything = {
-  workloads: ["web", "worker", "cron"],
+  workloads: ["web", "worker", "cron", "site"],
   resources: ["sql", "bucket", "cache", "secret"],
   sqlEngines: ["postgres", "mysql"],
   pathRouting: true,
@@ -80,18 +74,17 @@ export const capabilities: Record<Cloud, Capabilities> = {
   // ALB listener rules match host-header and path-pattern.
   // Scheduled jobs: EventBridge Scheduler starting a Fargate task (platforms/aws/jobs.ts).
   // Static sites: a private S3 bucket each behind one CloudFront distribution per host (platforms/aws/cdn.ts).
-  aws: { ...everything, workloads: [...everything.workloads, "site"], maxRouteValue: 128, maxRouteValueWhy: "an ALB listener rule condition value holds at most 128 characters" },
-  // The URL map routes by host rule and path matcher; Cloud Scheduler starts a Cloud Run job per cron workload.
+  aws: { ...everything, maxRouteValue: 128, maxRouteValueWhy: "an ALB listener rule condition value holds at most 128 characters" },
+  // The URL map routes by host rule and path matcher; Cloud Scheduler starts a Cloud Run job per cron workload;
+  // a static site is a private bucket behind a backend bucket with Cloud CDN on the same URL map (platforms/gcp/site.ts).
   gcp: {
     ...everything,
-    comingKinds: siteComing("a backend bucket with Cloud CDN on the load balancer's URL map"),
     // Cloud Scheduler's call retries (120 s) and an execution's start (60 s): components/platforms/gcp/job.ts.
     jobsEndBeforeNextTick: { startDelaySeconds: 180, why: "Cloud Run starts an execution at every tick whatever is still running, so a run must end before the next tick for runs never to overlap" },
   },
   digitalocean: {
     ...everything,
     // A site is a Spaces bucket behind the Spaces CDN on its own host (platforms/digitalocean/site.ts).
-    workloads: [...everything.workloads, "site"],
     siteProblems: digitaloceanSiteProblems,
     siteCorsDefault: webOrigins,
     siteRoutingWhy: "the Spaces CDN serves a site at the root of its own host, and a DigitalOcean load balancer cannot route to Spaces",
@@ -105,7 +98,6 @@ export const capabilities: Record<Cloud, Capabilities> = {
   kubernetes: {
     ...everything,
     // A site: an unprivileged nginx Deployment behind the same Ingress, its files from the first bucket (components/platforms/kubernetes/site.ts).
-    workloads: [...everything.workloads, "site"],
     // A CronJob per job (components/platforms/kubernetes/job.ts).
     // The kubernetes adapter runs CloudNativePG (components/platforms/kubernetes/database.ts).
     sqlEngines: ["postgres"],

@@ -14,6 +14,30 @@ const bucketTypes = [...aws.bucket, gcp.bucket, digitalocean.spacesBucket];
 const publicAcls = ["public-read", "public-read-write", "authenticated-read"];
 const publicMembers = ["allUsers", "allAuthenticatedUsers"];
 
+/** True when a BucketIAMPolicy's `policyData` (JSON, or already an object) binds a role to allUsers/allAuthenticatedUsers. */
+function publicIamPolicy(policyData: unknown): boolean {
+  let data = policyData;
+  if (typeof data === "string") {
+    try {
+      data = JSON.parse(data);
+    } catch {
+      return false;
+    }
+  }
+  return objects(data, "bindings").some((b) => list(b.members).some((m) => publicMembers.includes(String(m))));
+}
+
+/**
+ * What to do instead of publishing a bucket: a bucket a backend bucket serves (Cloud CDN's
+ * origin) stays private and grants roles/storage.objectViewer to the load balancer's
+ * service agent (private bucket access); another bucket is read through the app or a CDN.
+ */
+function gcpPrivateWay(view: StackView, bucket: PolicyResource): string {
+  const served = view.referrers(bucket, gcp.backendBucket, "bucketName");
+  if (served.length === 0) return "remove the grant.";
+  return `remove it: ${served.map(describe).join(", ")} can read a private bucket when the bucket grants roles/storage.objectViewer to the load balancer's service agent, serviceAccount:service-<project number>@https-lb.iam.gserviceaccount.com (Cloud CDN private bucket access), and nothing to the public.`;
+}
+
 /** The S3 setting resources (`types`) that point at a bucket. */
 function s3Settings(view: StackView, bucket: PolicyResource, types: readonly string[]): PolicyResource[] {
   return view.referrers(bucket, types, "bucket");
@@ -105,7 +129,9 @@ export const storagePrivate: StackValidationPolicy = {
   description:
     "Buckets are private: S3 buckets keep Block Public Access on (the default for new buckets since 2023; a BucketPublicAccessBlock " +
     "must not turn a setting off) and have no public ACL or policy (a grant to the CloudFront service must name its distribution in aws:SourceArn), GCS buckets grant nothing to allUsers/allAuthenticatedUsers " +
-    "(publicAccessPrevention not \"inherited\" hardens it further), Spaces buckets use the private ACL, no public bucket policy and no public-read " +
+    "(no IAM member, binding or policy, no bucket or object ACL; publicAccessPrevention not \"inherited\" hardens it further; a bucket a " +
+    "backend bucket serves grants roles/storage.objectViewer to the load balancer's service agent instead, Cloud CDN private bucket access), " +
+    "Spaces buckets use the private ACL, no public bucket policy and no public-read " +
     "object, except a static site's files (metadata ha-topology-role: site, contract/roles.ts) in a bucket a Spaces CDN serves: the Spaces CDN " +
     "has no origin access control and serves public-read objects only, so those files are public one by one and the listing stays private. " +
     "Serve other public files through the app or a CDN.",
@@ -114,14 +140,18 @@ export const storagePrivate: StackValidationPolicy = {
   validateStack: bucketRule((view, bucket) => {
     if ((aws.bucket as readonly string[]).includes(bucket.type)) return s3Private(view, bucket);
     if (bucket.type === gcp.bucket) {
-      const grants = view.referrers(bucket, gcp.bucketIam, "bucket").filter((g) => [str(g.props.member), ...list(g.props.members)].some((m) => publicMembers.includes(String(m))));
+      const grants = [
+        ...view.referrers(bucket, gcp.bucketIam, "bucket").filter((g) => [str(g.props.member), ...list(g.props.members)].some((m) => publicMembers.includes(String(m)))),
+        ...view.referrers(bucket, [gcp.bucketIamPolicy], "bucket").filter((g) => publicIamPolicy(g.props.policyData)),
+      ];
+      const publicEntry = (e: unknown) => publicMembers.some((m) => String(e).endsWith(`:${m}`));
       const acls = [
-        ...view.referrers(bucket, gcp.bucketAccessControl, "bucket").filter((a) => publicMembers.includes(str(a.props.entity) ?? "")),
-        ...view.referrers(bucket, gcp.bucketAclList, "bucket").filter((a) => [...list(a.props.roleEntities), ...list(a.props.roleEntity)].some((e) => publicMembers.some((m) => String(e).endsWith(`:${m}`)))),
+        ...view.referrers(bucket, [...gcp.bucketAccessControl, gcp.objectAccessControl], "bucket").filter((a) => publicMembers.includes(str(a.props.entity) ?? "")),
+        ...view.referrers(bucket, [...gcp.bucketAclList, gcp.objectAcl], "bucket").filter((a) => [...list(a.props.roleEntities), ...list(a.props.roleEntity)].some(publicEntry)),
       ];
       const enforced = str(bucket.props.publicAccessPrevention) === "enforced";
       const publicPredefined = ["publicRead", "publicReadWrite", "authenticatedRead"].includes(str(bucket.props.predefinedAcl) ?? "");
-      if (grants.length > 0 || acls.length > 0) return `is granted to ${publicMembers.join("/")} by ${[...grants, ...acls].map(describe).join(", ")}: remove the grant.`;
+      if (grants.length > 0 || acls.length > 0) return `is granted to ${publicMembers.join("/")} by ${[...grants, ...acls].map(describe).join(", ")}: ${gcpPrivateWay(view, bucket)}`;
       if (!enforced && publicPredefined) return `has the ${String(bucket.props.predefinedAcl)} predefined ACL: remove it and set uniformBucketLevelAccess to true.`;
     } else {
       return spacesPrivate(view, bucket);

@@ -76,6 +76,13 @@ describe("model: kind site is declared and checked, and refused where its cloud 
   }
 });
 
+describe("model: the clouds that build sites accept the kind", function () {
+  it("gcp: parses the Alerta shape (a site at /, the API at /api) with the real capability table", function () {
+    const { model } = parse("gcp", maps({ api, ui: site }), capabilities);
+    assert.deepEqual(model.workloads.map((w) => `${w.name}:${w.kind}`).sort(), ["api:web", "ui:site"]);
+  });
+});
+
 describe("model: a site, where a cloud builds sites", function () {
   it("gets its defaults: the domain's /, no spa, short HTML, hashed files a year, no CORS; the source normalised and resolved", function () {
     const { model } = parse("aws", maps({ api, ui: { kind: "site", source: "./test/fixtures/site/" } }));

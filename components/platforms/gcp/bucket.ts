@@ -3,6 +3,11 @@
  * bucket-level access, public access prevention enforced), versioned, soft-delete
  * protected and encrypted. Cloud Storage encrypts every object at rest with
  * Google-managed keys, and its API is HTTPS-only, so neither needs a setting here.
+ *
+ * A static site's files (site.ts) sit in one too: the same protections, plus the website
+ * settings a backend bucket answers with (index page, not-found page) and CORS when the
+ * site sets it. Both are left out of the inputs unless given, so every other bucket keeps
+ * exactly the inputs it always had.
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
@@ -16,7 +21,21 @@ export interface BucketArgs {
   location: string;
   /** Labels for every resource (GCP rules: lower-case keys and values). */
   labels: Record<string, string>;
+  /**
+   * The index and not-found pages a backend bucket serves (a static site's): the object
+   * for a path ending in `/`, and the object answered for a key that does not exist.
+   * @default unset: no website settings
+   */
+  website?: { mainPageSuffix: string; notFoundPage?: string };
+  /**
+   * The origins whose pages may read the objects with GET and HEAD (CORS response headers).
+   * @default unset: no CORS headers
+   */
+  corsOrigins?: readonly string[];
 }
+
+/** Seconds a browser may keep a CORS preflight answer. */
+const corsMaxAgeSeconds = 3600;
 
 /** Seconds a deleted object stays restorable by soft delete (the service's minimum, 7 days). */
 const softDeleteSeconds = 7 * 24 * 60 * 60;
@@ -51,6 +70,9 @@ export class Bucket extends pulumi.ComponentResource {
         action: { type: "Delete" },
         condition: { daysSinceNoncurrentTime: spec.noncurrentVersionDays, withState: "ARCHIVED" },
       }],
+      ...(args.website && { website: args.website }),
+      // Reads only: the files are uploaded by Pulumi, never by a browser.
+      ...(args.corsOrigins && { cors: [{ origins: [...args.corsOrigins], methods: ["GET", "HEAD"], responseHeaders: ["Content-Type"], maxAgeSeconds: corsMaxAgeSeconds }] }),
       // forceDestroy stays off: `pulumi destroy` must not delete the app's files.
       forceDestroy: false,
       labels,

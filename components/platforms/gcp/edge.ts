@@ -1,8 +1,9 @@
 /**
- * The edge on GCP: every public web workload on ONE global external Application Load
- * Balancer (loadBalancer.ts: one URL map with host rules and path matchers, a backend
- * service per workload, a certificate per host), and an internal passthrough load balancer
- * per internal web workload (internalLoadBalancer.ts), whose URL the others receive.
+ * The edge on GCP: every public web workload and every static site on ONE global external
+ * Application Load Balancer (loadBalancer.ts: one URL map with host rules and path
+ * matchers, a backend service per workload, a site's backend bucket (site.ts) for its
+ * route, a certificate per host), and an internal passthrough load balancer per internal
+ * web workload (internalLoadBalancer.ts), whose URL the others receive.
  *
  * The edge is built before the workloads (the composer's order), but on GCP a backend
  * service points at its MIG, not the other way round: each backend takes its instance
@@ -11,9 +12,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { logicalName, type ComposeContext } from "../../compose";
 import type { WebWorkload } from "../../model/model";
-import type { GcpEdge, GcpFoundation } from "./handles";
+import type { GcpEdge, GcpFoundation, GcpSite } from "./handles";
 import { InternalLoadBalancer } from "./internalLoadBalancer";
-import { LoadBalancer, type LoadBalancerBackend } from "./loadBalancer";
+import { LoadBalancer, type LoadBalancerBackend, type LoadBalancerSite } from "./loadBalancer";
 import { namedPort, type NodeGroup } from "./nodeGroup";
 
 /** A public web workload's URL: https://host, plus its path prefix. */
@@ -21,8 +22,8 @@ export function publicUrl(route: { host: string; path: string }): string {
   return `https://${route.host}${route.path === "/" ? "" : route.path}`;
 }
 
-/** Load balancers, certificates and routes of the public web workloads, and the internal ones' entry points. */
-export function gcpEdge(ctx: ComposeContext, f: GcpFoundation, webs: WebWorkload[]): GcpEdge {
+/** Load balancers, certificates and routes of the public web workloads and the sites, and the internal ones' entry points. */
+export function gcpEdge(ctx: ComposeContext, f: GcpFoundation, webs: WebWorkload[], sites: Map<string, GcpSite> = new Map()): GcpEdge {
   const attach = new Map<string, (group: NodeGroup) => void>();
   const urls: Record<string, pulumi.Output<string>> = {};
   const publicWebs = webs.filter((w) => w.route !== undefined);
@@ -48,7 +49,14 @@ export function gcpEdge(ctx: ComposeContext, f: GcpFoundation, webs: WebWorkload
     urls[w.name] = pulumi.output(w.origin === "single-service" ? `https://${ctx.model.domain}` : publicUrl(w.route!));
     return { name: `${name}-backend`, instanceGroup: group, health, portName: namedPort, drainSeconds: w.drainSeconds, route: w.route! };
   });
-  const loadBalancer = backends.length > 0 ? new LoadBalancer(ctx.name, { topology: ctx.topology, backends, labels: f.labels }, f.opts) : undefined;
+  const siteRoutes = [...sites.values()].map((s): LoadBalancerSite => {
+    urls[s.site.name] = pulumi.output(publicUrl(s.site.route));
+    return { backendBucket: s.backendBucketId, route: s.site.route };
+  });
+  // A stack without sites passes exactly the arguments it always did.
+  const loadBalancer = backends.length + siteRoutes.length > 0
+    ? new LoadBalancer(ctx.name, { topology: ctx.topology, backends, ...(siteRoutes.length > 0 && { sites: siteRoutes }), labels: f.labels }, f.opts)
+    : undefined;
 
   for (const w of webs.filter((x) => x.route === undefined)) {
     const [group, setGroup] = pulumi.deferredOutput<string>();

@@ -2,13 +2,13 @@
  * What the GCP platform's steps hand each other (compose.ts `Platform`): the foundation
  * (network, guards, shared secrets), each resource's handle (its binding's values, and
  * what a workload using it needs: the secret to read, the bucket to grant, the addresses
- * to reach), the edge (load balancers, and how each web workload's MIG joins its backend),
- * and each workload's node group.
+ * to reach), each static site's backend bucket, the edge (load balancers, and how each web
+ * workload's MIG joins its backend), and each workload's node group.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { EdgeHandle, ResourceHandle, WorkloadHandle } from "../../compose";
+import type { EdgeHandle, ResourceHandle, SiteHandle, WorkloadHandle } from "../../compose";
 import type { DatabaseIdentity } from "../../databaseIdentity";
-import type { ContainerWorkload } from "../../model/model";
+import type { ContainerWorkload, SiteWorkload } from "../../model/model";
 import type { Topology } from "../../topology";
 import type { Bucket } from "./bucket";
 import type { Database } from "./database";
@@ -77,6 +77,14 @@ export interface GcpWorkload extends WorkloadHandle {
   workload: ContainerWorkload;
   /** Its nodes' network tag. */
   nodeTag: string;
+}
+
+/** A static site as the GCP platform built it (site.ts): what the edge routes its path or host to. */
+export interface GcpSite extends SiteHandle {
+  /** The site. */
+  site: SiteWorkload;
+  /** Its backend bucket's id (Cloud CDN on its private bucket). */
+  backendBucketId: pulumi.Output<string>;
 }
 
 /** The validated topology's parts the steps read. */

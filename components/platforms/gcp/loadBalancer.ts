@@ -6,6 +6,9 @@
  * it: the URL map routes by host rule and path matcher (`/api` and `/api/*` to the
  * workload whose path is `/api`).
  *
+ * A static site (site.ts) is one more route on the same URL map: its path (or host) goes to
+ * its backend bucket (Cloud CDN), through the same HTTPS proxy, certificates and SSL policy.
+ *
  * The single service's load balancer is this one with one backend: its parts keep their
  * names and inputs (the URL map only gains host rules and path matchers when other
  * routes are added), and its certificate keeps its one domain: each other host gets a
@@ -37,12 +40,25 @@ export interface LoadBalancerBackend {
   route: Route;
 }
 
+/** A static site's route: its backend bucket (site.ts). */
+export interface LoadBalancerSite {
+  /** The backend bucket's id. */
+  backendBucket: pulumi.Input<string>;
+  /** The host and path prefix it serves. */
+  route: Route;
+}
+
 /** Arguments of LoadBalancer. */
 export interface LoadBalancerArgs {
   /** The topology (domain, DNS zone, TLS certificate). */
   topology: Pick<Topology, "domain" | "dns" | "tls">;
-  /** The public web workloads' backends, the single service's first; at least one. */
+  /** The public web workloads' backends, the single service's first. */
   backends: LoadBalancerBackend[];
+  /**
+   * The static sites' backend buckets, after the web workloads' routes; at least one backend or site in all.
+   * @default none
+   */
+  sites?: LoadBalancerSite[];
   /** Labels for every resource that takes labels. */
   labels: Record<string, string>;
 }
@@ -81,8 +97,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
   readonly address: pulumi.Output<string>;
   /** Records the user must create at their DNS host (empty with `dns.zone`). */
   readonly dnsRecords: pulumi.Output<DnsRecord[]>;
-  /** The first backend service's name (the Cloud Monitoring label of its metrics). */
-  readonly backendServiceName: pulumi.Output<string>;
+  /** The first backend service's name (the Cloud Monitoring label of its metrics); undefined when only sites are served. */
+  readonly backendServiceName: pulumi.Output<string | undefined>;
   /** The HTTPS forwarding rule: only once it exists does traffic reach the nodes. */
   readonly httpsForwardingRule: gcp.compute.GlobalForwardingRule;
 
@@ -91,7 +107,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
     const { topology, labels } = args;
     const { domain, dns, tls } = topology;
     const parent = { parent: this };
-    if (args.backends.length === 0) throw new Error("LoadBalancer: no backend");
+    const sites = args.sites ?? [];
+    if (args.backends.length === 0 && sites.length === 0) throw new Error("LoadBalancer: no backend");
 
     // A reserved address, so the IP (and the user's A records) survives any change to the
     // proxies and forwarding rules in front of it.
@@ -131,9 +148,13 @@ export class LoadBalancer extends pulumi.ComponentResource {
       }, parent);
     });
 
-    const routes = args.backends.map((b) => b.route);
+    const routes = [...args.backends.map((b) => b.route), ...sites.map((s) => s.route)];
     const hosts = routeHosts(domain, routes);
-    const urlMap = new gcp.compute.URLMap(`${name}-urlmap`, urlMapArgs(domain, hosts, args.backends.map((b, i) => ({ route: b.route, service: services[i].id }))), parent);
+    const served: Served[] = [
+      ...args.backends.map((b, i) => ({ route: b.route, service: services[i].id })),
+      ...sites.map((s) => ({ route: s.route, service: pulumi.output(s.backendBucket), bucket: true })),
+    ];
+    const urlMap = new gcp.compute.URLMap(`${name}-urlmap`, urlMapArgs(domain, hosts, served), parent);
 
     const certificateIds: pulumi.Input<string>[] = hosts.map((host) => {
       if (host === domain && tls.certificate) return tls.certificate;
@@ -223,7 +244,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
     }
 
     this.address = ip.address;
-    this.backendServiceName = services[0].name;
+    this.backendServiceName = services.length > 0 ? services[0].name : pulumi.output<string | undefined>(undefined);
     this.dnsRecords = pulumi.all(records);
     this.registerOutputs({
       address: this.address,
@@ -234,10 +255,12 @@ export class LoadBalancer extends pulumi.ComponentResource {
   }
 }
 
-/** One route and the backend service that serves it. */
+/** One route and the backend service (or a site's backend bucket) that serves it. */
 interface Served {
   route: Route;
   service: pulumi.Output<string>;
+  /** True for a site's backend bucket: a route action (the 404 below) cannot go to one. */
+  bucket?: boolean;
 }
 
 /** A path matcher's name: RFC 1035, unique per host. */
@@ -250,13 +273,18 @@ const matcherName = (host: string) => `host-${shortHash([host], 12)}`;
  * workload of that prefix (the longest matching prefix wins) and whose default is the
  * host's "/" workload, or 404. A request for another host goes where the domain's "/"
  * goes (as every host did before), or gets a 404 when the domain has no "/" route.
+ *
+ * The 404 is a route action on a backend service; a stack that serves only sites has
+ * none, so there an unserved request goes to the first site's backend bucket, whose keys
+ * all sit under its own prefix: it answers 404 (or, for a single-page app, its index.html).
  */
 export function urlMapArgs(domain: string, hosts: readonly string[], served: readonly Served[]): gcp.compute.URLMapArgs {
   const root = (host: string) => served.find((s) => s.route.host === host && s.route.path === "/")?.service;
   const fallback = root(domain);
   if (served.length === 1 && fallback) return { defaultService: fallback };
-  const first = served[0].service;
-  const orNotFound = (service: pulumi.Output<string> | undefined) => (service ? { service } : { service: first, action: notFound });
+  const firstService = served.find((s) => !s.bucket)?.service;
+  const orNotFound = (service: pulumi.Output<string> | undefined) =>
+    service ? { service } : firstService ? { service: firstService, action: notFound } : { service: served[0].service };
   const top = orNotFound(fallback);
   return {
     defaultService: top.service,

@@ -5,7 +5,8 @@
  * workloads behind internal passthrough load balancers; GCS, Cloud SQL with REGIONAL
  * availability on private IP, Memorystore Redis STANDARD_HA, Secret Manager for every
  * secret; an uptime check with an alert per public web workload; a Cloud Run job started
- * by Cloud Scheduler per cron workload (job.ts).
+ * by Cloud Scheduler per cron workload (job.ts); a private bucket behind a backend bucket
+ * with Cloud CDN per static site (site.ts), on the same URL map as the web workloads.
  *
  * A stack of the single-service keys registers exactly the resources, names and inputs it
  * always did (test/urns/gcp*.txt, test/program.gcp.test.ts).
@@ -20,13 +21,14 @@ import { registryCredentialsHost } from "../../model/images";
 import type { SqlResource, WebWorkload } from "../../model/model";
 import { DataAccess, type DataPath } from "./dataAccess";
 import { gcpEdge, publicUrl } from "./edge";
-import type { GcpEdge, GcpFoundation, GcpResource, GcpWorkload } from "./handles";
+import type { GcpEdge, GcpFoundation, GcpResource, GcpSite, GcpWorkload } from "./handles";
 import { gcpJob } from "./job";
 import { JsonSecret } from "./jsonSecret";
 import { maxCertificates, routeHosts } from "./loadBalancer";
 import { Monitoring } from "./monitoring";
 import { Network } from "./network";
 import { gcpResource } from "./resources";
+import { gcpSite } from "./site";
 import { gcpWorkload, grantKey, labelValue } from "./workloads";
 
 /** The provider settings the platform needs, or one error naming every missing one. */
@@ -50,10 +52,11 @@ function identityKeys(r: SqlResource): Record<string, string> {
 
 /** Refusals only this platform knows, before any resource is registered. */
 function platformProblems(ctx: ComposeContext): string[] {
-  const webs = ctx.model.workloads.filter((w): w is WebWorkload => w.kind === "web" && w.route !== undefined);
-  const hosts = routeHosts(ctx.model.domain, webs.map((w) => w.route!));
+  // The public webs' and the sites' hosts: each gets a certificate on the one HTTPS proxy.
+  const routed = ctx.model.workloads.flatMap((w) => (w.kind === "site" ? [{ name: w.name, route: w.route }] : w.kind === "web" && w.route ? [{ name: w.name, route: w.route }] : []));
+  const hosts = routeHosts(ctx.model.domain, routed.map((w) => w.route));
   if (hosts.length <= maxCertificates) return [];
-  const extra = webs.find((w) => w.route!.host === hosts[maxCertificates])!;
+  const extra = routed.find((w) => w.route.host === hosts[maxCertificates])!;
   return [configProblem(`workloads.${extra.name}.host`, JSON.stringify(hosts[maxCertificates]), `at most ${maxCertificates} hosts in one stack on gcp (a target HTTPS proxy takes ${maxCertificates} certificates, one per host here): serve it under a path of another host`)];
 }
 
@@ -101,8 +104,15 @@ function uptimePath(w: WebWorkload): string | undefined {
   return prefix === "/" || path === prefix || path.startsWith(`${prefix}/`) ? path : undefined;
 }
 
-function finish(ctx: ComposeContext, f: GcpFoundation, edge: GcpEdge, workloads: Map<string, GcpWorkload>, resources: GcpResource[]): void {
+/** True for a workload's node group, false for a site's handle (the composer passes both to finish). */
+function runs(w: GcpWorkload | GcpSite): w is GcpWorkload {
+  return "nodeTag" in w;
+}
+
+function finish(ctx: ComposeContext, f: GcpFoundation, edge: GcpEdge, built: Map<string, GcpWorkload | GcpSite>, resources: GcpResource[]): void {
   const { name, topology, model } = ctx;
+  // A site has no nodes: no network path, no node tag.
+  const workloads = [...built.values()].filter(runs);
   const left = [...edge.attach.keys()];
   if (left.length > 0) throw new Error(`gcp: web workload(s) ${left.join(", ")} never joined the load balancer`);
 
@@ -130,7 +140,7 @@ function finish(ctx: ComposeContext, f: GcpFoundation, edge: GcpEdge, workloads:
   const data = resources.filter((r) => r.dataPath);
   if (!named || data.length === 0) return;
   const paths: DataPath[] = [];
-  for (const { workload, nodeTag } of workloads.values()) {
+  for (const { workload, nodeTag } of workloads) {
     for (const r of data) {
       if (!workload.uses.includes(r.resource.name)) continue;
       paths.push({
@@ -146,15 +156,16 @@ function finish(ctx: ComposeContext, f: GcpFoundation, edge: GcpEdge, workloads:
   new DataAccess(name, {
     networkId: f.network.networkId,
     servicesRange: f.network.servicesRange,
-    nodeTags: [...workloads.values()].map((w) => w.nodeTag),
+    nodeTags: workloads.map((w) => w.nodeTag),
     paths,
   }, f.opts);
 }
 
 /** The GCP platform. */
-export const gcpPlatform: Platform<GcpFoundation, GcpResource, GcpEdge, GcpWorkload> = {
+export const gcpPlatform: Platform<GcpFoundation, GcpResource, GcpEdge, GcpWorkload, GcpSite> = {
   foundation,
   resource: gcpResource,
+  site: gcpSite,
   edge: gcpEdge,
   workload: gcpWorkload,
   job: gcpJob,
