@@ -315,7 +315,8 @@ function servicesSummary(topology: Topology, view: TopologyView, resources: read
       ? { topic: "Load balancer", text: "none: no public web workload", rules: [], status: "n/a" }
       : line(
           "Load balancer",
-          `${view.loadBalancers.length === 1 ? `one ${vocabulary[cloud].loadBalancer}: ${routes(view.loadBalancers[0])}` : `one ${vocabulary[cloud].loadBalancer} per host: ${view.loadBalancers.map(routes).join("; ")}`}; ` +
+          // On AWS a host with a site is served by CloudFront, which sends the web paths on to the ALB.
+          `${cloud === "aws" && view.sites.length > 0 ? "CloudFront for the hosts with a site, in front of " : ""}${view.loadBalancers.length === 1 ? `one ${vocabulary[cloud].loadBalancer}: ${routes(view.loadBalancers[0])}` : `one ${vocabulary[cloud].loadBalancer} per host: ${view.loadBalancers.map(routes).join("; ")}`}; ` +
             `HTTPS with ${certificate}, TLS 1.2+, port 80 only redirects, no sticky sessions`,
           ["lb-https-only", "lb-tls-min-version", "lb-drop-invalid-headers"],
         ),

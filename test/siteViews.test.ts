@@ -57,6 +57,8 @@ for (const cloud of ["aws", "gcp", "digitalocean", "kubernetes"] as const) {
       assert.match(line.text, cloud === "digitalocean" ? /files from test\/fixtures\/site; / : /files from test\/fixtures\/site, unknown paths answered with index\.html/);
       // DigitalOcean's site is another origin than the API's, so its bucket lets the web hosts read it by default.
       if (cloud !== "digitalocean") assert.match(line.text, /same origin only$/);
+      const edge = plan().summary.find((l) => l.topic === "Load balancer")!;
+      assert.equal(edge.text.startsWith("CloudFront for the hosts with a site, in front of one Application Load Balancer"), cloud === "aws", edge.text);
     });
   });
 }

@@ -42,6 +42,11 @@ const examples: Array<{ stack: string; file: string }> = [
   { stack: "gcp-jobs", file: "stacks/examples/Pulumi.gcp-jobs.yaml" },
   { stack: "digitalocean-jobs", file: "stacks/examples/Pulumi.digitalocean-jobs.yaml" },
   { stack: "kubernetes-jobs", file: "stacks/examples/Pulumi.kubernetes-jobs.yaml" },
+  // The Alerta shape (issue 17): a static site at /, the API at /api on one domain (DigitalOcean: the UI on its own host).
+  { stack: "aws-alerta", file: "stacks/examples/Pulumi.aws-alerta.yaml" },
+  { stack: "gcp-alerta", file: "stacks/examples/Pulumi.gcp-alerta.yaml" },
+  { stack: "digitalocean-alerta", file: "stacks/examples/Pulumi.digitalocean-alerta.yaml" },
+  { stack: "kubernetes-alerta", file: "stacks/examples/Pulumi.kubernetes-alerta.yaml" },
 ];
 
 const pinDir = path.join(__dirname, "urns");
