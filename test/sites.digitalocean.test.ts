@@ -108,7 +108,8 @@ describe("DigitalOcean platform: static sites (a Spaces bucket behind the Spaces
 
   it("gives the site https://<host> in workloads, and the API keeps its own load balancer on the domain", () => {
     const workloads = p.outputs.workloads as Record<string, { kind: string; url: string; nodeGroupId: string }>;
-    assert.deepEqual(workloads.ui, { kind: "site", url: `https://${host}`, nodeGroupId: "web-ui-site-a1b2c3d" });
+    // Spaces has no index document: the URL names the entry page.
+    assert.deepEqual(workloads.ui, { kind: "site", url: `https://${host}/index.html`, nodeGroupId: "web-ui-site-a1b2c3d" });
     assert.equal(workloads.api.url, "https://alerts.example.com");
     assert.equal(p.all(T.lb).length, 1, "no load balancer for the site: one cannot route to Spaces");
     assert.equal(p.outputs.url, "https://alerts.example.com");

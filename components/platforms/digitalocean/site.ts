@@ -157,7 +157,8 @@ export class Site extends pulumi.ComponentResource {
 
     this.bucketName = bucket.name;
     this.cdnEndpoint = cdn.endpoint;
-    this.url = pulumi.output(`https://${host}`);
+    // Spaces has no index document: "/" asks for the (private) listing, so the URL names the entry page.
+    this.url = pulumi.output(`https://${host}/index.html`);
     this.registerOutputs({ bucketName: this.bucketName, cdnEndpoint: this.cdnEndpoint, url: this.url });
   }
 }
