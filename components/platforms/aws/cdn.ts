@@ -27,6 +27,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DnsRecord } from "../dnsRecord";
 import type { Route } from "../../model/model";
 import { fitName } from "../../physicalNames";
+import { CdnInvalidation } from "./cdnInvalidation";
 import { pathDepth } from "./routing";
 import type { SiteOrigin } from "./site";
 
@@ -227,6 +228,12 @@ export class Cdn extends pulumi.ComponentResource {
       viewerCertificate: { acmCertificateArn: certificateArn, sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021" },
       tags,
     }, parent);
+
+    // After the uploads, CloudFront drops the paths whose file changed (cdnInvalidation.ts).
+    new CdnInvalidation(`${name}-invalidation`, {
+      distributionId: distribution.id,
+      files: Object.assign({}, ...sites.map((s) => s.files)) as Record<string, string>,
+    }, { ...parent, dependsOn: sites.flatMap((s) => s.objects) });
 
     // Each bucket admits this distribution only: the CloudFront service, for its ARN.
     for (const s of sites) {

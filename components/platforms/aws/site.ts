@@ -45,6 +45,10 @@ export class SiteOrigin extends pulumi.ComponentResource {
   readonly bucket: Bucket;
   /** The prefix of its keys (see `siteKeyPrefix`). */
   readonly keyPrefix: string;
+  /** Its files' objects (the distribution's invalidation waits for them). */
+  readonly objects: aws.s3.BucketObjectv2[];
+  /** Each file's URL path (`/docs/index.html`) and SHA-256: what a deploy invalidates is what changed here (cdnInvalidation.ts). */
+  readonly files: Record<string, string>;
 
   constructor(name: string, args: SiteOriginArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:aws:Site", name, {}, opts);
@@ -56,7 +60,9 @@ export class SiteOrigin extends pulumi.ComponentResource {
     // the files that changed, and deletes the objects of files that are gone (their old
     // versions stay, siteVersionDays). The path is relative to the project (never
     // sourceDir, which differs between machines).
-    for (const file of siteFiles(site.sourceDir, site.cache)) {
+    const files = siteFiles(site.sourceDir, site.cache);
+    this.files = Object.fromEntries(files.map((file) => [`/${this.keyPrefix}${file.key}`, file.sha256]));
+    this.objects = files.map((file) =>
       new aws.s3.BucketObjectv2(siteObjectName(name, file.key), {
         bucket: this.bucket.name,
         key: `${this.keyPrefix}${file.key}`,
@@ -67,8 +73,8 @@ export class SiteOrigin extends pulumi.ComponentResource {
         // object in the plan (the engine also diffs the asset by content).
         sourceHash: file.sha256,
         tags,
-      }, { parent: this });
-    }
+      }, { parent: this }),
+    );
     this.registerOutputs({ bucket: this.bucket.name });
   }
 }
