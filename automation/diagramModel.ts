@@ -8,7 +8,7 @@
 import { resolveSize } from "../components/sizes";
 import type { Diagram, ServicesDiagram, TopologyDiagram } from "./diagram";
 import { zoneNames } from "./haSummary";
-import { commandText, countText, nodeWord, topologyView, vocabulary, type TopologyView, type WorkloadView } from "./topologyView";
+import { commandText, countText, nodeWord, siteServing, topologyView, vocabulary, type TopologyView, type WorkloadView } from "./topologyView";
 import type { Plan } from "./plan";
 
 /** A diagram line at most `max` characters long (the plan's text has the whole value). */
@@ -49,14 +49,6 @@ function jobLine(job: NonNullable<WorkloadView["job"]>, cloud: Plan["topology"][
   const overlap = cloud === "gcp" ? "no overlap" : job.concurrency;
   return clip(`killed after ${job.timeoutSeconds} s · ${overlap}${job.retries > 0 ? ` · ${job.retries} retries` : ""}`);
 }
-
-/** What serves a static site's files, per cloud (its box says it). */
-const siteServer: Record<Plan["topology"]["cloud"], string> = {
-  aws: "private S3 bucket · CloudFront (origin access control)",
-  gcp: "private bucket · backend bucket with Cloud CDN",
-  digitalocean: "Spaces bucket · Spaces CDN on its own host",
-  kubernetes: "static file server pods behind the Ingress",
-};
 
 /**
  * The edge boxes with the sites: on DigitalOcean a site has its own host on the Spaces CDN
@@ -104,7 +96,7 @@ export function servicesDiagram(plan: Plan, view: TopologyView = topologyView(pl
         lines: [
           `${site.name} · site`,
           clip(site.entry),
-          clip(siteServer[cloud]),
+          clip(siteServing[cloud].box),
           clip(`files from ${site.source}`),
           clip(`${site.spa ? "SPA: unknown paths → index.html · " : ""}html ${site.cacheControl.html}`),
         ],

@@ -15,7 +15,7 @@ import type { Topology } from "../components/topology";
 import { resolveSize } from "../components/sizes";
 import type { PolicyReport, StackResource, Violation } from "../policies/runner";
 import { jobAlertsLine } from "./jobAlerts";
-import { countText, databaseHa, jobText, nodeWord, topologyView, vocabulary, usedByText, usesText, type ResourceView, type TopologyView, type WorkloadView } from "./topologyView";
+import { countText, databaseHa, jobText, nodeWord, siteServing, topologyView, vocabulary, usedByText, usesText, type ResourceView, type TopologyView, type WorkloadView } from "./topologyView";
 
 /** One line of the summary. */
 export interface SummaryLine {
@@ -284,7 +284,7 @@ function servicesSummary(topology: Topology, view: TopologyView, resources: read
     lines.push(
       line(
         `site ${site.name}`,
-        `at ${site.entry}: ${siteServedBy[cloud]}; files from ${site.source}${site.spa ? ", unknown paths answered with index.html" : ""}; Cache-Control ${site.cacheControl.html} for HTML, ${site.cacheControl.hashed} for hashed files; ${cors}`,
+        `at ${site.entry}: ${siteServing[cloud].summary}; files from ${site.source}${site.spa ? ", unknown paths answered with index.html" : ""}; Cache-Control ${site.cacheControl.html} for HTML, ${site.cacheControl.hashed} for hashed files; ${cors}`,
         ["lb-https-only", "lb-tls-min-version", "storage-private"],
         owns(`site ${site.name}`, logicalName(topology, { name: site.name, kind: "site" })),
       ),
@@ -342,14 +342,6 @@ function servicesSummary(topology: Topology, view: TopologyView, resources: read
   );
   return cloud === "digitalocean" ? onDigitalocean(lines) : lines;
 }
-
-/** What serves a static site, per cloud, in the summary's words. */
-const siteServedBy: Record<Topology["cloud"], string> = {
-  aws: "CloudFront over a private S3 bucket (origin access control), the web paths to the load balancer on the same domain",
-  gcp: "a backend bucket with Cloud CDN on the same URL map as the web services, the bucket private",
-  digitalocean: "the Spaces CDN on its own host (the load balancer cannot route to Spaces)",
-  kubernetes: "static file server pods behind the same Ingress",
-};
 
 /**
  * DigitalOcean's lines as they really are: a dead droplet is not replaced (a gap, whatever

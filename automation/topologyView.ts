@@ -39,6 +39,26 @@ export const vocabulary: Record<Cloud, { loadBalancer: string; bucket: string; d
   kubernetes: { loadBalancer: "Ingress (cert-manager TLS)", bucket: "object storage", database: "CloudNativePG, streaming standby" },
 };
 
+/** What serves a static site's files on each cloud: in a diagram box, and in the summary's words. */
+export const siteServing: Record<Cloud, { box: string; summary: string }> = {
+  aws: {
+    box: "private S3 bucket · CloudFront (origin access control)",
+    summary: "CloudFront over a private S3 bucket (origin access control), the web paths to the load balancer on the same domain",
+  },
+  gcp: {
+    box: "private bucket · backend bucket with Cloud CDN",
+    summary: "a backend bucket with Cloud CDN on the same URL map as the web services, the bucket private",
+  },
+  digitalocean: {
+    box: "Spaces bucket · Spaces CDN on its own host",
+    summary: "the Spaces CDN on its own host (the load balancer cannot route to Spaces)",
+  },
+  kubernetes: {
+    box: "static file server pods behind the Ingress",
+    summary: "static file server pods behind the same Ingress",
+  },
+};
+
 /** What a node of a workload is called on each cloud. */
 export const nodeWord: Record<Cloud, string> = { aws: "node", gcp: "node", digitalocean: "droplet", kubernetes: "pod" };
 

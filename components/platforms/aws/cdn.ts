@@ -28,6 +28,7 @@ import type { DnsRecord } from "../dnsRecord";
 import type { Route } from "../../model/model";
 import { fitName } from "../../physicalNames";
 import { CdnInvalidation } from "./cdnInvalidation";
+import { dnsValidatedCertificate } from "./certificate";
 import { pathDepth } from "./routing";
 import type { SiteOrigin } from "./site";
 
@@ -278,31 +279,22 @@ export class Cdn extends pulumi.ComponentResource {
     this.registerOutputs({ domainName: this.domainName });
   }
 
-  /** A DNS-validated ACM certificate for the host in us-east-1 (as the ALB's: loadBalancer.ts), and its validated ARN. */
+  /** A DNS-validated ACM certificate for the host in us-east-1 (as the ALB's: certificate.ts), and its validated ARN. */
   private certificate(name: string, host: string, zoneId: string | undefined, provider: aws.Provider, tags: Record<string, string>, records: pulumi.Output<DnsRecord>[]): pulumi.Output<string> {
-    const east = { parent: this, provider };
-    const certificate = new aws.acm.Certificate(`${name}-cert`, { domainName: host, validationMethod: "DNS", keyAlgorithm: "EC_prime256v1", tags }, east);
-    const validation = certificate.domainValidationOptions.apply((options) => options[0]);
-    if (zoneId) {
-      // ACM asks the same record of every certificate for a name: the ALB's may hold it already.
-      const record = new aws.route53.Record(`${name}-cert-validation`, {
-        zoneId,
-        name: validation.resourceRecordName,
-        type: validation.resourceRecordType,
-        records: [validation.resourceRecordValue],
-        ttl: 300,
-        allowOverwrite: true,
-      }, { parent: this });
-      return new aws.acm.CertificateValidation(`${name}-cert`, { certificateArn: certificate.arn, validationRecordFqdns: [record.fqdn] }, east).certificateArn;
-    }
-    records.push(validation.apply((v): DnsRecord => {
-      pulumi.log.info(
-        `Create this DNS record so ACM can issue the CloudFront certificate for ${host} (the update waits for it): ${v.resourceRecordName} ${v.resourceRecordType} ${v.resourceRecordValue}`,
-        this,
-      );
-      return { name: v.resourceRecordName, type: v.resourceRecordType, value: v.resourceRecordValue, purpose: "certificate validation (ACM in us-east-1 for CloudFront, keep it for renewals)" };
-    }));
-    return new aws.acm.CertificateValidation(`${name}-cert`, { certificateArn: certificate.arn }, east).certificateArn;
+    const { arn, record } = dnsValidatedCertificate({
+      name: `${name}-cert`,
+      validationRecord: `${name}-cert-validation`,
+      host,
+      zoneId,
+      tags,
+      certificateOpts: { parent: this, provider },
+      recordOpts: { parent: this },
+      what: "the CloudFront certificate",
+      purpose: "certificate validation (ACM in us-east-1 for CloudFront, keep it for renewals)",
+      logResource: this,
+    });
+    if (record) records.push(record);
+    return arn;
   }
 }
 

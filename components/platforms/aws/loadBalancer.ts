@@ -14,6 +14,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsRecord } from "../dnsRecord";
+import { dnsValidatedCertificate } from "./certificate";
 import type { Route } from "../../model/model";
 import { fitName } from "../../physicalNames";
 import type { HealthCheckSpec, Topology } from "../../topology";
@@ -160,38 +161,20 @@ export class LoadBalancer extends pulumi.ComponentResource {
     const records: (pulumi.Output<DnsRecord> | { host: string })[] = [];
     /** A DNS-validated ACM certificate for `host` (named `<name>-cert<suffix>`), and its validated ARN. */
     const certificateFor = (host: string, suffix: string): pulumi.Output<string> => {
-      const certificate = new aws.acm.Certificate(`${name}-cert${suffix}`, {
-        domainName: host,
-        validationMethod: "DNS",
-        keyAlgorithm: "EC_prime256v1",
+      const { arn, record } = dnsValidatedCertificate({
+        name: `${name}-cert${suffix}`,
+        validationRecord: `${name}-cert-validation${suffix}`,
+        host,
+        zoneId,
         tags,
-      }, parent);
-      const validation = certificate.domainValidationOptions.apply((options) => options[0]);
-      if (zoneId) {
-        const record = new aws.route53.Record(`${name}-cert-validation${suffix}`, {
-          zoneId,
-          name: validation.resourceRecordName,
-          type: validation.resourceRecordType,
-          records: [validation.resourceRecordValue],
-          ttl: 300,
-          allowOverwrite: true,
-        }, parent);
-        return new aws.acm.CertificateValidation(`${name}-cert${suffix}`, {
-          certificateArn: certificate.arn,
-          validationRecordFqdns: [record.fqdn],
-        }, parent).certificateArn;
-      }
-      const record = validation.apply((v): DnsRecord => {
-        // Said while `pulumi up` waits for the certificate, so the user can act on it now.
-        pulumi.log.info(
-          `Create this DNS record so ACM can issue the certificate for ${host} (the update waits for it): ` +
-            `${v.resourceRecordName} ${v.resourceRecordType} ${v.resourceRecordValue}`,
-          this,
-        );
-        return { name: v.resourceRecordName, type: v.resourceRecordType, value: v.resourceRecordValue, purpose: "certificate validation (ACM, keep it for renewals)" };
+        certificateOpts: parent,
+        recordOpts: parent,
+        what: "the certificate",
+        purpose: "certificate validation (ACM, keep it for renewals)",
+        logResource: this,
       });
-      records.push(record);
-      return new aws.acm.CertificateValidation(`${name}-cert${suffix}`, { certificateArn: certificate.arn }, parent).certificateArn;
+      if (record) records.push(record);
+      return arn;
     };
 
     // The domain's own certificate (or the user's): its domains never change.

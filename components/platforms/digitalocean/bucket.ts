@@ -31,6 +31,15 @@ export function spacesRegion(region: string, key: string): string {
   ]);
 }
 
+/**
+ * The lifecycle of a versioned Spaces bucket (the app's and a site's): replaced and deleted
+ * files are kept `days` as noncurrent versions, then expire; uploads that never completed
+ * would otherwise be billed forever.
+ */
+export function versionLifecycle(days: number): { id: string; enabled: boolean; noncurrentVersionExpiration: { days: number }; abortIncompleteMultipartUploadDays: number }[] {
+  return [{ id: "expire-noncurrent-versions", enabled: true, noncurrentVersionExpiration: { days }, abortIncompleteMultipartUploadDays: 7 }];
+}
+
 /** Arguments of Bucket. */
 export interface BucketArgs {
   /** The storage part of the topology. */
@@ -69,14 +78,7 @@ export class Bucket extends pulumi.ComponentResource {
       acl: "private",
       // Overwritten and deleted files stay recoverable as noncurrent versions.
       versioning: { enabled: true },
-      lifecycleRules: [{
-        id: "expire-noncurrent-versions",
-        enabled: true,
-        // Versioning keeps replaced and deleted files for this long, then they expire.
-        noncurrentVersionExpiration: { days: args.spec.noncurrentVersionDays },
-        // Uploads that never completed would otherwise be billed forever.
-        abortIncompleteMultipartUploadDays: 7,
-      }],
+      lifecycleRules: versionLifecycle(args.spec.noncurrentVersionDays),
       // forceDestroy stays off: `pulumi destroy` must not delete the app's files.
       forceDestroy: false,
       // The app's files: refused for deletion and for replacement (a region change would

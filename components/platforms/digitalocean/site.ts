@@ -35,6 +35,7 @@ import { siteRole, spacesObjectRoleMetadata } from "../../../contract/roles";
 import { capabilities } from "../../model/capabilities";
 import type { SiteWorkload } from "../../model/model";
 import { siteFiles } from "../../siteFiles";
+import { versionLifecycle } from "./bucket";
 import type { Foundation } from "./foundation";
 
 /** What the edge needs of a site. */
@@ -110,12 +111,7 @@ export class Site extends pulumi.ComponentResource {
       acl: "private",
       // A deploy's replaced and deleted files stay recoverable as noncurrent versions.
       versioning: { enabled: true },
-      lifecycleRules: [{
-        id: "expire-noncurrent-versions",
-        enabled: true,
-        noncurrentVersionExpiration: { days: noncurrentVersionDays },
-        abortIncompleteMultipartUploadDays: 7,
-      }],
+      lifecycleRules: versionLifecycle(noncurrentVersionDays),
       // As the app's bucket (bucket.ts): `pulumi destroy` must not empty it, and a change that would replace it is refused.
       forceDestroy: false,
     }, { ...parent, protect: true });

@@ -8,6 +8,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { HealthCheckSpec, KubernetesSpec, NodesSpec } from "../../topology";
+import { spreadOverZonesAndHosts } from "./workload";
 
 /** A container environment variable read from a key of a Secret. */
 export interface SecretEnv {
@@ -114,10 +115,7 @@ export class App extends pulumi.ComponentResource {
             ...(args.imagePullSecretName && { imagePullSecrets: [{ name: args.imagePullSecretName }] }),
             terminationGracePeriodSeconds: preStopSeconds + (args.stopTimeoutSeconds ?? 30),
             securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
-            topologySpreadConstraints: [
-              { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: appLabels } },
-              { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: appLabels } },
-            ],
+            topologySpreadConstraints: spreadOverZonesAndHosts(appLabels),
             containers: [{
               name: "app",
               image: nodes.image,

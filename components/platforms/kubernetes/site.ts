@@ -33,7 +33,7 @@ import type { DigestedSiteFile } from "../../siteFiles";
 import { httpPortName } from "./edge";
 import { egressRules } from "./network";
 import { siteConfigDir, siteConfigFile, siteRoot, siteServerConfig, siteServerImage, siteServerPort, siteSyncImage, urlPathOf } from "./siteServer";
-import { containerSecurity, podSecurity } from "./workload";
+import { containerSecurity, podSecurity, spreadOverZonesAndHosts } from "./workload";
 
 /** The pod template annotation with the digest of the site's files and configuration (a change rolls the pods). */
 export const siteDigestAnnotation = "ha-topology/site-digest";
@@ -139,10 +139,7 @@ export class KubernetesSite extends pulumi.ComponentResource {
             enableServiceLinks: false,
             terminationGracePeriodSeconds: 30,
             securityContext: podSecurity,
-            topologySpreadConstraints: [
-              { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
-              { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
-            ],
+            topologySpreadConstraints: spreadOverZonesAndHosts(selector),
             initContainers: [{
               name: "sync",
               image: siteSyncImage,

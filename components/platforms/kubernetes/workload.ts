@@ -53,6 +53,14 @@ export interface WorkloadArgs {
 }
 
 /** The restricted Pod Security profile, as the single service's app runs. */
+/** Pods of a workload spread over zones and hosts where possible (never refused a node for it): the web's, the site's, the single service's. */
+export function spreadOverZonesAndHosts(selector: Record<string, string>) {
+  return [
+    { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
+    { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
+  ];
+}
+
 export const podSecurity = { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } };
 /** Its container half. */
 export const containerSecurity = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
@@ -112,10 +120,7 @@ export class KubernetesWorkload extends pulumi.ComponentResource {
             ...(args.imagePullSecretName && { imagePullSecrets: [{ name: args.imagePullSecretName }] }),
             terminationGracePeriodSeconds: preStopSeconds + w.stopTimeoutSeconds,
             securityContext: podSecurity,
-            topologySpreadConstraints: [
-              { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
-              { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
-            ],
+            topologySpreadConstraints: spreadOverZonesAndHosts(selector),
             containers: [{
               name: "app",
               image: w.image,
