@@ -48,7 +48,6 @@ import { CnpgOperator } from "./operator";
 import { GeneratedSecret, generatedSecretKey } from "./secretResource";
 import { SessionStore, sessionStorePasswordKey } from "./sessionStore";
 import { KubernetesJob } from "./job";
-import { KubernetesSite } from "./site";
 import { siteFiles } from "../../siteFiles";
 import { egressPolicy, KubernetesWorkload } from "./workload";
 
@@ -266,6 +265,8 @@ export const kubernetesPlatform: Platform<KubernetesFoundation, KubernetesResour
   site(ctx, f, site) {
     const ln = logicalName(ctx, site);
     const bucket = backupBucket(ctx, "a site");
+    // Loaded only for a stack with a site: it brings @pulumi/aws (the uploads to the S3-compatible bucket), half a second at start-up.
+    const { KubernetesSite } = require("./site") as typeof import("./site");
     const built = new KubernetesSite(ln, {
       site,
       files: siteFiles(site.sourceDir, site.cache),
