@@ -431,6 +431,8 @@ const SERVICE_COLORS = {
   bucket: COLORS.bucket,
   cache: COLORS.sessionStore,
   secret: { fill: "#ffeff7", stroke: "#bf3989" },
+  document: { fill: "#fff1e5", stroke: "#bc4c00" },
+  queue: { fill: "#f6f8fa", stroke: "#6639ba" },
 } as const;
 
 const TIER_TITLES = { public: "Web services (public)", site: "Static sites (files behind the CDN)", internal: "Internal services (private URL)", worker: "Workers (no load balancer)", job: "Scheduled jobs (one run per tick)" } as const;

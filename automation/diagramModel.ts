@@ -8,7 +8,7 @@
 import { resolveSize } from "../components/sizes";
 import type { Diagram, ServicesDiagram, TopologyDiagram } from "./diagram";
 import { zoneNames } from "./haSummary";
-import { commandText, countText, nodeWord, siteServing, topologyView, vocabulary, type TopologyView, type WorkloadView } from "./topologyView";
+import { commandText, countText, dataServices, nodeWord, siteServing, topologyView, vocabulary, type TopologyView, type WorkloadView } from "./topologyView";
 import type { Plan } from "./plan";
 
 /** A diagram line at most `max` characters long (the plan's text has the whole value). */
@@ -127,7 +127,11 @@ export function servicesDiagram(plan: Plan, view: TopologyView = topologyView(pl
             ? [cloud === "kubernetes" ? clip(r.what) : `${words.bucket} · private · versioned · encrypted`]
             : resource.kind === "cache"
               ? [`${engineName[resource.engine]} · primary + replica`]
-              : [`${resource.length} characters, generated once`, secretPlace[cloud]];
+              : resource.kind === "document"
+                ? [clip(dataServices[cloud].document), clip(`${cloud === "gcp" ? "replicated over 3 zones" : `${resource.members} members over zones`} · TLS · backups ${resource.backupRetentionDays} d`)]
+                : resource.kind === "queue"
+                  ? [clip(resource.engine === "rabbitmq" ? dataServices[cloud].rabbitmq : dataServices[cloud].valkey)]
+                  : [`${resource.length} characters, generated once`, secretPlace[cloud]];
       return { name: r.name, kind: r.kind, lines: [`${r.name} · ${r.kind}`, ...lines, clip(r.usedBy.length > 0 ? `used by ${r.usedBy.join(", ")}` : "used by no workload")], usedBy: r.usedBy };
     }),
   };

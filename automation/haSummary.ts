@@ -213,12 +213,17 @@ function resourceRules(cloud: Topology["cloud"], r: ResourceView): string[] {
       return sessionStoreRules[cloud];
     case "secret":
       return [];
+    case "document":
+      return ["document-replicated", "document-private", "document-encrypted", "document-backups", "document-deletion-protection"];
+    case "queue":
+      // A Valkey broker is the session store's kind of store, judged by its rules.
+      return r.engine === "valkey" ? sessionStoreRules[cloud] : ["queue-replicated", "queue-private", "queue-encrypted"];
   }
 }
 
 /** What no rule judges, by kind and cloud: the "not checked" note. */
 function uncheckedKind(cloud: Topology["cloud"], r: ResourceView): string {
-  return r.kind === "cache" ? sessionStoreKind[cloud] : "generated secrets";
+  return r.kind === "cache" || r.kind === "queue" ? sessionStoreKind[cloud] : "generated secrets";
 }
 
 /** The topic of a workload's line: its tier and name ("web api", "internal discovery", "worker jobs"). */

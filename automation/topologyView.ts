@@ -22,6 +22,37 @@ export const databaseHa: Record<Cloud, string> = {
   kubernetes: "CloudNativePG cluster with a streaming standby",
 };
 
+/**
+ * What serves a document database and a broker on each cloud (issue 18), in the words of the
+ * diagram's box and of the summary; one table, so the two never disagree.
+ */
+export const dataServices: Record<Cloud, { document: string; documentHa: (members: number) => string; rabbitmq: string; valkey: string }> = {
+  aws: {
+    document: "Amazon DocumentDB",
+    documentHa: (n) => `${n} instances over zones on storage replicated six ways over three zones, automatic failover`,
+    rabbitmq: "Amazon MQ for RabbitMQ, a three-node cluster over three zones (CLUSTER_MULTI_AZ)",
+    valkey: "ElastiCache Valkey, a replica in another zone, never evicting",
+  },
+  gcp: {
+    document: "Firestore with MongoDB compatibility",
+    documentHa: () => "every write replicated over three zones by Firestore, no failover to wait for",
+    rabbitmq: "none (Google Cloud has no managed RabbitMQ)",
+    valkey: "Memorystore (Standard tier), a replica in another zone, never evicting",
+  },
+  digitalocean: {
+    document: "DigitalOcean Managed MongoDB",
+    documentHa: (n) => `a primary and ${n - 1} standby nodes, automatic failover`,
+    rabbitmq: "none (DigitalOcean has no managed RabbitMQ)",
+    valkey: "DigitalOcean Managed Valkey with a standby node, never evicting",
+  },
+  kubernetes: {
+    document: "Percona Server for MongoDB (operator)",
+    documentHa: (n) => `a ${n}-member replica set over zones with a PodDisruptionBudget, automatic election`,
+    rabbitmq: "RabbitMQ Cluster Operator, three nodes over zones, quorum queues",
+    valkey: "Valkey with a replica over zones, never evicting",
+  },
+};
+
 /** Where each cloud keeps a generated secret. */
 export const secretStore: Record<Cloud, string> = {
   aws: "AWS Secrets Manager",
@@ -160,6 +191,8 @@ export interface ResourceView {
   name: string;
   /** Its kind. */
   kind: Resource["kind"];
+  /** Its engine, for the kinds that have one (`postgres`, `valkey`, `mongodb`, `rabbitmq`). */
+  engine?: string;
   /** Where it was declared. */
   origin: Origin;
   /** What it is: engine, version, size ("postgres 16, db.t4g.small, 20 GB"). */
@@ -274,7 +307,7 @@ function siteView(w: SiteWorkload, cloud: Cloud, model: Model): SiteView {
 function resourceView(model: Model, r: Resource): ResourceView {
   const cloud = model.cloud;
   const usedBy = model.workloads.filter(isContainerWorkload).filter((w) => w.uses.includes(r.name)).map((w) => w.name);
-  const common = { name: r.name, kind: r.kind, origin: r.origin, usedBy };
+  const common = { name: r.name, kind: r.kind, ...("engine" in r && { engine: r.engine }), origin: r.origin, usedBy };
   switch (r.kind) {
     case "sql":
       return {
@@ -290,6 +323,16 @@ function resourceView(model: Model, r: Resource): ResourceView {
         : { ...common, what: bucketWord[cloud], shape: `private, versioned (old versions kept ${r.noncurrentVersionDays} days), encrypted` };
     case "cache":
       return { ...common, what: `${r.engine}, ${resolveSize(cloud, "sessions", r.size)}`, shape: "a replica and automatic failover" };
+    case "document":
+      return {
+        ...common,
+        what: `${dataServices[cloud].document}${cloud === "gcp" ? "" : `, ${resolveSize(cloud, "document", r.size)}`}`,
+        shape: `${dataServices[cloud].documentHa(r.members)}; ${r.backupRetentionDays} days of backups; TLS; private; deletion protected`,
+      };
+    case "queue":
+      return r.engine === "rabbitmq"
+        ? { ...common, what: `RabbitMQ, ${resolveSize(cloud, "queue", r.size)}`, shape: `${dataServices[cloud].rabbitmq}; TLS only; private` }
+        : { ...common, what: `Valkey broker, ${resolveSize(cloud, "sessions", r.size)}`, shape: `${dataServices[cloud].valkey}; TLS; private` };
     case "secret":
       return { ...common, what: `${r.length} letters and digits, generated once`, shape: `kept in ${secretStore[cloud]}; the same on every ${nodeWord[cloud]} of every workload that uses it` };
   }

@@ -3,7 +3,7 @@
  * `uses`, from the internal web workloads, and from the platform.
  *
  * A resource's variables are `<RESOURCE>_<FIELD>` (its name upper-cased, `-` -> `_`):
- * `DB_HOST`, `DB_URL`, `FILES_BUCKET`, `CACHE_URL`; a `secret` is the variable itself
+ * `DB_HOST`, `DB_URL`, `FILES_BUCKET`, `CACHE_URL`, `EVENTS_URL`, `BROKER_URL`; a `secret` is the variable itself
  * (`SECRET_KEY`). The single-service resources `database`, `bucket` and `sessions` keep
  * today's names (`DATABASE_*`, `BUCKET_*`, `SESSION_STORE_*`, see appEnvironment.ts), so
  * the single-service web workload receives exactly the variables it receives today. An
@@ -63,6 +63,31 @@ const bucketKeyClouds: readonly Cloud[] = ["digitalocean", "kubernetes"];
 const cachePasswordClouds: readonly Cloud[] = ["digitalocean", "kubernetes"];
 /** The clouds whose session store's certificate comes from a private CA (Memorystore). */
 const cacheCaClouds: readonly Cloud[] = ["gcp"];
+/** The clouds whose document database's certificate comes from a private CA (DocumentDB's RDS CA, DigitalOcean's, the operator's). */
+const documentCaClouds: readonly Cloud[] = ["aws", "digitalocean", "kubernetes"];
+/** The clouds whose RabbitMQ's certificate comes from a private CA (the cluster's issuer; Amazon MQ's is public). */
+const rabbitmqCaClouds: readonly Cloud[] = ["kubernetes"];
+
+/**
+ * Where a workload's containers find the CA certificate of a resource whose certificate a
+ * private CA signs (`<RESOURCE>_CA_FILE`, and `tlsCAFile` in a MongoDB URL): the platform
+ * puts the PEM there in every container of every workload that uses the resource.
+ */
+export function caFilePath(resource: string): string {
+  return `/etc/ha-topology/ca/${resource}.pem`;
+}
+
+/** True when the resource's TLS certificate is signed by a private CA on `cloud`, so the workloads get its `caFile`. */
+export function hasPrivateCa(resource: Resource, cloud: Cloud): boolean {
+  switch (resource.kind) {
+    case "document":
+      return documentCaClouds.includes(cloud);
+    case "queue":
+      return resource.engine === "rabbitmq" ? rabbitmqCaClouds.includes(cloud) : cacheCaClouds.includes(cloud);
+    default:
+      return false;
+  }
+}
 
 type Field = [field: string, secret: boolean, when?: boolean];
 
@@ -104,6 +129,27 @@ function fieldsOf(resource: Resource, cloud: Cloud): Field[] {
       ];
     case "secret":
       return [["value", true]];
+    case "document":
+      return [
+        // The complete connection string: every member, the replica set, TLS, the CA file where private.
+        ["url", true],
+        ["hosts", false],
+        ["name", false],
+        ["user", true],
+        ["password", true],
+        ["caFile", false, hasPrivateCa(resource, cloud)],
+      ];
+    case "queue":
+      return resource.engine === "rabbitmq"
+        ? [["url", true], ["host", false], ["port", false], ["user", true], ["password", true], ["caFile", false, hasPrivateCa(resource, cloud)]]
+        : [
+            ["host", false],
+            ["port", false],
+            ["tls", false],
+            ["password", true, cachePasswordClouds.includes(cloud)],
+            ["caFile", false, hasPrivateCa(resource, cloud)],
+            ["url", cachePasswordClouds.includes(cloud)],
+          ];
   }
 }
 

@@ -6,8 +6,11 @@
  */
 import { cronToOnCalendar } from "../cronLease";
 import type { Cloud } from "../sizes";
-import { legacyResourceNames, type CronWorkload, type Model, type SiteWorkload } from "./model";
+import { legacyResourceNames, type CronWorkload, type DocumentResource, type Model, type QueueResource, type SiteWorkload } from "./model";
 import type { SqlEngine } from "./schema";
+
+/** One refusal of a capability: the config path (after the namespace), the value, what is allowed. */
+type Problem = { key: (string | number)[]; value: unknown; allowed: string };
 
 /** One cloud's capabilities. */
 export interface Capabilities {
@@ -55,6 +58,14 @@ export interface Capabilities {
   siteCorsDefault?: (model: Model) => string[];
   /** Why a site must be served at its host's root (`path` "/") where the cloud cannot route by path; unset: `routingWhy`. */
   siteRoutingWhy?: string;
+  /** A document database's members when `members` is unset. */
+  documentDefaultMembers: number;
+  /** What a document resource needs on this cloud (its member count, its engine), each problem at its key; `given` is what the stack file set. */
+  documentProblems?: (document: DocumentResource, given: { members?: number }) => Problem[];
+  /** Set where a document resource needs a `bucket` resource in the stack (its backups go there): why, for the refusal. */
+  documentNeedsBucket?: string;
+  /** What a queue resource needs on this cloud (its engine), each problem at its key. */
+  queueProblems?: (queue: QueueResource) => Problem[];
   /** The longest value a load balancer rule condition holds (a host, a path pattern), where it is short. */
   maxRouteValue?: number;
   /** Why, for the refusal. */
@@ -67,6 +78,8 @@ const everything = {
   sqlEngines: ["postgres", "mysql"],
   pathRouting: true,
   hostRouting: true,
+  // A MongoDB replica set elects a primary by majority: three members survive one.
+  documentDefaultMembers: 3,
 } as const;
 
 /** The capability table (see components/platforms/<cloud>/ and components/sizes.ts). */
@@ -74,13 +87,24 @@ export const capabilities: Record<Cloud, Capabilities> = {
   // ALB listener rules match host-header and path-pattern.
   // Scheduled jobs: EventBridge Scheduler starting a Fargate task (platforms/aws/jobs.ts).
   // Static sites: a private S3 bucket each behind one CloudFront distribution per host (platforms/aws/cdn.ts).
-  aws: { ...everything, maxRouteValue: 128, maxRouteValueWhy: "an ALB listener rule condition value holds at most 128 characters" },
+  // Documents: Amazon DocumentDB, instances over zones on shared storage; queues: Amazon MQ for RabbitMQ (CLUSTER_MULTI_AZ) or ElastiCache.
+  aws: {
+    ...everything,
+    maxRouteValue: 128,
+    maxRouteValueWhy: "an ALB listener rule condition value holds at most 128 characters",
+    // DocumentDB keeps six copies over three zones in its storage: a second instance is the failover target.
+    documentDefaultMembers: 2,
+  },
   // The URL map routes by host rule and path matcher; Cloud Scheduler starts a Cloud Run job per cron workload;
   // a static site is a private bucket behind a backend bucket with Cloud CDN on the same URL map (platforms/gcp/site.ts).
   gcp: {
     ...everything,
     // Cloud Scheduler's call retries (120 s) and an execution's start (60 s): components/platforms/gcp/job.ts.
     jobsEndBeforeNextTick: { startDelaySeconds: 180, why: "Cloud Run starts an execution at every tick whatever is still running, so a run must end before the next tick for runs never to overlap" },
+    // Documents: Firestore with MongoDB compatibility, which replicates over three zones itself.
+    documentProblems: (document, given) =>
+      given.members === undefined ? [] : [{ key: ["resources", document.name, "members"], value: given.members, allowed: "unset on gcp: Firestore (with MongoDB compatibility) replicates every write over three zones itself, with no members to count" }],
+    queueProblems: noRabbitmq("gcp", "Google Cloud has no managed RabbitMQ"),
   },
   digitalocean: {
     ...everything,
@@ -94,6 +118,10 @@ export const capabilities: Record<Cloud, Capabilities> = {
     routingWhy: "a DigitalOcean load balancer forwards by port only, so each public web workload gets its own load balancer and host name",
     // A job runs from its own droplets with a lease in a PostgreSQL it uses (platforms/digitalocean/jobs.ts).
     jobProblems: digitaloceanJobProblems,
+    // Documents: a managed MongoDB cluster of a primary and two standby nodes.
+    documentProblems: (document, given) =>
+      document.members === 3 ? [] : [{ key: ["resources", document.name, "members"], value: given.members, allowed: "3 on digitalocean (the default): a managed MongoDB cluster has 1 or 3 nodes, and one node has no failover" }],
+    queueProblems: noRabbitmq("digitalocean", "DigitalOcean has no managed RabbitMQ"),
   },
   kubernetes: {
     ...everything,
@@ -107,8 +135,30 @@ export const capabilities: Record<Cloud, Capabilities> = {
     siteNeedsBucket:
       "a cluster has no file store, so a site's files are uploaded to S3-compatible storage and copied from there by its server's pods: declare a resource of kind bucket (your S3 bucket); the first one declared holds the files, under <namespace>/sites/<site>/",
     workloadNameClash: kubernetesNameClash,
+    // Documents: a Percona Server for MongoDB replica set; queues: a RabbitMQ Cluster Operator cluster (components/platforms/kubernetes/).
+    documentProblems: (document, given) =>
+      document.members >= 3 && document.members <= 7 && document.members % 2 === 1
+        ? []
+        : [{ key: ["resources", document.name, "members"], value: given.members, allowed: "3, 5 or 7 on kubernetes: a replica set elects its primary by majority, so an even count survives no more failures than one fewer member" }],
+    documentNeedsBucket:
+      "the Percona operator backs each replica set up (daily snapshots and point-in-time oplog) to S3-compatible storage, which a cluster does not have: declare a resource of kind bucket (your S3 bucket); the first one declared holds the backups, under <namespace>/<resource>/",
   },
 };
+
+/**
+ * Where no managed RabbitMQ exists, a `queue` of engine `rabbitmq` is refused with the
+ * alternatives (a third-party broker service would need an account this stack cannot create).
+ */
+function noRabbitmq(cloud: Cloud, why: string): (queue: QueueResource) => Problem[] {
+  return (queue) =>
+    queue.engine !== "rabbitmq"
+      ? []
+      : [{
+          key: ["resources", queue.name, "engine"],
+          value: queue.engine,
+          allowed: `valkey on ${cloud}: ${why}; engine valkey is a replicated broker that never evicts (Celery, RQ, Sidekiq, Bull accept it), or run RabbitMQ with cloud kubernetes (the RabbitMQ Cluster Operator), or use a hosted RabbitMQ (CloudAMQP) outside this stack and pass its URL as a secret (README: Document databases and queues)`,
+        }];
+}
 
 /**
  * On Kubernetes every entry's objects share the stack's namespace, named `<name>-<entry>`

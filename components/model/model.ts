@@ -11,7 +11,7 @@
 import type { Cloud } from "../sizes";
 import type { Topology } from "../topology";
 import type { TemplatePart } from "./references";
-import type { BucketInput, CacheInput, CronInput, SecretInput, SiteInput, SqlInput, WebInput, WorkerInput } from "./schema";
+import type { BucketInput, CacheInput, CronInput, DocumentInput, QueueInput, SecretInput, SiteInput, SqlInput, WebInput, WorkerInput } from "./schema";
 
 /** Where an entry of the model was declared. */
 export type Origin =
@@ -145,8 +145,24 @@ export type BucketResource = BucketInput & NamedResource;
 export type CacheResource = CacheInput & NamedResource;
 /** A generated secret. */
 export type SecretResource = SecretInput & NamedResource;
+/** A replicated document database; `members` resolved for the cloud, `name` renamed as a sql resource's. */
+export type DocumentResource = Omit<DocumentInput, "members" | "name" | "storageGb"> &
+  NamedResource & {
+    /** The replica set's members (capabilities.ts `documentDefaultMembers` when unset). */
+    members: number;
+    /** The database the app's user owns: the config key `name`. */
+    databaseName: string;
+    /** Each member's volume in GB (read on kubernetes only; default 10). */
+    storageGb: number;
+  };
+/** A clustered message broker. */
+export type QueueResource = Omit<QueueInput, "storageGb"> &
+  NamedResource & {
+    /** Each broker node's volume in GB (read on kubernetes only; default 10). */
+    storageGb: number;
+  };
 /** One resource, discriminated by `kind`. */
-export type Resource = SqlResource | BucketResource | CacheResource | SecretResource;
+export type Resource = SqlResource | BucketResource | CacheResource | SecretResource | DocumentResource | QueueResource;
 
 /** The whole model of one stack. */
 export interface Model {

@@ -33,7 +33,7 @@ import { droppedSingleServiceProblems, type PreviousDeployment } from "./migrati
 import { legacyResourceNames, legacyResources, legacyWeb, legacyWebName, type ContainerWorkload, type Model, type Resource, type Workload } from "./model";
 import { parseTemplate, referencesOf, referenceText, type TemplatePart } from "./references";
 import { routeOf, routeProblems, type WebEntry } from "./routes";
-import { healthCheckKeys, kindKeys, livenessKeys, mapsSchema, namePattern, nameRule, plannedKinds, siteKeysOf } from "./schema";
+import { healthCheckKeys, kindKeys, livenessKeys, mapsSchema, namePattern, nameRule, siteKeysOf } from "./schema";
 import { normalisedSource, siteSourceProblems } from "./siteSource";
 import { networkSizeProblems, userDataProblems } from "./vmChecks";
 
@@ -225,7 +225,12 @@ function buildModel(shared: Pick<Topology, "cloud" | "domain">, topology: Topolo
     if (r.kind === "sql") {
       const { name: databaseName, ...sql } = r;
       resources.push({ ...sql, name, origin, databaseName, version: r.version ?? defaultedVersion[r.engine], maxStorageGb: r.maxStorageGb ?? Math.min(65536, r.storageGb * 5) });
-    } else if (r.kind === "bucket" || r.kind === "cache" || r.kind === "secret") {
+    } else if (r.kind === "document") {
+      const { name: databaseName, ...document } = r;
+      resources.push({ ...document, name, origin, databaseName, members: r.members ?? capabilityTable[shared.cloud].documentDefaultMembers, storageGb: r.storageGb ?? 10 });
+    } else if (r.kind === "queue") {
+      resources.push({ ...r, name, origin, storageGb: r.storageGb ?? 10 });
+    } else {
       resources.push({ ...r, name, origin });
     }
   }
@@ -287,7 +292,7 @@ function crossProblems(model: Model, maps: Maps, service: boolean, caps: Capabil
         add([map, name, "kind"], kind, `${reserved}: the name ${name} is kept for the single service's ${reserved} (same resources, same variables); choose another name for a ${kind}`);
       }
       const supported = map === "workloads" ? caps.workloads : caps.resources;
-      if (!plannedKinds[kind] && !supported.includes(kind)) {
+      if (kindKeys[kind] !== undefined && !supported.includes(kind)) {
         const later = caps.comingKinds?.[kind];
         add([map, name, "kind"], kind, `a ${map === "workloads" ? "workload" : "resource"} kind ${cloud} supports: ${supported.join(", ")}${later ? ` (kind ${kind} on ${cloud}: ${later})` : ""}`);
       }
@@ -351,6 +356,16 @@ function crossProblems(model: Model, maps: Maps, service: boolean, caps: Capabil
     } else if (r.kind === "cache") {
       const size = checkSize(cloud, "sessions", r.size);
       if (size) add([...at, "size"], r.size, size);
+    } else if (r.kind === "document" || r.kind === "queue") {
+      // A Valkey broker is the cache's store (sizes.ts "sessions"); the others have their own sizes.
+      const size = checkSize(cloud, r.kind === "queue" && r.engine === "valkey" ? "sessions" : r.kind, r.size);
+      if (size) add([...at, "size"], r.size, size);
+      const given = (maps.resources?.[r.name] ?? {}) as { storageGb?: number; members?: number };
+      if (given.storageGb !== undefined && cloud !== "kubernetes") {
+        add([...at, "storageGb"], given.storageGb, `unset on ${cloud} (the managed service sizes its own storage; read on kubernetes, where it is each pod's volume)`);
+      }
+      const own = r.kind === "document" ? caps.documentProblems?.(r, given) : caps.queueProblems?.(r);
+      for (const p of own ?? []) add(p.key, p.value, p.allowed);
     } else if (r.kind === "bucket") {
       const keys = ["endpoint", "bucket", "accessKeyId", "secretAccessKey"] as const;
       for (const key of cloud === "kubernetes" ? keys : [...keys, "region" as const]) {
@@ -393,6 +408,11 @@ function crossProblems(model: Model, maps: Maps, service: boolean, caps: Capabil
   if (caps.sqlNeedsBucket && !model.resources.some((r) => r.kind === "bucket")) {
     for (const r of model.resources) {
       if (r.origin === "maps" && r.kind === "sql") add(["resources", r.name], r.name, `a sql resource next to a bucket resource on ${cloud}: ${caps.sqlNeedsBucket}`);
+    }
+  }
+  if (caps.documentNeedsBucket && !model.resources.some((r) => r.kind === "bucket")) {
+    for (const r of model.resources) {
+      if (r.kind === "document") add(["resources", r.name], r.name, `a document resource next to a bucket resource on ${cloud}: ${caps.documentNeedsBucket}`);
     }
   }
   if (caps.siteNeedsBucket && !model.resources.some((r) => r.kind === "bucket")) {

@@ -6,9 +6,8 @@
  * `sectionShapes`), so `port` or `backupRetentionDays` is refused with the same sentence
  * in both shapes.
  *
- * Kinds that later issues deploy (document, queue) are declared here already,
- * so their seams exist and a stack that uses them is told when they come, rather than
- * "unknown kind".
+ * A kind a cloud cannot build is refused by the parser with the kinds that cloud has
+ * (capabilities.ts), rather than "unknown kind".
  */
 import { z } from "zod";
 import { allowedNodeText, isNodeText } from "../nodeText";
@@ -38,11 +37,6 @@ export const resourceKinds = ["sql", "bucket", "cache", "secret", "document", "q
 /** One resource kind. */
 export type ResourceKind = (typeof resourceKinds)[number];
 
-/** Kinds declared but not built yet, and the issue that builds them. */
-export const plannedKinds: Record<string, string> = {
-  document: "issue 18: a replicated document database",
-  queue: "issue 18: a clustered, multi-zone broker",
-};
 
 const intIn = (min: number, max: number, why = "") => {
   const error = `an integer from ${min} to ${max}${why}`;
@@ -355,16 +349,10 @@ export const siteSchema = z.strictObject({
 /** The keys a site accepts (the refused ones, `notForSite`, are not offered). */
 const siteKeys = ["kind", "source", "path", "host", "spa", "cache", "cors"];
 
-/** A kind this version declares but does not build: refused on its `kind`, naming the issue that builds it. */
-const planned = <K extends string>(kind: K, available: readonly string[]) =>
-  z.looseObject({ kind: z.literal(kind) }).superRefine((_, ctx) => {
-    ctx.addIssue({ code: "custom", path: ["kind"], input: kind, message: `${available.join(", ")} (kind ${kind} is planned, ${plannedKinds[kind]}; not in this version)` });
-  });
-
 /** The workload kinds available in this version. */
 export const availableWorkloadKinds = ["web", "worker", "cron", "site"] as const;
 /** The resource kinds available in this version. */
-export const availableResourceKinds = ["sql", "bucket", "cache", "secret"] as const;
+export const availableResourceKinds = ["sql", "bucket", "cache", "secret", "document", "queue"] as const;
 
 /** One workload, by kind. */
 export const workloadSchema = z.discriminatedUnion(
@@ -420,11 +408,64 @@ export const secretSchema = z.strictObject({
   length: intIn(16, 256, " (characters: letters and digits)").meta(doc("its length in characters (letters and digits only: safe in a URL or a shell)")).default(32),
 });
 
+/** The document database engines (MongoDB's wire protocol). */
+export const documentEngines = ["mongodb"] as const;
+/** A document database engine. */
+export type DocumentEngine = (typeof documentEngines)[number];
+/** The broker engines: RabbitMQ (AMQP), or Valkey for Celery-style brokers that accept Redis. */
+export const queueEngines = ["rabbitmq", "valkey"] as const;
+/** A broker engine. */
+export type QueueEngine = (typeof queueEngines)[number];
+
+const identifierError = "a lower-case identifier: a letter, then letters, digits or _ (at most 63)";
+const identifier = z.string({ error: identifierError }).regex(/^[a-z][a-z0-9_]{0,62}$/, { error: identifierError });
+/** A size for a resource role (the per-cloud table is sizes.ts; checked by the parser, which knows the cloud). */
+const resourceSize = (what: string, example: string) =>
+  z.string({ error: `small, medium, large or a provider-native ${what} size` }).min(1, { error: `small, medium, large or a provider-native ${what} size` })
+    .meta(doc(`a preset or a provider-native ${what} size such as ${example}`, { examples: ["small", "medium", "large"] }));
+const kubernetesStorage = (what: string) =>
+  intIn(1, 65536, " (GB)").meta(doc(`Kubernetes only (refused elsewhere: the managed services size their own storage): the volume of each ${what} in GB`, { defaultText: "`10`" })).optional();
+
+/**
+ * A replicated MongoDB-compatible document database (issue 18): a replica set of members in
+ * different zones with automatic failover, TLS, encryption at rest, backups and deletion
+ * protection, reachable only from the workloads that use it.
+ */
+export const documentSchema = z.strictObject({
+  kind: z.literal("document").meta(doc("a replicated MongoDB-compatible document database: members in different zones, automatic failover, TLS, backups, deletion protection (README: Document databases and queues)")),
+  engine: z.enum(documentEngines, { error: documentEngines.join(" or ") }).meta(doc("the wire protocol the workloads speak")).default("mongodb"),
+  size: resourceSize("document database", "the DocumentDB class `db.r6g.large`").default("small"),
+  members: intIn(2, 16)
+    .meta(doc("the replica set's members (instances), each in another zone where the cloud has zones", { defaultText: "`2` on aws (DocumentDB fails over between instances on shared storage), `3` elsewhere (a MongoDB majority)" }))
+    .optional(),
+  storageGb: kubernetesStorage("member"),
+  backupRetentionDays: intIn(7, 35, " (at least a week of backups)").meta(doc("days of backups kept (the point-in-time recovery window where the cloud has one)")).default(7),
+  name: identifier.meta(doc("`[a-z][a-z0-9_]{0,62}`: the database the app's user owns, named in the URL")).default("app"),
+  username: identifier
+    .refine((u) => !["admin", "root", "doadmin", "serviceadmin", "clusteradmin", "userAdmin"].includes(u), {
+      error: "a user name that is not reserved by the database or the cloud (not admin, root, doadmin, ...)",
+    })
+    .meta(doc("same pattern as `name`; not `admin`, `root`, `doadmin`: the app's user")).default("app"),
+});
+
+/**
+ * A clustered message broker (issue 18): RabbitMQ over three zones with quorum queues, or
+ * Valkey (a replicated store that never evicts) for Celery-style workers that accept Redis.
+ */
+export const queueSchema = z.strictObject({
+  kind: z.literal("queue").meta(doc("a clustered message broker over zones, TLS only, reachable only from the workloads that use it (README: Document databases and queues)")),
+  engine: z.enum(queueEngines, { error: queueEngines.join(" or ") })
+    .meta(doc("`rabbitmq` (AMQP 0-9-1, quorum queues) or `valkey` (a Redis-protocol broker for Celery, RQ, Sidekiq: replicated, never evicting)"))
+    .default("rabbitmq"),
+  size: resourceSize("broker", "the Amazon MQ type `mq.m5.large`").default("small"),
+  storageGb: kubernetesStorage("broker node"),
+});
+
 /** One resource, by kind. */
 export const resourceSchema = z.discriminatedUnion(
   "kind",
-  [sqlSchema, bucketSchema, cacheSchema, secretSchema, planned("document", availableResourceKinds), planned("queue", availableResourceKinds)],
-  { error: `a resource kind: ${availableResourceKinds.join(", ")} (document and queue are planned)` },
+  [sqlSchema, bucketSchema, cacheSchema, secretSchema, documentSchema, queueSchema],
+  { error: `a resource kind: ${availableResourceKinds.join(", ")}` },
 );
 
 /** The two maps; names are checked by the model (parse.ts), so a bad name gets the name rule. */
@@ -435,7 +476,7 @@ export const mapsSchema = z.object({
 
 /**
  * The maps as a stack file holds them, for the JSON Schema and the README's reference
- * (configSchema.ts): the kinds this version builds (a planned kind is refused, as the
+ * (configSchema.ts): the kinds this version builds (an unknown kind is refused, as the
  * program refuses it), names by the name rule. The program parses with `mapsSchema`.
  */
 export const documentedMapsShape = {
@@ -448,10 +489,10 @@ export const documentedMapsShape = {
     )
     .optional(),
   resources: z
-    .record(z.string().regex(namePattern), z.discriminatedUnion("kind", [sqlSchema, bucketSchema, cacheSchema, secretSchema]))
+    .record(z.string().regex(namePattern), z.discriminatedUnion("kind", [sqlSchema, bucketSchema, cacheSchema, secretSchema, documentSchema, queueSchema]))
     .meta(
       doc(
-        "the resources the workloads share: names to a SQL database (`kind: sql`), a bucket (`kind: bucket`), a cache (`kind: cache`) or a generated secret (`kind: secret`). Exactly these are created, beside the single service's when the stack has it.",
+        "the resources the workloads share: names to a SQL database (`kind: sql`), a bucket (`kind: bucket`), a cache (`kind: cache`), a generated secret (`kind: secret`), a document database (`kind: document`) or a message broker (`kind: queue`). Exactly these are created, beside the single service's when the stack has it.",
       ),
     )
     .optional(),
@@ -473,6 +514,10 @@ export type BucketInput = z.output<typeof bucketSchema>;
 export type CacheInput = z.output<typeof cacheSchema>;
 /** A secret resource as parsed. */
 export type SecretInput = z.output<typeof secretSchema>;
+/** A document database resource as parsed. */
+export type DocumentInput = z.output<typeof documentSchema>;
+/** A broker resource as parsed. */
+export type QueueInput = z.output<typeof queueSchema>;
 
 /** The accepted keys of each kind, for "unknown key" messages (a worker's refused keys are not offered). */
 export const kindKeys: Record<string, string[]> = {
@@ -484,6 +529,8 @@ export const kindKeys: Record<string, string[]> = {
   bucket: Object.keys(bucketSchema.shape),
   cache: Object.keys(cacheSchema.shape),
   secret: Object.keys(secretSchema.shape),
+  document: Object.keys(documentSchema.shape),
+  queue: Object.keys(queueSchema.shape),
 };
 /** The accepted keys of a web workload's health check and of its liveness check. */
 export const healthCheckKeys = Object.keys(healthCheckSchema.unwrap().shape);

@@ -32,7 +32,7 @@ export function maps(workloads: Record<string, unknown>, resources?: Record<stri
 }
 
 export const badModelInputs: BadInput[] = [
-  // Kinds: unknown, and planned (the seams exist; the issue that builds them is named).
+  // Kinds: unknown.
   { what: "unknown workload kind", raw: maps({ api: { ...api, kind: "service" } }), key: "workloads.api.kind", received: '"service"', allowed: "a workload kind: web, worker, cron, site" },
   { what: "workload without a kind", raw: maps({ api: { image: api.image, port: 8080 } }), key: "workloads.api.kind", received: "nothing", allowed: "a workload kind: web, worker, cron, site" },
   { what: "DigitalOcean cron job without a PostgreSQL for its lease", stack: "digitalocean", raw: maps({ api: { ...api, path: undefined }, nightly: { kind: "cron", image: "ghcr.io/acme/api:1.4.2", schedule: "0 3 * * *", uses: ["files"] } }, { files: { kind: "bucket" } }), key: "workloads.nightly.uses", received: '["files"]', allowed: "a list with a sql resource of engine postgres on digitalocean: without a scheduler for containers, the job's droplets take a per-tick lease in it" },
@@ -70,8 +70,19 @@ export const badModelInputs: BadInput[] = [
   { what: "site CORS origin over plain HTTP", raw: maps({ api, ui: { ...site, cors: { origins: ["http://app.example.com"] } } }), key: "workloads.ui.cors.origins.0", received: '"http://app.example.com"', allowed: "an https origin such as https://app.example.com" },
   { what: "site CORS origin with a path", raw: maps({ api, ui: { ...site, cors: { origins: ["https://app.example.com/"] } } }), key: "workloads.ui.cors.origins.0", received: '"https://app.example.com/"', allowed: "no path; not *" },
   { what: "site CORS wildcard", raw: maps({ api, ui: { ...site, cors: { origins: ["*"] } } }), key: "workloads.ui.cors.origins.0", received: '"*"', allowed: "not *" },
-  { what: "document resource (planned)", raw: maps({ api }, { events: { kind: "document", engine: "mongodb" } }), key: "resources.events.kind", received: '"document"', allowed: "kind document is planned, issue 18" },
-  { what: "queue resource (planned)", raw: maps({ api }, { broker: { kind: "queue", engine: "rabbitmq" } }), key: "resources.broker.kind", received: '"queue"', allowed: "kind queue is planned, issue 18" },
+  // Document databases and brokers (issue 18): what each cloud's managed offering can be.
+  { what: "RabbitMQ broker on GCP (no managed RabbitMQ)", stack: "gcp", raw: maps({ api }, { broker: { kind: "queue", engine: "rabbitmq" } }), key: "resources.broker.engine", received: '"rabbitmq"', allowed: "valkey on gcp: Google Cloud has no managed RabbitMQ; engine valkey is a replicated broker that never evicts" },
+  { what: "RabbitMQ broker on DigitalOcean (no managed RabbitMQ)", stack: "digitalocean", raw: maps({ api: { ...api, path: undefined } }, { broker: { kind: "queue" } }), key: "resources.broker.engine", received: '"rabbitmq"', allowed: "or run RabbitMQ with cloud kubernetes (the RabbitMQ Cluster Operator)" },
+  { what: "DigitalOcean MongoDB of 5 nodes", stack: "digitalocean", raw: maps({ api: { ...api, path: undefined } }, { events: { kind: "document", members: 5 } }), key: "resources.events.members", received: "5", allowed: "3 on digitalocean (the default): a managed MongoDB cluster has 1 or 3 nodes" },
+  { what: "Kubernetes replica set of an even number of members", stack: "kubernetes", raw: maps({ api }, { events: { kind: "document", members: 4 }, files: { kind: "bucket", endpoint: "https://s3.example.com", bucket: "files", region: "us-east-1", accessKeyId: "AKIAEXAMPLE", secretAccessKey: "example-secret" } }), key: "resources.events.members", received: "4", allowed: "3, 5 or 7 on kubernetes: a replica set elects its primary by majority" },
+  { what: "Kubernetes document database without a bucket for its backups", stack: "kubernetes", raw: maps({ api }, { events: { kind: "document" } }), key: "resources.events", received: '"events"', allowed: "a document resource next to a bucket resource on kubernetes: the Percona operator backs each replica set up" },
+  { what: "GCP Firestore given a member count", stack: "gcp", raw: maps({ api }, { events: { kind: "document", members: 3 } }), key: "resources.events.members", received: "3", allowed: "unset on gcp: Firestore (with MongoDB compatibility) replicates every write over three zones itself" },
+  { what: "document database with one member", raw: maps({ api }, { events: { kind: "document", members: 1 } }), key: "resources.events.members", received: "1", allowed: "an integer from 2 to 16" },
+  { what: "document database storage off Kubernetes", raw: maps({ api }, { events: { kind: "document", storageGb: 50 } }), key: "resources.events.storageGb", received: "50", allowed: "unset on aws (the managed service sizes its own storage; read on kubernetes" },
+  { what: "document database user reserved by the service", raw: maps({ api }, { events: { kind: "document", username: "admin" } }), key: "resources.events.username", received: '"admin"', allowed: "a user name that is not reserved by the database or the cloud" },
+  { what: "document database engine other than MongoDB", raw: maps({ api }, { events: { kind: "document", engine: "couchdb" } }), key: "resources.events.engine", received: '"couchdb"', allowed: "mongodb" },
+  { what: "Amazon MQ broker type that cannot cluster", raw: maps({ api }, { broker: { kind: "queue", size: "mq.t3.micro" } }), key: "resources.broker.size", received: '"mq.t3.micro"', allowed: "Amazon MQ runs mq.t3.micro as a single instance only" },
+  { what: "broker engine unknown", raw: maps({ api }, { broker: { kind: "queue", engine: "kafka" } }), key: "resources.broker.engine", received: '"kafka"', allowed: "rabbitmq or valkey" },
   { what: "unknown resource kind", raw: maps({ api }, { db: { kind: "postgres" } }), key: "resources.db.kind", received: '"postgres"', allowed: "sql, bucket, cache, secret" },
   // Names.
   { what: "workload name with upper case", raw: maps({ Api: api }), key: "workloads.Api", received: '"Api"', allowed: "a lower-case name" },

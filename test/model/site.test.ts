@@ -16,7 +16,7 @@ import { TopologyConfigError } from "../../components/configError";
 import { capabilities, type Capabilities } from "../../components/model/capabilities";
 import type { SiteWorkload } from "../../components/model/model";
 import { parseStack } from "../../components/model/parse";
-import { availableWorkloadKinds, plannedKinds } from "../../components/model/schema";
+import { availableWorkloadKinds } from "../../components/model/schema";
 import type { Cloud } from "../../components/sizes";
 import { decodeRawConfig, providerConfigOf } from "../../components/stackConfig";
 import { ns } from "../programQueries";
@@ -49,9 +49,8 @@ function problems(cloud: Cloud, patch: Record<string, unknown>, table?: Record<C
 const apiOn = (cloud: Cloud) => (cloud === "digitalocean" ? { ...api, path: undefined, host: "api.example.com" } : api);
 
 describe("model: kind site is declared and checked, and refused where its cloud does not build it yet", function () {
-  it("is a kind of this version, no longer a planned one", function () {
+  it("is a kind of this version", function () {
     assert.ok((availableWorkloadKinds as readonly string[]).includes("site"));
-    assert.equal(Object.hasOwn(plannedKinds, "site"), false);
   });
 
   // A cloud whose platform has its site step lists the kind and refuses nothing of it.
