@@ -123,14 +123,17 @@ export function capabilityTableMarkdown(table: Record<(typeof clouds)[number], C
     ["Workload kinds", (c) => c.workloads.map((k) => `\`${k}\``).join(", ")],
     ["Resource kinds", (c) => c.resources.map((k) => `\`${k}\``).join(", ")],
     ["`sql` engines", (c) => c.sqlEngines.map((k) => `\`${k}\``).join(", ")],
+    ["`document` members by default", (c) => String(c.documentDefaultMembers)],
+    ["`queue` engines", (c) => c.queueEngines.map((k) => `\`${k}\``).join(", ")],
     ["Several web workloads on one host, by `path`", (c) => yesNo(c.pathRouting, "`path` must be `/`")],
     ["Several hosts on one load balancer, by `host`", (c) => yesNo(c.hostRouting, "one load balancer per host")],
     ["A `sql` resource needs a `bucket` resource", (c) => (c.sqlNeedsBucket ? "yes (its backups go there)" : "no")],
+    ["A `document` resource needs a `bucket` resource", (c) => (c.documentNeedsBucket ? "yes (its backups go there)" : "no")],
   ];
   const lines = [`| | ${clouds.map((c) => cloudTitles[c]).join(" | ")} |`, `|---|${clouds.map(() => "---").join("|")}|`];
   for (const [label, value] of rows) lines.push(`| ${label} | ${clouds.map((c) => cell(value(table[c]))).join(" | ")} |`);
   const why = clouds.flatMap((c) =>
-    [table[c].sqlEnginesWhy, table[c].routingWhy, table[c].sqlNeedsBucket].filter((w): w is string => w !== undefined).map((w) => `- ${cloudTitles[c]}: ${w.replace(/\.$/, "").replace(/<[^<>\s]+>/g, "`$&`")}.`),
+    [table[c].sqlEnginesWhy, table[c].queueEnginesWhy, table[c].routingWhy, table[c].sqlNeedsBucket, table[c].documentNeedsBucket].filter((w): w is string => w !== undefined).map((w) => `- ${cloudTitles[c]}: ${w.replace(/\.$/, "").replace(/<[^<>\s]+>/g, "`$&`")}.`),
   );
   return why.length > 0 ? `${lines.join("\n")}\n\n${why.join("\n")}` : lines.join("\n");
 }

@@ -6,8 +6,8 @@
  */
 import { cronToOnCalendar } from "../cronLease";
 import type { Cloud } from "../sizes";
-import { legacyResourceNames, type CronWorkload, type DocumentResource, type Model, type QueueResource, type SiteWorkload } from "./model";
-import type { SqlEngine } from "./schema";
+import { legacyResourceNames, type CronWorkload, type DocumentResource, type Model, type SiteWorkload } from "./model";
+import type { QueueEngine, SqlEngine } from "./schema";
 
 /** One refusal of a capability: the config path (after the namespace), the value, what is allowed. */
 type Problem = { key: (string | number)[]; value: unknown; allowed: string };
@@ -64,8 +64,10 @@ export interface Capabilities {
   documentProblems?: (document: DocumentResource, given: { members?: number }) => Problem[];
   /** Set where a document resource needs a `bucket` resource in the stack (its backups go there): why, for the refusal. */
   documentNeedsBucket?: string;
-  /** What a queue resource needs on this cloud (its engine), each problem at its key. */
-  queueProblems?: (queue: QueueResource) => Problem[];
+  /** Broker engines the platform runs. */
+  queueEngines: readonly QueueEngine[];
+  /** Why an engine missing from `queueEngines` is missing, and what to use instead. */
+  queueEnginesWhy?: string;
   /** The longest value a load balancer rule condition holds (a host, a path pattern), where it is short. */
   maxRouteValue?: number;
   /** Why, for the refusal. */
@@ -76,6 +78,7 @@ const everything = {
   workloads: ["web", "worker", "cron", "site"],
   resources: ["sql", "bucket", "cache", "secret"],
   sqlEngines: ["postgres", "mysql"],
+  queueEngines: ["rabbitmq", "valkey"],
   pathRouting: true,
   hostRouting: true,
   // A MongoDB replica set elects a primary by majority: three members survive one.
@@ -104,7 +107,8 @@ export const capabilities: Record<Cloud, Capabilities> = {
     // Documents: Firestore with MongoDB compatibility, which replicates over three zones itself.
     documentProblems: (document, given) =>
       given.members === undefined ? [] : [{ key: ["resources", document.name, "members"], value: given.members, allowed: "unset on gcp: Firestore (with MongoDB compatibility) replicates every write over three zones itself, with no members to count" }],
-    queueProblems: noRabbitmq("gcp", "Google Cloud has no managed RabbitMQ"),
+    queueEngines: ["valkey"],
+    queueEnginesWhy: noRabbitmq("Google Cloud has no managed RabbitMQ"),
   },
   digitalocean: {
     ...everything,
@@ -121,7 +125,8 @@ export const capabilities: Record<Cloud, Capabilities> = {
     // Documents: a managed MongoDB cluster of a primary and two standby nodes.
     documentProblems: (document, given) =>
       document.members === 3 ? [] : [{ key: ["resources", document.name, "members"], value: given.members, allowed: "3 on digitalocean (the default): a managed MongoDB cluster has 1 or 3 nodes, and one node has no failover" }],
-    queueProblems: noRabbitmq("digitalocean", "DigitalOcean has no managed RabbitMQ"),
+    queueEngines: ["valkey"],
+    queueEnginesWhy: noRabbitmq("DigitalOcean has no managed RabbitMQ"),
   },
   kubernetes: {
     ...everything,
@@ -146,18 +151,11 @@ export const capabilities: Record<Cloud, Capabilities> = {
 };
 
 /**
- * Where no managed RabbitMQ exists, a `queue` of engine `rabbitmq` is refused with the
+ * Where no managed RabbitMQ exists, why a `queue` of engine `rabbitmq` is refused, with the
  * alternatives (a third-party broker service would need an account this stack cannot create).
  */
-function noRabbitmq(cloud: Cloud, why: string): (queue: QueueResource) => Problem[] {
-  return (queue) =>
-    queue.engine !== "rabbitmq"
-      ? []
-      : [{
-          key: ["resources", queue.name, "engine"],
-          value: queue.engine,
-          allowed: `valkey on ${cloud}: ${why}; engine valkey is a replicated broker that never evicts (Celery, RQ, Sidekiq, Bull accept it), or run RabbitMQ with cloud kubernetes (the RabbitMQ Cluster Operator), or use a hosted RabbitMQ (CloudAMQP) outside this stack and pass its URL as a secret (README: Document databases and queues)`,
-        }];
+function noRabbitmq(why: string): string {
+  return `${why}; engine valkey is a replicated broker that never evicts (Celery, RQ, Sidekiq, Bull accept it), or run RabbitMQ with cloud kubernetes (the RabbitMQ Cluster Operator), or use a hosted RabbitMQ (CloudAMQP) outside this stack and pass its URL as a secret (README: Document databases and queues)`;
 }
 
 /**

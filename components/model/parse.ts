@@ -364,8 +364,8 @@ function crossProblems(model: Model, maps: Maps, service: boolean, caps: Capabil
       if (given.storageGb !== undefined && cloud !== "kubernetes") {
         add([...at, "storageGb"], given.storageGb, `unset on ${cloud} (the managed service sizes its own storage; read on kubernetes, where it is each pod's volume)`);
       }
-      const own = r.kind === "document" ? caps.documentProblems?.(r, given) : caps.queueProblems?.(r);
-      for (const p of own ?? []) add(p.key, p.value, p.allowed);
+      if (r.kind === "document") for (const p of caps.documentProblems?.(r, given) ?? []) add(p.key, p.value, p.allowed);
+      else if (!caps.queueEngines.includes(r.engine)) add([...at, "engine"], r.engine, `${caps.queueEngines.join(" or ")} on ${cloud}${caps.queueEnginesWhy ? `: ${caps.queueEnginesWhy}` : ""}`);
     } else if (r.kind === "bucket") {
       const keys = ["endpoint", "bucket", "accessKeyId", "secretAccessKey"] as const;
       for (const key of cloud === "kubernetes" ? keys : [...keys, "region" as const]) {
