@@ -70,6 +70,13 @@ export interface BootstrapSpec {
    * user data of such a node is unchanged.
    */
   livenessWatchdog?: LivenessWatchdog;
+  /**
+   * CA certificates (PEM) of the resources whose certificate a private CA signs, by file
+   * name (`<resource>.pem`): written under `caDir` on the node and mounted read-only at the
+   * same path in the container, where `<RESOURCE>_CA_FILE` (bindings.ts `caFilePath`) points.
+   * Unset or empty: nothing is added, and the user data is unchanged.
+   */
+  caFiles?: Record<string, string>;
 }
 
 /**
@@ -563,8 +570,27 @@ function logDriverArgs(driver: LogDriver): string {
 function dockerRun(spec: BootstrapSpec, logArgs: string): string {
   const p = bootstrapPaths;
   const publish = spec.port === undefined ? "" : ` -p ${spec.port}:${spec.port}`;
+  // Read-only: the app reads the CA files, never changes them.
+  const ca = hasCaFiles(spec) ? ` -v ${caDir}:${caDir}:ro` : "";
   const command = spec.command ? ` ${spec.command.map(shellQuote).join(" ")}` : "";
-  return `/usr/bin/docker run --rm --name ${p.containerName} --init${publish} --env-file ${p.appEnv} --env-file ${p.secretsEnv} --stop-timeout ${spec.stopTimeoutSeconds} ${logArgs} ${spec.image}${command}`;
+  return `/usr/bin/docker run --rm --name ${p.containerName} --init${publish}${ca} --env-file ${p.appEnv} --env-file ${p.secretsEnv} --stop-timeout ${spec.stopTimeoutSeconds} ${logArgs} ${spec.image}${command}`;
+}
+
+/** Where the CA files are, on the node and in the container (bindings.ts `caFilePath`). */
+export const caDir = "/etc/ha-topology/ca";
+
+/** True when the node carries CA files for the container. */
+function hasCaFiles(spec: Pick<BootstrapSpec, "caFiles">): boolean {
+  return Object.keys(spec.caFiles ?? {}).length > 0;
+}
+
+/** The write_files entries of the CA files (public certificates: readable by all), sorted so unchanged CAs give unchanged user data. */
+function caFileEntries(spec: Pick<BootstrapSpec, "caFiles">): ReturnType<typeof cloudConfigFile>[] {
+  const files = spec.caFiles ?? {};
+  return Object.keys(files).sort().map((file) => {
+    if (!/^[a-z0-9][a-z0-9-]*\.pem$/.test(file)) throw new Error(`bootstrap: CA file name ${JSON.stringify(file)} is not <resource>.pem; refused`);
+    return cloudConfigFile(`${caDir}/${file}`, "0644", files[file]);
+  });
 }
 
 /** True when the container runs from the run script: its output is shipped, or it has a command to quote. */
@@ -672,6 +698,7 @@ export function renderCloudConfig(spec: BootstrapSpec): string {
     packages: spec.packages,
     write_files: [
       ...environmentFiles(spec),
+      ...caFileEntries(spec),
       file(bootstrapPaths.unitFile, "0644", renderUnit(spec)),
       ...(needsRunScript(spec) ? [file(bootstrapPaths.runApp, "0700", renderRunScript(spec, spec.logDriver))] : []),
       ...registryLoginFiles(spec).map((f) => file(f.path, f.permissions, f.content)),

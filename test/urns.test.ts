@@ -47,6 +47,8 @@ const examples: Array<{ stack: string; file: string }> = [
   { stack: "gcp-alerta", file: "stacks/examples/Pulumi.gcp-alerta.yaml" },
   { stack: "digitalocean-alerta", file: "stacks/examples/Pulumi.digitalocean-alerta.yaml" },
   { stack: "kubernetes-alerta", file: "stacks/examples/Pulumi.kubernetes-alerta.yaml" },
+  // The Maestro shape (issue 18): a document database, a bucket and a broker.
+  { stack: "gcp-maestro", file: "stacks/examples/Pulumi.gcp-maestro.yaml" },
 ];
 
 const pinDir = path.join(__dirname, "urns");

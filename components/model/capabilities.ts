@@ -109,6 +109,9 @@ export const capabilities: Record<Cloud, Capabilities> = {
       given.members === undefined ? [] : [{ key: ["resources", document.name, "members"], value: given.members, allowed: "unset on gcp: Firestore (with MongoDB compatibility) replicates every write over three zones itself, with no members to count" }],
     queueEngines: ["valkey"],
     queueEnginesWhy: noRabbitmq("Google Cloud has no managed RabbitMQ"),
+    // Documents and valkey queues are built (components/platforms/gcp/documentDatabase.ts, sessionStore.ts `broker`).
+    resources: [...everything.resources, "document", "queue"],
+    jobProblems: gcpJobProblems,
   },
   digitalocean: {
     ...everything,
@@ -210,6 +213,17 @@ function digitaloceanSiteProblems(site: SiteWorkload, given: { host?: string; pa
  * transaction mode cannot hold a session lock). So the job must use a postgres resource,
  * its schedule must be a timer's, and a run on one droplet cannot be replaced from another.
  */
+/**
+ * A Cloud Run job has no file of the Memorystore CA at `caFilePath` (job.ts mounts none yet),
+ * so a gcp cron job using a valkey queue is refused rather than left unable to verify it.
+ */
+function gcpJobProblems(job: CronWorkload, model: Model): { key: (string | number)[]; value: unknown; allowed: string }[] {
+  const queue = model.resources.find((r) => job.uses.includes(r.name) && r.kind === "queue" && r.engine === "valkey");
+  return queue
+    ? [{ key: ["workloads", job.name, "uses"], value: job.uses, allowed: `a list without queue ${queue.name} on gcp: a Cloud Run job gets no file of Memorystore's private CA yet, so it could not verify the broker's certificate (a worker can use it)` }]
+    : [];
+}
+
 function digitaloceanJobProblems(job: CronWorkload, model: Model): { key: (string | number)[]; value: unknown; allowed: string }[] {
   const problems: { key: (string | number)[]; value: unknown; allowed: string }[] = [];
   const at = ["workloads", job.name];

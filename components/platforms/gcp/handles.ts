@@ -55,6 +55,8 @@ export interface GcpResource extends ResourceHandle {
   bucketName?: pulumi.Output<string>;
   /** The private addresses and port a user's nodes may reach (the egress firewall's allow rule). */
   dataPath?: { hosts: pulumi.Output<string[]>; port: number };
+  /** The PEM of the private CA signing its certificate: written at `caFilePath(<resource>)` in every container of its users. */
+  caCertificate?: pulumi.Output<string>;
   /** The single service's components, which its nodes' user data is written from. */
   database?: Database;
   bucket?: Bucket;

@@ -13,12 +13,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { logicalName, type ComposeContext } from "../../compose";
-import { resourceBinding } from "../../model/bindings";
-import type { BucketResource, CacheResource, Resource, SecretResource, SqlResource } from "../../model/model";
+import { valkeyBrokerUrl } from "../../connectionUrls";
+import { caFilePath, resourceBinding } from "../../model/bindings";
+import type { BucketResource, CacheResource, DocumentResource, QueueResource, Resource, SecretResource, SqlResource } from "../../model/model";
 import { resolveSize } from "../../sizes";
 import type { DatabaseSpec } from "../../topology";
 import { Bucket } from "./bucket";
 import { Database } from "./database";
+import { DocumentDatabase } from "./documentDatabase";
 import type { GcpFoundation, GcpResource } from "./handles";
 import { JsonSecret } from "./jsonSecret";
 import { cacheInstanceName, SessionStore, sessionStorePort } from "./sessionStore";
@@ -127,6 +129,66 @@ function cache(ctx: ComposeContext, f: GcpFoundation, r: CacheResource): GcpReso
 }
 
 /**
+ * A `document` resource: Firestore with MongoDB compatibility (documentDatabase.ts). Its
+ * certificate is public, so no CA file; the credentials are in Secret Manager, read only by
+ * the nodes of its users. `name` is the Firestore database ID: the connection string's path.
+ */
+function document(ctx: ComposeContext, f: GcpFoundation, r: DocumentResource): GcpResource {
+  const db = new DocumentDatabase(logicalName(ctx, r), {
+    project: f.project,
+    region: f.region,
+    username: r.username,
+    backupRetentionDays: r.backupRetentionDays,
+    labels: f.labels,
+  }, f.opts);
+  return {
+    resource: r,
+    fields: bound(r, { url: db.url, hosts: db.host, name: db.databaseId, user: db.username, password: db.password }),
+    endpoint: db.host,
+    secretStore: {
+      secretName: db.credentialsSecretName,
+      versionName: db.credentialsVersionName,
+      keys: { user: "username", password: "password", url: "url" },
+    },
+  };
+}
+
+/**
+ * A `queue` resource of engine valkey: the cache's Memorystore instance as a broker
+ * (sessionStore.ts `broker`: noeviction, RDB snapshots, protected). Its server CA is
+ * private: the PEM goes to `caFilePath(<resource>)` on its users' nodes and containers.
+ * RabbitMQ has no managed offer on GCP: the parser refuses it (capabilities.queueProblems).
+ */
+function queue(ctx: ComposeContext, f: GcpFoundation, r: QueueResource): GcpResource {
+  if (r.engine !== "valkey") throw new Error(`gcp: queue ${r.name}: engine ${r.engine} is refused when the stack is parsed`);
+  const name = logicalName(ctx, r);
+  const store = new SessionStore(name, {
+    spec: { engine: "valkey" },
+    memorySizeGb: Number(resolveSize("gcp", "sessions", r.size)),
+    region: f.region,
+    networkId: f.network.networkId,
+    privateServiceConnection: f.network.privateServiceConnection,
+    labels: f.labels,
+    instanceName: cacheInstanceName(name),
+    broker: true,
+  }, f.opts);
+  const caFile = caFilePath(r.name);
+  return {
+    resource: r,
+    fields: bound(r, {
+      host: store.host,
+      port: pulumi.output(String(sessionStorePort)),
+      tls: pulumi.output("true"),
+      caFile: pulumi.output(caFile),
+      url: store.host.apply((host) => valkeyBrokerUrl(host, sessionStorePort, undefined, caFile)),
+    }),
+    endpoint: store.endpoint,
+    dataPath: { hosts: store.host.apply((host) => [host]), port: sessionStorePort },
+    caCertificate: store.caCertificates,
+  };
+}
+
+/**
  * A generated secret: created once, letters and digits only (safe in a URL, a shell or
  * an env file), kept in Secret Manager, both protected (a deleted or replaced value
  * would sign users out, invalidate tokens, or worse). Rotating it is deliberate:
@@ -157,8 +219,8 @@ export function gcpResource(ctx: ComposeContext, f: GcpFoundation, r: Resource):
     case "secret":
       return secret(ctx, f, r);
     case "document":
+      return document(ctx, f, r);
     case "queue":
-      // The capability row does not admit these kinds here yet: the parser refuses them first.
-      throw new Error(`gcp: no resource of kind ${r.kind} yet (issue 18)`);
+      return queue(ctx, f, r);
   }
 }

@@ -37,6 +37,13 @@ export interface SessionStoreArgs {
    * a named cache passes one of at most 32 (`cacheInstanceName`).
    */
   instanceName?: string;
+  /**
+   * A broker (`kind: queue`, engine valkey): never evict a key (`maxmemory-policy
+   * noeviction`: a full broker refuses writes rather than drop a task), RDB snapshots every
+   * hour, and deletion protection with `protect` (its keys are the queued tasks). Unset: the
+   * cache's instance, inputs unchanged.
+   */
+  broker?: boolean;
 }
 
 /** Memorystore for Redis instance IDs: at most 40 characters, of which Pulumi's autoname suffix takes 8. */
@@ -67,8 +74,9 @@ export class SessionStore extends pulumi.ComponentResource {
   constructor(name: string, args: SessionStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:gcp:SessionStore", name, {}, opts);
 
+    const broker = args.broker === true;
     const instance = new gcp.redis.Instance(args.instanceName ?? `${name}-sessions`, {
-      displayName: `Session store of ${name}`,
+      displayName: broker ? `Broker of ${name}` : `Session store of ${name}`,
       // A replica in another zone of the region, promoted automatically when the primary fails.
       tier: "STANDARD_HA",
       replicaCount: 1,
@@ -87,9 +95,13 @@ export class SessionStore extends pulumi.ComponentResource {
       },
       // Sessions are disposable (users sign in again), and turning `sessions.enabled` off
       // or changing a create-only setting must be able to remove the instance.
-      deletionProtection: false,
+      deletionProtection: broker,
+      ...(broker && {
+        redisConfigs: { "maxmemory-policy": "noeviction" },
+        persistenceConfig: { persistenceMode: "RDB", rdbSnapshotPeriod: "ONE_HOUR" },
+      }),
       labels: args.labels,
-    }, { parent: this, dependsOn: [args.privateServiceConnection] });
+    }, { parent: this, dependsOn: [args.privateServiceConnection], ...(broker && { protect: true }) });
 
     this.host = instance.host;
     this.port = sessionStorePort;

@@ -163,6 +163,15 @@ function grantsOf(workloadName: string, reads: ReturnType<typeof storeSources>, 
   ];
 }
 
+/**
+ * The CA certificates of the resources a workload uses whose certificate a private CA
+ * signs, by file name (`<resource>.pem`, the file `caFilePath` names in the container).
+ */
+function caFilesOf(uses: readonly GcpResource[]): pulumi.Output<Record<string, string>> {
+  const withCa = uses.filter((u) => u.caCertificate);
+  return pulumi.all(withCa.map((u) => u.caCertificate!)).apply((pems) => Object.fromEntries(withCa.map((u, i) => [`${u.resource.name}.pem`, pems[i]])));
+}
+
 /** The single service's web: today's firewall, identity, user data and MIG, plus what is new beside it. */
 function singleService(ctx: ComposeContext, f: GcpFoundation, env: BoundVariable[], uses: GcpResource[]): { group: NodeGroup } {
   const { name, topology } = ctx;
@@ -297,6 +306,7 @@ function named(ctx: ComposeContext, f: GcpFoundation, workload: ServiceWorkload,
     appVersion: appSecrets ? appSecrets.versionName : pulumi.output(undefined),
     ownVersion: own ? own.versionName : pulumi.output(undefined),
     registryVersion: image.credentials ? image.credentials.versionName : pulumi.output(undefined),
+    caFiles: caFilesOf(uses),
   });
   const userData = facts.apply((x) => {
     const sources: SecretSource[] = [
@@ -319,6 +329,7 @@ function named(ctx: ComposeContext, f: GcpFoundation, workload: ServiceWorkload,
         packages: ["docker.io", "python3", "curl"],
         registryLogin: image.login(x.registryVersion),
         logDriver: gcpLogDriver(workload.name),
+        ...(Object.keys(x.caFiles).length > 0 && { caFiles: x.caFiles }),
       },
       "gcp",
     );
