@@ -7,6 +7,7 @@ import { autohealing, digitaloceanAutohealing } from "./rules/autohealing";
 import { cacheBackups, cacheReplicated } from "./rules/caches";
 import { databaseReplication } from "./rules/databaseReplication";
 import { databaseBackups, databaseDeletionProtection, databaseEncryption, databasePrivate } from "./rules/databaseSettings";
+import { documentBackups, documentDeletionProtection, documentEncryption, documentPrivate, documentReplication } from "./rules/documents";
 import { healthCheck } from "./rules/healthCheck";
 import { httpsOnly } from "./rules/httpsOnly";
 import { imdsv2 } from "./rules/imdsv2";
@@ -16,6 +17,7 @@ import { crossZone, lbDeletionProtection } from "./rules/loadBalancerSettings";
 import { minNodes } from "./rules/minNodes";
 import { natPerZone } from "./rules/natGateways";
 import { nodeExposure } from "./rules/nodeExposure";
+import { queueEncryption, queuePrivate, queueReplication } from "./rules/queues";
 import { rollingUpdates } from "./rules/rollingUpdates";
 import { storageEncryption, storagePrivate, storageVersioning } from "./rules/storage";
 import { tlsVersion } from "./rules/tlsVersion";
@@ -36,6 +38,14 @@ export const policies: Policies = [
   databaseEncryption,
   databaseBackups,
   databaseDeletionProtection,
+  documentReplication,
+  documentPrivate,
+  documentEncryption,
+  documentBackups,
+  documentDeletionProtection,
+  queueReplication,
+  queuePrivate,
+  queueEncryption,
   storagePrivate,
   storageVersioning,
   storageEncryption,

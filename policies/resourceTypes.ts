@@ -51,6 +51,10 @@ export const aws = {
   schedule: "aws:scheduler/schedule:Schedule",
   eventRule: "aws:cloudwatch/eventRule:EventRule",
   eventTarget: "aws:cloudwatch/eventTarget:EventTarget",
+  docdbCluster: "aws:docdb/cluster:Cluster",
+  docdbClusterInstance: "aws:docdb/clusterInstance:ClusterInstance",
+  docdbClusterParameterGroup: "aws:docdb/clusterParameterGroup:ClusterParameterGroup",
+  mqBroker: "aws:mq/broker:Broker",
 } as const;
 
 /** Google Cloud (@pulumi/gcp). */
@@ -88,6 +92,8 @@ export const gcp = {
   bucketAclList: ["gcp:storage/bucketACL:BucketACL", "gcp:storage/defaultObjectACL:DefaultObjectACL"],
   schedulerJob: "gcp:cloudscheduler/job:Job",
   cloudRunJob: "gcp:cloudrunv2/job:Job",
+  firestoreDatabase: "gcp:firestore/database:Database",
+  firestoreBackupSchedule: "gcp:firestore/backupSchedule:BackupSchedule",
 } as const;
 
 /** DigitalOcean (@pulumi/digitalocean). */
@@ -105,7 +111,11 @@ export const digitalocean = {
   kubernetesCluster: "digitalocean:index/kubernetesCluster:KubernetesCluster",
 } as const;
 
-/** Kubernetes (@pulumi/kubernetes), including the CloudNativePG custom resource. */
+/**
+ * Kubernetes (@pulumi/kubernetes), including the operators' custom resources (a
+ * CustomResource's token is `kubernetes:<apiVersion>:<kind>`): CloudNativePG, Percona
+ * Server for MongoDB, the MongoDB Community operator and the RabbitMQ cluster operator.
+ */
 export const kubernetes = {
   deployment: "kubernetes:apps/v1:Deployment",
   statefulSet: "kubernetes:apps/v1:StatefulSet",
@@ -115,4 +125,7 @@ export const kubernetes = {
   pdb: "kubernetes:policy/v1:PodDisruptionBudget",
   cronJob: ["kubernetes:batch/v1:CronJob", "kubernetes:batch/v1beta1:CronJob"],
   postgresCluster: "kubernetes:postgresql.cnpg.io/v1:Cluster",
+  perconaMongo: "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDB",
+  communityMongo: "kubernetes:mongodbcommunity.mongodb.com/v1:MongoDBCommunity",
+  rabbitmqCluster: "kubernetes:rabbitmq.com/v1beta1:RabbitmqCluster",
 } as const;

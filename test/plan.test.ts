@@ -43,10 +43,11 @@ function stackFileWith(dir: string, patch: Record<string, unknown>): string {
 /**
  * What each rule says about the default AWS stack: it passes every rule, except the ElastiCache
  * rules (no session store: not applicable) and the rules about what it does not have (droplets,
- * scheduled jobs).
+ * scheduled jobs, document databases and message brokers).
  */
 function defaultStackStatus(rule: string): "PASS" | "N/A " | "FAIL" {
   if (["cache-replicated", "cache-backups", "nodes-autoheal-digitalocean", "jobs-single-flight"].includes(rule)) return "N/A ";
+  if (rule.startsWith("document-") || rule.startsWith("queue-")) return "N/A ";
   return "PASS";
 }
 

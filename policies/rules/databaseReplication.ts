@@ -7,19 +7,19 @@ import { overStack } from "../dispatch";
 import { num, str } from "../props";
 import { aws, digitalocean, gcp, kubernetes } from "../resourceTypes";
 import { describe } from "../stackView";
-import { databaseTypes, isReplica, selfHostedDatabases } from "./databases";
+import { isDocumentCluster, isReplica, selfHostedDatabases, sqlDatabases } from "./databases";
 
 export const databaseReplication: StackValidationPolicy = {
   name: "database-replicated",
   description:
     "Databases fail over automatically to a standby in another zone: RDS with multiAz, Aurora with at least two cluster instances, Cloud " +
-    "SQL with availabilityType REGIONAL, a DigitalOcean database cluster with nodeCount >= 2, a CloudNativePG Cluster with instances >= 2, a database " +
+    "SQL with availabilityType REGIONAL, a DigitalOcean database cluster with nodeCount >= 2 (MongoDB clusters: see document-replicated), a CloudNativePG Cluster with instances >= 2, a database " +
     "(mongo, mysql, postgres, ... images) run in a Deployment or StatefulSet with more than one pod. " +
     "Read replicas are judged through their primary.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateStack: overStack(
-    (view) => view.resources.some((r) => databaseTypes.includes(r.type)) || selfHostedDatabases(view).length > 0,
+    (view) => sqlDatabases(view).length > 0 || selfHostedDatabases(view).length > 0,
     "the stack has no database",
     (view, report) => {
       for (const db of view.ofType(aws.dbInstance).filter((d) => !isReplica(d.props))) {
@@ -35,7 +35,7 @@ export const databaseReplication: StackValidationPolicy = {
         const availability = str(db.props, "settings.availabilityType") ?? "ZONAL";
         if (availability !== "REGIONAL") report(`${describe(db)} is ${availability}: set settings.availabilityType to "REGIONAL" for a standby in another zone.`, db.urn);
       }
-      for (const cluster of view.ofType(digitalocean.databaseCluster)) {
+      for (const cluster of view.ofType(digitalocean.databaseCluster).filter((c) => !isDocumentCluster(c))) {
         const nodes = num(cluster.props.nodeCount) ?? 1;
         if (nodes < 2) report(`${describe(cluster)} has ${nodes} node: set nodeCount to 2 or more to get a standby node with automatic failover.`, cluster.urn);
       }

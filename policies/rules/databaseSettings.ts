@@ -8,8 +8,19 @@ import type { PolicyConfigSchema, ResourceValidationPolicy, StackValidationPolic
 import { forTypes, overStack, settingsOf, type PropsCheck } from "../dispatch";
 import { num, obj, objects, str, worldCidrs } from "../props";
 import { aws, digitalocean, gcp, kubernetes } from "../resourceTypes";
-import { describe } from "../stackView";
-import { isReplica } from "./databases";
+import { describe, type StackView } from "../stackView";
+import { digitaloceanFirewallProblem, isReplica } from "./databases";
+
+/** DigitalOcean clusters of the SQL and key-value engines (MongoDB ones are judged by the document-* rules). */
+const sqlClusters = (view: StackView) => view.ofType(digitalocean.databaseCluster).filter((c) => (str(c.props.engine) ?? "").toLowerCase() !== "mongodb");
+
+/** Declares a DigitalOcean MongoDB cluster not applicable: the document-* rules judge it. */
+function notMongo(check: PropsCheck): PropsCheck {
+  return (props, report, args) => {
+    if ((str(props.engine) ?? "").toLowerCase() === "mongodb") return args.notApplicable("a MongoDB cluster is judged by the document-* rules");
+    check(props, report, args);
+  };
+}
 
 /** Runs a check on primaries only (read replicas take these settings from their primary). */
 function primaryOnly(check: PropsCheck): PropsCheck {
@@ -27,7 +38,7 @@ export const databasePrivate: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   severity: "critical",
   validateStack: overStack(
-    (view) => [aws.dbInstance, aws.dbClusterInstance, gcp.sqlInstance, digitalocean.databaseCluster].some((t) => view.ofType(t).length > 0),
+    (view) => [aws.dbInstance, aws.dbClusterInstance, gcp.sqlInstance].some((t) => view.ofType(t).length > 0) || sqlClusters(view).length > 0,
     "the stack has no RDS, Cloud SQL or DigitalOcean database",
     (view, report) => {
       for (const db of [...view.ofType(aws.dbInstance), ...view.ofType(aws.dbClusterInstance)]) {
@@ -40,14 +51,9 @@ export const databasePrivate: StackValidationPolicy = {
           report(`${describe(db)} has a public IP${open ? " open to the whole internet" : ""}: set settings.ipConfiguration.ipv4Enabled to false and privateNetwork to the nodes' VPC.`, db.urn);
         }
       }
-      for (const cluster of view.ofType(digitalocean.databaseCluster)) {
-        const firewalls = view.referrers(cluster, digitalocean.databaseFirewall, "clusterId");
-        const rules = firewalls.flatMap((f) => objects(f.props.rules));
-        if (rules.length === 0) {
-          report(`${describe(cluster)} accepts connections from anywhere: add a DatabaseFirewall whose rules admit only the nodes (type "tag" or "droplet").`, cluster.urn);
-        } else if (rules.some((r) => str(r.type) === "ip_addr" && worldCidrs.includes(str(r.value) ?? ""))) {
-          report(`${describe(cluster)}'s DatabaseFirewall admits the whole internet: admit only the nodes.`, cluster.urn);
-        }
+      for (const cluster of sqlClusters(view)) {
+        const problem = digitaloceanFirewallProblem(view, cluster);
+        if (problem) report(problem, cluster.urn);
       }
     },
   ),
@@ -120,10 +126,10 @@ export const databaseBackups: ResourceValidationPolicy = {
       const kept = num(backup, "backupRetentionSettings.retainedBackups") ?? 7;
       if (kept < minRetentionDays) report(`only ${kept} daily backups are kept: set backupRetentionSettings.retainedBackups to at least ${minRetentionDays}.`);
     }),
-    [digitalocean.databaseCluster]: (_props, report, args) => {
+    [digitalocean.databaseCluster]: notMongo((_props, report, args) => {
       const { minRetentionDays } = settingsOf<BackupConfig>(backupSchema, args);
       if (minRetentionDays > 7) report(`DigitalOcean keeps backups for 7 days, fewer than the ${minRetentionDays} required: export backups elsewhere or lower minRetentionDays.`);
-    },
+    }),
     [kubernetes.postgresCluster]: (props, report, args) => {
       const { minRetentionDays } = settingsOf<BackupConfig>(backupSchema, args);
       const backup = obj(props, "spec.backup");
@@ -151,9 +157,9 @@ export const databaseDeletionProtection: ResourceValidationPolicy = {
     [gcp.sqlInstance]: primaryOnly((props, report) => {
       if (props.deletionProtection === false) report("deletionProtection is false: leave it on (the provider's default) so Pulumi refuses to delete the instance.");
     }),
-    [digitalocean.databaseCluster]: (_props, report, args) => {
+    [digitalocean.databaseCluster]: notMongo((_props, report, args) => {
       if (!args.opts.protect) report("the cluster has no deletion protection flag: create it with the resource option { protect: true }.");
-    },
+    }),
     [kubernetes.postgresCluster]: (_props, report, args) => {
       if (!args.opts.protect) report("deleting the Cluster deletes its volumes: create it with the resource option { protect: true }.");
     },

@@ -1,8 +1,8 @@
 /** What the database rules share: which types are databases, and which are read replicas. */
 import type { PolicyResource } from "@pulumi/policy";
-import { at, num, objects, str, type Props } from "../props";
+import { at, num, objects, str, worldCidrs, type Props } from "../props";
 import { aws, digitalocean, gcp, kubernetes } from "../resourceTypes";
-import type { StackView } from "../stackView";
+import { describe, type StackView } from "../stackView";
 
 /** The type tokens of primary databases on the four clouds. */
 export const databaseTypes: readonly string[] = [
@@ -12,6 +12,32 @@ export const databaseTypes: readonly string[] = [
   digitalocean.databaseCluster,
   kubernetes.postgresCluster,
 ];
+
+/**
+ * True for a DigitalOcean managed MongoDB cluster: a document database, judged by the
+ * document-* rules, not by the SQL database-* rules (which judge every other engine of a
+ * DatabaseCluster, Valkey and Redis included).
+ */
+export function isDocumentCluster(resource: PolicyResource): boolean {
+  return resource.type === digitalocean.databaseCluster && (str(resource.props.engine) ?? "").toLowerCase() === "mongodb";
+}
+
+/** The primary databases the database-* rules judge: every database type but DigitalOcean MongoDB. */
+export function sqlDatabases(view: StackView): PolicyResource[] {
+  return view.ofType(databaseTypes).filter((r) => !isDocumentCluster(r));
+}
+
+/**
+ * What is wrong with a DigitalOcean cluster's trusted sources (its DatabaseFirewalls), or
+ * undefined: with no rule the cluster accepts connections from anywhere.
+ */
+export function digitaloceanFirewallProblem(view: StackView, cluster: PolicyResource): string | undefined {
+  const firewalls = view.referrers(cluster, digitalocean.databaseFirewall, "clusterId");
+  const rules = firewalls.flatMap((f) => objects(f.props.rules));
+  if (rules.length === 0) return `${describe(cluster)} accepts connections from anywhere: add a DatabaseFirewall whose rules admit only the nodes (type "tag" or "droplet").`;
+  if (rules.some((r) => str(r.type) === "ip_addr" && worldCidrs.includes(str(r.value) ?? ""))) return `${describe(cluster)}'s DatabaseFirewall admits the whole internet: admit only the nodes.`;
+  return undefined;
+}
 
 /**
  * True for a read replica: it takes its settings (backups, deletion, failover) from its

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import * as types from "../../policies/resourceTypes";
 
 /** Tokens of custom resources: defined by CRDs in the cluster, not by an SDK class. */
-const customResourceGroups = ["postgresql.cnpg.io"];
+const customResourceGroups = ["postgresql.cnpg.io", "psmdb.percona.com", "mongodbcommunity.mongodb.com", "rabbitmq.com"];
 
 /** Every `__pulumiType` the installed SDK packages declare. */
 function sdkTokens(): Set<string> {
