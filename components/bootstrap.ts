@@ -70,6 +70,22 @@ export interface BootstrapSpec {
    * user data of such a node is unchanged.
    */
   livenessWatchdog?: LivenessWatchdog;
+  /**
+   * CA certificates of resources whose certificate a private CA signs, fetched at boot into
+   * `caDirectory` (before the app starts) and mounted read-only into the container at the
+   * same path, so `<RESOURCE>_CA_FILE` names a file inside it. Unset or empty: nothing is
+   * added, and the user data of such a node is unchanged.
+   */
+  caDownloads?: CaDownload[];
+}
+
+/** Where the CA files of the resources live, on the node and inside the container. */
+export const caDirectory = "/etc/ha-topology/ca";
+
+/** One CA certificate the node downloads at boot: `path` under `caDirectory`, from `url` (https). */
+export interface CaDownload {
+  path: string;
+  url: string;
 }
 
 /**
@@ -314,6 +330,11 @@ export function validateBootstrap(spec: BootstrapSpec): void {
     if (!packagePattern.test(name)) throw new Error(`bootstrap: package ${JSON.stringify(name)} is not a plain package name`);
   }
   for (const [i, command] of (spec.setupCommands ?? []).entries()) requireNodeText(`setup command ${i + 1}`, command);
+  for (const d of spec.caDownloads ?? []) {
+    // Both land in runcmd and a unit's mount: a plain file under the CA directory, an https URL.
+    if (!/^\/etc\/ha-topology\/ca\/[A-Za-z0-9._-]+\.pem$/.test(d.path)) throw new Error(`bootstrap: CA file ${JSON.stringify(d.path)} is not a .pem file directly under ${caDirectory}`);
+    if (!/^https:\/\/[A-Za-z0-9.\/_-]+$/.test(d.url)) throw new Error(`bootstrap: CA URL ${JSON.stringify(d.url)} is not a plain https URL`);
+  }
   if (spec.logDriver) validateLogDriver(spec.logDriver);
   if (spec.livenessWatchdog) validateWatchdog(spec.livenessWatchdog, spec.port);
 }
@@ -564,7 +585,8 @@ function dockerRun(spec: BootstrapSpec, logArgs: string): string {
   const p = bootstrapPaths;
   const publish = spec.port === undefined ? "" : ` -p ${spec.port}:${spec.port}`;
   const command = spec.command ? ` ${spec.command.map(shellQuote).join(" ")}` : "";
-  return `/usr/bin/docker run --rm --name ${p.containerName} --init${publish} --env-file ${p.appEnv} --env-file ${p.secretsEnv} --stop-timeout ${spec.stopTimeoutSeconds} ${logArgs} ${spec.image}${command}`;
+  const cas = spec.caDownloads && spec.caDownloads.length > 0 ? ` -v ${caDirectory}:${caDirectory}:ro` : "";
+  return `/usr/bin/docker run --rm --name ${p.containerName} --init${publish}${cas} --env-file ${p.appEnv} --env-file ${p.secretsEnv} --stop-timeout ${spec.stopTimeoutSeconds} ${logArgs} ${spec.image}${command}`;
 }
 
 /** True when the container runs from the run script: its output is shipped, or it has a command to quote. */
@@ -684,6 +706,9 @@ export function renderCloudConfig(spec: BootstrapSpec): string {
     ],
     runcmd: [
       ...(spec.setupCommands ?? []),
+      // A CA the app cannot fetch stops the boot here (cloud-init fails), not at the first connection.
+      ...(spec.caDownloads && spec.caDownloads.length > 0 ? [["mkdir", "-p", caDirectory]] : []),
+      ...(spec.caDownloads ?? []).map((d) => ["curl", "--fail", "--silent", "--show-error", "--retry", "5", "--retry-connrefused", "--output", d.path, d.url]),
       ["systemctl", "daemon-reload"],
       ["systemctl", "enable", "--now", "docker"],
       ["systemctl", "enable", "--now", bootstrapPaths.serviceName],
