@@ -76,7 +76,7 @@ export class Broker extends pulumi.ComponentResource {
       tags,
     }, { parent: this, protect: true });
     // amqps://<id>.mq.<region>.amazonaws.com:5671 -> the host.
-    this.host = broker.instances.apply((is) => new URL(is[0]?.endpoints?.[0] ?? "amqps://unknown:5671").hostname);
+    this.host = broker.instances.apply((is) => new URL(is?.[0]?.endpoints?.[0] ?? "amqps://unknown:5671").hostname);
     this.username = args.username;
     this.password = pulumi.secret(password.result);
     this.credentialsSecretArn = credentials.arn;
