@@ -72,11 +72,27 @@ export interface BootstrapSpec {
   livenessWatchdog?: LivenessWatchdog;
   /**
    * CA certificates (PEM) of the resources whose certificate a private CA signs, by file
-   * name (`<resource>.pem`): written under `caDir` on the node and mounted read-only at the
+   * name (`<resource>.pem`): written under `caDirectory` on the node and mounted read-only at the
    * same path in the container, where `<RESOURCE>_CA_FILE` (bindings.ts `caFilePath`) points.
    * Unset or empty: nothing is added, and the user data is unchanged.
    */
   caFiles?: Record<string, string>;
+  /**
+   * CA certificates of resources whose certificate a private CA signs, fetched at boot into
+   * `caDirectory` (before the app starts) and mounted read-only into the container at the
+   * same path, so `<RESOURCE>_CA_FILE` names a file inside it. Unset or empty: nothing is
+   * added, and the user data of such a node is unchanged.
+   */
+  caDownloads?: CaDownload[];
+}
+
+/** Where the CA files of the resources live, on the node and inside the container. */
+export const caDirectory = "/etc/ha-topology/ca";
+
+/** One CA certificate the node downloads at boot: `path` under `caDirectory`, from `url` (https). */
+export interface CaDownload {
+  path: string;
+  url: string;
 }
 
 /**
@@ -321,6 +337,11 @@ export function validateBootstrap(spec: BootstrapSpec): void {
     if (!packagePattern.test(name)) throw new Error(`bootstrap: package ${JSON.stringify(name)} is not a plain package name`);
   }
   for (const [i, command] of (spec.setupCommands ?? []).entries()) requireNodeText(`setup command ${i + 1}`, command);
+  for (const d of spec.caDownloads ?? []) {
+    // Both land in runcmd and a unit's mount: a plain file under the CA directory, an https URL.
+    if (!/^\/etc\/ha-topology\/ca\/[A-Za-z0-9._-]+\.pem$/.test(d.path)) throw new Error(`bootstrap: CA file ${JSON.stringify(d.path)} is not a .pem file directly under ${caDirectory}`);
+    if (!/^https:\/\/[A-Za-z0-9.\/_-]+$/.test(d.url)) throw new Error(`bootstrap: CA URL ${JSON.stringify(d.url)} is not a plain https URL`);
+  }
   if (spec.logDriver) validateLogDriver(spec.logDriver);
   if (spec.livenessWatchdog) validateWatchdog(spec.livenessWatchdog, spec.port);
 }
@@ -571,17 +592,14 @@ function dockerRun(spec: BootstrapSpec, logArgs: string): string {
   const p = bootstrapPaths;
   const publish = spec.port === undefined ? "" : ` -p ${spec.port}:${spec.port}`;
   // Read-only: the app reads the CA files, never changes them.
-  const ca = hasCaFiles(spec) ? ` -v ${caDir}:${caDir}:ro` : "";
+  const ca = hasCaFiles(spec) ? ` -v ${caDirectory}:${caDirectory}:ro` : "";
   const command = spec.command ? ` ${spec.command.map(shellQuote).join(" ")}` : "";
   return `/usr/bin/docker run --rm --name ${p.containerName} --init${publish}${ca} --env-file ${p.appEnv} --env-file ${p.secretsEnv} --stop-timeout ${spec.stopTimeoutSeconds} ${logArgs} ${spec.image}${command}`;
 }
 
-/** Where the CA files are, on the node and in the container (bindings.ts `caFilePath`). */
-export const caDir = "/etc/ha-topology/ca";
-
-/** True when the node carries CA files for the container. */
-function hasCaFiles(spec: Pick<BootstrapSpec, "caFiles">): boolean {
-  return Object.keys(spec.caFiles ?? {}).length > 0;
+/** True when the node carries CA files for the container (written from user data, or downloaded at boot). */
+function hasCaFiles(spec: Pick<BootstrapSpec, "caFiles" | "caDownloads">): boolean {
+  return Object.keys(spec.caFiles ?? {}).length > 0 || (spec.caDownloads?.length ?? 0) > 0;
 }
 
 /** The write_files entries of the CA files (public certificates: readable by all), sorted so unchanged CAs give unchanged user data. */
@@ -589,7 +607,7 @@ function caFileEntries(spec: Pick<BootstrapSpec, "caFiles">): ReturnType<typeof 
   const files = spec.caFiles ?? {};
   return Object.keys(files).sort().map((file) => {
     if (!/^[a-z0-9][a-z0-9-]*\.pem$/.test(file)) throw new Error(`bootstrap: CA file name ${JSON.stringify(file)} is not <resource>.pem; refused`);
-    return cloudConfigFile(`${caDir}/${file}`, "0644", files[file]);
+    return cloudConfigFile(`${caDirectory}/${file}`, "0644", files[file]);
   });
 }
 
@@ -711,6 +729,9 @@ export function renderCloudConfig(spec: BootstrapSpec): string {
     ],
     runcmd: [
       ...(spec.setupCommands ?? []),
+      // A CA the app cannot fetch stops the boot here (cloud-init fails), not at the first connection.
+      ...(spec.caDownloads && spec.caDownloads.length > 0 ? [["mkdir", "-p", caDirectory]] : []),
+      ...(spec.caDownloads ?? []).map((d) => ["curl", "--fail", "--silent", "--show-error", "--retry", "5", "--retry-connrefused", "--output", d.path, d.url]),
       ["systemctl", "daemon-reload"],
       ["systemctl", "enable", "--now", "docker"],
       ["systemctl", "enable", "--now", bootstrapPaths.serviceName],

@@ -101,7 +101,7 @@ describe("config schema: the stack file JSON Schema", function () {
     ...["aws", "gcp", "digitalocean", "kubernetes"].map((c) => `Pulumi.${c}-jobs.yaml`),
     ...["aws", "gcp", "digitalocean", "kubernetes"].map((c) => `Pulumi.${c}-alerta.yaml`),
     // Issue 18: document and queue resources.
-    "Pulumi.gcp-maestro.yaml",
+    ...["aws", "gcp"].map((c) => `Pulumi.${c}-maestro.yaml`),
   ];
   it("has the several-workloads, scheduled-jobs and static-site examples to check", () => assert.deepEqual(examples.sort(), expectedExamples.sort()));
   for (const file of examples) {
@@ -216,7 +216,7 @@ describe("README: the generated parts of \"Several workloads and shared resource
   it("the capability table says what a cloud lacks, and why", function () {
     const narrowed = { ...capabilities, gcp: { ...capabilities.gcp, resources: ["sql", "bucket"], pathRouting: false, routingWhy: "a test took it away" } };
     const table = capabilityTableMarkdown(narrowed);
-    assert.match(table, /\n\| Resource kinds \| `sql`, `bucket`, `cache`, `secret` \| `sql`, `bucket` \|/);
+    assert.match(table, /\n\| Resource kinds \| `sql`, `bucket`, `cache`, `secret`(, `document`, `queue`)? \| `sql`, `bucket` \|/);
     assert.match(table, /\n\| Several web workloads on one host, by `path` \| yes \| no: `path` must be `\/` \|/);
     assert.match(table, /\n- GCP: a test took it away\.\n/);
   });

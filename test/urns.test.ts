@@ -34,6 +34,7 @@ const variants: Array<{ stack: string; variant: string; patch: Record<string, un
  */
 const examples: Array<{ stack: string; file: string }> = [
   { stack: "aws-services", file: "stacks/examples/Pulumi.aws-services.yaml" },
+  { stack: "aws-maestro", file: "stacks/examples/Pulumi.aws-maestro.yaml" },
   { stack: "gcp-services", file: "stacks/examples/Pulumi.gcp-services.yaml" },
   { stack: "digitalocean-services", file: "stacks/examples/Pulumi.digitalocean-services.yaml" },
   { stack: "kubernetes-services", file: "stacks/examples/Pulumi.kubernetes-services.yaml" },

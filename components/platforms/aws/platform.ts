@@ -22,7 +22,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { sqlConnectionUrl } from "../../connectionUrls";
+import { amqpsUrl, mongodbUrl, sqlConnectionUrl, valkeyBrokerUrl } from "../../connectionUrls";
+import { caFilePath } from "../../model/bindings";
 import type { ComposeContext, EdgeHandle, Platform, ResourceHandle, SiteHandle, WorkloadHandle } from "../../compose";
 import type { DnsRecord } from "../dnsRecord";
 import { logicalName } from "../../compose";
@@ -36,6 +37,8 @@ import { Alarms, AlarmTopic, WorkloadAlarms } from "./alarms";
 import { Bucket } from "./bucket";
 import { Cdn, cdnRecordPurpose } from "./cdn";
 import { Database, engineFacts } from "./database";
+import { Broker, brokerPort } from "./broker";
+import { caBundleUrl, DocumentDatabase, documentPort } from "./documentDatabase";
 import { allowTcp, Firewall } from "./firewall";
 import { InternalLoadBalancer, internalListenerPort } from "./internalLoadBalancer";
 import { JsonSecret } from "./jsonSecret";
@@ -94,6 +97,8 @@ export interface AwsResourceHandle extends ResourceHandle {
   bucketArn?: pulumi.Output<string>;
   /** The secret fields the users read from the resource's own Secrets Manager secret (sql credentials, a generated secret). */
   stored?: StoredFields;
+  /** A CA certificate the nodes of its users fetch at boot into `path` (a private CA: DocumentDB's). */
+  caDownload?: { path: string; url: pulumi.Output<string> };
   /** The components (the single service's user data is rendered from them). */
   database?: Database;
   bucket?: Bucket;
@@ -318,6 +323,84 @@ export const awsPlatform: Platform<AwsFoundation, AwsResourceHandle, AwsEdge, Aw
             tls: pulumi.output("true"),
             // ElastiCache in-transit encryption: TLS, no password (the security group is the gate).
             url: pulumi.interpolate`rediss://${sessionStore.host}:${sessionStorePort}`,
+          },
+          endpoint: sessionStore.endpoint,
+          network: { securityGroupId: sessionStore.securityGroupId, port: sessionStorePort },
+          sessionStore,
+        };
+      }
+      case "document": {
+        const docdb = new DocumentDatabase(logical, {
+          members: r.members,
+          instanceClass: resolveSize("aws", "document", r.size),
+          backupRetentionDays: r.backupRetentionDays,
+          username: r.username,
+          subnetIds: network.privateSubnetIds,
+          vpcId: network.vpcId,
+          tags,
+        }, opts);
+        const caFile = caFilePath(r.name);
+        const hosts = docdb.memberHosts.apply((hs) => hs.map((h) => `${h}:${documentPort}`).join(","));
+        return {
+          resource: r,
+          fields: {
+            // DocumentDB has no retryable writes: a driver's default (true) fails every write.
+            url: pulumi.secret(pulumi.all([docdb.password, docdb.host]).apply(([p, h]) => mongodbUrl({
+              user: r.username, password: p, hosts: [`${h}:${documentPort}`], database: r.databaseName, replicaSet: "rs0", caFile,
+              options: { readPreference: "secondaryPreferred", retryWrites: "false" },
+            }))),
+            hosts,
+            name: pulumi.output(r.databaseName),
+            user: pulumi.secret(pulumi.output(r.username)),
+            password: docdb.password,
+            caFile: pulumi.output(caFile),
+          },
+          endpoint: pulumi.interpolate`${docdb.host}:${documentPort}`,
+          network: { securityGroupId: docdb.securityGroupId, port: documentPort },
+          stored: { arn: docdb.credentialsSecretArn, versionId: docdb.credentialsVersionId, fields: { username: "user", password: "password" } },
+          caDownload: { path: caFile, url: f.region.apply(caBundleUrl) },
+        };
+      }
+      case "queue": {
+        if (r.engine === "rabbitmq") {
+          const broker = new Broker(logical, {
+            hostInstanceType: resolveSize("aws", "queue", r.size),
+            username: "app",
+            subnetIds: network.privateSubnetIds,
+            vpcId: network.vpcId,
+            tags,
+          }, opts);
+          return {
+            resource: r,
+            fields: {
+              url: pulumi.secret(pulumi.all([broker.password, broker.host]).apply(([p, h]) => amqpsUrl(broker.username, p, h, brokerPort))),
+              host: broker.host,
+              port: pulumi.output(String(brokerPort)),
+              user: pulumi.secret(pulumi.output(broker.username)),
+              password: broker.password,
+            },
+            endpoint: pulumi.interpolate`${broker.host}:${brokerPort}`,
+            network: { securityGroupId: broker.securityGroupId, port: brokerPort },
+            stored: { arn: broker.credentialsSecretArn, versionId: broker.credentialsVersionId, fields: { username: "user", password: "password" } },
+          };
+        }
+        const sessionStore = new SessionStore(logical, {
+          spec: { enabled: true, engine: "valkey", size: r.size },
+          nodeType: resolveSize("aws", "sessions", r.size),
+          subnetIds: network.privateSubnetIds,
+          vpcId: network.vpcId,
+          tags,
+          // A broker must never evict a task.
+          parameters: { "maxmemory-policy": "noeviction" },
+          purpose: "Queue broker",
+        }, opts);
+        return {
+          resource: r,
+          fields: {
+            host: sessionStore.host,
+            port: pulumi.output(String(sessionStorePort)),
+            tls: pulumi.output("true"),
+            url: sessionStore.host.apply((h) => valkeyBrokerUrl(h, sessionStorePort)),
           },
           endpoint: sessionStore.endpoint,
           network: { securityGroupId: sessionStore.securityGroupId, port: sessionStorePort },

@@ -24,6 +24,13 @@ export interface SessionStoreArgs {
   vpcId?: pulumi.Input<string>;
   /** Tags for every resource. */
   tags: Record<string, string>;
+  /**
+   * Engine parameters (a queue's `maxmemory-policy noeviction`: a broker must never evict a
+   * task). Unset: the engine's default group, and a cache's inputs stay as they are.
+   */
+  parameters?: Record<string, string>;
+  /** What the store is, in its description (default "Session store"). */
+  purpose?: string;
 }
 
 /**
@@ -58,8 +65,17 @@ export class SessionStore extends pulumi.ComponentResource {
       ? pulumi.output(args.securityGroupId)
       : new aws.ec2.SecurityGroup(`${name}-sessions`, { vpcId: args.vpcId!, description: "Cache: from the workloads that use it only", tags: { ...tags, Name: `${name}-sessions` } }, parent).id;
     const subnets = new aws.elasticache.SubnetGroup(`${name}-sessions`, { subnetIds: args.subnetIds, tags }, parent);
+    const parameterGroup = args.parameters
+      ? new aws.elasticache.ParameterGroup(`${name}-sessions`, {
+          family: `${spec.engine}${engineVersions[spec.engine].split(".")[0]}`,
+          description: `${args.purpose ?? "Session store"} of ${name}`,
+          parameters: Object.entries(args.parameters).map(([pname, value]) => ({ name: pname, value })),
+          tags,
+        }, { ...parent, protect: true })
+      : undefined;
     const group = new aws.elasticache.ReplicationGroup(replicationGroupName(name), {
-      description: `Session store of ${name}`,
+      description: `${args.purpose ?? "Session store"} of ${name}`,
+      ...(parameterGroup && { parameterGroupName: parameterGroup.name }),
       engine: spec.engine,
       engineVersion: engineVersions[spec.engine],
       nodeType: args.nodeType,

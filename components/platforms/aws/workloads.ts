@@ -285,6 +285,7 @@ export function workloadNodes(ctx: ComposeContext, f: AwsFoundation, w: ServiceW
     sources: resolvedReads(reads),
     registrySecretArn: registrySecret ? registrySecret.arn : pulumi.output(undefined),
     registrySecretVersion: registrySecret ? registrySecret.versionId : pulumi.output(undefined),
+    caDownloads: pulumi.all(uses.flatMap((r) => (r.caDownload ? [pulumi.all([r.caDownload.path, r.caDownload.url]).apply(([path, url]) => ({ path, url }))] : []))),
   });
   const userData = facts.apply((x) =>
     workloadUserData(
@@ -303,6 +304,7 @@ export function workloadNodes(ctx: ComposeContext, f: AwsFoundation, w: ServiceW
         registryLogin: loginFor(registry, x.region, x.registrySecretArn && x.registrySecretVersion ? { arn: x.registrySecretArn, versionId: x.registrySecretVersion } : undefined),
         logDriver: awsLogDriver(x.region, x.logGroupName),
         ...(web && { livenessWatchdog: livenessWatchdog(web, x.region) }),
+        ...(x.caDownloads.length > 0 && { caDownloads: x.caDownloads }),
       },
       "aws",
     ),
