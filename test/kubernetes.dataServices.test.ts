@@ -86,7 +86,7 @@ describe("kubernetes: document and queue resources", function () {
     const rabbit = p.all(T.rabbit)[0].inputs.metadata.name;
     for (const [name, port] of [[mongo, 27017], [rabbit, 5671]] as const) {
       const np = byName(p, T.policy, name);
-      const clientRule = np.inputs.spec.ingress.find((r: { ports?: { port: number }[] }) => r.ports?.some((x) => x.port === port) && r.ports.length === 1 && r.from?.[0]?.podSelector?.matchLabels?.["app.kubernetes.io/component"] === "app");
+      const clientRule = np.inputs.spec.ingress.find((r: { ports?: { port: number }[]; from?: { podSelector?: { matchLabels?: Record<string, string> } }[] }) => r.ports?.some((x) => x.port === port) && r.ports.length === 1 && r.from?.[0]?.podSelector?.matchLabels?.["app.kubernetes.io/component"] === "app");
       assert.ok(clientRule, `${name} admits its users`);
       assert.equal(clientRule.from.length, 2, "the api's and celery's pods");
     }
