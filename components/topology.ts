@@ -108,6 +108,10 @@ export interface KubernetesSpec {
   ingressNamespace: string;
   /** Install the CloudNativePG operator with Helm (default false: a prerequisite). */
   installCnpgOperator: boolean;
+  /** Install the Percona Operator for MongoDB with Helm (default false: a prerequisite of a document resource). */
+  installPerconaOperator: boolean;
+  /** Install the RabbitMQ Cluster Operator with Helm (default false: a prerequisite of a rabbitmq queue). */
+  installRabbitmqOperator: boolean;
   /** Postgres instances, a primary and streaming standbys (>= 2, default 3). */
   databaseInstances: number;
   /** A storage class for the database's volumes (default: the cluster's default class). */
@@ -422,6 +426,8 @@ const kubernetesShape = {
     doc("the controller's namespace: the only one whose pods may reach the app"),
   ),
   installCnpgOperator: z.boolean({ error: "true or false" }).meta(doc("`true` installs the CloudNativePG operator with Helm (by default it is a prerequisite on the cluster)")),
+  installPerconaOperator: z.boolean({ error: "true or false" }).meta(doc("`true` installs the Percona Operator for MongoDB with Helm (by default it is a prerequisite of a document resource)")),
+  installRabbitmqOperator: z.boolean({ error: "true or false" }).meta(doc("`true` installs the RabbitMQ Cluster Operator with Helm (by default it is a prerequisite of a rabbitmq queue)")),
   databaseInstances: intIn(2, 9, " (a primary and at least one streaming standby)").meta(doc("CloudNativePG instances (a primary and streaming standbys)")),
   storageClass: text(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "a StorageClass name")
     .meta(doc("a StorageClass for the database volumes", { defaultText: "the cluster's default" }))
@@ -630,7 +636,7 @@ export const defaults = {
   alarms: {},
   // A month: enough to look back over an incident, without keeping personal data (client IPs) for long.
   logs: { retentionDays: 30 },
-  kubernetes: { ingressClassName: "nginx", clusterIssuer: "letsencrypt-prod", ingressNamespace: "ingress-nginx", installCnpgOperator: false, databaseInstances: 3 },
+  kubernetes: { ingressClassName: "nginx", clusterIssuer: "letsencrypt-prod", ingressNamespace: "ingress-nginx", installCnpgOperator: false, installPerconaOperator: false, installRabbitmqOperator: false, databaseInstances: 3 },
 } as const;
 
 const defaultEngineVersion: Record<DatabaseEngine, string> = { postgres: "16", mysql: "8.0" };

@@ -38,6 +38,7 @@ const examples: Array<{ stack: string; file: string }> = [
   { stack: "gcp-services", file: "stacks/examples/Pulumi.gcp-services.yaml" },
   { stack: "digitalocean-services", file: "stacks/examples/Pulumi.digitalocean-services.yaml" },
   { stack: "kubernetes-services", file: "stacks/examples/Pulumi.kubernetes-services.yaml" },
+  { stack: "kubernetes-maestro", file: "stacks/examples/Pulumi.kubernetes-maestro.yaml" },
   // A web service and two scheduled jobs (issue 16), per cloud.
   { stack: "aws-jobs", file: "stacks/examples/Pulumi.aws-jobs.yaml" },
   { stack: "gcp-jobs", file: "stacks/examples/Pulumi.gcp-jobs.yaml" },

@@ -138,6 +138,7 @@ export const capabilities: Record<Cloud, Capabilities> = {
     // A site: an unprivileged nginx Deployment behind the same Ingress, its files from the first bucket (components/platforms/kubernetes/site.ts).
     // A CronJob per job (components/platforms/kubernetes/job.ts).
     // The kubernetes adapter runs CloudNativePG (components/platforms/kubernetes/database.ts).
+    resources: ["sql", "bucket", "cache", "secret", "document", "queue"],
     sqlEngines: ["postgres"],
     sqlEnginesWhy: "the kubernetes adapter runs CloudNativePG",
     sqlNeedsBucket:
@@ -173,8 +174,9 @@ function noRabbitmq(why: string): string {
  */
 function kubernetesNameClash(name: string, model: Model): string | undefined {
   for (const r of model.resources) {
-    if (r.kind !== "sql" && r.kind !== "cache") continue;
-    const suffix = r.kind === "sql" ? "db" : "sessions";
+    if (r.kind === "bucket" || r.kind === "secret") continue;
+    // A document's objects are <name>-<entry>-mongo…, a rabbitmq queue's <name>-<entry>-rabbitmq…, a valkey queue's as a cache's.
+    const suffix = r.kind === "sql" ? "db" : r.kind === "document" ? "mongo" : r.kind === "queue" && r.engine === "rabbitmq" ? "rabbitmq" : "sessions";
     const prefix = (legacyResourceNames as Record<string, string>)[r.kind] === r.name ? suffix : `${r.name}-${suffix}`;
     if (name === prefix || name.startsWith(`${prefix}-`)) {
       return `a name that does not start with ${prefix}: on kubernetes the objects of ${r.origin === "single-service" ? (r.kind === "sql" ? "ha-topology:database" : "ha-topology:sessions") : `resources.${r.name}`} are named <name>-${prefix}… in the same namespace as the workload's (<name>-<workload>)`;

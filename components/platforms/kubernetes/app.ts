@@ -9,6 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { HealthCheckSpec, KubernetesSpec, NodesSpec } from "../../topology";
 import { spreadOverZonesAndHosts } from "./workload";
+import type { CaMount } from "./caVolume";
 
 /** A container environment variable read from a key of a Secret. */
 export interface SecretEnv {
@@ -52,6 +53,8 @@ export interface AppArgs {
    * exactly the single service's.
    */
   extraEnv?: pulumi.Input<k8s.types.input.core.v1.EnvVar>[];
+  /** The private CAs of the resources it uses, mounted at /etc/ha-topology/ca (caVolume.ts), when there are any. */
+  ca?: CaMount;
   /** Annotations of the pod template (the secrets' checksum that rolls the pods on a rotation); unset: none. */
   podAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Labels added to the Deployment and its pod template, not to the selector (the role); unset: none. */
@@ -141,9 +144,9 @@ export class App extends pulumi.ComponentResource {
               lifecycle: { preStop: { sleep: { seconds: preStopSeconds } } },
               resources: { requests: args.resources, limits: { memory: args.resources.memory } },
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-              volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+              volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(args.ca ? [args.ca.mount] : [])],
             }],
-            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }],
+            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }, ...(args.ca ? [args.ca.volume] : [])],
           },
         },
       },

@@ -41,6 +41,7 @@ import { type PodResources } from "../../jobSizes";
 import { kubernetesRoleKey } from "../../../contract/roles";
 import type { CronWorkload } from "../../model/model";
 import { containerSecurity, egressPolicy, podSecurity } from "./workload";
+import type { CaMount } from "./caVolume";
 
 /** Arguments of KubernetesJob. */
 export interface JobArgs {
@@ -58,6 +59,8 @@ export interface JobArgs {
   env: pulumi.Input<k8s.types.input.core.v1.EnvVar>[];
   /** The pull Secret for a private image, when its registry has credentials. */
   imagePullSecretName?: pulumi.Input<string>;
+  /** The private CAs of the resources it uses, mounted at /etc/ha-topology/ca (caVolume.ts), when there are any. */
+  ca?: CaMount;
   /** Where its pods may connect to (network.ts `egressRules`). */
   egress: pulumi.Input<k8s.types.input.networking.v1.NetworkPolicyEgressRule>[];
 }
@@ -114,9 +117,9 @@ export class KubernetesJob extends pulumi.ComponentResource {
                   env: args.env,
                   resources: args.resources,
                   securityContext: containerSecurity,
-                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(args.ca ? [args.ca.mount] : [])],
                 }],
-                volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }],
+                volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }, ...(args.ca ? [args.ca.volume] : [])],
               },
             },
           },

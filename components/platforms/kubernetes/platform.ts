@@ -30,7 +30,7 @@ import { platformEnv, workloadPlatformEnv } from "../../appEnvironment";
 import { logicalName, type BoundVariable, type ComposeContext, type EdgeHandle, type Platform, type ResourceHandle, type SiteHandle, type WorkloadHandle } from "../../compose";
 import { DatabaseIdentity, waitForGuard } from "../../databaseIdentity";
 import { parseImageReference } from "../../imageReference";
-import { resourceBinding } from "../../model/bindings";
+import { caFilePath, resourceBinding } from "../../model/bindings";
 import { registryCredentialsHost } from "../../model/images";
 import { isContainerWorkload, type BucketResource, type ContainerWorkload, type Resource, type Route, type ServiceWorkload, type WebWorkload, type Workload } from "../../model/model";
 import { currentStack, dnsLabelRule, fitName, stackSegment, warnIfLegacyName } from "../../physicalNames";
@@ -45,6 +45,10 @@ import { Edge, ingressAddress, ingressRules, ingressTls, type IngressRoute } fro
 import { containerEnv, escapeEnvValue, secretChecksum, secretChecksumAnnotation, type SecretKeyRef } from "./env";
 import { egressRules, type PodPeer } from "./network";
 import { CnpgOperator } from "./operator";
+import { Broker } from "./broker";
+import { caMount, type CaMount, type CaSecret } from "./caVolume";
+import { DataOperator } from "./dataOperators";
+import { DocumentDatabase, mongodbPort } from "./documentDatabase";
 import { GeneratedSecret, generatedSecretKey } from "./secretResource";
 import { SessionStore, sessionStorePasswordKey } from "./sessionStore";
 import { KubernetesJob } from "./job";
@@ -70,6 +74,8 @@ export interface KubernetesFoundation {
   labels: Record<string, string>;
   /** The CloudNativePG operator, when this program installs it. */
   operator?: CnpgOperator;
+  /** The Percona and RabbitMQ operators, when this program installs them. */
+  dataOperators: { percona?: DataOperator; rabbitmq?: DataOperator };
   /** The guard of each database's create-only settings, by resource name. */
   guards: Map<string, DatabaseIdentity>;
   /** The Secret holding `ha-topology:secrets`, when there are any. */
@@ -94,6 +100,8 @@ export interface KubernetesResourceHandle extends ResourceHandle {
   database?: Database;
   /** The store (cache). */
   store?: SessionStore;
+  /** Where its private CA is kept (document, rabbitmq queue): mounted in its users' pods (caVolume.ts). */
+  ca?: CaSecret;
 }
 
 /** The edge's handle on Kubernetes. */
@@ -220,6 +228,11 @@ export const kubernetesPlatform: Platform<KubernetesFoundation, KubernetesResour
 
     const operator = kubernetes.installCnpgOperator && guards.size > 0 ? new CnpgOperator(name, {}, opts) : undefined;
 
+    const dataOperators = {
+      percona: kubernetes.installPerconaOperator && model.resources.some((r) => r.kind === "document") ? new DataOperator(`${name}-percona`, { kind: "percona" }, opts) : undefined,
+      rabbitmq: kubernetes.installRabbitmqOperator && model.resources.some((r) => r.kind === "queue" && r.engine === "rabbitmq") ? new DataOperator(`${name}-rabbitmq`, { kind: "rabbitmq" }, opts) : undefined,
+    };
+
     const appSecretName = Object.keys(ctx.appSecrets).length > 0
       ? new kube.core.v1.Secret(`${name}-app-secrets`, { metadata: metadata(`${name}-app-secrets`), type: "Opaque", stringData: ctx.appSecrets }, opts).metadata.name
       : undefined;
@@ -247,6 +260,7 @@ export const kubernetesPlatform: Platform<KubernetesFoundation, KubernetesResour
       namespace,
       labels,
       operator,
+      dataOperators,
       guards,
       appSecretName,
       pullSecret,
@@ -353,6 +367,7 @@ export const kubernetesPlatform: Platform<KubernetesFoundation, KubernetesResour
       resources: jobSizes.kubernetes.run(job.size),
       env: [...platformEntries(job), ...containerEnv({ model: ctx.model, workload: job, secretRefs: secretRefsOf(f), appSecretName: f.appSecretName }, env)],
       imagePullSecretName: pullSecretFor(f, job.image),
+      ca: caOf(f, job),
       egress: egressRules(peersOf(ctx, f, job)),
     }, f.opts);
     return { nodeGroupId: built.cronJobName };
@@ -476,11 +491,103 @@ function buildResource(ctx: ComposeContext, f: KubernetesFoundation, r: Resource
         endpoint: pulumi.interpolate`${f.namespace}/${secret.secretName}`,
       };
     }
-    case "document":
-    case "queue":
-      // The capability row does not admit these kinds here yet: the parser refuses them first.
-      throw new Error(`kubernetes: no resource of kind ${r.kind} yet (issue 18)`);
+    case "document": {
+      const bucket = backupBucket(ctx, "a document database");
+      const db = new DocumentDatabase(ln, {
+        resource: r,
+        namespace: f.namespace,
+        resources: requests(resolveSize("kubernetes", "document", r.size)),
+        storageClass: kubernetes.storageClass,
+        bucket: { endpoint: bucket.endpoint ?? "", bucket: bucket.bucket ?? "", region: bucket.region ?? "us-east-1", accessKeyId: bucket.accessKeyId ?? "", secretAccessKey: bucket.secretAccessKey ?? "" },
+        clients,
+        labels: f.labels,
+        dependsOn: f.dataOperators.percona ? [f.dataOperators.percona.ready] : undefined,
+      }, f.opts);
+      const hosts = pulumi.all(db.hosts).apply((h) => h.join(","));
+      return {
+        resource: r,
+        fields: bindingFields(r, { url: db.url, hosts, name: pulumi.output(r.databaseName), user: pulumi.output(r.username), password: db.password, caFile: pulumi.output(caFilePath(r.name)) }),
+        secretRefs: {
+          url: { name: db.credentialsSecretName, key: "url" },
+          user: { name: db.credentialsSecretName, key: "username" },
+          password: { name: db.credentialsSecretName, key: "password" },
+        },
+        peer: { selector: db.podSelector, port: mongodbPort },
+        endpoint: hosts,
+        ca: { resource: r.name, name: db.caSecretName, key: "ca.crt" },
+      };
+    }
+    case "queue": {
+      if (r.engine === "valkey") {
+        // The cache's Valkey, as a broker: never evicts (sessionStore.ts `broker`).
+        const store = new SessionStore(ln, {
+          spec: { enabled: true, engine: "valkey", size: r.size },
+          namespace: f.namespace,
+          resources: requests(resolveSize("kubernetes", "sessions", r.size)),
+          appLabels: legacyAppLabels,
+          labels: f.labels,
+          clients,
+          objectBase: fitName(ln, 36),
+          withUrl: true,
+          broker: true,
+        }, f.opts);
+        return {
+          resource: r,
+          fields: bindingFields(r, {
+            host: store.host,
+            port: pulumi.output(String(store.port)),
+            tls: pulumi.output(String(store.tls)),
+            password: store.password,
+            // The in-cluster Valkey serves plain TCP (store.tls false): a rediss:// URL (valkeyBrokerUrl) would not connect.
+            url: store.url,
+          }),
+          secretRefs: {
+            password: { name: store.passwordSecretName, key: sessionStorePasswordKey },
+            ...(store.url && { url: { name: store.passwordSecretName, key: "url" } }),
+          },
+          peer: { selector: store.clientSelector, port: store.port },
+          endpoint: store.endpoint,
+          store,
+        };
+      }
+      const broker = new Broker(ln, {
+        resource: r,
+        namespace: f.namespace,
+        resources: requests(resolveSize("kubernetes", "queue", r.size)),
+        storageClass: kubernetes.storageClass,
+        clients,
+        labels: f.labels,
+        dependsOn: f.dataOperators.rabbitmq ? [f.dataOperators.rabbitmq.ready] : undefined,
+      }, f.opts);
+      return {
+        resource: r,
+        fields: bindingFields(r, {
+          url: broker.url,
+          host: broker.host,
+          port: pulumi.output(String(broker.port)),
+          user: pulumi.output(broker.user),
+          password: broker.password,
+          caFile: pulumi.output(caFilePath(r.name)),
+        }),
+        secretRefs: {
+          url: { name: broker.credentialsSecretName, key: "url" },
+          user: { name: broker.credentialsSecretName, key: "username" },
+          password: { name: broker.credentialsSecretName, key: "password" },
+        },
+        peer: { selector: broker.podSelector, port: broker.port },
+        endpoint: pulumi.interpolate`${broker.host}:${broker.port}`,
+        ca: { resource: r.name, name: broker.caSecretName, key: "ca.crt" },
+      };
+    }
   }
+}
+
+/** The private CAs of the resources a workload uses, as one volume (caVolume.ts), or undefined. */
+function caOf(f: KubernetesFoundation, w: ContainerWorkload): CaMount | undefined {
+  return caMount(w.uses.flatMap((name) => {
+    const ca = f.handles.get(name)?.ca;
+    return ca ? [ca] : [];
+  }));
 }
 
 /** The secret fields' Secrets of every resource, for env.ts. */
@@ -536,6 +643,7 @@ function mapsWorkload(ctx: ComposeContext, f: KubernetesFoundation, w: ServiceWo
     secretChecksum: secretChecksum(env),
     imagePullSecretName: pullSecretFor(f, w.image),
     ingressFrom,
+    ca: caOf(f, w),
     egress: egressRules(peersOf(ctx, f, w)),
   }, f.opts);
   return { nodeGroupId: workload.deploymentName };
@@ -613,6 +721,7 @@ function appWorkload(ctx: ComposeContext, f: KubernetesFoundation, w: WebWorkloa
     imagePullSecretName: legacy ? f.pullSecret?.name : pullSecretFor(f, w.image),
     labels: f.labels,
     ...(extra.length > 0 && { extraEnv: containerEnv(envCtx, extra) }),
+    ca: caOf(f, w),
     ...(checksum && { podAnnotations: { [secretChecksumAnnotation]: checksum } }),
     ...(!legacy && { extraLabels: { [kubernetesRoleKey]: "web" }, liveness, args: w.command, stopTimeoutSeconds: w.stopTimeoutSeconds }),
     ...(routes.length > 0 && { extraRules: ingressRules(routes), extraTls: ingressTls(name, ctx.model.domain, routes, [ctx.model.domain]) }),

@@ -76,6 +76,12 @@ export interface SessionStoreArgs {
   clients?: Record<string, string>[];
   /** True: the password Secret also holds a ready `url` (`redis://:<password>@<host>:6379`). */
   withUrl?: boolean;
+  /**
+   * True: a broker (`kind: queue`, engine valkey): `maxmemory-policy noeviction`, since a
+   * broker must never drop a task (writes fail under memory pressure instead). The
+   * append-only file is on either way. Unset: the cache's config, unchanged.
+   */
+  broker?: boolean;
 }
 
 /** The port the store's Service (and every Valkey server) listens on. */
@@ -440,7 +446,7 @@ export class SessionStore extends pulumi.ComponentResource {
       metadata: meta(valkeySelector),
       data: {
         "common.sh": commonScript,
-        "valkey.sh": valkeyScript,
+        "valkey.sh": args.broker ? valkeyScript.replace("maxmemory-policy allkeys-lru", "maxmemory-policy noeviction") : valkeyScript,
         "sentinel.sh": sentinelScript,
         "ready.sh": readyScript,
         "prestop.sh": preStopScript,

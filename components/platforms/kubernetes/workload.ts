@@ -25,6 +25,7 @@ import { kubernetesRoleKey, type Role } from "../../../contract/roles";
 import type { ServiceWorkload } from "../../model/model";
 import { httpPortName } from "./edge";
 import { secretChecksumAnnotation } from "./env";
+import type { CaMount } from "./caVolume";
 
 /** Arguments of Workload. */
 export interface WorkloadArgs {
@@ -48,6 +49,8 @@ export interface WorkloadArgs {
   imagePullSecretName?: pulumi.Input<string>;
   /** Who may connect to its port (a web workload): the ingress controller, or the other workloads. Empty: nobody. */
   ingressFrom: pulumi.Input<k8s.types.input.networking.v1.NetworkPolicyPeer>[];
+  /** The private CAs of the resources it uses, mounted at /etc/ha-topology/ca (caVolume.ts), when there are any. */
+  ca?: CaMount;
   /** Where its pods may connect to (network.ts `egressRules`). */
   egress: pulumi.Input<k8s.types.input.networking.v1.NetworkPolicyEgressRule>[];
 }
@@ -130,9 +133,9 @@ export class KubernetesWorkload extends pulumi.ComponentResource {
               ...probes,
               resources: { requests: args.resources, limits: { memory: args.resources.memory } },
               securityContext: containerSecurity,
-              volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+              volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(args.ca ? [args.ca.mount] : [])],
             }],
-            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }],
+            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }, ...(args.ca ? [args.ca.volume] : [])],
           },
         },
       },

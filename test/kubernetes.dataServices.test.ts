@@ -1,0 +1,117 @@
+/**
+ * Document databases and queues on Kubernetes (components/platforms/kubernetes/
+ * documentDatabase.ts, broker.ts, caVolume.ts), under mocks: the example
+ * stacks/examples/Pulumi.kubernetes-maestro.yaml and a valkey-queue variant.
+ */
+import { strict as assert } from "node:assert";
+import type { RegisteredResource } from "../automation/offline/mocks";
+import { runStack, type Program } from "./programQueries";
+
+const example = "stacks/examples/Pulumi.kubernetes-maestro.yaml";
+const T = {
+  mongo: "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDB",
+  rabbit: "kubernetes:rabbitmq.com/v1beta1:RabbitmqCluster",
+  policy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+  deployment: "kubernetes:apps/v1:Deployment",
+  secret: "kubernetes:core/v1:Secret",
+  pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+  release: "kubernetes:helm.sh/v3:Release",
+  configMap: "kubernetes:core/v1:ConfigMap",
+};
+type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
+const podSpec = (d: RegisteredResource) => d.inputs.spec.template.spec;
+const envOf = (d: RegisteredResource): Record<string, EnvVar> => Object.fromEntries((podSpec(d).containers[0].env ?? []).map((e: EnvVar) => [e.name, e]));
+const byName = (p: Program, type: string, name: string) => {
+  const found = p.all(type).find((r) => r.inputs.metadata?.name === name);
+  assert.ok(found, `${type} ${name}: ${p.all(type).map((r) => r.inputs.metadata?.name).join(", ")}`);
+  return found;
+};
+
+describe("kubernetes: document and queue resources", function () {
+  let p: Program;
+  before(async () => {
+    p = await runStack(example);
+  });
+
+  it("declares one Percona replica set over zones, with a PDB, TLS, encryption, backups to the first bucket and the app's user", () => {
+    const [mongo] = p.all(T.mongo);
+    assert.equal(p.all(T.mongo).length, 1);
+    const spec = mongo.inputs.spec;
+    const rs = spec.replsets[0];
+    assert.equal(rs.name, "rs0");
+    assert.equal(rs.size, 3);
+    assert.equal(rs.affinity.antiAffinityTopologyKey, "topology.kubernetes.io/zone");
+    assert.deepEqual(rs.podDisruptionBudget, { maxUnavailable: 1 });
+    assert.equal(rs.volumeSpec.persistentVolumeClaim.resources.requests.storage, "10Gi");
+    assert.ok(rs.resources.requests.cpu && rs.resources.requests.memory);
+    assert.match(rs.configuration, /enableEncryption: true/);
+    assert.equal(spec.tls.mode, "requireTLS");
+    assert.equal(spec.backup.enabled, true);
+    assert.equal(spec.backup.pitr.enabled, true);
+    const s3 = spec.backup.storages.bucket.s3;
+    assert.equal(s3.bucket, "maestro-files");
+    assert.equal(s3.endpointUrl, "https://s3.eu-west-1.amazonaws.com");
+    assert.match(s3.prefix, /\/events$/);
+    const creds = byName(p, T.secret, s3.credentialsSecret);
+    assert.deepEqual(Object.keys(creds.inputs.stringData).sort(), ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]);
+    assert.equal(spec.backup.tasks[0].keep, 7);
+    assert.deepEqual(spec.users[0].roles, [{ name: "readWrite", db: "app" }]);
+    assert.equal(spec.users[0].name, "app");
+    assert.equal(mongo.protect, true, "the CR is protected");
+    for (const np of p.all(T.policy).filter((x) => /-(mongo|rabbitmq)$/.test(x.inputs.metadata.name))) assert.equal(np.protect, true);
+    assert.equal(p.all(T.rabbit)[0].protect, true);
+  });
+
+  it("declares a RabbitMQ cluster of 3 over zones, quorum by default, TLS only, with the generated user and a PDB", () => {
+    const [rabbit] = p.all(T.rabbit);
+    const spec = rabbit.inputs.spec;
+    assert.equal(spec.replicas, 3);
+    assert.match(spec.rabbitmq.additionalConfig, /default_queue_type = quorum/);
+    assert.equal(spec.tls.disableNonTLSListeners, true);
+    assert.ok(spec.tls.secretName && spec.tls.caSecretName);
+    assert.equal(spec.override.statefulSet.spec.template.spec.topologySpreadConstraints[0].topologyKey, "topology.kubernetes.io/zone");
+    const user = byName(p, T.secret, spec.secretBackend.externalSecret.name);
+    assert.ok("default_user.conf" in user.inputs.stringData);
+    assert.ok(p.all(T.pdb).some((d) => d.inputs.metadata.name === rabbit.inputs.metadata.name));
+  });
+
+  it("installs both operators with the flags", () => {
+    const charts = p.all(T.release).map((r) => r.inputs.chart);
+    assert.ok(charts.includes("psmdb-operator"));
+    assert.ok(charts.some((c: string) => c.endsWith("rabbitmq-cluster-operator")));
+  });
+
+  it("admits only the users' pods on 27017 and 5671", () => {
+    const mongo = p.all(T.mongo)[0].inputs.metadata.name;
+    const rabbit = p.all(T.rabbit)[0].inputs.metadata.name;
+    for (const [name, port] of [[mongo, 27017], [rabbit, 5671]] as const) {
+      const np = byName(p, T.policy, name);
+      const clientRule = np.inputs.spec.ingress.find((r: { ports?: { port: number }[]; from?: { podSelector?: { matchLabels?: Record<string, string> } }[] }) => r.ports?.some((x) => x.port === port) && r.ports.length === 1 && r.from?.[0]?.podSelector?.matchLabels?.["app.kubernetes.io/component"] === "app");
+      assert.ok(clientRule, `${name} admits its users`);
+      assert.equal(clientRule.from.length, 2, "the api's and celery's pods");
+    }
+  });
+
+  it("mounts each private CA in the users' pods and reads the secrets by secretKeyRef", () => {
+    const users = p.all(T.deployment).filter((d) => envOf(d).EVENTS_URL);
+    assert.equal(users.length, 2);
+    for (const d of users) {
+      const env = envOf(d);
+      assert.ok(env.EVENTS_URL.valueFrom?.secretKeyRef);
+      assert.ok(env.BROKER_URL.valueFrom?.secretKeyRef);
+      assert.equal(env.EVENTS_CA_FILE.value, "/etc/ha-topology/ca/events.pem");
+      const vol = podSpec(d).volumes.find((v: { name: string }) => v.name === "ha-topology-ca");
+      assert.deepEqual(vol.projected.sources.map((s: { secret: { items: { path: string }[] } }) => s.secret.items[0].path), ["events.pem", "broker.pem"]);
+      assert.ok(podSpec(d).containers[0].volumeMounts.some((m: { mountPath: string }) => m.mountPath === "/etc/ha-topology/ca"));
+    }
+  });
+
+  it("a valkey queue is the cache's Valkey with noeviction", async () => {
+    const q = await runStack(example, { resources: { broker: { kind: "queue", engine: "valkey" } } });
+    assert.equal(q.all(T.rabbit).length, 0);
+    const scripts = q.all(T.configMap).map((c) => c.inputs.data?.["valkey.sh"]).filter(Boolean);
+    assert.equal(scripts.length, 1);
+    assert.match(scripts[0], /maxmemory-policy noeviction/);
+    assert.match(scripts[0], /appendonly yes/);
+  });
+});
