@@ -21,8 +21,9 @@ export function sqlConnectionUrl(engine: DatabaseEngine, user: string, password:
  * TLS on and, where a private CA signs the certificate, its file (`tlsCAFile`); `options`
  * adds what a service needs (DocumentDB: `retryWrites=false`). User and password are
  * percent-encoded; the database is the one the user owns (`authSource` defaults to it).
+ * `srv` writes `mongodb+srv://` for a single SRV host that lists the members.
  */
-export function mongodbUrl(args: { user: string; password: string; hosts: string[]; database: string; replicaSet?: string; caFile?: string; options?: Record<string, string> }): string {
+export function mongodbUrl(args: { user: string; password: string; hosts: string[]; database: string; replicaSet?: string; caFile?: string; srv?: boolean; options?: Record<string, string> }): string {
   const auth = `${encodeURIComponent(args.user)}:${encodeURIComponent(args.password)}`;
   const query = new URLSearchParams({
     tls: "true",
@@ -30,7 +31,8 @@ export function mongodbUrl(args: { user: string; password: string; hosts: string
     ...(args.caFile && { tlsCAFile: args.caFile }),
     ...args.options,
   });
-  return `mongodb://${auth}@${args.hosts.join(",")}/${args.database}?${query.toString().replace(/%2F/g, "/")}`;
+  // `srv`: one DNS name whose SRV records list the members (DigitalOcean's), `mongodb+srv://`.
+  return `${args.srv ? "mongodb+srv" : "mongodb"}://${auth}@${args.hosts.join(",")}/${args.database}?${query.toString().replace(/%2F/g, "/")}`;
 }
 
 /** An AMQP 0-9-1 URL over TLS: `amqps://user:pass@host:5671/<vhost>` (the default vhost `/` is written `%2F`). */

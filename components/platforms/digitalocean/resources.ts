@@ -16,14 +16,15 @@
  */
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import { sqlConnectionUrl } from "../../connectionUrls";
+import { mongodbUrl, sqlConnectionUrl, valkeyBrokerUrl } from "../../connectionUrls";
 import * as random from "@pulumi/random";
 import { logicalName, type ComposeContext, type ResourceHandle } from "../../compose";
-import { resourceBinding } from "../../model/bindings";
+import { caFilePath, resourceBinding } from "../../model/bindings";
 import { isContainerWorkload, type Resource } from "../../model/model";
 import { resolveSize } from "../../sizes";
 import { Bucket } from "./bucket";
 import { Database } from "./database";
+import { DocumentDatabase } from "./documentDatabase";
 import { unusedTagName, type Foundation } from "./foundation";
 import { SessionStore } from "./sessionStore";
 
@@ -37,6 +38,10 @@ export interface DoResource extends ResourceHandle {
   cache?: SessionStore;
   /** The generated value (kind secret). */
   secret?: random.RandomPassword;
+  /** The MongoDB cluster (kind document). */
+  document?: DocumentDatabase;
+  /** The Valkey broker (kind queue, engine valkey). */
+  queue?: SessionStore;
 }
 
 /**
@@ -139,10 +144,55 @@ export function buildResource(ctx: ComposeContext, f: Foundation, resource: Reso
       endpoint = password.urn;
       break;
     }
-    case "document":
-    case "queue":
-      // The capability row does not admit these kinds here yet: the parser refuses them first.
-      throw new Error(`digitalocean: no resource of kind ${resource.kind} yet (issue 18)`);
+    case "document": {
+      const document = new DocumentDatabase(prefix, {
+        size: resolveSize("digitalocean", "document", resource.size),
+        members: resource.members,
+        databaseName: resource.databaseName,
+        username: resource.username,
+        region: f.region,
+        vpcId: f.vpcId,
+        sourceTags: trustedTags(ctx, f, resource),
+        tags: f.tags,
+      }, f.opts);
+      handle.document = document;
+      const caFile = caFilePath(resource.name);
+      values = {
+        hosts: document.host,
+        name: document.databaseName,
+        user: secret(document.username),
+        password: document.password,
+        caFile: pulumi.output(caFile),
+        // DigitalOcean creates users in `admin`; its private host is one SRV name.
+        url: secret(pulumi.all([document.username, document.password, document.host, document.databaseName, document.replicaSet]).apply(([u, p, h, n, rs]) =>
+          mongodbUrl({ user: u, password: p, hosts: [h], database: n, replicaSet: rs, caFile, srv: true, options: { authSource: "admin" } }))),
+      };
+      endpoint = document.host;
+      break;
+    }
+    case "queue": {
+      // The parser refuses engine rabbitmq here (capabilities queueProblems).
+      if (resource.engine !== "valkey") throw new Error(`digitalocean: queue ${resource.name}: engine ${resource.engine} is not offered (DigitalOcean has no managed RabbitMQ)`);
+      const queue = new SessionStore(prefix, {
+        spec: { enabled: true, engine: "valkey", size: resource.size },
+        size: resolveSize("digitalocean", "sessions", resource.size),
+        region: f.region,
+        vpcId: f.vpcId,
+        sourceTags: trustedTags(ctx, f, resource),
+        tags: f.tags,
+        evictionPolicy: "noeviction",
+      }, f.opts);
+      handle.queue = queue;
+      values = {
+        host: queue.host,
+        port: queue.port.apply(String),
+        tls: pulumi.output("true"),
+        password: queue.password,
+        url: secret(pulumi.all([queue.password, queue.host, queue.port]).apply(([p, h, port]) => valkeyBrokerUrl(h, port, p))),
+      };
+      endpoint = queue.endpoint;
+      break;
+    }
   }
 
   const fields: Record<string, pulumi.Output<string>> = {};

@@ -25,6 +25,12 @@ export interface SessionStoreArgs {
   sourceTags: pulumi.Input<string>[];
   /** Tags for the cluster (DigitalOcean tags: letters, digits, `-`, `_` and `:`). */
   tags: string[];
+  /**
+   * The eviction policy; unset, `volatile_lru` (sessions). A broker (kind queue, engine
+   * valkey) passes `noeviction`: a broker must never drop a task. Optional so that the
+   * cache's inputs stay as they are.
+   */
+  evictionPolicy?: "volatile_lru" | "noeviction";
 }
 
 /** The Valkey major version DigitalOcean offers. */
@@ -58,7 +64,7 @@ export class SessionStore extends pulumi.ComponentResource {
       privateNetworkUuid: args.vpcId,
       // When memory runs out, drop the least recently used sessions (every session key
       // has an expiry) rather than refusing writes, which would fail every sign-in.
-      evictionPolicy: "volatile_lru",
+      evictionPolicy: args.evictionPolicy ?? "volatile_lru",
       // Sunday 05:00 UTC, an hour after the database's window.
       maintenanceWindows: [{ day: "sunday", hour: "05:00" }],
       tags: args.tags,
