@@ -101,7 +101,7 @@ describe("config schema: the stack file JSON Schema", function () {
     ...["aws", "gcp", "digitalocean", "kubernetes"].map((c) => `Pulumi.${c}-jobs.yaml`),
     ...["aws", "gcp", "digitalocean", "kubernetes"].map((c) => `Pulumi.${c}-alerta.yaml`),
     // Issue 18: document and queue resources.
-    ...["aws", "gcp", "kubernetes"].map((c) => `Pulumi.${c}-maestro.yaml`),
+    ...["aws", "gcp", "digitalocean", "kubernetes"].map((c) => `Pulumi.${c}-maestro.yaml`),
   ];
   it("has the several-workloads, scheduled-jobs and static-site examples to check", () => assert.deepEqual(examples.sort(), expectedExamples.sort()));
   for (const file of examples) {

@@ -51,6 +51,7 @@ const examples: Array<{ stack: string; file: string }> = [
   { stack: "kubernetes-alerta", file: "stacks/examples/Pulumi.kubernetes-alerta.yaml" },
   // The Maestro shape (issue 18): a document database, a bucket and a broker.
   { stack: "gcp-maestro", file: "stacks/examples/Pulumi.gcp-maestro.yaml" },
+  { stack: "digitalocean-maestro", file: "stacks/examples/Pulumi.digitalocean-maestro.yaml" },
 ];
 
 const pinDir = path.join(__dirname, "urns");

@@ -153,6 +153,8 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
     password: `do-${inputs.engine === "valkey" ? "valkey" : "db"}-password`,
     clusterUrn: `do:dbaas:${name}-0000`,
   }),
+  // DigitalOcean generates a user's password.
+  "digitalocean:index/databaseUser:DatabaseUser": (name) => ({ password: `do-user-${physicalName(name)}-password`, role: "normal" }),
   "digitalocean:index/databaseConnectionPool:DatabaseConnectionPool": (name) => ({ privateHost: `private-${physicalName(name)}-pool.db.ondigitalocean.com`, port: 25061 }),
   "digitalocean:index/databaseReplica:DatabaseReplica": (name) => ({ privateHost: `private-${physicalName(name)}-replica.db.ondigitalocean.com`, port: 25060 }),
   "digitalocean:index/spacesKey:SpacesKey": () => ({ accessKey: "DO00MOCKACCESSKEY", secretKey: "mock-spaces-secret-key" }),
@@ -202,6 +204,9 @@ export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unkn
       const projectId = String(args.inputs.projectId ?? gcpProject());
       return { projectId, number: "123456789012", name: projectId, id: `projects/${projectId}` };
     }
+    case "digitalocean:index/getDatabaseCa:getDatabaseCa":
+      // The shape DigitalOcean returns: the PEM of the CA that signs the cluster's certificate.
+      return { clusterId: args.inputs.clusterId, certificate: `-----BEGIN CERTIFICATE-----\nMIIBmockDigitalOceanDatabaseCa${String(args.inputs.clusterId).replace(/[^A-Za-z0-9]/g, "")}\n-----END CERTIFICATE-----\n`, id: args.inputs.clusterId };
     case "aws:iam/getPolicyDocument:getPolicyDocument":
       // Echo the statements as the "JSON" so tests can read what the policy grants.
       return { json: JSON.stringify(args.inputs), id: "policy" };

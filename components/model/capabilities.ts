@@ -128,8 +128,9 @@ export const capabilities: Record<Cloud, Capabilities> = {
     // A job runs from its own droplets with a lease in a PostgreSQL it uses (platforms/digitalocean/jobs.ts).
     jobProblems: digitaloceanJobProblems,
     // Documents: a managed MongoDB cluster of a primary and two standby nodes.
-    documentProblems: (document, given) =>
-      document.members === 3 ? [] : [{ key: ["resources", document.name, "members"], value: given.members, allowed: "3 on digitalocean (the default): a managed MongoDB cluster has 1 or 3 nodes, and one node has no failover" }],
+    documentProblems: digitaloceanDocumentProblems,
+    // Documents and valkey queues are built (components/platforms/digitalocean/documentDatabase.ts, sessionStore.ts).
+    resources: [...everything.resources, "document", "queue"],
     queueEngines: ["valkey"],
     queueEnginesWhy: noRabbitmq("DigitalOcean has no managed RabbitMQ"),
   },
@@ -228,6 +229,21 @@ function gcpJobProblems(job: CronWorkload, model: Model): { key: (string | numbe
     : [];
 }
 
+/**
+ * A DigitalOcean managed MongoDB cluster has 1 or 3 nodes (one has no failover), and
+ * DigitalOcean keeps its daily backups, with point-in-time recovery, for 7 days, with
+ * nothing to tune: a longer retention would be a promise the cluster does not keep.
+ */
+function digitaloceanDocumentProblems(document: DocumentResource, given: { members?: number }): Problem[] {
+  const problems: Problem[] = [];
+  const at = ["resources", document.name];
+  if (document.members !== 3) problems.push({ key: [...at, "members"], value: given.members, allowed: "3 on digitalocean (the default): a managed MongoDB cluster has 1 or 3 nodes, and one node has no failover" });
+  if (document.backupRetentionDays !== 7) {
+    problems.push({ key: [...at, "backupRetentionDays"], value: document.backupRetentionDays, allowed: "7 on digitalocean (the default): DigitalOcean keeps a managed MongoDB cluster's daily backups, with point-in-time recovery, for 7 days, and the retention cannot be set" });
+  }
+  return problems;
+}
+
 function digitaloceanJobProblems(job: CronWorkload, model: Model): { key: (string | number)[]; value: unknown; allowed: string }[] {
   const problems: { key: (string | number)[]; value: unknown; allowed: string }[] = [];
   const at = ["workloads", job.name];
@@ -238,6 +254,11 @@ function digitaloceanJobProblems(job: CronWorkload, model: Model): { key: (strin
     cronToOnCalendar(job.schedule);
   } catch (e) {
     problems.push({ key: [...at, "schedule"], value: job.schedule, allowed: `a schedule a systemd timer can express on digitalocean: ${(e as Error).message}` });
+  }
+  // A job droplet's user data (jobBootstrap.ts) carries no CA file yet: the MongoDB URL's tlsCAFile would name nothing.
+  const documents = model.resources.filter((r) => job.uses.includes(r.name) && r.kind === "document").map((r) => r.name);
+  if (documents.length > 0) {
+    problems.push({ key: [...at, "uses"], value: job.uses, allowed: `a list without the document resource(s) ${documents.join(", ")} on digitalocean: a job's droplets get no file of the cluster's private CA yet, so they could not verify it; run that work in a worker` });
   }
   const lease = model.resources.find((r) => job.uses.includes(r.name) && r.kind === "sql" && r.engine === "postgres");
   if (!lease) {

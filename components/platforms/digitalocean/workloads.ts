@@ -143,12 +143,21 @@ function legacyUserData(ctx: ComposeContext, env: BoundVariable[], uses: DoResou
   );
 }
 
-/** A workload's user data (several-workloads model): its command, stop timeout, plain env file and secret file. */
-function mapsUserData(workload: ServiceWorkload, env: BoundVariable[], registry: Registry, dockerConfig: pulumi.Output<string> | undefined): pulumi.Output<string> {
+/**
+ * The CA certificates of the document databases a workload uses (DigitalOcean's private CA
+ * signs their certificates), by file name (`<resource>.pem`, the file `caFilePath` names).
+ */
+export function caFilesOf(uses: readonly DoResource[]): pulumi.Output<Record<string, string>> {
+  const withCa = uses.filter((u) => u.document !== undefined);
+  return pulumi.all(withCa.map((u) => u.document!.caCertificate)).apply((pems) => Object.fromEntries(withCa.map((u, i) => [`${u.resource.name}.pem`, pems[i]!])));
+}
+
+/** A workload's user data (several-workloads model): its command, stop timeout, plain env file, secret file and the CA files of what it uses. */
+function mapsUserData(workload: ServiceWorkload, env: BoundVariable[], registry: Registry, dockerConfig: pulumi.Output<string> | undefined, caFiles: pulumi.Output<Record<string, string>>): pulumi.Output<string> {
   const { plain, secret } = splitEnv(env);
   const port = workload.kind === "web" ? workload.port : undefined;
   return pulumi.secret(
-    pulumi.all([plain, secret, dockerConfig ?? pulumi.output(undefined)]).apply(([plainEnv, secretEnv, docker]) =>
+    pulumi.all([plain, secret, dockerConfig ?? pulumi.output(undefined), caFiles]).apply(([plainEnv, secretEnv, docker, cas]) =>
       workloadUserData(
         {
           name: workload.name,
@@ -165,6 +174,7 @@ function mapsUserData(workload: ServiceWorkload, env: BoundVariable[], registry:
           packages,
           setupCommands,
           registryLogin: docker ? embeddedRegistryLogin(registry, docker) : undefined,
+          ...(Object.keys(cas).length > 0 && { caFiles: cas }),
         },
         "digitalocean",
       ),
@@ -181,7 +191,7 @@ export function buildWorkload(ctx: ComposeContext, f: Foundation, workload: Serv
   // Image references are checked by the parser.
   const registry = registryOf(workload.image) as Registry;
   const dockerConfig = dockerConfigOf(ctx, f, workload, registry);
-  const userData = single ? legacyUserData(ctx, env, uses, registry, dockerConfig) : mapsUserData(workload, env, registry, dockerConfig);
+  const userData = single ? legacyUserData(ctx, env, uses, registry, dockerConfig) : mapsUserData(workload, env, registry, dockerConfig, caFilesOf(uses));
   // The single service's droplets keep today's tags (no role tag: a tag change is harmless, but its inputs stay as they are).
   const tags = single ? f.tags : [digitaloceanRoleTag(roleOf(workload)), ...f.tags];
   const size = resolveSize("digitalocean", "node", workload.size);
