@@ -1,25 +1,20 @@
 /**
  * What the plan's views say of a document database and a broker (issue 18), per cloud,
  * from the model: the diagram's resource boxes name the service that runs them and how it
- * stays up, and the summary lines name the rules that judge them. The capability table
- * admits both kinds here: the views do not depend on whether a cloud's platform builds them.
+ * stays up, and the summary lines name the rules that judge them.
  */
 import { strict as assert } from "node:assert";
 import { renderSvg } from "../automation/diagram";
 import { servicesDiagram } from "../automation/diagramModel";
 import { dataServices } from "../automation/topologyView";
-import { capabilities, type Capabilities } from "../components/model/capabilities";
-import type { Cloud } from "../components/sizes";
+import { capabilities } from "../components/model/capabilities";
 import { modelPlan } from "./modelPlan";
-
-const admits = (row: Capabilities): Capabilities => ({ ...row, resources: [...new Set([...row.resources, "document", "queue"])] });
-const open = Object.fromEntries((["aws", "gcp", "digitalocean", "kubernetes"] as const).map((c) => [c, admits(capabilities[c])])) as Record<Cloud, Capabilities>;
 
 for (const cloud of ["aws", "gcp", "digitalocean", "kubernetes"] as const) {
   describe(`plan views of a document database and a broker on ${cloud}`, function () {
     const rabbit = capabilities[cloud].queueEngines.includes("rabbitmq");
     const resources = { events: { kind: "document" }, broker: { kind: "queue", engine: rabbit ? "rabbitmq" : "valkey" } };
-    const plan = () => modelPlan(`stacks/examples/Pulumi.${cloud}-services.yaml`, { patch: { resources }, capabilities: open });
+    const plan = () => modelPlan(`stacks/examples/Pulumi.${cloud}-services.yaml`, { patch: { resources } });
 
     it("draws both, with the service that runs them and who uses them", function () {
       const diagram = servicesDiagram(plan());

@@ -6,7 +6,6 @@
 import { strict as assert } from "node:assert";
 import { stackConfigWith } from "../../automation/stackFiles";
 import { caFilePath, resourceBinding, workloadEnv } from "../../components/model/bindings";
-import { capabilities, type Capabilities } from "../../components/model/capabilities";
 import type { DocumentResource, QueueResource } from "../../components/model/model";
 import { parseStack } from "../../components/model/parse";
 import { amqpsUrl, mongodbUrl, valkeyBrokerUrl } from "../../components/connectionUrls";
@@ -16,16 +15,13 @@ import { ns } from "../programQueries";
 import { api, maps } from "./badModelInputs";
 
 const clouds: Cloud[] = ["aws", "gcp", "digitalocean", "kubernetes"];
-/** Every cloud's row with the two kinds admitted: what each row says once its platform builds them. */
-const admits = (c: Cloud): Capabilities => ({ ...capabilities[c], resources: [...new Set([...capabilities[c].resources, "document", "queue"])] });
-const table = Object.fromEntries(clouds.map((c) => [c, admits(c)])) as Record<Cloud, Capabilities>;
 /** The S3 bucket a Kubernetes stack declares (the cluster has none). */
 const s3 = { kind: "bucket", endpoint: "https://s3.example.com", bucket: "files", region: "us-east-1", accessKeyId: "AKIAEXAMPLE", secretAccessKey: "example-secret" };
 
 function parse(cloud: Cloud, resources: Record<string, unknown>) {
   const web = cloud === "digitalocean" ? { ...api, path: undefined } : api;
   const values = stackConfigWith(cloud, ns(maps({ api: web }, { ...resources, ...(cloud === "kubernetes" && { files: s3 }) }))).values;
-  return parseStack(decodeRawConfig(values), providerConfigOf(values), table).model;
+  return parseStack(decodeRawConfig(values), providerConfigOf(values)).model;
 }
 
 describe("model: document databases and brokers", function () {
