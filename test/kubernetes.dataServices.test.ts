@@ -81,6 +81,16 @@ describe("kubernetes: document and queue resources", function () {
     assert.ok(charts.some((c: string) => c.endsWith("rabbitmq-cluster-operator")));
   });
 
+  it("names each operator left to the cluster before deploying, and none it installs", async () => {
+    assert.ok(!p.run.logs.some((l) => /need the (Percona|RabbitMQ)/.test(l.message)), "both are installed by the flags: nothing to name");
+    const q = await runStack(example, { kubernetes: { installPerconaOperator: false, installRabbitmqOperator: false } });
+    const notices = q.run.logs.filter((l) => l.severity === "warning" && /need the (Percona|RabbitMQ)/.test(l.message)).map((l) => l.message);
+    assert.equal(notices.length, 2, JSON.stringify(q.run.logs));
+    assert.match(notices.join("\n"), /resources events need the Percona Operator for MongoDB in the cluster \(CRD perconaservermongodbs\.psmdb\.percona\.com.*set ha-topology:kubernetes\.installPerconaOperator true/);
+    assert.match(notices.join("\n"), /resources broker need the RabbitMQ Cluster Operator in the cluster \(CRD rabbitmqclusters\.rabbitmq\.com.*ha-topology:kubernetes\.installRabbitmqOperator true/);
+    assert.ok(!q.all(T.release).some((r) => r.inputs.chart === "psmdb-operator"), "nothing installed without the flag");
+  });
+
   it("admits only the users' pods on 27017 and 5671", () => {
     const mongo = p.all(T.mongo)[0].inputs.metadata.name;
     const rabbit = p.all(T.rabbit)[0].inputs.metadata.name;

@@ -32,12 +32,12 @@ import { DatabaseIdentity, waitForGuard } from "../../databaseIdentity";
 import { parseImageReference } from "../../imageReference";
 import { caFilePath, resourceBinding } from "../../model/bindings";
 import { registryCredentialsHost } from "../../model/images";
-import { isContainerWorkload, type BucketResource, type ContainerWorkload, type Resource, type Route, type ServiceWorkload, type WebWorkload, type Workload } from "../../model/model";
+import { isContainerWorkload, type BucketResource, type ContainerWorkload, type Model, type Resource, type Route, type ServiceWorkload, type WebWorkload, type Workload } from "../../model/model";
 import { currentStack, dnsLabelRule, fitName, stackSegment, warnIfLegacyName } from "../../physicalNames";
 import { dockerConfigJson } from "../../registryLogin";
 import { resolveSize } from "../../sizes";
 import { jobSizes } from "../../jobSizes";
-import type { DatabaseSpec } from "../../topology";
+import type { DatabaseSpec, Topology } from "../../topology";
 import type { DnsRecord } from "../dnsRecord";
 import { App, type SecretEnv } from "./app";
 import { Database } from "./database";
@@ -232,6 +232,8 @@ export const kubernetesPlatform: Platform<KubernetesFoundation, KubernetesResour
       percona: kubernetes.installPerconaOperator && model.resources.some((r) => r.kind === "document") ? new DataOperator(`${name}-percona`, { kind: "percona" }, opts) : undefined,
       rabbitmq: kubernetes.installRabbitmqOperator && model.resources.some((r) => r.kind === "queue" && r.engine === "rabbitmq") ? new DataOperator(`${name}-rabbitmq`, { kind: "rabbitmq" }, opts) : undefined,
     };
+    // An operator left to the cluster is a prerequisite: named before the cluster's own "no matches for kind" would be.
+    for (const line of missingOperatorNotices(model, kubernetes)) void pulumi.log.warn(line, ctx.parent);
 
     const appSecretName = Object.keys(ctx.appSecrets).length > 0
       ? new kube.core.v1.Secret(`${name}-app-secrets`, { metadata: metadata(`${name}-app-secrets`), type: "Opaque", stringData: ctx.appSecrets }, opts).metadata.name
@@ -732,4 +734,20 @@ function appWorkload(ctx: ComposeContext, f: KubernetesFoundation, w: WebWorkloa
     egressPolicy(`${name}-out`, { namespace: f.namespace, labels: f.labels, selector: f.selectors.get(w.name)!, egress: egressRules(peersOf(ctx, f, w)) }, { parent: app });
   }
   return { nodeGroupId: app.deploymentName };
+}
+
+/**
+ * The operators a stack's resources need that the program does not install (their flag is
+ * off): each must already run in the cluster, or the first `pulumi up` fails on a custom
+ * resource whose kind the cluster does not know. One line per operator, naming the
+ * resources, the CRD to look for and the flag that installs it.
+ */
+export function missingOperatorNotices(model: Model, kubernetes: Pick<Topology["kubernetes"], "installPerconaOperator" | "installRabbitmqOperator">): string[] {
+  const needs = [
+    { install: kubernetes.installPerconaOperator, names: model.resources.filter((r) => r.kind === "document").map((r) => r.name), operator: "the Percona Operator for MongoDB", crd: "perconaservermongodbs.psmdb.percona.com", flag: "kubernetes.installPerconaOperator" },
+    { install: kubernetes.installRabbitmqOperator, names: model.resources.filter((r) => r.kind === "queue" && r.engine === "rabbitmq").map((r) => r.name), operator: "the RabbitMQ Cluster Operator", crd: "rabbitmqclusters.rabbitmq.com", flag: "kubernetes.installRabbitmqOperator" },
+  ];
+  return needs
+    .filter((n) => !n.install && n.names.length > 0)
+    .map((n) => `resources ${n.names.join(", ")} need ${n.operator} in the cluster (CRD ${n.crd}; check with kubectl get crd ${n.crd}): install it, or set ha-topology:${n.flag} true to let this program install it`);
 }
