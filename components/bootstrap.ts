@@ -598,12 +598,12 @@ function dockerRun(spec: BootstrapSpec, logArgs: string): string {
 }
 
 /** True when the node carries CA files for the container (written from user data, or downloaded at boot). */
-function hasCaFiles(spec: Pick<BootstrapSpec, "caFiles" | "caDownloads">): boolean {
+export function hasCaFiles(spec: Pick<BootstrapSpec, "caFiles" | "caDownloads">): boolean {
   return Object.keys(spec.caFiles ?? {}).length > 0 || (spec.caDownloads?.length ?? 0) > 0;
 }
 
 /** The write_files entries of the CA files (public certificates: readable by all), sorted so unchanged CAs give unchanged user data. */
-function caFileEntries(spec: Pick<BootstrapSpec, "caFiles">): ReturnType<typeof cloudConfigFile>[] {
+export function caFileEntries(spec: Pick<BootstrapSpec, "caFiles">): ReturnType<typeof cloudConfigFile>[] {
   const files = spec.caFiles ?? {};
   return Object.keys(files).sort().map((file) => {
     if (!/^[a-z0-9][a-z0-9-]*\.pem$/.test(file)) throw new Error(`bootstrap: CA file name ${JSON.stringify(file)} is not <resource>.pem; refused`);

@@ -16,7 +16,10 @@
  */
 import {
   bootstrapPaths,
+  caDirectory,
+  caFileEntries,
   cloudConfigFile,
+  hasCaFiles,
   cloudConfigText,
   environmentFiles,
   registryLoginFiles,
@@ -61,7 +64,7 @@ export interface JobNodeSpec {
   /** The job's plain environment (platform variables merged in). */
   env: Record<string, string>;
   /** How the node boots: secrets, packages, setup, registry login (as a workload's node). */
-  boot: Pick<BootstrapSpec, "secretSources" | "embeddedSecrets" | "packages" | "setupCommands" | "registryLogin">;
+  boot: Pick<BootstrapSpec, "secretSources" | "embeddedSecrets" | "packages" | "setupCommands" | "registryLogin" | "caFiles">;
   /** Where the lease is taken: the job's PostgreSQL. */
   lease: CronLeaseConnection;
 }
@@ -107,7 +110,7 @@ ${login}${p.fetchSecrets} || exit 1
 # The lease's timeout sends TERM: the container gets ${jobStopGraceSeconds} s, then KILL.
 trap '/usr/bin/docker stop --time ${jobStopGraceSeconds} ${name} >/dev/null 2>&1' TERM INT
 # Attached: the container's output is the lease unit's journal (journalctl -u ${cronLeasePaths.unitName(spec.job)}).
-/usr/bin/docker run --rm --name ${name} --init --env-file ${p.appEnv} --env-file ${p.secretsEnv} --log-driver local ${spec.image}${command} &
+/usr/bin/docker run --rm --name ${name} --init${hasCaFiles(spec.boot) ? ` -v ${caDirectory}:${caDirectory}:ro` : ""} --env-file ${p.appEnv} --env-file ${p.secretsEnv} --log-driver local ${spec.image}${command} &
 pid=$!
 wait "$pid"
 status=$?
@@ -135,6 +138,8 @@ export function renderJobCloudConfig(spec: JobNodeSpec): string {
     packages: [...boot.packages, "postgresql-client", "iptables"],
     write_files: [
       ...environmentFiles({ env: spec.env, ...boot }),
+      // The CA files of the resources it uses whose certificate a private CA signs, mounted read-only into the run's container.
+      ...caFileEntries(boot),
       ...registryLoginFiles({ image: spec.image, env: spec.env, stopTimeoutSeconds: jobStopGraceSeconds, ...boot }).map((f) => file(f.path, f.permissions, f.content)),
       file(jobRunPaths.script(spec.job), "0700", renderRunScript(spec)),
       // The lease's connection: root-only, never on a command line.

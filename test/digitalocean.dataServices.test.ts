@@ -5,6 +5,7 @@
  * trusting only its users' tags), whose private CA is on every droplet of its users at the
  * binding's caFile and mounted read-only into the container; `broker` the managed Valkey
  * as a broker (noeviction). The MongoDB URL is `mongodb+srv` over the one private SRV host.
+ * A cron job's droplets get the CA file too.
  */
 import { strict as assert } from "node:assert";
 import { mongodbUrl } from "../components/connectionUrls";
@@ -94,7 +95,7 @@ describe("DigitalOcean platform: document databases and queues", function () {
     }
   });
 
-  it("refuses engine rabbitmq, a retention DigitalOcean does not keep, and a job that would use the document", async function () {
+  it("refuses engine rabbitmq and a retention DigitalOcean does not keep", async function () {
     const refusal = async (patch: Record<string, unknown>) => {
       try {
         await runStack(example, patch);
@@ -106,11 +107,18 @@ describe("DigitalOcean platform: document databases and queues", function () {
     };
     assert.match(await refusal({ resources: { events: { kind: "document" }, files: { kind: "bucket" }, broker: { kind: "queue", engine: "rabbitmq" } } }), /resources\.broker\.engine: .*valkey on digitalocean: DigitalOcean has no managed RabbitMQ/);
     assert.match(await refusal({ resources: { events: { kind: "document", backupRetentionDays: 14 }, files: { kind: "bucket" }, broker: { kind: "queue", engine: "valkey" } } }), /resources\.events\.backupRetentionDays: .*7 on digitalocean/);
-    const job = { kind: "cron", image: "busybox:1.36", schedule: "0 3 * * *", uses: ["db", "events"] };
-    assert.match(
-      await refusal({ workloads: { ...workloads, nightly: job }, resources: { db: { kind: "sql" }, events: { kind: "document" }, files: { kind: "bucket" }, broker: { kind: "queue", engine: "valkey" } } }),
-      /workloads\.nightly\.uses: .*without the document resource\(s\) events on digitalocean/,
-    );
+  });
+});
+
+describe("DigitalOcean platform: a cron job that uses a document database", function () {
+  it("gets the cluster's CA at the binding's path on its own droplets, mounted read-only into the run", async function () {
+    const job = { kind: "cron", image: "busybox:1.36", command: ["sh", "-c", "date"], schedule: "0 3 * * *", uses: ["db", "events"] };
+    const q = await runStack(example, { workloads: { ...workloads, nightly: job }, resources: { db: { kind: "sql" }, events: { kind: "document" }, files: { kind: "bucket" }, broker: { kind: "queue", engine: "valkey" } } });
+    for (const view of dropletViews(q, "nightly")) {
+      assert.match(view.files[caFilePath("events")] ?? "", /BEGIN CERTIFICATE/);
+      const run = Object.entries(view.files).find(([path]) => path.includes("ha-topology-run-job-nightly"))?.[1] ?? "";
+      assert.match(run, /docker run --rm --name ha-topology-cron-nightly --init -v \/etc\/ha-topology\/ca:\/etc\/ha-topology\/ca:ro /);
+    }
   });
 });
 

@@ -255,11 +255,6 @@ function digitaloceanJobProblems(job: CronWorkload, model: Model): { key: (strin
   } catch (e) {
     problems.push({ key: [...at, "schedule"], value: job.schedule, allowed: `a schedule a systemd timer can express on digitalocean: ${(e as Error).message}` });
   }
-  // A job droplet's user data (jobBootstrap.ts) carries no CA file yet: the MongoDB URL's tlsCAFile would name nothing.
-  const documents = model.resources.filter((r) => job.uses.includes(r.name) && r.kind === "document").map((r) => r.name);
-  if (documents.length > 0) {
-    problems.push({ key: [...at, "uses"], value: job.uses, allowed: `a list without the document resource(s) ${documents.join(", ")} on digitalocean: a job's droplets get no file of the cluster's private CA yet, so they could not verify it; run that work in a worker` });
-  }
   const lease = model.resources.find((r) => job.uses.includes(r.name) && r.kind === "sql" && r.engine === "postgres");
   if (!lease) {
     problems.push({ key: [...at, "uses"], value: job.uses, allowed: "a list with a sql resource of engine postgres on digitalocean: without a scheduler for containers, the job's droplets take a per-tick lease in it so that exactly one runs each tick (README: Scheduled jobs)" });

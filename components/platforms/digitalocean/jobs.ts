@@ -30,7 +30,7 @@ import { Firewall } from "./firewall";
 import type { Foundation } from "./foundation";
 import { embeddedRegistryLogin } from "./registryAccess";
 import type { DoResource } from "./resources";
-import { dockerConfigOf, packages, setupCommands, trustedProxyHops, type DoWorkload } from "./workloads";
+import { caFilesOf, dockerConfigOf, packages, setupCommands, trustedProxyHops, type DoWorkload } from "./workloads";
 
 /** Builds one job: its firewall, user data and droplets; returns its handle with the addresses its ping checks probe. */
 export function buildJob(ctx: ComposeContext, f: Foundation, job: CronWorkload, env: BoundVariable[], uses: DoResource[]): DoWorkload {
@@ -45,10 +45,10 @@ export function buildJob(ctx: ComposeContext, f: Foundation, job: CronWorkload, 
   const dockerConfig = dockerConfigOf(ctx, f, job, registry);
   const { plain, secret } = splitEnv(env);
 
-  const facts = pulumi.all([plain, secret, dockerConfig ?? pulumi.output(undefined), database.directHost, database.directPort, database.username, database.password]);
+  const facts = pulumi.all([plain, secret, dockerConfig ?? pulumi.output(undefined), database.directHost, database.directPort, database.username, database.password, caFilesOf(uses)]);
   // Secret: it carries the job's secrets and the lease's password (no secret store on DigitalOcean).
   const userData = pulumi.secret(
-    facts.apply(([plainEnv, secretEnv, docker, host, port, user, password]) =>
+    facts.apply(([plainEnv, secretEnv, docker, host, port, user, password, cas]) =>
       jobUserData(
         {
           job: job.name,
@@ -64,6 +64,7 @@ export function buildJob(ctx: ComposeContext, f: Foundation, job: CronWorkload, 
             packages,
             setupCommands,
             registryLogin: docker ? embeddedRegistryLogin(registry, docker) : undefined,
+            ...(Object.keys(cas).length > 0 && { caFiles: cas }),
           },
           lease: { host, port, database: databaseName, user, password, sslMode: "require" },
         },
