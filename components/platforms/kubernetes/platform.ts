@@ -466,23 +466,7 @@ function buildResource(ctx: ComposeContext, f: KubernetesFoundation, r: Resource
         // `<base>-sessions-valkey` must fit a StatefulSet's name (52 characters).
         ...(!shaped && { objectBase: fitName(ln, 36), withUrl: true }),
       }, f.opts);
-      return {
-        resource: r,
-        fields: bindingFields(r, {
-          host: store.host,
-          port: pulumi.output(String(store.port)),
-          tls: pulumi.output(String(store.tls)),
-          password: store.password,
-          url: store.url,
-        }),
-        secretRefs: {
-          password: { name: store.passwordSecretName, key: sessionStorePasswordKey },
-          ...(store.url && { url: { name: store.passwordSecretName, key: "url" } }),
-        },
-        peer: { selector: store.clientSelector, port: store.port },
-        endpoint: store.endpoint,
-        store,
-      };
+      return valkeyHandle(r, store);
     }
     case "secret": {
       const secret = new GeneratedSecret(ln, { length: r.length, namespace: f.namespace, secretName: `${ln}-secret`, labels: f.labels }, f.opts);
@@ -533,24 +517,8 @@ function buildResource(ctx: ComposeContext, f: KubernetesFoundation, r: Resource
           withUrl: true,
           broker: true,
         }, f.opts);
-        return {
-          resource: r,
-          fields: bindingFields(r, {
-            host: store.host,
-            port: pulumi.output(String(store.port)),
-            tls: pulumi.output(String(store.tls)),
-            password: store.password,
-            // The in-cluster Valkey serves plain TCP (store.tls false): a rediss:// URL (valkeyBrokerUrl) would not connect.
-            url: store.url,
-          }),
-          secretRefs: {
-            password: { name: store.passwordSecretName, key: sessionStorePasswordKey },
-            ...(store.url && { url: { name: store.passwordSecretName, key: "url" } }),
-          },
-          peer: { selector: store.clientSelector, port: store.port },
-          endpoint: store.endpoint,
-          store,
-        };
+        // The in-cluster Valkey serves plain TCP (store.tls false): its own redis:// URL, not valkeyBrokerUrl's rediss://.
+        return valkeyHandle(r, store);
       }
       const broker = new Broker(ln, {
         resource: r,
@@ -750,4 +718,25 @@ export function missingOperatorNotices(model: Model, kubernetes: Pick<Topology["
   return needs
     .filter((n) => !n.install && n.names.length > 0)
     .map((n) => `resources ${n.names.join(", ")} need ${n.operator} in the cluster (CRD ${n.crd}; check with kubectl get crd ${n.crd}): install it, or set ha-topology:${n.flag} true to let this program install it`);
+}
+
+/** The handle of a cache or a Valkey broker: its binding's values, the Secret keys its users read, the peer its NetworkPolicy admits. */
+function valkeyHandle(r: Resource, store: SessionStore): KubernetesResourceHandle {
+  return {
+    resource: r,
+    fields: bindingFields(r, {
+      host: store.host,
+      port: pulumi.output(String(store.port)),
+      tls: pulumi.output(String(store.tls)),
+      password: store.password,
+      url: store.url,
+    }),
+    secretRefs: {
+      password: { name: store.passwordSecretName, key: sessionStorePasswordKey },
+      ...(store.url && { url: { name: store.passwordSecretName, key: "url" } }),
+    },
+    peer: { selector: store.clientSelector, port: store.port },
+    endpoint: store.endpoint,
+    store,
+  };
 }
