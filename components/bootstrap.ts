@@ -337,11 +337,7 @@ export function validateBootstrap(spec: BootstrapSpec): void {
     if (!packagePattern.test(name)) throw new Error(`bootstrap: package ${JSON.stringify(name)} is not a plain package name`);
   }
   for (const [i, command] of (spec.setupCommands ?? []).entries()) requireNodeText(`setup command ${i + 1}`, command);
-  for (const d of spec.caDownloads ?? []) {
-    // Both land in runcmd and a unit's mount: a plain file under the CA directory, an https URL.
-    if (!/^\/etc\/ha-topology\/ca\/[A-Za-z0-9._-]+\.pem$/.test(d.path)) throw new Error(`bootstrap: CA file ${JSON.stringify(d.path)} is not a .pem file directly under ${caDirectory}`);
-    if (!/^https:\/\/[A-Za-z0-9.\/_-]+$/.test(d.url)) throw new Error(`bootstrap: CA URL ${JSON.stringify(d.url)} is not a plain https URL`);
-  }
+  for (const d of spec.caDownloads ?? []) caDownloadCommand(d);
   if (spec.logDriver) validateLogDriver(spec.logDriver);
   if (spec.livenessWatchdog) validateWatchdog(spec.livenessWatchdog, spec.port);
 }
@@ -597,6 +593,18 @@ function dockerRun(spec: BootstrapSpec, logArgs: string): string {
   return `/usr/bin/docker run --rm --name ${p.containerName} --init${publish}${ca} --env-file ${p.appEnv} --env-file ${p.secretsEnv} --stop-timeout ${spec.stopTimeoutSeconds} ${logArgs} ${spec.image}${command}`;
 }
 
+/**
+ * The command that fetches one CA certificate (argv): it fails on any HTTP error, after
+ * retries, so a CA the app cannot have stops the boot (or the job's run) before the app
+ * starts, not at its first connection. Throws when the path is not a plain file directly
+ * under `caDirectory` or the URL not a plain https URL: both land in a shell or runcmd.
+ */
+export function caDownloadCommand(d: CaDownload): string[] {
+  if (!/^\/etc\/ha-topology\/ca\/[A-Za-z0-9._-]+\.pem$/.test(d.path)) throw new Error(`bootstrap: CA file ${JSON.stringify(d.path)} is not a .pem file directly under ${caDirectory}`);
+  if (!/^https:\/\/[A-Za-z0-9.\/_-]+$/.test(d.url)) throw new Error(`bootstrap: CA URL ${JSON.stringify(d.url)} is not a plain https URL`);
+  return ["curl", "--fail", "--silent", "--show-error", "--retry", "5", "--retry-connrefused", "--output", d.path, d.url];
+}
+
 /** True when the node carries CA files for the container (written from user data, or downloaded at boot). */
 export function hasCaFiles(spec: Pick<BootstrapSpec, "caFiles" | "caDownloads">): boolean {
   return Object.keys(spec.caFiles ?? {}).length > 0 || (spec.caDownloads?.length ?? 0) > 0;
@@ -731,7 +739,7 @@ export function renderCloudConfig(spec: BootstrapSpec): string {
       ...(spec.setupCommands ?? []),
       // A CA the app cannot fetch stops the boot here (cloud-init fails), not at the first connection.
       ...(spec.caDownloads && spec.caDownloads.length > 0 ? [["mkdir", "-p", caDirectory]] : []),
-      ...(spec.caDownloads ?? []).map((d) => ["curl", "--fail", "--silent", "--show-error", "--retry", "5", "--retry-connrefused", "--output", d.path, d.url]),
+      ...(spec.caDownloads ?? []).map(caDownloadCommand),
       ["systemctl", "daemon-reload"],
       ["systemctl", "enable", "--now", "docker"],
       ["systemctl", "enable", "--now", bootstrapPaths.serviceName],

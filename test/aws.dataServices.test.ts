@@ -137,11 +137,30 @@ describe("AWS platform: document and queue resources (maestro example)", functio
     assert.ok(group.inputs.parameterGroupName);
   });
 
-  it("refuses a scheduled job that uses a document resource on aws (a Fargate task cannot fetch the CA yet)", async function () {
+  it("gives a scheduled job using a document the CA file its nodes get: downloaded first into a task volume, mounted read-only", async function () {
     const workloads = {
       api: { kind: "web", image: "traefik/whoami:v1.10.1", port: 8080, healthCheck: { path: "/health" }, uses: ["events"] },
       nightly: { kind: "cron", image: "busybox:1.36", schedule: "0 3 * * *", uses: ["events"] },
+      tick: { kind: "cron", image: "busybox:1.36", schedule: "*/5 * * * *", uses: ["files"] },
     };
-    await assert.rejects(runStack(example, { workloads }), /nightly[\s\S]*document resource \(events\) on aws/);
+    const q = await runStack(example, { workloads });
+    const task = q.all("aws:ecs/taskDefinition:TaskDefinition").find((r) => r.name.endsWith("nightly-job"))!;
+    assert.deepEqual(task.inputs.volumes, [{ name: "ca" }]);
+    const containers = JSON.parse(task.inputs.containerDefinitions) as { name: string; image: string; essential: boolean; command?: string[]; mountPoints?: unknown[]; dependsOn?: unknown[]; environment: { name: string; value: string }[] }[];
+    const ca = containers.find((c) => c.name === "ca-files")!;
+    assert.ok(ca, `a ca-files container: ${containers.map((c) => c.name).join(", ")}`);
+    assert.equal(ca.essential, false, "it exits when the files are there; the task goes on");
+    assert.match(ca.image, /^public\.ecr\.aws\/aws-cli\/aws-cli:/);
+    assert.deepEqual(ca.mountPoints, [{ sourceVolume: "ca", containerPath: "/etc/ha-topology/ca", readOnly: false }]);
+    assert.ok(ca.command![0].includes("'--output' '/etc/ha-topology/ca/events.pem' 'https://truststore.pki.rds.amazonaws.com/us-east-1/us-east-1-bundle.pem'"), ca.command![0]);
+    const job = containers.find((c) => c.name === "job")!;
+    assert.deepEqual(job.mountPoints, [{ sourceVolume: "ca", containerPath: "/etc/ha-topology/ca", readOnly: true }]);
+    assert.deepEqual(job.dependsOn, [{ containerName: "overlap-guard", condition: "SUCCESS" }, { containerName: "ca-files", condition: "SUCCESS" }]);
+    const env = Object.fromEntries(job.environment.map((e) => [e.name, e.value]));
+    assert.equal(env.EVENTS_CA_FILE, "/etc/ha-topology/ca/events.pem");
+    // A job without a private-CA resource: no CA container, no volume.
+    const tick = q.all("aws:ecs/taskDefinition:TaskDefinition").find((r) => r.name.endsWith("tick-job"))!;
+    assert.equal(tick.inputs.volumes, undefined);
+    assert.deepEqual(JSON.parse(tick.inputs.containerDefinitions).map((c: { name: string }) => c.name), ["overlap-guard", "timeout", "job"]);
   });
 });

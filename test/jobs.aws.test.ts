@@ -13,7 +13,7 @@ import * as path from "node:path";
 import type { RegisteredResource } from "../automation/offline/mocks";
 import { stackResources } from "../automation/offline/policyInput";
 import { eventBridgeCron } from "../components/platforms/aws/cronExpression";
-import { fargateSize, guardScript, timeoutScript } from "../components/platforms/aws/jobs";
+import { caScript, fargateSize, guardScript, timeoutScript } from "../components/platforms/aws/jobs";
 import { runPolicies } from "../policies/runner";
 import { runStack, type Program } from "./programQueries";
 
@@ -396,6 +396,28 @@ describe("AWS: the jobs' sidecar scripts, run under sh", function () {
   it("fails closed when it cannot list the runs", () => {
     const r = runSidecar(guardScript("forbid").replace("aws ecs list-tasks", "false"), [self]);
     assert.notEqual(r.status, 0);
+  });
+  it("the CA container fetches every CA file, and fails (the job never starts) at the first it cannot fetch", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ca-script-"));
+    // A fake curl: logs its argv, fails for a URL with "missing" in it.
+    fs.writeFileSync(path.join(dir, "curl"), `#!/bin/sh\necho "$@" >> "${dir}/calls"\ncase "$*" in *missing*) exit 22 ;; esac\n`, { mode: 0o755 });
+    const run = (urls: string[]) => {
+      fs.rmSync(path.join(dir, "calls"), { force: true });
+      const script = caScript(urls.map((url, i) => ({ path: `/etc/ha-topology/ca/r${i}.pem`, url })));
+      const r = spawnSync("sh", ["-c", script], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: "utf8", timeout: 20000 });
+      return { status: r.status, calls: fs.existsSync(path.join(dir, "calls")) ? fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n") : [] };
+    };
+    const ok = run(["https://a.example/one.pem", "https://b.example/two.pem"]);
+    assert.equal(ok.status, 0);
+    assert.deepEqual(ok.calls, [
+      "--fail --silent --show-error --retry 5 --retry-connrefused --output /etc/ha-topology/ca/r0.pem https://a.example/one.pem",
+      "--fail --silent --show-error --retry 5 --retry-connrefused --output /etc/ha-topology/ca/r1.pem https://b.example/two.pem",
+    ]);
+    const failed = run(["https://a.example/missing.pem", "https://b.example/two.pem"]);
+    assert.notEqual(failed.status, 0);
+    assert.equal(failed.calls.length, 1, "stops at the first failed download");
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.throws(() => caScript([{ path: "/etc/ha-topology/ca/x.pem", url: "https://a.example/$(reboot)" }]), /not a plain https URL/);
   });
   it("the timeout sidecar exits 124 at the timeout, 0 when stopped first", () => {
     assert.equal(spawnSync("sh", ["-c", timeoutScript(1)]).status, 124);

@@ -98,7 +98,6 @@ export const capabilities: Record<Cloud, Capabilities> = {
     // DocumentDB keeps six copies over three zones in its storage: a second instance is the failover target.
     documentDefaultMembers: 2,
     resources: [...everything.resources, "document", "queue"],
-    jobProblems: awsJobProblems,
   },
   // The URL map routes by host rule and path matcher; Cloud Scheduler starts a Cloud Run job per cron workload;
   // a static site is a private bucket behind a backend bucket with Cloud CDN on the same URL map (platforms/gcp/site.ts).
@@ -262,14 +261,3 @@ function digitaloceanJobProblems(job: CronWorkload, model: Model): { key: (strin
   return problems;
 }
 
-/**
- * A scheduled job on aws runs as a Fargate task, which has no boot step that could fetch
- * DocumentDB's private CA (the Amazon RDS CA) into its `caFile`: a job may not use a
- * document resource on aws in this version (a worker can).
- */
-function awsJobProblems(job: CronWorkload, model: Model): { key: (string | number)[]; value: unknown; allowed: string }[] {
-  const documents = model.resources.filter((r) => r.kind === "document" && job.uses.includes(r.name)).map((r) => r.name);
-  return documents.length === 0
-    ? []
-    : [{ key: ["workloads", job.name, "uses"], value: job.uses, allowed: `no document resource (${documents.join(", ")}) on aws: a scheduled job's Fargate task cannot fetch DocumentDB's private CA file yet; declare the job's uses without it, or run the work in a worker` }];
-}

@@ -34,6 +34,15 @@
  *   capacity, an API error) up to `retries` times; a run that started and exited non-zero
  *   is not started again by Scheduler: it raises the failure alarm.
  *
+ * CA files: a job using a resource whose certificate a private CA signs (DocumentDB: the
+ * Amazon RDS CA) gets the same `caFile` a workload's node downloads at boot. A third
+ * small container, `ca-files` (same AWS CLI image, it has curl), runs first and fetches
+ * each CA into the task's `ca` volume (Fargate ephemeral storage shared by the task's
+ * containers), mounted read-only at `caDirectory` in the job's container, which starts
+ * only when that download exited 0: a CA it cannot fetch is a failed run (alarm), not a
+ * run that fails at its first connection. Without such a resource there is no container
+ * and no volume, and the task definition is unchanged.
+ *
  * Alarms (with `alarms.email`, on the stack's topic): an EventBridge rule on the job's
  * stopped tasks with a non-zero exit code or that failed to start, and a CloudWatch alarm
  * on the schedule group's dropped invocations (a tick whose RunTask failed every retry).
@@ -44,6 +53,7 @@ import { roleTag } from "../../../contract/roles";
 import type { BoundVariable, ComposeContext } from "../../compose";
 import { logicalName } from "../../compose";
 import { workloadPlatformEnv } from "../../appEnvironment";
+import { caDirectory, caDownloadCommand, shellQuote, type CaDownload } from "../../bootstrap";
 import type { CronWorkload } from "../../model/model";
 import { jobSizes } from "../../jobSizes";
 import { eventBridgeCron } from "./cronExpression";
@@ -84,6 +94,16 @@ export function guardScript(concurrency: CronWorkload["concurrency"]): string {
 /** The timeout sidecar's script: exit 124 after the job's timeout (it is essential: the task stops), 0 when stopped first. */
 export function timeoutScript(timeoutSeconds: number): string {
   return `trap 'exit 0' TERM; sleep ${timeoutSeconds} & wait; echo "timed out after ${timeoutSeconds}s: stopping the run"; exit 124`;
+}
+
+/** The CA container's name (the job's container starts after it succeeded). */
+export const caContainer = "ca-files";
+/** The task volume the CA files are written to. */
+export const caVolume = "ca";
+
+/** The CA container's shell script: each download in turn, stopping at the first that fails (non-zero exit). */
+export function caScript(downloads: readonly CaDownload[]): string {
+  return ["set -e", ...downloads.map((d) => caDownloadCommand(d).map(shellQuote).join(" ")), `echo "ca-files: ${downloads.length} CA file(s) in ${caDirectory}"`].join("\n");
 }
 
 /** What job() returns. */
@@ -199,12 +219,15 @@ export function buildJob(ctx: ComposeContext, f: AwsFoundation, w: CronWorkload,
   }, opts);
 
   const { cpu, memory } = jobSizes.aws.run(w.size);
+  const withCa = uses.filter((r) => r.caDownload);
+  const downloads = pulumi.all(withCa.map((r) => r.caDownload!.url.apply((url) => ({ path: r.caDownload!.path, url }))));
   const containers = pulumi
-    .all([f.region, logGroup.name, plainValues(env.filter((v) => !v.secret)), cluster.arn, pulumi.all(refs.map((r) => r.arn)), registrySecret ? registrySecret.arn : pulumi.output<string | undefined>(undefined)])
-    .apply(([region, group, plain, clusterArn, secrets, registry]) => {
-      const x = { region, group, plain, clusterArn, secrets: secrets as string[], registry };
+    .all([f.region, logGroup.name, plainValues(env.filter((v) => !v.secret)), cluster.arn, pulumi.all(refs.map((r) => r.arn)), registrySecret ? registrySecret.arn : pulumi.output<string | undefined>(undefined), downloads])
+    .apply(([region, group, plain, clusterArn, secrets, registry, cas]) => {
+      const x = { region, group, plain, clusterArn, secrets: secrets as string[], registry, cas: cas as CaDownload[] };
       const logs = (prefix: string) => ({ logDriver: "awslogs", options: { "awslogs-region": x.region, "awslogs-group": x.group, "awslogs-stream-prefix": prefix } });
       const afterGuard = [{ containerName: "overlap-guard", condition: "SUCCESS" }];
+      const hasCa = x.cas.length > 0;
       const environment = Object.entries({ ...x.plain, ...workloadPlatformEnv(w, trustedProxyHops) })
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([name, value]) => ({ name, value }));
@@ -227,6 +250,17 @@ export function buildJob(ctx: ComposeContext, f: AwsFoundation, w: CronWorkload,
           dependsOn: afterGuard,
           logConfiguration: logs("timeout"),
         },
+        ...(hasCa
+          ? [{
+              name: caContainer,
+              image: sidecarImage,
+              essential: false,
+              entryPoint: ["sh", "-c"],
+              command: [caScript(x.cas)],
+              mountPoints: [{ sourceVolume: caVolume, containerPath: caDirectory, readOnly: false }],
+              logConfiguration: logs(caContainer),
+            }]
+          : []),
         {
           name: jobContainer,
           image: w.image,
@@ -235,7 +269,8 @@ export function buildJob(ctx: ComposeContext, f: AwsFoundation, w: CronWorkload,
           environment,
           secrets: refs.map((r, i) => ({ name: r.name, valueFrom: `${x.secrets[i]}:${r.key}::` })).sort((a, b) => a.name.localeCompare(b.name)),
           ...(x.registry && { repositoryCredentials: { credentialsParameter: x.registry } }),
-          dependsOn: afterGuard,
+          ...(hasCa && { mountPoints: [{ sourceVolume: caVolume, containerPath: caDirectory, readOnly: true }] }),
+          dependsOn: hasCa ? [...afterGuard, { containerName: caContainer, condition: "SUCCESS" }] : afterGuard,
           stopTimeout: jobStopTimeoutSeconds,
           logConfiguration: logs(jobContainer),
         },
@@ -251,6 +286,8 @@ export function buildJob(ctx: ComposeContext, f: AwsFoundation, w: CronWorkload,
     executionRoleArn: execution.arn,
     taskRoleArn: task.arn,
     containerDefinitions: containers,
+    // Ephemeral task storage the CA container writes and the job's container reads.
+    ...(withCa.length > 0 && { volumes: [{ name: caVolume }] }),
     tags: roleTags,
   }, opts);
 
