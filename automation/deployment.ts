@@ -14,6 +14,7 @@ import { CommandError, ConcurrentUpdateError, StackNotFoundError as SdkStackNotF
 import { initialProgress, reduceProgress, type OperationName, type PolicyViolation, type ProgressDiagnostic, type ProgressState, type ProgressUpdate } from "./progress";
 import { DeploymentError, DeploymentConfigError, StackLockedError, OperationCancelledError, OperationFailedError } from "./deploymentErrors";
 import { checkStackName, topologyConfigMap, topologyWarnings, validateTopologyConfig, type TopologySource } from "./deploymentTopology";
+import { missingCrdHint } from "../components/platforms/kubernetes/prerequisites";
 import { findPulumi, openStack, replaceConfig, installPlugins, resolveWorkspace, type OpenMode, type WorkspaceOptions } from "./deploymentWorkspace";
 
 export {
@@ -155,9 +156,15 @@ function failureDetails(error: Error, progress?: ProgressState): string[] {
     .filter((v) => v.enforcementLevel === "mandatory")
     .map((v) => `[mandatory] ${v.policyPackName}/${v.policyName}: ${v.message}`);
   const details = [...mandatory, ...errors];
-  if (details.length) return details;
+  if (details.length) return withOperatorHint(details);
   const stderr = commandStderr(error).split("\n").filter((l) => l.trim());
-  return stderr.length ? stderr.slice(-15) : [error.message];
+  return withOperatorHint(stderr.length ? stderr.slice(-15) : [error.message]);
+}
+
+/** The details, and after them what a kind the cluster did not know says about a missing operator (Kubernetes). */
+function withOperatorHint(details: string[]): string[] {
+  const hint = missingCrdHint(details.join("\n"));
+  return hint ? [...details, ...hint.split("\n")] : details;
 }
 
 /**

@@ -421,6 +421,26 @@ describe("deployment: error mapping", function () {
     assert.equal(d.toDeploymentError(bug, context), bug, "other errors pass unchanged");
   });
 
+  it("names the missing operator, its CRD and its flag when the cluster did not know a kind of ours (Kubernetes)", function () {
+    const message = 'kubernetes:psmdb.percona.com/v1:PerconaServerMongoDB (web-events): error: creation of resource ha/web-events failed because the Kubernetes API server reported that the apiVersion for this resource does not exist. Verify that any required CRDs have been created: no matches for kind "PerconaServerMongoDB" in version "psmdb.percona.com/v1"';
+    const progress = replay("up", [
+      event({ diagnosticEvent: { message, color: "raw", severity: "error" } }),
+      event({ diagnosticEvent: { message: "error: failed to determine if the following GVK is namespaced: rabbitmq.com/v1beta1, Kind=RabbitmqCluster", color: "raw", severity: "error" } }),
+    ]);
+    const failed = d.toDeploymentError(new CommandError("code: 255\n stdout: \n stderr: error: update failed\n err?: \n"), { ...context, operation: "up", progress });
+    assert.ok(failed instanceof d.OperationFailedError);
+    const text = (failed as Error).message;
+    assert.match(text, /no matches for kind "PerconaServerMongoDB"/, "the engine's error stays");
+    assert.match(text, /PerconaServerMongoDB \(psmdb\.percona\.com\): the Percona Operator for MongoDB is missing \(CRD perconaservermongodbs\.psmdb\.percona\.com; check with kubectl get crd perconaservermongodbs\.psmdb\.percona\.com\); install it \(https:[^)]+\), or set ha-topology:kubernetes\.installPerconaOperator true/);
+    assert.match(text, /RabbitmqCluster \(rabbitmq\.com\): the RabbitMQ Cluster Operator is missing .*ha-topology:kubernetes\.installRabbitmqOperator true/);
+    // From stderr alone (no events followed), and for an operator without a flag.
+    const bare = d.toDeploymentError(new CommandError('code: 255\n stdout: \n stderr: error: no matches for kind "Certificate" in version "cert-manager.io/v1"\n err?: \n'), context);
+    assert.match((bare as Error).message, /Certificate \(cert-manager\.io\): cert-manager is missing .*this program does not install it/);
+    // A kind of no operator of ours: no hint.
+    const other = d.toDeploymentError(new CommandError('code: 255\n stdout: \n stderr: error: no matches for kind "Application" in version "argoproj.io/v1alpha1"\n err?: \n'), context);
+    assert.doesNotMatch((other as Error).message, /is missing/);
+  });
+
   it("reports a missing pulumi binary as PulumiNotFoundError, before anything starts", async function () {
     await assert.rejects(
       d.findPulumi("/nonexistent/pulumi-root"),

@@ -54,6 +54,7 @@ import { SessionStore, sessionStorePasswordKey } from "./sessionStore";
 import { KubernetesJob } from "./job";
 import { siteFiles } from "../../siteFiles";
 import { egressPolicy, KubernetesWorkload } from "./workload";
+import { installAdvice, prerequisiteOf } from "./prerequisites";
 
 /** The ingress controller appends the client to X-Forwarded-For (see README for the controller's settings). */
 const trustedProxyHops = 1;
@@ -712,12 +713,12 @@ function appWorkload(ctx: ComposeContext, f: KubernetesFoundation, w: WebWorkloa
  */
 export function missingOperatorNotices(model: Model, kubernetes: Pick<Topology["kubernetes"], "installPerconaOperator" | "installRabbitmqOperator">): string[] {
   const needs = [
-    { install: kubernetes.installPerconaOperator, names: model.resources.filter((r) => r.kind === "document").map((r) => r.name), operator: "the Percona Operator for MongoDB", crd: "perconaservermongodbs.psmdb.percona.com", flag: "kubernetes.installPerconaOperator" },
-    { install: kubernetes.installRabbitmqOperator, names: model.resources.filter((r) => r.kind === "queue" && r.engine === "rabbitmq").map((r) => r.name), operator: "the RabbitMQ Cluster Operator", crd: "rabbitmqclusters.rabbitmq.com", flag: "kubernetes.installRabbitmqOperator" },
+    { install: kubernetes.installPerconaOperator, names: model.resources.filter((r) => r.kind === "document").map((r) => r.name), operator: prerequisiteOf("psmdb.percona.com")! },
+    { install: kubernetes.installRabbitmqOperator, names: model.resources.filter((r) => r.kind === "queue" && r.engine === "rabbitmq").map((r) => r.name), operator: prerequisiteOf("rabbitmq.com")! },
   ];
   return needs
     .filter((n) => !n.install && n.names.length > 0)
-    .map((n) => `resources ${n.names.join(", ")} need ${n.operator} in the cluster (CRD ${n.crd}; check with kubectl get crd ${n.crd}): install it, or set ha-topology:${n.flag} true to let this program install it`);
+    .map(({ names, operator: p }) => `resources ${names.join(", ")} need ${p.operator} in the cluster (CRD ${p.crd}; check with kubectl get crd ${p.crd}): ${installAdvice(p)}`);
 }
 
 /** The handle of a cache or a Valkey broker: its binding's values, the Secret keys its users read, the peer its NetworkPolicy admits. */
