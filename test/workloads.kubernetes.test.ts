@@ -137,6 +137,9 @@ describe("Kubernetes platform: the several-workloads example", function () {
     assert.equal(jobs.inputs.spec.template.spec.terminationGracePeriodSeconds, 120);
     assert.equal(c.ports, undefined);
     assert.equal(c.readinessProbe ?? c.livenessProbe ?? c.startupProbe, undefined);
+    // Available only after 30 s up, so a crash-looping image fails the rollout's await.
+    assert.equal(jobs.inputs.spec.minReadySeconds, 30);
+    assert.equal(deployment(p, "web-api").inputs.spec.minReadySeconds, undefined, "a web pod is available when its readiness probe passes");
     assert.ok(!p.all(T.service).some((s) => sameLabels(s.inputs.spec.selector, selectorOf(jobs))), "no Service selects the worker");
     assert.equal(p.all(T.policy).find((np) => np.inputs.metadata.name === "web-jobs-in"), undefined, "nothing may connect to it");
     assert.equal(p.outputs.workloads.jobs.url, undefined);

@@ -68,6 +68,15 @@ export const podSecurity = { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 6
 /** Its container half. */
 export const containerSecurity = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
 
+/**
+ * Seconds a worker's pod must run without its container exiting before it counts as
+ * available. A worker has no probe (nothing connects to it), so it is ready the moment
+ * its container starts; with this, a new image that crash-loops never becomes available,
+ * the rollout (maxUnavailable 0) keeps the old pods, and Pulumi's Deployment await fails
+ * the update at the progress deadline instead of reporting it done.
+ */
+export const workerLiveSeconds = 30;
+
 /** A workload's Deployment and what keeps it available. */
 export class KubernetesWorkload extends pulumi.ComponentResource {
   /** The Deployment's name. */
@@ -110,6 +119,8 @@ export class KubernetesWorkload extends pulumi.ComponentResource {
       spec: {
         replicas: w.count,
         selector: { matchLabels: selector },
+        // A web pod is available when its readiness probe passes; a worker when it stayed up.
+        ...(!web && { minReadySeconds: workerLiveSeconds }),
         // Surge first, never below the healthy count.
         strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
         template: {
