@@ -104,8 +104,12 @@ export interface CaDownload {
  * it requests.
  */
 export interface LivenessWatchdog {
-  /** The liveness path (an HTTP path, as `healthCheck.path`). */
-  path: string;
+  /**
+   * The liveness path (an HTTP path, as `healthCheck.path`). Unset: the app has no port (a
+   * worker), and a check passes while its container runs without having restarted since
+   * the previous check (systemd's `NRestarts` of the app unit), so a crash loop fails it.
+   */
+  path?: string;
   /** Seconds between checks. */
   intervalSeconds: number;
   /** Seconds a check may take. */
@@ -126,7 +130,7 @@ export interface LivenessWatchdog {
    * this node may join (AWS: completes the group's launch lifecycle hook, so a rollout
    * counts the node only once its app is ready). Run once per boot.
    */
-  readiness?: { path: string; healthyThreshold: number; readyCommand: string };
+  readiness?: { path?: string; healthyThreshold: number; readyCommand: string };
 }
 
 /**
@@ -347,8 +351,8 @@ const httpPathPattern = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%\/-]*(\?[A-Za-z0-9._~!$&'
 
 /** Throws when the watchdog cannot be rendered safely. */
 function validateWatchdog(watchdog: LivenessWatchdog, port: number | undefined): void {
-  if (port === undefined) throw new Error("bootstrap: a liveness watchdog needs the app's port");
-  if (!httpPathPattern.test(watchdog.path)) throw new Error(`bootstrap: the liveness path ${JSON.stringify(watchdog.path)} is not a plain HTTP path`);
+  if ((watchdog.path === undefined) !== (port === undefined)) throw new Error("bootstrap: a liveness watchdog checks an HTTP path on the app's port, or the process of an app without a port");
+  if (watchdog.path !== undefined && !httpPathPattern.test(watchdog.path)) throw new Error(`bootstrap: the liveness path ${JSON.stringify(watchdog.path)} is not a plain HTTP path`);
   for (const key of ["intervalSeconds", "timeoutSeconds", "unhealthyThreshold", "startDelaySeconds"] as const) {
     const value = watchdog[key];
     if (!Number.isInteger(value) || value < (key === "startDelaySeconds" ? 0 : 1)) throw new Error(`bootstrap: the liveness watchdog's ${key} ${value} is not a positive integer`);
@@ -357,7 +361,8 @@ function validateWatchdog(watchdog: LivenessWatchdog, port: number | undefined):
   if (watchdog.reportCommand.trim() === "") throw new Error("bootstrap: the liveness watchdog's report command is empty");
   const gate = watchdog.readiness;
   if (gate) {
-    if (!httpPathPattern.test(gate.path)) throw new Error(`bootstrap: the readiness path ${JSON.stringify(gate.path)} is not a plain HTTP path`);
+    if ((gate.path === undefined) !== (watchdog.path === undefined)) throw new Error("bootstrap: the readiness gate checks what the liveness watchdog checks: an HTTP path, or the process");
+    if (gate.path !== undefined && !httpPathPattern.test(gate.path)) throw new Error(`bootstrap: the readiness path ${JSON.stringify(gate.path)} is not a plain HTTP path`);
     if (!Number.isInteger(gate.healthyThreshold) || gate.healthyThreshold < 1) throw new Error(`bootstrap: the readiness gate's healthyThreshold ${gate.healthyThreshold} is not a positive integer`);
     requireNodeText("the readiness gate's command", gate.readyCommand, true);
     if (gate.readyCommand.trim() === "") throw new Error("bootstrap: the readiness gate's command is empty");
@@ -365,7 +370,7 @@ function validateWatchdog(watchdog: LivenessWatchdog, port: number | undefined):
 }
 
 /** The readiness gate's part of the watchdog script (see `LivenessWatchdog.readiness`). */
-function renderReadinessGate(watchdog: LivenessWatchdog, port: number): string {
+function renderReadinessGate(watchdog: LivenessWatchdog, port: number | undefined): string {
   const gate = watchdog.readiness;
   if (!gate) return `# The grace period: the app boots, pulls its image and starts before the first check.
 sleep ${watchdog.startDelaySeconds}
@@ -375,11 +380,11 @@ elapsed() { echo $(( $(date +%s) - started )); }
 # The readiness gate, once per boot: the node joins only once its app is ready.
 ready_marker=${shellQuote(`${bootstrapPaths.runDir}/ready`)}
 if [ ! -e "$ready_marker" ]; then
-  ready_url=${shellQuote(`http://127.0.0.1:${port}${gate.path}`)}
-  ready_command=${shellQuote(gate.readyCommand)}
+${gate.path === undefined ? "" : `  ready_url=${shellQuote(`http://127.0.0.1:${port}${gate.path}`)}
+`}  ready_command=${shellQuote(gate.readyCommand)}
   successes=0
   while [ "$successes" -lt ${gate.healthyThreshold} ] && [ "$(elapsed)" -lt ${watchdog.startDelaySeconds} ]; do
-    if curl -fsS -o /dev/null --max-time ${watchdog.timeoutSeconds} "$ready_url"; then successes=$((successes + 1)); else successes=0; fi
+    if ${gate.path === undefined ? "live" : `curl -fsS -o /dev/null --max-time ${watchdog.timeoutSeconds} "$ready_url"`}; then successes=$((successes + 1)); else successes=0; fi
     [ "$successes" -ge ${gate.healthyThreshold} ] || sleep ${watchdog.intervalSeconds}
   done
   if [ "$successes" -ge ${gate.healthyThreshold} ]; then
@@ -403,22 +408,40 @@ rest=$(( ${watchdog.startDelaySeconds} - $(elapsed) ))
 }
 
 /** The watchdog's loop: quiet while the app answers, a journal line per failure, the report after the threshold. */
-function renderWatchdogScript(watchdog: LivenessWatchdog, port: number): string {
-  const url = `http://127.0.0.1:${port}${watchdog.path}`;
+function renderWatchdogScript(watchdog: LivenessWatchdog, port: number | undefined): string {
+  const unit = bootstrapPaths.serviceName;
+  // What one check runs: the HTTP liveness path, or (no port) the app unit's state and restart count.
+  const probe = watchdog.path === undefined
+    ? `unit=${shellQuote(unit)}
+restarts() { systemctl show -p NRestarts --value "$unit"; }
+seen=$(restarts)
+# Live: the container runs and did not restart since the previous check (a crash loop fails).
+live() {
+  local now state
+  now=$(restarts); state=$(systemctl is-active "$unit")
+  [ "$state" = active ] && [ "$now" = "$seen" ]; local ok=$?
+  seen=$now
+  return $ok
+}
+what="the app's container ($unit)"
+`
+    : `url=${shellQuote(`http://127.0.0.1:${port}${watchdog.path}`)}
+live() { curl -fsS -o /dev/null --max-time ${watchdog.timeoutSeconds} "$url"; }
+what="$url"
+`;
   return `#!/bin/bash
 # Generated by ha-topology: the liveness watchdog. Failing liveness (unlike readiness, which
 # only takes the node out of the load balancer) means this node must be replaced.
 set -u
-url=${shellQuote(url)}
-report=${shellQuote(watchdog.reportCommand)}
+${probe}report=${shellQuote(watchdog.reportCommand)}
 threshold=${watchdog.unhealthyThreshold}
 ${renderReadinessGate(watchdog, port)}failures=0
 while true; do
-  if curl -fsS -o /dev/null --max-time ${watchdog.timeoutSeconds} "$url"; then
+  if live; then
     failures=0
   else
     failures=$((failures + 1))
-    echo "ha-topology: liveness check of $url failed ($failures/$threshold)" >&2
+    echo "ha-topology: liveness check of $what failed ($failures/$threshold)" >&2
     if [ "$failures" -ge "$threshold" ]; then
       if bash -o pipefail -c "$report"; then
         echo "ha-topology: reported this node unhealthy: it will be replaced" >&2
@@ -730,7 +753,7 @@ export function renderCloudConfig(spec: BootstrapSpec): string {
       ...registryLoginFiles(spec).map((f) => file(f.path, f.permissions, f.content)),
       ...(spec.livenessWatchdog
         ? [
-            file(bootstrapPaths.livenessScript, "0700", renderWatchdogScript(spec.livenessWatchdog, spec.port!)),
+            file(bootstrapPaths.livenessScript, "0700", renderWatchdogScript(spec.livenessWatchdog, spec.port)),
             file(bootstrapPaths.livenessUnitFile, "0644", renderWatchdogUnit()),
           ]
         : []),

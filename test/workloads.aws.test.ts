@@ -195,7 +195,12 @@ describe("AWS platform: the several-workloads example", function () {
     assert.match(run, /--stop-timeout 120 .* busybox:1\.36 'sh' '-c' 'while true; do date; sleep 60; done'\n/);
     assert.doesNotMatch(run, / -p /, "a worker publishes no port");
     assert.match(f["/etc/systemd/system/ha-topology-app.service"], /ExecStop=\/usr\/bin\/docker stop --time 120 /);
-    assert.equal(f["/usr/local/sbin/ha-topology-liveness"], undefined, "a worker has no liveness watchdog");
+    // No port to check: its watchdog watches the container's process (running, not restarting).
+    const watchdog = f["/usr/local/sbin/ha-topology-liveness"];
+    assert.match(watchdog, /^unit='ha-topology-app\.service'$/m);
+    assert.doesNotMatch(watchdog, /127\.0\.0\.1/);
+    assert.match(watchdog, /set-instance-health --region us-east-1 --instance-id "\$id" --health-status Unhealthy/);
+    assert.match(watchdog, /complete-lifecycle-action --region us-east-1 --lifecycle-hook-name ha-topology-ready/);
     assert.equal(appEnv(p, "web-jobs").PORT, undefined);
     assert.equal(p.outputs.workloads.jobs.kind, "worker");
   });
@@ -213,7 +218,8 @@ describe("AWS platform: the several-workloads example", function () {
     assert.match(watchdog, /aws autoscaling complete-lifecycle-action --region us-east-1 --lifecycle-hook-name ha-topology-ready --auto-scaling-group-name "\$group" --instance-id "\$id" --lifecycle-action-result CONTINUE/);
     assert.deepEqual(asg.inputs.initialLifecycleHooks, [{ name: "ha-topology-ready", lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING", defaultResult: "ABANDON", heartbeatTimeout: 180 }]);
     assert.equal(named(p, T.lt, "web-api-node").inputs.metadataOptions.instanceMetadataTags, "enabled");
-    assert.equal(named(p, T.asg, "web-jobs-nodes").inputs.initialLifecycleHooks, undefined, "a worker has no readiness");
+    // A worker joins once its container has stayed up (the same hook, within the default grace period).
+    assert.deepEqual(named(p, T.asg, "web-jobs-nodes").inputs.initialLifecycleHooks, [{ name: "ha-topology-ready", lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING", defaultResult: "ABANDON", heartbeatTimeout: 180 }]);
     assert.match(watchdog, /aws autoscaling set-instance-health --region us-east-1 --instance-id "\$id" --health-status Unhealthy/);
     assert.match(watchdog, /X-aws-ec2-metadata-token/, "the instance ID comes from IMDSv2");
     assert.ok(rawUserData(p, "web-api").includes("ha-topology-liveness.service"));
@@ -226,7 +232,8 @@ describe("AWS platform: the several-workloads example", function () {
     assert.ok(p.links(liveness, "role", named(p, "aws:iam/role:Role", "web-api-node")));
     // The liveness path defaults to the readiness path.
     assert.match(files(p, "web-storefront")["/usr/local/sbin/ha-topology-liveness"], /^url='http:\/\/127\.0\.0\.1:8080\/health'$/m);
-    assert.equal(p.all(T.rolePolicy).filter((r) => r.name.endsWith("-liveness")).length, 3, "every web workload of the maps, no worker");
+    assert.equal(p.all(T.rolePolicy).filter((r) => r.name.endsWith("-liveness")).length, 4, "every workload of the maps, the worker too");
+    assert.deepEqual(JSON.parse(named(p, T.rolePolicy, "web-jobs-liveness").inputs.policy).statements.map((x: { resources: string[] }) => x.resources), [[named(p, T.asg, "web-jobs-nodes").outputs.arn], [named(p, T.asg, "web-jobs-nodes").outputs.arn]]);
   });
 
   it("generates the secret resource once, protected, letters and digits only, kept in Secrets Manager", function () {
@@ -354,15 +361,21 @@ describe("AWS platform: the liveness watchdog on a node", function () {
    * answers `curlStatus` (0: the app answers); says whether it told the cloud the node is
    * ready and whether it reported it unhealthy.
    */
-  async function runWatchdog(curlStatus: number, seconds: number, gate: boolean, until?: "ready" | "reported"): Promise<{ ready: boolean; reported: boolean; log: string }> {
+  async function runWatchdog(curlStatus: number, seconds: number, gate: boolean, until?: "ready" | "reported", worker?: { restarting: boolean }): Promise<{ ready: boolean; reported: boolean; log: string }> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-topology-watchdog-"));
     const text = renderCloudConfig({
-      image: "traefik/whoami:v1.10.1", port: 8080, env: {}, secretSources: [], stopTimeoutSeconds: 30, packages: [],
+      image: "traefik/whoami:v1.10.1", ...(!worker && { port: 8080 }), env: {}, secretSources: [], stopTimeoutSeconds: 30, packages: [],
       livenessWatchdog: {
-        path: "/api/health", intervalSeconds: 1, timeoutSeconds: 1, unhealthyThreshold: 2, startDelaySeconds: gate ? 2 : 0, reportCommand: `touch ${dir}/reported`,
-        ...(gate && { readiness: { path: "/api/ready", healthyThreshold: 2, readyCommand: `touch ${dir}/ready` } }),
+        ...(!worker && { path: "/api/health" }), intervalSeconds: 1, timeoutSeconds: 1, unhealthyThreshold: 2, startDelaySeconds: gate ? 2 : 0, reportCommand: `touch ${dir}/reported`,
+        ...(gate && { readiness: { ...(!worker && { path: "/api/ready" }), healthyThreshold: 2, readyCommand: `touch ${dir}/ready` } }),
       },
     });
+    // A fake systemctl: the app unit is active; its restart count grows at every look when the container crash-loops.
+    fs.writeFileSync(path.join(dir, "systemctl"), [
+      "#!/bin/bash",
+      `case "$1" in is-active) echo active ;; show) n=$(cat ${dir}/restarts 2>/dev/null || echo 0); ${worker?.restarting ? `n=$((n + 1)); echo $n > ${dir}/restarts;` : ""} echo $n ;; esac`,
+      "",
+    ].join("\n"), { mode: 0o700 });
     const config = parse(text, { version: "1.1" }) as { write_files: { path: string; content: string }[] };
     // The script as written to the node, its once-per-boot marker moved into the test's directory.
     const script = Buffer.from(config.write_files.find((f) => f.path === "/usr/local/sbin/ha-topology-liveness")!.content, "base64").toString("utf8").replace("'/run/ha-topology/ready'", `'${dir}/marker'`);
@@ -398,6 +411,18 @@ describe("AWS platform: the liveness watchdog on a node", function () {
     const failing = await runWatchdog(7, 6, true, "reported");
     assert.deepEqual({ ready: failing.ready, reported: failing.reported }, { ready: false, reported: true }, failing.log);
     assert.match(failing.log, /was not ready within 2 seconds/);
+  });
+
+  it("a worker's node joins once its container stays up, and one whose container keeps restarting never joins and is reported", async function () {
+    this.timeout(40000);
+    const steady = await runWatchdog(0, 4, true, "ready", { restarting: false });
+    assert.deepEqual({ ready: steady.ready, reported: steady.reported }, { ready: true, reported: false }, steady.log);
+    const looping = await runWatchdog(0, 6, true, "reported", { restarting: true });
+    assert.deepEqual({ ready: looping.ready, reported: looping.reported }, { ready: false, reported: true }, looping.log);
+    assert.match(looping.log, /liveness check of the app's container \(ha-topology-app\.service\) failed \(2\/2\)/);
+    // Without the gate (a running worker): quiet while it runs, reported once it loops.
+    assert.equal((await runWatchdog(0, 3, false, undefined, { restarting: false })).reported, false);
+    assert.equal((await runWatchdog(0, 4, false, "reported", { restarting: true })).reported, true);
   });
 
   it("carries the region in the report command only when it is a plain region name", function () {

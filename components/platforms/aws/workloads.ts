@@ -17,6 +17,12 @@
  * readiness path answers, so a rollout (instance refresh) replaces old nodes only with
  * ready ones, as the ELB health check type would have. The single service keeps ELB
  * health checks (its readiness and liveness are one check).
+ *
+ * A worker has no port, so its watchdog checks the container's process instead
+ * (`workerLivenessWatchdog`): a new worker node joins only once its container has run
+ * `workerLive.healthyThreshold` checks in a row without restarting, and a node whose
+ * container keeps restarting (a crash loop) marks itself unhealthy. So a rollout of an
+ * image that never gets to work stops at the first node instead of replacing them all.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -163,6 +169,21 @@ export function livenessWatchdog(w: WebWorkload, region: string): LivenessWatchd
   };
 }
 
+/** A worker's process checks: every 10 s; live after 3 checks in a row (30 s up, as `workerLiveSeconds` on Kubernetes), unhealthy after 3 failed ones. */
+export const workerLive = { intervalSeconds: 10, healthyThreshold: 3, unhealthyThreshold: 3 } as const;
+
+/** The watchdog of a worker's node: its container's process, within the default grace period to start. */
+export function workerLivenessWatchdog(region: string): LivenessWatchdog {
+  return {
+    intervalSeconds: workerLive.intervalSeconds,
+    timeoutSeconds: 5,
+    unhealthyThreshold: workerLive.unhealthyThreshold,
+    startDelaySeconds: defaults.healthCheck.gracePeriodSeconds,
+    reportCommand: reportUnhealthyCommand(region),
+    readiness: { healthyThreshold: workerLive.healthyThreshold, readyCommand: reportReadyCommand(region) },
+  };
+}
+
 /** A workload's image access: ECR through its role (and the login), or the single service's registry credentials for the same host. */
 export function imageAccess(image: string, f: AwsFoundation, parent: pulumi.Resource): { registry: Registry; statements: aws.types.input.iam.GetPolicyDocumentStatementArgs[]; registrySecret?: JsonSecret } {
   const registry = registryOf(image) as Registry;
@@ -303,7 +324,7 @@ export function workloadNodes(ctx: ComposeContext, f: AwsFoundation, w: ServiceW
         packages: ["docker"],
         registryLogin: loginFor(registry, x.region, x.registrySecretArn && x.registrySecretVersion ? { arn: x.registrySecretArn, versionId: x.registrySecretVersion } : undefined),
         logDriver: awsLogDriver(x.region, x.logGroupName),
-        ...(web && { livenessWatchdog: livenessWatchdog(web, x.region) }),
+        livenessWatchdog: web ? livenessWatchdog(web, x.region) : workerLivenessWatchdog(x.region),
         ...(x.caDownloads.length > 0 && { caDownloads: x.caDownloads }),
       },
       "aws",
@@ -324,9 +345,9 @@ export function workloadNodes(ctx: ComposeContext, f: AwsFoundation, w: ServiceW
     ...(internal && { targetGroupArn: internal.targetGroupArn, servingListener: internal.listener }),
     // Only a failed VM or the node's own liveness report replaces a node: never readiness.
     healthCheckType: "EC2",
-    reportsOwnHealth: web !== undefined,
+    reportsOwnHealth: true,
     // The grace period is how long a node may take to boot: the readiness gate's limit too.
-    ...(web && { readinessTimeoutSeconds: web.healthCheck.gracePeriodSeconds }),
+    readinessTimeoutSeconds: web ? web.healthCheck.gracePeriodSeconds : defaults.healthCheck.gracePeriodSeconds,
     role,
     roleDescription: `Nodes of ${w.kind === "worker" ? "the worker" : "the web workload"} ${w.name}: the buckets and secrets it uses only`,
     bucketArns: uses.flatMap((r) => (r.bucketArn ? [r.bucketArn] : [])),
