@@ -5,11 +5,14 @@
  * job (UTC schedule, the Admin API's :run with an OAuth token of an account allowed only
  * to run that job); its own service account with the grants of what it uses only; its
  * secrets in Secret Manager pinned to versions, never plain; its network path to the
- * data services it uses only; the alarms to alarms.email; and the ha-guard verdict.
+ * data services it uses only; the CA file of a valkey queue it uses (Memorystore's private
+ * CA) mounted where its binding points; the alarms to alarms.email; and the ha-guard verdict.
  */
 import { strict as assert } from "node:assert";
 import { isSecretValue, type RegisteredResource } from "../automation/offline/mocks";
 import { stackResources } from "../automation/offline/policyInput";
+import { caDirectory } from "../components/bootstrap";
+import { caFilePath } from "../components/model/bindings";
 import { gcpRoleLabel } from "../contract/roles";
 import { shortestIntervalSeconds } from "../components/model/cronSchedule";
 import { overlapNote } from "../components/platforms/gcp/job";
@@ -28,6 +31,7 @@ const T = {
   secretAccess: "gcp:secretmanager/secretIamMember:SecretIamMember",
   bucketAccess: "gcp:storage/bucketIAMMember:BucketIAMMember",
   projectIam: "gcp:projects/iAMMember:IAMMember",
+  redis: "gcp:redis/instance:Instance",
   firewall: "gcp:compute/firewall:Firewall",
   subnet: "gcp:compute/subnetwork:Subnetwork",
   network: "gcp:compute/network:Network",
@@ -57,6 +61,13 @@ const exampleWorkloads = {
   },
   discovery: { kind: "web", public: false, image: "traefik/whoami:v1.10.1", port: 8080, healthCheck: { path: "/health" }, env: { WHOAMI_PORT_NUMBER: "8080" }, uses: ["db"] },
   jobs: { kind: "worker", image: "busybox:1.36", command: ["sh", "-c", "while true; do date; sleep 60; done"], count: 2, stopTimeoutSeconds: 80, uses: ["db", "files", "secret-key"] },
+};
+
+// The example's own resources (the patch replaces the whole map).
+const exampleResources = {
+  db: { kind: "sql", engine: "postgres" },
+  files: { kind: "bucket" },
+  "secret-key": { kind: "secret", length: 48 },
 };
 
 function named(p: Program, type: string, name: string): RegisteredResource {
@@ -216,6 +227,90 @@ describe("GCP platform: scheduled jobs (Cloud Scheduler starting Cloud Run jobs)
     assert.equal(grants[0].inputs.role, "roles/storage.objectUser");
     assert.equal(grants[0].inputs.bucket, q.state(q.one("gcp:storage/bucket:Bucket", "web-files-files")).name);
     assert.deepEqual(q.all(T.secretAccess).filter((g) => g.inputs.member === member(q, account)).length, Object.values(Object.fromEntries(runJob(q, "archive").inputs.template.template.containers[0].envs.map((e: any) => [e.name, e]))).filter((e: any) => e.valueSource).length);
+  });
+
+  it("has no CA secret or volume for a job using no resource with a private CA", function () {
+    for (const j of ["housekeeping", "heartbeat"]) {
+      assert.equal(runJob(p, j).inputs.template.template.volumes, undefined, `${j} has no volume`);
+      assert.equal(container(p, j).volumeMounts, undefined, `${j} mounts nothing`);
+      assert.ok(!Object.keys(envOf(p, j)).some((k) => k.endsWith("_CA_FILE")), `${j} is told of no CA file`);
+    }
+    assert.deepEqual(p.all(T.secret).filter((s) => s.name.endsWith("-ca")).map((s) => s.name), []);
+  });
+
+  describe("a job using a valkey queue (Memorystore's private CA)", function () {
+    let q: Program;
+    const drain = { kind: "cron", image: "busybox:1.36", command: ["sh", "-c", "date"], schedule: "0 3 * * *", timeoutSeconds: 60, uses: ["broker"] };
+    before(async function () {
+      q = await runStack(example, {
+        resources: { ...exampleResources, broker: { kind: "queue", engine: "valkey" } },
+        workloads: { ...exampleWorkloads, drain, heartbeat: jobs.heartbeat },
+      });
+    });
+
+    it("plans (no refusal), with one CA secret of the job whose pinned version is the broker's PEM exactly", function () {
+      const secret = named(q, T.secret, "web-drain-ca");
+      const versions = q.all(T.secretVersion).filter((v) => q.links(v, "secret", secret));
+      assert.deepEqual(versions.map((v) => v.name), ["web-drain-ca-broker"]);
+      const pem = q.state(q.one(T.redis)).serverCaCerts.map((c: { cert: string }) => c.cert).join("\n");
+      assert.match(pem, /BEGIN CERTIFICATE/);
+      assert.equal(versions[0].inputs.secretData, pem);
+      assert.ok(q.links(versions[0], "secretData", q.one(T.redis)), "the PEM comes from the Memorystore instance");
+    });
+
+    it("grants read of that secret to the job's own service account only, and the job waits for the grant", function () {
+      const secret = named(q, T.secret, "web-drain-ca");
+      const grants = q.all(T.secretAccess).filter((g) => g.inputs.secretId === q.id(secret));
+      assert.equal(grants.length, 1);
+      assert.equal(grants[0].inputs.role, "roles/secretmanager.secretAccessor");
+      assert.equal(grants[0].inputs.member, member(q, runner(q, "drain")));
+      assert.ok(runJob(q, "drain").dependencies.includes(grants[0].urn), "the Cloud Run job depends on the grant");
+      assert.deepEqual(q.all(T.secretAccess).filter((g) => g.inputs.member === member(q, runner(q, "heartbeat"))), [], "another job reads nothing");
+    });
+
+    it("mounts the secret at caDirectory with the item <resource>.pem on its pinned version, where BROKER_CA_FILE and the broker URL point", function () {
+      const job = runJob(q, "drain");
+      const secret = named(q, T.secret, "web-drain-ca");
+      const version = named(q, T.secretVersion, "web-drain-ca-broker");
+      const volumes = job.inputs.template.template.volumes;
+      assert.equal(volumes.length, 1);
+      assert.equal(volumes[0].secret.secret, q.state(secret).secretId);
+      assert.deepEqual(volumes[0].secret.items, [{ path: "broker.pem", version: q.state(version).version }]);
+      assert.notEqual(volumes[0].secret.items[0].version, "latest");
+      assert.ok(q.links(job, "template", version), "pinned to that version");
+      const c = job.inputs.template.template.containers[0];
+      assert.deepEqual(c.volumeMounts, [{ name: volumes[0].name, mountPath: caDirectory }]);
+      const env = envOf(q, "drain");
+      const mounted = `${c.volumeMounts[0].mountPath}/${volumes[0].secret.items[0].path}`;
+      assert.equal(mounted, caFilePath("broker"));
+      assert.equal(env.BROKER_CA_FILE.value, mounted);
+      assert.ok(String(env.BROKER_URL.value).includes(`ssl_ca_certs=${mounted}`), String(env.BROKER_URL.value));
+      assert.equal(runJob(q, "heartbeat").inputs.template.template.volumes, undefined, "a job not using the queue has no volume");
+    });
+
+    it("passes ha-guard with no mandatory violation", async function () {
+      const report = await runPolicies(stackResources(q.run));
+      assert.deepEqual(report.violations.filter((v) => v.level === "mandatory").map((v) => `${v.policy}: ${v.message}`), []);
+    });
+  });
+
+  it("mounts one item per private-CA resource, sorted by name, each on its own version of the one secret", async function () {
+    const q = await runStack(example, {
+      resources: { ...exampleResources, tasks: { kind: "queue", engine: "valkey" }, broker: { kind: "queue", engine: "valkey" } },
+      workloads: { ...exampleWorkloads, drain: { ...jobs.heartbeat, uses: ["tasks", "broker", "db"] } },
+    });
+    const job = runJob(q, "drain");
+    const [volume] = job.inputs.template.template.volumes;
+    const secret = named(q, T.secret, "web-drain-ca");
+    assert.equal(volume.secret.secret, q.state(secret).secretId);
+    assert.deepEqual(volume.secret.items.map((i: { path: string }) => i.path), ["broker.pem", "tasks.pem"]);
+    for (const r of ["broker", "tasks"]) {
+      const version = named(q, T.secretVersion, `web-drain-ca-${r}`);
+      assert.ok(q.links(version, "secret", secret));
+      assert.ok(q.links(job, "template", version));
+      assert.equal(Object.fromEntries(job.inputs.template.template.containers[0].envs.map((e: any) => [e.name, e]))[`${r.toUpperCase()}_CA_FILE`].value, `${caDirectory}/${r}.pem`);
+    }
+    assert.equal(q.all(T.secretAccess).filter((g) => g.inputs.secretId === q.id(secret)).length, 1, "one grant on the one secret");
   });
 
   it("keeps every URN and the user data of the single service when a job is added beside it, and the job reaches its database", async function () {

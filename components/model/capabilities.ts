@@ -112,7 +112,6 @@ export const capabilities: Record<Cloud, Capabilities> = {
     queueEnginesWhy: noRabbitmq("Google Cloud has no managed RabbitMQ"),
     // Documents and valkey queues are built (components/platforms/gcp/documentDatabase.ts, sessionStore.ts `broker`).
     resources: [...everything.resources, "document", "queue"],
-    jobProblems: gcpJobProblems,
   },
   digitalocean: {
     ...everything,
@@ -211,24 +210,6 @@ function digitaloceanSiteProblems(site: SiteWorkload, given: { host?: string; pa
 }
 
 /**
- * DigitalOcean has no scheduler for containers: a job's droplets fire its schedule as a
- * systemd timer and take a per-tick lease in a PostgreSQL database the job uses
- * (components/cronLease.ts), directly, not through the connection pool (PgBouncer's
- * transaction mode cannot hold a session lock). So the job must use a postgres resource,
- * its schedule must be a timer's, and a run on one droplet cannot be replaced from another.
- */
-/**
- * A Cloud Run job has no file of the Memorystore CA at `caFilePath` (job.ts mounts none yet),
- * so a gcp cron job using a valkey queue is refused rather than left unable to verify it.
- */
-function gcpJobProblems(job: CronWorkload, model: Model): { key: (string | number)[]; value: unknown; allowed: string }[] {
-  const queue = model.resources.find((r) => job.uses.includes(r.name) && r.kind === "queue" && r.engine === "valkey");
-  return queue
-    ? [{ key: ["workloads", job.name, "uses"], value: job.uses, allowed: `a list without queue ${queue.name} on gcp: a Cloud Run job gets no file of Memorystore's private CA yet, so it could not verify the broker's certificate (a worker can use it)` }]
-    : [];
-}
-
-/**
  * A DigitalOcean managed MongoDB cluster has 1 or 3 nodes (one has no failover), and
  * DigitalOcean keeps its daily backups, with point-in-time recovery, for 7 days, with
  * nothing to tune: a longer retention would be a promise the cluster does not keep.
@@ -243,6 +224,13 @@ function digitaloceanDocumentProblems(document: DocumentResource, given: { membe
   return problems;
 }
 
+/**
+ * DigitalOcean has no scheduler for containers: a job's droplets fire its schedule as a
+ * systemd timer and take a per-tick lease in a PostgreSQL database the job uses
+ * (components/cronLease.ts), directly, not through the connection pool (PgBouncer's
+ * transaction mode cannot hold a session lock). So the job must use a postgres resource,
+ * its schedule must be a timer's, and a run on one droplet cannot be replaced from another.
+ */
 function digitaloceanJobProblems(job: CronWorkload, model: Model): { key: (string | number)[]; value: unknown; allowed: string }[] {
   const problems: { key: (string | number)[]; value: unknown; allowed: string }[] = [];
   const at = ["workloads", job.name];

@@ -15,13 +15,15 @@
  * denies it the others, as for a workload's nodes.
  *
  * Its identity: its own service account, granted object read/write on the buckets it
- * uses and read on its secrets, nothing else. Cloud Run takes a secret variable from a
+ * uses and read on its secrets (and on its CA files' secret), nothing else. Cloud Run takes a secret variable from a
  * whole Secret Manager secret (no key of a JSON document), so each secret variable of
  * the job is its own secret, holding the same value the workload's nodes read from the
  * resource's JSON secret; it is pinned to its version (a new value is a new version,
- * hence a new job template). Plain values are plain. Cloud Run writes the container's
- * output to Cloud Logging itself (where the workloads' logs go, resource
- * `cloud_run_job`), and pulls the image with its own service agent: no project-wide role.
+ * hence a new job template). Plain values are plain. The CA certificate of each resource
+ * it uses whose certificate a private CA signs (Memorystore's, for a valkey queue) is a
+ * file at `caFilePath(<resource>)`, where its workers have it too: see `caVolume`. Cloud
+ * Run writes the container's output to Cloud Logging itself (where the workloads' logs go,
+ * resource `cloud_run_job`), and pulls the image with its own service agent: no project-wide role.
  *
  * The Cloud Scheduler job calls the Cloud Run Admin API `:run` of that job with an OAuth
  * token of a service account of its own that holds `roles/run.invoker` (`run.jobs.run`)
@@ -38,10 +40,12 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { workloadPlatformEnv } from "../../appEnvironment";
+import { caDirectory } from "../../bootstrap";
 import { logicalName, type BoundVariable, type ComposeContext } from "../../compose";
 import { configProblem, TopologyConfigError } from "../../configError";
 import { gcpRoleLabel } from "../../../contract/roles";
 import { registryOf } from "../../imageReference";
+import { caFilePath } from "../../model/bindings";
 import { capabilities } from "../../model/capabilities";
 import { shortestIntervalSeconds } from "../../model/cronSchedule";
 import type { CronWorkload } from "../../model/model";
@@ -122,6 +126,38 @@ function secretVariable(name: string, v: BoundVariable, labels: Record<string, s
   return { key, variable: v.name, secret, version };
 }
 
+/** The Cloud Run volume of the job's CA files (`caVolume`). */
+const caVolumeName = "ca";
+
+/**
+ * The CA files of the resources the job uses whose certificate a private CA signs, as one
+ * Cloud Run secret volume at `caDirectory`, so each PEM is at `caFilePath(<resource>)`,
+ * the path `<RESOURCE>_CA_FILE` and the broker URL's `ssl_ca_certs` name (as on a worker's
+ * nodes). Cloud Run mounts a Secret Manager secret as a directory whose files are that one
+ * secret's versions, and no two volumes may share a mount path: so the job has one secret
+ * with one version per resource (its PEM exactly, not a bundle of all of them), each the
+ * file `<resource>.pem`, pinned (a new CA is a new version, hence a new job template).
+ * None when the job uses no such resource (no secret, no volume: nothing changes).
+ */
+function caVolume(name: string, uses: readonly GcpResource[], labels: Record<string, string>, parent: pulumi.Resource) {
+  const withCa = uses.filter((u) => u.caCertificate).sort((a, b) => a.resource.name.localeCompare(b.resource.name));
+  if (withCa.length === 0) return undefined;
+  const key = `${name}-ca`;
+  const secret = new gcp.secretmanager.Secret(key, { secretId: secretIdFor(key), replication: { auto: {} }, labels }, { parent });
+  const items = withCa.map((u) => {
+    const file = caFilePath(u.resource.name);
+    if (!file.startsWith(`${caDirectory}/`)) throw new Error(`gcp: CA file ${file} of ${u.resource.name} is not under ${caDirectory}`);
+    const version = new gcp.secretmanager.SecretVersion(`${key}-${u.resource.name}`, { secret: secret.id, secretData: u.caCertificate! }, { parent });
+    return { path: file.slice(caDirectory.length + 1), version: version.version };
+  });
+  return {
+    key,
+    secret,
+    volume: { name: caVolumeName, secret: { secret: secret.secretId, items } },
+    mount: { name: caVolumeName, mountPath: caDirectory },
+  };
+}
+
 /** Arguments of CronJob. */
 export interface CronJobArgs {
   /** The job. */
@@ -167,6 +203,8 @@ export class CronJob extends pulumi.ComponentResource {
     for (const s of secrets) {
       grants.push(new gcp.secretmanager.SecretIamMember(`${s.key}-access`, { secretId: s.secret.id, role: "roles/secretmanager.secretAccessor", member }, parent));
     }
+    const ca = caVolume(name, uses, f.labels, this);
+    if (ca) grants.push(new gcp.secretmanager.SecretIamMember(`${ca.key}-access`, { secretId: ca.secret.id, role: "roles/secretmanager.secretAccessor", member }, parent));
 
     const platformEnv = Object.entries(workloadPlatformEnv({ kind: job.kind, image: job.image }, 0)).map(([k, value]) => ({ name: k, value }));
     const envs = [
@@ -196,7 +234,9 @@ export class CronJob extends pulumi.ComponentResource {
             ...(job.command && { args: job.command }),
             envs,
             resources: { limits: args.limits },
+            ...(ca && { volumeMounts: [ca.mount] }),
           }],
+          ...(ca && { volumes: [ca.volume] }),
           vpcAccess: {
             egress: "PRIVATE_RANGES_ONLY",
             networkInterfaces: [{ network: f.network.networkId, subnetwork: f.network.subnetId, tags: [nodeTag] }],
