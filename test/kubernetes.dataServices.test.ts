@@ -40,11 +40,23 @@ describe("kubernetes: document and queue resources", function () {
     const rs = spec.replsets[0];
     assert.equal(rs.name, "rs0");
     assert.equal(rs.size, 3);
-    assert.equal(rs.affinity.antiAffinityTopologyKey, "topology.kubernetes.io/zone");
+    // The operator's antiAffinityTopologyKey is a required anti-affinity: off, and a soft spread over zones then hosts instead.
+    assert.equal(rs.affinity.antiAffinityTopologyKey, "none");
+    assert.deepEqual(rs.topologySpreadConstraints.map((c: { topologyKey: string; whenUnsatisfiable: string }) => [c.topologyKey, c.whenUnsatisfiable]), [
+      ["topology.kubernetes.io/zone", "ScheduleAnyway"],
+      ["kubernetes.io/hostname", "ScheduleAnyway"],
+    ]);
+    assert.deepEqual(rs.topologySpreadConstraints[0].labelSelector.matchLabels, {
+      "app.kubernetes.io/instance": mongo.inputs.metadata.name,
+      "app.kubernetes.io/replset": "rs0",
+      "app.kubernetes.io/component": "mongod",
+    });
     assert.deepEqual(rs.podDisruptionBudget, { maxUnavailable: 1 });
     assert.equal(rs.volumeSpec.persistentVolumeClaim.resources.requests.storage, "10Gi");
     assert.ok(rs.resources.requests.cpu && rs.resources.requests.memory);
     assert.match(rs.configuration, /enableEncryption: true/);
+    // requireTLS with the operator's CA file would otherwise refuse every client that brings no certificate.
+    assert.match(rs.configuration, /net:\n {2}tls:\n {4}allowConnectionsWithoutCertificates: true\n/);
     assert.equal(spec.tls.mode, "requireTLS");
     assert.equal(spec.backup.enabled, true);
     assert.equal(spec.backup.pitr.enabled, true);
@@ -62,6 +74,25 @@ describe("kubernetes: document and queue resources", function () {
     assert.equal(p.all(T.rabbit)[0].protect, true);
   });
 
+  it("cuts the CR's name to Percona's 22 characters, the same name in its hosts, Secrets and policy", async () => {
+    assert.ok(p.all(T.mongo)[0].inputs.metadata.name.length <= 22);
+    const long = "eventstorewithlongnm"; // 20, the most a resource name may have
+    const q = await runStack(example, {
+      workloads: { celery: { kind: "worker", image: "busybox:1.36", command: ["sh", "-c", "sleep 3600"], count: 2, uses: [long, "files"] } },
+      resources: {
+        [long]: { kind: "document", engine: "mongodb" },
+        files: { kind: "bucket", endpoint: "https://s3.eu-west-1.amazonaws.com", bucket: "maestro-files", region: "eu-west-1", accessKeyId: "AKIAEXAMPLEEXAMPLE00", secretAccessKey: "replace-me" },
+      },
+    });
+    const crs = q.all(T.mongo).filter((r) => r.name.includes(long));
+    assert.equal(crs.length, 1, q.all(T.mongo).map((r) => r.name).join(", "));
+    const name = crs[0].inputs.metadata.name;
+    assert.ok(crs[0].name.endsWith(`${long}-mongo`), "the URN keeps the logical name");
+    assert.ok(name.length === 22 && name.startsWith(`web-${long}`.slice(0, 10)), name);
+    assert.equal(byName(q, T.policy, name).inputs.spec.podSelector.matchLabels["app.kubernetes.io/instance"], name);
+    assert.equal(crs[0].inputs.spec.secrets.users, `${name}-secrets`);
+  });
+
   it("declares a RabbitMQ cluster of 3 over zones, quorum by default, TLS only, with the generated user and a PDB", () => {
     const [rabbit] = p.all(T.rabbit);
     const spec = rabbit.inputs.spec;
@@ -71,7 +102,9 @@ describe("kubernetes: document and queue resources", function () {
     assert.ok(spec.tls.secretName && spec.tls.caSecretName);
     assert.equal(spec.override.statefulSet.spec.template.spec.topologySpreadConstraints[0].topologyKey, "topology.kubernetes.io/zone");
     const user = byName(p, T.secret, spec.secretBackend.externalSecret.name);
-    assert.ok("default_user.conf" in user.inputs.stringData);
+    // The keys of the operator's own <name>-default-user Secret (internal/resource/default_user_secret.go).
+    for (const key of ["username", "password", "default_user.conf", "provider", "type", "host", "port"]) assert.ok(key in user.inputs.stringData, key);
+    assert.equal(user.inputs.stringData.port, "5671");
     assert.ok(p.all(T.pdb).some((d) => d.inputs.metadata.name === rabbit.inputs.metadata.name));
   });
 

@@ -3,8 +3,10 @@
  * across zones (CLUSTER_MULTI_AZ), private, AMQP over TLS on 5671 with Amazon's public
  * certificate (no CA file), its user's credentials in Secrets Manager.
  *
- * Quorum queues: no broker configuration here: the app declares its queues with
- * `x-queue-type: quorum` (a classic queue lives on one node of the cluster).
+ * Quorum queues: no broker configuration here (Amazon MQ's configurable values have no
+ * `default_queue_type`): the app declares its queues with `x-queue-type: quorum`. A classic
+ * queue is mirrored by Amazon MQ's default cluster policy (classic mirroring: deprecated,
+ * removed in RabbitMQ 4), so it survives a node but with mirroring's weaker guarantees.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";

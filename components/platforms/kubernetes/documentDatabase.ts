@@ -13,7 +13,9 @@ import * as random from "@pulumi/random";
 import { mongodbUrl } from "../../connectionUrls";
 import { caFilePath } from "../../model/bindings";
 import type { DocumentResource } from "../../model/model";
+import { fitName } from "../../physicalNames";
 import { psmdbNamespace, psmdbVersion } from "./dataOperators";
+import { spreadOverZonesAndHosts } from "./workload";
 
 /** MongoDB's port. */
 export const mongodbPort = 27017;
@@ -23,6 +25,16 @@ const replsetName = "rs0";
 export const psmdbImage = "percona/percona-server-mongodb:7.0.14-8";
 /** Percona Backup for MongoDB image (the backup agent beside each member). */
 export const pbmImage = "percona/percona-backup-mongodb:2.7.0";
+/** Percona's limit on a PerconaServerMongoDB's name (its docs: "not exceed 22 characters"). */
+const clusterNameMaxLength = 22;
+/**
+ * mongod's own settings beside the operator's. Encryption at rest with the operator's
+ * generated key (its default, stated because the design relies on it). Clients without a
+ * certificate: the operator gives mongod a CA file and x509 member auth, so under
+ * requireTLS mongod would otherwise reject every client that brings no certificate (Percona's
+ * TLS page); the app authenticates by password over TLS and checks the server with the CA.
+ */
+const mongodConfiguration = "security:\n  enableEncryption: true\nnet:\n  tls:\n    allowConnectionsWithoutCertificates: true\n";
 
 /** Arguments of DocumentDatabase. */
 export interface DocumentDatabaseArgs {
@@ -64,7 +76,7 @@ export class DocumentDatabase extends pulumi.ComponentResource {
   constructor(name: string, args: DocumentDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:kubernetes:DocumentDatabase", name, {}, opts);
     const { resource: r, namespace, labels, bucket } = args;
-    const clusterName = `${name}-mongo`;
+    const clusterName = fitName(`${name}-mongo`, clusterNameMaxLength);
     const metadata = (objectName: string) => ({ name: objectName, namespace, labels });
 
     // Generated once and protected: a new one would not reach MongoDB's user store before the operator syncs it, and clients would fail meanwhile.
@@ -86,6 +98,8 @@ export class DocumentDatabase extends pulumi.ComponentResource {
       stringData: { AWS_ACCESS_KEY_ID: pulumi.secret(bucket.accessKeyId), AWS_SECRET_ACCESS_KEY: pulumi.secret(bucket.secretAccessKey) },
     }, { parent: this, protect: true });
 
+    // The operator's labels on the members' pods (pkg/naming MongodLabels).
+    const memberLabels = { "app.kubernetes.io/instance": clusterName, "app.kubernetes.io/replset": replsetName, "app.kubernetes.io/component": "mongod" };
     const storageName = "bucket";
     const cluster = new k8s.apiextensions.CustomResource(`${name}-mongo`, {
       apiVersion: "psmdb.percona.com/v1",
@@ -104,13 +118,14 @@ export class DocumentDatabase extends pulumi.ComponentResource {
         replsets: [{
           name: replsetName,
           size: r.members,
-          // One member per zone where there are zones (the operator's soft anti-affinity on this key).
-          affinity: { antiAffinityTopologyKey: "topology.kubernetes.io/zone" },
+          // Spread over zones, then hosts, never refused a node for it: the operator's antiAffinityTopologyKey is a
+          // required anti-affinity (one member per zone would leave a 5-member set Pending on 3 zones), so it is off.
+          affinity: { antiAffinityTopologyKey: "none" },
+          topologySpreadConstraints: spreadOverZonesAndHosts(memberLabels),
           // A drain takes one member at a time: the others keep the majority.
           podDisruptionBudget: { maxUnavailable: 1 },
           resources: { requests: args.resources, limits: { memory: args.resources.memory } },
-          // Encryption at rest with the operator's generated key (its default, stated because the design relies on it).
-          configuration: "security:\n  enableEncryption: true\n",
+          configuration: mongodConfiguration,
           volumeSpec: {
             persistentVolumeClaim: {
               ...(args.storageClass ? { storageClassName: args.storageClass } : {}),
