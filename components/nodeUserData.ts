@@ -11,7 +11,7 @@ import type { NodesSpec } from "./topology";
 import { userDataParts, userDataSizeProblem, type VmCloud } from "./userDataLimits";
 
 /** What differs per cloud in how a node boots: secret sources, packages, stop timeout, embedded secrets, registry login, log driver. */
-export type NodeBoot = Pick<BootstrapSpec, "secretSources" | "packages" | "stopTimeoutSeconds" | "embeddedSecrets" | "setupCommands" | "registryLogin" | "logDriver" | "livenessWatchdog" | "caFiles" | "caDownloads">;
+export type NodeBoot = Pick<BootstrapSpec, "secretSources" | "packages" | "stopTimeoutSeconds" | "embeddedSecrets" | "setupCommands" | "registryLogin" | "logDriver" | "livenessWatchdog" | "livenessEndpoint" | "caFiles" | "caDownloads">;
 
 /**
  * User data over the cloud's limit. Thrown while the adapter renders the user data from

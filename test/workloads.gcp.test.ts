@@ -8,11 +8,16 @@
  * the single service beside new workloads; hostile names; and the ha-guard verdict.
  */
 import { strict as assert } from "node:assert";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import type { StackValidationPolicy } from "@pulumi/policy";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { isSecretValue, runWithMocks, type RegisteredResource } from "../automation/offline/mocks";
+import { renderCloudConfig, servedVerdict, workerWatchdog } from "../components/bootstrap";
 import { stackResources } from "../automation/offline/policyInput";
 import { loadStackConfig, stackConfigWith } from "../automation/stackFiles";
 import { gcpRoleLabel } from "../contract/roles";
@@ -169,15 +174,25 @@ describe("GCP platform: several workloads (stacks/examples/Pulumi.gcp-services.y
     assert.equal(plainEnv(template(p, "api")).TRUSTED_PROXY_HOPS, "2");
   });
 
-  it("runs the worker's command with its stop timeout, without a load balancer, health check or open port", function () {
+  it("runs the worker's command with its stop timeout, without a load balancer or open app port, healed on its watchdog's verdict", function () {
     const group = mig(p, "jobs");
-    assert.equal(group.inputs.autoHealingPolicies, undefined, "replaced when its VM stops: a MIG recreates it");
     assert.equal(group.inputs.namedPorts, undefined);
     for (const type of [T.backend, T.regionBackend]) {
       assert.ok(!p.all(type).some((b) => p.links(b, "backends", group)), `no ${type} over the worker`);
     }
-    assert.ok(!p.all(T.healthCheck).some((h) => h.name.startsWith("web-jobs")));
-    assert.deepEqual(p.all(T.firewall).filter((f) => f.inputs.direction === "INGRESS" && f.inputs.targetTags.includes("web-jobs-node")).map((f) => f.name), ["web-jobs-iap-ssh"]);
+    // Autohealing from the verdict its watchdog serves: live once its container stays up, not while it crash-loops.
+    const checks = p.all(T.healthCheck).filter((h) => h.name.startsWith("web-jobs"));
+    assert.deepEqual(checks.map((h) => [h.name, h.inputs.httpHealthCheck]), [["web-jobs-live", { port: 8086, requestPath: "/live" }]]);
+    assert.deepEqual(group.inputs.autoHealingPolicies, { healthCheck: p.id(checks[0]), initialDelaySec: 180 });
+    assert.equal(group.inputs.updatePolicy.minReadySec, 120);
+    const ingress = p.all(T.firewall).filter((f) => f.inputs.direction === "INGRESS" && f.inputs.targetTags.includes("web-jobs-node"));
+    assert.deepEqual(ingress.map((f) => f.name).sort(), ["web-jobs-health-to-verdict", "web-jobs-iap-ssh"]);
+    const verdict = ingress.find((f) => f.name === "web-jobs-health-to-verdict")!;
+    assert.deepEqual([verdict.inputs.sourceRanges, verdict.inputs.allows], [["130.211.0.0/22", "35.191.0.0/16"], [{ protocol: "tcp", ports: ["8086"] }]]);
+    const f = files(template(p, "jobs"));
+    assert.match(f["/usr/local/sbin/ha-topology-liveness"], /^unit='ha-topology-app\.service'$/m);
+    assert.match(f["/usr/local/sbin/ha-topology-liveness"], /^  ready_command='mkdir -p \/run\/ha-topology\/live && touch \/run\/ha-topology\/live\/live'$/m);
+    assert.match(f["/etc/systemd/system/ha-topology-verdict.service"], /^ExecStart=\/usr\/bin\/python3 -m http\.server 8086 --bind 0\.0\.0\.0 --directory \/run\/ha-topology\/live$/m);
     const run = files(template(p, "jobs"))["/usr/local/sbin/ha-topology-run-app"].split("\n").find((l) => l.startsWith("/usr/bin/docker run "))!;
     assert.match(run, / --stop-timeout 80 /);
     assert.ok(!run.includes(" -p "), "nothing published");
@@ -561,5 +576,51 @@ describe("GCP platform: hostile names", function () {
     const [a, b] = [await ids("shop-eu"), await ids("shop-us")];
     assert.ok(a.length >= 10);
     assert.deepEqual(a.filter((id) => b.includes(id)), []);
+  });
+});
+
+describe("GCP platform: a worker node's served liveness verdict, run for real", function () {
+  /**
+   * Renders a worker node's watchdog and verdict endpoint (short intervals), runs both with
+   * a fake systemctl whose restart count grows at every look when `looping`, and returns
+   * the HTTP status of `GET /live` from Python's server each time `sample` is called.
+   */
+  async function runVerdict(looping: boolean, seconds: number): Promise<number[]> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-topology-verdict-"));
+    const served = path.join(dir, "live");
+    const spec = {
+      image: "busybox:1.36", env: {}, secretSources: [], stopTimeoutSeconds: 30, packages: [],
+      livenessWatchdog: { ...workerWatchdog(servedVerdict, 3), intervalSeconds: 1 },
+      livenessEndpoint: 18086,
+    };
+    const config = parse(renderCloudConfig(spec), { version: "1.1" }) as { write_files: { path: string; content: string }[] };
+    const read = (p: string) => Buffer.from(config.write_files.find((f) => f.path === p)!.content, "base64").toString("utf8");
+    // The node's paths moved into the test's directory.
+    const script = read("/usr/local/sbin/ha-topology-liveness").replaceAll("/run/ha-topology/live", served).replace("'/run/ha-topology/ready'", `'${dir}/marker'`);
+    const unit = read("/etc/systemd/system/ha-topology-verdict.service");
+    const serve = /^ExecStart=\/usr\/bin\/python3 (.*)$/m.exec(unit)![1].replace("/run/ha-topology/live", served).replace("18086", "0").split(" ");
+    fs.mkdirSync(served);
+    fs.writeFileSync(path.join(dir, "watchdog"), script, { mode: 0o700 });
+    fs.writeFileSync(path.join(dir, "systemctl"), `#!/bin/bash\ncase "$1" in is-active) echo active ;; show) n=$(cat ${dir}/n 2>/dev/null || echo 0); ${looping ? `n=$((n + 1)); echo $n > ${dir}/n;` : ""} echo $n ;; esac\n`, { mode: 0o700 });
+    const server = spawn("python3", ["-u", ...serve], { detached: true });
+    const port = await new Promise<number>((resolve) => server.stdout.on("data", (d) => { const m = /port (\d+)/.exec(String(d)); if (m) resolve(Number(m[1])); }));
+    const watchdog = spawn("bash", [path.join(dir, "watchdog")], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, detached: true });
+    const statuses: number[] = [];
+    for (let t = 0; t < seconds * 2; t++) {
+      statuses.push((await fetch(`http://127.0.0.1:${port}/live`)).status);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    for (const child of [server, watchdog]) process.kill(-child.pid!, "SIGKILL");
+    fs.rmSync(dir, { recursive: true, force: true });
+    return statuses;
+  }
+
+  it("answers 404 until the container has stayed up, then 200; a crash-looping container never earns 200", async function () {
+    this.timeout(60000);
+    const steady = await runVerdict(false, 7);
+    assert.equal(steady[0], 404, "not live at boot");
+    assert.equal(steady[steady.length - 1], 200, `live once it stayed up: ${steady.join(" ")}`);
+    const looping = await runVerdict(true, 7);
+    assert.ok(looping.every((s) => s === 404), `never live: ${looping.join(" ")}`);
   });
 });

@@ -20,7 +20,7 @@
  *
  * A worker has no port, so its watchdog checks the container's process instead
  * (`workerLivenessWatchdog`): a new worker node joins only once its container has run
- * `workerLive.healthyThreshold` checks in a row without restarting, and a node whose
+ * `workerLive.healthyThreshold` checks in a row without restarting (bootstrap.ts `workerWatchdog`), and a node whose
  * container keeps restarting (a crash loop) marks itself unhealthy. So a rollout of an
  * image that never gets to work stops at the first node instead of replacing them all.
  */
@@ -29,7 +29,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { BoundVariable, ComposeContext } from "../../compose";
 import { logicalName } from "../../compose";
 import { workloadPlatformEnv } from "../../appEnvironment";
-import type { LivenessWatchdog, RegistryLogin, SecretSource } from "../../bootstrap";
+import { workerWatchdog, type LivenessWatchdog, type RegistryLogin, type SecretSource } from "../../bootstrap";
 import { registryOf, type Registry } from "../../imageReference";
 import { awsLogDriver } from "../../logShipping";
 import type { ServiceWorkload, WebWorkload } from "../../model/model";
@@ -166,21 +166,6 @@ export function livenessWatchdog(w: WebWorkload, region: string): LivenessWatchd
     startDelaySeconds: hc.gracePeriodSeconds,
     reportCommand: reportUnhealthyCommand(region),
     readiness: { path: hc.path, healthyThreshold: hc.healthyThreshold, readyCommand: reportReadyCommand(region) },
-  };
-}
-
-/** A worker's process checks: every 10 s; live after 3 checks in a row (30 s up, as `workerLiveSeconds` on Kubernetes), unhealthy after 3 failed ones. */
-export const workerLive = { intervalSeconds: 10, healthyThreshold: 3, unhealthyThreshold: 3 } as const;
-
-/** The watchdog of a worker's node: its container's process, within the default grace period to start. */
-export function workerLivenessWatchdog(region: string): LivenessWatchdog {
-  return {
-    intervalSeconds: workerLive.intervalSeconds,
-    timeoutSeconds: 5,
-    unhealthyThreshold: workerLive.unhealthyThreshold,
-    startDelaySeconds: defaults.healthCheck.gracePeriodSeconds,
-    reportCommand: reportUnhealthyCommand(region),
-    readiness: { healthyThreshold: workerLive.healthyThreshold, readyCommand: reportReadyCommand(region) },
   };
 }
 
@@ -324,7 +309,9 @@ export function workloadNodes(ctx: ComposeContext, f: AwsFoundation, w: ServiceW
         packages: ["docker"],
         registryLogin: loginFor(registry, x.region, x.registrySecretArn && x.registrySecretVersion ? { arn: x.registrySecretArn, versionId: x.registrySecretVersion } : undefined),
         logDriver: awsLogDriver(x.region, x.logGroupName),
-        livenessWatchdog: web ? livenessWatchdog(web, x.region) : workerLivenessWatchdog(x.region),
+        livenessWatchdog: web
+          ? livenessWatchdog(web, x.region)
+          : workerWatchdog({ reportCommand: reportUnhealthyCommand(x.region), readyCommand: reportReadyCommand(x.region) }, defaults.healthCheck.gracePeriodSeconds),
         ...(x.caDownloads.length > 0 && { caDownloads: x.caDownloads }),
       },
       "aws",

@@ -17,6 +17,8 @@ export interface FirewallArgs {
   nodeTag: string;
   /** The app port on the nodes, opened to Google's front ends (a public web); unset for the others. */
   appPort?: number;
+  /** A worker: the port of its watchdog's verdict, opened to Google's health checkers only. */
+  verdictPort?: number;
   /** An internal web: its port, opened to the nodes with these tags and to the health checkers. */
   internal?: { port: number; sourceTags: pulumi.Input<string[]> };
 }
@@ -40,6 +42,18 @@ export class Firewall extends pulumi.ComponentResource {
         sourceRanges: googleFrontEndRanges,
         targetTags: [args.nodeTag],
         allows: [{ protocol: "tcp", ports: [String(args.appPort)] }],
+        logConfig: { metadata: "EXCLUDE_ALL_METADATA" },
+      }, parent);
+    }
+    if (args.verdictPort !== undefined) {
+      new gcp.compute.Firewall(`${name}-health-to-verdict`, {
+        network: args.networkId,
+        direction: "INGRESS",
+        description: "The worker's liveness verdict from Google's health checkers only",
+        // Both ranges: the health checkers of autohealing come from them, as the load balancer's do.
+        sourceRanges: googleFrontEndRanges,
+        targetTags: [args.nodeTag],
+        allows: [{ protocol: "tcp", ports: [String(args.verdictPort)] }],
         logConfig: { metadata: "EXCLUDE_ALL_METADATA" },
       }, parent);
     }

@@ -1,7 +1,7 @@
 /**
  * The GCP nodes of one workload: an instance template (cloud-init bootstrap, the nodes'
  * own service account, shielded VM, no public IP), a regional managed instance group over
- * the chosen zones with autohealing from an HTTP health check (none for a worker), an
+ * the chosen zones with autohealing from an HTTP health check (a worker's: its watchdog's verdict), an
  * autoscaler, and a proactive update policy that surges new nodes before removing old ones.
  */
 import * as gcp from "@pulumi/gcp";
@@ -16,13 +16,16 @@ import type { HealthCheckSpec, NodesSpec } from "../../topology";
  * - `liveness`: an HTTP check used for autohealing only; the load balancer's readiness
  *   check lives with the edge, so a readiness failure (a database blip) takes a node out
  *   of rotation without recycling it (a web workload of the several-workloads model);
- * - `none`: no HTTP check (a worker): the MIG recreates a node whose VM stops, and systemd
- *   restarts the container whenever it exits.
+ * - `process`: a worker (no port of its own): an HTTP check of the verdict its node's
+ *   watchdog serves on `port` (bootstrap.ts `livenessEndpoint`: `/live` answers 200 once
+ *   the container has run `healthyThreshold` checks in a row without restarting, and until
+ *   it crash-loops), used for autohealing: so a rollout counts a new worker node only once
+ *   it is running and live, and a node whose container keeps restarting is recreated.
  */
 export type NodeHealth =
   | { kind: "shared"; check: HealthCheckSpec }
   | { kind: "liveness"; check: HealthCheckSpec; liveness: { path: string; unhealthyThreshold: number } }
-  | { kind: "none"; readySeconds: number };
+  | { kind: "process"; port: number; check: Pick<HealthCheckSpec, "intervalSeconds" | "timeoutSeconds" | "healthyThreshold" | "unhealthyThreshold" | "gracePeriodSeconds">; readySeconds: number };
 
 /** Arguments of NodeGroup. */
 export interface NodeGroupArgs {
@@ -77,17 +80,20 @@ export class NodeGroup extends pulumi.ComponentResource {
     const parent = { parent: this };
 
     // The single service's one check keeps its name (`-health`); a liveness-only check is `-live`.
-    const check = health.kind === "none" ? undefined : health.check;
-    const healthCheck = check === undefined || nodes.port === undefined ? undefined : new gcp.compute.HealthCheck(health.kind === "shared" ? `${name}-health` : `${name}-live`, {
+    const check = health.check;
+    const probe = health.kind === "process"
+      ? { port: health.port, requestPath: "/live" }
+      : nodes.port === undefined ? undefined : { port: nodes.port, requestPath: health.kind === "liveness" ? health.liveness.path : health.check.path };
+    const healthCheck = probe === undefined ? undefined : new gcp.compute.HealthCheck(health.kind === "shared" ? `${name}-health` : `${name}-live`, {
       checkIntervalSec: check.intervalSeconds,
       timeoutSec: check.timeoutSeconds,
       healthyThreshold: check.healthyThreshold,
       unhealthyThreshold: health.kind === "liveness" ? health.liveness.unhealthyThreshold : check.unhealthyThreshold,
-      httpHealthCheck: { port: nodes.port, requestPath: health.kind === "liveness" ? health.liveness.path : check.path },
+      httpHealthCheck: probe,
       logConfig: { enable: true },
     }, parent);
     // Seconds a new node gets before it counts (a rollout waits this long per batch).
-    const readySeconds = check ? check.gracePeriodSeconds : health.kind === "none" ? health.readySeconds : 0;
+    const readySeconds = health.kind === "process" ? health.readySeconds : check.gracePeriodSeconds;
 
     const template = new gcp.compute.InstanceTemplate(`${name}-node`, {
       // A template cannot change and cannot be deleted while the group uses it: a prefix
@@ -118,7 +124,7 @@ export class NodeGroup extends pulumi.ComponentResource {
       ...(nodes.port !== undefined && { namedPorts: [{ name: namedPort, port: nodes.port }] }),
       distributionPolicyZones: args.zoneNames,
       distributionPolicyTargetShape: "EVEN",
-      ...(healthCheck && check && { autoHealingPolicies: { healthCheck: healthCheck.id, initialDelaySec: check.gracePeriodSeconds } }),
+      ...(healthCheck && { autoHealingPolicies: { healthCheck: healthCheck.id, initialDelaySec: check.gracePeriodSeconds } }),
       updatePolicy: {
         type: "PROACTIVE",
         minimalAction: "REPLACE",

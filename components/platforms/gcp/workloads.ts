@@ -17,7 +17,7 @@
  * are added beside it.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { RegistryLogin, SecretSource } from "../../bootstrap";
+import { servedVerdict, workerLive, workerWatchdog, type RegistryLogin, type SecretSource } from "../../bootstrap";
 import { logicalName, type BoundVariable, type ComposeContext } from "../../compose";
 import { workloadPlatformEnv } from "../../appEnvironment";
 import { gcpRoleLabel, type Role } from "../../../contract/roles";
@@ -35,6 +35,7 @@ import { NodeIdentity, type NodeGrant } from "./nodeIdentity";
 import { artifactRegistryLogin, explainRepositoryPlacement, secretManagerLogin } from "./registryAccess";
 import { secretManagerSource } from "./secretSource";
 import { sessionStorePort } from "./sessionStore";
+import { defaults } from "../../topology";
 
 /**
  * The global external load balancer's proxy appends "<client>, <load balancer IP>" to
@@ -47,8 +48,17 @@ export const internalProxyHops = 0;
 /** Seconds the single service's app gets between SIGTERM and SIGKILL (draining has already happened). */
 const legacyStopTimeoutSeconds = 30;
 
-/** Seconds a new worker node gets before a rollout counts it (no health check says when it is ready). */
+/** Seconds a new worker node waits, once its health check passes, before a rollout counts it. */
 export const workerReadySeconds = 120;
+
+/**
+ * A worker's node serves its watchdog's verdict here (bootstrap.ts `livenessEndpoint`):
+ * the MIG's health check of a worker, admitted from Google's health checkers only.
+ */
+export const workerVerdictPort = 8086;
+
+/** Seconds a worker's node has from boot (image pull included) to be live: the watchdog's limit and autohealing's initial delay. */
+export const workerGraceSeconds = defaults.healthCheck.gracePeriodSeconds;
 
 /**
  * Seconds Compute Engine gives a VM's OS to shut down when its MIG deletes it (without
@@ -278,6 +288,7 @@ function named(ctx: ComposeContext, f: GcpFoundation, workload: ServiceWorkload,
   new Firewall(name, {
     networkId: f.network.networkId,
     nodeTag,
+    ...(!web && { verdictPort: workerVerdictPort }),
     ...(web?.route && { appPort: web.port }),
     ...(web && !web.route && { internal: { port: web.port, sourceTags: others } }),
   }, f.opts);
@@ -330,6 +341,8 @@ function named(ctx: ComposeContext, f: GcpFoundation, workload: ServiceWorkload,
         registryLogin: image.login(x.registryVersion),
         logDriver: gcpLogDriver(workload.name),
         ...(Object.keys(x.caFiles).length > 0 && { caFiles: x.caFiles }),
+        // A worker has no port: its watchdog serves the verdict the MIG's health check reads.
+        ...(!web && { livenessWatchdog: workerWatchdog(servedVerdict, workerGraceSeconds), livenessEndpoint: workerVerdictPort }),
       },
       "gcp",
     );
@@ -337,7 +350,7 @@ function named(ctx: ComposeContext, f: GcpFoundation, workload: ServiceWorkload,
 
   const health: NodeHealth = web
     ? { kind: "liveness", check: web.healthCheck, liveness: web.healthCheck.liveness }
-    : { kind: "none", readySeconds: workerReadySeconds };
+    : { kind: "process", port: workerVerdictPort, check: { ...workerLive, healthyThreshold: 1, gracePeriodSeconds: workerGraceSeconds }, readySeconds: workerReadySeconds };
   const group = new NodeGroup(name, {
     nodes: { count: workload.count, maxCount: workload.maxCount, cpuTargetPercent: workload.cpuTargetPercent, ...(web && { port: web.port }) },
     health,
