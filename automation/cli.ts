@@ -1,6 +1,6 @@
 /**
  * The `ha-topology` command line: `plan` (offline, no account) here, and the deployment
- * commands (preview, up, destroy, refresh, outputs) from deployCommands.ts.
+ * commands (preview, up, destroy, refresh, outputs, history, rollback) from deployCommands.ts.
  *
  * Exit codes: 0 success, 1 mandatory policy violations or a failed operation, 2 bad
  * usage or bad input (unknown stack, unreadable file, invalid config), 130 cancelled.

@@ -1,7 +1,8 @@
 /**
  * The deployment commands of the `ha-topology` command line: preview, up, destroy,
- * refresh and outputs, on a stack file (`--stack aws` = stacks/Pulumi.aws.yaml), through
- * the Automation API (deployment.ts). Progress goes to stderr, results to stdout.
+ * refresh, outputs, history and rollback, on a stack file (`--stack aws` =
+ * stacks/Pulumi.aws.yaml), through the Automation API (deployment.ts). Progress goes to
+ * stderr, results to stdout.
  *
  * Exit codes (set on process.exitCode; nothing here calls process.exit): 0 success,
  * 1 the operation failed (including mandatory policy violations), 2 usage or config
@@ -10,6 +11,7 @@
 import { Command, type ErrorOptions as CommanderErrorOptions } from "commander";
 import { readSecretOptions, type SecretSources } from "./cliSecrets";
 import * as deployment from "./deployment";
+import { formatHistory, formatRollbackPlan, historyJson, staleFileLines } from "./historyReport";
 import { renderProgressLine, renderSummary, urnName, type PolicyViolation, type ProgressDiagnostic, type ProgressUpdate } from "./progress";
 
 /** The operations the commands call (deployment.ts; replaced by stubs in tests). */
@@ -24,6 +26,12 @@ export interface DeployOperations {
   refresh: typeof deployment.refresh;
   /** See deployment.outputs. */
   outputs: typeof deployment.outputs;
+  /** See deployment.history. */
+  history: typeof deployment.history;
+  /** See deployment.planRollback. */
+  planRollback: typeof deployment.planRollback;
+  /** See deployment.rollback. */
+  rollback: typeof deployment.rollback;
 }
 
 /** What the commands need from the outside world, injectable for tests. */
@@ -62,6 +70,9 @@ export const defaultDeps: DeployCommandDeps = {
     destroy: deployment.destroy,
     refresh: deployment.refresh,
     outputs: deployment.outputs,
+    history: deployment.history,
+    planRollback: deployment.planRollback,
+    rollback: deployment.rollback,
   },
   isTTY: () => process.stderr.isTTY === true,
   columns: () => process.stderr.columns ?? 100,
@@ -109,6 +120,7 @@ interface Flags {
   json?: boolean;
   showSecrets?: boolean;
   secret?: string[];
+  to?: string;
 }
 
 /** One diagnostic or violation as a line of its own. */
@@ -184,7 +196,7 @@ function formatResult(result: deployment.OperationResult | deployment.UpOperatio
   const lines = [renderSummary(result.progress)];
   for (const violation of result.policyViolations) lines.push(findingLine(violation));
   let text = `${lines.join("\n")}\n`;
-  if ("outputs" in result) text += `\nOutputs:\n${formatOutputs(result.outputs, false).replace(/^/gm, "  ")}`;
+  if ("outputs" in result) text += `\nOutputs:\n${formatOutputs(result.outputs, false).replace(/^(?=.)/gm, "  ")}`;
   return text;
 }
 
@@ -213,8 +225,11 @@ function secretInputs(specs: string[], sources?: SecretSources): Partial<deploym
   };
 }
 
-/** Runs preview/up/destroy/refresh with progress, Ctrl-C cancellation and exit codes. */
-async function runWithProgress(io: Io, operation: "preview" | "up" | "destroy" | "refresh", flags: Flags): Promise<void> {
+/** The commands that run the engine with progress; a rollback is an `up`. */
+type ProgressCommand = "preview" | "up" | "destroy" | "refresh" | "rollback";
+
+/** Runs preview/up/destroy/refresh/rollback with progress, Ctrl-C cancellation and exit codes. */
+async function runWithProgress(io: Io, operation: ProgressCommand, flags: Flags, to?: number): Promise<void> {
   const controller = new AbortController();
   const printer = new ProgressPrinter(io.err, io.deps.isTTY(), io.deps.columns());
   let interrupted = false;
@@ -246,18 +261,27 @@ async function runWithProgress(io: Io, operation: "preview" | "up" | "destroy" |
   const policy = { policyPacks: flags.policyPack ?? [], policyPackConfigs: flags.policyPackConfig ?? [] };
   try {
     io.err(`${operation} of stack "${flags.stack}"...\n`);
+    let plan: deployment.RollbackPlan | undefined;
+    const onPlan = (made: deployment.RollbackPlan) => {
+      plan = made;
+      printer.clear();
+      io.err(formatRollbackPlan(made));
+    };
     const result =
       operation === "preview" ? await io.deps.operations.preview({ ...options, ...policy })
       : operation === "up" ? await io.deps.operations.up({ ...options, ...policy })
+      : operation === "rollback" ? await io.deps.operations.rollback({ ...options, ...policy, to, onPlan })
       : await io.deps.operations[operation](options);
     printer.clear();
     io.out(formatResult(result));
+    // Said last, where it stays on screen: the file was not changed.
+    if (plan) for (const line of staleFileLines(plan)) io.out(`${line}\n`);
     io.deps.setExitCode(exitCodes.ok);
   } catch (error) {
     printer.clear();
     // After a Ctrl-C the CLI received itself, it stops with a plain failure: that is the cancellation.
     const cancelled = interrupted && error instanceof deployment.OperationFailedError;
-    fail(io, cancelled ? new deployment.OperationCancelledError(operation, flags.stack, { cause: error }) : error);
+    fail(io, cancelled ? new deployment.OperationCancelledError(operation === "rollback" ? "up" : operation, flags.stack, { cause: error }) : error);
   } finally {
     stopListening();
   }
@@ -274,6 +298,44 @@ async function runOutputs(io: Io, flags: Flags): Promise<void> {
   }
 }
 
+/** Runs `history`. */
+async function runHistory(io: Io, flags: Flags): Promise<void> {
+  try {
+    const result = await io.deps.operations.history({ stack: flags.stack, backendUrl: flags.backend });
+    io.out(flags.json ? `${JSON.stringify(historyJson(result.versions), null, 2)}\n` : formatHistory(result.stack, result.versions));
+    io.deps.setExitCode(exitCodes.ok);
+  } catch (error) {
+    fail(io, error);
+  }
+}
+
+/** The `--to` version as a number, or a usage error. */
+function versionFlag(io: Io, value: string | undefined): number | undefined | "bad" {
+  if (value === undefined) return undefined;
+  if (/^[1-9][0-9]{0,9}$/.test(value)) return Number(value);
+  io.err(`error: --to ${value}: a version number of the stack's history (1, 2, ...; ha-topology history lists them)\n`);
+  io.deps.setExitCode(exitCodes.usage);
+  return "bad";
+}
+
+/**
+ * Runs `rollback`: with `--yes`, the plan then the update; without, only the plan (read
+ * from the history, nothing changed) and exit code 2, as `destroy` without `--yes`.
+ */
+async function runRollback(io: Io, flags: Flags): Promise<void> {
+  const to = versionFlag(io, flags.to);
+  if (to === "bad") return;
+  if (flags.yes) return runWithProgress(io, "rollback", flags, to);
+  try {
+    const plan = await io.deps.operations.planRollback({ topology: { stack: flags.stack }, backendUrl: flags.backend, to });
+    io.out(formatRollbackPlan(plan));
+    io.err(`Nothing was done; re-run with --yes to roll back stack "${flags.stack}".\n`);
+    io.deps.setExitCode(exitCodes.usage);
+  } catch (error) {
+    fail(io, error);
+  }
+}
+
 /** Creates a subcommand with the options all of them share. */
 function deployCommand(program: Command, name: string, description: string): Command {
   const command = new DeployCommand(name).description(description);
@@ -285,7 +347,7 @@ function deployCommand(program: Command, name: string, description: string): Com
     .option("--backend <url>", "state backend URL (default file://~/.ha-topology/state; e.g. https://api.pulumi.com)");
 }
 
-/** Adds `--secret` (preview, up, destroy, refresh: provider tokens are needed by all four). */
+/** Adds `--secret` (preview, up, destroy, refresh, rollback: provider tokens are needed by all of them). */
 function withSecretOption(command: Command): Command {
   return command.option(
     "--secret <NAME=env:VAR|NAME=file:PATH>",
@@ -295,7 +357,7 @@ function withSecretOption(command: Command): Command {
   );
 }
 
-/** Adds the policy options (preview and up). */
+/** Adds the policy options (preview, up and rollback). */
 function withPolicyOptions(command: Command): Command {
   return command
     .option("--policy-pack <dir>", "run this policy pack, e.g. policies (repeatable)", collect)
@@ -303,8 +365,9 @@ function withPolicyOptions(command: Command): Command {
 }
 
 /**
- * Adds `preview`, `up`, `destroy`, `refresh` and `outputs` to the program. Call it after
- * configuring the program's output and exit override: subcommands inherit them.
+ * Adds `preview`, `up`, `destroy`, `refresh`, `outputs`, `history` and `rollback` to the
+ * program. Call it after configuring the program's output and exit override: subcommands
+ * inherit them.
  */
 export function registerDeployCommands(program: Command, overrides: Partial<DeployCommandDeps> = {}): void {
   const deps: DeployCommandDeps = { ...defaultDeps, ...overrides };
@@ -337,4 +400,15 @@ export function registerDeployCommands(program: Command, overrides: Partial<Depl
     .option("--json", "print them as JSON")
     .option("--show-secrets", "print secret outputs in plain text")
     .action(async (_options: unknown, command: Command) => runOutputs(io, flagsOf(command)));
+  deployCommand(program, "history", "list the stack's deployed versions, newest first: version, start time, duration, result and each workload's image")
+    .option("--json", "print them as JSON")
+    .action(async (_options: unknown, command: Command) => runHistory(io, flagsOf(command)));
+  withSecretOption(withPolicyOptions(deployCommand(
+    program,
+    "rollback",
+    "redeploy the images of an earlier version (default: the newest that succeeded with other images) through the same health-gated up; only the images change, the stack file is not edited",
+  )))
+    .option("--to <version>", "the version whose images to redeploy (see history); it must have succeeded")
+    .option("-y, --yes", "confirm: roll back without asking (without it, the plan is shown and nothing is done)")
+    .action(async (_options: unknown, command: Command) => runRollback(io, flagsOf(command)));
 }

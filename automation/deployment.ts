@@ -1,8 +1,9 @@
 /**
- * Automation API embedding: preview, up, destroy, refresh and read the outputs of an
- * ha-topology stack from TypeScript, running the same program as `index.ts`
- * (`runProgram`) as an inline program. The Pulumi CLI still does the work (the
- * Automation API drives it), so every operation first checks that `pulumi` exists.
+ * Automation API embedding: preview, up, destroy, refresh, read the outputs and the
+ * history of an ha-topology stack, and roll its images back, from TypeScript, running
+ * the same program as `index.ts` (`runProgram`) as an inline program. The Pulumi CLI
+ * still does the work (the Automation API drives it), so every operation first checks
+ * that `pulumi` exists.
  *
  * Defaults work without Pulumi Cloud: state in a self-managed local backend
  * (`file://~/.ha-topology/state`) and secrets encrypted with a passphrase. Everything
@@ -12,8 +13,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CommandError, ConcurrentUpdateError, StackNotFoundError as SdkStackNotFoundError, type EngineEvent, type OpMap, type OutputMap, type Stack } from "@pulumi/pulumi/automation";
 import { initialProgress, reduceProgress, type OperationName, type PolicyViolation, type ProgressDiagnostic, type ProgressState, type ProgressUpdate } from "./progress";
-import { DeploymentError, DeploymentConfigError, StackLockedError, OperationCancelledError, OperationFailedError } from "./deploymentErrors";
-import { checkStackName, topologyConfigMap, topologyWarnings, validateTopologyConfig, type TopologySource } from "./deploymentTopology";
+import { DeploymentError, DeploymentConfigError, StackLockedError, OperationCancelledError, OperationFailedError, type ErrorOperation } from "./deploymentErrors";
+import { readHistory, rollbackPlan, type DeployedVersion, type RollbackPlan } from "./rollback";
+import { configImages } from "./workloadImages";
+import { checkStackName, engineConfig, topologyConfigMap, topologyWarnings, validateTopologyConfig, type TopologySource } from "./deploymentTopology";
 import { missingCrdHint } from "../components/platforms/kubernetes/prerequisites";
 import { findPulumi, openStack, replaceConfig, installPlugins, resolveWorkspace, type OpenMode, type WorkspaceOptions } from "./deploymentWorkspace";
 
@@ -22,6 +25,7 @@ export {
   DeploymentConfigError,
   InvalidTopologyError,
   PulumiNotFoundError,
+  RollbackRefusedError,
   StackLockedError,
   OperationCancelledError,
   OperationFailedError,
@@ -40,6 +44,8 @@ export {
   type InlineTopology,
   type TopologySource,
 } from "./deploymentTopology";
+export { deployedVersions, readHistory, rollbackPlan, type DeployedVersion, type ImageChange, type RollbackPlan } from "./rollback";
+export { configImages, withImages, type WorkloadImages } from "./workloadImages";
 export { fileBackendDir, findPulumi, minimumPulumiVersion, resolveWorkspace, type ResolvedWorkspace, type WorkspaceOptions } from "./deploymentWorkspace";
 
 /** Options of every operation on a topology. */
@@ -132,7 +138,7 @@ export function plainOutputs(outputs: OutputMap, showSecrets = false): StackOutp
 /** Where an error happened, for mapping it. */
 export interface ErrorContext {
   /** The operation. */
-  operation: OperationName | "outputs";
+  operation: ErrorOperation;
   /** The stack name. */
   stack: string;
   /** The backend URL. */
@@ -203,7 +209,7 @@ class ProgressTracker {
   };
 }
 
-function throwIfAborted(signal: AbortSignal | undefined, operation: OperationName | "outputs", stack: string): void {
+function throwIfAborted(signal: AbortSignal | undefined, operation: ErrorOperation, stack: string): void {
   if (signal?.aborted) throw new OperationCancelledError(operation, stack);
 }
 
@@ -302,4 +308,86 @@ export async function outputs(options: OutputsOptions): Promise<StackOutputs> {
   } catch (error) {
     throw toDeploymentError(error, { operation: "outputs", stack: stackName, backendUrl: ws.backendUrl });
   }
+}
+
+/** Options of `history` (only the stack name matters: nothing is run). */
+export interface HistoryOptions extends WorkspaceOptions {
+  /** The stack. */
+  stack: string;
+  /** The stack's name in the backend, when it differs from `stack`. */
+  stackName?: string;
+}
+
+/** A stack's deployed versions. */
+export interface StackHistory {
+  /** The stack's name in the backend. */
+  stack: string;
+  /** The backend the state lives in. */
+  backendUrl: string;
+  /** Its updates, newest first, each with the images its workloads ran. */
+  versions: DeployedVersion[];
+}
+
+/** The stack's updates, newest first: version, times, result, each workload's image (nothing is run; secrets stay hidden). The stack must exist. */
+export async function history(options: HistoryOptions): Promise<StackHistory> {
+  checkStackName(options.stack);
+  const stackName = options.stackName ?? options.stack;
+  const ws = resolveWorkspace(options);
+  const pulumiCommand = await findPulumi(options.pulumiRoot);
+  try {
+    const stack = await openStack(stackName, ws, pulumiCommand, "select");
+    return { stack: stackName, backendUrl: ws.backendUrl, versions: await readHistory(stack) };
+  } catch (error) {
+    throw toDeploymentError(error, { operation: "history", stack: stackName, backendUrl: ws.backendUrl });
+  }
+}
+
+/** Options of `rollback` and `planRollback`: those of `up`, and the version to go back to. */
+export interface RollbackOptions extends UpOptions {
+  /** The version whose images to redeploy (see `history`). Default: the newest update that succeeded with other images than the ones that run now. */
+  to?: number;
+  /** Called with the plan once it is made, before `up` starts (to say which images change). */
+  onPlan?: (plan: RollbackPlan) => void;
+}
+
+/** What `rollback` returns: `up`'s result and the plan it ran. */
+export interface RollbackResult extends UpOperationResult {
+  /** Which version, which images changed, what the stack file still says. */
+  plan: RollbackPlan;
+}
+
+/** The operations a rollback is made of (replaced in tests). */
+export interface RollbackSteps {
+  /** Reads the stack's versions. */
+  history: (options: HistoryOptions) => Promise<StackHistory>;
+  /** Runs the update. */
+  up: (options: UpOptions) => Promise<UpOperationResult>;
+}
+
+/**
+ * What `rollback` would do, without doing it: reads the history and chooses the version
+ * (RollbackRefusedError when there is none, or `to` is unknown or did not succeed).
+ */
+export async function planRollback(options: RollbackOptions, steps: Pick<RollbackSteps, "history"> = { history }): Promise<RollbackPlan> {
+  const stackName = options.topology.stackName ?? options.topology.stack;
+  throwIfAborted(options.signal, "up", stackName);
+  // The stack file's own images (not any `images` the caller set): the base a rollback changes.
+  const file = configImages(engineConfig(topologyConfigMap({ ...options.topology, images: undefined })).values);
+  const { versions } = await steps.history({ ...options, stack: options.topology.stack, stackName });
+  return rollbackPlan(stackName, versions, file, options.to);
+}
+
+/**
+ * Redeploys the images of an earlier version (`to`, or the newest that succeeded with
+ * other images than the ones that run now) through the same `up` as a deployment, so the
+ * same health-gated rollout: the topology's images are set over the stack file's, and
+ * nothing else changes. The stack file is not edited: the next `up` from it deploys its
+ * images again (`plan.overrides` lists the images it differs in).
+ */
+export async function rollback(options: RollbackOptions, steps: RollbackSteps = { history, up }): Promise<RollbackResult> {
+  const plan = await planRollback(options, steps);
+  options.onPlan?.(plan);
+  throwIfAborted(options.signal, "up", plan.stack);
+  const result = await steps.up({ ...options, topology: { ...options.topology, images: plan.overrides } });
+  return { ...result, plan };
 }

@@ -1,6 +1,9 @@
 /** The errors of the deployment API: each says what went wrong and what to do. */
 import type { OperationName, PolicyViolation, ProgressState } from "./progress";
 
+/** What an error can be about: an engine operation, or a read of the stack (its outputs, its history). */
+export type ErrorOperation = OperationName | "outputs" | "history";
+
 /** The base class of every error this module throws on purpose. */
 export class DeploymentError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -25,6 +28,12 @@ export class InvalidTopologyError extends DeploymentConfigError {
     this.problems = problems;
   }
 }
+
+/**
+ * A rollback cannot be done as asked: the stack has no update to go back to, the version
+ * asked for is unknown, did not succeed or runs the images deployed now. Nothing was started.
+ */
+export class RollbackRefusedError extends DeploymentConfigError {}
 
 /** The Pulumi CLI, which the Automation API drives, is not installed (or not where it was said to be). */
 export class PulumiNotFoundError extends DeploymentError {
@@ -55,8 +64,8 @@ export class StackLockedError extends DeploymentError {
 /** The operation was cancelled through its AbortSignal. */
 export class OperationCancelledError extends DeploymentError {
   /** The operation that was cancelled. */
-  readonly operation: OperationName | "outputs";
-  constructor(operation: OperationName | "outputs", stack: string, options?: { cause?: unknown }) {
+  readonly operation: ErrorOperation;
+  constructor(operation: ErrorOperation, stack: string, options?: { cause?: unknown }) {
     super(
       `${operation} of stack "${stack}" was cancelled. Resources being changed at that moment may be in an unknown ` +
         `state; run refresh (or preview) before the next update.`,
@@ -69,14 +78,14 @@ export class OperationCancelledError extends DeploymentError {
 /** The Pulumi CLI ran and the operation failed (provider errors, program errors, mandatory policy violations). */
 export class OperationFailedError extends DeploymentError {
   /** The operation that failed. */
-  readonly operation: OperationName | "outputs";
+  readonly operation: ErrorOperation;
   /** The error diagnostics the engine reported. */
   readonly errors: string[];
   /** Policy violations reported before the failure (mandatory ones fail preview and up). */
   readonly policyViolations: PolicyViolation[];
   /** The progress when it failed, if events were followed. */
   readonly progress?: ProgressState;
-  constructor(operation: OperationName | "outputs", stack: string, details: string[], progress?: ProgressState, options?: { cause?: unknown }) {
+  constructor(operation: ErrorOperation, stack: string, details: string[], progress?: ProgressState, options?: { cause?: unknown }) {
     super([`${operation} of stack "${stack}" failed:`, ...details.map((d) => `  ${d.replace(/\n/g, "\n  ")}`)].join("\n"), options);
     this.operation = operation;
     this.errors = progress?.diagnostics.filter((d) => d.severity === "error").map((d) => d.message) ?? [];

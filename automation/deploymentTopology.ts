@@ -14,6 +14,7 @@ import type { PreviousDeployment } from "../components/model/migration";
 import { parseStack } from "../components/model/parse";
 import { isStackName, projectDefaults, readStackFile, stackFileLabel, stackFilePath, stackNames, toEngineConfig, type StackConfig } from "./stackFiles";
 import { DeploymentConfigError, InvalidTopologyError } from "./deploymentErrors";
+import { withImages } from "./workloadImages";
 
 /**
  * The `ha-topology` namespace as an object (keys without the namespace), as in a stack
@@ -83,6 +84,13 @@ interface TopologyInputBase {
    * accepted (app secrets go in `secrets`).
    */
   secretConfig?: Record<string, string>;
+  /**
+   * Images set over the topology's own, by workload name (`web` is the single service's
+   * `nodes.image`; the others are `workloads.<name>.image`): what a rollback deploys. Only
+   * the images change; the stack file is not touched, so the next deployment without them
+   * deploys the file's images again. A name that is not a workload with an image is refused.
+   */
+  images?: Record<string, string>;
 }
 
 /** A topology read from `stacks/Pulumi.<stack>.yaml` (plus the defaults Pulumi.yaml declares). */
@@ -231,12 +239,13 @@ export function topologyConfigMap(source: TopologySource): ConfigMap {
   checkStackName(source.stack);
   const engine = source.config === undefined ? stackFileConfig(source) : inlineConfig(source.config);
   applySecretConfig(engine.values, source.secretConfig ?? {});
+  const values = withImages(engine.values, source.images ?? {});
   const map: ConfigMap = {};
-  for (const [key, value] of Object.entries(engine.values)) {
+  for (const [key, value] of Object.entries(values)) {
     if (key !== secretsKey) map[key] = { value, secret: holdsSecret(key, decodedValue(value)) };
   }
   Object.assign(map, providerEntries(source.providerConfig ?? {}));
-  const secrets = mergedSecrets(engine.values[secretsKey], source.secrets);
+  const secrets = mergedSecrets(values[secretsKey], source.secrets);
   if (secrets) map[secretsKey] = { value: JSON.stringify(secrets), secret: true };
   return map;
 }

@@ -480,6 +480,21 @@ describe("deployCommands: argument handling", function () {
     files: Record<string, string>;
   }
 
+  /** Two updates of a single-service stack: 2 (failed, web:1.4.3) and 1 (web:1.4.2). */
+  const sampleVersions = (): d.DeployedVersion[] =>
+    d.deployedVersions([2, 1].map((version) => ({
+      version,
+      kind: "update" as const,
+      result: version === 2 ? ("failed" as const) : ("succeeded" as const),
+      startTime: new Date(Date.UTC(2026, 11, 1, 9, version)),
+      endTime: new Date(Date.UTC(2026, 11, 1, 9, version, 45)),
+      message: "",
+      environment: {},
+      config: { "ha-topology:nodes": { value: JSON.stringify({ image: `ghcr.io/acme/web:1.4.${version + 1}` }), secret: false } },
+    })));
+  /** The plan of rolling the sample back: to version 1, the stack file says 1.4.3. */
+  const samplePlan = (): d.RollbackPlan => d.rollbackPlan("aws", sampleVersions(), { web: "ghcr.io/acme/web:1.4.3" });
+
   const okResult = (operation: "preview" | "up" | "destroy" | "refresh"): d.OperationResult => {
     const progress = replay(operation, [event({ summaryEvent: { maybeCorrupt: false, durationSeconds: 2, resourceChanges: { create: 3 }, policyPacks: {} } })]);
     return { operation, stack: "aws", backendUrl: "file:///s", changes: { create: 3 }, diagnostics: [], policyViolations: [], progress };
@@ -498,6 +513,9 @@ describe("deployCommands: argument handling", function () {
       destroy: stub("destroy", () => okResult("destroy")),
       refresh: stub("refresh", () => okResult("refresh")),
       outputs: stub("outputs", () => ({ values: { url: "https://app.example.com", dnsRecords: [] }, secretNames: [] })),
+      history: stub("history", () => ({ stack: "aws", backendUrl: "file:///s", versions: sampleVersions() })),
+      planRollback: stub("planRollback", () => samplePlan()),
+      rollback: stub("rollback", () => ({ ...okResult("up"), outputs: { values: {}, secretNames: [] }, plan: samplePlan() })),
     } as DeployOperations;
     h.program.exitOverride().configureOutput({ writeOut: (t) => h.out.push(t), writeErr: (t) => h.err.push(t) });
     registerDeployCommands(h.program, {
@@ -524,7 +542,7 @@ describe("deployCommands: argument handling", function () {
   const parse = (h: Harness, ...args: string[]) => h.program.parseAsync(args, { from: "user" });
 
   it("refuses a command without --stack as a usage error (exit code 2), calling nothing", async function () {
-    for (const command of ["preview", "up", "destroy", "refresh", "outputs"]) {
+    for (const command of ["preview", "up", "destroy", "refresh", "outputs", "history", "rollback"]) {
       const h = harness();
       await assert.rejects(parse(h, command), (e: unknown) => e instanceof CommanderError && e.code === "commander.missingMandatoryOptionValue" && e.exitCode === 2);
       assert.equal(h.calls.length, 0);
@@ -633,6 +651,81 @@ describe("deployCommands: argument handling", function () {
     assert.equal(formatOutputs({ values: {}, secretNames: [] }, false), "(no outputs)\n");
   });
 
+  it("prints the history as a table or JSON, newest first, with each workload's image", async function () {
+    const h = harness();
+    await parse(h, "history", "--stack", "aws", "--backend", "file:///tmp/s");
+    assert.deepEqual(h.calls[0], { name: "history", options: { stack: "aws", backendUrl: "file:///tmp/s" } });
+    assert.equal(
+      h.out.join(""),
+      "VERSION  STARTED (UTC)        DURATION  RESULT     IMAGES\n" +
+        "2        2026-12-01 09:02:00  45s       failed     web  ghcr.io/acme/web:1.4.3\n" +
+        "1        2026-12-01 09:01:00  45s       succeeded  web  ghcr.io/acme/web:1.4.2\n",
+    );
+    assert.deepEqual(h.exitCodes, [0]);
+    const json = harness();
+    await parse(json, "history", "--stack", "aws", "--json");
+    assert.deepEqual(JSON.parse(json.out.join("")), [
+      { version: 2, kind: "update", startTime: "2026-12-01T09:02:00.000Z", endTime: "2026-12-01T09:02:45.000Z", result: "failed", images: { web: "ghcr.io/acme/web:1.4.3" } },
+      { version: 1, kind: "update", startTime: "2026-12-01T09:01:00.000Z", endTime: "2026-12-01T09:01:45.000Z", result: "succeeded", images: { web: "ghcr.io/acme/web:1.4.2" } },
+    ]);
+    const missing = harness({ history: async () => Promise.reject(new d.DeploymentConfigError('Stack "aws" does not exist in file:///s (up creates it).')) });
+    await parse(missing, "history", "--stack", "aws");
+    assert.deepEqual(missing.exitCodes, [2]);
+    assert.match(missing.err.join(""), /does not exist/);
+  });
+
+  it("rollback without --yes shows which images change and does nothing (exit code 2)", async function () {
+    const h = harness();
+    await parse(h, "rollback", "--stack", "aws", "--to", "1");
+    assert.deepEqual(h.calls.map((c) => c.name), ["planRollback"]);
+    assert.deepEqual(h.calls[0].options, { topology: { stack: "aws" }, backendUrl: undefined, to: 1 });
+    assert.match(h.out.join(""), /^Rollback of stack "aws" to the images of version 1 .*\nImages that change:\n {2}web {2}ghcr\.io\/acme\/web:1\.4\.3 → ghcr\.io\/acme\/web:1\.4\.2\n/);
+    assert.match(h.out.join(""), /The stack file still says web: ghcr\.io\/acme\/web:1\.4\.3; update it \(to ghcr\.io\/acme\/web:1\.4\.2\), or the next up redeploys it\./);
+    assert.match(h.err.join(""), /Nothing was done; re-run with --yes/);
+    assert.deepEqual(h.exitCodes, [2]);
+  });
+
+  it("rollback --yes runs the rollback as up runs (policy packs, secrets, progress), says the plan first and what the file still says last", async function () {
+    const h = harness({
+      rollback: async (options) => {
+        options.onPlan(samplePlan());
+        return { ...okResult("up"), outputs: { values: {}, secretNames: [] }, plan: samplePlan() };
+      },
+    });
+    Object.assign(h.env, { KEY: "k-env" });
+    await parse(h, "rollback", "--stack", "aws", "--yes", "--policy-pack", "policies", "--secret", "API_KEY=env:KEY");
+    assert.equal(h.calls[0].name, "rollback");
+    const { options } = h.calls[0];
+    assert.deepEqual(options.topology, { stack: "aws", secrets: { API_KEY: "k-env" } });
+    assert.deepEqual(options.policyPacks, ["policies"]);
+    assert.equal(options.to, undefined, "no --to: the API chooses");
+    assert.ok(options.signal instanceof AbortSignal && typeof options.onProgress === "function");
+    assert.match(h.err.join(""), /rollback of stack "aws"\.\.\.\nRollback of stack "aws" to the images of version 1/);
+    assert.match(h.out.join(""), /finished in 2 s: 3 created · 0 failed\n\nOutputs:\n {2}\(no outputs\)\nThe stack file still says web: ghcr\.io\/acme\/web:1\.4\.3; update it \(to ghcr\.io\/acme\/web:1\.4\.2\), or the next up redeploys it\.\n$/);
+    assert.deepEqual(h.exitCodes, [0]);
+  });
+
+  it("rollback refuses a bad --to (exit code 2, nothing called) and reports a refused version with exit code 2, a failed up with 1", async function () {
+    for (const to of ["x", "0", "-1", "1.5"]) {
+      const h = harness();
+      await parse(h, "rollback", "--stack", "aws", "--yes", `--to=${to}`);
+      assert.deepEqual([h.exitCodes, h.calls.length], [[2], 0], to);
+      assert.match(h.err.join(""), /--to .*: a version number/);
+    }
+    const cases: [Error, number][] = [
+      [new d.RollbackRefusedError("Version 2 of stack \"aws\" did not succeed (failed)"), 2],
+      [new d.OperationFailedError("up", "aws", ["error: health check failed"]), 1],
+    ];
+    for (const [error, code] of cases) {
+      for (const yes of [["--yes"], []]) {
+        const h = harness({ rollback: async () => Promise.reject(error), planRollback: async () => Promise.reject(error) });
+        await parse(h, "rollback", "--stack", "aws", "--to", "2", ...yes);
+        assert.deepEqual(h.exitCodes, [code], `${error.name} ${yes.join("")}`);
+        assert.ok(h.err.join("").includes(`error: ${error.message}`));
+      }
+    }
+  });
+
   it("prints progress to stderr and results to stdout", async function () {
     const h = harness({
       preview: async (options) => {
@@ -728,6 +821,8 @@ if (args[0] === "stack" && args[1] === "init") {
 if (args[0] === "config" || args[0] === "plugin") done(0);
 if (args[0] === "stack" && args[1] === "output") { console.log(JSON.stringify(args.includes("--show-secrets")
   ? { url: "https://app.example.com", token: "s3cr3t" } : { url: "https://app.example.com", token: "[secret]" })); done(0); }
+const historyFile = path.join(dir, "history.json");
+if (args[0] === "stack" && args[1] === "history" && fs.existsSync(historyFile)) { console.log(fs.readFileSync(historyFile, "utf8")); done(0); }
 if (args[0] === "stack" && args[1] === "history") { console.log(JSON.stringify([{ kind: "update", result: "succeeded",
   startTime: "2024-01-01T00:00:00Z", endTime: "2024-01-01T00:05:00Z", version: 1, message: "", environment: {}, config: {},
   resourceChanges: { create: 2 } }])); done(0); }
@@ -911,6 +1006,71 @@ describe("deployment: the Automation API against a scripted stand-in for the CLI
     }
     const stdin = made.filter((c) => c.stdin !== undefined).map((c) => [c.args.at(-1), c.stdin]);
     assert.deepEqual(stdin, [["digitalocean:token", "cli-do-token-4242\n"], ["ha-topology:secrets", '{"API_KEY":"cli-app-secret-4242"}\n']]);
+  });
+
+  it("`ha-topology history` and `rollback --yes` end to end: history read with secrets hidden, up sets the stack file's config but for the image", async function () {
+    const home = tmpDir("ha-topology-home-");
+    const keys = tmpDir("ha-topology-keys-");
+    fs.writeFileSync(path.join(keys, "app"), "rollback-app-secret-77\n");
+    // The stack exists, with two updates of the aws stack file: 1 ran 1.4.2, 2 (failed) the file's demo image.
+    fs.writeFileSync(path.join(dir, "stack-aws"), "");
+    const fileConfig = d.topologyConfigMap({ stack: "aws" });
+    const recorded = (image: string) =>
+      Object.fromEntries(Object.entries({ ...fileConfig, "ha-topology:nodes": { value: JSON.stringify({ ...JSON.parse(fileConfig["ha-topology:nodes"].value), image }), secret: false } })
+        .map(([key, v]) => [key, { value: v.value, secret: false }]));
+    fs.writeFileSync(path.join(dir, "history.json"), JSON.stringify([
+      { version: 2, kind: "update", result: "failed", startTime: "2026-12-02T10:00:00Z", endTime: "2026-12-02T10:06:00Z", message: "", environment: {},
+        config: { ...recorded("traefik/whoami:v1.10.1"), "ha-topology:secrets": { secret: true } } },
+      { version: 1, kind: "update", result: "succeeded", startTime: "2026-12-01T10:00:00Z", endTime: "2026-12-01T10:04:00Z", message: "", environment: {},
+        config: recorded("ghcr.io/acme/web:1.4.2") },
+    ]));
+    const { main } = await import("../automation/cli");
+    const env = { FAKE_PULUMI_DIR: dir, FAKE_PULUMI_MODE: "ok", HOME: home, PULUMI_CONFIG_PASSPHRASE: "pw", PATH: `${path.join(root, "bin")}${path.delimiter}${process.env.PATH}` };
+    const cli = async (...argv: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await withEnv(env, () => main(argv, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) }));
+      process.exitCode = undefined;
+      return { code, out: out.join(""), err: err.join("") };
+    };
+    const backend = ["--backend", `file://${path.join(dir, "state")}`];
+
+    const listed = await cli("history", "--stack", "aws", "--json", ...backend);
+    assert.equal(listed.code, 0, listed.err);
+    assert.deepEqual(JSON.parse(listed.out).map((v: { version: number; result: string; images: unknown }) => [v.version, v.result, v.images]), [
+      [2, "failed", { web: "traefik/whoami:v1.10.1" }],
+      [1, "succeeded", { web: "ghcr.io/acme/web:1.4.2" }],
+    ]);
+    const historyCalls = calls().filter((c) => c.args[0] === "stack" && c.args[1] === "history");
+    assert.equal(historyCalls.length, 1);
+    assert.ok(!historyCalls[0].args.includes("--show-secrets"), "no secret is decrypted to list images");
+
+    const plain = await cli("up", "--stack", "aws", ...backend, "--secret", `API_KEY=file:${path.join(keys, "app")}`);
+    assert.equal(plain.code, 0, plain.err);
+    const first = calls().length;
+    const rolled = await cli("rollback", "--stack", "aws", "--yes", ...backend, "--secret", `API_KEY=file:${path.join(keys, "app")}`);
+    assert.equal(rolled.code, 0, rolled.err);
+    assert.match(rolled.err, /Images that change:\n {2}web {2}traefik\/whoami:v1\.10\.1 → ghcr\.io\/acme\/web:1\.4\.2\n/);
+    assert.match(rolled.out, /The stack file still says web: traefik\/whoami:v1\.10\.1; update it \(to ghcr\.io\/acme\/web:1\.4\.2\), or the next up redeploys it\.\n$/);
+
+    const made = calls();
+    const setAll = (list: FakeCall[]) => list.filter((c) => c.args[0] === "config" && c.args[1] === "set-all").at(-1)?.args ?? [];
+    const pairs = (args: string[]) => Object.fromEntries(args.filter((a) => /^[a-z-]+:[A-Za-z.]+=/.test(a)).map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]));
+    const before = pairs(setAll(made.slice(0, first)));
+    const after = pairs(setAll(made.slice(first)));
+    assert.deepEqual(Object.keys(after).sort(), Object.keys(before).sort());
+    const differing = Object.keys(before).filter((k) => before[k] !== after[k]);
+    assert.deepEqual(differing, ["ha-topology:nodes"], "a rollback changes the image only");
+    assert.deepEqual(JSON.parse(after["ha-topology:nodes"]), { ...JSON.parse(before["ha-topology:nodes"]), image: "ghcr.io/acme/web:1.4.2" });
+    assert.ok(made.slice(first).some((c) => c.args[0] === "up"), "the same up ran");
+    for (const call of made) {
+      assert.ok(!call.args.some((a) => a.includes("rollback-app-secret-77")), `a secret on the command line of pulumi ${call.args.slice(0, 2).join(" ")}`);
+    }
+    assert.deepEqual(made.slice(first).filter((c) => c.stdin !== undefined).map((c) => [c.args.at(-1), c.stdin]), [["ha-topology:secrets", '{"API_KEY":"rollback-app-secret-77"}\n']]);
+
+    const refused = await cli("rollback", "--stack", "aws", "--yes", "--to", "2", ...backend);
+    assert.equal(refused.code, 2);
+    assert.match(refused.err, /Version 2 of stack "aws" did not succeed \(failed\)/);
   });
 
   it("reports a failed secret write as a DeploymentError without the value", async function () {

@@ -49,6 +49,11 @@ type Raw = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/** Whether a stack's raw `ha-topology` keys describe the single service (web workload `web` from `nodes`): the combination rule. */
+export function hasSingleService(raw: Raw): boolean {
+  return raw.workloads === undefined || raw.nodes !== undefined;
+}
+
 /** An own key of a lookup table: a name such as `constructor` must not find Object.prototype's. */
 const own = <T>(table: Record<string, T>, key: string): T | undefined => (Object.hasOwn(table, key) ? table[key] : undefined);
 
@@ -152,7 +157,7 @@ export function parseStack(
   previous?: PreviousDeployment,
   projectDir: string = process.cwd(),
 ): ParsedStack {
-  const service = raw.workloads === undefined || raw.nodes !== undefined;
+  const service = hasSingleService(raw);
   const registryByModel = raw.workloads !== undefined;
   const problems: string[] = [];
 
