@@ -2,12 +2,15 @@
  * The app nodes: a launch template (current Amazon Linux 2023, IMDSv2 only, encrypted
  * disk, the shared cloud-init bootstrap) and an autoscaling group across the zones that
  * replaces nodes failing the load balancer's health check, scales on CPU, and rolls
- * out a changed template with an instance refresh that never goes below 100 % healthy.
+ * out a changed template with an instance refresh that never goes below 100 % healthy,
+ * in two halves with a pause after each (checkpoints), which `pulumi up` waits for
+ * (RefreshWait, refreshWait.ts).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { roleTag, type Role } from "../../../contract/roles";
 import type { NodesSpec, HealthCheckSpec } from "../../topology";
+import { RefreshWait } from "./refreshWait";
 
 /** Arguments of NodeGroup. */
 export interface NodeGroupArgs {
@@ -90,6 +93,32 @@ export const sessionManagerAgentActions = [
 
 /** The launch lifecycle hook a node completes once its app is ready (`readinessTimeoutSeconds`). */
 export const readinessHookName = "ha-topology-ready";
+
+/**
+ * The checkpoints of an instance refresh: half the nodes are replaced, then the refresh
+ * pauses `refreshCheckpointDelaySeconds`, then the other half, then it pauses again
+ * before it reports success. With maxHealthyPercentage 200 the refresh would otherwise
+ * replace every node at once, before the rollback alarm could judge any new node.
+ */
+export const refreshCheckpointPercentages = [50, 100];
+
+/**
+ * The pause after each checkpoint: one period of the app-5xx rollback alarm (300 s, one
+ * evaluation period, alarms.ts) plus a minute for its metric to arrive, so that the alarm
+ * judges new nodes serving real traffic before more are replaced, and before
+ * `pulumi up` says the rollout succeeded.
+ */
+export const refreshCheckpointDelaySeconds = 360;
+
+/**
+ * How long `pulumi up` waits for an instance refresh: per half, the checkpoint pause and
+ * twice the grace period (a node boots and warms up within it, and may then take as long
+ * to pass its readiness gate), plus 20 minutes for launching, registering and draining.
+ * Past it the update fails and the refresh goes on.
+ */
+export function refreshTimeoutSeconds(gracePeriodSeconds: number): number {
+  return refreshCheckpointPercentages.length * (refreshCheckpointDelaySeconds + 2 * gracePeriodSeconds) + 1200;
+}
 
 /** Launch template + autoscaling group + target-tracking policy + the nodes' IAM role. */
 export class NodeGroup extends pulumi.ComponentResource {
@@ -208,7 +237,11 @@ export class NodeGroup extends pulumi.ComponentResource {
           maxHealthyPercentage: 200,
           instanceWarmup: String(healthCheck.gracePeriodSeconds),
           autoRollback: true,
-          skipMatching: false,
+          // A refresh after a failed, cancelled or interrupted one (or one started by hand
+          // to retry) leaves the nodes that already run this configuration alone.
+          skipMatching: true,
+          checkpointPercentages: refreshCheckpointPercentages,
+          checkpointDelay: String(refreshCheckpointDelaySeconds),
           scaleInProtectedInstances: "Refresh",
           standbyInstances: "Terminate",
           ...(args.rollbackAlarmName && { alarmSpecification: { alarms: [args.rollbackAlarmName] } }),
@@ -249,6 +282,18 @@ export class NodeGroup extends pulumi.ComponentResource {
         targetValue: nodes.cpuTargetPercent,
       },
     }, parent);
+
+    // The provider's update returns once the refresh has started; this returns once it ended.
+    new RefreshWait(`${name}-rollout`, {
+      groupName: group.name,
+      // arn:aws:autoscaling:<region>:<account>:autoScalingGroup:...: the group's own region,
+      // whichever provider created it.
+      region: group.arn.apply((arn) => arn.split(":")[3]),
+      // The version the group is pinned to (what the provider compared to start the refresh).
+      launchTemplateVersion: group.launchTemplate.apply((lt) => lt?.version ?? ""),
+      timeoutSeconds: refreshTimeoutSeconds(healthCheck.gracePeriodSeconds),
+      profile: new pulumi.Config("aws").get("profile"),
+    }, { parent: this, dependsOn: [group] });
 
     this.groupName = group.name;
     this.groupArn = group.arn;

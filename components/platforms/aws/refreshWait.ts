@@ -1,0 +1,483 @@
+/**
+ * The wait for an autoscaling group's instance refresh (issue 19): the AWS provider starts
+ * an instance refresh when the group's pinned launch template version changes, and its
+ * update returns as soon as the refresh has STARTED. This dynamic resource, one per node
+ * group and depending on the group, makes `pulumi up` return only when the refresh has
+ * ENDED: it polls DescribeInstanceRefreshes (AWS SDK v3, the same credential chain as the
+ * provider) and fails the update with the refresh's own status reason when it fails, is
+ * cancelled or rolls back.
+ *
+ * Which refresh. The resource records the newest refresh it has seen (`refreshId`,
+ * `refreshStartTime`); an update waits for the newest refresh that is not that one and
+ * started no earlier (DescribeInstanceRefreshes answers newest first) and, when the answer
+ * names the template version it rolls out (the provider sends a DesiredConfiguration when
+ * autoRollback is on, hashicorp/terraform-provider-aws#31715), rolls out the version the
+ * group is now pinned to. It finds it in a few polls even when the API lags behind the start.
+ * When the version changed but no new refresh shows up, there is nothing to wait for. A
+ * failed update leaves the recorded refresh as it was, so the next `pulumi up` reports the
+ * same failed refresh again until a newer one (a fix, or a manual restart) succeeds: the
+ * stack never says "done" while the nodes do not run the version it records. A create
+ * (new group, or this resource added to an existing stack) waits only for a refresh that
+ * is still running: an ended one cannot be told apart from older history.
+ *
+ * Progress. `pulumi.log` does not reach the engine from a dynamic provider in
+ * @pulumi/pulumi 3.248: the provider host (cmd/dynamic-provider) never connects to the
+ * engine address it is given (pulumi/pulumi#6065), so `pulumi.log.info(…, ephemeral)` falls
+ * back to console.log, and the engine shows a dynamic provider's stdout as plain info
+ * diagnostics (pulumi/pulumi#18253), not ephemeral status. So the wait prints one line per
+ * change of the refresh's progress (`instance refresh <id>: 50% (2 to go)`), not one per
+ * poll, straight to stdout: those lines show during `pulumi up` and stay in its output.
+ *
+ * Cancellation. The provider host answers the engine's Cancel RPC without telling the
+ * provider (cmd/dynamic-provider `cancel()` is empty), so a first Ctrl-C lets the wait go
+ * on like any in-flight step. The engine stops its plugins with SIGINT (then SIGKILL after
+ * 5 s); on SIGINT or SIGTERM the wait stops at once (also mid-request) and fails with a
+ * message saying the refresh goes on. It does NOT cancel the refresh: the refresh keeps
+ * 100 % of the nodes healthy and rolls itself back on the app-5xx alarm, while a cancelled
+ * one leaves a mix of versions with no rollback; stopping Pulumi is not a decision about
+ * the rollout. The message says how to cancel or roll back by hand.
+ *
+ * Throttling. The SDK retries throttled and 5xx answers itself (standard mode); when it
+ * gives up, the wait backs off (doubling, up to a minute) and goes on until its timeout.
+ * Other errors (access denied, no such group) fail at once.
+ *
+ * SERIALIZATION CONSTRAINT (as in ../digitalocean/healthGate.ts): the provider is
+ * serialized with Pulumi's closure serialization and run by the provider host, so the
+ * provider methods reach only this module's functions and Node globals; the SDK is
+ * required lazily inside the real client (mocks and the offline plan never load it), and
+ * `@pulumi/pulumi` is used only by the resource class at the end.
+ */
+import type { AutoScalingClient, AutoScalingClientConfig, InstanceRefresh } from "@aws-sdk/client-auto-scaling";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Statuses after which a refresh changes no node any more. */
+const endedStatuses = ["Successful", "Failed", "Cancelled", "RollbackSuccessful", "RollbackFailed"];
+/** The pause between two polls when all is well. */
+const defaultPollSeconds = 15;
+/** The longest pause between two polls after throttling or server errors. */
+const maxBackoffMs = 60_000;
+/** How many polls an update waits for a new refresh to show up before it concludes none was started. */
+const settlePolls = 3;
+
+/** What the wait reads of one instance refresh (the SDK's InstanceRefresh, normalized). */
+export interface RefreshView {
+  /** The refresh's id. */
+  id: string;
+  /** Pending, InProgress, Baking, Cancelling, RollbackInProgress, or an ended status. */
+  status: string;
+  /** AWS's explanation of the status, when it gives one. */
+  statusReason?: string;
+  /** Why it rolled back, when it did. */
+  rollbackReason?: string;
+  /** When it started, in milliseconds since the epoch. */
+  startTime?: number;
+  /** Percentage of the instances replaced. */
+  percentageComplete?: number;
+  /** Instances still to replace. */
+  instancesToUpdate?: number;
+  /** The launch template version it rolls out (DesiredConfiguration), when it names one. */
+  desiredVersion?: string;
+}
+
+/** The SDK's answer as the wait reads it. */
+export function viewOf(r: InstanceRefresh): RefreshView {
+  return {
+    id: r.InstanceRefreshId ?? "(no id)",
+    status: r.Status ?? "Pending",
+    ...(r.StatusReason && { statusReason: r.StatusReason }),
+    ...(r.RollbackDetails?.RollbackReason && { rollbackReason: r.RollbackDetails.RollbackReason }),
+    ...(r.StartTime && { startTime: r.StartTime.getTime() }),
+    ...(r.PercentageComplete !== undefined && { percentageComplete: r.PercentageComplete }),
+    ...(r.InstancesToUpdate !== undefined && { instancesToUpdate: r.InstancesToUpdate }),
+    ...(r.DesiredConfiguration?.LaunchTemplate?.Version && { desiredVersion: r.DesiredConfiguration.LaunchTemplate.Version }),
+  };
+}
+
+/** True when the refresh will not change any node any more. */
+export function hasEnded(status: string): boolean {
+  return endedStatuses.includes(status);
+}
+
+/** Lists a group's refreshes, newest first (the SDK call; tests point it at a fake API). */
+export type DescribeRefreshes = (groupName: string, region: string, signal: AbortSignal) => Promise<InstanceRefresh[]>;
+
+/** A cancellation source: a signal that aborts when the wait must stop, and its cleanup. */
+export interface Cancellation {
+  /** Aborts (its reason a short text: "SIGINT") when the wait must stop. */
+  signal: AbortSignal;
+  /** Stops listening. */
+  dispose(): void;
+}
+
+/** What the wait needs from the outside world; injectable so tests need no AWS and no real time. */
+export interface RefreshDeps {
+  /** Lists the group's refreshes. */
+  describe: DescribeRefreshes;
+  /** The current time, in milliseconds since the epoch. */
+  now: () => number;
+  /** Waits this many milliseconds, or rejects when the signal aborts. */
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Prints one progress line where `pulumi up` shows it. */
+  log: (line: string) => void;
+  /** Where cancellation comes from: the provider host's signals. */
+  cancellation: () => Cancellation;
+}
+
+/**
+ * The DescribeInstanceRefreshes call through the SDK, one client per region, the SDK
+ * loaded only on the first call. `config` is for tests (a fake endpoint, fake credentials);
+ * otherwise the SDK's default chain (environment, `AWS_PROFILE`, SSO, instance role) or the
+ * `aws:profile` the stack uses.
+ */
+export function sdkDescribe(config: Partial<AutoScalingClientConfig> = {}, profile?: string): DescribeRefreshes {
+  const clients = new Map<string, AutoScalingClient>();
+  return async (groupName, region, signal) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sdk = require("@aws-sdk/client-auto-scaling") as typeof import("@aws-sdk/client-auto-scaling");
+    let client = clients.get(region);
+    if (!client) {
+      client = new sdk.AutoScalingClient({ region, ...(profile && { profile }), ...config });
+      clients.set(region, client);
+    }
+    const answer = await client.send(new sdk.DescribeInstanceRefreshesCommand({ AutoScalingGroupName: groupName, MaxRecords: 10 }), { abortSignal: signal });
+    return answer.InstanceRefreshes ?? [];
+  };
+}
+
+/**
+ * Cancellation from the provider host's signals: the engine stops its plugins with SIGINT
+ * (SIGKILL 5 s later), a supervisor with SIGTERM. The wait stops; the reply (the update's
+ * error) gets a moment to go out; then the process exits as the signal asked.
+ */
+export function processCancellation(): Cancellation {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    controller.abort(name);
+    setTimeout(() => process.exit(name === "SIGINT" ? 130 : 143), 1000).unref();
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
+/**
+ * The real world: the SDK, the system clock, setTimeout, stdout, the process's signals.
+ * A function rather than a module constant so the serialized provider resolves the globals
+ * in the provider host.
+ */
+export function defaultDeps(profile?: string): RefreshDeps {
+  return {
+    describe: sdkDescribe({}, profile),
+    now: () => Date.now(),
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal.aborted) return reject(new Error(String(signal.reason)));
+        // Declared first: the closure serializer cannot capture a const used before its line.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const onAbort = () => {
+          clearTimeout(timer);
+          reject(new Error(String(signal.reason)));
+        };
+        timer = setTimeout(() => {
+          signal.removeEventListener("abort", onAbort);
+          resolve();
+        }, ms);
+        signal.addEventListener("abort", onAbort, { once: true });
+      }),
+    log: (line) => console.log(line),
+    cancellation: processCancellation,
+  };
+}
+
+/** The refresh the resource last saw; a later wait looks only at newer ones. */
+export interface SeenRefresh {
+  /** Its id. */
+  refreshId?: string;
+  /** When it started (ISO 8601). */
+  refreshStartTime?: string;
+}
+
+/** What one wait is about. */
+export interface WaitOptions {
+  /** The autoscaling group's name. */
+  groupName: string;
+  /** The group's region. */
+  region: string;
+  /** The launch template version the stack records (for the messages). */
+  launchTemplateVersion: string;
+  /** The longest the wait lasts. */
+  timeoutSeconds: number;
+  /** The pause between polls (tests: anything; the clock is theirs). */
+  pollSeconds?: number;
+  /**
+   * Unset (create): wait only for a refresh still running. Set (update): wait for the
+   * newest refresh that is newer than this one, and look for it for a few polls.
+   */
+  after?: SeenRefresh;
+}
+
+/** What a wait found. */
+export interface WaitResult {
+  /** The refresh it waited for, or (nothing to wait for) the newest one, if any. */
+  refresh?: RefreshView;
+  /** True when it waited for a refresh that ended Successful. */
+  waited: boolean;
+  /** DescribeInstanceRefreshes calls made. */
+  polls: number;
+}
+
+/** The name of the errors a wait throws. */
+export const refreshWaitErrorName = "RefreshWaitError";
+
+/**
+ * The error of a wait that stopped (ended refresh, timeout, cancellation, API refusal);
+ * its message is what the user reads. A plain Error with a name, not a subclass: the
+ * closure serializer turns a class's `super(message)` into `Error.call(this, message)`,
+ * which sets no message, and the engine would show an empty error.
+ */
+export function refreshWaitError(message: string): Error {
+  const e = new Error(message);
+  e.name = refreshWaitErrorName;
+  return e;
+}
+
+/** The shell command that shows a group's refreshes. */
+export function watchCommand(groupName: string, region: string): string {
+  return `aws autoscaling describe-instance-refreshes --auto-scaling-group-name ${groupName} --region ${region}`;
+}
+
+/** One progress line: `instance refresh <id>: <PercentageComplete>% (<InstancesToUpdate> to go)`, plus the status when it is not plain progress. */
+export function progressLine(r: RefreshView): string {
+  const share = r.percentageComplete !== undefined ? `${r.percentageComplete}%` : "0%";
+  const left = r.instancesToUpdate !== undefined ? ` (${r.instancesToUpdate} to go)` : "";
+  const status = r.status === "InProgress" ? "" : `, ${r.status}`;
+  return `instance refresh ${r.id}: ${share}${left}${status}${r.statusReason ? `: ${r.statusReason}` : ""}`;
+}
+
+/** The error for a refresh that ended other than Successful: its reason, its id, the state of the nodes, what to do. */
+export function endedError(r: RefreshView, o: WaitOptions): Error {
+  const which = `Instance refresh ${r.id} of autoscaling group ${o.groupName} (launch template version ${o.launchTemplateVersion})`;
+  const reason = r.rollbackReason ?? r.statusReason ?? "AWS gave no reason";
+  const watch = `See its details with \`${watchCommand(o.groupName, o.region)} --instance-refresh-ids ${r.id}\` and the group's activities with \`aws autoscaling describe-scaling-activities --auto-scaling-group-name ${o.groupName} --region ${o.region}\`.`;
+  const retry =
+    "Fix the cause and run `pulumi up` again (a change to the nodes makes a new template version, which starts a new refresh); " +
+    `to retry this version as it is, start a refresh yourself: \`aws autoscaling start-instance-refresh --auto-scaling-group-name ${o.groupName} --region ${o.region} ` +
+    `--preferences '{"MinHealthyPercentage":100,"MaxHealthyPercentage":200,"SkipMatching":true}'\`, then run \`pulumi up\`.`;
+  switch (r.status) {
+    case "RollbackSuccessful":
+      return refreshWaitError(
+        `${which} rolled back: ${reason}. The rollback returns the nodes to the group's configuration from before the refresh; ` +
+          "the AWS provider pins the group to the new version before it starts the refresh (hashicorp/terraform-provider-aws#34189), " +
+          `so that may be the new version again: check which version the nodes run with \`aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names ${o.groupName} --region ${o.region} --query "AutoScalingGroups[0].Instances[].[InstanceId,LaunchTemplate.Version,HealthStatus]"\`. ${retry} ${watch}`,
+      );
+    case "RollbackFailed":
+      return refreshWaitError(`${which} failed and its rollback failed too: ${reason}. The group may run a mix of both versions; it kept its healthy nodes. ${watch} ${retry}`);
+    case "Cancelled":
+      return refreshWaitError(`${which} was cancelled${r.statusReason ? `: ${r.statusReason}` : ""} at ${r.percentageComplete ?? 0}%. The nodes it replaced run the new version, the others the previous one. ${retry} (SkipMatching leaves the replaced nodes alone.) ${watch}`);
+    default:
+      return refreshWaitError(`${which} failed: ${reason}. The nodes it replaced (${r.percentageComplete ?? 0}%) run the new version, the others the previous one. ${retry} ${watch}`);
+  }
+}
+
+/** True for an SDK error worth another poll: throttling, a server error, a network failure. */
+export function isTransient(e: unknown): boolean {
+  if (typeof e !== "object" || e === null) return false;
+  const err = e as { name?: string; code?: string; $fault?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  if (["Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "TimeoutError", "RequestTimeout"].includes(err.name ?? "")) return true;
+  if (err.$retryable !== undefined || err.$fault === "server") return true;
+  const status = err.$metadata?.httpStatusCode;
+  if (status === 429 || (status !== undefined && status >= 500)) return true;
+  return ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN"].includes(err.code ?? "");
+}
+
+/** True when `r` is newer than the refresh recorded last time and, if it names one, rolls out `version`. */
+function isNewer(r: RefreshView, after: SeenRefresh, version: string): boolean {
+  if (r.desiredVersion !== undefined && r.desiredVersion !== version) return false;
+  if (!after.refreshId) return true;
+  if (r.id === after.refreshId) return false;
+  const since = after.refreshStartTime ? Date.parse(after.refreshStartTime) : NaN;
+  return Number.isNaN(since) || r.startTime === undefined || r.startTime >= since;
+}
+
+/**
+ * Waits for the group's instance refresh to end. Returns when it ended Successful (or
+ * there is none to wait for); throws an error (named RefreshWaitError) with the refresh's status reason
+ * when it failed, was cancelled or rolled back, when `timeoutSeconds` passed (the refresh
+ * goes on), when the cancellation signal aborted, or when the API refused the call.
+ */
+export async function waitForRefresh(o: WaitOptions, deps: RefreshDeps, signal: AbortSignal): Promise<WaitResult> {
+  const pollMs = (o.pollSeconds ?? defaultPollSeconds) * 1000;
+  const deadline = deps.now() + o.timeoutSeconds * 1000;
+  let polls = 0;
+  let failuresInARow = 0;
+  // An update looks for the new refresh a few polls (the API may lag behind its start).
+  let lookFor = o.after ? settlePolls : 0;
+  let current: RefreshView | undefined;
+  let lastLine = "";
+  const stopped = (why: string) =>
+    refreshWaitError(
+      `Stopped waiting for ${current ? `instance refresh ${current.id} (${current.percentageComplete ?? 0}%, ${current.status})` : "the instance refresh"} of autoscaling group ${o.groupName}: ${why}. ` +
+        "The refresh goes on in AWS (it keeps every node healthy and rolls back by itself when the rollback alarm fires). " +
+        `Watch it: \`${watchCommand(o.groupName, o.region)}\`; stop it with \`aws autoscaling cancel-instance-refresh\` or undo it with \`aws autoscaling rollback-instance-refresh\` (same arguments). ` +
+        "The next `pulumi up` waits for it again, or reports how it ended.",
+    );
+
+  for (;;) {
+    if (signal.aborted) throw stopped(`cancelled (${String(signal.reason)})`);
+    polls++;
+    let list: InstanceRefresh[] | undefined;
+    try {
+      list = await deps.describe(o.groupName, o.region, signal);
+      failuresInARow = 0;
+    } catch (e) {
+      if (signal.aborted) throw stopped(`cancelled (${String(signal.reason)})`);
+      if (!isTransient(e)) {
+        const err = e as { name?: string; message?: string };
+        throw refreshWaitError(
+          `Could not read the instance refreshes of autoscaling group ${o.groupName} in ${o.region}: ${err.name ?? "Error"}: ${err.message ?? String(e)}. ` +
+            "The credentials `pulumi up` runs with need autoscaling:DescribeInstanceRefreshes. " +
+            `The refresh, if one started, goes on in AWS: \`${watchCommand(o.groupName, o.region)}\`.`,
+        );
+      }
+      failuresInARow++;
+    }
+
+    if (list) {
+      const views = list.map(viewOf);
+      const newest = views[0];
+      // Once found, the same refresh is followed to its end (by id: a newer one would mean
+      // it was cancelled, which it then says itself).
+      const followed = current ? views.find((r) => r.id === current!.id) : undefined;
+      const found = followed ?? (!current && newest && (o.after ? isNewer(newest, o.after, o.launchTemplateVersion) : !hasEnded(newest.status)) ? newest : undefined);
+      if (!found) {
+        if (current) throw refreshWaitError(`Instance refresh ${current.id} of autoscaling group ${o.groupName} no longer shows in DescribeInstanceRefreshes. Check the group: \`${watchCommand(o.groupName, o.region)}\`.`);
+        if (lookFor <= 0) return { ...(newest && { refresh: newest }), waited: false, polls };
+        lookFor--;
+      } else {
+        current = found;
+        const line = progressLine(found);
+        if (line !== lastLine) deps.log(line);
+        lastLine = line;
+        if (found.status === "Successful") return { refresh: found, waited: true, polls };
+        if (hasEnded(found.status)) throw endedError(found, o);
+      }
+    }
+
+    const now = deps.now();
+    if (now >= deadline) {
+      throw stopped(`still running after ${o.timeoutSeconds} s (the wait's limit)`);
+    }
+    const delay = failuresInARow > 0 ? Math.min(pollMs * 2 ** failuresInARow, maxBackoffMs) : pollMs;
+    try {
+      // Never sleep past the deadline: the last poll happens at the deadline itself.
+      await deps.sleep(Math.max(0, Math.min(delay, deadline - now)), signal);
+    } catch {
+      throw stopped(`cancelled (${String(signal.reason)})`);
+    }
+  }
+}
+
+/** The resource's inputs. */
+export interface RefreshWaitInputs {
+  /** The autoscaling group's name. */
+  groupName: string;
+  /** The group's region (from its ARN). */
+  region: string;
+  /** The launch template version the group is pinned to: a new one starts a refresh. */
+  launchTemplateVersion: string;
+  /** The longest a wait lasts. */
+  timeoutSeconds: number;
+  /** The `aws:profile` the stack's provider uses, if any. */
+  profile?: string;
+}
+
+/** The resource's state: its inputs and the refresh it saw last. */
+export type RefreshWaitState = RefreshWaitInputs & SeenRefresh;
+
+/** What the last wait saw, as state. */
+function seen(result: WaitResult): SeenRefresh {
+  const r = result.refresh;
+  if (!r) return {};
+  return { refreshId: r.id, ...(r.startTime !== undefined && { refreshStartTime: new Date(r.startTime).toISOString() }) };
+}
+
+/** Runs one wait with the provider host's cancellation. */
+async function runWait(o: WaitOptions, deps: RefreshDeps): Promise<WaitResult> {
+  const cancellation = deps.cancellation();
+  try {
+    return await waitForRefresh(o, deps, cancellation.signal);
+  } finally {
+    cancellation.dispose();
+  }
+}
+
+/** The provider's methods the engine calls. */
+export type RefreshWaitProvider = Required<Pick<pulumi.dynamic.ResourceProvider<RefreshWaitInputs, RefreshWaitState>, "diff" | "create" | "update" | "delete">>;
+
+/** The provider; `injected` replaces the real world in tests. */
+export function refreshWaitProvider(injected?: RefreshDeps): RefreshWaitProvider {
+  return {
+    async diff(_id, olds, news) {
+      // Only a new template version starts a refresh; another group is a new wait.
+      const replaces = olds.groupName !== news.groupName || olds.region !== news.region ? ["groupName"] : [];
+      return { changes: replaces.length > 0 || olds.launchTemplateVersion !== news.launchTemplateVersion, replaces, deleteBeforeReplace: false };
+    },
+    async create(inputs) {
+      const deps = injected ?? defaultDeps(inputs.profile);
+      const result = await runWait({ ...inputs }, deps);
+      return { id: `refresh-wait-${inputs.groupName}`, outs: { ...inputs, ...seen(result) } };
+    },
+    async update(_id, olds, news) {
+      const deps = injected ?? defaultDeps(news.profile);
+      const result = await runWait({ ...news, after: { refreshId: olds.refreshId, refreshStartTime: olds.refreshStartTime } }, deps);
+      // The newest refresh seen (waited for or not) is what the next update must look past;
+      // with none at all, the one recorded before stays.
+      const recorded = result.refresh ? seen(result) : { refreshId: olds.refreshId, refreshStartTime: olds.refreshStartTime };
+      return { outs: { ...news, ...recorded } };
+    },
+    async delete() {
+      // Nothing to undo: waiting changed nothing in AWS.
+    },
+  };
+}
+
+/** One provider object for every wait (Pulumi serializes a provider once per object). */
+const provider = refreshWaitProvider();
+
+/** Arguments of RefreshWait. */
+export interface RefreshWaitArgs {
+  /** The autoscaling group's name. */
+  groupName: pulumi.Input<string>;
+  /** The group's region. */
+  region: pulumi.Input<string>;
+  /** The launch template version the group is pinned to. */
+  launchTemplateVersion: pulumi.Input<string>;
+  /** The longest a wait lasts. */
+  timeoutSeconds: number;
+  /** The `aws:profile` of the stack's provider, if any. */
+  profile?: string;
+}
+
+/** Waits, on every `pulumi up` that changes the group's template version, for the instance refresh that change started. */
+export class RefreshWait extends pulumi.dynamic.Resource {
+  /** The last refresh the wait saw. */
+  declare readonly refreshId: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: RefreshWaitArgs, opts?: pulumi.CustomResourceOptions) {
+    super(provider, name, {
+      groupName: args.groupName,
+      region: args.region,
+      launchTemplateVersion: args.launchTemplateVersion,
+      timeoutSeconds: args.timeoutSeconds,
+      ...(args.profile && { profile: args.profile }),
+      refreshId: undefined,
+      refreshStartTime: undefined,
+    }, opts, "ha-topology", "RefreshWait");
+  }
+}
