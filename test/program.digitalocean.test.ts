@@ -215,8 +215,8 @@ describe("DigitalOcean adapter: the example stack under mocks", function () {
     // Without the healer App, the droplets behind the load balancer fail nodes-autoheal (mandatory).
     const unhealed = await runPolicies(resources.filter((r) => r.type !== "digitalocean:index/app:App"));
     const heal = unhealed.violations.filter((v) => v.policy === "nodes-autoheal");
-    assert.deepEqual(heal.map((v) => [v.level, v.resourceType]), [["mandatory", T.lb]]);
-    assert.match(heal[0].message, /\(web-node-0, web-node-1\) are not healed/);
+    assert.deepEqual(heal.map((v) => [v.level, v.resourceName]), [["mandatory", "web-node-0"], ["mandatory", "web-node-1"]]);
+    assert.match(heal[0].message, /serves behind web-lb .* and nothing heals it/);
   });
 });
 

@@ -80,6 +80,17 @@ function unhealed(group: NodeGroup, healed: Set<string> | "all"): PolicyResource
   return group.members.filter((d) => !list(d.props.tags).some((t) => typeof t === "string" && healed.has(t)));
 }
 
+/** Per droplet behind a load balancer that no healer covers: what to do about it. */
+function unhealedDroplets(view: StackView, group: NodeGroup): Array<[PolicyResource, string]> {
+  // Only droplets behind a load balancer have a health check to heal on (the others: the advisory rule).
+  if (!servesBehindLoadBalancer(group)) return [];
+  const lb = describe(group.loadBalancers[0]);
+  return unhealed(group, healedTags(view)).map((d) => [
+    d,
+    `${describe(d)} serves behind ${lb} and nothing heals it: DigitalOcean only takes a droplet that fails the health check out of rotation, and nothing replaces or repairs it. Deploy a healer that covers its tag (ha-topology deploys one per stack: an App Platform worker whose ${digitaloceanHealerMarker} variable lists the load balancer's droplet tag), or replace a dead droplet by hand (\`pulumi up --replace ${d.urn}\`).`,
+  ]);
+}
+
 function check(view: StackView, group: NodeGroup): string | undefined {
   const r = group.resource;
   switch (group.kind) {
@@ -115,14 +126,9 @@ function check(view: StackView, group: NodeGroup): string | undefined {
         ? undefined
         : `${describe(r)}: container(s) ${missing.join(", ")} have no livenessProbe, so a hung process is never restarted. Add a livenessProbe (an httpGet on the health path).`;
     }
-    case "digitalocean-droplets": {
-      // Only droplets behind a load balancer have a health check to heal on (workers and jobs: the advisory rule).
-      if (!servesBehindLoadBalancer(group)) return undefined;
-      const bare = unhealed(group, healedTags(view));
-      return bare.length === 0
-        ? undefined
-        : `the droplets behind ${describe(r)} (${bare.map((d) => d.name).join(", ")}) are not healed: DigitalOcean only takes a droplet that fails the health check out of rotation, and nothing replaces or repairs it. Deploy a healer that covers their tag (ha-topology deploys one per stack: an App Platform worker whose ${digitaloceanHealerMarker} variable lists the tag), or replace a dead droplet by hand (\`pulumi up --replace <droplet URN>\`).`;
-    }
+    case "digitalocean-droplets":
+      // Judged per droplet (unhealedDroplets): the gap is on each droplet nothing heals.
+      return undefined;
   }
 }
 
@@ -145,6 +151,7 @@ export const autohealing: StackValidationPolicy = {
       for (const group of nodeGroups(view)) {
         const problem = check(view, group);
         if (problem) report(problem, group.resource.urn);
+        for (const [droplet, message] of unhealedDroplets(view, group)) report(message, droplet.urn);
       }
       // GKE repairs nodes by default (management.autoRepair); only turning it off is a gap.
       for (const pool of gkePools(view).filter((p) => p.autoRepair === false)) {

@@ -51,6 +51,17 @@ const maxPauseMs = 15 * 60_000;
 /** How far back the metric is read: enough for `healthyThreshold` samples at two minutes each. */
 const minWindowSeconds = 600;
 
+/**
+ * Seconds the metric needs to show a failure: the monitoring API's samples come every one
+ * to two minutes (healthGate.ts), so a few samples beyond the check's own unhealthy window.
+ */
+const metricLagSeconds = 300;
+
+/** How long a droplet must fail before the healer acts: the check's unhealthy window plus the metric's lag. */
+export function unhealthySecondsOf(hc: { unhealthyThreshold: number; intervalSeconds: number }): number {
+  return hc.unhealthyThreshold * hc.intervalSeconds + metricLagSeconds;
+}
+
 /** One node group the healer covers (a web workload's droplets and load balancer). */
 export interface HealerGroup {
   /** The workload, for the log lines. */

@@ -19,7 +19,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { digitaloceanHealerMarker } from "../../../contract/roles";
 import { fitName } from "../../physicalNames";
 import type { HealthCheckSpec } from "../../topology";
-import { healerMain, type HealerConfig, type HealerGroup } from "./healer";
+import { healerMain, unhealthySecondsOf, type HealerConfig, type HealerGroup } from "./healer";
 
 /** The env variable that marks an App as the ha-topology healer; its value lists the serving tags it covers, comma-separated (the contract with the pack). */
 export const healerMarker = digitaloceanHealerMarker;
@@ -37,11 +37,6 @@ export const healerRunCommand = "sh -c 'echo \"$HEALER_SCRIPT\" | base64 -d > /t
 const pollSeconds = 30;
 /** Seconds a droplet the healer healed or gave up on is left alone (its rate limit). */
 const cooldownSeconds = 6 * 3600;
-/**
- * Seconds the metric needs to show a failure: the monitoring API's samples come every one
- * to two minutes (healthGate.ts), so a few samples beyond the check's own unhealthy window.
- */
-const metricLagSeconds = 300;
 
 /** One web node group, as the adapter knows it. */
 export interface HealedGroup {
@@ -73,11 +68,6 @@ export interface NodeHealerArgs {
   region: string;
   /** The service and stack segment (`<name>-<stack>`), for the App's name. */
   appName: string;
-}
-
-/** How long a droplet must fail before the healer acts: the check's unhealthy window plus the metric's lag. */
-export function unhealthySecondsOf(hc: HealedGroup["healthCheck"]): number {
-  return hc.unhealthyThreshold * hc.intervalSeconds + metricLagSeconds;
 }
 
 /** The healer's settings for these groups (names resolved). */
