@@ -124,6 +124,13 @@ describe("DigitalOcean healer: the decision (pure)", function () {
     assert.match(d.action!.reason, /still not healthy 510 s after its power cycle/);
   });
 
+  it("does not escalate on a treated droplet whose health the metric stops showing: it waits", function () {
+    const memory = recordAction(unhealthyFor(t0, "102"), { type: "power_cycle", dropletId: "102", reason: "" }, t0);
+    const d = decide(group, fleet3({ "102": { health: "unknown" } }), memory, t0 + 60 * min, cooldown);
+    assert.equal(d.action, undefined);
+    assert.equal(d.memory.treatment?.step, "power_cycle");
+  });
+
   it("says the droplet is healthy again, ends its treatment and rests it for the cooldown (its rate limit)", function () {
     const memory = recordAction(unhealthyFor(t0, "102"), { type: "power_cycle", dropletId: "102", reason: "" }, t0);
     const d = decide(group, fleet3(), memory, t0 + 4 * min, cooldown);
@@ -134,6 +141,11 @@ describe("DigitalOcean healer: the decision (pure)", function () {
     const again = unhealthyFor(t0 + 5 * min, "102");
     const within = decide(group, fleet3({ "102": { health: "unhealthy" } }), { ...again, restedAt: d.memory.restedAt }, t0 + 60 * min, cooldown);
     assert.equal(within.action, undefined);
+    assert.equal(within.notes.length, 1);
+    assert.match(within.notes[0], /^ALERT: group web: droplet 102 fails its health check again, 3360 s after it was healed; the healer does not act on it again before 2026-01-01T18:04:00.000Z/);
+    // Said once, then again only after alertRepeatMs.
+    assert.deepEqual(decide(group, fleet3({ "102": { health: "unhealthy" } }), within.memory, t0 + 61 * min, cooldown).notes, []);
+    assert.equal(decide(group, fleet3({ "102": { health: "unhealthy" } }), within.memory, t0 + 90 * min, cooldown).notes.length, 1);
     const after = decide(group, fleet3({ "102": { health: "unhealthy" } }), { ...again, restedAt: d.memory.restedAt }, t0 + 4 * min + cooldown * 1000, cooldown);
     assert.equal(after.action?.type, "power_cycle");
   });
@@ -164,6 +176,12 @@ describe("DigitalOcean healer: the decision (pure)", function () {
     // Two of four is not most: one of them is healed.
     const four = decide({ ...group, count: 4 }, [...fleet3({ "101": { health: "unhealthy" }, "102": { health: "unhealthy" } }), obs("104")], unhealthyFor(t0, "101", "102"), t0 + 60 * min, cooldown);
     assert.equal(four.action?.dropletId, "101");
+    // The alert is repeated every half hour while the outage lasts, and said again when a new one starts.
+    assert.deepEqual(decide(group, fleet3({ "101": { health: "unhealthy" }, "102": { health: "unhealthy" } }), d.memory, t0 + 61 * min, cooldown).notes, []);
+    assert.equal(decide(group, fleet3({ "101": { health: "unhealthy" }, "102": { health: "unhealthy" } }), d.memory, t0 + 90 * min, cooldown).notes.length, 1);
+    const over = decide(group, fleet3(), d.memory, t0 + 62 * min, cooldown);
+    assert.deepEqual(over.memory.alerts, {});
+    assert.equal(decide(group, fleet3({ "101": { health: "unhealthy" }, "102": { health: "unhealthy" } }), over.memory, t0 + 63 * min, cooldown).notes.length, 1);
     // An outage also stops the escalation of a treatment.
     const treating = recordAction(unhealthyFor(t0, "101", "102"), { type: "power_cycle", dropletId: "101", reason: "" }, t0);
     const stopped = decide(group, fleet3({ "101": { health: "unhealthy" }, "102": { health: "unhealthy" } }), treating, t0 + 60 * min, cooldown);
@@ -198,7 +216,7 @@ describe("DigitalOcean healer: the decision (pure)", function () {
   it("forgets droplets that are gone, including the one under treatment", function () {
     const memory = recordAction({ ...unhealthyFor(t0, "102", "999"), restedAt: { "998": t0 } }, { type: "power_cycle", dropletId: "999", reason: "" }, t0);
     const d = decide(group, fleet3({ "102": { health: "unhealthy" } }), memory, t0 + min, cooldown);
-    assert.deepEqual(d.memory, { unhealthySince: { "102": t0 }, restedAt: {} });
+    assert.deepEqual(d.memory, { unhealthySince: { "102": t0 }, restedAt: {}, alerts: {} });
   });
 
   it("reads how long a 429 asks to wait: Retry-After seconds or date, ratelimit-reset, else a minute; capped", function () {
@@ -345,7 +363,8 @@ describe("DigitalOcean healer: the loop against a loopback DigitalOcean API", fu
     running = fleet;
     await runHealer(config, "dop_v1_fake", w.deps, { rounds: roundsFor(30) });
     assert.deepEqual(fleet.actions(), []);
-    assert.ok(w.lines.some((l) => l.includes("ALERT: group web: 2 of its 3 droplets fail the load balancer's health check at once (101, 102)")), w.lines.join("\n"));
+    const alerts = w.lines.filter((l) => l.includes("ALERT: group web: 2 of its 3 droplets fail the load balancer's health check at once (101, 102)"));
+    assert.equal(alerts.length, 1, `said once in the half hour, not every poll:\n${w.lines.join("\n")}`);
   });
 
   it("waits out a rollout: a droplet carrying the leaving tag stops all action until it is gone", async function () {

@@ -28,8 +28,10 @@
  *   than `count` (a replacement in flight) stops all action on the group;
  * - when two or more droplets and most of the group are unhealthy at once, that is an app
  *   or dependency outage, not a node failure: the healer alerts (logs) and acts on none;
- * - each droplet is acted on at most once per step and restarts its cycle only after the
- *   cooldown; a 429 pauses every call until the Retry-After / ratelimit-reset time.
+ * - each droplet is acted on at most once per step; a healed droplet gets no new cycle
+ *   before the cooldown (it is reported instead: a droplet that keeps failing needs a
+ *   human); a 429 pauses every call until the Retry-After / ratelimit-reset time;
+ * - a treated droplet whose health the metric stops showing is not escalated on.
  * Since it acts only on droplets that already serve nothing, the healer never lowers the
  * number of healthy droplets behind the load balancer; the rollout gates count only healthy
  * droplets, so a droplet being healed never counts towards their floor either.
@@ -50,6 +52,8 @@ const healthChecksPath = "/monitoring/metrics/load_balancer/droplets_health_chec
 const maxPauseMs = 15 * 60_000;
 /** How far back the metric is read: enough for `healthyThreshold` samples at two minutes each. */
 const minWindowSeconds = 600;
+/** How often a standing alert (an outage, a droplet failing again while it rests) is repeated in the log. */
+export const alertRepeatMs = 30 * 60_000;
 
 /**
  * Seconds the metric needs to show a failure: the monitoring API's samples come every one
@@ -135,8 +139,10 @@ export interface GroupMemory {
   unhealthySince: Record<string, number>;
   /** The droplet being treated (one per group), if any. */
   treatment?: Treatment;
-  /** Per droplet id, when (ms) its last cycle ended (healed or gave up): no new cycle before the cooldown. */
+  /** Per droplet id, when (ms) it was last healed: no new cycle on it before the cooldown (its rate limit). */
   restedAt: Record<string, number>;
+  /** Per standing alert ("outage", "resting:<id>"), when (ms) it was last said: repeated every `alertRepeatMs` while it stands. */
+  alerts: Record<string, number>;
 }
 
 /** A droplet action the healer takes (POST /v2/droplets/{id}/actions). */
@@ -161,7 +167,7 @@ export interface Decision {
 
 /** An empty memory (a start, or a restart). */
 export function freshMemory(): GroupMemory {
-  return { unhealthySince: {}, restedAt: {} };
+  return { unhealthySince: {}, restedAt: {}, alerts: {} };
 }
 
 /** Why the group is changing under a rollout (no healer action then), or undefined when it is not. */
@@ -193,7 +199,18 @@ export function decide(group: HealerGroup, droplets: DropletObservation[], memor
     if (ids.has(id) && now - at < cooldownSeconds * 1000) restedAt[id] = at;
   }
   let treatment = memory.treatment && ids.has(memory.treatment.dropletId) ? memory.treatment : undefined;
-  const next = (): GroupMemory => ({ unhealthySince, restedAt, ...(treatment && { treatment }) });
+  // Standing alerts: said when they start, then every alertRepeatMs; forgotten when they stop.
+  const alerts: Record<string, number> = {};
+  const alert = (key: string, text: string) => {
+    const last = memory.alerts?.[key];
+    if (last !== undefined && now - last < alertRepeatMs) {
+      alerts[key] = last;
+      return;
+    }
+    alerts[key] = now;
+    notes.push(text);
+  };
+  const next = (): GroupMemory => ({ unhealthySince, restedAt, alerts, ...(treatment && { treatment }) });
   const waitAfterAction = (group.graceSeconds + group.unhealthySeconds) * 1000;
 
   // The droplet under treatment: healed, still waiting, next step, or given up.
@@ -205,7 +222,8 @@ export function decide(group: HealerGroup, droplets: DropletObservation[], memor
       notes.push(`group ${group.name}: droplet ${d.id} is healthy again after its ${t.step === "power_cycle" ? "power cycle" : "rebuild"}`);
       restedAt[d.id] = now;
       treatment = undefined;
-    } else if (now - t.at < waitAfterAction) {
+    } else if (now - t.at < waitAfterAction || d.health === "unknown") {
+      // Still within its wait, or no verdict to escalate on: keep waiting.
       return { notes, memory: next() };
     } else if (t.step === "power_cycle") {
       escalate = { type: "rebuild", dropletId: d.id, reason: `droplet ${d.id} is still not healthy ${Math.round((now - t.at) / 1000)} s after its power cycle` };
@@ -230,7 +248,8 @@ export function decide(group: HealerGroup, droplets: DropletObservation[], memor
     return { notes, memory: next() };
   }
   if (unhealthy.length >= 2 && unhealthy.length * 2 > droplets.length) {
-    notes.push(
+    alert(
+      "outage",
       `ALERT: group ${group.name}: ${unhealthy.length} of its ${droplets.length} droplets fail the load balancer's health check at once ` +
         `(${unhealthy.map((d) => d.id).join(", ")}): that is an outage of the app or of what it depends on, not of a node; the healer does not act. ` +
         "Look at the app's logs (`journalctl -u ha-topology-app` on a droplet) and its database, cache and bucket.",
@@ -240,11 +259,20 @@ export function decide(group: HealerGroup, droplets: DropletObservation[], memor
   if (escalate) return { action: escalate, notes, memory: next() };
   if (treatment && treatment.step !== "gave-up") return { notes, memory: next() };
 
-  const due = unhealthy
+  const failing = unhealthy
     .filter((d) => d.status === "active" || d.status === "off")
-    .filter((d) => treatment?.dropletId !== d.id && restedAt[d.id] === undefined)
+    .filter((d) => treatment?.dropletId !== d.id)
     .filter((d) => now - unhealthySince[d.id]! >= group.unhealthySeconds * 1000)
     .sort((a, b) => Number(a.id) - Number(b.id));
+  for (const d of failing.filter((x) => restedAt[x.id] !== undefined)) {
+    alert(
+      `resting:${d.id}`,
+      `ALERT: group ${group.name}: droplet ${d.id} fails its health check again, ${Math.round((now - restedAt[d.id]!) / 1000)} s after it was healed; ` +
+        `the healer does not act on it again before ${new Date(restedAt[d.id]! + cooldownSeconds * 1000).toISOString()} (a droplet that keeps failing needs a human): ` +
+        "open its console and run `journalctl -u ha-topology-app`, or replace it with `pulumi up --replace <its URN>`.",
+    );
+  }
+  const due = failing.filter((d) => restedAt[d.id] === undefined);
   const target = due[0];
   if (!target) return { notes, memory: next() };
   return {

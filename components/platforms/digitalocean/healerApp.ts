@@ -21,9 +21,6 @@ import { fitName } from "../../physicalNames";
 import type { HealthCheckSpec } from "../../topology";
 import { healerMain, unhealthySecondsOf, type HealerConfig, type HealerGroup } from "./healer";
 
-/** The env variable that marks an App as the ha-topology healer; its value lists the serving tags it covers, comma-separated (the contract with the pack). */
-export const healerMarker = digitaloceanHealerMarker;
-
 /** The worker's image: Node from Docker Hub, pinned (it has fetch and AbortSignal.timeout, and busybox's base64). */
 export const healerImage = { registryType: "DOCKER_HUB", registry: "library", repository: "node", tag: "22.12.0-alpine" } as const;
 
@@ -35,7 +32,7 @@ export const healerRunCommand = "sh -c 'echo \"$HEALER_SCRIPT\" | base64 -d > /t
 
 /** Seconds between the healer's rounds. */
 const pollSeconds = 30;
-/** Seconds a droplet the healer healed or gave up on is left alone (its rate limit). */
+/** Seconds a droplet the healer healed or gave up on gets no new cycle (its rate limit). */
 const cooldownSeconds = 6 * 3600;
 
 /** One web node group, as the adapter knows it. */
@@ -123,7 +120,8 @@ export class NodeHealer extends pulumi.ComponentResource {
           instanceCount: 1,
           runCommand: healerRunCommand,
           envs: [
-            { key: healerMarker, value: groups.apply((gs) => gs.map((g) => g.servingTag).join(",")), scope: "RUN_TIME", type: "GENERAL" },
+            // The contract with the pack: the serving tags this App heals.
+            { key: digitaloceanHealerMarker, value: groups.apply((gs) => gs.map((g) => g.servingTag).join(",")), scope: "RUN_TIME", type: "GENERAL" },
             { key: "HEALER_CONFIG", value: groups.apply((gs) => JSON.stringify(healerConfig(gs))), scope: "RUN_TIME", type: "GENERAL" },
             { key: "HEALER_SCRIPT", value: script, scope: "RUN_TIME", type: "GENERAL" },
             { key: "DIGITALOCEAN_TOKEN", value: pulumi.secret(args.token), scope: "RUN_TIME", type: "SECRET" },
