@@ -12,6 +12,7 @@
 import { logicalName } from "../components/compose";
 import type { Model } from "../components/model/model";
 import type { Topology } from "../components/topology";
+import { unhealthySecondsOf } from "../components/platforms/digitalocean/healer";
 import { resolveSize } from "../components/sizes";
 import type { PolicyReport, StackResource, Violation } from "../policies/runner";
 import { jobAlertsLine } from "./jobAlerts";
@@ -127,13 +128,11 @@ function singleServiceSummary(topology: Topology, resources: readonly StackResou
       "Replacement",
       `a node failing GET ${healthCheck.path} (every ${healthCheck.intervalSeconds} s, ${healthCheck.unhealthyThreshold} failures) leaves the load balancer` +
         (cloud === "digitalocean"
-          ? `; systemd restarts the app, but nothing replaces a dead droplet: DigitalOcean has no autohealing and the health gates act only during rollouts, so the pool stays one droplet short (${nodes.count - 1} of ${nodes.count} serving) until you replace it (\`pulumi up --replace <droplet URN>\`)`
+          ? `; systemd restarts the app, and the stack's healer (an App Platform worker) power cycles a droplet that keeps failing for ${unhealthySecondsOf(healthCheck)} s, then, if it still fails, rebuilds it from its image (the same droplet and address on a fresh disk, its user data run again); one droplet at a time, never during a rollout, and when most droplets fail at once it alerts in its log instead of acting`
           : cloud === "kubernetes"
             ? `; the liveness probe restarts a hung pod, after a ${healthCheck.gracePeriodSeconds} s startup allowance`
             : ` and is replaced after a ${healthCheck.gracePeriodSeconds} s grace period`),
-      // nodes-autoheal has nothing to check on DigitalOcean (no autohealing primitive): the
-      // advisory nodes-autoheal-digitalocean reports the gap on each droplet.
-      cloud === "digitalocean" ? ["nodes-autoheal-digitalocean", "lb-http-health-check"] : ["nodes-autoheal", "lb-http-health-check"],
+      ["nodes-autoheal", "lb-http-health-check"],
     ),
     line(
       "Rollouts",
@@ -173,7 +172,7 @@ function singleServiceSummary(topology: Topology, resources: readonly StackResou
       ["nodes-not-world-reachable", "nodes-imdsv2"],
     ),
   ];
-  return cloud === "digitalocean" ? onDigitalocean(lines) : lines;
+  return cloud === "digitalocean" ? onDigitalocean(lines, false) : lines;
 }
 
 /**
@@ -255,8 +254,9 @@ function replacementText(cloud: Topology["cloud"], view: TopologyView): string {
       ].join("; ");
     case "digitalocean":
       return [
-        ...(webs ? ["a droplet failing readiness leaves its load balancer"] : []),
-        "systemd restarts the app, but nothing replaces a dead droplet: DigitalOcean has no autohealing and the health gates act only during rollouts, so the workload stays one droplet short until you replace it (`pulumi up --replace <droplet URN>`)",
+        ...(webs ? ["a droplet failing readiness leaves its load balancer, and the stack's healer power cycles it, then rebuilds it from its image if it still fails (one droplet per workload at a time, never during a rollout; when most of a workload's droplets fail at once it alerts instead)"] : []),
+        "systemd restarts the app",
+        ...(workers ? ["nothing replaces a dead worker droplet: DigitalOcean has no autohealing and the healer covers droplets behind a load balancer only, so the worker stays one droplet short until you replace it (`pulumi up --replace <droplet URN>`)"] : []),
       ].join("; ");
   }
 }
@@ -303,7 +303,7 @@ function servicesSummary(topology: Topology, view: TopologyView, resources: read
     line(
       "Replacement",
       replacementText(cloud, view),
-      [cloud === "digitalocean" ? "nodes-autoheal-digitalocean" : "nodes-autoheal", ...(webs ? ["lb-http-health-check"] : [])],
+      [cloud === "digitalocean" && !webs ? "nodes-autoheal-digitalocean" : "nodes-autoheal", ...(webs ? ["lb-http-health-check"] : [])],
     ),
     line(
       "Rollouts",
@@ -345,17 +345,17 @@ function servicesSummary(topology: Topology, view: TopologyView, resources: read
       ["nodes-not-world-reachable", "nodes-imdsv2"],
     ),
   );
-  return cloud === "digitalocean" ? onDigitalocean(lines) : lines;
+  return cloud === "digitalocean" ? onDigitalocean(lines, view.workloads.some((w) => w.tier === "worker")) : lines;
 }
 
 /**
- * DigitalOcean's lines as they really are: a dead droplet is not replaced (a gap, whatever
- * the rules say), and the health-gated rollouts are this program's own, which no rule of
- * the pack can see.
+ * DigitalOcean's lines as they really are: a dead worker droplet is not replaced (a gap,
+ * whatever the rules say: the healer covers droplets behind a load balancer only), and the
+ * health-gated rollouts are this program's own, which no rule of the pack can see.
  */
-function onDigitalocean(lines: SummaryLine[]): SummaryLine[] {
+function onDigitalocean(lines: SummaryLine[], unhealedWorkers: boolean): SummaryLine[] {
   return lines.map((l): SummaryLine =>
-    l.topic === "Replacement" && l.status !== "fail" ? { ...l, status: "gap" }
+    l.topic === "Replacement" && unhealedWorkers && l.status !== "fail" ? { ...l, status: "gap" }
     : l.topic === "Rollouts" && l.status === "n/a" ? { ...l, text: `${l.text}; not checked by ha-guard (the gates are this program's, not a cloud primitive)`, status: "unchecked" }
     : l,
   );

@@ -113,3 +113,12 @@ export const siteRole = "site";
  * Lower case: S3 metadata keys are case-insensitive, and the provider accepts lower case only.
  */
 export const spacesObjectRoleMetadata = "ha-topology-role";
+
+/**
+ * The DigitalOcean node healer (issue 19): an App Platform App one of whose workers has
+ * this environment variable, whose value lists the load balancers' droplet tags (the
+ * serving tags) it heals, comma-separated. DigitalOcean has no autohealing primitive, so
+ * the pack's nodes-autoheal accepts droplets behind a load balancer only when such an App
+ * covers the load balancer's tag (components/platforms/digitalocean/healerApp.ts deploys it).
+ */
+export const digitaloceanHealerMarker = "HA_TOPOLOGY_HEALER";

@@ -109,6 +109,7 @@ export const digitalocean = {
   spacesBucketPolicy: "digitalocean:index/spacesBucketPolicy:SpacesBucketPolicy",
   cdn: "digitalocean:index/cdn:Cdn",
   kubernetesCluster: "digitalocean:index/kubernetesCluster:KubernetesCluster",
+  app: "digitalocean:index/app:App",
 } as const;
 
 /**

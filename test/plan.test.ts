@@ -142,13 +142,15 @@ describe("offline plan: the DigitalOcean summary claims only what the cloud does
     assert.match(nodes, new RegExp(`no autoscaling .*nodes\\.maxCount ${maxCount} is not used`));
   });
 
-  it("does not promise that a dead droplet is replaced", () => {
+  it("says what heals a failing droplet (the healer: power cycle, then rebuild, in place), judged by nodes-autoheal", () => {
     const replacement = topic("Replacement");
-    assert.doesNotMatch(replacement.text, /(is|are|gets?) replaced|replaced by/);
-    assert.match(replacement.text, /leaves the load balancer.*nothing replaces a dead droplet.*health gates act only during rollouts/);
-    assert.deepEqual(replacement.rules, ["nodes-autoheal-digitalocean", "lb-http-health-check"], "nodes-autoheal has nothing to check on DigitalOcean; the advisory rule reports the gap");
-    assert.equal(replacement.status, "gap", "a promise the stack does not keep is never shown as ok");
-    assert.match(formatPlan(plan), /\n {2}GAP  Replacement /);
+    const hc = plan.topology.healthCheck;
+    assert.match(replacement.text, /leaves the load balancer; systemd restarts the app, and the stack's healer \(an App Platform worker\) power cycles a droplet/);
+    assert.match(replacement.text, new RegExp(`keeps failing for ${hc.unhealthyThreshold * hc.intervalSeconds + 300} s, then, if it still fails, rebuilds it from its image \\(the same droplet and address on a fresh disk`));
+    assert.match(replacement.text, /one droplet at a time, never during a rollout, and when most droplets fail at once it alerts in its log instead of acting$/);
+    assert.doesNotMatch(replacement.text, /nothing replaces/);
+    assert.deepEqual(replacement.rules, ["nodes-autoheal", "lb-http-health-check"], "nodes-autoheal judges the droplets behind the load balancer (the healer covers them)");
+    assert.equal(replacement.status, "pass");
   });
 
   it("does not show the health-gated rollouts as checked by ha-guard, nor as not applicable", () => {

@@ -205,18 +205,18 @@ describe("DigitalOcean adapter: the example stack under mocks", function () {
     assert.equal(uptime.inputs.target, "https://app.example.com/health");
   });
 
-  it("passes ha-guard with no violation but the advisory that DigitalOcean does not replace a dead droplet", async function () {
-    const report = await runPolicies(stackResources(p.run));
-    // DigitalOcean has no autohealing (README, DigitalOcean Limits): the one known gap,
-    // reported on every droplet at advisory level.
-    const droplets = p.run.resources.filter((r) => r.type === "digitalocean:index/droplet:Droplet").map((r) => r.name).sort();
-    const advisory = report.violations.filter((v) => v.policy === "nodes-autoheal-digitalocean");
-    assert.deepEqual(advisory.map((v) => v.resourceName).sort(), droplets);
-    assert.ok(advisory.every((v) => v.level === "advisory"));
-    assert.deepEqual(report.violations.filter((v) => v.policy !== "nodes-autoheal-digitalocean"), []);
-    for (const rule of ["min-nodes", "lb-https-only", "database-replicated", "database-private", "database-deletion-protection", "nodes-not-world-reachable"]) {
+  it("passes ha-guard with no violation at all: the healer covers the droplets behind the load balancer (nodes-autoheal judges them)", async function () {
+    const resources = stackResources(p.run);
+    const report = await runPolicies(resources);
+    assert.deepEqual(report.violations, []);
+    for (const rule of ["min-nodes", "lb-https-only", "database-replicated", "database-private", "database-deletion-protection", "nodes-not-world-reachable", "nodes-autoheal"]) {
       assert.ok(!report.notApplicable.some((n) => n.policy === rule), `${rule} judged the stack`);
     }
+    // Without the healer App, the droplets behind the load balancer fail nodes-autoheal (mandatory).
+    const unhealed = await runPolicies(resources.filter((r) => r.type !== "digitalocean:index/app:App"));
+    const heal = unhealed.violations.filter((v) => v.policy === "nodes-autoheal");
+    assert.deepEqual(heal.map((v) => [v.level, v.resourceName]), [["mandatory", "web-node-0"], ["mandatory", "web-node-1"]]);
+    assert.match(heal[0].message, /serves behind web-lb .* and nothing heals it/);
   });
 });
 

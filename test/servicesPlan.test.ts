@@ -215,14 +215,15 @@ describe("several workloads: the HA summary", () => {
     });
   });
 
-  it("DigitalOcean: one load balancer per host, and no promise that a dead droplet is replaced", () => {
+  it("DigitalOcean: one load balancer per host; the healer heals the webs' droplets, and a dead worker droplet is a gap", () => {
     // No rule judges droplets' rollouts (the gates are this program's): as the pack reports it on DigitalOcean.
     const plan = modelPlan(example("digitalocean"), { report: reportWith([], ["rolling-updates-keep-capacity"]) });
     assert.match(topic(plan, "Load balancer").text, /^one DigitalOcean load balancer per host: shop\.example\.com\/ → storefront; api\.shop\.example\.com\/ → api; /);
     const replacement = topic(plan, "Replacement");
-    assert.equal(replacement.status, "gap");
-    assert.doesNotMatch(replacement.text, /(is|are|gets?) replaced|replaced by/);
-    assert.deepEqual(replacement.rules, ["nodes-autoheal-digitalocean", "lb-http-health-check"]);
+    assert.equal(replacement.status, "gap", "the worker's droplets are not healed");
+    assert.match(replacement.text, /^a droplet failing readiness leaves its load balancer, and the stack's healer power cycles it, then rebuilds it from its image if it still fails/);
+    assert.match(replacement.text, /nothing replaces a dead worker droplet: .*the healer covers droplets behind a load balancer only/);
+    assert.deepEqual(replacement.rules, ["nodes-autoheal", "lb-http-health-check"]);
     assert.equal(topic(plan, "Rollouts").status, "unchecked");
     assert.match(topic(plan, "web api").text, /^exactly 2 × /);
   });

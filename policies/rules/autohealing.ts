@@ -3,6 +3,7 @@
  * replaced, not just taken out of rotation (a VM can be "running" and serve nothing).
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { digitaloceanHealerMarker } from "../contract/roles";
 import { overStack } from "../dispatch";
 import { isEcsCapacity, nodeGroups, type NodeGroup } from "../nodeGroups";
 import { at, list, objects, str } from "../props";
@@ -29,6 +30,65 @@ function reportsOwnHealth(view: StackView, asg: PolicyResource): boolean {
     if (text === undefined) return true;
     return /"autoscaling:(SetInstanceHealth|\*)"/.test(typeof text === "string" ? text : JSON.stringify(text));
   });
+}
+
+/** True when reading `read` hits a value not known yet (preview): the benefit of the doubt. */
+function unknownYet(read: () => unknown): boolean {
+  try {
+    read();
+    return false;
+  } catch (e) {
+    if (e instanceof Error && e.constructor.name === "UnknownValueError") return true;
+    throw e;
+  }
+}
+
+/**
+ * The droplet tags the stack's healers cover: per App Platform App, each worker env
+ * `HA_TOPOLOGY_HEALER` (contract/roles.ts) lists them, comma-separated. `"all"` when a
+ * healer's list is not known yet (preview).
+ */
+function healedTags(view: StackView): Set<string> | "all" {
+  const tags = new Set<string>();
+  for (const app of view.ofType(digitalocean.app)) {
+    if (unknownYet(() => JSON.stringify(app.props.spec))) return "all";
+    for (const worker of objects(app.props, "spec.workers")) {
+      for (const env of objects(worker, "envs").filter((e) => str(e.key) === digitaloceanHealerMarker)) {
+        const value = str(env.value);
+        if (value === undefined) return "all";
+        value.split(",").map((t) => t.trim()).filter(Boolean).forEach((t) => tags.add(t));
+      }
+    }
+  }
+  return tags;
+}
+
+/** True when a DigitalOcean group serves behind a load balancer: only such droplets have a health check to heal on. */
+function servesBehindLoadBalancer(group: NodeGroup): boolean {
+  return group.kind === "digitalocean-droplets" && group.loadBalancers.length > 0 && group.members.length > 0;
+}
+
+/**
+ * The droplets of a group that no healer covers: a droplet is covered when a healer lists
+ * the load balancer's droplet tag, or one of the droplet's own tags (a load balancer that
+ * lists droplet ids).
+ */
+function unhealed(group: NodeGroup, healed: Set<string> | "all"): PolicyResource[] {
+  if (healed === "all") return [];
+  const lbTags = group.loadBalancers.map((lb) => str(lb.props.dropletTag)).filter((t): t is string => t !== undefined);
+  if (lbTags.some((t) => healed.has(t))) return [];
+  return group.members.filter((d) => !list(d.props.tags).some((t) => typeof t === "string" && healed.has(t)));
+}
+
+/** Per droplet behind a load balancer that no healer covers: what to do about it. */
+function unhealedDroplets(view: StackView, group: NodeGroup): Array<[PolicyResource, string]> {
+  // Only droplets behind a load balancer have a health check to heal on (the others: the advisory rule).
+  if (!servesBehindLoadBalancer(group)) return [];
+  const lb = describe(group.loadBalancers[0]);
+  return unhealed(group, healedTags(view)).map((d) => [
+    d,
+    `${describe(d)} serves behind ${lb} and nothing heals it: DigitalOcean only takes a droplet that fails the health check out of rotation, and nothing replaces or repairs it. Deploy a healer that covers its tag (ha-topology deploys one per stack: an App Platform worker whose ${digitaloceanHealerMarker} variable lists the load balancer's droplet tag), or replace a dead droplet by hand (\`pulumi up --replace ${d.urn}\`).`,
+  ]);
 }
 
 function check(view: StackView, group: NodeGroup): string | undefined {
@@ -67,6 +127,7 @@ function check(view: StackView, group: NodeGroup): string | undefined {
         : `${describe(r)}: container(s) ${missing.join(", ")} have no livenessProbe, so a hung process is never restarted. Add a livenessProbe (an httpGet on the health path).`;
     }
     case "digitalocean-droplets":
+      // Judged per droplet (unhealedDroplets): the gap is on each droplet nothing heals.
       return undefined;
   }
 }
@@ -77,18 +138,20 @@ export const autohealing: StackValidationPolicy = {
     "Nodes that fail the health check are replaced automatically: Auto Scaling groups use healthCheckType ELB, or EC2 with the nodes " +
     "reporting their own liveness (an IAM policy granting autoscaling:SetInstanceHealth on the group; ECS services replace " +
     "their tasks themselves), GCP MIGs have " +
-    "autoHealingPolicies, Deployment containers have a livenessProbe, GKE node pools keep management.autoRepair on; standalone instances " +
-    "(registered in a target group or serving on their own) and unmanaged GCP instance groups fail. DigitalOcean has no autohealing " +
-    "primitive (its load balancer takes failing droplets out of rotation).",
+    "autoHealingPolicies, Deployment containers have a livenessProbe, GKE node pools keep management.autoRepair on, DigitalOcean droplets " +
+    "behind a load balancer are covered by a healer (an App Platform App whose worker's " + digitaloceanHealerMarker + " variable lists the " +
+    "load balancer's droplet tag: DigitalOcean itself only takes failing droplets out of rotation); standalone instances " +
+    "(registered in a target group or serving on their own), unmanaged GCP instance groups and unhealed droplets fail.",
   enforcementLevel: "mandatory",
   severity: "high",
   validateStack: overStack(
-    (view) => nodeGroups(view).some((g) => g.kind !== "digitalocean-droplets") || gkePools(view).length > 0,
-    "no node groups or GKE node pools on a cloud with an autohealing primitive (DigitalOcean has none)",
+    (view) => nodeGroups(view).some((g) => g.kind !== "digitalocean-droplets" || servesBehindLoadBalancer(g)) || gkePools(view).length > 0,
+    "no node groups, GKE node pools or DigitalOcean droplets behind a load balancer",
     (view, report) => {
       for (const group of nodeGroups(view)) {
         const problem = check(view, group);
         if (problem) report(problem, group.resource.urn);
+        for (const [droplet, message] of unhealedDroplets(view, group)) report(message, droplet.urn);
       }
       // GKE repairs nodes by default (management.autoRepair); only turning it off is a gap.
       for (const pool of gkePools(view).filter((p) => p.autoRepair === false)) {
@@ -99,27 +162,46 @@ export const autohealing: StackValidationPolicy = {
 };
 
 /**
- * nodes-autoheal-digitalocean (advisory): DigitalOcean has no autohealing primitive, so a
- * standalone droplet that dies or hangs is taken out of the load balancer's rotation and
- * never replaced. nodes-autoheal cannot fail such a stack (nothing on DigitalOcean would
- * pass it), so the gap is reported here, per droplet, at advisory level.
+ * nodes-autoheal-digitalocean (advisory): the serving DigitalOcean capacity nodes-autoheal
+ * does not judge and no healer covers. A droplet autoscale pool behind a load balancer
+ * keeps its droplet count (it replaces a droplet that is destroyed or stops) but does not
+ * look at the load balancer's health check, so a droplet that runs and serves nothing stays;
+ * a serving droplet (role web, or untagged; contract/roles.ts) that no load balancer reaches
+ * has no health check to heal on. Reported at advisory level, so the gap stays visible.
  */
 export const digitaloceanAutohealing: StackValidationPolicy = {
   name: "nodes-autoheal-digitalocean",
   description:
-    "DigitalOcean droplets are not replaced when they fail: DigitalOcean has no autohealing primitive (its load balancer only takes a " +
-    "failing droplet out of rotation). Reported per standalone droplet that serves, so the gap is visible; replace a dead droplet " +
-    "(`pulumi up --replace <droplet URN>`) or run a healer. Droplet autoscale pools are not reported (they keep their droplet count).",
+    "DigitalOcean capacity that nothing heals when it stops serving: droplet autoscale pools behind a load balancer (they keep their " +
+    "droplet count, but do not replace a droplet that fails the load balancer's health check) and serving droplets no load balancer " +
+    "reaches, unless a healer covers their tag (droplets behind a load balancer are judged by nodes-autoheal). Replace a dead droplet " +
+    "by hand (`pulumi up --replace <droplet URN>`, or delete a pool's droplet), or deploy a healer that covers the tag.",
   enforcementLevel: "advisory",
   severity: "medium",
   validateStack: overStack(
-    (view) => view.ofType(digitalocean.droplet).length > 0,
-    "no DigitalOcean droplets",
+    (view) => view.ofType(digitalocean.droplet).length > 0 || view.ofType(digitalocean.autoscalePool).length > 0,
+    "no DigitalOcean droplets or droplet autoscale pools",
     (view, report) => {
-      const droplets = unique(nodeGroups(view).filter((g) => g.kind === "digitalocean-droplets").flatMap((g) => g.members));
-      for (const droplet of droplets) {
+      const healed = healedTags(view);
+      if (healed === "all") return;
+      const covered = (tags: unknown[]) => tags.some((t) => typeof t === "string" && healed.has(t));
+      const groups = nodeGroups(view).filter((g) => g.kind === "digitalocean-droplets");
+      for (const group of groups.filter((g) => g.loadBalancers.length > 0)) {
+        for (const lb of group.loadBalancers) {
+          const tag = str(lb.props.dropletTag);
+          if (tag === undefined || healed.has(tag)) continue;
+          for (const pool of view.ofType(digitalocean.autoscalePool).filter((p) => list(p.props, "dropletTemplate.tags").includes(tag))) {
+            report(
+              `${describe(pool)} serves behind ${describe(lb)}, and a droplet autoscale pool replaces a droplet that is destroyed or stops, not one that fails the load balancer's health check: a droplet that runs and serves nothing stays in the pool until someone deletes it. Deploy a healer that covers the tag ${tag}, and alert on the load balancer's healthy count.`,
+              pool.urn,
+            );
+          }
+        }
+      }
+      const unreached = unique(groups.filter((g) => g.loadBalancers.length === 0).flatMap((g) => g.members)).filter((d) => !covered(list(d.props.tags)));
+      for (const droplet of unreached) {
         report(
-          `${describe(droplet)} is a standalone droplet: if it dies or hangs, the load balancer stops sending it traffic and nothing replaces it, so the pool stays one node short until someone does (\`pulumi up --replace ${droplet.urn}\`). Run more droplets than you need to serve, and alert on the load balancer's healthy count.`,
+          `${describe(droplet)} is a standalone droplet that no load balancer serves and no healer covers: if it dies or hangs, nothing replaces it (\`pulumi up --replace ${droplet.urn}\`). Put it behind a load balancer with the healer, or alert on its health.`,
           droplet.urn,
         );
       }

@@ -7,7 +7,7 @@
 import { strict as assert } from "node:assert";
 import { runPolicies, type PolicyReport } from "../../policies/runner";
 import { build, copy, find, ref, remove, set, type Spec } from "./fixtures/builder";
-import { digitaloceanFixture } from "./fixtures/digitalocean";
+import { autoscalePool, digitaloceanFixture, healerApp } from "./fixtures/digitalocean";
 import { gcpFixture } from "./fixtures/gcp";
 
 function summary(report: PolicyReport): string {
@@ -112,7 +112,7 @@ describe("ha-guard on GCP firewalls without a source", () => {
 });
 
 describe("ha-guard on standalone DigitalOcean droplets", () => {
-  /** Two tagged droplets behind a load balancer by droplet tag: the common hand-built pattern. */
+  /** Two tagged droplets behind a load balancer by droplet tag, and the healer covering the tag. */
   const tagged = () => copy(digitaloceanFixture.passing);
 
   it("accepts ICMP from the internet (pings, an uptime check's): it opens no port", async () => {
@@ -123,26 +123,55 @@ describe("ha-guard on standalone DigitalOcean droplets", () => {
     assert.deepEqual(on(report, "nodes-not-world-reachable"), [], summary(report));
   });
 
-  it("reports each droplet at advisory level in nodes-autoheal-digitalocean: nothing replaces a dead droplet", async () => {
-    const report = await runPolicies(build(tagged()));
-    const gap = on(report, "nodes-autoheal-digitalocean");
-    assert.deepEqual(gap.map((v) => v.resourceName), ["node-1", "node-2"], summary(report));
-    assert.ok(gap.every((v) => v.level === "advisory"));
-    assert.match(gap[0].message, /nothing replaces it.*pulumi up --replace/);
-    assert.equal(report.passed, true, "the gap is advisory: no mandatory rule fails it");
-  });
-
-  it("keeps nodes-autoheal itself not applicable on DigitalOcean (no autohealing primitive to check)", async () => {
-    const report = await runPolicies(build(tagged()));
-    assert.ok(report.notApplicable.some((n) => n.policy === "nodes-autoheal"), summary(report));
-  });
-
-  it("does not report droplets of an autoscale pool", async () => {
+  it("fails nodes-autoheal (mandatory) for droplets behind a load balancer that no healer covers, naming them and the fix", async () => {
     const specs = tagged();
-    remove(specs, "node-1");
-    remove(specs, "node-2");
-    specs.push({ type: "digitalocean:index/dropletAutoscale:DropletAutoscale", name: "pool", props: { config: { minInstances: 2, maxInstances: 4 }, dropletTemplate: { region: "fra1", size: "s-1vcpu-2gb", image: "ubuntu-24-04-x64", tags: ["web"] } } });
+    remove(specs, "healer");
     const report = await runPolicies(build(specs));
+    const heal = on(report, "nodes-autoheal");
+    assert.deepEqual(heal.map((v) => [v.resourceName, v.level]), [["node-1", "mandatory"], ["node-2", "mandatory"]], summary(report));
+    assert.match(heal[0].message, /^node-1 \(digitalocean:index\/droplet:Droplet\) serves behind lb .* and nothing heals it/);
+    assert.match(heal[0].message, /HA_TOPOLOGY_HEALER variable lists the load balancer's droplet tag/);
+    assert.match(heal[0].message, /pulumi up --replace urn:pulumi:.*::node-1/);
+  });
+
+  it("accepts them when a healer covers the load balancer's tag, among others", async () => {
+    const specs = tagged();
+    set(specs, "healer", "spec.workers.0.envs.0.value", "api-serving, web");
+    const report = await runPolicies(build(specs));
+    assert.deepEqual(on(report, "nodes-autoheal"), [], summary(report));
     assert.deepEqual(on(report, "nodes-autoheal-digitalocean"), [], summary(report));
+  });
+
+  it("with a load balancer that lists droplet ids, accepts the droplets whose own tag a healer covers and names the others", async () => {
+    const specs = tagged();
+    set(specs, "lb", "dropletTag", undefined);
+    set(specs, "lb", "dropletIds", [ref("node-1"), ref("node-2")]);
+    set(specs, "node-1", "tags", ["web", "healed"]);
+    set(specs, "healer", "spec.workers.0.envs.0.value", "healed");
+    const report = await runPolicies(build(specs));
+    assert.deepEqual(on(report, "nodes-autoheal").map((v) => v.resourceName), ["node-2"], summary(report));
+  });
+
+  it("judges only droplets behind a load balancer: nodes-autoheal is not applicable to a stack without one", async () => {
+    const specs = tagged();
+    remove(specs, "lb");
+    remove(specs, "healer");
+    const report = await runPolicies(build(specs));
+    assert.ok(report.notApplicable.some((n) => n.policy === "nodes-autoheal"), summary(report));
+    // The advisory rule reports the droplets nothing reaches and nothing heals.
+    assert.deepEqual(on(report, "nodes-autoheal-digitalocean").map((v) => v.resourceName), ["node-1", "node-2"], summary(report));
+  });
+
+  it("reports an autoscale pool behind a load balancer at advisory level (pools do not heal on its check), unless a healer covers its tag", async () => {
+    const specs = tagged();
+    for (const name of ["node-1", "node-2", "healer"]) remove(specs, name);
+    specs.push(autoscalePool());
+    const report = await runPolicies(build(specs));
+    const gap = on(report, "nodes-autoheal-digitalocean");
+    assert.deepEqual(gap.map((v) => [v.resourceName, v.level]), [["pool", "advisory"]], summary(report));
+    assert.match(gap[0].message, /not one that fails the load balancer's health check/);
+    assert.equal(report.passed, true, "the gap is advisory: no mandatory rule fails it");
+    specs.push(healerApp("web"));
+    assert.deepEqual(on(await runPolicies(build(specs)), "nodes-autoheal-digitalocean"), [], "covered by the healer");
   });
 });

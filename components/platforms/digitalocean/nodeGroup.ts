@@ -84,6 +84,8 @@ export class NodeGroup extends pulumi.ComponentResource {
   readonly gates: DropletHealthGate[];
   /** The drain guards, guard i protecting droplet i. */
   readonly guards: DropletDrainGuard[];
+  /** The tag a droplet carries while a rollout takes it out of the pool (the healer leaves the group alone then). */
+  readonly leavingTag: pulumi.Output<string>;
 
   constructor(name: string, args: NodeGroupArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:digitalocean:NodeGroup", name, {}, opts);
@@ -95,6 +97,7 @@ export class NodeGroup extends pulumi.ComponentResource {
     // A droplet waiting to leave the pool carries this tag (the drain protocol); it
     // selects nothing. The floor tag tells a guard's delete the current nodes.count.
     const leavingTag = new digitalocean.Tag(`${name}-leaving`, { name: pulumi.interpolate`${args.nodeTag}-leaving` }, parent).name;
+    this.leavingTag = leavingTag;
     const floorTagPrefix = pulumi.interpolate`${args.nodeTag}-floor-`;
     const floorTag = new digitalocean.Tag(`${name}-floor`, { name: pulumi.interpolate`${floorTagPrefix}${nodes.count}` }, parent).name;
     const timeoutSeconds = hc.gracePeriodSeconds + gateSlackSeconds;

@@ -4,7 +4,8 @@
  *
  * - A web (public or internal): NodeGroup, the chain of droplets, health gates and drain
  *   guards (healthGate.ts) on its own load balancer, so each web rolls out one droplet at
- *   a time on its own; its firewall admits the app port from its load balancer only.
+ *   a time on its own; its firewall admits the app port from its load balancer only. The
+ *   stack's healer (healerApp.ts, registered in index.ts) covers its droplets.
  * - A worker: WorkerGroup (workerGroup.ts says what guards its rollout), no load balancer,
  *   a firewall that admits no app traffic at all.
  *
@@ -33,7 +34,8 @@ import { digitaloceanRoleTag, type Role } from "../../../contract/roles";
 import type { DoEdge } from "./edge";
 import { Firewall } from "./firewall";
 import type { Foundation } from "./foundation";
-import { NodeGroup } from "./nodeGroup";
+import type { HealedGroup } from "./healerApp";
+import { NodeGroup, nodeImage } from "./nodeGroup";
 import { embeddedRegistryLogin, registryDockerConfig } from "./registryAccess";
 import type { DoResource } from "./resources";
 import { WorkerGroup } from "./workerGroup";
@@ -55,6 +57,8 @@ export interface DoWorkload extends WorkloadHandle {
   nodeTag: pulumi.Output<string>;
   /** A job's droplets' public addresses, which its ping uptime checks probe (jobs.ts). */
   jobStatusTargets?: pulumi.Output<string>[];
+  /** A web's node group as the healer covers it (healerApp.ts). */
+  healed?: HealedGroup;
 }
 
 /** The role a workload's droplets are tagged with (contract/roles.ts). */
@@ -205,7 +209,7 @@ export function buildWorkload(ctx: ComposeContext, f: Foundation, workload: Serv
   const web: WebWorkload = workload;
   const lb = edge.balancers.get(web.name)!;
   new Firewall(prefix, { nodeTag, appPort: web.port, loadBalancerId: lb.id, vpcRange: f.vpcRange, sshSourceCidrs }, f.opts);
-  new NodeGroup(prefix, {
+  const group = new NodeGroup(prefix, {
     nodes: { count: web.count, drainSeconds: web.drainSeconds },
     // The gates wait for readiness: the load balancer's own check.
     healthCheck: { healthyThreshold: web.healthCheck.healthyThreshold, gracePeriodSeconds: web.healthCheck.gracePeriodSeconds },
@@ -219,5 +223,15 @@ export function buildWorkload(ctx: ComposeContext, f: Foundation, workload: Serv
     loadBalancerId: lb.id,
     apiToken: f.token,
   }, f.opts);
-  return { nodeGroupId: nodeTag, nodeTag };
+  const healed: HealedGroup = {
+    name: web.name,
+    nodeTag,
+    servingTag: servingTag!,
+    leavingTag: group.leavingTag,
+    loadBalancerId: lb.id,
+    count: web.count,
+    healthCheck: web.healthCheck,
+    image: nodeImage,
+  };
+  return { nodeGroupId: nodeTag, nodeTag, healed };
 }
