@@ -298,15 +298,19 @@ export async function refresh(options: DeploymentOptions): Promise<OperationResu
 
 /** The stack's current outputs (nothing is run). The stack must exist. */
 export async function outputs(options: OutputsOptions): Promise<StackOutputs> {
+  return readStack(options, "outputs", async (stack) => plainOutputs(await stack.outputs(), options.showSecrets));
+}
+
+/** Opens an existing stack to read from it (nothing is run), mapping the SDK's errors. */
+async function readStack<T>(options: WorkspaceOptions & { stack: string; stackName?: string }, operation: "outputs" | "history", read: (stack: Stack, stackName: string, backendUrl: string) => Promise<T>): Promise<T> {
   checkStackName(options.stack);
   const stackName = options.stackName ?? options.stack;
   const ws = resolveWorkspace(options);
   const pulumiCommand = await findPulumi(options.pulumiRoot);
   try {
-    const stack = await openStack(stackName, ws, pulumiCommand, "select");
-    return plainOutputs(await stack.outputs(), options.showSecrets);
+    return await read(await openStack(stackName, ws, pulumiCommand, "select"), stackName, ws.backendUrl);
   } catch (error) {
-    throw toDeploymentError(error, { operation: "outputs", stack: stackName, backendUrl: ws.backendUrl });
+    throw toDeploymentError(error, { operation, stack: stackName, backendUrl: ws.backendUrl });
   }
 }
 
@@ -330,16 +334,7 @@ export interface StackHistory {
 
 /** The stack's updates, newest first: version, times, result, each workload's image (nothing is run; secrets stay hidden). The stack must exist. */
 export async function history(options: HistoryOptions): Promise<StackHistory> {
-  checkStackName(options.stack);
-  const stackName = options.stackName ?? options.stack;
-  const ws = resolveWorkspace(options);
-  const pulumiCommand = await findPulumi(options.pulumiRoot);
-  try {
-    const stack = await openStack(stackName, ws, pulumiCommand, "select");
-    return { stack: stackName, backendUrl: ws.backendUrl, versions: await readHistory(stack) };
-  } catch (error) {
-    throw toDeploymentError(error, { operation: "history", stack: stackName, backendUrl: ws.backendUrl });
-  }
+  return readStack(options, "history", async (stack, stackName, backendUrl) => ({ stack: stackName, backendUrl, versions: await readHistory(stack) }));
 }
 
 /** Options of `rollback` and `planRollback`: those of `up`, and the version to go back to. */
