@@ -11,8 +11,8 @@ import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import Module from "node:module";
 import type { AutoScalingClientConfig } from "@aws-sdk/client-auto-scaling";
-import { refreshCheckpointDelaySeconds, refreshCheckpointPercentages, refreshTimeoutSeconds } from "../components/platforms/aws/nodeGroup";
-import { refreshWaitErrorName, refreshWaitProvider, sdkDescribe, waitForRefresh, type RefreshDeps, type RefreshWaitState, type WaitOptions } from "../components/platforms/aws/refreshWait";
+import { refreshCheckpointDelaySeconds, refreshCheckpointPercentages, refreshTimeoutSeconds, scaleUpTimeoutSeconds } from "../components/platforms/aws/nodeGroup";
+import { refreshWaitErrorName, refreshWaitProvider, sdkDescribe, sdkDescribeGroup, waitForCapacity, waitForRefresh, type CapacityOptions, type RefreshDeps, type RefreshWaitInputs, type RefreshWaitState, type WaitOptions } from "../components/platforms/aws/refreshWait";
 import { startFakeAutoScaling, type FakeAutoScalingApi, type FakeRefresh, type FleetOptions } from "./fakes/autoScalingApi";
 import { runStack, type Program } from "./programQueries";
 
@@ -30,6 +30,7 @@ function world(api: FakeAutoScalingApi, sdk: Partial<AutoScalingClientConfig> = 
   const controller = new AbortController();
   const deps: RefreshDeps = {
     describe: sdkDescribe({ endpoint: api.endpoint, region, credentials: fakeCredentials, ...sdk }),
+    describeGroup: sdkDescribeGroup({ endpoint: api.endpoint, region, credentials: fakeCredentials, ...sdk }),
     now: () => now,
     sleep: async (ms, signal) => {
       if (signal.aborted) throw new Error("aborted");
@@ -321,8 +322,194 @@ describe("AWS rollouts: which refresh the wait waits for", function () {
   });
 });
 
+describe("AWS scale-ups: pulumi up waits for the nodes a raised count adds (fake Auto Scaling API)", function () {
+  this.timeout(30000);
+  const scaling = (extra: Partial<CapacityOptions> = {}): CapacityOptions => ({ groupName: group, region, count: 4, previousCount: 2, timeoutSeconds: 900, ...extra });
+  /** A fleet with no refresh and a group raised from 2 to 4. */
+  const raised = (scaleUp: Partial<NonNullable<FleetOptions["scaleUp"]>> = {}, extra: Partial<FleetOptions> = {}): FleetOptions => ({
+    ...stackFleet,
+    scenario: "success",
+    noRefresh: true,
+    scaleUp: { minSize: 4, inService: 2, ...scaleUp },
+    ...extra,
+  });
+
+  it("waits until the raised count is InService and Healthy, one line per change, asking DescribeAutoScalingGroups only", async function () {
+    await withApi(raised(), async (api) => {
+      const w = world(api);
+      const result = await waitForCapacity(scaling(), w.deps, w.controller.signal);
+      assert.equal(result.group.inService, 4);
+      assert.equal(result.group.minSize, 4);
+      assert.equal(api.fleet.scaleUp?.healthyInService(), 4);
+      assert.deepEqual(w.lines, [`${group}: 2 of 4 nodes in service`, `${group}: 4 of 4 nodes in service`]);
+      assert.equal(result.polls, 3, "the new nodes waited at their hook for two polls");
+      assert.ok(api.fleet.actions.every((a) => a === "DescribeAutoScalingGroups"));
+      assert.deepEqual(api.fleet.groupsAsked.filter((g) => g !== group), []);
+    });
+  });
+
+  it("counts only InService and Healthy: nodes at their readiness hook, abandoned ones and unhealthy ones do not count; a failed launch is replaced and waited for", async function () {
+    await withApi(raised({ failLaunch: (n) => n === 1, unhealthyLaunch: (n) => n === 2, warmupSteps: 3 }), async (api) => {
+      const w = world(api);
+      const message = await failure(waitForCapacity(scaling({ timeoutSeconds: 60 }), w.deps, w.controller.signal));
+      // Launch 2 is InService but Unhealthy; launch 3 (launch 1's replacement) is still at its hook.
+      assert.match(message, new RegExp(`^Stopped waiting for autoscaling group ${group} to scale up from 2 to 4 nodes in service \\(2 of 4 InService and Healthy; the others: 1 InService/Unhealthy, 1 Pending:Wait\\): not enough nodes after 60 s`));
+      assert.ok(api.fleet.scaleUp?.activities.some((a) => a.statusCode === "Failed" && /abandoned: Lifecycle Action Completed with ABANDON Result/.test(a.statusMessage ?? "")), "the fake failed a launch");
+    });
+    await withApi(raised({ failLaunch: (n) => n === 1, warmupSteps: 3 }), async (api) => {
+      const w = world(api);
+      const result = await waitForCapacity(scaling(), w.deps, w.controller.signal);
+      assert.equal(result.group.inService, 4);
+      assert.ok(w.lines.includes(`${group}: 3 of 4 nodes in service`), w.lines.join("\n"));
+      assert.equal(w.lines.at(-1), `${group}: 4 of 4 nodes in service`);
+    });
+  });
+
+  it("more than the count (target tracking holds the group above its minimum) is enough", async function () {
+    await withApi(raised({ desired: 6, inService: 5 }), async (api) => {
+      const w = world(api);
+      const result = await waitForCapacity(scaling(), w.deps, w.controller.signal);
+      assert.equal(result.polls, 1);
+      assert.equal(result.group.inService, 5);
+      assert.equal(result.group.desired, 6);
+    });
+  });
+
+  it("a scale-up whose nodes never get ready fails after its timeout, saying what happened and where to look", async function () {
+    await withApi(raised({ failLaunch: () => true }), async (api) => {
+      const w = world(api);
+      const message = await failure(waitForCapacity(scaling({ timeoutSeconds: 900 }), w.deps, w.controller.signal));
+      assert.match(message, new RegExp(`^Stopped waiting for autoscaling group ${group} to scale up from 2 to 4 nodes in service \\(2 of 4 InService and Healthy; the others: `));
+      assert.match(message, /: not enough nodes after 900 s \(the wait's limit\)\. Its minimum is 4 already, so it goes on launching nodes/);
+      assert.match(message, /`aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names web-api-nodes-a1b2c3d --region us-east-1`/);
+      assert.match(message, /`aws autoscaling describe-scaling-activities --auto-scaling-group-name web-api-nodes-a1b2c3d --region us-east-1` \(its launches, and why they failed\)/);
+      assert.match(message, /The next `pulumi up` waits for the scale-up again/);
+      assert.equal(w.sleeps.reduce((a, b) => a + b, 0), 900_000, "the last poll is at the deadline");
+      assert.equal(api.fleet.calls, 61);
+      assert.deepEqual(w.lines, [`${group}: 2 of 4 nodes in service`], "no line without a change");
+      assert.ok((api.fleet.scaleUp?.activities.filter((a) => a.statusCode === "Failed").length ?? 0) > 10, "the group kept trying");
+    });
+  });
+
+  it("rides out Throttling with the refresh wait's backoff, and fails at once on a refusal, naming the permission", async function () {
+    await withApi(raised({}, { throttle: (call) => call >= 2 && call <= 4 }), async (api) => {
+      const w = world(api);
+      const result = await waitForCapacity(scaling(), w.deps, w.controller.signal);
+      assert.equal(result.group.inService, 4);
+      assert.equal(api.fleet.throttled, 3);
+      assert.deepEqual(w.sleeps.slice(0, 5), [15_000, 30_000, 60_000, 60_000, 15_000]);
+    });
+    await withApi(raised({}, { refuse: () => ({ status: 403, code: "AccessDenied", message: "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: autoscaling:DescribeAutoScalingGroups" }) }), async (api) => {
+      const w = world(api);
+      const message = await failure(waitForCapacity(scaling(), w.deps, w.controller.signal));
+      assert.match(message, /^Could not read autoscaling group web-api-nodes-a1b2c3d in us-east-1: AccessDenied: User: .* is not authorized/);
+      assert.match(message, /need autoscaling:DescribeAutoScalingGroups/);
+      assert.equal(api.fleet.calls, 1);
+    });
+  });
+
+  it("fails when the group is gone, and stops at once when cancelled", async function () {
+    await withApi({ ...stackFleet, scenario: "success", noRefresh: true }, async (api) => {
+      const w = world(api);
+      const message = await failure(waitForCapacity(scaling(), w.deps, w.controller.signal));
+      assert.match(message, /^Autoscaling group web-api-nodes-a1b2c3d does not show in DescribeAutoScalingGroups in us-east-1/);
+    });
+    await withApi(raised({ failLaunch: () => true }), async (api) => {
+      const w = world(api);
+      const sleep = w.deps.sleep;
+      w.deps.sleep = async (ms, signal) => {
+        if (w.sleeps.length === 2) w.controller.abort("SIGINT");
+        return sleep(ms, signal);
+      };
+      const message = await failure(waitForCapacity(scaling(), w.deps, w.controller.signal));
+      assert.match(message, /^Stopped waiting for autoscaling group web-api-nodes-a1b2c3d to scale up from 2 to 4 nodes in service \(2 of 4 .*\): cancelled \(SIGINT\)\./);
+      assert.equal(api.fleet.calls, 3, "no poll after the cancellation");
+    });
+    await withApi(raised({}, { holdFromCall: 2 }), async (api) => {
+      const w = world(api);
+      setTimeout(() => w.controller.abort("SIGTERM"), 100);
+      const started = Date.now();
+      const message = await failure(waitForCapacity(scaling(), w.deps, w.controller.signal));
+      assert.ok(Date.now() - started < 2000, `stopped in ${Date.now() - started} ms`);
+      assert.match(message, /cancelled \(SIGTERM\)/);
+    });
+  });
+});
+
+describe("AWS scale-ups: which updates wait (the provider)", function () {
+  this.timeout(30000);
+  const inputs: RefreshWaitInputs = { groupName: group, region, launchTemplateVersion: "7", timeoutSeconds: 3600, count: 4, scaleUpTimeoutSeconds: 900 };
+  const state: RefreshWaitState = { ...inputs, count: 2, refreshId: "0ld00000-0000-4000-8000-000000000old", refreshStartTime: "2026-12-01T09:00:00.000Z" };
+
+  it("check takes the previous count from the old inputs (not from the program, and none on creation)", async function () {
+    const p = refreshWaitProvider();
+    assert.deepEqual((await p.check({ ...inputs, count: 2 }, inputs)).inputs, { ...inputs, previousCount: 2 });
+    assert.deepEqual((await p.check({ ...inputs, count: 2 }, { ...inputs, previousCount: 9 })).inputs, { ...inputs, previousCount: 2 });
+    assert.deepEqual((await p.check({} as RefreshWaitInputs, inputs)).inputs, inputs, "creation (the engine sends no old inputs)");
+    assert.deepEqual((await p.check({ ...inputs, count: undefined }, inputs)).inputs, inputs, "a stack from before scale-ups were waited for");
+  });
+
+  it("diff: a raised count is a change; a lower or unchanged one is not, even when the last update recorded a higher count", async function () {
+    const p = refreshWaitProvider();
+    const none = { changes: false, replaces: [], deleteBeforeReplace: false };
+    assert.deepEqual(await p.diff("w", state, { ...inputs, previousCount: 2 }), { changes: true, replaces: [], deleteBeforeReplace: false });
+    assert.deepEqual(await p.diff("w", state, { ...inputs, count: 2, previousCount: 4 }), none, "lowered");
+    assert.deepEqual(await p.diff("w", state, { ...inputs, previousCount: 4 }), none, "unchanged");
+    assert.deepEqual(await p.diff("w", state, inputs), none, "no previous count known");
+    // Lowered 6 -> 2 (no update: the outputs keep 6), now raised to 4: a scale-up.
+    assert.deepEqual(await p.diff("w", { ...state, count: 6 }, { ...inputs, previousCount: 2 }), { changes: true, replaces: [], deleteBeforeReplace: false });
+  });
+
+  it("update on a raised count waits for the nodes and reads no refresh; the recorded refresh stays", async function () {
+    await withApi({ ...stackFleet, scenario: "success", noRefresh: true, scaleUp: { minSize: 4, inService: 2 } }, async (api) => {
+      const w = world(api);
+      const updated = await refreshWaitProvider(w.deps).update("w", state, { ...inputs, previousCount: 2 });
+      assert.equal(api.fleet.scaleUp?.healthyInService(), 4);
+      assert.deepEqual([...new Set(api.fleet.actions)], ["DescribeAutoScalingGroups"]);
+      assert.equal(updated.outs?.refreshId, state.refreshId);
+      assert.equal(updated.outs?.count, 4);
+      assert.equal(w.lines.at(-1), `${group}: 4 of 4 nodes in service`);
+    });
+  });
+
+  it("update on a new template version and a raised count: the refresh first, then the count", async function () {
+    await withApi({ ...stackFleet, scenario: "success", history: [older("Successful")], scaleUp: { minSize: 4, inService: 2 } }, async (api) => {
+      const w = world(api);
+      const updated = await refreshWaitProvider(w.deps).update("w", { ...state, launchTemplateVersion: "6" }, { ...inputs, previousCount: 2 });
+      assert.equal(api.fleet.refresh.status, "Successful");
+      assert.equal(updated.outs?.refreshId, refreshId);
+      const first = api.fleet.actions.indexOf("DescribeAutoScalingGroups");
+      assert.ok(first > 0 && api.fleet.actions.slice(first).every((a) => a === "DescribeAutoScalingGroups"), api.fleet.actions.join(" "));
+    });
+  });
+
+  it("update with a lowered count (the template changed) waits for the refresh only; the timeout input is not a scale-up", async function () {
+    await withApi({ ...stackFleet, scenario: "success", history: [older("Successful")], scaleUp: { minSize: 2, inService: 2 } }, async (api) => {
+      const w = world(api);
+      await refreshWaitProvider(w.deps).update("w", { ...state, count: 6, launchTemplateVersion: "6" }, { ...inputs, count: 2, previousCount: 6 });
+      assert.ok(!api.fleet.actions.includes("DescribeAutoScalingGroups"));
+      assert.ok(!w.lines.some((l) => l.includes("nodes in service")));
+    });
+    await withApi({ ...stackFleet, scenario: "success", noRefresh: true, scaleUp: { minSize: 2, inService: 2 } }, async (api) => {
+      const w = world(api);
+      const updated = await refreshWaitProvider(w.deps).update("w", state, { ...inputs, count: 2, previousCount: 4 });
+      assert.equal(api.fleet.calls, 0, "an update that needs no wait calls nothing");
+      assert.equal(updated.outs?.count, 2);
+    });
+  });
+
+  it("a scale-up that fails fails the update with the message (the engine then keeps the old count, so the next pulumi up waits again)", async function () {
+    await withApi({ ...stackFleet, scenario: "success", noRefresh: true, scaleUp: { minSize: 4, inService: 2, failLaunch: () => true } }, async (api) => {
+      const w = world(api);
+      const message = await failure(refreshWaitProvider(w.deps).update("w", state, { ...inputs, previousCount: 2, scaleUpTimeoutSeconds: 120 }));
+      assert.match(message, /^Stopped waiting for autoscaling group web-api-nodes-a1b2c3d to scale up from 2 to 4 nodes in service .*: not enough nodes after 120 s/);
+    });
+  });
+});
+
 /** What the dynamic provider host gets from deserializing `__provider`. */
 interface DeserializedProvider {
+  check(olds: unknown, news: unknown): Promise<{ inputs?: Record<string, unknown> }>;
   update(id: string, olds: unknown, news: unknown): Promise<{ outs?: Record<string, unknown> }>;
 }
 
@@ -354,6 +541,9 @@ describe("AWS rollouts: every node group gets its refresh wait (mocks)", functio
       assert.equal(wait.inputs.region, "us-east-1");
       assert.equal(wait.inputs.launchTemplateVersion, g.inputs.launchTemplate.version);
       assert.equal(wait.inputs.timeoutSeconds, refreshTimeoutSeconds(g.inputs.healthCheckGracePeriod));
+      assert.equal(wait.inputs.count, g.inputs.minSize, "the count a scale-up raises");
+      assert.equal(wait.inputs.scaleUpTimeoutSeconds, scaleUpTimeoutSeconds(g.inputs.healthCheckGracePeriod));
+      assert.equal(wait.inputs.previousCount, undefined, "the engine's check fills it in, never the program");
       assert.equal(wait.parents.at(-1), "ha-topology:aws:NodeGroup");
     }
   });
@@ -403,6 +593,24 @@ describe("AWS rollouts: every node group gets its refresh wait (mocks)", functio
         const message = await failure(provider.update("w", olds, { ...wait.inputs, __provider: undefined }));
         assert.match(message, /rolled back: CloudWatch alarm web-app-5xx is in ALARM state/);
         assert.deepEqual(api.fleet.groupsAsked, [wait.inputs.groupName]);
+      } finally {
+        for (const k of ["AWS_ENDPOINT_URL_AUTO_SCALING", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
+          if (saved[k] === undefined) delete process.env[k];
+          else process.env[k] = saved[k];
+        }
+      }
+    });
+    // A scale-up through the serialized provider: its group already has the nodes, so one poll.
+    await withApi({ ...stackFleet, scenario: "success", noRefresh: true, scaleUp: { minSize: wait.inputs.count + 1, inService: wait.inputs.count + 1 } }, async (api) => {
+      const saved = { ...process.env };
+      Object.assign(process.env, { AWS_ENDPOINT_URL_AUTO_SCALING: api.endpoint, AWS_ACCESS_KEY_ID: fakeCredentials.accessKeyId, AWS_SECRET_ACCESS_KEY: fakeCredentials.secretAccessKey });
+      try {
+        const olds = { ...wait.inputs, __provider: undefined };
+        const checked = await provider.check(olds, { ...olds, count: wait.inputs.count + 1 });
+        assert.equal(checked.inputs?.previousCount, wait.inputs.count);
+        const updated = await provider.update("w", olds, checked.inputs);
+        assert.equal(updated.outs?.count, wait.inputs.count + 1);
+        assert.deepEqual(api.fleet.actions, ["DescribeAutoScalingGroups"]);
       } finally {
         for (const k of ["AWS_ENDPOINT_URL_AUTO_SCALING", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
           if (saved[k] === undefined) delete process.env[k];

@@ -1,14 +1,17 @@
 /**
- * A fake AWS Auto Scaling API on loopback, for the instance refresh wait
+ * A fake AWS Auto Scaling API on loopback, for the instance refresh and scale-up waits
  * (components/platforms/aws/refreshWait.ts): a node:http server on 127.0.0.1 that speaks
- * enough of the Query protocol (form-encoded POST, `Action=DescribeInstanceRefreshes`,
- * XML answers in the 2011-01-01 namespace, `<ErrorResponse>` errors) for the real SDK
- * client to talk to it, and behind it a simulated fleet that a refresh replaces the way
+ * enough of the Query protocol (form-encoded POST, `Action=DescribeInstanceRefreshes` or
+ * `DescribeAutoScalingGroups`, XML answers in the 2011-01-01 namespace, `<ErrorResponse>`
+ * errors) for the real SDK client to talk to it, and behind it a simulated fleet that a refresh replaces the way
  * AWS's rolling strategy does: it launches replacements only while the fleet stays within
  * maxHealthyPercentage, terminates an old node only while the healthy in-service nodes
  * stay at or above minHealthyPercentage, pauses at checkpoints, and rolls back the same
  * way. Every DescribeInstanceRefreshes call is one step of the simulation, so a test
- * drives the refresh by polling, with no real waiting.
+ * drives the refresh by polling, with no real waiting. Likewise each DescribeAutoScalingGroups
+ * call is one step of a scale-up (FakeScalingGroup): new nodes go Pending, Pending:Wait (at
+ * their readiness hook), then InService, or are abandoned (a failed scaling activity) and
+ * replaced.
  *
  * The fake checks the floor itself: after every step it counts the healthy in-service
  * nodes and records each moment they were fewer than `floor` (the count the stack
@@ -63,6 +66,99 @@ export interface FleetOptions {
   noRefresh?: boolean;
   /** The simulated refresh shows up only from this call on (the API lagging behind the start). */
   visibleFromCall?: number;
+  /** A scale-up that DescribeAutoScalingGroups answers (each call one step); unset, the group is unknown (an empty answer). */
+  scaleUp?: ScaleUpOptions;
+}
+
+/** A group whose minimum was just raised: nodes launch toward its desired capacity, some fail. */
+export interface ScaleUpOptions {
+  /** The group's minimum after the raise (the new count). */
+  minSize: number;
+  /** Its desired capacity (target tracking may hold it above the minimum); unset, the minimum. */
+  desired?: number;
+  /** Nodes InService and Healthy before the raise. */
+  inService: number;
+  /** Steps a new node spends Pending and then Pending:Wait (at its readiness hook) before InService. */
+  warmupSteps?: number;
+  /** True for the launches (1-based) whose node never gets ready: the hook abandons it (a failed scaling activity) and the group launches another. */
+  failLaunch?: (launch: number) => boolean;
+  /** True for the launches whose node gets InService but Unhealthy (its EC2 status check fails). */
+  unhealthyLaunch?: (launch: number) => boolean;
+}
+
+/** One instance of the scaling-up group as DescribeAutoScalingGroups answers it. */
+export interface FakeInstance {
+  id: string;
+  lifecycleState: "Pending" | "Pending:Wait" | "InService" | "Terminating" | "Terminated";
+  healthStatus: "Healthy" | "Unhealthy";
+  age: number;
+  launch: number;
+}
+
+/** A scaling activity the fake records, as DescribeScalingActivities would list it. */
+export interface FakeActivity {
+  description: string;
+  statusCode: "Successful" | "Failed";
+  statusMessage?: string;
+}
+
+/** The simulated scale-up: the group's instances and its activities. */
+export class FakeScalingGroup {
+  readonly instances: FakeInstance[] = [];
+  readonly activities: FakeActivity[] = [];
+  /** DescribeAutoScalingGroups steps taken. */
+  steps = 0;
+  private launches = 0;
+
+  constructor(readonly options: ScaleUpOptions) {
+    for (let i = 0; i < options.inService; i++) this.instances.push({ id: this.nextId(), lifecycleState: "InService", healthStatus: "Healthy", age: 0, launch: 0 });
+  }
+
+  private nextId(): string {
+    return `i-0a${this.instances.length.toString(16).padStart(15, "0")}`;
+  }
+
+  private live(): FakeInstance[] {
+    return this.instances.filter((i) => i.lifecycleState !== "Terminated");
+  }
+
+  /** Instances InService and Healthy. */
+  healthyInService(): number {
+    return this.live().filter((i) => i.lifecycleState === "InService" && i.healthStatus === "Healthy").length;
+  }
+
+  /** One step: terminating nodes go, pending ones move on (or are abandoned), the group launches up to its desired capacity. */
+  step(): void {
+    this.steps++;
+    const o = this.options;
+    const warmup = o.warmupSteps ?? 2;
+    for (const i of this.live()) {
+      if (i.lifecycleState === "Terminating") {
+        i.lifecycleState = "Terminated";
+        continue;
+      }
+      if (i.lifecycleState === "InService") continue;
+      i.age++;
+      if (i.lifecycleState === "Pending") i.lifecycleState = "Pending:Wait";
+      if (i.age < warmup) continue;
+      if (o.failLaunch?.(i.launch)) {
+        i.lifecycleState = "Terminating";
+        this.activities.push({
+          description: `Launching a new EC2 instance: ${i.id}`,
+          statusCode: "Failed",
+          statusMessage: `Instance failed to complete user's Lifecycle Action: Lifecycle Action with token 00000000-0000-4000-8000-00000000${i.launch.toString().padStart(4, "0")} was abandoned: Lifecycle Action Completed with ABANDON Result`,
+        });
+      } else {
+        i.lifecycleState = "InService";
+        if (o.unhealthyLaunch?.(i.launch)) i.healthStatus = "Unhealthy";
+        this.activities.push({ description: `Launching a new EC2 instance: ${i.id}`, statusCode: "Successful" });
+      }
+    }
+    const desired = o.desired ?? o.minSize;
+    while (this.live().filter((i) => i.lifecycleState !== "Terminating").length < desired) {
+      this.instances.push({ id: this.nextId(), lifecycleState: "Pending", healthStatus: "Healthy", age: 0, launch: ++this.launches });
+    }
+  }
 }
 
 /** A refresh as the fake answers it (the fields of the API's InstanceRefresh it sends). */
@@ -107,8 +203,12 @@ export class FakeFleet {
   readonly belowFloor: Array<{ step: number; healthy: number }> = [];
   /** The fewest healthy in-service nodes seen at any step. */
   fewestHealthy: number;
-  /** The group names asked for. */
+  /** The group names asked for (either call). */
   readonly groupsAsked: string[] = [];
+  /** The actions called, in order. */
+  readonly actions: string[] = [];
+  /** The scale-up behind DescribeAutoScalingGroups, if any. */
+  readonly scaleUp?: FakeScalingGroup;
   private steps = 0;
   private nextNode = 0;
   private checkpointLeft = 0;
@@ -116,6 +216,7 @@ export class FakeFleet {
   private target: "old" | "new" = "new";
 
   constructor(readonly options: FleetOptions) {
+    if (options.scaleUp) this.scaleUp = new FakeScalingGroup(options.scaleUp);
     for (let i = 0; i < options.desired; i++) this.launch("old", true);
     this.fewestHealthy = this.healthyInService();
     this.refresh = {
@@ -304,6 +405,28 @@ function refreshXml(r: FakeRefresh, groupName: string): string {
   );
 }
 
+function groupXml(g: FakeScalingGroup, groupName: string): string {
+  const desired = g.options.desired ?? g.options.minSize;
+  const instances = g.instances
+    .filter((i) => i.lifecycleState !== "Terminated")
+    .map(
+      (i) =>
+        `<member><InstanceId>${i.id}</InstanceId><InstanceType>t3.small</InstanceType><AvailabilityZone>us-east-1a</AvailabilityZone>` +
+        `<LifecycleState>${i.lifecycleState}</LifecycleState><HealthStatus>${i.healthStatus}</HealthStatus>` +
+        "<LaunchTemplate><LaunchTemplateId>lt-0123456789abcdef0</LaunchTemplateId><LaunchTemplateName>web-api-node</LaunchTemplateName><Version>7</Version></LaunchTemplate>" +
+        "<ProtectedFromScaleIn>false</ProtectedFromScaleIn></member>",
+    )
+    .join("");
+  return (
+    `<member><AutoScalingGroupName>${escapeXml(groupName)}</AutoScalingGroupName>` +
+    `<AutoScalingGroupARN>arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:00000000-0000-4000-8000-000000000000:autoScalingGroupName/${escapeXml(groupName)}</AutoScalingGroupARN>` +
+    `<MinSize>${g.options.minSize}</MinSize><MaxSize>${Math.max(desired, g.options.minSize) * 3}</MaxSize><DesiredCapacity>${desired}</DesiredCapacity>` +
+    "<DefaultCooldown>300</DefaultCooldown><AvailabilityZones><member>us-east-1a</member><member>us-east-1b</member></AvailabilityZones>" +
+    "<HealthCheckType>EC2</HealthCheckType><HealthCheckGracePeriod>180</HealthCheckGracePeriod><CreatedTime>2026-12-01T09:00:00.000Z</CreatedTime>" +
+    `<Instances>${instances}</Instances></member>`
+  );
+}
+
 function errorXml(type: "Sender" | "Receiver", code: string, message: string): string {
   return `<ErrorResponse xmlns="${namespace}"><Error><Type>${type}</Type><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>00000000-0000-4000-8000-000000000000</RequestId></ErrorResponse>`;
 }
@@ -332,11 +455,13 @@ export async function startFakeAutoScaling(options: FleetOptions): Promise<FakeA
       if (req.method !== "POST" || form.get("Version") !== "2011-01-01") {
         return send(400, errorXml("Sender", "InvalidAction", "The fake answers POSTed Query requests of version 2011-01-01 only"));
       }
-      if (form.get("Action") !== "DescribeInstanceRefreshes") {
-        return send(400, errorXml("Sender", "InvalidAction", `The fake does not know ${form.get("Action")}`));
+      const action = form.get("Action") ?? "";
+      if (action !== "DescribeInstanceRefreshes" && action !== "DescribeAutoScalingGroups") {
+        return send(400, errorXml("Sender", "InvalidAction", `The fake does not know ${action}`));
       }
-      const groupName = form.get("AutoScalingGroupName") ?? "";
+      const groupName = (action === "DescribeAutoScalingGroups" ? form.get("AutoScalingGroupNames.member.1") : form.get("AutoScalingGroupName")) ?? "";
       fleet.calls++;
+      fleet.actions.push(action);
       fleet.groupsAsked.push(groupName);
       if (options.holdFromCall !== undefined && fleet.calls >= options.holdFromCall) {
         held.push(res);
@@ -347,6 +472,11 @@ export async function startFakeAutoScaling(options: FleetOptions): Promise<FakeA
       if (options.throttle?.(fleet.calls)) {
         fleet.throttled++;
         return send(400, errorXml("Sender", "Throttling", "Rate exceeded"));
+      }
+      if (action === "DescribeAutoScalingGroups") {
+        fleet.scaleUp?.step();
+        const members = fleet.scaleUp ? groupXml(fleet.scaleUp, groupName) : "";
+        return send(200, `<DescribeAutoScalingGroupsResponse xmlns="${namespace}"><DescribeAutoScalingGroupsResult><AutoScalingGroups>${members}</AutoScalingGroups></DescribeAutoScalingGroupsResult><ResponseMetadata><RequestId>00000000-0000-4000-8000-000000000000</RequestId></ResponseMetadata></DescribeAutoScalingGroupsResponse>`);
       }
       if (fleet.calls >= (options.visibleFromCall ?? 1) && !options.noRefresh) fleet.step();
       const members = fleet.answer().map((r) => refreshXml(r, groupName)).join("");

@@ -4,7 +4,7 @@
  * replaces nodes failing the load balancer's health check, scales on CPU, and rolls
  * out a changed template with an instance refresh that never goes below 100 % healthy,
  * in two halves with a pause after each (checkpoints), which `pulumi up` waits for
- * (RefreshWait, refreshWait.ts).
+ * (RefreshWait, refreshWait.ts), as it waits for the nodes a raised count adds.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -118,6 +118,16 @@ export const refreshCheckpointDelaySeconds = 360;
  */
 export function refreshTimeoutSeconds(gracePeriodSeconds: number): number {
   return refreshCheckpointPercentages.length * (refreshCheckpointDelaySeconds + 2 * gracePeriodSeconds) + 1200;
+}
+
+/**
+ * How long `pulumi up` waits for a scale-up (a raised `count`): a new node boots and passes
+ * its readiness gate within the grace period (the launch hook abandons it then, and the
+ * group launches another), so two attempts, plus 10 minutes for launching; at least the
+ * 15 minutes a new group's creation waits. Past it the update fails and the group goes on.
+ */
+export function scaleUpTimeoutSeconds(gracePeriodSeconds: number): number {
+  return Math.max(900, 2 * gracePeriodSeconds + 600);
 }
 
 /** Launch template + autoscaling group + target-tracking policy + the nodes' IAM role. */
@@ -283,7 +293,8 @@ export class NodeGroup extends pulumi.ComponentResource {
       },
     }, parent);
 
-    // The provider's update returns once the refresh has started; this returns once it ended.
+    // The provider's update returns once the refresh has started (or, for a raised count,
+    // once the minimum is set); this returns once the refresh ended (or the nodes serve).
     new RefreshWait(`${name}-rollout`, {
       groupName: group.name,
       // arn:aws:autoscaling:<region>:<account>:autoScalingGroup:...: the group's own region,
@@ -292,6 +303,8 @@ export class NodeGroup extends pulumi.ComponentResource {
       // The version the group is pinned to (what the provider compared to start the refresh).
       launchTemplateVersion: group.launchTemplate.apply((lt) => lt?.version ?? ""),
       timeoutSeconds: refreshTimeoutSeconds(healthCheck.gracePeriodSeconds),
+      count: nodes.count,
+      scaleUpTimeoutSeconds: scaleUpTimeoutSeconds(healthCheck.gracePeriodSeconds),
       profile: new pulumi.Config("aws").get("profile"),
     }, { parent: this, dependsOn: [group] });
 

@@ -20,6 +20,25 @@
  * (new group, or this resource added to an existing stack) waits only for a refresh that
  * is still running: an ended one cannot be told apart from older history.
  *
+ * Scale-ups. Raising a group's `count` raises its minimum size, and the provider's update
+ * returns at once: its `minElbCapacity` counts only on creation, and `waitForElbCapacity`
+ * waits for EXACTLY that many healthy targets, which never comes while target tracking
+ * holds the group above its minimum. So the same resource also takes the group's `count`:
+ * when an update raises it, the wait polls DescribeAutoScalingGroups until at least that
+ * many instances are InService and Healthy (`waitForCapacity`). The workload groups check
+ * EC2 health and hold each new node at a launch lifecycle hook that the node completes only
+ * once its app is ready (web: its readiness check; worker: its watchdog saw it live), so
+ * InService already means "ready"; no ELB target health is read (that needs the ELBv2 SDK,
+ * which the program does not carry). The single service's group (health check type ELB, no
+ * hook) is weaker: there a new node is Healthy until the load balancer fails it after the
+ * grace period, so the wait means "launched and not failing". A lower or unchanged count
+ * is no change at all: the count the previous `pulumi up` declared comes from the old
+ * inputs in `check` (the engine records each run's inputs even when nothing changed, while
+ * the outputs stay those of the last update), so a lowering that caused no update still
+ * counts as the floor next time. A failed scale-up keeps the old state, so the next
+ * `pulumi up` waits for it again. Stacks from before this record no count: their first
+ * `pulumi up` records it and waits for nothing.
+ *
  * Progress. `pulumi.log` does not reach the engine from a dynamic provider in
  * @pulumi/pulumi 3.248: the provider host (cmd/dynamic-provider) never connects to the
  * engine address it is given (pulumi/pulumi#6065), so `pulumi.log.info(…, ephemeral)` falls
@@ -47,7 +66,7 @@
  * required lazily inside the real client (mocks and the offline plan never load it), and
  * `@pulumi/pulumi` is used only by the resource class at the end.
  */
-import type { AutoScalingClient, AutoScalingClientConfig, InstanceRefresh } from "@aws-sdk/client-auto-scaling";
+import type { AutoScalingClient, AutoScalingClientConfig, AutoScalingGroup, InstanceRefresh } from "@aws-sdk/client-auto-scaling";
 import * as pulumi from "@pulumi/pulumi";
 
 /** Statuses after which a refresh changes no node any more. */
@@ -101,6 +120,9 @@ export function hasEnded(status: string): boolean {
 /** Lists a group's refreshes, newest first (the SDK call; tests point it at a fake API). */
 export type DescribeRefreshes = (groupName: string, region: string, signal: AbortSignal) => Promise<InstanceRefresh[]>;
 
+/** Reads one autoscaling group, or undefined when it does not exist (the SDK call; tests point it at a fake API). */
+export type DescribeGroup = (groupName: string, region: string, signal: AbortSignal) => Promise<AutoScalingGroup | undefined>;
+
 /** A cancellation source: a signal that aborts when the wait must stop, and its cleanup. */
 export interface Cancellation {
   /** Aborts (its reason a short text: "SIGINT") when the wait must stop. */
@@ -113,6 +135,8 @@ export interface Cancellation {
 export interface RefreshDeps {
   /** Lists the group's refreshes. */
   describe: DescribeRefreshes;
+  /** Reads the group (its instances) for a scale-up. */
+  describeGroup: DescribeGroup;
   /** The current time, in milliseconds since the epoch. */
   now: () => number;
   /** Waits this many milliseconds, or rejects when the signal aborts. */
@@ -123,15 +147,17 @@ export interface RefreshDeps {
   cancellation: () => Cancellation;
 }
 
+/** The SDK and one client per region, loaded on the first call and shared by both calls. */
+export type SdkClients = (region: string) => { sdk: typeof import("@aws-sdk/client-auto-scaling"); client: AutoScalingClient };
+
 /**
- * The DescribeInstanceRefreshes call through the SDK, one client per region, the SDK
- * loaded only on the first call. `config` is for tests (a fake endpoint, fake credentials);
- * otherwise the SDK's default chain (environment, `AWS_PROFILE`, SSO, instance role) or the
- * `aws:profile` the stack uses.
+ * The SDK's Auto Scaling clients, one per region, the SDK loaded only on the first call.
+ * `config` is for tests (a fake endpoint, fake credentials); otherwise the SDK's default
+ * chain (environment, `AWS_PROFILE`, SSO, instance role) or the `aws:profile` the stack uses.
  */
-export function sdkDescribe(config: Partial<AutoScalingClientConfig> = {}, profile?: string): DescribeRefreshes {
+export function sdkClients(config: Partial<AutoScalingClientConfig> = {}, profile?: string): SdkClients {
   const clients = new Map<string, AutoScalingClient>();
-  return async (groupName, region, signal) => {
+  return (region) => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const sdk = require("@aws-sdk/client-auto-scaling") as typeof import("@aws-sdk/client-auto-scaling");
     let client = clients.get(region);
@@ -139,8 +165,25 @@ export function sdkDescribe(config: Partial<AutoScalingClientConfig> = {}, profi
       client = new sdk.AutoScalingClient({ region, ...(profile && { profile }), ...config });
       clients.set(region, client);
     }
+    return { sdk, client };
+  };
+}
+
+/** The DescribeInstanceRefreshes call through the SDK (see `sdkClients` for `config` and `profile`). */
+export function sdkDescribe(config: Partial<AutoScalingClientConfig> = {}, profile?: string, clients: SdkClients = sdkClients(config, profile)): DescribeRefreshes {
+  return async (groupName, region, signal) => {
+    const { sdk, client } = clients(region);
     const answer = await client.send(new sdk.DescribeInstanceRefreshesCommand({ AutoScalingGroupName: groupName, MaxRecords: 10 }), { abortSignal: signal });
     return answer.InstanceRefreshes ?? [];
+  };
+}
+
+/** The DescribeAutoScalingGroups call for one group through the SDK (see `sdkClients`). */
+export function sdkDescribeGroup(config: Partial<AutoScalingClientConfig> = {}, profile?: string, clients: SdkClients = sdkClients(config, profile)): DescribeGroup {
+  return async (groupName, region, signal) => {
+    const { sdk, client } = clients(region);
+    const answer = await client.send(new sdk.DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] }), { abortSignal: signal });
+    return (answer.AutoScalingGroups ?? []).find((g) => g.AutoScalingGroupName === groupName);
   };
 }
 
@@ -172,8 +215,10 @@ export function processCancellation(): Cancellation {
  * in the provider host.
  */
 export function defaultDeps(profile?: string): RefreshDeps {
+  const clients = sdkClients({}, profile);
   return {
-    describe: sdkDescribe({}, profile),
+    describe: sdkDescribe({}, profile, clients),
+    describeGroup: sdkDescribeGroup({}, profile, clients),
     now: () => Date.now(),
     sleep: (ms, signal) =>
       new Promise<void>((resolve, reject) => {
@@ -305,6 +350,69 @@ function isNewer(r: RefreshView, after: SeenRefresh, version: string): boolean {
   return Number.isNaN(since) || r.startTime === undefined || r.startTime >= since;
 }
 
+/** One wait's polling: the call, what an answer means, and the errors it ends with. */
+export interface PollSpec<A, R> {
+  /** The longest the wait lasts. */
+  timeoutSeconds: number;
+  /** The pause between polls. */
+  pollSeconds?: number;
+  /** The API call. */
+  read: (signal: AbortSignal) => Promise<A>;
+  /** Judges an answer: a result ends the wait, undefined polls again, a throw fails it. */
+  judge: (answer: A, polls: number) => R | undefined;
+  /** The error for a call the API refused (not throttling, not a server error). */
+  refused: (e: unknown) => Error;
+  /** The error for a wait that stopped before its end: `why` says why (timeout, cancellation). */
+  stopped: (why: string) => Error;
+  /** Why it stopped at the deadline. */
+  timedOut: string;
+}
+
+/**
+ * The poll loop both waits share: polls every `pollSeconds`, backs off (doubling, up to a
+ * minute) while the API throttles or fails on its side, never sleeps past the deadline (the
+ * last poll is at the deadline itself), and stops at once, also mid-request, when the
+ * signal aborts.
+ */
+export async function pollUntil<A, R>(spec: PollSpec<A, R>, deps: Pick<RefreshDeps, "now" | "sleep">, signal: AbortSignal): Promise<R> {
+  const pollMs = (spec.pollSeconds ?? defaultPollSeconds) * 1000;
+  const deadline = deps.now() + spec.timeoutSeconds * 1000;
+  const cancelled = () => spec.stopped(`cancelled (${String(signal.reason)})`);
+  let polls = 0;
+  let failuresInARow = 0;
+  for (;;) {
+    if (signal.aborted) throw cancelled();
+    polls++;
+    let answer: { value: A } | undefined;
+    try {
+      answer = { value: await spec.read(signal) };
+      failuresInARow = 0;
+    } catch (e) {
+      if (signal.aborted) throw cancelled();
+      if (!isTransient(e)) throw spec.refused(e);
+      failuresInARow++;
+    }
+    if (answer) {
+      const result = spec.judge(answer.value, polls);
+      if (result !== undefined) return result;
+    }
+    const now = deps.now();
+    if (now >= deadline) throw spec.stopped(spec.timedOut);
+    const delay = failuresInARow > 0 ? Math.min(pollMs * 2 ** failuresInARow, maxBackoffMs) : pollMs;
+    try {
+      await deps.sleep(Math.max(0, Math.min(delay, deadline - now)), signal);
+    } catch {
+      throw cancelled();
+    }
+  }
+}
+
+/** An SDK error as one line: `<name>: <message>`. */
+function errorText(e: unknown): string {
+  const err = e as { name?: string; message?: string };
+  return `${err.name ?? "Error"}: ${err.message ?? String(e)}`;
+}
+
 /**
  * Waits for the group's instance refresh to end. Returns when it ended Successful (or
  * there is none to wait for); throws an error (named RefreshWaitError) with the refresh's status reason
@@ -312,75 +420,165 @@ function isNewer(r: RefreshView, after: SeenRefresh, version: string): boolean {
  * goes on), when the cancellation signal aborted, or when the API refused the call.
  */
 export async function waitForRefresh(o: WaitOptions, deps: RefreshDeps, signal: AbortSignal): Promise<WaitResult> {
-  const pollMs = (o.pollSeconds ?? defaultPollSeconds) * 1000;
-  const deadline = deps.now() + o.timeoutSeconds * 1000;
-  let polls = 0;
-  let failuresInARow = 0;
   // An update looks for the new refresh a few polls (the API may lag behind its start).
   let lookFor = o.after ? settlePolls : 0;
   let current: RefreshView | undefined;
   let lastLine = "";
-  const stopped = (why: string) =>
-    refreshWaitError(
-      `Stopped waiting for ${current ? `instance refresh ${current.id} (${current.percentageComplete ?? 0}%, ${current.status})` : "the instance refresh"} of autoscaling group ${o.groupName}: ${why}. ` +
-        "The refresh goes on in AWS (it keeps every node healthy and rolls back by itself when the rollback alarm fires). " +
-        `Watch it: \`${watchCommand(o.groupName, o.region)}\`; stop it with \`aws autoscaling cancel-instance-refresh\` or undo it with \`aws autoscaling rollback-instance-refresh\` (same arguments). ` +
-        "The next `pulumi up` waits for it again, or reports how it ended.",
-    );
-
-  for (;;) {
-    if (signal.aborted) throw stopped(`cancelled (${String(signal.reason)})`);
-    polls++;
-    let list: InstanceRefresh[] | undefined;
-    try {
-      list = await deps.describe(o.groupName, o.region, signal);
-      failuresInARow = 0;
-    } catch (e) {
-      if (signal.aborted) throw stopped(`cancelled (${String(signal.reason)})`);
-      if (!isTransient(e)) {
-        const err = e as { name?: string; message?: string };
-        throw refreshWaitError(
-          `Could not read the instance refreshes of autoscaling group ${o.groupName} in ${o.region}: ${err.name ?? "Error"}: ${err.message ?? String(e)}. ` +
-            "The credentials `pulumi up` runs with need autoscaling:DescribeInstanceRefreshes. " +
-            `The refresh, if one started, goes on in AWS: \`${watchCommand(o.groupName, o.region)}\`.`,
-        );
-      }
-      failuresInARow++;
-    }
-
-    if (list) {
-      const views = list.map(viewOf);
-      const newest = views[0];
-      // Once found, the same refresh is followed to its end (by id: a newer one would mean
-      // it was cancelled, which it then says itself).
-      const followed = current ? views.find((r) => r.id === current!.id) : undefined;
-      const found = followed ?? (!current && newest && (o.after ? isNewer(newest, o.after, o.launchTemplateVersion) : !hasEnded(newest.status)) ? newest : undefined);
-      if (!found) {
-        if (current) throw refreshWaitError(`Instance refresh ${current.id} of autoscaling group ${o.groupName} no longer shows in DescribeInstanceRefreshes. Check the group: \`${watchCommand(o.groupName, o.region)}\`.`);
-        if (lookFor <= 0) return { ...(newest && { refresh: newest }), waited: false, polls };
-        lookFor--;
-      } else {
+  return pollUntil<InstanceRefresh[], WaitResult>(
+    {
+      timeoutSeconds: o.timeoutSeconds,
+      ...(o.pollSeconds !== undefined && { pollSeconds: o.pollSeconds }),
+      read: (s) => deps.describe(o.groupName, o.region, s),
+      judge: (list, polls) => {
+        const views = list.map(viewOf);
+        const newest = views[0];
+        // Once found, the same refresh is followed to its end (by id: a newer one would mean
+        // it was cancelled, which it then says itself).
+        const followed = current ? views.find((r) => r.id === current!.id) : undefined;
+        const found = followed ?? (!current && newest && (o.after ? isNewer(newest, o.after, o.launchTemplateVersion) : !hasEnded(newest.status)) ? newest : undefined);
+        if (!found) {
+          if (current) throw refreshWaitError(`Instance refresh ${current.id} of autoscaling group ${o.groupName} no longer shows in DescribeInstanceRefreshes. Check the group: \`${watchCommand(o.groupName, o.region)}\`.`);
+          if (lookFor <= 0) return { ...(newest && { refresh: newest }), waited: false, polls };
+          lookFor--;
+          return undefined;
+        }
         current = found;
         const line = progressLine(found);
         if (line !== lastLine) deps.log(line);
         lastLine = line;
         if (found.status === "Successful") return { refresh: found, waited: true, polls };
         if (hasEnded(found.status)) throw endedError(found, o);
-      }
-    }
+        return undefined;
+      },
+      refused: (e) =>
+        refreshWaitError(
+          `Could not read the instance refreshes of autoscaling group ${o.groupName} in ${o.region}: ${errorText(e)}. ` +
+            "The credentials `pulumi up` runs with need autoscaling:DescribeInstanceRefreshes. " +
+            `The refresh, if one started, goes on in AWS: \`${watchCommand(o.groupName, o.region)}\`.`,
+        ),
+      stopped: (why) =>
+        refreshWaitError(
+          `Stopped waiting for ${current ? `instance refresh ${current.id} (${current.percentageComplete ?? 0}%, ${current.status})` : "the instance refresh"} of autoscaling group ${o.groupName}: ${why}. ` +
+            "The refresh goes on in AWS (it keeps every node healthy and rolls back by itself when the rollback alarm fires). " +
+            `Watch it: \`${watchCommand(o.groupName, o.region)}\`; stop it with \`aws autoscaling cancel-instance-refresh\` or undo it with \`aws autoscaling rollback-instance-refresh\` (same arguments). ` +
+            "The next `pulumi up` waits for it again, or reports how it ended.",
+        ),
+      timedOut: `still running after ${o.timeoutSeconds} s (the wait's limit)`,
+    },
+    deps,
+    signal,
+  );
+}
 
-    const now = deps.now();
-    if (now >= deadline) {
-      throw stopped(`still running after ${o.timeoutSeconds} s (the wait's limit)`);
-    }
-    const delay = failuresInARow > 0 ? Math.min(pollMs * 2 ** failuresInARow, maxBackoffMs) : pollMs;
-    try {
-      // Never sleep past the deadline: the last poll happens at the deadline itself.
-      await deps.sleep(Math.max(0, Math.min(delay, deadline - now)), signal);
-    } catch {
-      throw stopped(`cancelled (${String(signal.reason)})`);
+/** What a scale-up wait reads of the group. */
+export interface CapacityView {
+  /** Instances InService and Healthy: the nodes that count. */
+  inService: number;
+  /** The group's minimum size, as AWS has it. */
+  minSize?: number;
+  /** The group's desired capacity, as AWS has it. */
+  desired?: number;
+  /** The other instances, by lifecycle state (an InService but Unhealthy one as `InService/Unhealthy`). */
+  others: Record<string, number>;
+}
+
+/** The SDK's group as the scale-up wait reads it. */
+export function capacityOf(g: AutoScalingGroup): CapacityView {
+  const others: Record<string, number> = {};
+  let inService = 0;
+  for (const i of g.Instances ?? []) {
+    if (i.LifecycleState === "InService" && i.HealthStatus === "Healthy") inService++;
+    else {
+      const key = i.LifecycleState === "InService" ? `InService/${i.HealthStatus ?? "unknown health"}` : (i.LifecycleState ?? "unknown");
+      others[key] = (others[key] ?? 0) + 1;
     }
   }
+  return { inService, ...(g.MinSize !== undefined && { minSize: g.MinSize }), ...(g.DesiredCapacity !== undefined && { desired: g.DesiredCapacity }), others };
+}
+
+/** What a scale-up wait is about. */
+export interface CapacityOptions {
+  /** The autoscaling group's name. */
+  groupName: string;
+  /** The group's region. */
+  region: string;
+  /** How many nodes must be InService and Healthy: the raised `count`. */
+  count: number;
+  /** The count before (for the messages). */
+  previousCount: number;
+  /** The longest the wait lasts. */
+  timeoutSeconds: number;
+  /** The pause between polls. */
+  pollSeconds?: number;
+}
+
+/** What a scale-up wait found. */
+export interface CapacityResult {
+  /** The group when the wait ended. */
+  group: CapacityView;
+  /** DescribeAutoScalingGroups calls made. */
+  polls: number;
+}
+
+/** The shell commands that show a group's instances and its scaling activities (why launches fail). */
+export function groupCommands(groupName: string, region: string): string {
+  return (
+    `\`aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names ${groupName} --region ${region}\` (its instances) and ` +
+    `\`aws autoscaling describe-scaling-activities --auto-scaling-group-name ${groupName} --region ${region}\` (its launches, and why they failed)`
+  );
+}
+
+/** One scale-up progress line: `<group>: 3 of 4 nodes in service`. */
+export function capacityLine(groupName: string, view: CapacityView, count: number): string {
+  return `${groupName}: ${view.inService} of ${count} nodes in service`;
+}
+
+/**
+ * Waits until the group has at least `count` instances InService and Healthy (more is fine:
+ * target tracking may already hold it above its new minimum). Throws a RefreshWaitError when
+ * `timeoutSeconds` passed (the group goes on launching), when the signal aborted, when the
+ * group is gone, or when the API refused the call; throttling is ridden out like the
+ * refresh wait's.
+ */
+export async function waitForCapacity(o: CapacityOptions, deps: RefreshDeps, signal: AbortSignal): Promise<CapacityResult> {
+  let last: CapacityView | undefined;
+  let lastLine = "";
+  const state = () => {
+    if (!last) return "";
+    const others = Object.entries(last.others).map(([state, n]) => `${n} ${state}`);
+    return ` (${last.inService} of ${o.count} InService and Healthy${others.length > 0 ? `; the others: ${others.join(", ")}` : ""})`;
+  };
+  return pollUntil<AutoScalingGroup | undefined, CapacityResult>(
+    {
+      timeoutSeconds: o.timeoutSeconds,
+      ...(o.pollSeconds !== undefined && { pollSeconds: o.pollSeconds }),
+      read: (s) => deps.describeGroup(o.groupName, o.region, s),
+      judge: (group, polls) => {
+        if (!group) throw refreshWaitError(`Autoscaling group ${o.groupName} does not show in DescribeAutoScalingGroups in ${o.region}, so its scale-up to ${o.count} nodes cannot be waited for. Check it: \`aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names ${o.groupName} --region ${o.region}\`.`);
+        last = capacityOf(group);
+        const line = capacityLine(o.groupName, last, o.count);
+        if (line !== lastLine) deps.log(line);
+        lastLine = line;
+        return last.inService >= o.count ? { group: last, polls } : undefined;
+      },
+      refused: (e) =>
+        refreshWaitError(
+          `Could not read autoscaling group ${o.groupName} in ${o.region}: ${errorText(e)}. ` +
+            "The credentials `pulumi up` runs with need autoscaling:DescribeAutoScalingGroups. " +
+            `The group goes on launching nodes toward its new minimum of ${o.count}: see ${groupCommands(o.groupName, o.region)}.`,
+        ),
+      stopped: (why) =>
+        refreshWaitError(
+          `Stopped waiting for autoscaling group ${o.groupName} to scale up from ${o.previousCount} to ${o.count} nodes in service${state()}: ${why}. ` +
+            `Its minimum is ${o.count} already, so it goes on launching nodes (a node that is not ready within its readiness timeout is terminated and replaced). ` +
+            `See ${groupCommands(o.groupName, o.region)}. ` +
+            "The next `pulumi up` waits for the scale-up again; lowering `count` back ends it.",
+        ),
+      timedOut: `not enough nodes after ${o.timeoutSeconds} s (the wait's limit)`,
+    },
+    deps,
+    signal,
+  );
 }
 
 /** The resource's inputs. */
@@ -393,12 +591,26 @@ export interface RefreshWaitInputs {
   launchTemplateVersion: string;
   /** The longest a wait lasts. */
   timeoutSeconds: number;
+  /** The group's minimum size (the nodes' `count`): raising it is a scale-up to wait for. Unset in stacks from before scale-ups were waited for. */
+  count?: number;
+  /** The longest a scale-up wait lasts. */
+  scaleUpTimeoutSeconds?: number;
+  /** The `count` the previous `pulumi up` declared (filled in by `check` from the old inputs; unset on creation). */
+  previousCount?: number;
   /** The `aws:profile` the stack's provider uses, if any. */
   profile?: string;
 }
 
 /** The resource's state: its inputs and the refresh it saw last. */
 export type RefreshWaitState = RefreshWaitInputs & SeenRefresh;
+
+/** The scale-up fallback limit for a stack that sets none: the group's own creation wait (waitForCapacityTimeout 15m). */
+const defaultScaleUpTimeoutSeconds = 900;
+
+/** True when this run raises the count the previous run declared: a scale-up to wait for. */
+export function raisesCount(news: RefreshWaitInputs): boolean {
+  return news.count !== undefined && news.previousCount !== undefined && news.count > news.previousCount;
+}
 
 /** What the last wait saw, as state. */
 function seen(result: WaitResult): SeenRefresh {
@@ -417,28 +629,55 @@ async function runWait(o: WaitOptions, deps: RefreshDeps): Promise<WaitResult> {
   }
 }
 
+/** Runs one scale-up wait with the provider host's cancellation. */
+async function runScaleUp(o: CapacityOptions, deps: RefreshDeps): Promise<CapacityResult> {
+  const cancellation = deps.cancellation();
+  try {
+    return await waitForCapacity(o, deps, cancellation.signal);
+  } finally {
+    cancellation.dispose();
+  }
+}
+
 /** The provider's methods the engine calls. */
-export type RefreshWaitProvider = Required<Pick<pulumi.dynamic.ResourceProvider<RefreshWaitInputs, RefreshWaitState>, "diff" | "create" | "update" | "delete">>;
+export type RefreshWaitProvider = Required<Pick<pulumi.dynamic.ResourceProvider<RefreshWaitInputs, RefreshWaitState>, "check" | "diff" | "create" | "update" | "delete">>;
 
 /** The provider; `injected` replaces the real world in tests. */
 export function refreshWaitProvider(injected?: RefreshDeps): RefreshWaitProvider {
   return {
+    async check(olds, news) {
+      // `olds` here are the previous run's INPUTS, recorded even when it changed nothing
+      // (diff's `olds` are the outputs of the last update, which a lowering that caused no
+      // update leaves behind). Never the one passed in: only the engine's record counts.
+      const { previousCount: _ignored, ...inputs } = news;
+      const before = (olds as Partial<RefreshWaitInputs>).count;
+      return { inputs: { ...inputs, ...(typeof before === "number" && { previousCount: before }) } };
+    },
     async diff(_id, olds, news) {
-      // Only a new template version starts a refresh; another group is a new wait.
+      // A new template version starts a refresh, a raised count launches nodes; another
+      // group is a new wait. A lower or unchanged count, or another timeout, is no change.
       const replaces = olds.groupName !== news.groupName || olds.region !== news.region ? ["groupName"] : [];
-      return { changes: replaces.length > 0 || olds.launchTemplateVersion !== news.launchTemplateVersion, replaces, deleteBeforeReplace: false };
+      return { changes: replaces.length > 0 || olds.launchTemplateVersion !== news.launchTemplateVersion || raisesCount(news), replaces, deleteBeforeReplace: false };
     },
     async create(inputs) {
+      // A new group's own creation waits for its nodes (minElbCapacity, waitForCapacityTimeout).
       const deps = injected ?? defaultDeps(inputs.profile);
       const result = await runWait({ ...inputs }, deps);
       return { id: `refresh-wait-${inputs.groupName}`, outs: { ...inputs, ...seen(result) } };
     },
     async update(_id, olds, news) {
       const deps = injected ?? defaultDeps(news.profile);
-      const result = await runWait({ ...news, after: { refreshId: olds.refreshId, refreshStartTime: olds.refreshStartTime } }, deps);
-      // The newest refresh seen (waited for or not) is what the next update must look past;
-      // with none at all, the one recorded before stays.
-      const recorded = result.refresh ? seen(result) : { refreshId: olds.refreshId, refreshStartTime: olds.refreshStartTime };
+      let recorded: SeenRefresh = { refreshId: olds.refreshId, refreshStartTime: olds.refreshStartTime };
+      // The refresh first (its new nodes also fill a raised minimum), then the count.
+      if (olds.launchTemplateVersion !== news.launchTemplateVersion) {
+        const result = await runWait({ ...news, after: recorded }, deps);
+        // The newest refresh seen (waited for or not) is what the next update must look past;
+        // with none at all, the one recorded before stays.
+        if (result.refresh) recorded = seen(result);
+      }
+      if (raisesCount(news)) {
+        await runScaleUp({ groupName: news.groupName, region: news.region, count: news.count!, previousCount: news.previousCount!, timeoutSeconds: news.scaleUpTimeoutSeconds ?? defaultScaleUpTimeoutSeconds }, deps);
+      }
       return { outs: { ...news, ...recorded } };
     },
     async delete() {
@@ -460,11 +699,19 @@ export interface RefreshWaitArgs {
   launchTemplateVersion: pulumi.Input<string>;
   /** The longest a wait lasts. */
   timeoutSeconds: number;
+  /** The group's minimum size (the nodes' `count`). */
+  count: number;
+  /** The longest a scale-up wait lasts. */
+  scaleUpTimeoutSeconds: number;
   /** The `aws:profile` of the stack's provider, if any. */
   profile?: string;
 }
 
-/** Waits, on every `pulumi up` that changes the group's template version, for the instance refresh that change started. */
+/**
+ * Waits, on every `pulumi up` that changes the group's template version, for the instance
+ * refresh that change started, and on every one that raises the group's count, for that
+ * many nodes in service.
+ */
 export class RefreshWait extends pulumi.dynamic.Resource {
   /** The last refresh the wait saw. */
   declare readonly refreshId: pulumi.Output<string | undefined>;
@@ -475,6 +722,8 @@ export class RefreshWait extends pulumi.dynamic.Resource {
       region: args.region,
       launchTemplateVersion: args.launchTemplateVersion,
       timeoutSeconds: args.timeoutSeconds,
+      count: args.count,
+      scaleUpTimeoutSeconds: args.scaleUpTimeoutSeconds,
       ...(args.profile && { profile: args.profile }),
       refreshId: undefined,
       refreshStartTime: undefined,
