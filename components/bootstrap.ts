@@ -138,6 +138,14 @@ export interface LivenessWatchdog {
    * counts the node only once its app is ready). Run once per boot.
    */
   readiness?: { path?: string; healthyThreshold: number; readyCommand: string };
+  /**
+   * Only the readiness gate (it needs `readiness`): a node whose app is not live within
+   * the start delay runs `reportCommand` once; a node that got live is never reported
+   * after. For a cloud whose only report is the node stopping itself (DigitalOcean: a
+   * droplet powers off, which its rollout gate sees), where a live node must keep running
+   * through a dependency's outage rather than go dark for good.
+   */
+  readinessOnly?: boolean;
 }
 
 /**
@@ -409,6 +417,7 @@ function validateWatchdog(watchdog: LivenessWatchdog, port: number | undefined):
   requireNodeText("the liveness watchdog's report command", watchdog.reportCommand, true);
   if (watchdog.reportCommand.trim() === "") throw new Error("bootstrap: the liveness watchdog's report command is empty");
   const gate = watchdog.readiness;
+  if (watchdog.readinessOnly && !gate) throw new Error("bootstrap: a readiness-only watchdog needs its readiness gate");
   if (gate) {
     if ((gate.path === undefined) !== (watchdog.path === undefined)) throw new Error("bootstrap: the readiness gate checks what the liveness watchdog checks: an HTTP path, or the process");
     if (gate.path !== undefined && !httpPathPattern.test(gate.path)) throw new Error(`bootstrap: the readiness path ${JSON.stringify(gate.path)} is not a plain HTTP path`);
@@ -456,6 +465,13 @@ rest=$(( ${watchdog.startDelaySeconds} - $(elapsed) ))
 `;
 }
 
+/** The end of a readiness-only watchdog (`LivenessWatchdog.readinessOnly`): the report once if the node never got live, then nothing more. */
+const readinessOnlyEnd = `if [ ! -e "$ready_marker" ]; then
+  if bash -o pipefail -c "$report"; then echo "ha-topology: reported this node: it never got live" >&2; else echo "ha-topology: reporting this node failed" >&2; fi
+fi
+exec sleep infinity
+`;
+
 /** The watchdog's loop: quiet while the app answers, a journal line per failure, the report after the threshold. */
 function renderWatchdogScript(watchdog: LivenessWatchdog, port: number | undefined): string {
   const unit = bootstrapPaths.serviceName;
@@ -484,7 +500,7 @@ what="$url"
 set -u
 ${probe}report=${shellQuote(watchdog.reportCommand)}
 threshold=${watchdog.unhealthyThreshold}
-${renderReadinessGate(watchdog, port)}failures=0
+${renderReadinessGate(watchdog, port)}${watchdog.readinessOnly ? readinessOnlyEnd : ""}failures=0
 while true; do
   if live; then
     failures=0

@@ -37,6 +37,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import type { HealthCheckSpec, NodesSpec } from "../../topology";
 import { DropletDrainGuard, DropletHealthGate, DropletPoolRelease } from "./healthGate";
+import { DropletPoolReady } from "./poolReady";
 
 /** Arguments of NodeGroup. */
 export interface NodeGroupArgs {
@@ -148,6 +149,18 @@ export class NodeGroup extends pulumi.ComponentResource {
       this.gates.push(gate);
       this.guards.push(guard);
     }
+    // `pulumi up` is done only when the group serves: `count` droplets at full health (the
+    // gates wait for replaced droplets only; this covers a first deployment and added droplets).
+    new DropletPoolReady(`${name}-ready`, {
+      loadBalancerId: args.loadBalancerId,
+      servingTag: args.servingTag,
+      leavingTag,
+      count: nodes.count,
+      dropletIds: this.droplets.map((d) => d.id),
+      healthyThreshold: hc.healthyThreshold,
+      timeoutSeconds,
+      apiToken: args.apiToken,
+    }, { parent: this, dependsOn: this.gates });
     // Deleted before every guard (it depends on them): only on destroy, where it lets the
     // guards drain everything.
     new DropletPoolRelease(`${name}-release`, { floorTag, apiToken: args.apiToken }, { parent: this, dependsOn: this.guards });
