@@ -467,7 +467,7 @@ describe("DigitalOcean platform: the single service with workloads and resources
     const added = p.run.resources.filter((r) => !legacy.run.resources.some((l) => key(l) === key(r)));
     const gone = legacy.run.resources.filter((l) => !p.run.resources.some((r) => key(l) === key(r)));
     assert.deepEqual(gone.map(key), []);
-    assert.deepEqual([...new Set(added.map((r) => r.name.replace(/-\d+$/, "")))].sort(), ["web-jobs", "web-jobs-node", "web-jobs-nodes"]);
+    assert.deepEqual([...new Set(added.map((r) => r.name.replace(/-\d+$/, "")))].sort(), ["web-jobs", "web-jobs-gate", "web-jobs-node", "web-jobs-nodes"]);
     for (const l of legacy.run.resources) {
       const r = p.run.resources.find((x) => key(x) === key(l))!;
       if (l.type === T.dbFirewall) continue;

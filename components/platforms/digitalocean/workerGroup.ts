@@ -14,13 +14,18 @@
  * - on delete, `gracefulShutdown` powers the droplet off through the OS: systemd stops
  *   the unit, and docker gives the process `stopTimeoutSeconds` after SIGTERM to finish
  *   its task.
- * What it cannot guard: a new image whose process never gets to work (crash loop, bad
- * credentials) still replaces every worker, since nothing outside the droplet can see
- * it; and a dead droplet is not replaced (DigitalOcean has no autohealing: issue 19).
+ * - a worker gate per droplet (workerGate.ts): the droplet's watchdog powers it off when
+ *   its container does not get live within the grace period, and the gate, waiting on
+ *   every new droplet, fails the update then, before any old droplet is deleted. So a new
+ *   image whose process never gets to work (crash loop, bad credentials) stops the
+ *   rollout with the old workers running.
+ * What it cannot guard: a droplet that dies after it got live is not replaced (the healer
+ * judges web droplets by their load balancer's health check; a worker has none).
  */
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { dropletReplaceOnChanges, nodeImage } from "./nodeGroup";
+import { DropletWorkerGate } from "./workerGate";
 
 /** Arguments of WorkerGroup. */
 export interface WorkerGroupArgs {
@@ -38,6 +43,14 @@ export interface WorkerGroupArgs {
   tags: string[];
   /** The `#cloud-config` user data (a secret: it carries the worker's secrets). */
   userData: pulumi.Input<string>;
+}
+
+/** Arguments of WorkerGroup: a group's, and what its gates need. */
+export interface WorkerGroupGateArgs extends WorkerGroupArgs {
+  /** The watchdog's grace period (seconds from its start to being live). */
+  graceSeconds: number;
+  /** A DigitalOcean API token for the gates (droplet read), as a secret; unset: DIGITALOCEAN_TOKEN at run time. */
+  apiToken?: pulumi.Input<string>;
 }
 
 /**
@@ -68,9 +81,10 @@ export class WorkerGroup extends pulumi.ComponentResource {
   /** The droplets. */
   readonly droplets: digitalocean.Droplet[];
 
-  constructor(name: string, args: WorkerGroupArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: WorkerGroupGateArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:digitalocean:WorkerGroup", name, {}, opts);
     this.droplets = groupDroplets(name, args, this);
+    this.droplets.forEach((droplet, i) => new DropletWorkerGate(`${name}-gate-${i}`, { dropletId: droplet.id, graceSeconds: args.graceSeconds, apiToken: args.apiToken }, { parent: this }));
     this.registerOutputs({});
   }
 }

@@ -23,6 +23,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { workloadPlatformEnv } from "../../appEnvironment";
+import { workerWatchdog } from "../../bootstrap";
 import { logicalName, splitEnv, type BoundVariable, type ComposeContext, type WorkloadHandle } from "../../compose";
 import { registryOf, type Registry } from "../../imageReference";
 import { usesRegistryCredentials } from "../../model/images";
@@ -39,6 +40,10 @@ import { NodeGroup, nodeImage } from "./nodeGroup";
 import { embeddedRegistryLogin, registryDockerConfig } from "./registryAccess";
 import type { DoResource } from "./resources";
 import { WorkerGroup } from "./workerGroup";
+import { defaults } from "../../topology";
+
+/** Seconds a worker droplet's container has from the watchdog's start to be live (the default grace period). */
+export const workerGraceSeconds = defaults.healthCheck.gracePeriodSeconds;
 
 /** The load balancer appends the client to X-Forwarded-For: one hop to trust. */
 export const trustedProxyHops = 1;
@@ -179,6 +184,8 @@ function mapsUserData(workload: ServiceWorkload, env: BoundVariable[], registry:
           setupCommands,
           registryLogin: docker ? embeddedRegistryLogin(registry, docker) : undefined,
           ...(Object.keys(cas).length > 0 && { caFiles: cas }),
+          // A worker's only report is powering its droplet off, and only before it got live: its gate sees that.
+          ...(workload.kind === "worker" && { livenessWatchdog: { ...workerWatchdog({ reportCommand: "systemctl poweroff", readyCommand: "true" }, workerGraceSeconds), readinessOnly: true } }),
         },
         "digitalocean",
       ),
@@ -202,7 +209,7 @@ export function buildWorkload(ctx: ComposeContext, f: Foundation, workload: Serv
 
   if (workload.kind === "worker") {
     new Firewall(prefix, { nodeTag, vpcRange: f.vpcRange, sshSourceCidrs }, f.opts);
-    new WorkerGroup(prefix, { count: workload.count, size, region: f.region, vpcId: f.vpcId, nodeTag, tags, userData }, f.opts);
+    new WorkerGroup(prefix, { count: workload.count, size, region: f.region, vpcId: f.vpcId, nodeTag, tags, userData, graceSeconds: workerGraceSeconds, apiToken: f.token }, f.opts);
     return { nodeGroupId: nodeTag, nodeTag };
   }
 
