@@ -306,7 +306,7 @@ describe("Kubernetes platform: maps-only and mixed stacks", function () {
     for (const r of legacy.run.resources) assert.ok(urns.has(r.urn), `kept ${r.urn}`);
     const added = mixed.run.resources.filter((r) => !legacy.run.resources.some((l) => l.urn === r.urn)).map((r) => `${r.type.split(":").pop()} ${r.name}`);
     assert.deepEqual(added.sort(), [
-      "Deployment web-jobs", "HorizontalPodAutoscaler web-jobs", "NetworkPolicy web-jobs-out", "PodDisruptionBudget web-jobs", "ServiceAccount web-jobs", "Workload web-jobs",
+      "Deployment web-jobs", "HorizontalPodAutoscaler web-jobs", "NetworkPolicy web-jobs-out", "PodDisruptionBudget web-jobs", "ScaleWait web-jobs", "ServiceAccount web-jobs", "Workload web-jobs",
     ]);
     const byUrn = (p: Program, urn: string) => p.run.resources.find((r) => r.urn === urn)!;
     for (const r of legacy.run.resources) {

@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { HealthCheckSpec, KubernetesSpec, NodesSpec } from "../../topology";
 import { spreadOverZonesAndHosts } from "./workload";
 import type { CaMount } from "./caVolume";
+import { ScaleWait } from "./scaleWait";
 
 /** A container environment variable read from a key of a Secret. */
 export interface SecretEnv {
@@ -161,7 +162,7 @@ export class App extends pulumi.ComponentResource {
       spec: { maxUnavailable: 1, selector: { matchLabels: appLabels } },
     }, parent);
 
-    new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-app`, {
+    const hpa = new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-app`, {
       metadata: metadata(name),
       spec: {
         scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
@@ -170,6 +171,10 @@ export class App extends pulumi.ComponentResource {
         metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: nodes.cpuTargetPercent } } }],
       },
     }, parent);
+
+    // A raised count only raises the HPA's minimum (the Deployment ignores spec.replicas):
+    // this waits until that many pods are available (scaleWait.ts).
+    new ScaleWait(`${name}-app`, { namespace: deployment.metadata.namespace, deploymentName: deployment.metadata.name, hpaName: hpa.metadata.name, count: nodes.count }, { ...parent, dependsOn: [deployment, hpa] });
 
     const service = new k8s.core.v1.Service(`${name}-app`, {
       metadata: metadata(name),

@@ -26,6 +26,7 @@ import type { ServiceWorkload } from "../../model/model";
 import { httpPortName } from "./edge";
 import { secretChecksumAnnotation } from "./env";
 import type { CaMount } from "./caVolume";
+import { ScaleWait } from "./scaleWait";
 
 /** Arguments of Workload. */
 export interface WorkloadArgs {
@@ -161,7 +162,7 @@ export class KubernetesWorkload extends pulumi.ComponentResource {
       spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
     }, parent);
 
-    new k8s.autoscaling.v2.HorizontalPodAutoscaler(name, {
+    const hpa = new k8s.autoscaling.v2.HorizontalPodAutoscaler(name, {
       metadata: metadata(name),
       spec: {
         scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
@@ -170,6 +171,10 @@ export class KubernetesWorkload extends pulumi.ComponentResource {
         metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: w.cpuTargetPercent } } }],
       },
     }, parent);
+
+    // A raised count only raises the HPA's minimum (the Deployment ignores spec.replicas):
+    // this waits until that many pods are available (scaleWait.ts).
+    new ScaleWait(name, { namespace: deployment.metadata.namespace, deploymentName: deployment.metadata.name, hpaName: hpa.metadata.name, count: w.count }, { ...parent, dependsOn: [deployment, hpa] });
 
     // Who reaches the port (the namespace's default-deny admits nobody else). An empty
     // `from` would admit every pod: no peer, no policy.
