@@ -109,6 +109,15 @@ describe("GCP scale-ups: pulumi up waits for the instances a raised count adds (
     assert.equal(scaleUpTimeoutSeconds(600), 1800, "two grace periods and ten minutes");
   });
 
+  it("an instance the group cannot create (a quota) shows with its last-attempt error in the message", async function () {
+    const quota = { code: "QUOTA_EXCEEDED", message: "Quota 'CPUS' exceeded. Limit: 24.0 in region europe-west1." };
+    await withApi(fakeGroup({ cannotCreate: (n) => (n === 1 ? quota : undefined) }), async (api) => {
+      const w = world(api);
+      const message = await failure(waitForCapacity(scaling({ timeoutSeconds: 300 }), w.deps, w.controller.signal));
+      assert.match(message, /\(3 of 4 RUNNING and HEALTHY; the others: 1 NO_INSTANCE\/CREATING; target size 4; last creation error: QUOTA_EXCEEDED: Quota 'CPUS' exceeded\. Limit: 24\.0 in region europe-west1\.\): not enough nodes after 300 s/);
+    });
+  });
+
   it("rides out 429 and 503 with the shared backoff, and fails at once on a refusal", async function () {
     await withApi(fakeGroup({ fail: (call) => (call === 3 ? 429 : call === 4 || call === 5 ? 503 : undefined) }), async (api) => {
       const w = world(api);

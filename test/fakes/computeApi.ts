@@ -27,6 +27,8 @@ export interface FakeGroupOptions {
   autohealing: boolean;
   /** New instances (1-based, in creation order) that never pass their health check. */
   neverHealthy?: (n: number) => boolean;
+  /** New instances (1-based) the group cannot create (a quota): they stay CREATING with this last-attempt error. */
+  cannotCreate?: (n: number) => { code: string; message: string } | undefined;
   /** An HTTP status (429, 503) the API answers instead, for some calls (1-based, GET and POST alike). */
   fail?: (call: number) => number | undefined;
   /** From this call on, requests are held unanswered (a hanging connection). */
@@ -44,6 +46,8 @@ interface FakeInstance {
   age: number;
   /** Never healthy. */
   bad: boolean;
+  /** Why it cannot be created, if it cannot. */
+  error?: { code: string; message: string };
 }
 
 /** What the simulation holds and what the test reads of it. */
@@ -74,6 +78,7 @@ const googleStatus: Record<number, string> = { 401: "UNAUTHENTICATED", 403: "PER
 /** An instance as the API shows it, from its age. */
 function view(i: FakeInstance, o: FakeGroupOptions, project: string): ManagedInstanceAnswer {
   const phases: [string, string][] = [["PROVISIONING", "CREATING"], ["STAGING", "CREATING"], ["RUNNING", "VERIFYING"]];
+  if (i.error) return { name: i.name, currentAction: "CREATING", lastAttempt: { errors: { errors: [i.error] } } };
   const [instanceStatus, currentAction] = phases[i.age] ?? ["RUNNING", "NONE"];
   const health = i.age < 4 ? "UNKNOWN" : i.bad ? "UNHEALTHY" : "HEALTHY";
   return {
@@ -96,7 +101,8 @@ export async function startFakeCompute(o: FakeGroupOptions): Promise<FakeCompute
     if (group.calls > 1) group.targetSize = o.after;
     while (group.instances.length < group.targetSize) {
       created++;
-      group.instances.push({ name: `${o.groupName}-new${created}`, age: 0, bad: o.neverHealthy?.(created) ?? false });
+      const error = o.cannotCreate?.(created);
+      group.instances.push({ name: `${o.groupName}-new${created}`, age: 0, bad: o.neverHealthy?.(created) ?? false, ...(error && { error }) });
     }
   };
   const base = `/compute/v1/projects/${o.project}/regions/${o.region}/instanceGroupManagers/${o.groupName}`;

@@ -192,7 +192,7 @@ export interface CapacityView {
   isStable?: boolean;
   /** Whether the group autoheals (an instance then counts only once healthy). */
   autohealing: boolean;
-  /** The other instances, by `<status>/<action>` (or `RUNNING/NONE/<health>`). */
+  /** The other instances, by `<status>/<action>` (`NO_INSTANCE/CREATING`: no VM yet) or, running and settled, `RUNNING/<health>`. */
   others: Record<string, number>;
   /** The first error of an instance the group could not create, if any. */
   lastError?: string;
@@ -205,7 +205,7 @@ export function capacityOf(r: GroupReading): CapacityView {
   let ready = 0;
   let lastError: string | undefined;
   for (const i of r.instances) {
-    const status = i.instanceStatus ?? "NO_STATUS";
+    const status = i.instanceStatus ?? "NO_INSTANCE";
     const action = i.currentAction ?? "NONE";
     const health = i.instanceHealth ?? [];
     const healthy = !autohealing || (health.length > 0 && health.every((h) => h.detailedHealthState === "HEALTHY"));
