@@ -56,6 +56,9 @@
  * one leaves a mix of versions with no rollback; stopping Pulumi is not a decision about
  * the rollout. The message says how to cancel or roll back by hand.
  *
+ * The poll loop, the cancellation, the progress output and the count-grows rule are the
+ * cloud-neutral ones of ../dynamicWait.ts (the GCP scale-up wait shares them).
+ *
  * Throttling. The SDK retries throttled and 5xx answers itself (standard mode); when it
  * gives up, the wait backs off (doubling, up to a minute) and goes on until its timeout.
  * Other errors (access denied, no such group) fail at once.
@@ -68,13 +71,10 @@
  */
 import type { AutoScalingClient, AutoScalingClientConfig, AutoScalingGroup, InstanceRefresh } from "@aws-sdk/client-auto-scaling";
 import * as pulumi from "@pulumi/pulumi";
+import { errorText, pollUntil, raisesCount, realWorld, waitError, withCancellation, withPreviousCount, type WaitWorld } from "../dynamicWait";
 
 /** Statuses after which a refresh changes no node any more. */
 const endedStatuses = ["Successful", "Failed", "Cancelled", "RollbackSuccessful", "RollbackFailed"];
-/** The pause between two polls when all is well. */
-const defaultPollSeconds = 15;
-/** The longest pause between two polls after throttling or server errors. */
-const maxBackoffMs = 60_000;
 /** How many polls an update waits for a new refresh to show up before it concludes none was started. */
 const settlePolls = 3;
 
@@ -123,28 +123,12 @@ export type DescribeRefreshes = (groupName: string, region: string, signal: Abor
 /** Reads one autoscaling group, or undefined when it does not exist (the SDK call; tests point it at a fake API). */
 export type DescribeGroup = (groupName: string, region: string, signal: AbortSignal) => Promise<AutoScalingGroup | undefined>;
 
-/** A cancellation source: a signal that aborts when the wait must stop, and its cleanup. */
-export interface Cancellation {
-  /** Aborts (its reason a short text: "SIGINT") when the wait must stop. */
-  signal: AbortSignal;
-  /** Stops listening. */
-  dispose(): void;
-}
-
 /** What the wait needs from the outside world; injectable so tests need no AWS and no real time. */
-export interface RefreshDeps {
+export interface RefreshDeps extends WaitWorld {
   /** Lists the group's refreshes. */
   describe: DescribeRefreshes;
   /** Reads the group (its instances) for a scale-up. */
   describeGroup: DescribeGroup;
-  /** The current time, in milliseconds since the epoch. */
-  now: () => number;
-  /** Waits this many milliseconds, or rejects when the signal aborts. */
-  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
-  /** Prints one progress line where `pulumi up` shows it. */
-  log: (line: string) => void;
-  /** Where cancellation comes from: the provider host's signals. */
-  cancellation: () => Cancellation;
 }
 
 /** The SDK and one client per region, loaded on the first call and shared by both calls. */
@@ -188,28 +172,6 @@ export function sdkDescribeGroup(config: Partial<AutoScalingClientConfig> = {}, 
 }
 
 /**
- * Cancellation from the provider host's signals: the engine stops its plugins with SIGINT
- * (SIGKILL 5 s later), a supervisor with SIGTERM. The wait stops; the reply (the update's
- * error) gets a moment to go out; then the process exits as the signal asked.
- */
-export function processCancellation(): Cancellation {
-  const controller = new AbortController();
-  const onSignal = (name: NodeJS.Signals) => {
-    controller.abort(name);
-    setTimeout(() => process.exit(name === "SIGINT" ? 130 : 143), 1000).unref();
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  return {
-    signal: controller.signal,
-    dispose() {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    },
-  };
-}
-
-/**
  * The real world: the SDK, the system clock, setTimeout, stdout, the process's signals.
  * A function rather than a module constant so the serialized provider resolves the globals
  * in the provider host.
@@ -217,26 +179,9 @@ export function processCancellation(): Cancellation {
 export function defaultDeps(profile?: string): RefreshDeps {
   const clients = sdkClients({}, profile);
   return {
+    ...realWorld(),
     describe: sdkDescribe({}, profile, clients),
     describeGroup: sdkDescribeGroup({}, profile, clients),
-    now: () => Date.now(),
-    sleep: (ms, signal) =>
-      new Promise<void>((resolve, reject) => {
-        if (signal.aborted) return reject(new Error(String(signal.reason)));
-        // Declared first: the closure serializer cannot capture a const used before its line.
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const onAbort = () => {
-          clearTimeout(timer);
-          reject(new Error(String(signal.reason)));
-        };
-        timer = setTimeout(() => {
-          signal.removeEventListener("abort", onAbort);
-          resolve();
-        }, ms);
-        signal.addEventListener("abort", onAbort, { once: true });
-      }),
-    log: (line) => console.log(line),
-    cancellation: processCancellation,
   };
 }
 
@@ -287,9 +232,7 @@ export const refreshWaitErrorName = "RefreshWaitError";
  * which sets no message, and the engine would show an empty error.
  */
 export function refreshWaitError(message: string): Error {
-  const e = new Error(message);
-  e.name = refreshWaitErrorName;
-  return e;
+  return waitError(refreshWaitErrorName, message);
 }
 
 /** The shell command that shows a group's refreshes. */
@@ -350,69 +293,6 @@ function isNewer(r: RefreshView, after: SeenRefresh, version: string): boolean {
   return Number.isNaN(since) || r.startTime === undefined || r.startTime >= since;
 }
 
-/** One wait's polling: the call, what an answer means, and the errors it ends with. */
-export interface PollSpec<A, R> {
-  /** The longest the wait lasts. */
-  timeoutSeconds: number;
-  /** The pause between polls. */
-  pollSeconds?: number;
-  /** The API call. */
-  read: (signal: AbortSignal) => Promise<A>;
-  /** Judges an answer: a result ends the wait, undefined polls again, a throw fails it. */
-  judge: (answer: A, polls: number) => R | undefined;
-  /** The error for a call the API refused (not throttling, not a server error). */
-  refused: (e: unknown) => Error;
-  /** The error for a wait that stopped before its end: `why` says why (timeout, cancellation). */
-  stopped: (why: string) => Error;
-  /** Why it stopped at the deadline. */
-  timedOut: string;
-}
-
-/**
- * The poll loop both waits share: polls every `pollSeconds`, backs off (doubling, up to a
- * minute) while the API throttles or fails on its side, never sleeps past the deadline (the
- * last poll is at the deadline itself), and stops at once, also mid-request, when the
- * signal aborts.
- */
-export async function pollUntil<A, R>(spec: PollSpec<A, R>, deps: Pick<RefreshDeps, "now" | "sleep">, signal: AbortSignal): Promise<R> {
-  const pollMs = (spec.pollSeconds ?? defaultPollSeconds) * 1000;
-  const deadline = deps.now() + spec.timeoutSeconds * 1000;
-  const cancelled = () => spec.stopped(`cancelled (${String(signal.reason)})`);
-  let polls = 0;
-  let failuresInARow = 0;
-  for (;;) {
-    if (signal.aborted) throw cancelled();
-    polls++;
-    let answer: { value: A } | undefined;
-    try {
-      answer = { value: await spec.read(signal) };
-      failuresInARow = 0;
-    } catch (e) {
-      if (signal.aborted) throw cancelled();
-      if (!isTransient(e)) throw spec.refused(e);
-      failuresInARow++;
-    }
-    if (answer) {
-      const result = spec.judge(answer.value, polls);
-      if (result !== undefined) return result;
-    }
-    const now = deps.now();
-    if (now >= deadline) throw spec.stopped(spec.timedOut);
-    const delay = failuresInARow > 0 ? Math.min(pollMs * 2 ** failuresInARow, maxBackoffMs) : pollMs;
-    try {
-      await deps.sleep(Math.max(0, Math.min(delay, deadline - now)), signal);
-    } catch {
-      throw cancelled();
-    }
-  }
-}
-
-/** An SDK error as one line: `<name>: <message>`. */
-function errorText(e: unknown): string {
-  const err = e as { name?: string; message?: string };
-  return `${err.name ?? "Error"}: ${err.message ?? String(e)}`;
-}
-
 /**
  * Waits for the group's instance refresh to end. Returns when it ended Successful (or
  * there is none to wait for); throws an error (named RefreshWaitError) with the refresh's status reason
@@ -429,6 +309,7 @@ export async function waitForRefresh(o: WaitOptions, deps: RefreshDeps, signal: 
       timeoutSeconds: o.timeoutSeconds,
       ...(o.pollSeconds !== undefined && { pollSeconds: o.pollSeconds }),
       read: (s) => deps.describe(o.groupName, o.region, s),
+      transient: isTransient,
       judge: (list, polls) => {
         const views = list.map(viewOf);
         const newest = views[0];
@@ -553,6 +434,7 @@ export async function waitForCapacity(o: CapacityOptions, deps: RefreshDeps, sig
       timeoutSeconds: o.timeoutSeconds,
       ...(o.pollSeconds !== undefined && { pollSeconds: o.pollSeconds }),
       read: (s) => deps.describeGroup(o.groupName, o.region, s),
+      transient: isTransient,
       judge: (group, polls) => {
         if (!group) throw refreshWaitError(`Autoscaling group ${o.groupName} does not show in DescribeAutoScalingGroups in ${o.region}, so its scale-up to ${o.count} nodes cannot be waited for. Check it: \`aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names ${o.groupName} --region ${o.region}\`.`);
         last = capacityOf(group);
@@ -607,36 +489,11 @@ export type RefreshWaitState = RefreshWaitInputs & SeenRefresh;
 /** The scale-up fallback limit for a stack that sets none: the group's own creation wait (waitForCapacityTimeout 15m). */
 const defaultScaleUpTimeoutSeconds = 900;
 
-/** True when this run raises the count the previous run declared: a scale-up to wait for. */
-export function raisesCount(news: RefreshWaitInputs): boolean {
-  return news.count !== undefined && news.previousCount !== undefined && news.count > news.previousCount;
-}
-
 /** What the last wait saw, as state. */
 function seen(result: WaitResult): SeenRefresh {
   const r = result.refresh;
   if (!r) return {};
   return { refreshId: r.id, ...(r.startTime !== undefined && { refreshStartTime: new Date(r.startTime).toISOString() }) };
-}
-
-/** Runs one wait with the provider host's cancellation. */
-async function runWait(o: WaitOptions, deps: RefreshDeps): Promise<WaitResult> {
-  const cancellation = deps.cancellation();
-  try {
-    return await waitForRefresh(o, deps, cancellation.signal);
-  } finally {
-    cancellation.dispose();
-  }
-}
-
-/** Runs one scale-up wait with the provider host's cancellation. */
-async function runScaleUp(o: CapacityOptions, deps: RefreshDeps): Promise<CapacityResult> {
-  const cancellation = deps.cancellation();
-  try {
-    return await waitForCapacity(o, deps, cancellation.signal);
-  } finally {
-    cancellation.dispose();
-  }
 }
 
 /** The provider's methods the engine calls. */
@@ -646,12 +503,7 @@ export type RefreshWaitProvider = Required<Pick<pulumi.dynamic.ResourceProvider<
 export function refreshWaitProvider(injected?: RefreshDeps): RefreshWaitProvider {
   return {
     async check(olds, news) {
-      // `olds` here are the previous run's INPUTS, recorded even when it changed nothing
-      // (diff's `olds` are the outputs of the last update, which a lowering that caused no
-      // update leaves behind). Never the one passed in: only the engine's record counts.
-      const { previousCount: _ignored, ...inputs } = news;
-      const before = (olds as Partial<RefreshWaitInputs>).count;
-      return { inputs: { ...inputs, ...(typeof before === "number" && { previousCount: before }) } };
+      return { inputs: withPreviousCount(olds, news) };
     },
     async diff(_id, olds, news) {
       // A new template version starts a refresh, a raised count launches nodes; another
@@ -662,7 +514,7 @@ export function refreshWaitProvider(injected?: RefreshDeps): RefreshWaitProvider
     async create(inputs) {
       // A new group's own creation waits for its nodes (minElbCapacity, waitForCapacityTimeout).
       const deps = injected ?? defaultDeps(inputs.profile);
-      const result = await runWait({ ...inputs }, deps);
+      const result = await withCancellation(deps, (signal) => waitForRefresh({ ...inputs }, deps, signal));
       return { id: `refresh-wait-${inputs.groupName}`, outs: { ...inputs, ...seen(result) } };
     },
     async update(_id, olds, news) {
@@ -670,13 +522,14 @@ export function refreshWaitProvider(injected?: RefreshDeps): RefreshWaitProvider
       let recorded: SeenRefresh = { refreshId: olds.refreshId, refreshStartTime: olds.refreshStartTime };
       // The refresh first (its new nodes also fill a raised minimum), then the count.
       if (olds.launchTemplateVersion !== news.launchTemplateVersion) {
-        const result = await runWait({ ...news, after: recorded }, deps);
+        const result = await withCancellation(deps, (signal) => waitForRefresh({ ...news, after: recorded }, deps, signal));
         // The newest refresh seen (waited for or not) is what the next update must look past;
         // with none at all, the one recorded before stays.
         if (result.refresh) recorded = seen(result);
       }
       if (raisesCount(news)) {
-        await runScaleUp({ groupName: news.groupName, region: news.region, count: news.count!, previousCount: news.previousCount!, timeoutSeconds: news.scaleUpTimeoutSeconds ?? defaultScaleUpTimeoutSeconds }, deps);
+        const scaleUp: CapacityOptions = { groupName: news.groupName, region: news.region, count: news.count!, previousCount: news.previousCount!, timeoutSeconds: news.scaleUpTimeoutSeconds ?? defaultScaleUpTimeoutSeconds };
+        await withCancellation(deps, (signal) => waitForCapacity(scaleUp, deps, signal));
       }
       return { outs: { ...news, ...recorded } };
     },

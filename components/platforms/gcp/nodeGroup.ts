@@ -2,11 +2,14 @@
  * The GCP nodes of one workload: an instance template (cloud-init bootstrap, the nodes'
  * own service account, shielded VM, no public IP), a regional managed instance group over
  * the chosen zones with autohealing from an HTTP health check (a worker's: its watchdog's verdict), an
- * autoscaler, and a proactive update policy that surges new nodes before removing old ones.
+ * autoscaler, a proactive update policy that surges new nodes before removing old ones,
+ * and the wait that makes a raised `count` return only once the new nodes serve
+ * (ScaleWait, scaleWait.ts).
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { HealthCheckSpec, NodesSpec } from "../../topology";
+import { ScaleWait } from "./scaleWait";
 
 /**
  * What decides that a node is replaced, besides its VM stopping (a MIG always recreates
@@ -65,7 +68,16 @@ export const namedPort = "http";
  */
 export const nodeImage = "projects/ubuntu-os-cloud/global/images/family/ubuntu-2404-lts-amd64";
 
-/** The nodes, their health check, and their autoscaler. */
+/**
+ * The longest a scale-up wait lasts: two grace periods (a node that fails its first one is
+ * recreated by autohealing and gets another) plus ten minutes to create and boot, at
+ * least fifteen minutes.
+ */
+export function scaleUpTimeoutSeconds(graceSeconds: number): number {
+  return Math.max(900, 2 * graceSeconds + 600);
+}
+
+/** The nodes, their health check, their autoscaler, and the scale-up wait. */
 export class NodeGroup extends pulumi.ComponentResource {
   /** The instance group URL the backend service targets. */
   readonly instanceGroup: pulumi.Output<string>;
@@ -146,7 +158,7 @@ export class NodeGroup extends pulumi.ComponentResource {
       ignoreChanges: ["targetSize"],
     });
 
-    new gcp.compute.RegionAutoscaler(`${name}-autoscaler`, {
+    const autoscaler = new gcp.compute.RegionAutoscaler(`${name}-autoscaler`, {
       region: args.region,
       target: group.id,
       autoscalingPolicy: {
@@ -157,6 +169,21 @@ export class NodeGroup extends pulumi.ComponentResource {
         mode: "ON",
       },
     }, parent);
+
+    // The autoscaler's update (a raised minReplicas) returns before the new instances exist;
+    // this returns once `count` of them run and (autohealing) pass their health check.
+    const config = new pulumi.Config("gcp");
+    new ScaleWait(`${name}-scale-up`, {
+      // The group's own project, whichever provider created it (mocks leave it unset).
+      project: pulumi.output(group.project).apply((p) => p ?? config.get("project") ?? ""),
+      region: args.region,
+      groupName: group.name,
+      count: nodes.count,
+      timeoutSeconds: scaleUpTimeoutSeconds(Math.max(check.gracePeriodSeconds, readySeconds)),
+      // The provider's identity, as secrets, so the wait reads the API as the same principal.
+      accessToken: config.getSecret("accessToken"),
+      credentials: config.getSecret("credentials"),
+    }, { ...parent, dependsOn: [group, autoscaler] });
 
     this.instanceGroup = group.instanceGroup;
     this.groupName = group.name;

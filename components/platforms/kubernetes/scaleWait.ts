@@ -37,12 +37,24 @@
  */
 import type { AppsV1Api, KubeConfig, V1Deployment } from "@kubernetes/client-node";
 import * as pulumi from "@pulumi/pulumi";
-import { pollUntil as sharedPollUntil, processCancellation as sharedProcessCancellation, type Cancellation } from "../aws/refreshWait";
+import {
+  abortableSleep as sharedAbortableSleep,
+  pollUntil as sharedPollUntil,
+  processCancellation as sharedProcessCancellation,
+  raisesCount as sharedRaisesCount,
+  waitError as sharedWaitError,
+  withPreviousCount as sharedWithPreviousCount,
+  type Cancellation,
+} from "../dynamicWait";
 
 // Module-local bindings of the shared functions: the closure serializer then captures just
-// these functions, not the whole imported module object (the AWS wait and its SDK loader).
+// these functions, not the whole imported module object.
 const pollUntil = sharedPollUntil;
 const processCancellation = sharedProcessCancellation;
+const abortableSleep = sharedAbortableSleep;
+const waitError = sharedWaitError;
+const withPreviousCount = sharedWithPreviousCount;
+const sharedRaises = sharedRaisesCount;
 
 /** Kubernetes' default `progressDeadlineSeconds` (the Deployments set none): how long the controller gives a Deployment to make progress. */
 export const progressDeadlineSeconds = 600;
@@ -166,9 +178,8 @@ function bounded<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /**
- * An API server's refusal as the poll loop reads errors: `pollUntil` (../aws/refreshWait.ts)
- * retries an error whose `$metadata.httpStatusCode` is 429 or 5xx (the AWS SDK's shape), so
- * the status goes there; the message carries the server's own (its Status object's message).
+ * An API server's refusal, with its HTTP status in `code` (`isTransient` reads it) and the
+ * server's own message (its Status object's) in the message.
  */
 export function apiError(code: number, body: unknown): Error {
   let detail = "";
@@ -178,10 +189,9 @@ export function apiError(code: number, body: unknown): Error {
   } catch {
     detail = typeof body === "string" ? body.slice(0, 200) : "";
   }
-  const e = new Error(`HTTP ${code}${detail ? `: ${detail}` : ""}`) as Error & { code: number; $metadata: { httpStatusCode: number } };
+  const e = new Error(`HTTP ${code}${detail ? `: ${detail}` : ""}`) as Error & { code: number };
   e.name = "KubernetesApiError";
   e.code = code;
-  e.$metadata = { httpStatusCode: code };
   return e;
 }
 
@@ -207,23 +217,6 @@ export function clientRead(access: ClusterAccess): ReadDeployment {
   };
 }
 
-/** Waits `ms`, or rejects at once when the signal aborts (a local twin of the AWS wait's `defaultDeps().sleep`, which is not exported on its own). */
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(new Error(String(signal.reason)));
-    // Declared first: the closure serializer cannot capture a const used before its line.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new Error(String(signal.reason)));
-    };
-    timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 /**
  * The real world: the cluster through @kubernetes/client-node, the system clock, setTimeout,
@@ -237,11 +230,15 @@ export function defaultScaleWaitDeps(access: ClusterAccess): ScaleWaitDeps {
 /** The name of the errors a wait throws. */
 export const scaleWaitErrorName = "ScaleWaitError";
 
-/** The error of a wait that stopped; a plain Error with a name (see ../aws/refreshWait.ts `refreshWaitError` for why not a subclass). */
+/** The error of a wait that stopped (dynamicWait.ts `waitError`: a plain Error with a name). */
 export function scaleWaitError(message: string): Error {
-  const e = new Error(message);
-  e.name = scaleWaitErrorName;
-  return e;
+  return waitError(scaleWaitErrorName, message);
+}
+
+/** A failed read worth another poll: throttling, a server error, or no answer at all (network, timeout). */
+export function isTransient(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  return typeof code !== "number" || code === 429 || code >= 500;
 }
 
 /** What one wait is about. */
@@ -308,6 +305,7 @@ export async function waitForScaleUp(o: ScaleUpOptions, deps: ScaleWaitDeps, sig
       timeoutSeconds: o.timeoutSeconds,
       pollSeconds: o.pollSeconds ?? defaultPollSeconds,
       read: (s) => deps.read(o.namespace, o.deploymentName, s),
+      transient: isTransient,
       judge: (d, polls) => {
         if (!d) throw scaleWaitError(`${what} does not exist, so its scale-up to ${o.count} pods cannot be waited for. Check it: ${kubectlCommands(o)}.`);
         last = deploymentView(d);
@@ -354,10 +352,8 @@ export interface ScaleWaitInputs extends ClusterAccess {
   previousCount?: number;
 }
 
-/** True when this run raises the count the previous run declared: a scale-up to wait for. */
-export function raisesCount(news: Pick<ScaleWaitInputs, "count" | "previousCount">): boolean {
-  return news.previousCount !== undefined && news.count > news.previousCount;
-}
+/** True when this run raises the count the previous run declared: a scale-up to wait for (dynamicWait.ts). */
+export const raisesCount: (news: Pick<ScaleWaitInputs, "count" | "previousCount">) => boolean = sharedRaises;
 
 /** The state: the inputs without the kubeconfig (the cluster's credential stays out of the outputs). */
 function outputsOf(inputs: ScaleWaitInputs): Omit<ScaleWaitInputs, "kubeconfig"> {
@@ -373,9 +369,7 @@ export function scaleWaitProvider(injected?: ScaleWaitDeps): ScaleWaitProvider {
   return {
     async check(olds, news) {
       // The previous run's INPUTS (recorded even when it changed nothing), never the one passed in.
-      const { previousCount: _ignored, ...inputs } = news;
-      const before = (olds as Partial<ScaleWaitInputs>).count;
-      return { inputs: { ...inputs, ...(typeof before === "number" && { previousCount: before }) } };
+      return { inputs: withPreviousCount(olds, news) };
     },
     async diff(_id, olds, news) {
       // Another Deployment is a new wait; a raised count is a scale-up. A lower or unchanged
