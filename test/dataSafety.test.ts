@@ -10,10 +10,10 @@
  *   database resource is touched (they depend on the guard).
  */
 import { strict as assert } from "node:assert";
-import Module from "node:module";
 import { runWithMocks, type ProgramRun, type RegisteredResource } from "../automation/offline/mocks";
 import { stackConfigWith } from "../automation/stackFiles";
 import { ns } from "./programQueries";
+import { deserializeProvider as deserializeShared } from "./dynamicWaitTesting";
 
 /** Each example stack with everything that holds data switched on (sessions, a read replica). */
 async function runFull(cloud: string): Promise<ProgramRun> {
@@ -137,18 +137,8 @@ interface CheckingProvider {
   create(inputs: unknown): Promise<{ id: string; outs: unknown }>;
 }
 
-/** Evaluates a serialized provider the way the provider host does (require-from-string). */
-function deserializeProvider(text: string): CheckingProvider {
-  const Compilable = Module as unknown as new (id: string) => {
-    paths: string[];
-    exports: { handler(): CheckingProvider };
-    _compile(code: string, filename: string): void;
-  };
-  const m = new Compilable("serialized-provider");
-  m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(process.cwd());
-  m._compile(text, "serialized-provider.js");
-  return m.exports.handler();
-}
+/** Evaluates a serialized provider the way the provider host does. */
+const deserializeProvider = (text: string): CheckingProvider => deserializeShared<CheckingProvider>(text);
 
 const recorded = { cloud: "aws", keys: { "ha-topology:database.name": "app", "ha-topology:database.username": "app", "ha-topology:database.engine": "postgres" } };
 

@@ -7,12 +7,12 @@
  * registered under mocks.
  */
 import { strict as assert } from "node:assert";
-import Module from "node:module";
 import { scaleUpTimeoutSeconds } from "../components/platforms/gcp/nodeGroup";
 import { restReadGroup, scaleWaitErrorName, scaleWaitProvider, waitForCapacity, type CapacityOptions, type ScaleWaitDeps, type ScaleWaitInputs, type ScaleWaitState } from "../components/platforms/gcp/scaleWait";
 import { isSecretValue } from "../automation/offline/mocks";
 import { startFakeCompute, type FakeComputeApi, type FakeGroupOptions } from "./fakes/computeApi";
 import { plainStrings, runStack, type Program } from "./programQueries";
+import { assertStopsMidRequest, deserializeProvider as deserializeShared, fakeWaitWorld, waitFailure, withFake } from "./dynamicWaitTesting";
 
 const project = "my-project";
 const region = "europe-west1";
@@ -21,46 +21,18 @@ const token = "ya29.fake-token-for-the-loopback-api";
 
 /** A fake clock and sleep, the log lines, and the REST client pointed at the fake API. */
 function world(api: FakeComputeApi) {
-  let now = Date.parse("2026-12-02T10:00:00Z");
-  const lines: string[] = [];
-  const sleeps: number[] = [];
-  const controller = new AbortController();
-  const deps: ScaleWaitDeps = {
-    readGroup: restReadGroup(async () => token, api.baseUrl),
-    now: () => now,
-    sleep: async (ms, signal) => {
-      if (signal.aborted) throw new Error("aborted");
-      sleeps.push(ms);
-      now += ms;
-    },
-    log: (line) => lines.push(line),
-    cancellation: () => ({ signal: controller.signal, dispose() {} }),
-  };
-  return { deps, lines, sleeps, controller };
+  const w = fakeWaitWorld();
+  const deps: ScaleWaitDeps = { ...w.base, readGroup: restReadGroup(async () => token, api.baseUrl) };
+  return { deps, lines: w.lines, sleeps: w.sleeps, controller: w.controller };
 }
 
 const fakeGroup = (extra: Partial<FakeGroupOptions> = {}): FakeGroupOptions => ({ project, region, groupName, before: 2, after: 4, autohealing: true, token, ...extra });
 const scaling = (extra: Partial<CapacityOptions> = {}): CapacityOptions => ({ project, region, groupName, count: 4, previousCount: 2, timeoutSeconds: 900, ...extra });
 
-async function withApi<T>(options: FakeGroupOptions, body: (api: FakeComputeApi) => Promise<T>): Promise<T> {
-  const api = await startFakeCompute(options);
-  try {
-    return await body(api);
-  } finally {
-    await api.close();
-  }
-}
+const withApi = <T>(options: FakeGroupOptions, body: (api: FakeComputeApi) => Promise<T>): Promise<T> => withFake(() => startFakeCompute(options), body);
 
 /** Runs a wait that must fail and returns its message. */
-async function failure(run: Promise<unknown>): Promise<string> {
-  try {
-    await run;
-  } catch (e) {
-    assert.ok(e instanceof Error && e.name === scaleWaitErrorName, `a ScaleWaitError, got ${String(e)}`);
-    return e.message;
-  }
-  return assert.fail("the wait should have failed");
-}
+const failure = (run: Promise<unknown>): Promise<string> => waitFailure(run, scaleWaitErrorName);
 
 const path = `/compute/v1/projects/${project}/regions/${region}/instanceGroupManagers/${groupName}`;
 
@@ -155,11 +127,7 @@ describe("GCP scale-ups: pulumi up waits for the instances a raised count adds (
     });
     await withApi(fakeGroup({ holdFromCall: 3 }), async (api) => {
       const w = world(api);
-      setTimeout(() => w.controller.abort("SIGTERM"), 100);
-      const started = Date.now();
-      const message = await failure(waitForCapacity(scaling(), w.deps, w.controller.signal));
-      assert.ok(Date.now() - started < 2000, `stopped in ${Date.now() - started} ms`);
-      assert.match(message, /cancelled \(SIGTERM\)/);
+      await assertStopsMidRequest(w.controller, () => waitForCapacity(scaling(), w.deps, w.controller.signal), scaleWaitErrorName);
     });
   });
 });
@@ -215,14 +183,8 @@ interface DeserializedProvider {
   update(id: string, olds: unknown, news: unknown): Promise<{ outs?: Record<string, unknown> }>;
 }
 
-/** Evaluates a serialized provider the way the provider host does (require-from-string). */
-function deserializeProvider(text: string): DeserializedProvider {
-  const Compilable = Module as unknown as new (id: string) => { paths: string[]; exports: { handler(): DeserializedProvider }; _compile(code: string, filename: string): void };
-  const m = new Compilable("serialized-provider");
-  m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(process.cwd());
-  m._compile(text, "serialized-provider.js");
-  return m.exports.handler();
-}
+/** Evaluates a serialized provider the way the provider host does. */
+const deserializeProvider = (text: string): DeserializedProvider => deserializeShared<DeserializedProvider>(text);
 
 /** Sets environment variables for the body's length. */
 async function withEnv<T>(vars: Record<string, string>, body: () => Promise<T>): Promise<T> {

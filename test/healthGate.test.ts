@@ -5,7 +5,6 @@
  * provider serialized (and deserialized again, as the provider host would).
  */
 import { strict as assert } from "node:assert";
-import Module from "node:module";
 import {
   diffGate,
   diffGuard,
@@ -25,6 +24,7 @@ import {
   type HttpResponse,
 } from "../components/platforms/digitalocean/healthGate";
 import { isSecretValue, runWithMocks } from "../automation/offline/mocks";
+import { deserializeProvider as deserializeShared } from "./dynamicWaitTesting";
 
 /** One recorded request. */
 interface Call {
@@ -353,18 +353,8 @@ interface DeserializedProvider {
   delete(id: string, props: unknown): Promise<void>;
 }
 
-/** Evaluates a serialized provider the way the provider host does (require-from-string). */
-function deserializeProvider(text: string): DeserializedProvider {
-  const Compilable = Module as unknown as new (id: string) => {
-    paths: string[];
-    exports: { handler(): DeserializedProvider };
-    _compile(code: string, filename: string): void;
-  };
-  const m = new Compilable("serialized-provider");
-  m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(process.cwd());
-  m._compile(text, "serialized-provider.js");
-  return m.exports.handler();
-}
+/** Evaluates a serialized provider the way the provider host does. */
+const deserializeProvider = (text: string): DeserializedProvider => deserializeShared<DeserializedProvider>(text);
 
 /**
  * Runs `body` with a stand-in global fetch (the provider host resolves fetch when the

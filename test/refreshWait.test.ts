@@ -9,12 +9,12 @@
  */
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
-import Module from "node:module";
 import type { AutoScalingClientConfig } from "@aws-sdk/client-auto-scaling";
 import { refreshCheckpointDelaySeconds, refreshCheckpointPercentages, refreshTimeoutSeconds, scaleUpTimeoutSeconds } from "../components/platforms/aws/nodeGroup";
 import { refreshWaitErrorName, refreshWaitProvider, sdkDescribe, sdkDescribeGroup, waitForCapacity, waitForRefresh, type CapacityOptions, type RefreshDeps, type RefreshWaitInputs, type RefreshWaitState, type WaitOptions } from "../components/platforms/aws/refreshWait";
 import { startFakeAutoScaling, type FakeAutoScalingApi, type FakeRefresh, type FleetOptions } from "./fakes/autoScalingApi";
 import { runStack, type Program } from "./programQueries";
+import { assertStopsMidRequest, deserializeProvider as deserializeShared, fakeWaitWorld, waitFailure, withFake } from "./dynamicWaitTesting";
 
 const group = "web-api-nodes-a1b2c3d";
 const region = "us-east-1";
@@ -24,23 +24,13 @@ const stackFleet = { desired: 2, floor: 2, minHealthyPercentage: 100, maxHealthy
 
 /** A fake clock and sleep, the log lines, and the SDK client pointed at the fake API. */
 function world(api: FakeAutoScalingApi, sdk: Partial<AutoScalingClientConfig> = { maxAttempts: 1 }) {
-  let now = Date.parse("2026-12-02T10:00:00Z");
-  const lines: string[] = [];
-  const sleeps: number[] = [];
-  const controller = new AbortController();
+  const w = fakeWaitWorld();
   const deps: RefreshDeps = {
+    ...w.base,
     describe: sdkDescribe({ endpoint: api.endpoint, region, credentials: fakeCredentials, ...sdk }),
     describeGroup: sdkDescribeGroup({ endpoint: api.endpoint, region, credentials: fakeCredentials, ...sdk }),
-    now: () => now,
-    sleep: async (ms, signal) => {
-      if (signal.aborted) throw new Error("aborted");
-      sleeps.push(ms);
-      now += ms;
-    },
-    log: (line) => lines.push(line),
-    cancellation: () => ({ signal: controller.signal, dispose() {} }),
   };
-  return { deps, lines, sleeps, controller };
+  return { deps, lines: w.lines, sleeps: w.sleeps, controller: w.controller };
 }
 
 /** The environment of a process that reaches the fake API through the SDK's own configuration. */
@@ -53,25 +43,10 @@ function childEnv(api: FakeAutoScalingApi): NodeJS.ProcessEnv {
 
 const options = (extra: Partial<WaitOptions> = {}): WaitOptions => ({ groupName: group, region, launchTemplateVersion: "7", timeoutSeconds: 3600, ...extra });
 
-async function withApi<T>(fleet: FleetOptions, body: (api: FakeAutoScalingApi) => Promise<T>): Promise<T> {
-  const api = await startFakeAutoScaling(fleet);
-  try {
-    return await body(api);
-  } finally {
-    await api.close();
-  }
-}
+const withApi = <T>(fleet: FleetOptions, body: (api: FakeAutoScalingApi) => Promise<T>): Promise<T> => withFake(() => startFakeAutoScaling(fleet), body);
 
 /** Runs a wait that must fail and returns its message. */
-async function failure(run: Promise<unknown>): Promise<string> {
-  try {
-    await run;
-  } catch (e) {
-    assert.ok(e instanceof Error && e.name === refreshWaitErrorName, `a RefreshWaitError, got ${String(e)}`);
-    return e.message;
-  }
-  return assert.fail("the wait should have failed");
-}
+const failure = (run: Promise<unknown>): Promise<string> => waitFailure(run, refreshWaitErrorName);
 
 const refreshId = "e1d1f2aa-0000-4000-8000-00000000refr";
 const older = (status: string, extra: Partial<FakeRefresh> = {}): FakeRefresh => ({
@@ -204,11 +179,7 @@ describe("AWS rollouts: pulumi up waits for the instance refresh (fake Auto Scal
     });
     await withApi({ ...stackFleet, scenario: "stuck", holdFromCall: 2 }, async (api) => {
       const w = world(api);
-      setTimeout(() => w.controller.abort("SIGTERM"), 100);
-      const started = Date.now();
-      const message = await failure(waitForRefresh(options(), w.deps, w.controller.signal));
-      assert.ok(Date.now() - started < 2000, `stopped in ${Date.now() - started} ms`);
-      assert.match(message, /cancelled \(SIGTERM\)/);
+      await assertStopsMidRequest(w.controller, () => waitForRefresh(options(), w.deps, w.controller.signal), refreshWaitErrorName);
     });
   });
 
@@ -427,11 +398,7 @@ describe("AWS scale-ups: pulumi up waits for the nodes a raised count adds (fake
     });
     await withApi(raised({}, { holdFromCall: 2 }), async (api) => {
       const w = world(api);
-      setTimeout(() => w.controller.abort("SIGTERM"), 100);
-      const started = Date.now();
-      const message = await failure(waitForCapacity(scaling(), w.deps, w.controller.signal));
-      assert.ok(Date.now() - started < 2000, `stopped in ${Date.now() - started} ms`);
-      assert.match(message, /cancelled \(SIGTERM\)/);
+      await assertStopsMidRequest(w.controller, () => waitForCapacity(scaling(), w.deps, w.controller.signal), refreshWaitErrorName);
     });
   });
 });
@@ -513,14 +480,8 @@ interface DeserializedProvider {
   update(id: string, olds: unknown, news: unknown): Promise<{ outs?: Record<string, unknown> }>;
 }
 
-/** Evaluates a serialized provider the way the provider host does (require-from-string). */
-function deserializeProvider(text: string): DeserializedProvider {
-  const Compilable = Module as unknown as new (id: string) => { paths: string[]; exports: { handler(): DeserializedProvider }; _compile(code: string, filename: string): void };
-  const m = new Compilable("serialized-provider");
-  m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(process.cwd());
-  m._compile(text, "serialized-provider.js");
-  return m.exports.handler();
-}
+/** Evaluates a serialized provider the way the provider host does. */
+const deserializeProvider = (text: string): DeserializedProvider => deserializeShared<DeserializedProvider>(text);
 
 describe("AWS rollouts: every node group gets its refresh wait (mocks)", function () {
   this.timeout(60000);

@@ -8,7 +8,6 @@
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import Module from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { isSecretValue, runWithMocks } from "../automation/offline/mocks";
@@ -27,6 +26,7 @@ import {
 import { kubeconfigFor, startFakeKubernetes, type FakeDeploymentOptions, type FakeKubernetesApi } from "./fakes/kubernetesApi";
 import { kubernetesObjectTypes } from "./kubernetesSchemas";
 import { Program, runStack } from "./programQueries";
+import { assertStopsMidRequest, deserializeProvider as deserializeShared, fakeWaitWorld, waitFailure, withFake } from "./dynamicWaitTesting";
 
 const namespace = "shop";
 const name = "web-api";
@@ -34,43 +34,15 @@ const fake = (extra: Partial<FakeDeploymentOptions> = {}): FakeDeploymentOptions
 
 /** A test's world: the real client against the fake, a clock that moves only when the wait sleeps. */
 function world(api: FakeKubernetesApi, access: { kubeconfig?: string; context?: string } = { kubeconfig: kubeconfigFor(api.server) }) {
-  let clock = Date.parse("2026-12-02T10:00:00Z");
-  const lines: string[] = [];
-  const sleeps: number[] = [];
-  const controller = new AbortController();
-  const deps: ScaleWaitDeps = {
-    read: clientRead(access),
-    now: () => clock,
-    sleep: async (ms, signal) => {
-      if (signal.aborted) throw new Error(String(signal.reason));
-      sleeps.push(ms);
-      clock += ms;
-    },
-    log: (line) => lines.push(line),
-    cancellation: () => ({ signal: controller.signal, dispose() {} }),
-  };
-  return { deps, lines, sleeps, controller, elapsed: () => clock - Date.parse("2026-12-02T10:00:00Z") };
+  const w = fakeWaitWorld();
+  const deps: ScaleWaitDeps = { ...w.base, read: clientRead(access) };
+  return { deps, lines: w.lines, sleeps: w.sleeps, controller: w.controller, elapsed: w.elapsed };
 }
 
-async function withApi<T>(o: FakeDeploymentOptions, run: (api: FakeKubernetesApi) => Promise<T>): Promise<T> {
-  const api = await startFakeKubernetes(o);
-  try {
-    return await run(api);
-  } finally {
-    await api.close();
-  }
-}
+const withApi = <T>(o: FakeDeploymentOptions, run: (api: FakeKubernetesApi) => Promise<T>): Promise<T> => withFake(() => startFakeKubernetes(o), run);
 
 /** Runs a wait that must fail and returns its message. */
-async function failure(run: Promise<unknown>): Promise<string> {
-  try {
-    await run;
-  } catch (e) {
-    assert.ok(e instanceof Error && e.name === scaleWaitErrorName, `a ScaleWaitError, got ${String(e)}`);
-    return e.message;
-  }
-  return assert.fail("the wait should have failed");
-}
+const failure = (run: Promise<unknown>): Promise<string> => waitFailure(run, scaleWaitErrorName);
 
 const options = (extra: Partial<ScaleUpOptions> = {}): ScaleUpOptions => ({ namespace, deploymentName: name, hpaName: name, count: 4, previousCount: 2, timeoutSeconds: scaleWaitTimeoutSeconds, pollSeconds: 5, ...extra });
 
@@ -163,11 +135,7 @@ describe("Kubernetes scale-ups: pulumi up waits for the new pods (fake API serve
     });
     await withApi(fake({ holdFromCall: 2 }), async (api) => {
       const w = world(api);
-      setTimeout(() => w.controller.abort("SIGTERM"), 100);
-      const started = Date.now();
-      const message = await failure(waitForScaleUp(options(), w.deps, w.controller.signal));
-      assert.ok(Date.now() - started < 2000, `stopped in ${Date.now() - started} ms`);
-      assert.match(message, /cancelled \(SIGTERM\)/);
+      await assertStopsMidRequest(w.controller, () => waitForScaleUp(options(), w.deps, w.controller.signal), scaleWaitErrorName);
     });
   });
 
@@ -283,14 +251,8 @@ interface DeserializedProvider {
   update(id: string, olds: unknown, news: unknown): Promise<{ outs?: Record<string, unknown> }>;
 }
 
-/** Evaluates a serialized provider the way the provider host does (require-from-string). */
-function deserializeProvider(text: string): DeserializedProvider {
-  const Compilable = Module as unknown as new (id: string) => { paths: string[]; exports: { handler(): DeserializedProvider }; _compile(code: string, filename: string): void };
-  const m = new Compilable("serialized-provider");
-  m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(process.cwd());
-  m._compile(text, "serialized-provider.js");
-  return m.exports.handler();
-}
+/** Evaluates a serialized provider the way the provider host does. */
+const deserializeProvider = (text: string): DeserializedProvider => deserializeShared<DeserializedProvider>(text);
 
 const T = {
   wait: "pulumi-nodejs:dynamic/ha-topology:ScaleWait",
