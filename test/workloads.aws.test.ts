@@ -218,6 +218,15 @@ describe("AWS platform: the several-workloads example", function () {
     assert.match(watchdog, /aws autoscaling complete-lifecycle-action --region us-east-1 --lifecycle-hook-name ha-topology-ready --auto-scaling-group-name "\$group" --instance-id "\$id" --lifecycle-action-result CONTINUE/);
     assert.deepEqual(asg.inputs.initialLifecycleHooks, [{ name: "ha-topology-ready", lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING", defaultResult: "ABANDON", heartbeatTimeout: 180 }]);
     assert.equal(named(p, T.lt, "web-api-node").inputs.metadataOptions.instanceMetadataTags, "enabled");
+    // Also its own resource: the provider applies initial hooks only when it creates a group,
+    // so a group made before the hook existed gets it from there.
+    for (const workload of ["api", "jobs"]) {
+      const hook = named(p, "aws:autoscaling/lifecycleHook:LifecycleHook", `web-${workload}-ready`);
+      const group = named(p, T.asg, `web-${workload}-nodes`);
+      assert.ok(p.links(hook, "autoscalingGroupName", group), `the hook of ${workload} is on its group`);
+      const { autoscalingGroupName: _group, ...settings } = hook.inputs;
+      assert.deepEqual(settings, group.inputs.initialLifecycleHooks[0]);
+    }
     // A worker joins once its container has stayed up (the same hook, within the default grace period).
     assert.deepEqual(named(p, T.asg, "web-jobs-nodes").inputs.initialLifecycleHooks, [{ name: "ha-topology-ready", lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING", defaultResult: "ABANDON", heartbeatTimeout: 180 }]);
     assert.match(watchdog, /aws autoscaling set-instance-health --region us-east-1 --instance-id "\$id" --health-status Unhealthy/);
@@ -696,8 +705,10 @@ describe("AWS platform: hostile names", function () {
     const one = await runWithMocks(config, { stack: "prod" });
     const two = await runWithMocks(config, { stack: "staging" });
     if (one.error || two.error) throw one.error ?? two.error;
-    // The only names given explicitly (the others are Pulumi's, with a random suffix): log groups.
-    const explicit = (run: typeof one) => run.resources.filter((r) => r.custom && typeof r.inputs.name === "string").map((r) => `${r.type} ${r.inputs.name}`);
+    // The only names given explicitly (the others are Pulumi's, with a random suffix): log
+    // groups. A lifecycle hook's name is its group's own (each group has its one readiness hook).
+    const scopedToParent = new Set(["aws:autoscaling/lifecycleHook:LifecycleHook"]);
+    const explicit = (run: typeof one) => run.resources.filter((r) => r.custom && typeof r.inputs.name === "string" && !scopedToParent.has(r.type)).map((r) => `${r.type} ${r.inputs.name}`);
     assert.ok(explicit(one).length >= 4);
     const shared = explicit(one).filter((n) => explicit(two).includes(n));
     assert.deepEqual(shared, []);

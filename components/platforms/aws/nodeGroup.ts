@@ -212,6 +212,13 @@ export class NodeGroup extends pulumi.ComponentResource {
       tags,
     }, parent);
 
+    // The readiness hook (see `readinessTimeoutSeconds`): in the group's initial hooks, so the
+    // very first nodes get it, and as its own resource too, because the provider applies
+    // initial hooks only when it creates a group: a group made before the hook existed gets it
+    // from this resource (PutLifecycleHook on the same name is an upsert of the same settings).
+    const readinessHook = args.readinessTimeoutSeconds === undefined
+      ? undefined
+      : { name: readinessHookName, lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING", defaultResult: "ABANDON", heartbeatTimeout: args.readinessTimeoutSeconds };
     const group = new aws.autoscaling.Group(`${name}-nodes`, {
       vpcZoneIdentifiers: args.subnetIds,
       minSize: nodes.count,
@@ -227,14 +234,7 @@ export class NodeGroup extends pulumi.ComponentResource {
       targetGroupArns: args.targetGroupArn ? [args.targetGroupArn] : [],
       // A new node stays out (Pending:Wait) until it says its app is ready: a rollout
       // surges ready nodes before it removes old ones, whatever the health check type.
-      ...(args.readinessTimeoutSeconds !== undefined && {
-        initialLifecycleHooks: [{
-          name: readinessHookName,
-          lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
-          defaultResult: "ABANDON",
-          heartbeatTimeout: args.readinessTimeoutSeconds,
-        }],
-      }),
+      ...(readinessHook && { initialLifecycleHooks: [readinessHook] }),
       healthCheckType: args.healthCheckType ?? "ELB",
       healthCheckGracePeriod: healthCheck.gracePeriodSeconds,
       defaultInstanceWarmup: healthCheck.gracePeriodSeconds,
@@ -282,6 +282,8 @@ export class NodeGroup extends pulumi.ComponentResource {
         }, parent).json,
       }, parent);
     }
+
+    if (readinessHook) new aws.autoscaling.LifecycleHook(`${name}-ready`, { autoscalingGroupName: group.name, ...readinessHook }, parent);
 
     new aws.autoscaling.Policy(`${name}-cpu`, {
       autoscalingGroupName: group.name,
