@@ -52,6 +52,18 @@ const examples: Array<{ stack: string; file: string }> = [
   // The Maestro shape (issue 18): a document database, a bucket and a broker.
   { stack: "gcp-maestro", file: "stacks/examples/Pulumi.gcp-maestro.yaml" },
   { stack: "digitalocean-maestro", file: "stacks/examples/Pulumi.digitalocean-maestro.yaml" },
+  // The recipes (issue 20, README: Recipes): a system's write-up as a stack file, per cloud.
+  { stack: "imaginator-digitalocean", file: "stacks/examples/Pulumi.imaginator-digitalocean.yaml" },
+  { stack: "imaginator-aws", file: "stacks/examples/Pulumi.imaginator-aws.yaml" },
+  { stack: "imaginator-gcp", file: "stacks/examples/Pulumi.imaginator-gcp.yaml" },
+  { stack: "imaginator-kubernetes", file: "stacks/examples/Pulumi.imaginator-kubernetes.yaml" },
+  { stack: "markable-aws", file: "stacks/examples/Pulumi.markable-aws.yaml" },
+  { stack: "markable-gcp", file: "stacks/examples/Pulumi.markable-gcp.yaml" },
+  { stack: "markable-kubernetes", file: "stacks/examples/Pulumi.markable-kubernetes.yaml" },
+  { stack: "part7-aws", file: "stacks/examples/Pulumi.part7-aws.yaml" },
+  { stack: "part7-gcp", file: "stacks/examples/Pulumi.part7-gcp.yaml" },
+  { stack: "part7-digitalocean", file: "stacks/examples/Pulumi.part7-digitalocean.yaml" },
+  { stack: "part7-kubernetes", file: "stacks/examples/Pulumi.part7-kubernetes.yaml" },
 ];
 
 const pinDir = path.join(__dirname, "urns");
