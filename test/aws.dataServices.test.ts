@@ -1,6 +1,6 @@
 /**
  * The AWS platform's document and queue resources (issue 18) on the maestro example
- * (stacks/examples/Pulumi.aws-maestro.yaml) under mocks: DocumentDB, Amazon MQ for
+ * (stacks/examples/Pulumi.maestro-aws.yaml) under mocks: DocumentDB, Amazon MQ for
  * RabbitMQ and the Valkey broker: types, HA inputs, counts, protection, the security group
  * rules from the users' groups only, the binding env the nodes receive and the CA download.
  */
@@ -9,7 +9,7 @@ import { parse } from "yaml";
 import type { RegisteredResource } from "../automation/offline/mocks";
 import { runStack, type Program } from "./programQueries";
 
-const example = "stacks/examples/Pulumi.aws-maestro.yaml";
+const example = "stacks/examples/Pulumi.maestro-aws.yaml";
 const T = {
   cluster: "aws:docdb/cluster:Cluster",
   instance: "aws:docdb/clusterInstance:ClusterInstance",

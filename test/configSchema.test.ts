@@ -99,9 +99,9 @@ describe("config schema: the stack file JSON Schema", function () {
   const expectedExamples = [
     ...["aws", "digitalocean", "gcp", "kubernetes"].map((c) => `Pulumi.${c}-services.yaml`),
     ...["aws", "gcp", "digitalocean", "kubernetes"].map((c) => `Pulumi.${c}-jobs.yaml`),
-    ...["aws", "gcp", "digitalocean", "kubernetes"].map((c) => `Pulumi.${c}-alerta.yaml`),
+    ...["aws", "gcp", "digitalocean", "kubernetes"].map((c) => `Pulumi.alerta-${c}.yaml`),
     // Issue 18: document and queue resources.
-    ...["aws", "gcp", "digitalocean", "kubernetes"].map((c) => `Pulumi.${c}-maestro.yaml`),
+    ...["aws", "gcp", "digitalocean", "kubernetes"].map((c) => `Pulumi.maestro-${c}.yaml`),
   ];
   it("has the several-workloads, scheduled-jobs and static-site examples to check", () => assert.deepEqual(examples.sort(), expectedExamples.sort()));
   for (const file of examples) {

@@ -1,13 +1,13 @@
 /**
  * Document databases and queues on Kubernetes (components/platforms/kubernetes/
  * documentDatabase.ts, broker.ts, caVolume.ts), under mocks: the example
- * stacks/examples/Pulumi.kubernetes-maestro.yaml and a valkey-queue variant.
+ * stacks/examples/Pulumi.maestro-kubernetes.yaml and a valkey-queue variant.
  */
 import { strict as assert } from "node:assert";
 import type { RegisteredResource } from "../automation/offline/mocks";
 import { runStack, type Program } from "./programQueries";
 
-const example = "stacks/examples/Pulumi.kubernetes-maestro.yaml";
+const example = "stacks/examples/Pulumi.maestro-kubernetes.yaml";
 const T = {
   mongo: "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDB",
   rabbit: "kubernetes:rabbitmq.com/v1beta1:RabbitmqCluster",
