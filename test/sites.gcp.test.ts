@@ -218,7 +218,7 @@ describe("GCP platform: static site variants", function () {
   });
 
   it("builds a load balancer for a stack of sites only, with the site's bucket as its one backend, and passes ha-guard", async function () {
-    const p = await runStack(example, { workloads: { api: undefined }, resources: undefined });
+    const p = await runStack(example, { workloads: { api: undefined, housekeeping: undefined, heartbeats: undefined }, resources: undefined });
     assert.equal(p.all(T.backendService).length, 0);
     const map = httpsUrlMap(p);
     assert.deepEqual(Object.keys(map.inputs).filter((k) => !k.startsWith("__")).sort(), ["defaultService"]);
