@@ -1,6 +1,6 @@
 /**
  * The AWS platform's document and queue resources (issue 18) on the maestro example
- * (stacks/examples/Pulumi.aws-maestro.yaml) under mocks: DocumentDB, Amazon MQ for
+ * (stacks/examples/Pulumi.maestro-aws.yaml) under mocks: DocumentDB, Amazon MQ for
  * RabbitMQ and the Valkey broker: types, HA inputs, counts, protection, the security group
  * rules from the users' groups only, the binding env the nodes receive and the CA download.
  */
@@ -9,7 +9,7 @@ import { parse } from "yaml";
 import type { RegisteredResource } from "../automation/offline/mocks";
 import { runStack, type Program } from "./programQueries";
 
-const example = "stacks/examples/Pulumi.aws-maestro.yaml";
+const example = "stacks/examples/Pulumi.maestro-aws.yaml";
 const T = {
   cluster: "aws:docdb/cluster:Cluster",
   instance: "aws:docdb/clusterInstance:ClusterInstance",
@@ -84,11 +84,12 @@ describe("AWS platform: document and queue resources (maestro example)", functio
     const mqSg = p.all(T.sg).find((r) => r.name.endsWith("-mq"))!;
     assert.equal(docSg.protect, true);
     assert.equal(mqSg.protect, true);
-    const ids = ["api", "celery"].map((w) => p.id(p.one(T.sg, `-${w}-nodes`)));
+    // Maestro's five workloads all use both: the three APIs and the two workers.
+    const ids = ["api", "discovery", "celery", "reports", "reports-worker"].map((w) => p.id(p.one(T.sg, `-${w}-nodes`)));
     const docRules = admitted(p, docSg);
     const mqRules = admitted(p, mqSg);
-    assert.equal(docRules.length, 2, docRules.join(", "));
-    assert.equal(mqRules.length, 2, mqRules.join(", "));
+    assert.equal(docRules.length, ids.length, docRules.join(", "));
+    assert.equal(mqRules.length, ids.length, mqRules.join(", "));
     assert.ok(docRules.every((r) => r.endsWith(":27017") && !r.startsWith("0.0.0.0")));
     assert.ok(mqRules.every((r) => r.endsWith(":5671") && !r.startsWith("0.0.0.0")));
     for (const id of ids) assert.ok(docRules.includes(`${id}:27017`) && mqRules.includes(`${id}:5671`));

@@ -37,7 +37,7 @@ describe("AWS sites: the CloudFront invalidation of what changed", function () {
   });
 
   it("is registered per distribution after the site's uploads, with every file's digest by URL path", async function () {
-    const p = await runStack("stacks/examples/Pulumi.aws-alerta.yaml");
+    const p = await runStack("stacks/examples/Pulumi.alerta-aws.yaml");
     const invalidation = p.one("pulumi-nodejs:dynamic/ha-topology:CdnInvalidation");
     const objects = p.all("aws:s3/bucketObjectv2:BucketObjectv2");
     assert.ok(objects.length >= 4);

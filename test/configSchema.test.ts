@@ -99,9 +99,9 @@ describe("config schema: the stack file JSON Schema", function () {
   const expectedExamples = [
     ...["aws", "digitalocean", "gcp", "kubernetes"].map((c) => `Pulumi.${c}-services.yaml`),
     ...["aws", "gcp", "digitalocean", "kubernetes"].map((c) => `Pulumi.${c}-jobs.yaml`),
-    ...["aws", "gcp", "digitalocean", "kubernetes"].map((c) => `Pulumi.${c}-alerta.yaml`),
+    ...["aws", "gcp", "digitalocean", "kubernetes"].map((c) => `Pulumi.alerta-${c}.yaml`),
     // Issue 18: document and queue resources.
-    ...["aws", "gcp", "digitalocean", "kubernetes"].map((c) => `Pulumi.${c}-maestro.yaml`),
+    ...["aws", "gcp", "digitalocean", "kubernetes"].map((c) => `Pulumi.maestro-${c}.yaml`),
     // Issue 20: the recipes (README: Recipes), per system and cloud (Markable: where the cloud keeps central logs).
     ...["digitalocean", "aws", "gcp", "kubernetes"].map((c) => `Pulumi.imaginator-${c}.yaml`),
     ...["aws", "gcp", "kubernetes"].map((c) => `Pulumi.markable-${c}.yaml`),

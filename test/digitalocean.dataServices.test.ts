@@ -1,6 +1,6 @@
 /**
  * Document databases and queues on DigitalOcean (issue 18), under mocks on
- * stacks/examples/Pulumi.digitalocean-maestro.yaml: `events` is a 3-node managed MongoDB
+ * stacks/examples/Pulumi.maestro-digitalocean.yaml: `events` is a 3-node managed MongoDB
  * cluster in the VPC (its database and user protected, its firewall kept on delete and
  * trusting only its users' tags), whose private CA is on every droplet of its users at the
  * binding's caFile and mounted read-only into the container; `broker` the managed Valkey
@@ -14,7 +14,7 @@ import { TopologyConfigError } from "../components/configError";
 import { type Program, runStack } from "./programQueries";
 import { pyyaml } from "./userDataView";
 
-const example = "stacks/examples/Pulumi.digitalocean-maestro.yaml";
+const example = "stacks/examples/Pulumi.maestro-digitalocean.yaml";
 const T = {
   cluster: "digitalocean:index/databaseCluster:DatabaseCluster",
   firewall: "digitalocean:index/databaseFirewall:DatabaseFirewall",

@@ -1,6 +1,6 @@
 /**
  * Document databases and queues on GCP (issue 18) under mocks, on
- * stacks/examples/Pulumi.gcp-maestro.yaml: `events` is Firestore with MongoDB compatibility
+ * stacks/examples/Pulumi.maestro-gcp.yaml: `events` is Firestore with MongoDB compatibility
  * (Enterprise edition, regional, PITR, daily backups, delete protection, ABANDON, protect;
  * a SCRAM user granted on that database only, credentials in Secret Manager read only by its
  * users), `broker` a Memorystore broker (noeviction, RDB snapshots, protected) whose private
@@ -14,7 +14,7 @@ import { runPolicies } from "../policies/runner";
 import { type Program, runStack } from "./programQueries";
 import { pyyaml } from "./userDataView";
 
-const example = "stacks/examples/Pulumi.gcp-maestro.yaml";
+const example = "stacks/examples/Pulumi.maestro-gcp.yaml";
 
 const T = {
   firestore: "gcp:firestore/database:Database",

@@ -1,13 +1,13 @@
 /**
  * Document databases and queues on Kubernetes (components/platforms/kubernetes/
  * documentDatabase.ts, broker.ts, caVolume.ts), under mocks: the example
- * stacks/examples/Pulumi.kubernetes-maestro.yaml and a valkey-queue variant.
+ * stacks/examples/Pulumi.maestro-kubernetes.yaml and a valkey-queue variant.
  */
 import { strict as assert } from "node:assert";
 import type { RegisteredResource } from "../automation/offline/mocks";
 import { runStack, type Program } from "./programQueries";
 
-const example = "stacks/examples/Pulumi.kubernetes-maestro.yaml";
+const example = "stacks/examples/Pulumi.maestro-kubernetes.yaml";
 const T = {
   mongo: "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDB",
   rabbit: "kubernetes:rabbitmq.com/v1beta1:RabbitmqCluster",
@@ -131,13 +131,13 @@ describe("kubernetes: document and queue resources", function () {
       const np = byName(p, T.policy, name);
       const clientRule = np.inputs.spec.ingress.find((r: { ports?: { port: number }[]; from?: { podSelector?: { matchLabels?: Record<string, string> } }[] }) => r.ports?.some((x) => x.port === port) && r.ports.length === 1 && r.from?.[0]?.podSelector?.matchLabels?.["app.kubernetes.io/component"] === "app");
       assert.ok(clientRule, `${name} admits its users`);
-      assert.equal(clientRule.from.length, 2, "the api's and celery's pods");
+      assert.equal(clientRule.from.length, 5, "the pods of Maestro's five workloads (three APIs, two workers)");
     }
   });
 
   it("mounts each private CA in the users' pods and reads the secrets by secretKeyRef", () => {
     const users = p.all(T.deployment).filter((d) => envOf(d).EVENTS_URL);
-    assert.equal(users.length, 2);
+    assert.equal(users.length, 5, "Maestro's five workloads");
     for (const d of users) {
       const env = envOf(d);
       assert.ok(env.EVENTS_URL.valueFrom?.secretKeyRef);

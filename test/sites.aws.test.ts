@@ -1,5 +1,5 @@
 /**
- * Static sites on AWS (issue 17): what stacks/examples/Pulumi.aws-alerta.yaml (the UI at /,
+ * Static sites on AWS (issue 17): what stacks/examples/Pulumi.alerta-aws.yaml (the UI at /,
  * the API at /api, one domain) registers under mocks. A private S3 bucket per site with one
  * object per file, one CloudFront distribution for the domain (OAC, HTTPS only, TLS 1.2+,
  * an ACM certificate in us-east-1, the API's paths on to the ALB), the domain's record
@@ -15,7 +15,7 @@ import { siteKeyPrefix, siteObjectName } from "../components/platforms/aws/site"
 import { runPolicies } from "../policies/runner";
 import { runStack, type Program } from "./programQueries";
 
-const example = "stacks/examples/Pulumi.aws-alerta.yaml";
+const example = "stacks/examples/Pulumi.alerta-aws.yaml";
 
 const T = {
   bucket: "aws:s3/bucket:Bucket",

@@ -1,5 +1,5 @@
 /**
- * Static sites on DigitalOcean (issue 17): what stacks/examples/Pulumi.digitalocean-alerta.yaml
+ * Static sites on DigitalOcean (issue 17): what stacks/examples/Pulumi.alerta-digitalocean.yaml
  * registers under mocks. The UI is a Spaces bucket (private listing, versioned, protected)
  * whose files are public-read objects declared a site's (the Spaces CDN serves nothing
  * else), served by a Spaces CDN endpoint on its own host with a Let's Encrypt certificate;
@@ -18,7 +18,7 @@ import { fileObjectName } from "../components/platforms/digitalocean/site";
 import { runPolicies } from "../policies/runner";
 import { ns, runStack, type Program } from "./programQueries";
 
-const example = "stacks/examples/Pulumi.digitalocean-alerta.yaml";
+const example = "stacks/examples/Pulumi.alerta-digitalocean.yaml";
 const host = "ui.alerts.example.com";
 
 const T = {

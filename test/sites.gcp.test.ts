@@ -1,5 +1,5 @@
 /**
- * Static sites on GCP (issue 17) under mocks: stacks/examples/Pulumi.gcp-alerta.yaml, the
+ * Static sites on GCP (issue 17) under mocks: stacks/examples/Pulumi.alerta-gcp.yaml, the
  * Alerta shape (the UI at `/`, the API at `/api`, one domain). The site's files are objects
  * of a private, versioned, protected bucket with the content type and Cache-Control of
  * siteFiles.ts; the load balancer's service agent is the bucket's only reader; a backend
@@ -19,7 +19,7 @@ import { siteFiles } from "../components/siteFiles";
 import { runPolicies } from "../policies/runner";
 import { type Program, runStack } from "./programQueries";
 
-const example = "stacks/examples/Pulumi.gcp-alerta.yaml";
+const example = "stacks/examples/Pulumi.alerta-gcp.yaml";
 
 const T = {
   site: "ha-topology:gcp:StaticSite",
@@ -218,7 +218,7 @@ describe("GCP platform: static site variants", function () {
   });
 
   it("builds a load balancer for a stack of sites only, with the site's bucket as its one backend, and passes ha-guard", async function () {
-    const p = await runStack(example, { workloads: { api: undefined }, resources: undefined });
+    const p = await runStack(example, { workloads: { api: undefined, housekeeping: undefined, heartbeats: undefined }, resources: undefined });
     assert.equal(p.all(T.backendService).length, 0);
     const map = httpsUrlMap(p);
     assert.deepEqual(Object.keys(map.inputs).filter((k) => !k.startsWith("__")).sort(), ["defaultService"]);

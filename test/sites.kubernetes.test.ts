@@ -18,7 +18,7 @@ import { runPolicies } from "../policies/runner";
 import { kubernetesObjectTypes, validateKubernetesObject } from "./kubernetesSchemas";
 import { ns, runStack, type Program } from "./programQueries";
 
-const example = "stacks/examples/Pulumi.kubernetes-alerta.yaml";
+const example = "stacks/examples/Pulumi.alerta-kubernetes.yaml";
 
 const T = {
   object: "aws:s3/bucketObjectv2:BucketObjectv2",

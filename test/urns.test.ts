@@ -34,24 +34,24 @@ const variants: Array<{ stack: string; variant: string; patch: Record<string, un
  */
 const examples: Array<{ stack: string; file: string }> = [
   { stack: "aws-services", file: "stacks/examples/Pulumi.aws-services.yaml" },
-  { stack: "aws-maestro", file: "stacks/examples/Pulumi.aws-maestro.yaml" },
+  { stack: "maestro-aws", file: "stacks/examples/Pulumi.maestro-aws.yaml" },
   { stack: "gcp-services", file: "stacks/examples/Pulumi.gcp-services.yaml" },
   { stack: "digitalocean-services", file: "stacks/examples/Pulumi.digitalocean-services.yaml" },
   { stack: "kubernetes-services", file: "stacks/examples/Pulumi.kubernetes-services.yaml" },
-  { stack: "kubernetes-maestro", file: "stacks/examples/Pulumi.kubernetes-maestro.yaml" },
+  { stack: "maestro-kubernetes", file: "stacks/examples/Pulumi.maestro-kubernetes.yaml" },
   // A web service and two scheduled jobs (issue 16), per cloud.
   { stack: "aws-jobs", file: "stacks/examples/Pulumi.aws-jobs.yaml" },
   { stack: "gcp-jobs", file: "stacks/examples/Pulumi.gcp-jobs.yaml" },
   { stack: "digitalocean-jobs", file: "stacks/examples/Pulumi.digitalocean-jobs.yaml" },
   { stack: "kubernetes-jobs", file: "stacks/examples/Pulumi.kubernetes-jobs.yaml" },
   // The Alerta shape (issue 17): a static site at /, the API at /api on one domain (DigitalOcean: the UI on its own host).
-  { stack: "aws-alerta", file: "stacks/examples/Pulumi.aws-alerta.yaml" },
-  { stack: "gcp-alerta", file: "stacks/examples/Pulumi.gcp-alerta.yaml" },
-  { stack: "digitalocean-alerta", file: "stacks/examples/Pulumi.digitalocean-alerta.yaml" },
-  { stack: "kubernetes-alerta", file: "stacks/examples/Pulumi.kubernetes-alerta.yaml" },
+  { stack: "alerta-aws", file: "stacks/examples/Pulumi.alerta-aws.yaml" },
+  { stack: "alerta-gcp", file: "stacks/examples/Pulumi.alerta-gcp.yaml" },
+  { stack: "alerta-digitalocean", file: "stacks/examples/Pulumi.alerta-digitalocean.yaml" },
+  { stack: "alerta-kubernetes", file: "stacks/examples/Pulumi.alerta-kubernetes.yaml" },
   // The Maestro shape (issue 18): a document database, a bucket and a broker.
-  { stack: "gcp-maestro", file: "stacks/examples/Pulumi.gcp-maestro.yaml" },
-  { stack: "digitalocean-maestro", file: "stacks/examples/Pulumi.digitalocean-maestro.yaml" },
+  { stack: "maestro-gcp", file: "stacks/examples/Pulumi.maestro-gcp.yaml" },
+  { stack: "maestro-digitalocean", file: "stacks/examples/Pulumi.maestro-digitalocean.yaml" },
   // The recipes (issue 20, README: Recipes): a system's write-up as a stack file, per cloud.
   { stack: "imaginator-digitalocean", file: "stacks/examples/Pulumi.imaginator-digitalocean.yaml" },
   { stack: "imaginator-aws", file: "stacks/examples/Pulumi.imaginator-aws.yaml" },

@@ -42,9 +42,18 @@ async function assertPasses(file: string): Promise<void> {
   const report = await runPolicies(stackResources(run));
   assert.deepEqual(mandatory(report), []);
   // Not vacuous: the HA rules judged the stack rather than declaring themselves not applicable.
-  // A Kubernetes stack uses the user's bucket, which is not a resource of the stack.
+  // A Kubernetes stack uses the user's bucket, which is not a resource of the stack. The
+  // single service always has a database and a bucket; a stack of workloads alone has what
+  // its resources declare (a recipe may have no data at all).
   const cloud = config.values["ha-topology:cloud"];
-  const expected = ["min-nodes", "database-replicated", "lb-https-only", ...(cloud === "kubernetes" ? [] : ["storage-private"])];
+  const single = config.values["ha-topology:nodes"] !== undefined || config.values["ha-topology:workloads"] === undefined;
+  const kinds = Object.values(JSON.parse(String(config.values["ha-topology:resources"] ?? "{}")) as Record<string, { kind?: string }>).map((r) => r.kind);
+  const expected = [
+    "min-nodes",
+    "lb-https-only",
+    ...(single || kinds.includes("sql") ? ["database-replicated"] : []),
+    ...(cloud !== "kubernetes" && (single || kinds.includes("bucket")) ? ["storage-private"] : []),
+  ];
   const judged = expected.filter((p) => report.notApplicable.some((n) => n.policy === p));
   assert.deepEqual(judged, [], "these rules found nothing to judge");
 }
@@ -62,6 +71,8 @@ describe("ha-guard on copies of the example stacks under other names (as the REA
   for (const [copy, example] of [["prod", "kubernetes"], ["staging", "aws"], ["eu", "gcp"], ["kubernetes", "digitalocean"]]) {
     fs.copyFileSync(stackFilePath(example), path.join(dir, `Pulumi.${copy}.yaml`));
   }
+  // A recipe copied as the README says (one without any data resource among them).
+  fs.copyFileSync("stacks/examples/Pulumi.imaginator-aws.yaml", path.join(dir, "Pulumi.shop.yaml"));
   for (const stack of stackNames(dir)) {
     it(`Pulumi.${stack}.yaml has no mandatory violation`, () => assertPasses(path.join(dir, `Pulumi.${stack}.yaml`)));
   }
