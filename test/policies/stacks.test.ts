@@ -64,6 +64,13 @@ describe("ha-guard on the example stacks", () => {
   }
 });
 
+describe("ha-guard on every stack file under stacks/examples/ (the recipes and examples, and any added later)", () => {
+  const examples = path.join(path.dirname(stackFilePath("aws")), "examples");
+  for (const stack of stackNames(examples)) {
+    it(`stacks/examples/Pulumi.${stack}.yaml has no mandatory violation`, () => assertPasses(path.join(examples, `Pulumi.${stack}.yaml`)));
+  }
+});
+
 describe("ha-guard on copies of the example stacks under other names (as the README says to make them)", () => {
   // Copies in a directory of their own: the tests never write into stacks/.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-topology-stacks-"));
