@@ -7,9 +7,10 @@
  * public internet is not built: README, Recipes, Alerta.)
  */
 import { strict as assert } from "node:assert";
-import { planStack, type Plan } from "../automation/plan";
+import type { Plan } from "../automation/plan";
 import { resourceBinding } from "../components/model/bindings";
 import type { Cloud } from "../components/sizes";
+import { recipePlan, summaryLine } from "./recipePlans";
 
 const clouds = ["aws", "gcp", "digitalocean", "kubernetes"] as const satisfies readonly Cloud[];
 
@@ -21,13 +22,9 @@ describe("recipe Alerta: stacks/examples/Pulumi.alerta-<cloud>.yaml", () => {
     describe(cloud, function () {
       let plan: Plan;
       before(async function () {
-        plan = await planStack(`alerta-${cloud}`, { stackFile: `stacks/examples/Pulumi.alerta-${cloud}.yaml` });
+        plan = await recipePlan("alerta", cloud);
       });
-      const line = (topic: string) => {
-        const found = plan.summary.find((s) => s.topic === topic);
-        assert.ok(found, `no summary line ${topic} in ${plan.summary.map((s) => s.topic).join(", ")}`);
-        return found;
-      };
+      const line = (topic: string) => summaryLine(plan, topic);
 
       it("plans with zero mandatory violations and no failing summary line", () => {
         assert.deepEqual(plan.policy.violations.filter((v) => v.level === "mandatory"), []);

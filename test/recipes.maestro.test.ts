@@ -7,10 +7,11 @@
  * uploads bucket, one JWT secret on every workload, and semver image tags to roll back to.
  */
 import { strict as assert } from "node:assert";
-import { planStack, type Plan } from "../automation/plan";
+import type { Plan } from "../automation/plan";
 import { formatPlan } from "../automation/planReport";
 import { resourceBinding } from "../components/model/bindings";
 import type { Cloud } from "../components/sizes";
+import { recipePlan, summaryLine } from "./recipePlans";
 
 const clouds = ["aws", "gcp", "digitalocean", "kubernetes"] as const satisfies readonly Cloud[];
 
@@ -26,13 +27,9 @@ describe("recipe Maestro: stacks/examples/Pulumi.maestro-<cloud>.yaml", () => {
     describe(cloud, function () {
       let plan: Plan;
       before(async function () {
-        plan = await planStack(`maestro-${cloud}`, { stackFile: `stacks/examples/Pulumi.maestro-${cloud}.yaml` });
+        plan = await recipePlan("maestro", cloud);
       });
-      const line = (topic: string) => {
-        const found = plan.summary.find((s) => s.topic === topic);
-        assert.ok(found, `no summary line ${topic} in ${plan.summary.map((s) => s.topic).join(", ")}`);
-        return found;
-      };
+      const line = (topic: string) => summaryLine(plan, topic);
 
       it("plans with zero mandatory violations and no failing summary line", () => {
         assert.deepEqual(plan.policy.violations.filter((v) => v.level === "mandatory"), []);
