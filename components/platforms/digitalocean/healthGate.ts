@@ -389,8 +389,22 @@ export interface PoolReadOptions {
   healthyThreshold: number;
 }
 
+/** The name of the errors worth retrying (see transientApiError). */
+const transientApiErrorName = "TransientApiError";
+
 /** Thrown by getJson on an answer worth retrying (429, 5xx, network); anything else is final. */
-class TransientApiError extends Error {}
+function transientApiError(message: string): Error {
+  // A named plain Error, not a subclass: the closure serializer turns a class's
+  // `super(message)` into `Error.call(this, message)`, which sets no message (dynamicWait.ts).
+  const e = new Error(message);
+  e.name = transientApiErrorName;
+  return e;
+}
+
+/** True for an error of transientApiError. */
+function isTransientApiError(e: unknown): e is Error {
+  return e instanceof Error && e.name === transientApiErrorName;
+}
 
 /** GETs a DigitalOcean API path and parses the JSON answer; 404 gives `undefined`. */
 async function getJson(path: string, apiToken: string, deps: GateDeps, what: string): Promise<unknown> {
@@ -401,19 +415,19 @@ async function getJson(path: string, apiToken: string, deps: GateDeps, what: str
     status = response.status;
     text = await response.text();
   } catch (e) {
-    if (e instanceof TypeError) throw new TransientApiError(`the API could not be reached while the gate read ${what} (${e.message})`);
+    if (e instanceof TypeError) throw transientApiError(`the API could not be reached while the gate read ${what} (${e.message})`);
     throw e;
   }
   if (status === 401 || status === 403) throw tokenRefused(status, `read ${what} (GET /v2${path.split("?")[0]})`);
   if (status === 404) return undefined;
-  if (status === 429 || status >= 500) throw new TransientApiError(`GET /v2${path.split("?")[0]} answered HTTP ${status}`);
+  if (status === 429 || status >= 500) throw transientApiError(`GET /v2${path.split("?")[0]} answered HTTP ${status}`);
   if (status < 200 || status >= 300) {
     throw new Error(`The droplet health gate could not read ${what}: GET /v2${path.split("?")[0]} answered HTTP ${status}: ${text.slice(0, 300)}`);
   }
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new TransientApiError(`GET /v2${path.split("?")[0]} answered with a body that is not JSON`);
+    throw transientApiError(`GET /v2${path.split("?")[0]} answered with a body that is not JSON`);
   }
 }
 
@@ -455,7 +469,7 @@ export async function readPool(options: PoolReadOptions, deps: GateDeps): Promis
       })),
     };
   } catch (e) {
-    if (e instanceof TransientApiError) return e.message;
+    if (isTransientApiError(e)) return e.message;
     throw e;
   }
 }
@@ -796,7 +810,7 @@ export function poolReleaseProvider(injected?: GateDeps): PoolReleaseProvider {
         try {
           body = (await getJson(`/droplets?${query.toString()}`, apiToken, deps, `the droplets tagged ${props.floorTag}`)) as typeof body;
         } catch (e) {
-          if (!(e instanceof TransientApiError) || round >= 5) throw e;
+          if (!(isTransientApiError(e)) || round >= 5) throw e;
           await deps.sleep(5_000 * 2 ** round);
           continue;
         }
