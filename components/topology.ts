@@ -662,6 +662,9 @@ const cloudIdentifiers: Partial<Record<Cloud, { vpcId?: [RegExp, string]; subnet
   },
 };
 
+/** Seconds a worker's node has from boot (image pull included) to be live: the default grace period (a worker has no health check to set it). */
+export const workerGraceSeconds = defaults.healthCheck.gracePeriodSeconds;
+
 type Raw = z.output<z.ZodObject<typeof topLevelShape>>;
 
 /**

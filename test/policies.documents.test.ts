@@ -33,34 +33,7 @@ describe("document and queue rules", () => {
     }
   });
 
-  for (const fixture of documentFixtures) {
-    describe(fixture.cloud, () => {
-      const unexpected = (report: PolicyReport) => report.violations.filter((v) => !(fixture.knownGaps ?? []).includes(v.policy) || v.level !== "advisory");
-
-      it("passes the stack with its document databases and brokers", async () => {
-        const report = await runPolicies(build(fixture.passing));
-        assert.equal(unexpected(report).length, 0, `unexpected violations:\n${summary(report)}`);
-      });
-
-      it("follows references by value when the engine recorded no property dependencies", async () => {
-        const report = await runPolicies(build(fixture.passing).map((r) => ({ ...r, propertyDependencies: {}, dependencies: [] })));
-        assert.equal(unexpected(report).length, 0, `unexpected violations:\n${summary(report)}`);
-      });
-
-      for (const broken of fixture.breaks) {
-        it(`${broken.rule}: catches ${broken.what}`, async () => {
-          const specs = copy(fixture.passing);
-          broken.apply(specs);
-          const report = await runPolicies(build(specs));
-          const byRule = report.violations.filter((v) => v.policy === broken.rule);
-          assert.ok(byRule.length > 0, `${broken.rule} reported nothing; all violations:\n${summary(report)}`);
-          const others = report.violations.filter((v) => v.policy !== broken.rule && v.level === "mandatory");
-          assert.deepEqual(others, [], `other mandatory rules fired too:\n${summary(report)}`);
-          for (const v of byRule) assert.ok(v.message.length > 20 && v.urn, `a violation must say what to do and name the resource: ${JSON.stringify(v)}`);
-        });
-      }
-    });
-  }
+  // Each fixture's passing stack and breaks run with every other cloud's, in test/policies/rules.test.ts.
 
   it("has a break for every document-* and queue-* rule", () => {
     const tested = new Set(documentFixtures.flatMap((f) => f.breaks.map((b) => b.rule)));

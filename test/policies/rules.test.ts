@@ -20,7 +20,8 @@ function summary(report: PolicyReport): string {
   return report.violations.map((v) => `  [${v.level}] ${v.policy} @ ${v.resourceName ?? "stack"}: ${v.message}`).join("\n") || "  (none)";
 }
 
-for (const fixture of fixtures) {
+// The document and broker fixtures go through the same checks (their own tests are in test/policies.documents.test.ts).
+for (const fixture of [...fixtures, ...documentFixtures]) {
   describe(`ha-guard on ${fixture.cloud}`, () => {
     // The cloud's own gaps (advisory rules nothing on that cloud passes) are the only violations allowed.
     const unexpected = (report: PolicyReport) => report.violations.filter((v) => !(fixture.knownGaps ?? []).includes(v.policy) || v.level !== "advisory");

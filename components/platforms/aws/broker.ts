@@ -10,9 +10,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { fitName } from "../../physicalNames";
-import { JsonSecret } from "./jsonSecret";
+import { serviceAccess } from "./serviceAccess";
 
 /** The AMQPS port of Amazon MQ for RabbitMQ. */
 export const brokerPort = 5671;
@@ -49,19 +48,7 @@ export class Broker extends pulumi.ComponentResource {
   constructor(name: string, args: BrokerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ha-topology:aws:Broker", name, {}, opts);
     const { tags } = args;
-    const parent = { parent: this };
-    const securityGroupId = new aws.ec2.SecurityGroup(`${name}-mq`, {
-      vpcId: args.vpcId,
-      description: "Queue broker: from the workloads that use it only",
-      tags: { ...tags, Name: `${name}-mq` },
-    }, { ...parent, protect: true }).id;
-    // Amazon MQ refuses , : = in passwords and wants 12+ characters: letters and digits.
-    const password = new random.RandomPassword(`${name}-mq`, { length: 43, special: false }, parent);
-    const credentials = new JsonSecret(`${name}-mq-credentials`, {
-      description: `Queue broker credentials of ${name}, read by the nodes at boot`,
-      values: { username: args.username, password: password.result },
-      tags,
-    }, parent);
+    const { securityGroupId, password, credentials } = serviceAccess(name, "mq", { vpcId: args.vpcId, what: "Queue broker", username: args.username, tags }, this);
     const broker = new aws.mq.Broker(fitName(`${name}-mq`, 42), {
       engineType: "RabbitMQ",
       engineVersion: "3.13",

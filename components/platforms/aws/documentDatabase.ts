@@ -10,7 +10,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { JsonSecret } from "./jsonSecret";
+import { serviceAccess } from "./serviceAccess";
 
 /** The port DocumentDB listens on. */
 export const documentPort = 27017;
@@ -59,12 +59,8 @@ export class DocumentDatabase extends pulumi.ComponentResource {
     super("ha-topology:aws:DocumentDatabase", name, {}, opts);
     const { tags } = args;
     const parent = { parent: this };
-    // Guards access and holds the cluster's only way in: protected as the data is.
-    const securityGroupId = new aws.ec2.SecurityGroup(`${name}-docdb`, {
-      vpcId: args.vpcId,
-      description: "Document database: from the workloads that use it only",
-      tags: { ...tags, Name: `${name}-docdb` },
-    }, { ...parent, protect: true }).id;
+    // The cluster's only way in, and its credentials.
+    const { securityGroupId, password, credentials } = serviceAccess(name, "docdb", { vpcId: args.vpcId, what: "Document database", username: args.username, tags }, this);
     const subnets = new aws.docdb.SubnetGroup(`${name}-docdb`, { subnetIds: args.subnetIds, tags }, parent);
     // `tls` is on by default in docdb5.0; set explicitly so a default change cannot turn it off.
     const parameters = new aws.docdb.ClusterParameterGroup(`${name}-docdb`, {
@@ -74,13 +70,6 @@ export class DocumentDatabase extends pulumi.ComponentResource {
       tags,
     }, { ...parent, protect: true });
 
-    // DocumentDB refuses / " @ in passwords: letters and digits only, 256 bits.
-    const password = new random.RandomPassword(`${name}-docdb`, { length: 43, special: false }, parent);
-    const credentials = new JsonSecret(`${name}-docdb-credentials`, {
-      description: `Document database credentials of ${name}, read by the nodes at boot`,
-      values: { username: args.username, password: password.result },
-      tags,
-    }, parent);
     const snapshotSuffix = new random.RandomId(`${name}-docdb-final-snapshot`, { byteLength: 4 }, parent);
 
     const cluster = new aws.docdb.Cluster(`${name}-docdb`, {

@@ -133,6 +133,17 @@ export interface AwsWorkload extends WorkloadHandle {
   job?: AwsJob;
 }
 
+/** The handle of a cache or a Valkey broker (one ElastiCache replication group): TLS on its port, the security group its users get a rule to. */
+function valkeyHandle(r: Resource, sessionStore: SessionStore, url: pulumi.Output<string>): AwsResourceHandle {
+  return {
+    resource: r,
+    fields: { host: sessionStore.host, port: pulumi.output(String(sessionStorePort)), tls: pulumi.output("true"), url },
+    endpoint: sessionStore.endpoint,
+    network: { securityGroupId: sessionStore.securityGroupId, port: sessionStorePort },
+    sessionStore,
+  };
+}
+
 /** The single service's `web`, when the stack has it. */
 function singleWeb(ctx: ComposeContext): WebWorkload | undefined {
   return ctx.model.workloads.find((w): w is WebWorkload => w.origin === "single-service" && w.kind === "web");
@@ -315,19 +326,8 @@ export const awsPlatform: Platform<AwsFoundation, AwsResourceHandle, AwsEdge, Aw
           ...(single ? { securityGroupId: f.firewall!.sessionsGroupId! } : { vpcId: network.vpcId }),
           tags,
         }, opts);
-        return {
-          resource: r,
-          fields: {
-            host: sessionStore.host,
-            port: pulumi.output(String(sessionStorePort)),
-            tls: pulumi.output("true"),
-            // ElastiCache in-transit encryption: TLS, no password (the security group is the gate).
-            url: pulumi.interpolate`rediss://${sessionStore.host}:${sessionStorePort}`,
-          },
-          endpoint: sessionStore.endpoint,
-          network: { securityGroupId: sessionStore.securityGroupId, port: sessionStorePort },
-          sessionStore,
-        };
+        // ElastiCache in-transit encryption: TLS, no password (the security group is the gate).
+        return valkeyHandle(r, sessionStore, pulumi.interpolate`rediss://${sessionStore.host}:${sessionStorePort}`);
       }
       case "document": {
         const docdb = new DocumentDatabase(logical, {
@@ -394,18 +394,7 @@ export const awsPlatform: Platform<AwsFoundation, AwsResourceHandle, AwsEdge, Aw
           parameters: { "maxmemory-policy": "noeviction" },
           purpose: "Queue broker",
         }, opts);
-        return {
-          resource: r,
-          fields: {
-            host: sessionStore.host,
-            port: pulumi.output(String(sessionStorePort)),
-            tls: pulumi.output("true"),
-            url: sessionStore.host.apply((h) => valkeyBrokerUrl(h, sessionStorePort)),
-          },
-          endpoint: sessionStore.endpoint,
-          network: { securityGroupId: sessionStore.securityGroupId, port: sessionStorePort },
-          sessionStore,
-        };
+        return valkeyHandle(r, sessionStore, sessionStore.host.apply((h) => valkeyBrokerUrl(h, sessionStorePort)));
       }
       case "secret": {
         const secret = new GeneratedSecret(logical, {

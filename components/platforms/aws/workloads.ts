@@ -35,7 +35,7 @@ import { awsLogDriver } from "../../logShipping";
 import type { ServiceWorkload, WebWorkload } from "../../model/model";
 import { nodeUserData, workloadUserData } from "../../nodeUserData";
 import { resolveSize } from "../../sizes";
-import { defaults } from "../../topology";
+import { workerGraceSeconds } from "../../topology";
 import { secretsManagerSource } from "./secretsManagerSource";
 import { JsonSecret } from "./jsonSecret";
 import { appLogGroup } from "./logGroup";
@@ -311,7 +311,7 @@ export function workloadNodes(ctx: ComposeContext, f: AwsFoundation, w: ServiceW
         logDriver: awsLogDriver(x.region, x.logGroupName),
         livenessWatchdog: web
           ? livenessWatchdog(web, x.region)
-          : workerWatchdog({ reportCommand: reportUnhealthyCommand(x.region), readyCommand: reportReadyCommand(x.region) }, defaults.healthCheck.gracePeriodSeconds),
+          : workerWatchdog({ reportCommand: reportUnhealthyCommand(x.region), readyCommand: reportReadyCommand(x.region) }, workerGraceSeconds),
         ...(x.caDownloads.length > 0 && { caDownloads: x.caDownloads }),
       },
       "aws",
@@ -323,7 +323,7 @@ export function workloadNodes(ctx: ComposeContext, f: AwsFoundation, w: ServiceW
   const role = w.kind === "worker" ? "worker" : web!.route ? "web" : "internal";
   return new NodeGroup(logical, {
     nodes: { count: w.count, maxCount: w.maxCount, cpuTargetPercent: w.cpuTargetPercent },
-    healthCheck: { gracePeriodSeconds: web ? web.healthCheck.gracePeriodSeconds : defaults.healthCheck.gracePeriodSeconds },
+    healthCheck: { gracePeriodSeconds: web ? web.healthCheck.gracePeriodSeconds : workerGraceSeconds },
     instanceType: resolveSize("aws", "node", w.size),
     subnetIds: network.nodeSubnetIds,
     publicAddresses: topology.network.natGateways === "none",
@@ -334,7 +334,7 @@ export function workloadNodes(ctx: ComposeContext, f: AwsFoundation, w: ServiceW
     healthCheckType: "EC2",
     reportsOwnHealth: true,
     // The grace period is how long a node may take to boot: the readiness gate's limit too.
-    readinessTimeoutSeconds: web ? web.healthCheck.gracePeriodSeconds : defaults.healthCheck.gracePeriodSeconds,
+    readinessTimeoutSeconds: web ? web.healthCheck.gracePeriodSeconds : workerGraceSeconds,
     role,
     roleDescription: `Nodes of ${w.kind === "worker" ? "the worker" : "the web workload"} ${w.name}: the buckets and secrets it uses only`,
     bucketArns: uses.flatMap((r) => (r.bucketArn ? [r.bucketArn] : [])),

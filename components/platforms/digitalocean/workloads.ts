@@ -40,10 +40,8 @@ import { NodeGroup, nodeImage } from "./nodeGroup";
 import { embeddedRegistryLogin, registryDockerConfig } from "./registryAccess";
 import type { DoResource } from "./resources";
 import { WorkerGroup } from "./workerGroup";
-import { defaults } from "../../topology";
+import { workerGraceSeconds } from "../../topology";
 
-/** Seconds a worker droplet's container has from the watchdog's start to be live (the default grace period). */
-export const workerGraceSeconds = defaults.healthCheck.gracePeriodSeconds;
 
 /** The load balancer appends the client to X-Forwarded-For: one hop to trust. */
 export const trustedProxyHops = 1;

@@ -35,7 +35,7 @@ import { NodeIdentity, type NodeGrant } from "./nodeIdentity";
 import { artifactRegistryLogin, explainRepositoryPlacement, secretManagerLogin } from "./registryAccess";
 import { secretManagerSource } from "./secretSource";
 import { sessionStorePort } from "./sessionStore";
-import { defaults } from "../../topology";
+import { workerGraceSeconds } from "../../topology";
 
 /**
  * The global external load balancer's proxy appends "<client>, <load balancer IP>" to
@@ -57,8 +57,6 @@ export const workerReadySeconds = 120;
  */
 export const workerVerdictPort = 8086;
 
-/** Seconds a worker's node has from boot (image pull included) to be live: the watchdog's limit and autohealing's initial delay. */
-export const workerGraceSeconds = defaults.healthCheck.gracePeriodSeconds;
 
 /**
  * Seconds Compute Engine gives a VM's OS to shut down when its MIG deletes it (without

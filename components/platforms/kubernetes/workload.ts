@@ -22,6 +22,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { kubernetesRoleKey, type Role } from "../../../contract/roles";
+import { workerLive } from "../../bootstrap";
 import type { ServiceWorkload } from "../../model/model";
 import { httpPortName } from "./edge";
 import { secretChecksumAnnotation } from "./env";
@@ -76,7 +77,7 @@ export const containerSecurity = { allowPrivilegeEscalation: false, readOnlyRoot
  * the rollout (maxUnavailable 0) keeps the old pods, and Pulumi's Deployment await fails
  * the update at the progress deadline instead of reporting it done.
  */
-export const workerLiveSeconds = 30;
+export const workerLiveSeconds = workerLive.healthyThreshold * workerLive.intervalSeconds;
 
 /** A workload's Deployment and what keeps it available. */
 export class KubernetesWorkload extends pulumi.ComponentResource {
