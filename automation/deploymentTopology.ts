@@ -288,7 +288,7 @@ export function validateTopologyConfig(map: ConfigMap): void {
  * runs) is what the stack's last deployment ran. It loads the program on first run,
  * not at module load: loading the adapters is slow, and tests must load the program only
  * after installing mocks. `require`, not `import()`: under a CommonJS-only TypeScript
- * hook (`tsx/cjs`, which bin/ha-topology.js uses) a dynamic import() goes to Node's ESM
+ * hook (`tsx/cjs`) a dynamic import() goes to Node's ESM
  * loader, which cannot resolve an extensionless .ts path.
  */
 export function inlineProgramWith(previous: () => PreviousDeployment | undefined = () => undefined): PulumiFn {

@@ -201,7 +201,7 @@ export async function runWithMocks(
       unhandled,
       (async () => {
         // Loaded only now, after setMocks (a program module must never see a real engine);
-        // require rather than import() so it also works under tsx's CommonJS hook alone (the bin).
+        // require rather than import(): it also works under a CommonJS-only TypeScript hook.
         const program = (): typeof import("../../components/program") => require("../../components/program");
         const stackOutputs = options.program ? await options.program() : program().runProgram();
         outputs = Object.fromEntries(

@@ -1,0 +1,3 @@
+// The stack program as Pulumi runs it (Pulumi.yaml `main`): the precompiled bundle of
+// index.ts, rebuilt first when a source changed (build.js says why it is precompiled).
+module.exports = require(require("./build").ensureBuilt("program"));

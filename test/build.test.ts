@@ -1,0 +1,121 @@
+/**
+ * The precompiled program (build.js): Pulumi runs dist/program.js, the command runs
+ * dist/cli.js and the pack policies/dist/policies.js. The bundles must be the sources'
+ * behaviour exactly, rebuilt whenever a source changed, and their dynamic providers must
+ * load in a provider host.
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import Module from "node:module";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as vm from "node:vm";
+import { runWithMocks, type RegisteredResource } from "../automation/offline/mocks";
+import { loadStackConfig } from "../automation/stackFiles";
+
+const root = path.resolve(__dirname, "..");
+
+interface Build {
+  ensureBuilt(name: string): string;
+  isFresh(name: string): boolean;
+  entries: Record<string, { source: string; dir: string }>;
+}
+
+/** build.js copied into a scratch project, with the real node_modules (for esbuild). */
+function scratchProject(files: Record<string, string>): { dir: string; build: Build } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-build-"));
+  fs.copyFileSync(path.join(root, "build.js"), path.join(dir, "build.js"));
+  fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
+  for (const [file, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), text);
+  }
+  return { dir, build: require(path.join(dir, "build.js")) as Build };
+}
+
+/** Loads a bundle afresh (a program bundle registers its resources when loaded). */
+function loadFresh(file: string): Record<string, unknown> {
+  delete require.cache[require.resolve(file)];
+  return require(file) as Record<string, unknown>;
+}
+
+describe("build.js: the precompiled bundles", function () {
+  it("builds a missing bundle, keeps a fresh one, rebuilds after an edit or a deleted import", function () {
+    const { dir, build } = scratchProject({
+      "index.ts": 'import { greeting } from "./components/greeting";\nexport const said: string = greeting("x");\n',
+      "components/greeting.ts": "export const greeting = (who: string): string => `hello ${who}`;\n",
+      "automation/cli.ts": "export const main = async (): Promise<number> => 0;\n",
+      "policies/index.ts": "export {};\n",
+    });
+    assert.equal(build.isFresh("program"), false, "nothing built yet");
+    const bundle = build.ensureBuilt("program");
+    assert.equal(bundle, path.join(dir, "dist", "program.js"));
+    assert.equal(loadFresh(bundle).said, "hello x");
+    assert.equal(build.isFresh("program"), true);
+    const builtAt = fs.statSync(bundle).mtimeMs;
+    build.ensureBuilt("program");
+    assert.equal(fs.statSync(bundle).mtimeMs, builtAt, "a fresh bundle is not rebuilt");
+
+    // An edit of an imported file (same size: the mtime alone tells) rebuilds it.
+    const greeting = path.join(dir, "components", "greeting.ts");
+    fs.writeFileSync(greeting, "export const greeting = (who: string): string => `howdy ${who}`;\n");
+    fs.utimesSync(greeting, new Date(), new Date(Date.now() + 5000));
+    assert.equal(build.isFresh("program"), false);
+    assert.equal(loadFresh(build.ensureBuilt("program")).said, "howdy x");
+
+    // A deleted import is stale too, and the rebuild names what is missing.
+    fs.rmSync(greeting);
+    assert.equal(build.isFresh("program"), false);
+    assert.throws(() => build.ensureBuilt("program"), /components\/greeting/);
+    // The pack's bundle sits inside policies/ (a published pack is that directory alone).
+    assert.equal(build.ensureBuilt("policies"), path.join(dir, "policies", "dist", "policies.js"));
+    assert.throws(() => build.ensureBuilt("nope"), /unknown bundle nope/);
+  });
+
+  it("is what Pulumi, the command and the pack run (no TypeScript loader at run time)", function () {
+    const project = fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8");
+    assert.match(project, /^main: program\.js$/m);
+    assert.match(fs.readFileSync(path.join(root, "program.js"), "utf8"), /ensureBuilt\("program"\)/);
+    assert.match(fs.readFileSync(path.join(root, "bin", "ha-topology.js"), "utf8"), /ensureBuilt\("cli"\)/);
+    assert.match(fs.readFileSync(path.join(root, "policies", "PulumiPolicy.yaml"), "utf8"), /^main: pack\.js$/m);
+    assert.match(fs.readFileSync(path.join(root, "policies", "pack.js"), "utf8"), /ensureBuilt\("policies"\)/);
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string>; dependencies: Record<string, string> };
+    assert.equal(pkg.scripts.prepare, "node build.js", "npm ci builds the bundles");
+    assert.ok(pkg.dependencies.esbuild, "esbuild builds at install and at a stale start: a runtime dependency");
+  });
+
+  for (const cloud of ["aws", "gcp", "digitalocean", "kubernetes"]) {
+    it(`${cloud}: the bundle registers what the sources register, and its dynamic providers load`, async function () {
+      const bundle = (require(path.join(root, "build.js")) as Build).ensureBuilt("program");
+      const config = loadStackConfig(cloud);
+      const fromSources = await runWithMocks(config, { stack: `build-${cloud}` });
+      const fromBundle = await runWithMocks(config, { stack: `build-${cloud}`, program: async () => loadFresh(bundle) });
+      assert.equal(fromSources.error, undefined);
+      assert.equal(fromBundle.error, undefined);
+      // Serialized code differs by construction (bundled text): a dynamic provider's
+      // `__provider`, and the DigitalOcean healer's program (base64 in its App spec).
+      // Everything else must not, registration order aside.
+      const code = /ZXhwb3J0cy5oYW5kbGVy[A-Za-z0-9+/=]*/g; // base64 of "exports.handler..."
+      const comparable = (r: RegisteredResource) => JSON.stringify({ urn: r.urn, protect: r.protect, inputs: { ...r.inputs, __provider: undefined } }).replace(code, "<code>");
+      const sorted = (rs: RegisteredResource[]) => rs.map(comparable).sort();
+      assert.deepEqual(sorted(fromBundle.resources), sorted(fromSources.resources));
+      assert.deepEqual(fromBundle.outputs, fromSources.outputs);
+
+      // A provider's text is what a provider host evaluates: a module whose handler() gives
+      // the provider (require-from-string, as @pulumi/pulumi's dynamic provider host does).
+      const providers = new Set(fromBundle.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic")).map((r) => String(r.inputs.__provider)));
+      if (cloud !== "kubernetes") assert.ok(providers.size > 0, "the example stack has dynamic providers to check");
+      for (const text of providers) {
+        const host = new Module(path.join(root, "provider-host.js"));
+        host.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(root);
+        (host as unknown as { _compile(code: string, file: string): void })._compile(text, host.id);
+        const provider = (host.exports as { handler(): Record<string, unknown> }).handler();
+        assert.equal(typeof provider.create, "function", text.slice(0, 200));
+      }
+      // The healer's program starts when loaded: it is only compiled here.
+      for (const b64 of new Set(fromBundle.resources.flatMap((r) => JSON.stringify(r.inputs).match(code) ?? []))) {
+        assert.doesNotThrow(() => new vm.Script(Buffer.from(b64, "base64").toString("utf8")));
+      }
+    });
+  }
+});
