@@ -846,8 +846,9 @@ if (["preview", "up", "destroy", "refresh"].includes(args[0])) {
   events.push({ summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: { create: 2 }, policyPacks: {} } });
   events.push({ cancelEvent: {} });
   fs.writeFileSync(log, events.map(event).join("\\n") + "\\n");
-  // Let the SDK's log tail (200 ms polls) read the events before the command ends.
-  setTimeout(() => done(mode === "fail" ? 255 : 0), 700);
+  // No wait before exiting: the events are on disk, and the SDK's log tail reads the file once
+  // more when it stops (after the command ends), so it sees every event this run wrote.
+  done(mode === "fail" ? 255 : 0);
   return;
 }
 console.error("fake pulumi: unexpected " + args.join(" ")); done(2);
