@@ -1,7 +1,9 @@
 /**
  * One benchmark scenario, run in a fresh process by bench/run.ts. Prints one JSON line
  * on stdout at the end: the scenario's own figures plus peak memory (max RSS).
+ * Runs under tsx (the sources) or as the precompiled bundle (dist/), see bench/run.ts.
  */
+import * as fs from "node:fs";
 import { performance } from "node:perf_hooks";
 
 const [mode, arg1 = "", arg2 = ""] = process.argv.slice(2);
@@ -11,26 +13,58 @@ function report(figures: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ ...figures, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
 }
 
-async function evaluate(cloud: string, count?: number): Promise<number> {
+/**
+ * When the last registerResource call of the mock monitor returned, in ms since process
+ * start (performance.now() counts from the time origin). Hooked on the prototype, before
+ * runWithMocks creates its monitor; the same hook as the generated baseline's.
+ */
+let lastRegistration = 0;
+function hookRegistrations(): void {
+  type Register = (this: unknown, request: unknown, callback: (...args: unknown[]) => unknown) => unknown;
+  const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: { registerResource: Register } } };
+  const register = MockMonitor.prototype.registerResource;
+  MockMonitor.prototype.registerResource = function (request, callback) {
+    return register.call(this, request, (...args: unknown[]) => {
+      lastRegistration = performance.now();
+      return callback(...args);
+    });
+  };
+}
+
+async function run(cloud: string, count?: number) {
   const { runWithMocks } = await import("../automation/offline/mocks");
   const { stackConfigWith, loadStackConfig } = await import("../automation/stackFiles");
   const config = count ? stackConfigWith(cloud, { "ha-topology:nodes": { count, maxCount: count } }) : loadStackConfig(cloud);
-  const run = await runWithMocks(config, { stack: `bench-${cloud}` });
-  if (run.error) throw run.error;
-  return run.resources.length;
+  const result = await runWithMocks(config, { stack: `bench-${cloud}` });
+  if (result.error) throw result.error;
+  return result.resources;
+}
+
+async function evaluate(cloud: string, count?: number): Promise<number> {
+  return (await run(cloud, count)).length;
 }
 
 async function main(): Promise<void> {
   switch (mode) {
     case "floor": {
-      // What any program on this cloud pays: the SDK core and the provider SDK.
+      // What any program on this cloud pays: the SDK core and the provider SDK (bench/run.ts
+      // times bench/floor.js, its plain-Node twin; this one measures the runner's own cost).
       require("@pulumi/pulumi");
       require(sdkOf[arg1]);
-      return report({});
+      return report({ lastRegistrationMs: Math.round(performance.now()) });
     }
     case "program": {
+      hookRegistrations();
       const resources = await evaluate(arg1, arg2 ? Number(arg2) : undefined);
-      return report({ resources });
+      return report({ resources, lastRegistrationMs: Math.round(lastRegistration) });
+    }
+    case "baseline": {
+      // Writes the hand-written baseline for this stack (arg2: the file), not timed.
+      const { baselineSource } = await import("./baselineProgram");
+      const [cloud, count] = arg1.split("@");
+      const resources = await run(cloud, count ? Number(count) : undefined);
+      fs.writeFileSync(arg2, baselineSource(resources));
+      return report({ resources: resources.length });
     }
     case "multi": {
       // Many stacks in one process, as an embedding platform evaluates tenants.

@@ -1,9 +1,22 @@
 /**
- * `npm run bench`: start-up, program evaluation, scale and policy throughput, each as
- * fresh processes repeated N times (min / median / max), printed as a table and as JSON
- * (bench/results.json). Never a test: timings depend on the machine.
+ * `npm run bench`: program evaluation against two baselines per cloud, scale, embedding,
+ * policy throughput and the offline plan, each as fresh processes, printed as a markdown
+ * table and as JSON (bench/results.json). Never a test: timings depend on the machine.
  *
- * BENCH_REPEAT sets the repetitions (default 3).
+ * Method: BENCH_REPEAT rounds (default 5); in each round the floor, the baseline and the
+ * program run one after the other (paired, interleaved: a machine slowing down during the
+ * bench slows all three), and a ratio is the median of the per-round ratios. Figures are
+ * medians. Each child prints its own "ms from process start to the last registration";
+ * the parent adds the wall time (spawn to exit).
+ *
+ * Real-run settings: HA_TOPOLOGY_STACK_TRACES=1, so the SDK keeps its per-promise stack
+ * traces (runtime/debuggable.js) as a real run does; under tsx Node's source maps are on
+ * (tsx turns them on), the js runner leaves them as Node's default (off).
+ *
+ * Runners of the program: `tsx` (Pulumi.yaml's `--import tsx`) and `js` (the precompiled
+ * bundle dist/bench.js of bench/child.ts, or dist/bench/child.js if dist/ mirrors the
+ * sources; skipped with a reason when neither exists). BENCH_ONLY=<group>[,<group>] runs
+ * only those groups: evaluation, scale, embedding, policy, plan.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -11,102 +24,181 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 const root = path.resolve(__dirname, "..");
-const repeat = Number(process.env.BENCH_REPEAT ?? 3);
-const tsx = ["--import", "tsx"];
+const repeat = Number(process.env.BENCH_REPEAT ?? 5);
+const only = process.env.BENCH_ONLY?.split(",");
+const wanted = (group: string) => !only || only.includes(group);
+// Real-run settings for every child: the SDK's stack traces on (runWithMocks turns them off otherwise).
+const env = { ...process.env, HA_TOPOLOGY_STACK_TRACES: "1", NODE_PATH: path.join(root, "node_modules") };
+
+/** How a runner starts bench/child.ts, or why it cannot. */
+type Runner = { name: "tsx" | "js"; args: string[]; sourceMaps: string } | { name: "js"; skipped: string };
+const tsx: Extract<Runner, { args: string[] }> = { name: "tsx", args: ["--import", "tsx", "bench/child.ts"], sourceMaps: "on (tsx)" };
+const jsBuild = ["dist/bench.js", "dist/bench/child.js"].find((f) => fs.existsSync(path.join(root, f)));
+const js: Runner = jsBuild
+  ? { name: "js", args: [jsBuild], sourceMaps: "off (Node default)" }
+  : { name: "js", skipped: "no dist/bench.js or dist/bench/child.js (the precompiled build) in the repo root" };
+const runners = [tsx, js];
+if ("skipped" in js) process.stderr.write(`js rows skipped: ${js.skipped}\n`);
 
 interface Sample {
-  ms: number;
+  /** Wall time the parent measured, spawn to exit. */
+  wallMs: number;
+  /** The child's JSON line (lastRegistrationMs, resources, maxRssMb, ...). */
   figures: Record<string, number>;
 }
 
-/** Runs a command `repeat` times as fresh processes. */
-function measure(args: string[]): Sample[] {
-  return Array.from({ length: repeat }, () => {
-    const start = process.hrtime.bigint();
-    const run = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    if (run.status !== 0) throw new Error(`${args.join(" ")} failed:\n${run.stderr}`);
-    // Scenarios end with one JSON line of figures; other commands (the plan) have none.
-    const last = run.stdout.trim().split("\n").pop() ?? "";
-    let figures: Record<string, number> = {};
-    try {
-      figures = JSON.parse(last) as Record<string, number>;
-    } catch {
-      figures = {};
-    }
-    return { ms, figures };
-  });
+/** One fresh process. */
+function once(args: string[]): Sample {
+  const start = process.hrtime.bigint();
+  const run = spawnSync(process.execPath, args, { cwd: root, env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+  if (run.status !== 0) throw new Error(`${args.join(" ")} failed:\n${run.stderr}`);
+  // Scenarios end with one JSON line of figures; other commands (the plan) have none.
+  const last = run.stdout.trim().split("\n").pop() ?? "";
+  try {
+    return { wallMs, figures: JSON.parse(last) as Record<string, number> };
+  } catch {
+    return { wallMs, figures: {} };
+  }
 }
 
-const stats = (xs: number[]) => {
+const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return { min: Math.round(s[0]), median: Math.round(s[Math.floor(s.length / 2)]), max: Math.round(s[s.length - 1]) };
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
+const round = (x: number, digits = 0) => Number(x.toFixed(digits));
 
+/** Median figures of a set of samples. */
+function summary(samples: Sample[]) {
+  return {
+    wallMs: round(median(samples.map((s) => s.wallMs))),
+    lastRegistrationMs: round(median(samples.map((s) => s.figures.lastRegistrationMs ?? NaN))),
+    maxRssMb: Math.max(...samples.map((s) => s.figures.maxRssMb ?? 0)),
+    resources: samples[0]?.figures.resources,
+  };
+}
+
+/** One printed row. */
 interface Row {
   group: string;
   name: string;
-  wallMs: { min: number; median: number; max: number };
+  runner: string;
+  sourceMaps: string;
+  lastRegistrationMs?: number;
+  wallMs: number;
   maxRssMb: number;
+  resources?: number;
   note: string;
 }
-
 const rows: Row[] = [];
-function record(group: string, name: string, samples: Sample[], note = ""): Row {
-  const row = { group, name, wallMs: stats(samples.map((s) => s.ms)), maxRssMb: Math.max(...samples.map((s) => s.figures.maxRssMb ?? 0)), note };
+function record(row: Row): void {
   rows.push(row);
-  process.stderr.write(`  ${group} / ${name}: ${row.wallMs.median} ms median ${note}\n`);
-  return row;
+  process.stderr.write(`  ${row.group} / ${row.name} [${row.runner}]: ${row.lastRegistrationMs ?? "-"} ms to last registration, ${row.wallMs} ms wall ${row.note}\n`);
 }
 
 const clouds = ["aws", "gcp", "digitalocean", "kubernetes"];
-process.stderr.write(`ha-topology benchmarks, ${repeat} runs each (fresh processes)\n`);
+process.stderr.write(`ha-topology benchmarks, ${repeat} rounds (fresh processes, interleaved)\n`);
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ha-topology-bench-"));
 
-// 1 and 2: the floor and the program, per cloud.
-const ratios: Record<string, number> = {};
-for (const cloud of clouds) {
-  const floor = record("floor", cloud, measure([...tsx, "bench/child.ts", "floor", cloud]));
-  const program = measure([...tsx, "bench/child.ts", "program", cloud]);
-  ratios[cloud] = program.length ? stats(program.map((s) => s.ms)).min / floor.wallMs.min : 0;
-  record("program evaluation", cloud, program, `${program[0].figures.resources} resources, ${ratios[cloud].toFixed(2)}x the floor (min/min)`);
+/** Per cloud: floor, baseline and the program under each runner, interleaved per round. */
+interface Evaluation {
+  floor: ReturnType<typeof summary>;
+  baseline: ReturnType<typeof summary>;
+  program: Partial<Record<Runner["name"], ReturnType<typeof summary> & { ratioToFloor: number; ratioToBaseline: number; wallRatioToFloor: number; wallRatioToBaseline: number }>>;
+}
+const evaluations: Record<string, Evaluation> = {};
+
+/** `stack` is a cloud, or `<cloud>@<nodes>` for a scale row. */
+function evaluate(group: string, stack: string, label: string): void {
+  const [cloud, count] = stack.split("@");
+  const baselineFile = path.join(tmp, `${stack.replace("@", "-")}.js`);
+  const generated = once([...tsx.args, "baseline", stack, baselineFile]);
+  const live = runners.filter((r): r is Extract<Runner, { args: string[] }> => "args" in r);
+  const floors: Sample[] = [];
+  const baselines: Sample[] = [];
+  const programs = new Map<string, Sample[]>(live.map((r) => [r.name, []]));
+  for (let i = 0; i < repeat; i++) {
+    floors.push(once(["bench/floor.js", cloud]));
+    baselines.push(once([baselineFile]));
+    for (const r of live) programs.get(r.name)?.push(once([...r.args, "program", cloud, ...(count ? [count] : [])]));
+  }
+  const baseline = summary(baselines);
+  if (baseline.resources !== generated.figures.resources) throw new Error(`${stack}: the baseline registered ${baseline.resources} resources, the program ${generated.figures.resources}`);
+  const evaluation: Evaluation = { floor: summary(floors), baseline, program: {} };
+  record({ group, name: `${label}: SDK-import floor (plain node)`, runner: "node", sourceMaps: "off", ...evaluation.floor, note: "" });
+  record({ group, name: `${label}: hand-written baseline (plain node)`, runner: "node", sourceMaps: "off", ...baseline, note: "literal inputs: a lower bound" });
+  for (const r of live) {
+    const samples = programs.get(r.name) ?? [];
+    const perRound = (pick: (s: Sample) => number, against: Sample[]) => round(median(samples.map((s, i) => pick(s) / pick(against[i]))), 2);
+    const last = (s: Sample) => s.figures.lastRegistrationMs;
+    const wall = (s: Sample) => s.wallMs;
+    const figures = { ...summary(samples), ratioToFloor: perRound(last, floors), ratioToBaseline: perRound(last, baselines), wallRatioToFloor: perRound(wall, floors), wallRatioToBaseline: perRound(wall, baselines) };
+    if (figures.resources !== baseline.resources) throw new Error(`${stack} [${r.name}]: ${figures.resources} resources, the baseline ${baseline.resources}`);
+    evaluation.program[r.name] = figures;
+    record({
+      group, name: `${label}: program`, runner: r.name, sourceMaps: r.sourceMaps, ...figures,
+      note: `${figures.ratioToFloor}× floor, ${figures.ratioToBaseline}× baseline (to last registration; wall ${figures.wallRatioToFloor}× / ${figures.wallRatioToBaseline}×)`,
+    });
+  }
+  for (const r of runners) if ("skipped" in r) record({ group, name: `${label}: program`, runner: r.name, sourceMaps: "-", wallMs: NaN, maxRssMb: 0, note: `skipped: ${r.skipped}` });
+  evaluations[stack] = evaluation;
 }
 
-// 3: start-up as Pulumi runs the program: its default (ts-node, type-checked) vs the shipped setting.
-const tsNode = record("start-up", "Pulumi default (ts-node, type check)", measure(["bench/startupTsNode.js"]), "compiles and type-checks, as after any edit");
-process.env.BENCH_TSNODE_CACHE = "1";
-record("start-up", "Pulumi default, ts-node cache warm", measure(["bench/startupTsNode.js"]), "nothing changed since the last run");
-delete process.env.BENCH_TSNODE_CACHE;
-const shipped = record("start-up", "shipped (typescript: false, --import tsx)", measure([...tsx, "bench/startupShipped.js"]));
-const startupSpeedup = tsNode.wallMs.min / shipped.wallMs.min;
-shipped.note = `${startupSpeedup.toFixed(1)}x faster than the default`;
+/** A scenario with no baseline, under each runner, rounds interleaved across runners. */
+function scenario(group: string, name: string, args: string[], note: (s: Sample[]) => string): void {
+  const live = runners.filter((r): r is Extract<Runner, { args: string[] }> => "args" in r);
+  const samples = new Map<string, Sample[]>(live.map((r) => [r.name, []]));
+  for (let i = 0; i < repeat; i++) for (const r of live) samples.get(r.name)?.push(once([...r.args, ...args]));
+  for (const r of live) {
+    const s = samples.get(r.name) ?? [];
+    record({ group, name, runner: r.name, sourceMaps: r.sourceMaps, ...summary(s), note: note(s) });
+  }
+  for (const r of runners) if ("skipped" in r) record({ group, name, runner: r.name, sourceMaps: "-", wallMs: NaN, maxRssMb: 0, note: `skipped: ${r.skipped}` });
+}
 
-// 4: scale.
-for (const cloud of ["digitalocean", "kubernetes"]) {
-  for (const count of [2, 10, 100, 1000]) {
-    const samples = measure([...tsx, "bench/child.ts", "program", cloud, String(count)]);
-    record(`scale (${cloud})`, `${count} nodes`, samples, `${samples[0].figures.resources} resources`);
+if (wanted("evaluation")) for (const cloud of clouds) evaluate("program evaluation", cloud, cloud);
+
+// Scale: nodes per stack (1000 droplets; on Kubernetes 1000 nodes are 1000 pods of one Deployment's replicas).
+if (wanted("scale")) {
+  for (const cloud of ["digitalocean", "kubernetes"]) {
+    // Kubernetes' nodes are one Deployment's replicas: 1000 nodes are 1000 pods, registered as the same resources as 2.
+    for (const count of [2, 10, 100, 1000]) evaluate(`scale (${cloud})`, `${cloud}@${count}`, cloud === "kubernetes" ? `${count} nodes (pods)` : `${count} nodes (droplets)`);
   }
 }
-const multi = measure([...tsx, "bench/child.ts", "multi", "aws", "10"]);
-record("scale (embedding)", "10 aws stacks in one process", multi, `first ${multi[0].figures.firstMs} ms, last ${multi[0].figures.lastMs} ms`);
 
-// 5: policy throughput and the offline plan.
-for (const size of [10, 1000, 10000]) {
-  const samples = measure([...tsx, "bench/child.ts", "policy", String(size)]);
-  const best = Math.max(...samples.map((s) => s.figures.perSecond));
-  record("policy runner", `${samples[0].figures.resources} resources`, samples, `${best} resources/s warm (cold ${samples[0].figures.coldMs} ms)`);
+if (wanted("embedding")) {
+  scenario("scale (embedding)", "10 aws stacks in one process", ["multi", "aws", "10"], (s) =>
+    `median first ${round(median(s.map((x) => x.figures.firstMs)))} ms, last ${round(median(s.map((x) => x.figures.lastMs)))} ms`);
 }
-record("offline plan", "npm run plan (aws, JSON)", measure(["bin/ha-topology.js", "plan", "--json"]));
+
+if (wanted("policy")) {
+  for (const size of [10, 1000, 10000]) {
+    scenario("policy runner", `~${size} resources`, ["policy", String(size)], (s) =>
+      `${s[0]?.figures.resources} resources, median ${round(median(s.map((x) => x.figures.perSecond)))} resources/s warm (cold ${round(median(s.map((x) => x.figures.coldMs)))} ms)`);
+  }
+}
+
+if (wanted("plan")) {
+  const samples = Array.from({ length: repeat }, () => once(["bin/ha-topology.js", "plan", "--json"]));
+  record({ group: "offline plan", name: "npm run plan (aws, JSON)", runner: "bin", sourceMaps: "as the bin sets", ...summary(samples), note: "" });
+}
+fs.rmSync(tmp, { recursive: true, force: true });
 
 const machine = `${os.cpus()[0]?.model ?? "cpu"} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`;
+const cell = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? "-" : String(x));
 const table = [
-  `Machine: ${machine}; ${repeat} runs per row; wall time from process start to exit.`,
+  `Machine: ${machine}. ${repeat} rounds, medians; floor, baseline and program interleaved per round, ratios = median of per-round ratios.`,
+  "Real-run settings: the SDK's per-promise stack traces on (HA_TOPOLOGY_STACK_TRACES=1); source maps as each runner leaves them.",
   "",
-  "| Group | Scenario | min ms | median ms | max ms | peak RSS MB | Note |",
-  "|---|---|---|---|---|---|---|",
-  ...rows.map((r) => `| ${r.group} | ${r.name} | ${r.wallMs.min} | ${r.wallMs.median} | ${r.wallMs.max} | ${r.maxRssMb} | ${r.note} |`),
+  "| Group | Scenario | Runner | Source maps | to last registration ms | wall ms | resources | peak RSS MB | Note |",
+  "|---|---|---|---|---|---|---|---|---|",
+  ...rows.map((r) => `| ${r.group} | ${r.name} | ${r.runner} | ${r.sourceMaps} | ${cell(r.lastRegistrationMs)} | ${cell(r.wallMs)} | ${cell(r.resources)} | ${r.maxRssMb || "-"} | ${r.note} |`),
 ].join("\n");
 process.stdout.write(`${table}\n`);
-const json = { machine, repeat, takenAt: new Date().toISOString(), ratios, startupSpeedup, rows };
+const json = {
+  machine, repeat, takenAt: new Date().toISOString(),
+  settings: { stackTraces: "on (HA_TOPOLOGY_STACK_TRACES=1)", sourceMaps: Object.fromEntries(runners.map((r) => [r.name, "skipped" in r ? `skipped: ${r.skipped}` : r.sourceMaps])) },
+  evaluations, rows,
+};
 fs.writeFileSync(path.join(root, "bench", "results.json"), `${JSON.stringify(json, null, 2)}\n`);
-process.stdout.write(`\n${JSON.stringify({ ratios, startupSpeedup })}\n`);
