@@ -11,8 +11,9 @@
  * A bundle is rebuilt when any file it was built from changed or disappeared (esbuild's
  * metafile lists them), so an edited checkout never runs stale code: `node build.js` at
  * install (`npm ci` runs `prepare`), and `ensureBuilt` again at every start.
- * Set NODE_OPTIONS=--enable-source-maps to see TypeScript positions in a stack trace
- * (dist/*.js.map).
+ * Each bundle's source map is written beside it (dist/*.js.map) but not linked from it:
+ * a linked map would be loaded and applied to every stack trace the SDK takes (Pulumi's
+ * runner installs source-map-support), which is the cost this build removes.
  */
 "use strict";
 const fs = require("node:fs");
