@@ -30,6 +30,10 @@ const entries = {
   program: { source: "index.ts", dir: "dist" },
   cli: { source: "automation/cli.ts", dir: "dist" },
   policies: { source: "policies/index.ts", dir: "policies/dist" },
+  // The dynamic providers, loaded by the provider host (components/shippedDynamicResource.ts).
+  providers: { source: "components/dynamicProviders.ts", dir: "dist" },
+  // The DigitalOcean healer's worker program (healerApp.ts puts it in the App's spec).
+  healer: { source: "components/platforms/digitalocean/healerWorker.ts", dir: "dist" },
   // The benchmark's scenarios, measured on the code as shipped (npm run bench).
   bench: { source: "bench/child.ts", dir: "dist" },
 };

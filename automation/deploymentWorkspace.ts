@@ -158,7 +158,10 @@ export async function openStack(stackName: string, ws: ResolvedWorkspace, pulumi
     envVars: ws.envVars,
     secretsProvider: ws.secretsProvider,
     pulumiCommand,
-    projectSettings: { name: ws.projectName, runtime: "nodejs" as const, backend: { url: ws.backendUrl } },
+    // `main` is the project, not the workspace: the engine starts plugins in the program's
+    // directory, and the dynamic provider host must find @pulumi/pulumi and our providers'
+    // bundle there (components/shippedDynamicResource.ts), as the SDK's default project does.
+    projectSettings: { name: ws.projectName, runtime: "nodejs" as const, main: projectRoot, backend: { url: ws.backendUrl } },
   };
   const stack = await (mode === "select" ? LocalWorkspace.selectStack(args, options) : LocalWorkspace.createOrSelectStack(args, options));
   previous = await lastDeployment(stack);

@@ -7,10 +7,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { projectRoot } from "../components/projectRoot";
 import { parseGoYaml, setOwn } from "./goYaml";
 
-/** The project root (where Pulumi.yaml is). */
-export const projectRoot = path.resolve(__dirname, "..");
+export { projectRoot };
 
 /** The engine's view of a stack's configuration. */
 export interface StackConfig {

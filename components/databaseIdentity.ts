@@ -24,14 +24,12 @@
  * from the state (`pulumi state delete <its urn>`) and unprotect the database: see README,
  * "Create-only database settings".
  *
- * SERIALIZATION CONSTRAINT (as for the DigitalOcean health gate, healthGate.ts): Pulumi
- * serializes the provider object by closure serialization and evaluates it in a separate
- * provider host process. The provider's functions may use only the functions and
- * constants of this module that do not touch an import, and Node globals (JSON, Object).
- * `@pulumi/pulumi` is used only by the DatabaseIdentity class, which runs in the program.
- * test/dataSafety.test.ts deserializes the registered provider and runs its check.
+ * The provider runs in the dynamic provider host, loaded from ha-topology's providers bundle
+ * (../components/shippedDynamicResource.ts); test/dataSafety.test.ts loads the registered
+ * provider as the host does and runs its check.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { ShippedDynamicResource } from "./shippedDynamicResource";
 
 /** What the guard records: the cloud, and each create-only setting by its config key. */
 export interface DatabaseIdentityInputs {
@@ -116,18 +114,15 @@ export function waitForGuard(guard: pulumi.Resource): pulumi.ResourceTransformat
   return (args) => (args.resource === guard ? undefined : { props: args.props, opts: pulumi.mergeOptions(args.opts, { dependsOn: [guard] }) });
 }
 
-/** One provider object for every guard (Pulumi serializes a provider once per object). */
-const identityProvider = databaseIdentityProvider();
-
 /**
  * Records the create-only settings of a database and refuses, at preview, any change to
  * them. Register it before the database, and make the database's resources `dependsOn` it.
  */
-export class DatabaseIdentity extends pulumi.dynamic.Resource {
+export class DatabaseIdentity extends ShippedDynamicResource {
   /** The recorded settings, by config key. */
   declare readonly keys: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: DatabaseIdentityInputs, opts?: pulumi.CustomResourceOptions) {
-    super(identityProvider, name, { cloud: args.cloud, keys: args.keys }, opts, "ha-topology", "DatabaseIdentity");
+    super("DatabaseIdentity", name, { cloud: args.cloud, keys: args.keys }, opts);
   }
 }

@@ -920,7 +920,10 @@ describe("deployment: the Automation API against a scripted stand-in for the CLI
     const settings = fs.readFileSync(path.join(workDir, "Pulumi.aws.yaml"), "utf8");
     assert.match(settings, /encryptionsalt: v1:salt/, "the passphrase salt is kept");
     assert.doesNotMatch(settings, /stale/, "config from earlier runs is dropped");
-    assert.match(fs.readFileSync(path.join(workDir, "Pulumi.yaml"), "utf8"), /name: ha-topology[\s\S]*url: file:/);
+    const project = fs.readFileSync(path.join(workDir, "Pulumi.yaml"), "utf8");
+    assert.match(project, /name: ha-topology[\s\S]*url: file:/);
+    // The engine starts the dynamic provider host in `main`: the project, where node_modules and dist/ are.
+    assert.match(project, new RegExp(`^main: ${path.resolve(__dirname, "..").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m"));
   });
 
   it("runs up and returns the outputs with secrets masked (or shown)", async function () {

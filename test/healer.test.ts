@@ -515,7 +515,7 @@ describe("DigitalOcean healer: the App Platform worker the platform registers (m
   it("the App's script is the healer: decoded and run with node as the worker runs it, it power cycles a failing droplet of a loopback fleet and stops on SIGTERM", async function () {
     const { env, config } = await healerOf(stackFilePath("digitalocean"), { "digitalocean:token": "dop_v1_configured" });
     const script = Buffer.from(env("HEALER_SCRIPT").value, "base64").toString("utf8");
-    assert.doesNotMatch(script, /@pulumi\/pulumi/, "the script does not drag the SDK along");
+    assert.deepEqual(script.match(/\brequire\(\s*["'][^"']+["']\s*\)/g) ?? [], [], "the script needs no module: the worker's container has no node_modules");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "healer-"));
     const file = path.join(dir, "healer.js");
     fs.writeFileSync(file, script);

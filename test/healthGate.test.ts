@@ -25,6 +25,7 @@ import {
 } from "../components/platforms/digitalocean/healthGate";
 import { isSecretValue, runWithMocks } from "../automation/offline/mocks";
 import { deserializeProvider as deserializeShared } from "./dynamicWaitTesting";
+import { providerText } from "../components/shippedDynamicResource";
 
 /** One recorded request. */
 interface Call {
@@ -378,7 +379,7 @@ async function withStandInFetch(body: () => Promise<unknown>, json: (url: string
 }
 
 describe("DigitalOcean health gate: DropletHealthGate under mocks", function () {
-  it("registers the droplet id, the token as a secret, and a provider that serializes", async function () {
+  it("registers the droplet id, the token as a secret, and the shipped provider, which runs as the provider host loads it", async function () {
     const run = await runWithMocks({ values: {}, secretKeys: [] }, {
       program: async () => {
         const pulumi = await import("@pulumi/pulumi");
@@ -407,7 +408,7 @@ describe("DigitalOcean health gate: DropletHealthGate under mocks", function () 
 
     const text = gate.inputs.__provider;
     assert.equal(typeof text, "string");
-    assert.doesNotMatch(text, /@pulumi\/pulumi/, "the provider does not drag the SDK along");
+    assert.equal(text, providerText("DropletHealthGate"), "the provider is the shipped one, not a serialized copy");
     const provider = deserializeProvider(text);
     assert.deepEqual(await provider.diff("gate-x", state, { ...inputs, dropletId: "3164495" }), { changes: true, replaces: [] });
     const created = await provider.create(inputs);
@@ -416,7 +417,7 @@ describe("DigitalOcean health gate: DropletHealthGate under mocks", function () 
     assert.deepEqual(requests, [], "the gate's delete leaves draining to the guard");
   });
 
-  it("registers the drain guard and the pool release with providers that serialize and run in the provider host", async function () {
+  it("registers the drain guard and the pool release with the shipped providers, which run as the provider host loads them", async function () {
     const run = await runWithMocks({ values: {}, secretKeys: [] }, {
       program: async () => {
         const pulumi = await import("@pulumi/pulumi");
@@ -445,7 +446,8 @@ describe("DigitalOcean health gate: DropletHealthGate under mocks", function () 
     assert.ok(isSecretValue(guard.rawInputs.apiToken) && isSecretValue(release.rawInputs.apiToken), "the tokens are secrets");
     assert.deepEqual(release.dependencies, [guard.urn], "the release depends on the guards: destroy deletes it first");
 
-    for (const r of [guard, release]) assert.doesNotMatch(r.inputs.__provider, /@pulumi\/pulumi/, `${r.name}: the provider does not drag the SDK along`);
+    assert.equal(guard.inputs.__provider, providerText("DropletDrainGuard"));
+    assert.equal(release.inputs.__provider, providerText("DropletPoolRelease"));
     const guardProvider = deserializeProvider(guard.inputs.__provider);
     assert.deepEqual(await guardProvider.diff("g", { dropletId }, { dropletId: "3164495" }), { changes: true, replaces: ["dropletId"], deleteBeforeReplace: false });
     assert.equal((await guardProvider.create({ dropletId })).id, `guard-${dropletId}`);

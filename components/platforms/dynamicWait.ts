@@ -14,9 +14,8 @@
  * with SIGINT (SIGKILL 5 s later), a supervisor with SIGTERM. On either, a wait stops at
  * once and fails with its own message; the process exits a second later as the signal asked.
  *
- * SERIALIZATION CONSTRAINT: a dynamic provider is serialized with Pulumi's closure
- * serialization and run by the provider host, so what the providers reach here uses only
- * this module's functions and Node globals, and this module imports nothing at run time.
+ * The providers run in the dynamic provider host, loaded from ha-topology's providers bundle
+ * (../shippedDynamicResource.ts); this module imports nothing at run time.
  */
 
 /** The pause between two polls when all is well. */
@@ -70,7 +69,6 @@ export function processCancellation(): Cancellation {
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (signal.aborted) return reject(new Error(String(signal.reason)));
-    // Declared first: the closure serializer cannot capture a const used before its line.
     let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => {
       clearTimeout(timer);
@@ -86,8 +84,7 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /**
  * The real world: the system clock, setTimeout, stdout, the process's signals. A function
- * rather than a module constant so the serialized provider resolves the globals in the
- * provider host.
+ * rather than a module constant: each wait uses the globals of the moment.
  */
 export function realWorld(): WaitWorld {
   return {
@@ -100,9 +97,9 @@ export function realWorld(): WaitWorld {
 
 /**
  * An error the engine shows as the update's failure; its message is what the user reads.
- * A plain Error with a name, not a subclass: the closure serializer turns a class's
- * `super(message)` into `Error.call(this, message)`, which sets no message, and the engine
- * would show an empty error.
+ * A plain Error with a name, not a subclass: the name is what callers and tests match, and
+ * the error survives any serialization with its message (a subclass's did not under
+ * Pulumi's closure serializer, which these providers used to go through).
  */
 export function waitError(name: string, message: string): Error {
   const e = new Error(message);

@@ -11,6 +11,7 @@
  * stale until they expire.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { ShippedDynamicResource } from "../../shippedDynamicResource";
 
 /** Above this many changed paths, one wildcard (`/*`) is sent instead: CloudFront bills paths, and a wildcard counts as one. */
 export const maxInvalidationPaths = 100;
@@ -76,15 +77,12 @@ export function invalidationProvider(send: SendInvalidation = sdkSend): Required
   };
 }
 
-/** One provider object for every invalidation (Pulumi serializes a provider once per object). */
-const provider = invalidationProvider();
-
 /** The invalidation of a distribution's changed paths, after the uploads it depends on. */
-export class CdnInvalidation extends pulumi.dynamic.Resource {
+export class CdnInvalidation extends ShippedDynamicResource {
   /** The recorded digests, by URL path. */
   declare readonly files: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: { distributionId: pulumi.Input<string>; files: pulumi.Input<Record<string, string>> }, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { distributionId: args.distributionId, files: args.files }, opts, "ha-topology", "CdnInvalidation");
+    super("CdnInvalidation", name, { distributionId: args.distributionId, files: args.files }, opts);
   }
 }

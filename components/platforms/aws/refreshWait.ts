@@ -63,15 +63,14 @@
  * gives up, the wait backs off (doubling, up to a minute) and goes on until its timeout.
  * Other errors (access denied, no such group) fail at once.
  *
- * SERIALIZATION CONSTRAINT (as in ../digitalocean/healthGate.ts): the provider is
- * serialized with Pulumi's closure serialization and run by the provider host, so the
- * provider methods reach only this module's functions and Node globals; the SDK is
- * required lazily inside the real client (mocks and the offline plan never load it), and
- * `@pulumi/pulumi` is used only by the resource class at the end.
+ * The provider runs in the dynamic provider host, loaded from ha-topology's providers bundle
+ * (../../shippedDynamicResource.ts). The SDK is required lazily inside the real client, so
+ * neither the program, the mocks nor the offline plan ever load it.
  */
 import type { AutoScalingClient, AutoScalingClientConfig, AutoScalingGroup, InstanceRefresh } from "@aws-sdk/client-auto-scaling";
 import * as pulumi from "@pulumi/pulumi";
 import { errorText, pollUntil, raisesCount, realWorld, waitError, withCancellation, withPreviousCount, type WaitWorld } from "../dynamicWait";
+import { ShippedDynamicResource } from "../../shippedDynamicResource";
 
 /** Statuses after which a refresh changes no node any more. */
 const endedStatuses = ["Successful", "Failed", "Cancelled", "RollbackSuccessful", "RollbackFailed"];
@@ -173,8 +172,7 @@ export function sdkDescribeGroup(config: Partial<AutoScalingClientConfig> = {}, 
 
 /**
  * The real world: the SDK, the system clock, setTimeout, stdout, the process's signals.
- * A function rather than a module constant so the serialized provider resolves the globals
- * in the provider host.
+ * A function rather than a module constant: each wait uses the globals of the moment.
  */
 export function defaultDeps(profile?: string): RefreshDeps {
   const clients = sdkClients({}, profile);
@@ -227,9 +225,8 @@ export const refreshWaitErrorName = "RefreshWaitError";
 
 /**
  * The error of a wait that stopped (ended refresh, timeout, cancellation, API refusal);
- * its message is what the user reads. A plain Error with a name, not a subclass: the
- * closure serializer turns a class's `super(message)` into `Error.call(this, message)`,
- * which sets no message, and the engine would show an empty error.
+ * its message is what the user reads, its name what tests and callers match
+ * (../dynamicWait.ts waitError).
  */
 export function refreshWaitError(message: string): Error {
   return waitError(refreshWaitErrorName, message);
@@ -539,9 +536,6 @@ export function refreshWaitProvider(injected?: RefreshDeps): RefreshWaitProvider
   };
 }
 
-/** One provider object for every wait (Pulumi serializes a provider once per object). */
-const provider = refreshWaitProvider();
-
 /** Arguments of RefreshWait. */
 export interface RefreshWaitArgs {
   /** The autoscaling group's name. */
@@ -565,12 +559,12 @@ export interface RefreshWaitArgs {
  * refresh that change started, and on every one that raises the group's count, for that
  * many nodes in service.
  */
-export class RefreshWait extends pulumi.dynamic.Resource {
+export class RefreshWait extends ShippedDynamicResource {
   /** The last refresh the wait saw. */
   declare readonly refreshId: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: RefreshWaitArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, {
+    super("RefreshWait", name, {
       groupName: args.groupName,
       region: args.region,
       launchTemplateVersion: args.launchTemplateVersion,
@@ -580,6 +574,6 @@ export class RefreshWait extends pulumi.dynamic.Resource {
       ...(args.profile && { profile: args.profile }),
       refreshId: undefined,
       refreshStartTime: undefined,
-    }, opts, "ha-topology", "RefreshWait");
+    }, opts);
   }
 }

@@ -36,11 +36,10 @@
  * number of healthy droplets behind the load balancer; the rollout gates count only healthy
  * droplets, so a droplet being healed never counts towards their floor either.
  *
- * Where it runs: an App Platform worker (healerApp.ts) runs `healerMain`, serialized with
- * Pulumi's closure serialization, so the worker runs exactly this code. SERIALIZATION
- * CONSTRAINT (as in healthGate.ts): everything `healerMain` reaches must be functions and
- * constants of this module (or healthMetric.ts, which imports nothing) and Node globals (fetch,
- * setTimeout, AbortSignal, process, console); no imported module's values.
+ * Where it runs: an App Platform worker (healerApp.ts) runs `healerMain` from the healer
+ * bundle (healerWorker.ts), so the worker runs exactly this code. Its container has no
+ * node_modules: this module imports only healthMetric.ts (which imports nothing) and uses
+ * Node globals (fetch, setTimeout, AbortSignal, process, console).
  */
 import { judgeDroplet, parseSeries, seriesOfDroplet } from "./healthMetric";
 

@@ -5,21 +5,23 @@
  * not need a healer itself, and it holds no state (its memory is rebuilt by waiting).
  *
  * The worker runs a pinned public Node image from Docker Hub. Its code is `healerMain`,
- * serialized with Pulumi's closure serialization (the same code the tests run, not a
- * copy), base64-encoded in the HEALER_SCRIPT variable; the run command decodes it to a
- * file and runs it with node. Its settings (groups, tags, thresholds, floor) are the JSON
+ * bundled with what it imports (build.js's `healer` bundle of healerWorker.ts: the same
+ * code the tests run, not a copy), base64-encoded in the HEALER_SCRIPT variable; the run
+ * command decodes it to a file and runs it with node. Its settings (groups, tags, thresholds, floor) are the JSON
  * HEALER_CONFIG; the API token is a SECRET variable (encrypted by App Platform, and a
  * Pulumi secret in the state).
  *
  * The policy pack recognizes the healer by the App's `HA_TOPOLOGY_HEALER` variable, which
  * lists the serving tags it covers (digitaloceanHealerMarker in contract/roles.ts).
  */
+import * as fs from "node:fs";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import { digitaloceanHealerMarker } from "../../../contract/roles";
 import { fitName } from "../../physicalNames";
+import { builtBundle } from "../../projectRoot";
 import type { HealthCheckSpec } from "../../topology";
-import { healerMain, unhealthySecondsOf, type HealerConfig, type HealerGroup } from "./healer";
+import { unhealthySecondsOf, type HealerConfig, type HealerGroup } from "./healer";
 
 /** The worker's image: Node from Docker Hub, pinned (it has fetch and AbortSignal.timeout, and busybox's base64). */
 export const healerImage = { registryType: "DOCKER_HUB", registry: "library", repository: "node", tag: "22.12.0-alpine" } as const;
@@ -72,13 +74,9 @@ export function healerConfig(groups: HealerGroup[]): HealerConfig {
   return { pollSeconds, requestTimeoutSeconds: 20, cooldownSeconds, groups };
 }
 
-/** The worker's script: `healerMain` serialized, then started. */
-export async function healerScript(): Promise<string> {
-  const serialized = await pulumi.runtime.serializeFunction(healerMain);
-  return (
-    `${serialized.text}\n` +
-    `exports.${serialized.exportName}().catch((e) => { console.error(e && e.stack || String(e)); process.exit(1); });\n`
-  );
+/** The worker's script: the healer bundle, which starts `healerMain` (healerWorker.ts). */
+export function healerScript(): string {
+  return fs.readFileSync(builtBundle("healer"), "utf8");
 }
 
 /** The App Platform region of a droplet region: `nyc3` -> `nyc`. */
@@ -107,7 +105,7 @@ export class NodeHealer extends pulumi.ComponentResource {
         image: g.image,
       })),
     ));
-    const script = pulumi.output(healerScript()).apply((text) => Buffer.from(text, "utf8").toString("base64"));
+    const script = Buffer.from(healerScript(), "utf8").toString("base64");
     this.app = new digitalocean.App(`${name}-healer`, {
       spec: {
         // App names: unique in the account (the stack segment), at most 32 characters.

@@ -66,22 +66,15 @@
  * clock (`waitUntilHealthy`, `readPool`, `leavePool`, `changeTag`), tested against a fake
  * DigitalOcean API in milliseconds, including the engine's orders of operations.
  *
- * SERIALIZATION CONSTRAINT. A dynamic provider is not imported by the engine: when a
- * DropletHealthGate (or a guard, or a release) is registered, Pulumi serializes the
- * provider object with its closure serialization (function source text plus every value
- * it captures) and a separate process (the dynamic provider host) evaluates that text to
- * run create/update/delete. So everything the provider methods reach must be
- * serializable: functions and constants of this module, and Node globals (fetch,
- * setTimeout, Date, JSON, URLSearchParams), which stay free names and resolve in the
- * provider host. They must not use `pulumi` or any other imported module's values: a
- * captured module is serialized along (or the serialization fails), and the SDK must not
- * run inside the provider host. So `@pulumi/pulumi` is used only by the resource classes
- * at the end of this file, which run in the program, never in the provider host; types
- * are erased and are fine. The mocks test deserializes each registered provider and runs
- * it, to keep this true.
+ * Where the providers run. The engine does not import this module: a separate process (the
+ * dynamic provider host) runs create/update/delete, loading each provider from
+ * ha-topology's providers bundle through the resource's short `__provider` text
+ * (../../shippedDynamicResource.ts), one text per resource type and no code per droplet.
+ * The mocks tests load each registered provider as the host does and run it.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { judgeDroplet, parseSeries } from "./healthMetric";
+import { ShippedDynamicResource } from "../../shippedDynamicResource";
 
 export { fullHealthOf, isHealthySample, judgeDroplet, parseSeries, seriesOfDroplet, type HealthVerdict, type MetricSeries } from "./healthMetric";
 
@@ -131,8 +124,7 @@ export interface GateDeps {
 
 /**
  * The real world: global fetch, the system clock, setTimeout. A function rather than a
- * module constant so the serialized provider resolves the globals in the provider host
- * (see the serialization constraint above).
+ * module constant: each call uses the globals of the moment (tests stand in for fetch).
  */
 export function defaultDeps(): GateDeps {
   return {
@@ -394,8 +386,7 @@ const transientApiErrorName = "TransientApiError";
 
 /** Thrown by getJson on an answer worth retrying (429, 5xx, network); anything else is final. */
 function transientApiError(message: string): Error {
-  // A named plain Error, not a subclass: the closure serializer turns a class's
-  // `super(message)` into `Error.call(this, message)`, which sets no message (dynamicWait.ts).
+  // A named plain Error, not a subclass, as every wait error (dynamicWait.ts waitError).
   const e = new Error(message);
   e.name = transientApiErrorName;
   return e;
@@ -711,12 +702,6 @@ export function healthGateProvider(injected?: GateDeps): HealthGateProvider {
   };
 }
 
-/**
- * The provider every gate registers. One object for all gates, so Pulumi serializes it
- * once (it caches the serialized text per provider object).
- */
-const gateProvider = healthGateProvider();
-
 /** The drain guard's inputs, resolved. */
 export interface GuardInputs {
   /** The droplet the guard protects. */
@@ -770,9 +755,6 @@ export function drainGuardProvider(injected?: GateDeps): DrainGuardProvider {
   };
 }
 
-/** The provider every guard registers (serialized once). */
-const guardProvider = drainGuardProvider();
-
 /** The pool release's inputs, resolved. */
 export interface ReleaseInputs {
   /** The floor tag the node group's droplets carry now. */
@@ -821,9 +803,6 @@ export function poolReleaseProvider(injected?: GateDeps): PoolReleaseProvider {
     },
   };
 }
-
-/** The provider every pool release registers (serialized once). */
-const releaseProvider = poolReleaseProvider();
 
 /** Arguments of DropletHealthGate. */
 export interface DropletHealthGateArgs {
@@ -888,7 +867,7 @@ function checkGateArgs(name: string, args: DropletHealthGateArgs): void {
  * Holds the droplet chain until its droplet is healthy behind the load balancer (see the
  * module comment). Make the next droplet `dependsOn` this gate.
  */
-export class DropletHealthGate extends pulumi.dynamic.Resource {
+export class DropletHealthGate extends ShippedDynamicResource {
   // `declare`, not a field: with ES2022 class fields a field initializer would overwrite
   // the output the Resource constructor attaches.
   /** The droplet the gate last waited for. */
@@ -899,7 +878,7 @@ export class DropletHealthGate extends pulumi.dynamic.Resource {
   constructor(name: string, args: DropletHealthGateArgs, opts?: pulumi.CustomResourceOptions) {
     checkGateArgs(name, args);
     super(
-      gateProvider,
+      "DropletHealthGate",
       name,
       {
         dropletId: args.dropletId,
@@ -916,8 +895,6 @@ export class DropletHealthGate extends pulumi.dynamic.Resource {
       },
       // The provider stores the token in its outputs (delete needs it); keep it encrypted there too.
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiToken"] }),
-      "ha-topology",
-      "DropletHealthGate",
     );
   }
 }
@@ -949,14 +926,14 @@ export interface DropletDrainGuardArgs {
  * droplet, its delete (which runs before the droplet's) takes the droplet out of the pool
  * only when `floor` other droplets are available (see the module comment).
  */
-export class DropletDrainGuard extends pulumi.dynamic.Resource {
+export class DropletDrainGuard extends ShippedDynamicResource {
   /** The droplet the guard protects. */
   declare readonly dropletId: pulumi.Output<string>;
 
   constructor(name: string, args: DropletDrainGuardArgs, opts?: pulumi.CustomResourceOptions) {
     checkGateArgs(name, { ...args, nodeTag: args.servingTag });
     super(
-      guardProvider,
+      "DropletDrainGuard",
       name,
       {
         dropletId: args.dropletId,
@@ -970,8 +947,6 @@ export class DropletDrainGuard extends pulumi.dynamic.Resource {
         apiToken: pulumi.secret(args.apiToken ?? ""),
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiToken"] }),
-      "ha-topology",
-      "DropletDrainGuard",
     );
   }
 }
@@ -988,15 +963,13 @@ export interface DropletPoolReleaseArgs {
  * Lets `pulumi destroy` drain every droplet: make it depend on all the guards, so it is
  * deleted before them; its delete removes the floor tag from the droplets.
  */
-export class DropletPoolRelease extends pulumi.dynamic.Resource {
+export class DropletPoolRelease extends ShippedDynamicResource {
   constructor(name: string, args: DropletPoolReleaseArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      releaseProvider,
+      "DropletPoolRelease",
       name,
       { floorTag: args.floorTag, apiToken: pulumi.secret(args.apiToken ?? "") },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiToken"] }),
-      "ha-topology",
-      "DropletPoolRelease",
     );
   }
 }

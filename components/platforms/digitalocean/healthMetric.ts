@@ -3,8 +3,9 @@
  * of the monitoring API): the series of an answer, the series of one droplet, and the
  * verdict on it. Shared by the rollout gates (healthGate.ts) and the healer (healer.ts),
  * so both judge a droplet the same way; healthGate.ts's module comment says how the
- * samples are read. Pure functions, no imports: both serialize them into code that runs
- * outside the program (the dynamic provider host, the healer's worker).
+ * samples are read. Pure functions, no imports: both bundle them into code that runs
+ * outside the program (the dynamic provider host, the healer's worker, which has no
+ * node_modules).
  */
 
 /** One time series of a Prometheus-style answer of the monitoring API. */

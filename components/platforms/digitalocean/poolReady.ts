@@ -16,6 +16,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { availableWithout, defaultDeps, gateToken, readPool, type GateDeps, type PoolSnapshot } from "./healthGate";
+import { ShippedDynamicResource } from "../../shippedDynamicResource";
 
 /** The resource's inputs, resolved. */
 export interface PoolReadyInputs {
@@ -113,9 +114,6 @@ export function poolReadyProvider(injected?: GateDeps): Required<Pick<pulumi.dyn
   };
 }
 
-/** The provider every node group registers (serialized once). */
-const provider = poolReadyProvider();
-
 /** Arguments of DropletPoolReady. */
 export interface DropletPoolReadyArgs {
   /** The load balancer. */
@@ -137,10 +135,10 @@ export interface DropletPoolReadyArgs {
 }
 
 /** Holds `pulumi up` until the node group serves with `count` healthy droplets (see the module comment). */
-export class DropletPoolReady extends pulumi.dynamic.Resource {
+export class DropletPoolReady extends ShippedDynamicResource {
   constructor(name: string, args: DropletPoolReadyArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      provider,
+      "DropletPoolReady",
       name,
       {
         loadBalancerId: args.loadBalancerId,
@@ -153,8 +151,6 @@ export class DropletPoolReady extends pulumi.dynamic.Resource {
         apiToken: pulumi.secret(args.apiToken ?? ""),
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiToken"] }),
-      "ha-topology",
-      "DropletPoolReady",
     );
   }
 }

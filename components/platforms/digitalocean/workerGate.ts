@@ -18,6 +18,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { defaultDeps, gateToken, type GateDeps } from "./healthGate";
+import { ShippedDynamicResource } from "../../shippedDynamicResource";
 
 /** Seconds allowed from a droplet's creation until its watchdog starts (boot, cloud-init, docker). */
 export const workerBootSeconds = 240;
@@ -123,9 +124,6 @@ export function workerGateProvider(injected?: GateDeps): Required<Pick<pulumi.dy
   };
 }
 
-/** The provider every worker gate registers (serialized once). */
-const provider = workerGateProvider();
-
 /** Arguments of DropletWorkerGate. */
 export interface DropletWorkerGateArgs {
   /** The droplet: `droplet.id`. */
@@ -137,16 +135,14 @@ export interface DropletWorkerGateArgs {
 }
 
 /** Holds `pulumi up` until a worker droplet is live (see the module comment). */
-export class DropletWorkerGate extends pulumi.dynamic.Resource {
+export class DropletWorkerGate extends ShippedDynamicResource {
   constructor(name: string, args: DropletWorkerGateArgs, opts?: pulumi.CustomResourceOptions) {
     const liveAfterSeconds = workerBootSeconds + args.graceSeconds + 60;
     super(
-      provider,
+      "DropletWorkerGate",
       name,
       { dropletId: args.dropletId, liveAfterSeconds, timeoutSeconds: liveAfterSeconds + 600, apiToken: pulumi.secret(args.apiToken ?? "") },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiToken"] }),
-      "ha-topology",
-      "DropletWorkerGate",
     );
   }
 }

@@ -26,11 +26,12 @@
  * URL (tests point it at a fake).
  *
  * Throttling (429) and server errors (5xx) are ridden out with the shared backoff; other
- * refusals (403, 404) fail at once, naming what to check. Cancellation, progress lines and
- * the serialization constraint are those of ../dynamicWait.ts.
+ * refusals (403, 404) fail at once, naming what to check. Cancellation and progress lines
+ * are those of ../dynamicWait.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { errorText, pollUntil, raisesCount, realWorld, waitError, withCancellation, withPreviousCount, type WaitWorld } from "../dynamicWait";
+import { ShippedDynamicResource } from "../../shippedDynamicResource";
 
 /** The Compute API's base URL. */
 const computeBaseUrl = "https://compute.googleapis.com/compute/v1";
@@ -371,9 +372,6 @@ export function scaleWaitProvider(injected?: ScaleWaitDeps): ScaleWaitProvider {
   };
 }
 
-/** One provider object for every wait (Pulumi serializes a provider once per object). */
-const provider = scaleWaitProvider();
-
 /** Arguments of ScaleWait. */
 export interface ScaleWaitArgs {
   /** The group's project. */
@@ -393,9 +391,9 @@ export interface ScaleWaitArgs {
 }
 
 /** Waits, on every `pulumi up` that raises the group's count, for that many instances to serve. */
-export class ScaleWait extends pulumi.dynamic.Resource {
+export class ScaleWait extends ShippedDynamicResource {
   constructor(name: string, args: ScaleWaitArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, {
+    super("GcpScaleWait", name, {
       project: args.project,
       region: args.region,
       groupName: args.groupName,
@@ -403,6 +401,6 @@ export class ScaleWait extends pulumi.dynamic.Resource {
       timeoutSeconds: args.timeoutSeconds,
       ...(args.accessToken && { accessToken: pulumi.secret(args.accessToken) }),
       ...(args.credentials && { credentials: pulumi.secret(args.credentials) }),
-    }, { ...opts, additionalSecretOutputs: ["accessToken", "credentials"] }, "ha-topology", "GcpScaleWait");
+    }, { ...opts, additionalSecretOutputs: ["accessToken", "credentials"] });
   }
 }

@@ -29,32 +29,22 @@
  * and progress lines on stdout are the AWS wait's (`pollUntil`, `processCancellation`,
  * imported from ../aws/refreshWait.ts; see there for why stdout and why signals).
  *
- * SERIALIZATION CONSTRAINT (as in ../aws/refreshWait.ts): the provider is serialized with
- * Pulumi's closure serialization and run by the provider host, so its methods reach only
- * plain functions and Node globals; @kubernetes/client-node is required lazily inside the
- * real client (mocks and the offline plan never load it), and `@pulumi/pulumi` is used only
- * by the resource class at the end.
+ * The provider runs in the dynamic provider host, loaded from ha-topology's providers bundle
+ * (../../shippedDynamicResource.ts); @kubernetes/client-node is required lazily inside the
+ * real client, so neither the program, the mocks nor the offline plan ever load it.
  */
 import type { AppsV1Api, KubeConfig, V1Deployment } from "@kubernetes/client-node";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  abortableSleep as sharedAbortableSleep,
-  pollUntil as sharedPollUntil,
-  processCancellation as sharedProcessCancellation,
+  abortableSleep,
+  pollUntil,
+  processCancellation,
   raisesCount as sharedRaisesCount,
-  waitError as sharedWaitError,
-  withPreviousCount as sharedWithPreviousCount,
+  waitError,
+  withPreviousCount,
   type Cancellation,
 } from "../dynamicWait";
-
-// Module-local bindings of the shared functions: the closure serializer then captures just
-// these functions, not the whole imported module object.
-const pollUntil = sharedPollUntil;
-const processCancellation = sharedProcessCancellation;
-const abortableSleep = sharedAbortableSleep;
-const waitError = sharedWaitError;
-const withPreviousCount = sharedWithPreviousCount;
-const sharedRaises = sharedRaisesCount;
+import { ShippedDynamicResource } from "../../shippedDynamicResource";
 
 /** Kubernetes' default `progressDeadlineSeconds` (the Deployments set none): how long the controller gives a Deployment to make progress. */
 export const progressDeadlineSeconds = 600;
@@ -217,11 +207,9 @@ export function clientRead(access: ClusterAccess): ReadDeployment {
   };
 }
 
-
 /**
  * The real world: the cluster through @kubernetes/client-node, the system clock, setTimeout,
- * stdout, the process's signals. A function so the serialized provider resolves the globals
- * in the provider host.
+ * stdout, the process's signals. A function: each wait uses the globals of the moment.
  */
 export function defaultScaleWaitDeps(access: ClusterAccess): ScaleWaitDeps {
   return { read: clientRead(access), now: () => Date.now(), sleep: abortableSleep, log: (line) => console.log(line), cancellation: processCancellation };
@@ -353,7 +341,7 @@ export interface ScaleWaitInputs extends ClusterAccess {
 }
 
 /** True when this run raises the count the previous run declared: a scale-up to wait for (dynamicWait.ts). */
-export const raisesCount: (news: Pick<ScaleWaitInputs, "count" | "previousCount">) => boolean = sharedRaises;
+export const raisesCount: (news: Pick<ScaleWaitInputs, "count" | "previousCount">) => boolean = sharedRaisesCount;
 
 /** The state: the inputs without the kubeconfig (the cluster's credential stays out of the outputs). */
 function outputsOf(inputs: ScaleWaitInputs): Omit<ScaleWaitInputs, "kubeconfig"> {
@@ -399,9 +387,6 @@ export function scaleWaitProvider(injected?: ScaleWaitDeps): ScaleWaitProvider {
   };
 }
 
-/** One provider object for every wait (Pulumi serializes a provider once per object). */
-const provider = scaleWaitProvider();
-
 /** Arguments of ScaleWait. */
 export interface ScaleWaitArgs {
   /** The Deployment's namespace. */
@@ -426,15 +411,15 @@ export function clusterAccessInputs(): { kubeconfig?: pulumi.Output<string>; con
 }
 
 /** Waits, on every `pulumi up` that raises a workload's `count`, until its Deployment has that many available pods. */
-export class ScaleWait extends pulumi.dynamic.Resource {
+export class ScaleWait extends ShippedDynamicResource {
   constructor(name: string, args: ScaleWaitArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, {
+    super("ScaleWait", name, {
       namespace: args.namespace,
       deploymentName: args.deploymentName,
       hpaName: args.hpaName,
       count: args.count,
       timeoutSeconds: scaleWaitTimeoutSeconds,
       ...clusterAccessInputs(),
-    }, opts, "ha-topology", "ScaleWait");
+    }, opts);
   }
 }
