@@ -109,7 +109,20 @@ function ensureBuilt(name) {
   return bundleOf(name);
 }
 
-module.exports = { ensureBuilt, isFresh, entries };
+/**
+ * The dynamic provider of a resource type of ours, from the providers bundle: what each
+ * dynamic resource's `__provider` text calls in the provider host
+ * (components/shippedDynamicResource.ts). A contract: state written today calls it.
+ */
+function dynamicProvider(type) {
+  const { providers } = require(ensureBuilt("providers"));
+  if (!Object.prototype.hasOwnProperty.call(providers, type)) {
+    throw new Error(`this ha-topology has no dynamic provider ${type} (the state was written by another version)`);
+  }
+  return providers[type]();
+}
+
+module.exports = { ensureBuilt, isFresh, entries, dynamicProvider };
 
 if (require.main === module) {
   for (const name of Object.keys(entries)) build(name);

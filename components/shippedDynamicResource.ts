@@ -6,14 +6,14 @@
  * its own `__provider` input, so every resource carries a full copy (a DigitalOcean stack
  * at 1000 droplets: 2000 gates, 42 MB of the same text), and serializing it makes the
  * program parse every captured function with the TypeScript compiler at every run. Here
- * `__provider` is one short constant per resource type: a module that loads the provider
- * from the precompiled bundle `dist/providers.js` (build.js; its entry is
+ * `__provider` is one short constant per resource type (about 300 bytes) that loads the
+ * provider from the precompiled bundle `dist/providers.js` (build.js; its entry is
  * components/dynamicProviders.ts) of the project the engine runs the provider host in.
  * Pulumi starts that host in the project's directory, which it needs anyway: the host
  * itself is `@pulumi/pulumi/cmd/dynamic-provider`, resolved from there (and the Automation
- * API's workspace sets `main` to the project for the same reason). In a checkout the text
- * goes through `build.js`, so the bundle is rebuilt first when a source changed (as the
- * program is) or is missing (`pulumi destroy` on a fresh clone).
+ * API's workspace sets `main` to the project for the same reason). It goes through
+ * `build.js`, so the bundle is rebuilt first when a source changed (as the program is) or
+ * is missing (`pulumi destroy` on a fresh clone).
  *
  * What this changes for state written by earlier versions: the engine hands the host the
  * NEW inputs for check, diff, create and update, so those always run the current code; a
@@ -49,24 +49,19 @@ const dynamicModule = "ha-topology";
 
 /**
  * The `__provider` text of `type`: what the provider host evaluates (require-from-string,
- * then `handler()`). ES5 on purpose: it runs in whatever Node the host has, and it is the
- * same text for every version of ha-topology, so the host's per-text cache and the state
- * see one value.
+ * then `handler()`). It asks the project's build.js for the provider (`dynamicProvider`:
+ * the providers bundle, rebuilt first when stale). Kept short (it is stored twice per
+ * resource) and ES5 (it runs in whatever Node the host has); it is the same text for every
+ * version of ha-topology, so build.js's `dynamicProvider` is a contract.
  */
 export function providerText(type: ShippedProviderType): string {
-  return [
-    "// ha-topology: this provider's code ships with ha-topology (dist/providers.js), not in the state.",
-    "exports.handler = function () {",
-    "  var fs = require(\"fs\"), path = require(\"path\"), root = process.cwd();",
-    "  var build = path.join(root, \"build.js\");",
-    "  var bundle = fs.existsSync(build) ? require(build).ensureBuilt(\"providers\") : path.join(root, \"dist\", \"providers.js\");",
-    "  if (!fs.existsSync(bundle)) {",
-    "    throw new Error(\"ha-topology's dynamic providers were not found in \" + root + \": run pulumi in the ha-topology project (npm ci builds dist/providers.js)\");",
-    "  }",
-    `  return require(bundle).providers[${JSON.stringify(type)}]();`,
-    "};",
-    "",
-  ].join("\n");
+  return (
+    "exports.handler = function () {\n" +
+    "  var build = require(\"path\").join(process.cwd(), \"build.js\");\n" +
+    "  try { require.resolve(build); } catch (e) { throw new Error(\"ha-topology's dynamic providers load through its build.js, and \" + process.cwd() + \" has none: run pulumi in the ha-topology project\"); }\n" +
+    `  return require(build).dynamicProvider(${JSON.stringify(type)});\n` +
+    "};\n"
+  );
 }
 
 /**

@@ -1,9 +1,8 @@
 /**
  * The dynamic providers ship with ha-topology (components/shippedDynamicResource.ts): each
- * resource carries a short constant `__provider` text that loads its provider from
- * dist/providers.js in the directory the provider host runs in. Checked here: every type
- * has its provider, the text loads in each layout the host can meet (a checkout, a built
- * project without build.js, a directory without ha-topology), a large DigitalOcean stack
+ * resource carries a short constant `__provider` text that loads its provider through the
+ * build.js of the directory the provider host runs in. Checked here: every type has its
+ * provider, the text loads in the project and fails clearly anywhere else, a large DigitalOcean stack
  * stores no code per droplet, and no program serializes a closure any more (Pulumi's closure
  * serializer parses each function with the TypeScript compiler).
  */
@@ -53,7 +52,7 @@ function scratch(files: Record<string, string>): string {
   return dir;
 }
 
-const bundleText = () => fs.readFileSync((require(path.join(root, "build.js")) as { ensureBuilt(n: string): string }).ensureBuilt("providers"), "utf8");
+const buildBundle = () => (require(path.join(root, "build.js")) as { ensureBuilt(n: string): string }).ensureBuilt("providers");
 
 describe("Shipped dynamic providers", function () {
   it("every dynamic resource type has its provider, with the methods the engine calls", function () {
@@ -68,39 +67,32 @@ describe("Shipped dynamic providers", function () {
     const texts = shippedProviderTypes.map((type) => providerText(type));
     assert.equal(new Set(texts).size, texts.length);
     for (const [i, text] of texts.entries()) {
-      assert.ok(text.length < 1024, `${shippedProviderTypes[i]}: ${text.length} bytes`);
-      assert.ok(text.includes(`providers["${shippedProviderTypes[i]}"]`));
+      assert.ok(text.length < 400, `${shippedProviderTypes[i]}: ${text.length} bytes`);
+      assert.ok(text.includes(`dynamicProvider("${shippedProviderTypes[i]}")`));
       assert.equal(providerText(shippedProviderTypes[i]), text, "the same text every time");
     }
   });
 
-  it("in a checkout the text goes through build.js, so the host runs fresh code", function () {
-    // A stand-in build.js that records the call and answers with the real bundle.
-    const real = path.join(root, "dist", "providers.js");
-    bundleText();
-    const dir = scratch({
-      "build.js": `exports.ensureBuilt = (name) => { require("fs").writeFileSync(__dirname + "/asked", name); return ${JSON.stringify(real)}; };`,
-    });
+  it("the text asks the project's build.js, which loads the current bundle (rebuilt when stale)", function () {
+    for (const type of shippedProviderTypes) {
+      const loaded = loadInHost(providerText(type), root);
+      assert.equal(loaded.error, undefined, type);
+      assert.ok(loaded.methods?.includes("create"), type);
+    }
+    // A stand-in build.js that records the call: the text goes through it, whatever it answers.
+    const dir = scratch({ "build.js": `exports.dynamicProvider = (type) => { require("fs").writeFileSync(__dirname + "/asked", type); return { create() {} }; };` });
     try {
-      const loaded = loadInHost(providerText("DropletHealthGate"), dir);
-      assert.deepEqual(loaded.methods, ["create", "delete", "diff", "update"]);
-      assert.equal(fs.readFileSync(path.join(dir, "asked"), "utf8"), "providers");
+      assert.deepEqual(loadInHost(providerText("DropletHealthGate"), dir).methods, ["create"]);
+      assert.equal(fs.readFileSync(path.join(dir, "asked"), "utf8"), "DropletHealthGate");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it("in a built project without build.js the text loads dist/providers.js", function () {
-    const dir = scratch({ "dist/providers.js": bundleText() });
-    try {
-      for (const type of shippedProviderTypes) {
-        const loaded = loadInHost(providerText(type), dir);
-        assert.equal(loaded.error, undefined, type);
-        assert.ok(loaded.methods?.includes("create"), type);
-      }
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+  it("build.js refuses a type it has no provider for, saying the state is another version's", function () {
+    const build = require(path.join(root, "build.js")) as { dynamicProvider(type: string): unknown };
+    assert.throws(() => build.dynamicProvider("DropletTeleporter"), /^Error: this ha-topology has no dynamic provider DropletTeleporter \(the state was written by another version\)$/);
+    assert.throws(() => build.dynamicProvider("__proto__"), /no dynamic provider __proto__/);
   });
 
   it("anywhere else the host fails saying where it looked and what to do", function () {
@@ -108,16 +100,15 @@ describe("Shipped dynamic providers", function () {
     try {
       const loaded = loadInHost(providerText("DatabaseIdentity"), dir);
       assert.equal(loaded.methods, undefined);
-      assert.match(loaded.error ?? "", /ha-topology's dynamic providers were not found in \/.*: run pulumi in the ha-topology project \(npm ci builds dist\/providers\.js\)/);
+      assert.match(loaded.error ?? "", /^ha-topology's dynamic providers load through its build\.js, and \/\S+ has none: run pulumi in the ha-topology project$/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it("the bundle loads no cloud SDK until a provider calls one", function () {
-    const script = `require(${JSON.stringify(path.join(root, "dist", "providers.js"))});
+    const script = `require(${JSON.stringify(buildBundle())});
       process.stdout.write(JSON.stringify(Object.keys(require.cache)));`;
-    bundleText();
     const result = spawnSync(process.execPath, ["-e", script], { cwd: root, encoding: "utf8" });
     assert.equal(result.status, 0, result.stderr);
     const loaded = JSON.parse(result.stdout) as string[];
@@ -142,7 +133,7 @@ describe("Shipped dynamic providers", function () {
     assert.equal(byType.get("DropletHealthGate"), 40);
     assert.equal(byType.get("DropletDrainGuard"), 40);
     const providerBytes = dynamic.reduce((sum, r) => sum + String(r.inputs.__provider).length, 0);
-    assert.ok(providerBytes < dynamic.length * 1024, `${providerBytes} bytes of provider text for ${dynamic.length} resources`);
+    assert.ok(providerBytes < dynamic.length * 400, `${providerBytes} bytes of provider text for ${dynamic.length} resources`);
   });
 
   it("no example stack serializes a closure (Pulumi's serializer parses every function it captures with the TypeScript compiler)", function () {
