@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import { performance } from "node:perf_hooks";
+import type { SyntheticCloud } from "./syntheticStack";
 
 const [mode, arg1 = "", arg2 = ""] = process.argv.slice(2);
 const sdkOf: Record<string, string> = { aws: "@pulumi/aws", gcp: "@pulumi/gcp", digitalocean: "@pulumi/digitalocean", kubernetes: "@pulumi/kubernetes" };
@@ -77,9 +78,10 @@ async function main(): Promise<void> {
       return report({ firstMs: Math.round(times[0]), lastMs: Math.round(times[times.length - 1]), stacks: times.length });
     }
     case "policy": {
+      // arg1: the cloud, arg2: about how many resources.
       const { syntheticStack } = await import("./syntheticStack");
       const { runPolicies } = await import("../policies/runner");
-      const resources = syntheticStack(Number(arg1));
+      const resources = await syntheticStack(arg1 as SyntheticCloud, Number(arg2));
       const timed = async () => {
         const start = performance.now();
         const result = await runPolicies(resources);

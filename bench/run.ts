@@ -145,8 +145,8 @@ function evaluate(group: string, stack: string, label: string): void {
   evaluations[stack] = evaluation;
 }
 
-/** A scenario with no baseline, under each runner, rounds interleaved across runners. */
-function scenario(group: string, name: string, args: string[], note: (s: Sample[]) => string): void {
+/** A scenario with no baseline, under each runner, rounds interleaved across runners; its samples per runner. */
+function scenario(group: string, name: string, args: string[], note: (s: Sample[]) => string): Map<string, Sample[]> {
   const live = runners.filter((r): r is Extract<Runner, { args: string[] }> => "args" in r);
   const samples = new Map<string, Sample[]>(live.map((r) => [r.name, []]));
   for (let i = 0; i < repeat; i++) for (const r of live) samples.get(r.name)?.push(once([...r.args, ...args]));
@@ -155,6 +155,7 @@ function scenario(group: string, name: string, args: string[], note: (s: Sample[
     record({ group, name, runner: r.name, sourceMaps: r.sourceMaps, ...summary(s), note: note(s) });
   }
   for (const r of runners) if ("skipped" in r) record({ group, name, runner: r.name, sourceMaps: "-", wallMs: NaN, maxRssMb: 0, note: `skipped: ${r.skipped}` });
+  return samples;
 }
 
 if (wanted("evaluation")) for (const cloud of clouds) evaluate("program evaluation", cloud, cloud);
@@ -172,10 +173,34 @@ if (wanted("embedding")) {
     `median first ${round(median(s.map((x) => x.figures.firstMs)))} ms, last ${round(median(s.map((x) => x.figures.lastMs)))} ms`);
 }
 
+/**
+ * Policy runner: copies of each cloud's example stack (bench/syntheticStack.ts) at two sizes.
+ * Linearity: the median per-resource cost (warm ms / resources) at the larger size over the
+ * smaller's, per round and runner (1.0: linear; a quadratic scan makes it about 4).
+ */
+const policySizes = [10000, 40000];
+/** Per cloud and runner: the figures at each size and the per-resource cost ratio (bench/results.json `policy`). */
+const policy: Record<string, { sizes: Record<string, { resources: number; perSecond: number; coldMs: number }>; perResourceCostRatio: number }> = {};
 if (wanted("policy")) {
-  for (const size of [10, 1000, 10000]) {
-    scenario("policy runner", `~${size} resources`, ["policy", String(size)], (s) =>
-      `${s[0]?.figures.resources} resources, median ${round(median(s.map((x) => x.figures.perSecond)))} resources/s warm (cold ${round(median(s.map((x) => x.figures.coldMs)))} ms)`);
+  for (const cloud of clouds) {
+    const group = `policy runner (${cloud})`;
+    const bySize = policySizes.map((size) =>
+      scenario(group, `~${size} resources`, ["policy", cloud, String(size)], (s) =>
+        `${s[0]?.figures.resources} resources, median ${round(median(s.map((x) => x.figures.perSecond)))} resources/s warm (cold ${round(median(s.map((x) => x.figures.coldMs)))} ms)`),
+    );
+    for (const [runner, small] of bySize[0]) {
+      const large = bySize[1].get(runner) ?? [];
+      const cost = (s: Sample) => s.figures.warmMs / s.figures.resources;
+      const ratio = round(median(small.map((s, i) => cost(large[i]) / cost(s))), 2);
+      record({ group, name: `per-resource cost, ~${policySizes[1]} / ~${policySizes[0]}`, runner, sourceMaps: "-", wallMs: NaN, maxRssMb: 0, note: `${ratio}× (1.0: linear)` });
+      const sizes = Object.fromEntries(
+        bySize.map((samples, i) => {
+          const s = samples.get(runner) ?? [];
+          return [String(policySizes[i]), { resources: s[0]?.figures.resources, perSecond: round(median(s.map((x) => x.figures.perSecond))), coldMs: round(median(s.map((x) => x.figures.coldMs))) }];
+        }),
+      );
+      policy[`${cloud}/${runner}`] = { sizes, perResourceCostRatio: ratio };
+    }
   }
 }
 
@@ -199,6 +224,6 @@ process.stdout.write(`${table}\n`);
 const json = {
   machine, repeat, takenAt: new Date().toISOString(),
   settings: { stackTraces: "on (HA_TOPOLOGY_STACK_TRACES=1)", sourceMaps: Object.fromEntries(runners.map((r) => [r.name, "skipped" in r ? `skipped: ${r.skipped}` : r.sourceMaps])) },
-  evaluations, rows,
+  evaluations, policy, rows,
 };
 fs.writeFileSync(path.join(root, "bench", "results.json"), `${JSON.stringify(json, null, 2)}\n`);
