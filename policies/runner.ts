@@ -246,6 +246,9 @@ export async function runPolicies(resources: readonly StackResource[], options: 
   const stackTags: ReadonlyMap<string, string> = new Map(Object.entries(options.stackTags ?? {}));
   const stackResources = toPolicyResources(resources);
   const report: PolicyReport = { violations: [], notApplicable: [], levels: {}, passed: true };
+  // The first resource with each URN, as a scan would find it: a violation names its resource by URN.
+  const byUrn = new Map<string, StackResource>();
+  for (const r of resources) if (!byUrn.has(r.urn)) byUrn.set(r.urn, r);
 
   for (const rule of rules) {
     const { level, config } = resolved.get(rule.name)!;
@@ -254,7 +257,7 @@ export async function runPolicies(resources: readonly StackResource[], options: 
     const reported: Violation["level"] = level === "advisory" ? "advisory" : "mandatory";
     const reporter = (defaultUrn?: string): ReportViolation => (message, urn) => {
       const at = urn ?? defaultUrn;
-      const resource = at ? resources.find((r) => r.urn === at) : undefined;
+      const resource = at ? byUrn.get(at) : undefined;
       report.violations.push({ policy: rule.name, level: reported, message, urn: at, resourceName: resource?.name, resourceType: resource?.type });
     };
     const getConfig = <T extends object>() => ({ ...config }) as T;

@@ -99,6 +99,41 @@ export class StackView {
     return this.inStackOrder(found);
   }
 
+  /**
+   * The resources of `types` filed under any of `keys` by `keysOf` (which names the keys each
+   * resource is filed under), in stack order, without repeats. The index is built once per
+   * view, types and `keysOf` (pass a function defined once, not a fresh closure), so a rule
+   * that looks up candidates for every resource stays linear. Callers file a resource under
+   * every key that could make it match and keep their own test on the candidates, so the
+   * answer is the one a scan of every resource would give.
+   */
+  filedUnder(types: Types, keysOf: (r: PolicyResource) => Iterable<string>, keys: Iterable<string>): PolicyResource[] {
+    let perTypes = this.keyIndexes.get(keysOf);
+    if (!perTypes) this.keyIndexes.set(keysOf, (perTypes = new Map()));
+    const typesKey = typeList(types).join("|");
+    let index = perTypes.get(typesKey);
+    if (!index) {
+      perTypes.set(typesKey, (index = new Map()));
+      for (const r of this.ofType(types)) for (const key of new Set(keysOf(r))) push(index, key, r);
+    }
+    const found = new Set<PolicyResource>();
+    for (const key of keys) for (const r of index.get(key) ?? []) found.add(r);
+    return this.inStackOrder(found);
+  }
+
+  /** What `build` derives from this view, built on first use and kept for the view's life (`build` identifies it: define it once). */
+  derived<T>(build: (view: StackView) => T): T {
+    if (!this.derivations.has(build)) this.derivations.set(build, build(this));
+    return this.derivations.get(build) as T;
+  }
+
+  /** The resources, without repeats, in stack order. */
+  inStackOrder(found: Iterable<PolicyResource>): PolicyResource[] {
+    return [...new Set(found)].sort((a, b) => this.position.get(a)! - this.position.get(b)!);
+  }
+
+  private readonly keyIndexes = new Map<(r: PolicyResource) => Iterable<string>, Map<string, Map<string, PolicyResource[]>>>();
+  private readonly derivations = new Map<(view: StackView) => unknown, unknown>();
   private readonly identifierIndexes = new Map<string, Map<string, PolicyResource[]>>();
   private readonly referrerIndexes = new Map<string, Map<string, PolicyResource[]>>();
 
@@ -130,10 +165,6 @@ export class StackView {
     return index;
   }
 
-  private inStackOrder(found: Set<PolicyResource>): PolicyResource[] {
-    return [...found].sort((a, b) => this.position.get(a)! - this.position.get(b)!);
-  }
-
   private depsOf(from: PolicyResource, prop: string): Set<string> {
     let perProp = this.deps.get(from);
     if (!perProp) this.deps.set(from, (perProp = new Map()));
@@ -151,10 +182,11 @@ export class StackView {
   }
 }
 
-function push(index: Map<string, PolicyResource[]>, key: string, r: PolicyResource): void {
+/** Appends `value` to the list an index holds at `key`. */
+export function push<K, V>(index: Map<K, V[]>, key: K, value: V): void {
   const list = index.get(key);
-  if (list) list.push(r);
-  else index.set(key, [r]);
+  if (list) list.push(value);
+  else index.set(key, [value]);
 }
 
 /** A resource's label in messages: its name and type. */
