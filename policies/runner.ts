@@ -22,6 +22,7 @@ import type {
 import type { Resource, Unwrap } from "@pulumi/pulumi";
 import type { ResolvedResource } from "@pulumi/pulumi/queryable";
 import { z } from "zod";
+import { checksType } from "./dispatch";
 import { policies as haGuard } from "./policies";
 
 /** One resource of a stack, as a program registered it. */
@@ -271,9 +272,11 @@ export async function runPolicies(resources: readonly StackResource[], options: 
       }
       continue;
     }
-    const validations = [(rule as ResourceValidationPolicy).validateResource ?? []].flat();
+    const validations = [(rule as ResourceValidationPolicy).validateResource ?? []].flat().map((validate) => ({ validate, checks: checksType(validate) }));
     let applied = false;
     for (const r of resources) {
+      // A validation that says which types it checks is not called on the others: it would declare itself not applicable.
+      if (validations.every(({ checks }) => checks !== undefined && !checks(r.type))) continue;
       const args: ResourceValidationArgs = {
         type: r.type,
         props: r.inputs as Record<string, any>,
@@ -288,7 +291,8 @@ export async function runPolicies(resources: readonly StackResource[], options: 
         getConfig,
         notApplicable,
       };
-      for (const validate of validations) {
+      for (const { validate, checks } of validations) {
+        if (checks !== undefined && !checks(r.type)) continue;
         try {
           await validate(args, reporter(r.urn));
           applied = true;
