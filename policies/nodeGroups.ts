@@ -24,7 +24,7 @@ import {
 } from "./contract/roles";
 import { at, bool, list, num, obj, objects, str, worldCidrs } from "./props";
 import { aws, digitalocean, gcp, kubernetes } from "./resourceTypes";
-import { push, StackView, unique, type Types } from "./stackView";
+import { isUnknownValueError, push, StackView, unique, type Types } from "./stackView";
 
 /** What kind of node group a group is. */
 export type NodeGroupKind =
@@ -289,10 +289,21 @@ function awsInstanceServes(view: StackView, instance: PolicyResource): boolean {
   return groups.some((sg) => awsIngress(view, sg).some((i) => admitsAppPort(i.from, i.to)));
 }
 
+/** The ECS service name a scaling target's resourceId ("service/<cluster>/<name>") names, as index keys. */
+const scaledServiceName = (target: PolicyResource): string[] => {
+  const match = /^service\/[^/]+\/([^/]+)$/.exec(str(target.props.resourceId) ?? "");
+  return match ? [match[1]] : [];
+};
+
 /** The Application Auto Scaling target that scales an ECS service's desired count, if any. */
 function ecsScalingTarget(view: StackView, service: PolicyResource): PolicyResource | undefined {
   const name = str(service.props.name);
-  return view.ofType(aws.appAutoscalingTarget).find((t) => {
+  // Candidates: the targets whose resourceId refers to the service or names it; then the test itself.
+  const candidates = view.inStackOrder([
+    ...view.referrers(service, aws.appAutoscalingTarget, "resourceId"),
+    ...(name === undefined ? [] : view.filedUnder(aws.appAutoscalingTarget, scaledServiceName, [name])),
+  ]);
+  return candidates.find((t) => {
     if ((str(t.props.scalableDimension) ?? "ecs:service:DesiredCount") !== "ecs:service:DesiredCount") return false;
     if (view.refersTo(t, "resourceId", service)) return true;
     const match = /^service\/[^/]+\/([^/]+)$/.exec(str(t.props.resourceId) ?? "");
@@ -398,9 +409,10 @@ function gcpInstanceNetworks(view: StackView, instance: PolicyResource): { netwo
   let outside = false;
   for (const nic of objects(instance.props.networkInterfaces)) {
     const named = [...list(nic.network), ...list(nic.subnetwork)].map(String);
-    const direct = view.ofType(gcp.network).filter((n) => named.some((v) => identifiersMatch(n, v)));
+    const keys = named.flatMap(identifierLookupKeys);
+    const direct = view.filedUnder(gcp.network, gcpIdentifiers, keys).filter((n) => named.some((v) => identifiersMatch(n, v)));
     const viaSubnets = view
-      .ofType(gcp.subnetwork)
+      .filedUnder(gcp.subnetwork, gcpIdentifiers, keys)
       .filter((sn) => named.some((v) => identifiersMatch(sn, v)))
       .flatMap((sn) => view.refs(sn, "network", gcp.network));
     const found = unique([...direct, ...viaSubnets]);
@@ -413,15 +425,42 @@ function gcpInstanceNetworks(view: StackView, instance: PolicyResource): { netwo
   return { networks: unique([...networks, ...deps]), outside: outside && deps.length === 0 };
 }
 
+/** The identifiers by which a GCP resource is named (URN, id, self link, name). */
+function gcpIdentifiers(r: PolicyResource): string[] {
+  return [r.urn, str(r.props.id), str(r.props.selfLink), str(r.props.name)].filter((id): id is string => id !== undefined);
+}
+
 function identifiersMatch(r: PolicyResource, value: string): boolean {
-  return [r.urn, str(r.props.id), str(r.props.selfLink), str(r.props.name)].some((id) => id !== undefined && (id === value || value.endsWith(`/${id}`)));
+  return gcpIdentifiers(r).some((id) => id === value || value.endsWith(`/${id}`));
+}
+
+/** The identifiers `identifiersMatch` could find in a value: the value itself and every part after a slash. */
+function identifierLookupKeys(value: string): string[] {
+  const keys = [value];
+  for (let i = value.indexOf("/"); i >= 0; i = value.indexOf("/", i + 1)) keys.push(value.slice(i + 1));
+  return keys;
+}
+
+/** The ingress candidates per network: the firewalls on each network of the stack, and those that name none. */
+function gcpFirewallsByNetwork(view: StackView): { byNetwork: Map<PolicyResource, PolicyResource[]>; networkless: PolicyResource[] } {
+  const byNetwork = new Map<PolicyResource, PolicyResource[]>();
+  const networkless: PolicyResource[] = [];
+  for (const fw of view.ofType(gcp.firewall)) {
+    const networks = view.refs(fw, "network", gcp.network);
+    if (networks.length === 0) networkless.push(fw);
+    for (const network of networks) push(byNetwork, network, fw);
+  }
+  return { byNetwork, networkless };
 }
 
 /** The GCP firewalls (ingress, enabled) that apply to a GCE instance: same network, and its tags or no target tags. */
 export function gcpFirewallsOf(view: StackView, instance: PolicyResource): PolicyResource[] {
   const { networks, outside } = gcpInstanceNetworks(view, instance);
   const tags = list(instance.props.tags).map(String);
-  return view.ofType(gcp.firewall).filter((fw) => {
+  // Candidates: the firewalls on the instance's networks (and those on none, when it is outside the stack's); then the test itself.
+  const { byNetwork, networkless } = view.derived(gcpFirewallsByNetwork);
+  const candidates = view.inStackOrder([...networks.flatMap((n) => byNetwork.get(n) ?? []), ...(outside ? networkless : [])]);
+  return candidates.filter((fw) => {
     if ((str(fw.props.direction) ?? "INGRESS") !== "INGRESS" || fw.props.disabled === true) return false;
     const fwNetworks = view.refs(fw, "network", gcp.network);
     const sameNetwork = fwNetworks.length > 0 ? fwNetworks.some((n) => networks.includes(n)) : outside;
@@ -540,7 +579,7 @@ function known(read: () => unknown): unknown {
   try {
     return read();
   } catch (e) {
-    if (e instanceof Error && e.constructor.name === "UnknownValueError") return unknown;
+    if (isUnknownValueError(e)) return unknown;
     throw e;
   }
 }

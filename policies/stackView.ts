@@ -26,9 +26,14 @@ function knownStrings(read: () => unknown): string[] {
   try {
     return strings(read());
   } catch (e) {
-    if (e instanceof Error && e.constructor.name === "UnknownValueError") return [];
+    if (isUnknownValueError(e)) return [];
     throw e;
   }
+}
+
+/** True for what the SDK's props proxy throws on reading a value not known yet (preview). */
+export function isUnknownValueError(e: unknown): boolean {
+  return e instanceof Error && e.constructor.name === "UnknownValueError";
 }
 
 /** The values by which other resources refer to a resource. */
@@ -113,11 +118,22 @@ export class StackView {
     const typesKey = typeList(types).join("|");
     let index = perTypes.get(typesKey);
     if (!index) {
-      perTypes.set(typesKey, (index = new Map()));
-      for (const r of this.ofType(types)) for (const key of new Set(keysOf(r))) push(index, key, r);
+      perTypes.set(typesKey, (index = { byKey: new Map(), unknown: [] }));
+      for (const r of this.ofType(types)) {
+        let filed: Set<string>;
+        try {
+          filed = new Set(keysOf(r));
+        } catch (e) {
+          // A key not known yet (preview): a candidate for every lookup, left to the caller's own test, as a scan would.
+          if (!isUnknownValueError(e)) throw e;
+          index.unknown.push(r);
+          continue;
+        }
+        for (const key of filed) push(index.byKey, key, r);
+      }
     }
-    const found = new Set<PolicyResource>();
-    for (const key of keys) for (const r of index.get(key) ?? []) found.add(r);
+    const found = new Set<PolicyResource>(index.unknown);
+    for (const key of keys) for (const r of index.byKey.get(key) ?? []) found.add(r);
     return this.inStackOrder(found);
   }
 
@@ -132,7 +148,7 @@ export class StackView {
     return [...new Set(found)].sort((a, b) => this.position.get(a)! - this.position.get(b)!);
   }
 
-  private readonly keyIndexes = new Map<(r: PolicyResource) => Iterable<string>, Map<string, Map<string, PolicyResource[]>>>();
+  private readonly keyIndexes = new Map<(r: PolicyResource) => Iterable<string>, Map<string, { byKey: Map<string, PolicyResource[]>; unknown: PolicyResource[] }>>();
   private readonly derivations = new Map<(view: StackView) => unknown, unknown>();
   private readonly identifierIndexes = new Map<string, Map<string, PolicyResource[]>>();
   private readonly referrerIndexes = new Map<string, Map<string, PolicyResource[]>>();

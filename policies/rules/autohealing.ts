@@ -8,7 +8,7 @@ import { overStack } from "../dispatch";
 import { isEcsCapacity, nodeGroups, poolsTagged, type NodeGroup } from "../nodeGroups";
 import { at, list, objects, str } from "../props";
 import { aws, digitalocean } from "../resourceTypes";
-import { describe, unique, type StackView } from "../stackView";
+import { describe, isUnknownValueError, unique, type StackView } from "../stackView";
 import { gkePools } from "../clusters";
 
 /**
@@ -24,7 +24,7 @@ function reportsOwnHealth(view: StackView, asg: PolicyResource): boolean {
     try {
       text = p.props.policy;
     } catch (e) {
-      if (e instanceof Error && e.constructor.name === "UnknownValueError") return true;
+      if (isUnknownValueError(e)) return true;
       throw e;
     }
     if (text === undefined) return true;
@@ -38,7 +38,7 @@ function unknownYet(read: () => unknown): boolean {
     read();
     return false;
   } catch (e) {
-    if (e instanceof Error && e.constructor.name === "UnknownValueError") return true;
+    if (isUnknownValueError(e)) return true;
     throw e;
   }
 }

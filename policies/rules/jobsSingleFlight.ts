@@ -108,11 +108,16 @@ function awsScheduleProblems(view: StackView): [string, string][] {
 
 // ---- GCP -------------------------------------------------------------------------
 
+const nameKeys = (r: PolicyResource): string[] => {
+  const name = str(r.props.name);
+  return name === undefined ? [] : [name];
+};
+
 /** The Cloud Run jobs a Cloud Scheduler job starts (its HTTP target calls `.../jobs/<name>:run`). */
 function cloudRunJobsOf(view: StackView, scheduler: PolicyResource): PolicyResource[] {
   const uri = str(scheduler.props, "httpTarget.uri");
   const named = uri?.match(/\/jobs\/([^/:?]+):run\b/)?.[1];
-  const byName = named === undefined ? [] : view.ofType(gcp.cloudRunJob).filter((j) => str(j.props.name) === named);
+  const byName = named === undefined ? [] : view.filedUnder(gcp.cloudRunJob, nameKeys, [named]).filter((j) => str(j.props.name) === named);
   const byDependency = view.refs(scheduler, "httpTarget", gcp.cloudRunJob);
   return [...new Set([...byName, ...byDependency])];
 }
