@@ -224,11 +224,21 @@ function toPolicyResources(resources: readonly StackResource[]): PolicyResource[
     byUrn.set(r.urn, resource);
     return resource;
   });
+  // URNs not in the stack are dropped. Plain loops: this runs for every dependency of every resource.
+  const resolve = (urns: readonly string[] = []) => {
+    const found: PolicyResource[] = [];
+    for (const urn of urns) {
+      const resource = byUrn.get(urn);
+      if (resource) found.push(resource);
+    }
+    return found;
+  };
   resources.forEach((r, i) => {
-    const resolve = (urns: readonly string[] = []) => urns.flatMap((u) => byUrn.get(u) ?? []);
     converted[i].parent = r.parent ? byUrn.get(r.parent) : undefined;
     converted[i].dependencies = resolve(r.dependencies);
-    converted[i].propertyDependencies = Object.fromEntries(Object.entries(r.propertyDependencies ?? {}).map(([k, urns]) => [k, resolve(urns)]));
+    const propertyDependencies: Record<string, PolicyResource[]> = {};
+    for (const [k, urns] of Object.entries(r.propertyDependencies ?? {})) propertyDependencies[k] = resolve(urns);
+    converted[i].propertyDependencies = propertyDependencies;
   });
   return converted;
 }
