@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: program evaluation against two baselines per cloud, scale, embedding,
- * policy throughput and the offline plan, each as fresh processes, printed as a markdown
+ * policy throughput per cloud (and how it scales) and the offline plan, each as fresh processes, printed as a markdown
  * table and as JSON (bench/results.json). Never a test: timings depend on the machine.
  *
  * Method: BENCH_REPEAT rounds (default 5); in each round the floor, the baseline and the
@@ -145,8 +145,8 @@ function evaluate(group: string, stack: string, label: string): void {
   evaluations[stack] = evaluation;
 }
 
-/** A scenario with no baseline, under each runner, rounds interleaved across runners. */
-function scenario(group: string, name: string, args: string[], note: (s: Sample[]) => string): void {
+/** A scenario with no baseline, under each runner, rounds interleaved across runners; its samples per runner. */
+function scenario(group: string, name: string, args: string[], note: (s: Sample[]) => string): Map<string, Sample[]> {
   const live = runners.filter((r): r is Extract<Runner, { args: string[] }> => "args" in r);
   const samples = new Map<string, Sample[]>(live.map((r) => [r.name, []]));
   for (let i = 0; i < repeat; i++) for (const r of live) samples.get(r.name)?.push(once([...r.args, ...args]));
@@ -155,6 +155,7 @@ function scenario(group: string, name: string, args: string[], note: (s: Sample[
     record({ group, name, runner: r.name, sourceMaps: r.sourceMaps, ...summary(s), note: note(s) });
   }
   for (const r of runners) if ("skipped" in r) record({ group, name, runner: r.name, sourceMaps: "-", wallMs: NaN, maxRssMb: 0, note: `skipped: ${r.skipped}` });
+  return samples;
 }
 
 if (wanted("evaluation")) for (const cloud of clouds) evaluate("program evaluation", cloud, cloud);
@@ -172,10 +173,48 @@ if (wanted("embedding")) {
     `median first ${round(median(s.map((x) => x.figures.firstMs)))} ms, last ${round(median(s.map((x) => x.figures.lastMs)))} ms`);
 }
 
+/**
+ * Policy runner: copies of each cloud's example stack (bench/syntheticStack.ts) at two sizes,
+ * warm throughput per wall second and per CPU second (the process's, GC threads included:
+ * other load on a shared machine moves it far less). Linearity: the per-resource CPU cost at
+ * the larger size over the smaller's, median of the per-round ratios (1.0: linear; a scan of
+ * every resource per resource makes it about 4).
+ */
+const policySizes = [10000, 40000];
+/** One size's figures (medians). */
+interface PolicyFigures {
+  resources: number;
+  perSecond: number;
+  perCpuSecond: number;
+  coldMs: number;
+}
+/** Per cloud and runner: the figures at each size and the per-resource cost ratio (bench/results.json `policy`). */
+const policy: Record<string, { sizes: Record<string, PolicyFigures>; perResourceCpuCostRatio: number }> = {};
+const policyFigures = (s: Sample[]): PolicyFigures => ({
+  resources: s[0]?.figures.resources,
+  perSecond: round(median(s.map((x) => x.figures.perSecond))),
+  perCpuSecond: round(median(s.map((x) => x.figures.perCpuSecond))),
+  coldMs: round(median(s.map((x) => x.figures.coldMs))),
+});
 if (wanted("policy")) {
-  for (const size of [10, 1000, 10000]) {
-    scenario("policy runner", `~${size} resources`, ["policy", String(size)], (s) =>
-      `${s[0]?.figures.resources} resources, median ${round(median(s.map((x) => x.figures.perSecond)))} resources/s warm (cold ${round(median(s.map((x) => x.figures.coldMs)))} ms)`);
+  for (const cloud of clouds) {
+    const group = `policy runner (${cloud})`;
+    const bySize = policySizes.map((size) =>
+      scenario(group, `~${size} resources`, ["policy", cloud, String(size)], (s) => {
+        const f = policyFigures(s);
+        return `${f.resources} resources, median ${f.perSecond} resources/s warm (${f.perCpuSecond} per CPU second; cold ${f.coldMs} ms)`;
+      }),
+    );
+    for (const [runner, small] of bySize[0]) {
+      const large = bySize[1].get(runner) ?? [];
+      const cost = (s: Sample) => s.figures.warmCpuMs / s.figures.resources;
+      const ratio = round(median(small.map((s, i) => cost(large[i]) / cost(s))), 2);
+      record({ group, name: `per-resource CPU cost, ~${policySizes[1]} / ~${policySizes[0]}`, runner, sourceMaps: "-", wallMs: NaN, maxRssMb: 0, note: `${ratio}× (1.0: linear)` });
+      policy[`${cloud}/${runner}`] = {
+        sizes: Object.fromEntries(bySize.map((samples, i) => [String(policySizes[i]), policyFigures(samples.get(runner) ?? [])])),
+        perResourceCpuCostRatio: ratio,
+      };
+    }
   }
 }
 
@@ -199,6 +238,6 @@ process.stdout.write(`${table}\n`);
 const json = {
   machine, repeat, takenAt: new Date().toISOString(),
   settings: { stackTraces: "on (HA_TOPOLOGY_STACK_TRACES=1)", sourceMaps: Object.fromEntries(runners.map((r) => [r.name, "skipped" in r ? `skipped: ${r.skipped}` : r.sourceMaps])) },
-  evaluations, rows,
+  evaluations, policy, rows,
 };
 fs.writeFileSync(path.join(root, "bench", "results.json"), `${JSON.stringify(json, null, 2)}\n`);

@@ -13,17 +13,31 @@ export type Problem = [message: string, urn: string];
 /** Checks one resource's properties; `args` gives config and `notApplicable`. */
 export type PropsCheck = (props: Props, report: ReportViolation, args: ResourceValidationArgs) => void;
 
+const typeTests = new WeakMap<ResourceValidation, (type: string) => boolean>();
+
 /**
  * A resource validation that runs the check registered for the resource's type and
  * declares itself not applicable to every other type (as `validateResourceOfType` does).
  */
 export function forTypes(checks: Record<string, PropsCheck>): ResourceValidation {
   const reason = `applies to ${Object.keys(checks).join(", ")}`;
-  return (args, report) => {
+  const validation: ResourceValidation = (args, report) => {
     const check = checks[args.type];
     if (!check) return args.notApplicable(reason);
     check(args.props, report, args);
   };
+  typeTests.set(validation, (type) => Boolean(checks[type]));
+  return validation;
+}
+
+/**
+ * For a validation made by `forTypes`, which resource types it checks (it declares every
+ * other type not applicable); undefined for any other validation. The in-process runner
+ * skips the other types instead of calling it: the same verdict, without a throw per
+ * resource and rule, which was most of the runner's time on large stacks.
+ */
+export function checksType(validation: ResourceValidation): ((type: string) => boolean) | undefined {
+  return typeTests.get(validation);
 }
 
 /** Registers one check under several type tokens (aliased modules such as `lb`/`alb`). */

@@ -24,7 +24,7 @@ import {
 } from "./contract/roles";
 import { at, bool, list, num, obj, objects, str, worldCidrs } from "./props";
 import { aws, digitalocean, gcp, kubernetes } from "./resourceTypes";
-import { StackView, unique } from "./stackView";
+import { isUnknownValueError, push, StackView, unique, type Types } from "./stackView";
 
 /** What kind of node group a group is. */
 export type NodeGroupKind =
@@ -175,7 +175,7 @@ function roleOfGroup(view: StackView, group: NodeGroup): Role | undefined {
  */
 export function leaseOfGroup(view: StackView, group: NodeGroup): Lease | undefined {
   if (group.kind === "digitalocean-droplets" && group.role !== undefined) {
-    const pools = view.ofType(digitalocean.autoscalePool).filter((p) => roleOf(p) === group.role);
+    const pools = poolsWithRole(view, group.role);
     const tagged = unique([...group.members, ...pools]);
     if (tagged.length > 0) return shared(tagged, leaseOf);
   }
@@ -289,10 +289,21 @@ function awsInstanceServes(view: StackView, instance: PolicyResource): boolean {
   return groups.some((sg) => awsIngress(view, sg).some((i) => admitsAppPort(i.from, i.to)));
 }
 
+/** The ECS service name a scaling target's resourceId ("service/<cluster>/<name>") names, as index keys. */
+const scaledServiceName = (target: PolicyResource): string[] => {
+  const match = /^service\/[^/]+\/([^/]+)$/.exec(str(target.props.resourceId) ?? "");
+  return match ? [match[1]] : [];
+};
+
 /** The Application Auto Scaling target that scales an ECS service's desired count, if any. */
 function ecsScalingTarget(view: StackView, service: PolicyResource): PolicyResource | undefined {
   const name = str(service.props.name);
-  return view.ofType(aws.appAutoscalingTarget).find((t) => {
+  // Candidates: the targets whose resourceId refers to the service or names it; then the test itself.
+  const candidates = view.inStackOrder([
+    ...view.referrers(service, aws.appAutoscalingTarget, "resourceId"),
+    ...(name === undefined ? [] : view.filedUnder(aws.appAutoscalingTarget, scaledServiceName, [name])),
+  ]);
+  return candidates.find((t) => {
     if ((str(t.props.scalableDimension) ?? "ecs:service:DesiredCount") !== "ecs:service:DesiredCount") return false;
     if (view.refersTo(t, "resourceId", service)) return true;
     const match = /^service\/[^/]+\/([^/]+)$/.exec(str(t.props.resourceId) ?? "");
@@ -398,9 +409,10 @@ function gcpInstanceNetworks(view: StackView, instance: PolicyResource): { netwo
   let outside = false;
   for (const nic of objects(instance.props.networkInterfaces)) {
     const named = [...list(nic.network), ...list(nic.subnetwork)].map(String);
-    const direct = view.ofType(gcp.network).filter((n) => named.some((v) => identifiersMatch(n, v)));
+    const keys = named.flatMap(identifierLookupKeys);
+    const direct = view.filedUnder(gcp.network, gcpIdentifiers, keys).filter((n) => named.some((v) => identifiersMatch(n, v)));
     const viaSubnets = view
-      .ofType(gcp.subnetwork)
+      .filedUnder(gcp.subnetwork, gcpIdentifiers, keys)
       .filter((sn) => named.some((v) => identifiersMatch(sn, v)))
       .flatMap((sn) => view.refs(sn, "network", gcp.network));
     const found = unique([...direct, ...viaSubnets]);
@@ -413,15 +425,42 @@ function gcpInstanceNetworks(view: StackView, instance: PolicyResource): { netwo
   return { networks: unique([...networks, ...deps]), outside: outside && deps.length === 0 };
 }
 
+/** The identifiers by which a GCP resource is named (URN, id, self link, name). */
+function gcpIdentifiers(r: PolicyResource): string[] {
+  return [r.urn, str(r.props.id), str(r.props.selfLink), str(r.props.name)].filter((id): id is string => id !== undefined);
+}
+
 function identifiersMatch(r: PolicyResource, value: string): boolean {
-  return [r.urn, str(r.props.id), str(r.props.selfLink), str(r.props.name)].some((id) => id !== undefined && (id === value || value.endsWith(`/${id}`)));
+  return gcpIdentifiers(r).some((id) => id === value || value.endsWith(`/${id}`));
+}
+
+/** The identifiers `identifiersMatch` could find in a value: the value itself and every part after a slash. */
+function identifierLookupKeys(value: string): string[] {
+  const keys = [value];
+  for (let i = value.indexOf("/"); i >= 0; i = value.indexOf("/", i + 1)) keys.push(value.slice(i + 1));
+  return keys;
+}
+
+/** The ingress candidates per network: the firewalls on each network of the stack, and those that name none. */
+function gcpFirewallsByNetwork(view: StackView): { byNetwork: Map<PolicyResource, PolicyResource[]>; networkless: PolicyResource[] } {
+  const byNetwork = new Map<PolicyResource, PolicyResource[]>();
+  const networkless: PolicyResource[] = [];
+  for (const fw of view.ofType(gcp.firewall)) {
+    const networks = view.refs(fw, "network", gcp.network);
+    if (networks.length === 0) networkless.push(fw);
+    for (const network of networks) push(byNetwork, network, fw);
+  }
+  return { byNetwork, networkless };
 }
 
 /** The GCP firewalls (ingress, enabled) that apply to a GCE instance: same network, and its tags or no target tags. */
 export function gcpFirewallsOf(view: StackView, instance: PolicyResource): PolicyResource[] {
   const { networks, outside } = gcpInstanceNetworks(view, instance);
   const tags = list(instance.props.tags).map(String);
-  return view.ofType(gcp.firewall).filter((fw) => {
+  // Candidates: the firewalls on the instance's networks (and those on none, when it is outside the stack's); then the test itself.
+  const { byNetwork, networkless } = view.derived(gcpFirewallsByNetwork);
+  const candidates = view.inStackOrder([...networks.flatMap((n) => byNetwork.get(n) ?? []), ...(outside ? networkless : [])]);
+  return candidates.filter((fw) => {
     if ((str(fw.props.direction) ?? "INGRESS") !== "INGRESS" || fw.props.disabled === true) return false;
     const fwNetworks = view.refs(fw, "network", gcp.network);
     const sameNetwork = fwNetworks.length > 0 ? fwNetworks.some((n) => networks.includes(n)) : outside;
@@ -468,8 +507,17 @@ function gcpGroups(view: StackView): NodeGroup[] {
   return [...gcpManagedGroups(view), ...gcpStandaloneInstances(view)];
 }
 
+/** Per backend service, the forwarding rules that reach it, in stack order (one pass over the rules per view). */
+function gcpRulesByBackendService(view: StackView): Map<PolicyResource, PolicyResource[]> {
+  const index = new Map<PolicyResource, PolicyResource[]>();
+  for (const rule of view.ofType(gcp.forwardingRule)) {
+    for (const backendService of gcpBackendServices(view, rule)) push(index, backendService, rule);
+  }
+  return index;
+}
+
 function gcpManagedGroups(view: StackView): NodeGroup[] {
-  const rules = view.ofType(gcp.forwardingRule);
+  const rulesOf = view.derived(gcpRulesByBackendService);
   const migs: [PolicyResource, NodeGroupKind][] = [
     ...view.ofType(gcp.regionalGroupManager).map((m): [PolicyResource, NodeGroupKind] => [m, "gcp-regional-mig"]),
     ...view.ofType(gcp.zonalGroupManager).map((m): [PolicyResource, NodeGroupKind] => [m, "gcp-zonal-mig"]),
@@ -483,11 +531,11 @@ function gcpManagedGroups(view: StackView): NodeGroup[] {
       resource: mig,
       minNodes: autoscaler ? fromAutoscaler : num(mig.props.targetSize),
       countedFrom: autoscaler ? "autoscaler minReplicas" : "targetSize",
-      loadBalancers: rules.filter((rule) => gcpBackendServices(view, rule).some((bs) => backendServices.includes(bs))),
+      loadBalancers: view.inStackOrder(backendServices.flatMap((bs) => rulesOf.get(bs) ?? [])),
       members: [],
     };
   });
-  return [...migGroups, ...gcpUnmanagedGroups(view, rules)];
+  return [...migGroups, ...gcpUnmanagedGroups(view)];
 }
 
 /**
@@ -496,7 +544,8 @@ function gcpManagedGroups(view: StackView): NodeGroup[] {
  * the usual pattern), reported on the backend service; its nodes are the listed instances.
  * Nothing recreates a failed instance of an unmanaged group.
  */
-function gcpUnmanagedGroups(view: StackView, rules: PolicyResource[]): NodeGroup[] {
+function gcpUnmanagedGroups(view: StackView): NodeGroup[] {
+  const rulesOf = view.derived(gcpRulesByBackendService);
   const groups: NodeGroup[] = [];
   for (const backendService of view.ofType(gcp.backendService)) {
     const unmanaged = view.refs(backendService, "backends", gcp.instanceGroup);
@@ -512,7 +561,7 @@ function gcpUnmanagedGroups(view: StackView, rules: PolicyResource[]): NodeGroup
       resource: backendService,
       minNodes: listed.includes(undefined) ? undefined : Math.max(members.length, listed.reduce<number>((a, b) => a + (b ?? 0), 0)),
       countedFrom: "instances of its unmanaged instance groups",
-      loadBalancers: rules.filter((rule) => gcpBackendServices(view, rule).includes(backendService)),
+      loadBalancers: [...(rulesOf.get(backendService) ?? [])],
       members,
       zones: unmanaged.map((g) => {
         const zone = known(() => g.props.zone);
@@ -530,12 +579,29 @@ function known(read: () => unknown): unknown {
   try {
     return read();
   } catch (e) {
-    if (e instanceof Error && e.constructor.name === "UnknownValueError") return unknown;
+    if (isUnknownValueError(e)) return unknown;
     throw e;
   }
 }
 
 // ---- DigitalOcean ----------------------------------------------------------------
+
+const dropletTags = (droplet: PolicyResource) => list(droplet.props.tags).map(String);
+const poolTemplateTags = (pool: PolicyResource) => list(pool.props, "dropletTemplate.tags").map(String);
+const roleKeys = (r: PolicyResource): string[] => {
+  const role = roleOf(r);
+  return role === undefined ? [] : [role];
+};
+
+/** The autoscale pools whose droplet template carries `tag`, in stack order. */
+export function poolsTagged(view: StackView, tag: string): PolicyResource[] {
+  return view.filedUnder(digitalocean.autoscalePool, poolTemplateTags, [tag]).filter((p) => list(p.props, "dropletTemplate.tags").includes(tag));
+}
+
+/** The autoscale pools tagged with `role` (contract/roles.ts), in stack order. */
+export function poolsWithRole(view: StackView, role: Role): PolicyResource[] {
+  return view.filedUnder(digitalocean.autoscalePool, roleKeys, [role]).filter((p) => roleOf(p) === role);
+}
 
 function digitaloceanGroups(view: StackView): NodeGroup[] {
   const droplets = view.ofType(digitalocean.droplet);
@@ -544,8 +610,10 @@ function digitaloceanGroups(view: StackView): NodeGroup[] {
   const groups: NodeGroup[] = [];
   for (const lb of view.ofType(digitalocean.loadBalancer)) {
     const tag = str(lb.props.dropletTag);
-    const members = droplets.filter((d) => view.refersTo(lb, "dropletIds", d) || (tag !== undefined && list(d.props.tags).includes(tag)));
-    const lbPools = pools.filter((p) => tag !== undefined && list(p.props, "dropletTemplate.tags").includes(tag));
+    // Candidates from the indexes (what the load balancer names, droplets with its tag), then the test itself.
+    const candidates = view.inStackOrder([...view.refs(lb, "dropletIds", digitalocean.droplet), ...(tag === undefined ? [] : view.filedUnder(digitalocean.droplet, dropletTags, [tag]))]);
+    const members = candidates.filter((d) => view.refersTo(lb, "dropletIds", d) || (tag !== undefined && list(d.props.tags).includes(tag)));
+    const lbPools = tag === undefined ? [] : poolsTagged(view, tag);
     // A load balancer that reaches nothing is not a group: min-nodes reports it as an empty load balancer.
     if (members.length + lbPools.length === 0) continue;
     [...members, ...lbPools].forEach((r) => served.add(r));
@@ -596,24 +664,79 @@ export function podLabels(deployment: PolicyResource): unknown {
   return at(deployment.props, "spec.template.metadata.labels");
 }
 
+/** The index key of one label (or selector entry) in a namespace. */
+function labelKey(namespace: string, key: string, value: unknown): string {
+  return JSON.stringify([namespace, key, value]);
+}
+
+/** The index keys of labels (every entry) in a namespace. */
+function labelKeys(namespace: string, labels: unknown): string[] {
+  return Object.entries(obj(labels)).map(([k, v]) => labelKey(namespace, k, v));
+}
+
+/** The index key of a selector in a namespace: its first entry, which every set of labels it selects holds. */
+function selectorKeys(namespace: string, selector: unknown): string[] {
+  const first = Object.entries(obj(selector))[0];
+  return first ? [labelKey(namespace, first[0], first[1])] : [];
+}
+
+const selectorKeysByPath = new Map<string, (r: PolicyResource) => string[]>();
+
+/** The function that files an object under its selector at `path` (one per path, so the view indexes it once). */
+function selectorKeysAt(path: string): (r: PolicyResource) => string[] {
+  let keysOf = selectorKeysByPath.get(path);
+  if (!keysOf) selectorKeysByPath.set(path, (keysOf = (r) => selectorKeys(namespaceOf(r), at(r.props, path))));
+  return keysOf;
+}
+
+const podLabelKeys = (deployment: PolicyResource) => labelKeys(namespaceOf(deployment), podLabels(deployment));
+
+/** The objects of `types` in `r`'s namespace whose selector at `selectorPath` selects `labels`, in stack order. */
+export function selectorsOf(view: StackView, types: Types, selectorPath: string, r: PolicyResource, labels: unknown): PolicyResource[] {
+  const namespace = namespaceOf(r);
+  return view
+    .filedUnder(types, selectorKeysAt(selectorPath), labelKeys(namespace, labels))
+    .filter((s) => namespaceOf(s) === namespace && selects(at(s.props, selectorPath), labels));
+}
+
+/** The Deployments in `r`'s namespace whose pods `selector` selects, in stack order. */
+export function selectedDeployments(view: StackView, r: PolicyResource, selector: unknown): PolicyResource[] {
+  const namespace = namespaceOf(r);
+  return view
+    .filedUnder(kubernetes.deployment, podLabelKeys, selectorKeys(namespace, selector))
+    .filter((d) => namespaceOf(d) === namespace && selects(selector, podLabels(d)));
+}
+
 /** The Services (same namespace) whose selector picks a Deployment's pods. */
 export function servicesOf(view: StackView, deployment: PolicyResource): PolicyResource[] {
-  return view
-    .ofType(kubernetes.service)
-    .filter((s) => namespaceOf(s) === namespaceOf(deployment) && selects(at(s.props, "spec.selector"), podLabels(deployment)));
+  return selectorsOf(view, kubernetes.service, "spec.selector", deployment, podLabels(deployment));
+}
+
+/** An HPA's index keys: the name of the object it scales, alone and in the HPA's namespace. */
+function hpaTargetKeys(hpa: PolicyResource): string[] {
+  const name = str(hpa.props, "spec.scaleTargetRef.name");
+  return name === undefined ? [] : [JSON.stringify([name]), JSON.stringify([namespaceOf(hpa), name])];
+}
+
+/**
+ * The HorizontalPodAutoscalers that may scale a Deployment, in stack order: those that name it
+ * (in its namespace, or in any with `anyNamespace`) and those whose spec refers to it.
+ */
+export function hpaCandidates(view: StackView, deployment: PolicyResource, anyNamespace = false): PolicyResource[] {
+  const name = str(deployment.props, "metadata.name");
+  const key = name === undefined ? [] : [JSON.stringify(anyNamespace ? [name] : [namespaceOf(deployment), name])];
+  return view.inStackOrder([...view.filedUnder(kubernetes.hpa, hpaTargetKeys, key), ...view.referrers(deployment, kubernetes.hpa, "spec")]);
 }
 
 /** The HorizontalPodAutoscaler (same namespace) that scales a Deployment, if any. */
 export function hpaOf(view: StackView, deployment: PolicyResource): PolicyResource | undefined {
   const name = str(deployment.props, "metadata.name");
-  return view
-    .ofType(kubernetes.hpa)
-    .find(
-      (h) =>
-        namespaceOf(h) === namespaceOf(deployment) &&
-        str(h.props, "spec.scaleTargetRef.kind") === "Deployment" &&
-        ((name !== undefined && str(h.props, "spec.scaleTargetRef.name") === name) || view.refersTo(h, "spec", deployment)),
-    );
+  return hpaCandidates(view, deployment).find(
+    (h) =>
+      namespaceOf(h) === namespaceOf(deployment) &&
+      str(h.props, "spec.scaleTargetRef.kind") === "Deployment" &&
+      ((name !== undefined && str(h.props, "spec.scaleTargetRef.name") === name) || view.refersTo(h, "spec", deployment)),
+  );
 }
 
 /**
@@ -631,13 +754,12 @@ export function replicaRange(view: StackView, deployment: PolicyResource): { min
 }
 
 function kubernetesGroups(view: StackView): NodeGroup[] {
-  const ingresses = view.ofType(kubernetes.ingress);
   return view.ofType(kubernetes.deployment).map((deployment) => {
     const services = servicesOf(view, deployment);
     const loadBalancers = unique(
       services.flatMap((s) => [
         ...(str(s.props, "spec.type") === "LoadBalancer" ? [s] : []),
-        ...ingresses.filter((i) => namespaceOf(i) === namespaceOf(s) && view.refersTo(i, "spec", s)),
+        ...view.referrers(s, kubernetes.ingress, "spec").filter((i) => namespaceOf(i) === namespaceOf(s) && view.refersTo(i, "spec", s)),
       ]),
     );
     const replicas = replicaRange(view, deployment);

@@ -22,6 +22,7 @@ import type {
 import type { Resource, Unwrap } from "@pulumi/pulumi";
 import type { ResolvedResource } from "@pulumi/pulumi/queryable";
 import { z } from "zod";
+import { checksType } from "./dispatch";
 import { policies as haGuard } from "./policies";
 
 /** One resource of a stack, as a program registered it. */
@@ -223,11 +224,21 @@ function toPolicyResources(resources: readonly StackResource[]): PolicyResource[
     byUrn.set(r.urn, resource);
     return resource;
   });
+  // URNs not in the stack are dropped. Plain loops: this runs for every dependency of every resource.
+  const resolve = (urns: readonly string[] = []) => {
+    const found: PolicyResource[] = [];
+    for (const urn of urns) {
+      const resource = byUrn.get(urn);
+      if (resource) found.push(resource);
+    }
+    return found;
+  };
   resources.forEach((r, i) => {
-    const resolve = (urns: readonly string[] = []) => urns.flatMap((u) => byUrn.get(u) ?? []);
     converted[i].parent = r.parent ? byUrn.get(r.parent) : undefined;
     converted[i].dependencies = resolve(r.dependencies);
-    converted[i].propertyDependencies = Object.fromEntries(Object.entries(r.propertyDependencies ?? {}).map(([k, urns]) => [k, resolve(urns)]));
+    const propertyDependencies: Record<string, PolicyResource[]> = {};
+    for (const [k, urns] of Object.entries(r.propertyDependencies ?? {})) propertyDependencies[k] = resolve(urns);
+    converted[i].propertyDependencies = propertyDependencies;
   });
   return converted;
 }
@@ -246,6 +257,9 @@ export async function runPolicies(resources: readonly StackResource[], options: 
   const stackTags: ReadonlyMap<string, string> = new Map(Object.entries(options.stackTags ?? {}));
   const stackResources = toPolicyResources(resources);
   const report: PolicyReport = { violations: [], notApplicable: [], levels: {}, passed: true };
+  // The first resource with each URN, as a scan would find it: a violation names its resource by URN.
+  const byUrn = new Map<string, StackResource>();
+  for (const r of resources) if (!byUrn.has(r.urn)) byUrn.set(r.urn, r);
 
   for (const rule of rules) {
     const { level, config } = resolved.get(rule.name)!;
@@ -254,7 +268,7 @@ export async function runPolicies(resources: readonly StackResource[], options: 
     const reported: Violation["level"] = level === "advisory" ? "advisory" : "mandatory";
     const reporter = (defaultUrn?: string): ReportViolation => (message, urn) => {
       const at = urn ?? defaultUrn;
-      const resource = at ? resources.find((r) => r.urn === at) : undefined;
+      const resource = at ? byUrn.get(at) : undefined;
       report.violations.push({ policy: rule.name, level: reported, message, urn: at, resourceName: resource?.name, resourceType: resource?.type });
     };
     const getConfig = <T extends object>() => ({ ...config }) as T;
@@ -268,9 +282,11 @@ export async function runPolicies(resources: readonly StackResource[], options: 
       }
       continue;
     }
-    const validations = [(rule as ResourceValidationPolicy).validateResource ?? []].flat();
+    const validations = [(rule as ResourceValidationPolicy).validateResource ?? []].flat().map((validate) => ({ validate, checks: checksType(validate) }));
     let applied = false;
     for (const r of resources) {
+      // A validation that says which types it checks is not called on the others: it would declare itself not applicable.
+      if (validations.every(({ checks }) => checks !== undefined && !checks(r.type))) continue;
       const args: ResourceValidationArgs = {
         type: r.type,
         props: r.inputs as Record<string, any>,
@@ -285,7 +301,8 @@ export async function runPolicies(resources: readonly StackResource[], options: 
         getConfig,
         notApplicable,
       };
-      for (const validate of validations) {
+      for (const { validate, checks } of validations) {
+        if (checks !== undefined && !checks(r.type)) continue;
         try {
           await validate(args, reporter(r.urn));
           applied = true;

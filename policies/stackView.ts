@@ -26,9 +26,14 @@ function knownStrings(read: () => unknown): string[] {
   try {
     return strings(read());
   } catch (e) {
-    if (e instanceof Error && e.constructor.name === "UnknownValueError") return [];
+    if (isUnknownValueError(e)) return [];
     throw e;
   }
+}
+
+/** True for what the SDK's props proxy throws on reading a value not known yet (preview). */
+export function isUnknownValueError(e: unknown): boolean {
+  return e instanceof Error && e.constructor.name === "UnknownValueError";
 }
 
 /** The values by which other resources refer to a resource. */
@@ -99,6 +104,52 @@ export class StackView {
     return this.inStackOrder(found);
   }
 
+  /**
+   * The resources of `types` filed under any of `keys` by `keysOf` (which names the keys each
+   * resource is filed under), in stack order, without repeats. The index is built once per
+   * view, types and `keysOf` (pass a function defined once, not a fresh closure), so a rule
+   * that looks up candidates for every resource stays linear. Callers file a resource under
+   * every key that could make it match and keep their own test on the candidates, so the
+   * answer is the one a scan of every resource would give.
+   */
+  filedUnder(types: Types, keysOf: (r: PolicyResource) => Iterable<string>, keys: Iterable<string>): PolicyResource[] {
+    let perTypes = this.keyIndexes.get(keysOf);
+    if (!perTypes) this.keyIndexes.set(keysOf, (perTypes = new Map()));
+    const typesKey = typeList(types).join("|");
+    let index = perTypes.get(typesKey);
+    if (!index) {
+      perTypes.set(typesKey, (index = { byKey: new Map(), unknown: [] }));
+      for (const r of this.ofType(types)) {
+        let filed: Set<string>;
+        try {
+          filed = new Set(keysOf(r));
+        } catch (e) {
+          // A key not known yet (preview): a candidate for every lookup, left to the caller's own test, as a scan would.
+          if (!isUnknownValueError(e)) throw e;
+          index.unknown.push(r);
+          continue;
+        }
+        for (const key of filed) push(index.byKey, key, r);
+      }
+    }
+    const found = new Set<PolicyResource>(index.unknown);
+    for (const key of keys) for (const r of index.byKey.get(key) ?? []) found.add(r);
+    return this.inStackOrder(found);
+  }
+
+  /** What `build` derives from this view, built on first use and kept for the view's life (`build` identifies it: define it once). */
+  derived<T>(build: (view: StackView) => T): T {
+    if (!this.derivations.has(build)) this.derivations.set(build, build(this));
+    return this.derivations.get(build) as T;
+  }
+
+  /** The resources, without repeats, in stack order. */
+  inStackOrder(found: Iterable<PolicyResource>): PolicyResource[] {
+    return [...new Set(found)].sort((a, b) => this.position.get(a)! - this.position.get(b)!);
+  }
+
+  private readonly keyIndexes = new Map<(r: PolicyResource) => Iterable<string>, Map<string, { byKey: Map<string, PolicyResource[]>; unknown: PolicyResource[] }>>();
+  private readonly derivations = new Map<(view: StackView) => unknown, unknown>();
   private readonly identifierIndexes = new Map<string, Map<string, PolicyResource[]>>();
   private readonly referrerIndexes = new Map<string, Map<string, PolicyResource[]>>();
 
@@ -130,10 +181,6 @@ export class StackView {
     return index;
   }
 
-  private inStackOrder(found: Set<PolicyResource>): PolicyResource[] {
-    return [...found].sort((a, b) => this.position.get(a)! - this.position.get(b)!);
-  }
-
   private depsOf(from: PolicyResource, prop: string): Set<string> {
     let perProp = this.deps.get(from);
     if (!perProp) this.deps.set(from, (perProp = new Map()));
@@ -151,10 +198,11 @@ export class StackView {
   }
 }
 
-function push(index: Map<string, PolicyResource[]>, key: string, r: PolicyResource): void {
+/** Appends `value` to the list an index holds at `key`. */
+export function push<K, V>(index: Map<K, V[]>, key: K, value: V): void {
   const list = index.get(key);
-  if (list) list.push(r);
-  else index.set(key, [r]);
+  if (list) list.push(value);
+  else index.set(key, [value]);
 }
 
 /** A resource's label in messages: its name and type. */

@@ -5,10 +5,10 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { digitaloceanHealerMarker } from "../contract/roles";
 import { overStack } from "../dispatch";
-import { isEcsCapacity, nodeGroups, type NodeGroup } from "../nodeGroups";
+import { isEcsCapacity, nodeGroups, poolsTagged, type NodeGroup } from "../nodeGroups";
 import { at, list, objects, str } from "../props";
 import { aws, digitalocean } from "../resourceTypes";
-import { describe, unique, type StackView } from "../stackView";
+import { describe, isUnknownValueError, unique, type StackView } from "../stackView";
 import { gkePools } from "../clusters";
 
 /**
@@ -24,7 +24,7 @@ function reportsOwnHealth(view: StackView, asg: PolicyResource): boolean {
     try {
       text = p.props.policy;
     } catch (e) {
-      if (e instanceof Error && e.constructor.name === "UnknownValueError") return true;
+      if (isUnknownValueError(e)) return true;
       throw e;
     }
     if (text === undefined) return true;
@@ -38,7 +38,7 @@ function unknownYet(read: () => unknown): boolean {
     read();
     return false;
   } catch (e) {
-    if (e instanceof Error && e.constructor.name === "UnknownValueError") return true;
+    if (isUnknownValueError(e)) return true;
     throw e;
   }
 }
@@ -46,7 +46,8 @@ function unknownYet(read: () => unknown): boolean {
 /**
  * The droplet tags the stack's healers cover: per App Platform App, each worker env
  * `HA_TOPOLOGY_HEALER` (contract/roles.ts) lists them, comma-separated. `"all"` when a
- * healer's list is not known yet (preview).
+ * healer's list is not known yet (preview). Read once per view (`view.derived`): every
+ * group asks.
  */
 function healedTags(view: StackView): Set<string> | "all" {
   const tags = new Set<string>();
@@ -85,7 +86,7 @@ function unhealedDroplets(view: StackView, group: NodeGroup): Array<[PolicyResou
   // Only droplets behind a load balancer have a health check to heal on (the others: the advisory rule).
   if (!servesBehindLoadBalancer(group)) return [];
   const lb = describe(group.loadBalancers[0]);
-  return unhealed(group, healedTags(view)).map((d) => [
+  return unhealed(group, view.derived(healedTags)).map((d) => [
     d,
     `${describe(d)} serves behind ${lb} and nothing heals it: DigitalOcean only takes a droplet that fails the health check out of rotation, and nothing replaces or repairs it. Deploy a healer that covers its tag (ha-topology deploys one per stack: an App Platform worker whose ${digitaloceanHealerMarker} variable lists the load balancer's droplet tag), or replace a dead droplet by hand (\`pulumi up --replace ${d.urn}\`).`,
   ]);
@@ -182,7 +183,7 @@ export const digitaloceanAutohealing: StackValidationPolicy = {
     (view) => view.ofType(digitalocean.droplet).length > 0 || view.ofType(digitalocean.autoscalePool).length > 0,
     "no DigitalOcean droplets or droplet autoscale pools",
     (view, report) => {
-      const healed = healedTags(view);
+      const healed = view.derived(healedTags);
       if (healed === "all") return;
       const covered = (tags: unknown[]) => tags.some((t) => typeof t === "string" && healed.has(t));
       const groups = nodeGroups(view).filter((g) => g.kind === "digitalocean-droplets");
@@ -190,7 +191,7 @@ export const digitaloceanAutohealing: StackValidationPolicy = {
         for (const lb of group.loadBalancers) {
           const tag = str(lb.props.dropletTag);
           if (tag === undefined || healed.has(tag)) continue;
-          for (const pool of view.ofType(digitalocean.autoscalePool).filter((p) => list(p.props, "dropletTemplate.tags").includes(tag))) {
+          for (const pool of poolsTagged(view, tag)) {
             report(
               `${describe(pool)} serves behind ${describe(lb)}, and a droplet autoscale pool replaces a droplet that is destroyed or stops, not one that fails the load balancer's health check: a droplet that runs and serves nothing stays in the pool until someone deletes it. Deploy a healer that covers the tag ${tag}, and alert on the load balancer's healthy count.`,
               pool.urn,

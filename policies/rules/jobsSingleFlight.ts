@@ -24,9 +24,9 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { leaseTag } from "../contract/roles";
 import { overStack } from "../dispatch";
-import { allNodeGroups, leaseOfGroup, roleOf, type NodeGroup } from "../nodeGroups";
+import { allNodeGroups, hpaCandidates, leaseOfGroup, poolsWithRole, type NodeGroup } from "../nodeGroups";
 import { at, num, obj, str } from "../props";
-import { aws, digitalocean, gcp, kubernetes } from "../resourceTypes";
+import { aws, gcp, kubernetes } from "../resourceTypes";
 import { describe, StackView } from "../stackView";
 
 /** The most nodes a group can run, where the stack says (else its minimum). */
@@ -42,13 +42,13 @@ function maxNodes(view: StackView, group: NodeGroup): number | undefined {
     }
     case "kubernetes-deployment": {
       const name = str(r.props, "metadata.name");
-      const hpa = view.ofType(kubernetes.hpa).find((h) => (name !== undefined && str(h.props, "spec.scaleTargetRef.name") === name) || view.refersTo(h, "spec", r));
+      const hpa = hpaCandidates(view, r, true).find((h) => (name !== undefined && str(h.props, "spec.scaleTargetRef.name") === name) || view.refersTo(h, "spec", r));
       return hpa ? num(hpa.props, "spec.maxReplicas") : group.minNodes;
     }
     case "digitalocean-droplets": {
       // Droplets grouped by role: the droplets, and each autoscale pool of the role at its most.
       if (group.role === undefined) return group.minNodes;
-      const pools = view.ofType(digitalocean.autoscalePool).filter((p) => roleOf(p) === group.role);
+      const pools = poolsWithRole(view, group.role);
       const most = pools.map((p) => num(p.props, "config.maxInstances") ?? num(p.props, "config.targetNumberInstances"));
       return most.includes(undefined) ? undefined : group.members.length + most.reduce<number>((a, b) => a + (b ?? 0), 0);
     }
@@ -108,11 +108,16 @@ function awsScheduleProblems(view: StackView): [string, string][] {
 
 // ---- GCP -------------------------------------------------------------------------
 
+const nameKeys = (r: PolicyResource): string[] => {
+  const name = str(r.props.name);
+  return name === undefined ? [] : [name];
+};
+
 /** The Cloud Run jobs a Cloud Scheduler job starts (its HTTP target calls `.../jobs/<name>:run`). */
 function cloudRunJobsOf(view: StackView, scheduler: PolicyResource): PolicyResource[] {
   const uri = str(scheduler.props, "httpTarget.uri");
   const named = uri?.match(/\/jobs\/([^/:?]+):run\b/)?.[1];
-  const byName = named === undefined ? [] : view.ofType(gcp.cloudRunJob).filter((j) => str(j.props.name) === named);
+  const byName = named === undefined ? [] : view.filedUnder(gcp.cloudRunJob, nameKeys, [named]).filter((j) => str(j.props.name) === named);
   const byDependency = view.refs(scheduler, "httpTarget", gcp.cloudRunJob);
   return [...new Set([...byName, ...byDependency])];
 }

@@ -61,9 +61,9 @@ export const minNodes: StackValidationPolicy = {
           report(`${describe(group.resource)}${group.role && group.role !== "web" ? ` (role ${group.role})` : ""} can run with ${group.minNodes} ${unit} (${group.countedFrom}); at least ${minNodes} must serve so that one can fail or be replaced without an outage.`, group.resource.urn);
         }
       }
+      const served = new Set(groups.flatMap((g) => g.loadBalancers));
       for (const lb of servingLoadBalancers(view)) {
-        const behind = groups.filter((g) => g.loadBalancers.includes(lb));
-        if (behind.length === 0) {
+        if (!served.has(lb)) {
           report(`${describe(lb)} sends traffic to no node group this policy can count (Auto Scaling group, ECS service, registered instances, MIG, droplets, Deployment): it has no nodes behind it.`, lb.urn);
         }
       }

@@ -16,7 +16,8 @@ function zoneOf(subnet: PolicyResource): string | undefined {
 
 /** The route tables that send traffic through a NAT gateway (inline routes or Route resources). */
 function routeTablesThrough(view: StackView, nat: PolicyResource): PolicyResource[] {
-  const inline = view.ofType(aws.routeTable).filter((t) => objects(t.props.routes).length > 0 && view.refersTo(t, "routes", nat));
+  // The route tables whose routes name the gateway (an index lookup), then the test itself.
+  const inline = view.referrers(nat, aws.routeTable, "routes").filter((t) => objects(t.props.routes).length > 0 && view.refersTo(t, "routes", nat));
   const separate = view.referrers(nat, aws.route, "natGatewayId").flatMap((r) => view.refs(r, "routeTableId", aws.routeTable));
   return unique([...inline, ...separate]);
 }

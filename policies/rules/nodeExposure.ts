@@ -4,7 +4,7 @@
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { overStack, type Problem } from "../dispatch";
-import { adminPorts, allNodeGroups, awsIngress, awsInstanceSecurityGroups, nodeGroups, podLabels, selects, namespaceOf } from "../nodeGroups";
+import { adminPorts, allNodeGroups, awsIngress, awsInstanceSecurityGroups, nodeGroups, selectedDeployments } from "../nodeGroups";
 import { at, bool, list, objects, str, worldCidrs } from "../props";
 import { aws, digitalocean, gcp, kubernetes } from "../resourceTypes";
 import { describe, StackView, unique } from "../stackView";
@@ -119,6 +119,10 @@ function gcpProblems(view: StackView): Problem[] {
 
 // ---- DigitalOcean ----------------------------------------------------------------
 
+const digitaloceanNodeTypes = [digitalocean.droplet, digitalocean.autoscalePool];
+const tagsOf = (r: PolicyResource) => (r.type === digitalocean.autoscalePool ? list(r.props, "dropletTemplate.tags") : list(r.props.tags)).map(String);
+const firewallTags = (fw: PolicyResource) => list(fw.props.tags).map(String);
+
 function digitaloceanProblems(view: StackView): Problem[] {
   const firewalls = view.ofType(digitalocean.firewall);
   const problems: Problem[] = [];
@@ -126,11 +130,13 @@ function digitaloceanProblems(view: StackView): Problem[] {
     ...view.ofType(digitalocean.droplet),
     ...view.ofType(digitalocean.autoscalePool),
   ]);
-  const tagsOf = (r: PolicyResource) => (r.type === digitalocean.autoscalePool ? list(r.props, "dropletTemplate.tags") : list(r.props.tags)).map(String);
   const appliesTo = (fw: PolicyResource, node: PolicyResource) =>
-    view.refersTo(fw, "dropletIds", node) || list(fw.props.tags).map(String).some((t) => tagsOf(node).includes(t));
+    view.refersTo(fw, "dropletIds", node) || firewallTags(fw).some((t) => tagsOf(node).includes(t));
+  // Candidates from the indexes (what a firewall names, what shares a tag with it), then appliesTo itself.
+  const firewallsOf = (node: PolicyResource) => [...view.referrers(node, digitalocean.firewall, "dropletIds"), ...view.filedUnder(digitalocean.firewall, firewallTags, tagsOf(node))];
+  const nodesOf = (fw: PolicyResource) => [...view.refs(fw, "dropletIds", digitaloceanNodeTypes), ...view.filedUnder(digitaloceanNodeTypes, tagsOf, firewallTags(fw))];
   for (const node of nodes) {
-    if (!firewalls.some((fw) => appliesTo(fw, node))) {
+    if (!firewallsOf(node).some((fw) => appliesTo(fw, node))) {
       problems.push([`${describe(node)} has no cloud firewall: every port is open to the internet. Add a Firewall admitting the app port from the load balancer only (sourceLoadBalancerUids).`, node.urn]);
     }
   }
@@ -138,7 +144,7 @@ function digitaloceanProblems(view: StackView): Problem[] {
     // ICMP from the internet opens no port: pings (an uptime check's) reach the kernel, not a service.
     const world = objects(fw.props.inboundRules).filter((r) => isWorld(list(r.sourceAddresses)) && str(r.protocol) !== "icmp");
     if (world.length === 0) continue;
-    if (nodes.some((n) => appliesTo(fw, n))) {
+    if (nodesOf(fw).some((n) => appliesTo(fw, n))) {
       problems.push([`${describe(fw)} admits the internet to the nodes: admit the app port from the load balancer only (sourceLoadBalancerUids).`, fw.urn]);
     } else if (world.some((r) => adminPorts.some((p) => portSpecCovers(list(r.portRange))(p)))) {
       problems.push([`${describe(fw)} opens SSH to the internet: remove it.`, fw.urn]);
@@ -150,11 +156,10 @@ function digitaloceanProblems(view: StackView): Problem[] {
 // ---- Kubernetes ------------------------------------------------------------------
 
 function kubernetesProblems(view: StackView): Problem[] {
-  const deployments = view.ofType(kubernetes.deployment);
   return view
     .ofType(kubernetes.service)
     .filter((s) => ["NodePort", "LoadBalancer"].includes(str(s.props, "spec.type") ?? ""))
-    .filter((s) => deployments.some((d) => namespaceOf(d) === namespaceOf(s) && selects(at(s.props, "spec.selector"), podLabels(d))))
+    .filter((s) => selectedDeployments(view, s, at(s.props, "spec.selector")).length > 0)
     .map((s): Problem => [
       `${describe(s)} is a ${String(at(s.props, "spec.type"))} Service: the pods are reachable without the Ingress (no TLS, no host routing). Use type ClusterIP and route through the Ingress.`,
       s.urn,

@@ -4,7 +4,7 @@
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { overStack } from "../dispatch";
-import { namespaceOf, nodeGroups, podLabels, replicaRange, selects, type NodeGroup } from "../nodeGroups";
+import { nodeGroups, podLabels, replicaRange, selectorsOf, type NodeGroup } from "../nodeGroups";
 import { at, bool, num, obj, str } from "../props";
 import { doksClusters, gkePools, gkeUpgradeDropsNodes } from "../clusters";
 import { kubernetes } from "../resourceTypes";
@@ -141,9 +141,7 @@ function kubernetesProblems(view: StackView, group: NodeGroup): string[] {
       problems.push(`rollingUpdate.maxUnavailable is ${setting}: at ${max} replica(s) a rollout stops ${rollout.unavailable} pod(s) before their replacements are ready. Set it to 0 (and maxSurge to 1 or more).`);
     }
   }
-  const budgets = view
-    .ofType(kubernetes.pdb)
-    .filter((p) => namespaceOf(p) === namespaceOf(r) && selects(at(p.props, "spec.selector.matchLabels"), podLabels(r)));
+  const budgets = selectorsOf(view, kubernetes.pdb, "spec.selector.matchLabels", r, podLabels(r));
   if (budgets.length === 0) {
     problems.push("has no PodDisruptionBudget: a node drain can evict every replica at once. Add one selecting its pods with maxUnavailable 1 (or minAvailable 1).");
   } else if (budgets.every((p) => isZero(at(p.props, "spec.minAvailable")) && at(p.props, "spec.maxUnavailable") === undefined)) {

@@ -97,6 +97,15 @@ function s3Private(view: StackView, bucket: PolicyResource): string | undefined 
   return undefined;
 }
 
+/** A CDN's index keys: its origin and every part of it before a dot (the bucket name an origin starts with). */
+function originKeys(cdn: PolicyResource): string[] {
+  const origin = str(cdn.props.origin);
+  if (origin === undefined) return [];
+  const keys = [origin];
+  for (let i = origin.indexOf("."); i >= 0; i = origin.indexOf(".", i + 1)) keys.push(origin.slice(0, i));
+  return keys;
+}
+
 /**
  * A Spaces bucket is private when its ACL is, no bucket policy lets anyone in, and none of
  * its objects is public, except a static site's: the Spaces CDN has no origin access
@@ -118,8 +127,9 @@ function spacesPrivate(view: StackView, bucket: PolicyResource): string | undefi
   }
   const domain = str(bucket.props.bucketDomainName);
   const name = str(bucket.props.name);
+  const candidates = view.filedUnder(digitalocean.cdn, originKeys, [domain, name].filter((k): k is string => k !== undefined));
   const served = view.referrers(bucket, [digitalocean.cdn], "origin").length > 0 ||
-    view.ofType(digitalocean.cdn).some((c) => { const origin = str(c.props.origin); return origin !== undefined && (origin === domain || (name !== undefined && origin.startsWith(`${name}.`))); });
+    candidates.some((c) => { const origin = str(c.props.origin); return origin !== undefined && (origin === domain || (name !== undefined && origin.startsWith(`${name}.`))); });
   if (!served) return `holds ${publicObjects.length} public objects declared a static site's (${spacesObjectRoleMetadata}: ${siteRole}) but no Spaces CDN serves it: add a digitalocean.Cdn whose origin is the bucket (bucketDomainName), or make the objects private.`;
   return undefined;
 }
