@@ -4,10 +4,12 @@
  * Runs under tsx (the sources) or as the precompiled bundle (dist/), see bench/run.ts.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { performance } from "node:perf_hooks";
+import type { StackConfig } from "../automation/stackFiles";
 import type { SyntheticCloud } from "./syntheticStack";
 
-const [mode, arg1 = "", arg2 = ""] = process.argv.slice(2);
+const [mode, arg1 = "", arg2 = "", arg3 = ""] = process.argv.slice(2);
 const sdkOf: Record<string, string> = { aws: "@pulumi/aws", gcp: "@pulumi/gcp", digitalocean: "@pulumi/digitalocean", kubernetes: "@pulumi/kubernetes" };
 
 function report(figures: Record<string, unknown>): void {
@@ -32,10 +34,15 @@ function hookRegistrations(): void {
   };
 }
 
+/** A stack's engine configuration: the cloud's example stack, or it with `count` nodes. */
+async function configOf(cloud: string, count?: number): Promise<StackConfig> {
+  const { stackConfigWith, loadStackConfig } = await import("../automation/stackFiles");
+  return count ? stackConfigWith(cloud, { "ha-topology:nodes": { count, maxCount: count } }) : loadStackConfig(cloud);
+}
+
 async function run(cloud: string, count?: number) {
   const { runWithMocks } = await import("../automation/offline/mocks");
-  const { stackConfigWith, loadStackConfig } = await import("../automation/stackFiles");
-  const config = count ? stackConfigWith(cloud, { "ha-topology:nodes": { count, maxCount: count } }) : loadStackConfig(cloud);
+  const config = await configOf(cloud, count);
   const result = await runWithMocks(config, { stack: `bench-${cloud}` });
   if (result.error) throw result.error;
   return result.resources;
@@ -43,6 +50,21 @@ async function run(cloud: string, count?: number) {
 
 async function evaluate(cloud: string, count?: number): Promise<number> {
   return (await run(cloud, count)).length;
+}
+
+/**
+ * The program as a runner loads it (`entry`: index.ts under tsx, program.js as shipped:
+ * the freshness check, then dist/program.js), under the mocks, with the stack's engine
+ * configuration read from `configFile` (written by the baseline step): a real run gets
+ * its configuration from the CLI, it never reads the stack's YAML.
+ */
+async function evaluateEntry(entry: string, configFile: string): Promise<number> {
+  const { runWithMocks } = await import("../automation/offline/mocks");
+  const config = JSON.parse(fs.readFileSync(configFile, "utf8")) as StackConfig & { stack: string };
+  const root = path.resolve(__dirname, "..");
+  const result = await runWithMocks(config, { stack: config.stack, program: async () => require(path.resolve(root, entry)) as Record<string, unknown> });
+  if (result.error) throw result.error;
+  return result.resources.length;
 }
 
 async function main(): Promise<void> {
@@ -55,16 +77,20 @@ async function main(): Promise<void> {
       return report({ lastRegistrationMs: Math.round(performance.now()) });
     }
     case "program": {
+      // arg1: the entry (index.ts or program.js), arg2: the engine configuration (JSON).
       hookRegistrations();
-      const resources = await evaluate(arg1, arg2 ? Number(arg2) : undefined);
+      const resources = await evaluateEntry(arg1, arg2);
       return report({ resources, lastRegistrationMs: Math.round(lastRegistration) });
     }
     case "baseline": {
-      // Writes the hand-written baseline for this stack (arg2: the file), not timed.
+      // Writes the hand-written baseline for this stack (arg2: the file) and the stack's
+      // engine configuration (arg3: the file) for the program runs; not timed.
       const { baselineSource } = await import("./baselineProgram");
       const [cloud, count] = arg1.split("@");
-      const resources = await run(cloud, count ? Number(count) : undefined);
+      const nodes = count ? Number(count) : undefined;
+      const resources = await run(cloud, nodes);
       fs.writeFileSync(arg2, baselineSource(resources));
+      fs.writeFileSync(arg3, JSON.stringify({ ...(await configOf(cloud, nodes)), stack: `bench-${cloud}` }));
       return report({ resources: resources.length });
     }
     case "multi": {
