@@ -2,37 +2,17 @@
  * One benchmark scenario, run in a fresh process by bench/run.ts. Prints one JSON line
  * on stdout at the end: the scenario's own figures plus peak memory (max RSS).
  * Runs under tsx (the sources) or as the precompiled bundle (dist/), see bench/run.ts.
+ * The program's evaluation is timed by bench/programChild.ts; the "baseline" scenario
+ * writes what it and the hand-written baseline run.
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { StackConfig } from "../automation/stackFiles";
+import { report } from "./childReport";
 import type { SyntheticCloud } from "./syntheticStack";
 
 const [mode, arg1 = "", arg2 = "", arg3 = ""] = process.argv.slice(2);
 const sdkOf: Record<string, string> = { aws: "@pulumi/aws", gcp: "@pulumi/gcp", digitalocean: "@pulumi/digitalocean", kubernetes: "@pulumi/kubernetes" };
-
-function report(figures: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ ...figures, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
-}
-
-/**
- * When the last registerResource call of the mock monitor returned, in ms since process
- * start (performance.now() counts from the time origin). Hooked on the prototype, before
- * runWithMocks creates its monitor; the same hook as the generated baseline's.
- */
-let lastRegistration = 0;
-function hookRegistrations(): void {
-  type Register = (this: unknown, request: unknown, callback: (...args: unknown[]) => unknown) => unknown;
-  const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: { registerResource: Register } } };
-  const register = MockMonitor.prototype.registerResource;
-  MockMonitor.prototype.registerResource = function (request, callback) {
-    return register.call(this, request, (...args: unknown[]) => {
-      lastRegistration = performance.now();
-      return callback(...args);
-    });
-  };
-}
 
 /** A stack's engine configuration: the cloud's example stack, or it with `count` nodes. */
 async function configOf(cloud: string, count?: number): Promise<StackConfig> {
@@ -52,21 +32,6 @@ async function evaluate(cloud: string, count?: number): Promise<number> {
   return (await run(cloud, count)).length;
 }
 
-/**
- * The program as a runner loads it (`entry`: index.ts under tsx, program.js as shipped:
- * the freshness check, then dist/program.js), under the mocks, with the stack's engine
- * configuration read from `configFile` (written by the baseline step): a real run gets
- * its configuration from the CLI, it never reads the stack's YAML.
- */
-async function evaluateEntry(entry: string, configFile: string): Promise<number> {
-  const { runWithMocks } = await import("../automation/offline/mocks");
-  const config = JSON.parse(fs.readFileSync(configFile, "utf8")) as StackConfig & { stack: string };
-  const root = path.resolve(__dirname, "..");
-  const result = await runWithMocks(config, { stack: config.stack, program: async () => require(path.resolve(root, entry)) as Record<string, unknown> });
-  if (result.error) throw result.error;
-  return result.resources.length;
-}
-
 async function main(): Promise<void> {
   switch (mode) {
     case "floor": {
@@ -75,12 +40,6 @@ async function main(): Promise<void> {
       require("@pulumi/pulumi");
       require(sdkOf[arg1]);
       return report({ lastRegistrationMs: Math.round(performance.now()) });
-    }
-    case "program": {
-      // arg1: the entry (index.ts or program.js), arg2: the engine configuration (JSON).
-      hookRegistrations();
-      const resources = await evaluateEntry(arg1, arg2);
-      return report({ resources, lastRegistrationMs: Math.round(lastRegistration) });
     }
     case "baseline": {
       // Writes the hand-written baseline for this stack (arg2: the file) and the stack's

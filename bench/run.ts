@@ -16,11 +16,11 @@
  * on), the js runner leaves them as Node's default (off).
  *
  * Runners of the program: `tsx` (the sources, index.ts, as the old `--import tsx` ran them)
- * and `js` (as shipped: program.js, the freshness check and dist/program.js), each under
- * the mocks harness of bench/child.ts (run under tsx, or as its bundle dist/bench.js, or
- * dist/bench/child.js if dist/ mirrors the sources; skipped with a reason when neither
- * exists). The program gets the stack's engine configuration as JSON, as a real run gets
- * it from the CLI. BENCH_ONLY=<group>[,<group>] runs
+ * and `js` (as shipped: program.js, the freshness check and dist/program.js), each timed
+ * by bench/programChild.ts under the mocks (run under tsx, or as its bundle
+ * dist/bench-program.js); the other scenarios run bench/child.ts (tsx, or dist/bench.js).
+ * The js rows are skipped with a reason when the bundles are missing. The program gets the
+ * stack's engine configuration as JSON, as a real run gets it from the CLI. BENCH_ONLY=<group>[,<group>] runs
  * only those groups: evaluation, scale, embedding, policy, plan.
  */
 import { spawnSync } from "node:child_process";
@@ -41,14 +41,20 @@ const env = { ...process.env, HA_TOPOLOGY_STACK_TRACES: "1", NODE_PATH: path.joi
  */
 const prelude = ["-r", "./bench/runnerPrelude.js"];
 
-/** How a runner starts bench/child.ts and which entry it runs the program from, or why it cannot. */
-type Runner = { name: "tsx" | "js"; args: string[]; entry: string; sourceMaps: string } | { name: "js"; skipped: string };
-const tsx: Extract<Runner, { args: string[] }> = { name: "tsx", args: [...prelude, "--import", "tsx", "bench/child.ts"], entry: "index.ts", sourceMaps: "on (tsx)" };
+/**
+ * How a runner starts bench/child.ts (`args`) and bench/programChild.ts (`programArgs`),
+ * and which entry it runs the program from, or why it cannot.
+ */
+type Runner = { name: "tsx" | "js"; args: string[]; programArgs: string[]; entry: string; sourceMaps: string } | { name: "js"; skipped: string };
+const tsx: Extract<Runner, { args: string[] }> = {
+  name: "tsx", args: [...prelude, "--import", "tsx", "bench/child.ts"], programArgs: [...prelude, "--import", "tsx", "bench/programChild.ts"], entry: "index.ts", sourceMaps: "on (tsx)",
+};
 const jsBuild = ["dist/bench.js", "dist/bench/child.js"].find((f) => fs.existsSync(path.join(root, f)));
+const jsProgramBuild = ["dist/bench-program.js", "dist/bench/programChild.js"].find((f) => fs.existsSync(path.join(root, f)));
 // As shipped: Pulumi.yaml's main, program.js (the freshness check, then dist/program.js).
-const js: Runner = jsBuild
-  ? { name: "js", args: [...prelude, jsBuild], entry: "program.js", sourceMaps: "off (Node default)" }
-  : { name: "js", skipped: "no dist/bench.js or dist/bench/child.js (the precompiled build) in the repo root" };
+const js: Runner = jsBuild && jsProgramBuild
+  ? { name: "js", args: [...prelude, jsBuild], programArgs: [...prelude, jsProgramBuild], entry: "program.js", sourceMaps: "off (Node default)" }
+  : { name: "js", skipped: "no dist/bench.js and dist/bench-program.js (the precompiled build, or dist/bench/ mirroring the sources) in the repo root" };
 const runners = [tsx, js];
 if ("skipped" in js) process.stderr.write(`js rows skipped: ${js.skipped}\n`);
 
@@ -134,7 +140,7 @@ function evaluate(group: string, stack: string, label: string): void {
   for (let i = 0; i < repeat; i++) {
     floors.push(once([...prelude, "bench/floor.js", cloud]));
     baselines.push(once([...prelude, baselineFile]));
-    for (const r of live) programs.get(r.name)?.push(once([...r.args, "program", r.entry, configFile]));
+    for (const r of live) programs.get(r.name)?.push(once([...r.programArgs, r.entry, configFile]));
   }
   const baseline = summary(baselines);
   if (baseline.resources !== generated.figures.resources) throw new Error(`${stack}: the baseline registered ${baseline.resources} resources, the program ${generated.figures.resources}`);
