@@ -2,40 +2,27 @@
  * One benchmark scenario, run in a fresh process by bench/run.ts. Prints one JSON line
  * on stdout at the end: the scenario's own figures plus peak memory (max RSS).
  * Runs under tsx (the sources) or as the precompiled bundle (dist/), see bench/run.ts.
+ * The program's evaluation is timed by bench/programChild.ts; the "baseline" scenario
+ * writes what it and the hand-written baseline run.
  */
 import * as fs from "node:fs";
 import { performance } from "node:perf_hooks";
+import type { StackConfig } from "../automation/stackFiles";
+import { report } from "./childReport";
 import type { SyntheticCloud } from "./syntheticStack";
 
-const [mode, arg1 = "", arg2 = ""] = process.argv.slice(2);
+const [mode, arg1 = "", arg2 = "", arg3 = ""] = process.argv.slice(2);
 const sdkOf: Record<string, string> = { aws: "@pulumi/aws", gcp: "@pulumi/gcp", digitalocean: "@pulumi/digitalocean", kubernetes: "@pulumi/kubernetes" };
 
-function report(figures: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ ...figures, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
-}
-
-/**
- * When the last registerResource call of the mock monitor returned, in ms since process
- * start (performance.now() counts from the time origin). Hooked on the prototype, before
- * runWithMocks creates its monitor; the same hook as the generated baseline's.
- */
-let lastRegistration = 0;
-function hookRegistrations(): void {
-  type Register = (this: unknown, request: unknown, callback: (...args: unknown[]) => unknown) => unknown;
-  const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: { registerResource: Register } } };
-  const register = MockMonitor.prototype.registerResource;
-  MockMonitor.prototype.registerResource = function (request, callback) {
-    return register.call(this, request, (...args: unknown[]) => {
-      lastRegistration = performance.now();
-      return callback(...args);
-    });
-  };
+/** A stack's engine configuration: the cloud's example stack, or it with `count` nodes. */
+async function configOf(cloud: string, count?: number): Promise<StackConfig> {
+  const { stackConfigWith, loadStackConfig } = await import("../automation/stackFiles");
+  return count ? stackConfigWith(cloud, { "ha-topology:nodes": { count, maxCount: count } }) : loadStackConfig(cloud);
 }
 
 async function run(cloud: string, count?: number) {
   const { runWithMocks } = await import("../automation/offline/mocks");
-  const { stackConfigWith, loadStackConfig } = await import("../automation/stackFiles");
-  const config = count ? stackConfigWith(cloud, { "ha-topology:nodes": { count, maxCount: count } }) : loadStackConfig(cloud);
+  const config = await configOf(cloud, count);
   const result = await runWithMocks(config, { stack: `bench-${cloud}` });
   if (result.error) throw result.error;
   return result.resources;
@@ -54,17 +41,15 @@ async function main(): Promise<void> {
       require(sdkOf[arg1]);
       return report({ lastRegistrationMs: Math.round(performance.now()) });
     }
-    case "program": {
-      hookRegistrations();
-      const resources = await evaluate(arg1, arg2 ? Number(arg2) : undefined);
-      return report({ resources, lastRegistrationMs: Math.round(lastRegistration) });
-    }
     case "baseline": {
-      // Writes the hand-written baseline for this stack (arg2: the file), not timed.
+      // Writes the hand-written baseline for this stack (arg2: the file) and the stack's
+      // engine configuration (arg3: the file) for the program runs; not timed.
       const { baselineSource } = await import("./baselineProgram");
       const [cloud, count] = arg1.split("@");
-      const resources = await run(cloud, count ? Number(count) : undefined);
+      const nodes = count ? Number(count) : undefined;
+      const resources = await run(cloud, nodes);
       fs.writeFileSync(arg2, baselineSource(resources));
+      fs.writeFileSync(arg3, JSON.stringify({ ...(await configOf(cloud, nodes)), stack: `bench-${cloud}` }));
       return report({ resources: resources.length });
     }
     case "multi": {

@@ -10,12 +10,17 @@
  * the parent adds the wall time (spawn to exit).
  *
  * Real-run settings: HA_TOPOLOGY_STACK_TRACES=1, so the SDK keeps its per-promise stack
- * traces (runtime/debuggable.js) as a real run does; under tsx Node's source maps are on
- * (tsx turns them on), the js runner leaves them as Node's default (off).
+ * traces (runtime/debuggable.js) as a real run does; every timed child first loads what
+ * Pulumi's language host loads (bench/runnerPrelude.js: source-map-support/register, which
+ * every stack trace then goes through); under tsx Node's source maps are on (tsx turns them
+ * on), the js runner leaves them as Node's default (off).
  *
- * Runners of the program: `tsx` (Pulumi.yaml's `--import tsx`) and `js` (the precompiled
- * bundle dist/bench.js of bench/child.ts, or dist/bench/child.js if dist/ mirrors the
- * sources; skipped with a reason when neither exists). BENCH_ONLY=<group>[,<group>] runs
+ * Runners of the program: `tsx` (the sources, index.ts, as the old `--import tsx` ran them)
+ * and `js` (as shipped: program.js, the freshness check and dist/program.js), each timed
+ * by bench/programChild.ts under the mocks (run under tsx, or as its bundle
+ * dist/bench-program.js); the other scenarios run bench/child.ts (tsx, or dist/bench.js).
+ * The js rows are skipped with a reason when the bundles are missing. The program gets the
+ * stack's engine configuration as JSON, as a real run gets it from the CLI. BENCH_ONLY=<group>[,<group>] runs
  * only those groups: evaluation, scale, embedding, policy, plan.
  */
 import { spawnSync } from "node:child_process";
@@ -30,13 +35,26 @@ const wanted = (group: string) => !only || only.includes(group);
 // Real-run settings for every child: the SDK's stack traces on (runWithMocks turns them off otherwise).
 const env = { ...process.env, HA_TOPOLOGY_STACK_TRACES: "1", NODE_PATH: path.join(root, "node_modules") };
 
-/** How a runner starts bench/child.ts, or why it cannot. */
-type Runner = { name: "tsx" | "js"; args: string[]; sourceMaps: string } | { name: "js"; skipped: string };
-const tsx: Extract<Runner, { args: string[] }> = { name: "tsx", args: ["--import", "tsx", "bench/child.ts"], sourceMaps: "on (tsx)" };
+/**
+ * What Pulumi's language host loads before the program (bench/runnerPrelude.js): preloaded
+ * into every timed child, the floor, the baseline and the program alike.
+ */
+const prelude = ["-r", "./bench/runnerPrelude.js"];
+
+/**
+ * How a runner starts bench/child.ts (`args`) and bench/programChild.ts (`programArgs`),
+ * and which entry it runs the program from, or why it cannot.
+ */
+type Runner = { name: "tsx" | "js"; args: string[]; programArgs: string[]; entry: string; sourceMaps: string } | { name: "js"; skipped: string };
+const tsx: Extract<Runner, { args: string[] }> = {
+  name: "tsx", args: [...prelude, "--import", "tsx", "bench/child.ts"], programArgs: [...prelude, "--import", "tsx", "bench/programChild.ts"], entry: "index.ts", sourceMaps: "on (tsx)",
+};
 const jsBuild = ["dist/bench.js", "dist/bench/child.js"].find((f) => fs.existsSync(path.join(root, f)));
-const js: Runner = jsBuild
-  ? { name: "js", args: [jsBuild], sourceMaps: "off (Node default)" }
-  : { name: "js", skipped: "no dist/bench.js or dist/bench/child.js (the precompiled build) in the repo root" };
+const jsProgramBuild = ["dist/bench-program.js", "dist/bench/programChild.js"].find((f) => fs.existsSync(path.join(root, f)));
+// As shipped: Pulumi.yaml's main, program.js (the freshness check, then dist/program.js).
+const js: Runner = jsBuild && jsProgramBuild
+  ? { name: "js", args: [...prelude, jsBuild], programArgs: [...prelude, jsProgramBuild], entry: "program.js", sourceMaps: "off (Node default)" }
+  : { name: "js", skipped: "no dist/bench.js and dist/bench-program.js (the precompiled build, or dist/bench/ mirroring the sources) in the repo root" };
 const runners = [tsx, js];
 if ("skipped" in js) process.stderr.write(`js rows skipped: ${js.skipped}\n`);
 
@@ -111,17 +129,18 @@ const evaluations: Record<string, Evaluation> = {};
 
 /** `stack` is a cloud, or `<cloud>@<nodes>` for a scale row. */
 function evaluate(group: string, stack: string, label: string): void {
-  const [cloud, count] = stack.split("@");
+  const [cloud] = stack.split("@");
   const baselineFile = path.join(tmp, `${stack.replace("@", "-")}.js`);
-  const generated = once([...tsx.args, "baseline", stack, baselineFile]);
+  const configFile = path.join(tmp, `${stack.replace("@", "-")}.config.json`);
+  const generated = once([...tsx.args, "baseline", stack, baselineFile, configFile]);
   const live = runners.filter((r): r is Extract<Runner, { args: string[] }> => "args" in r);
   const floors: Sample[] = [];
   const baselines: Sample[] = [];
   const programs = new Map<string, Sample[]>(live.map((r) => [r.name, []]));
   for (let i = 0; i < repeat; i++) {
-    floors.push(once(["bench/floor.js", cloud]));
-    baselines.push(once([baselineFile]));
-    for (const r of live) programs.get(r.name)?.push(once([...r.args, "program", cloud, ...(count ? [count] : [])]));
+    floors.push(once([...prelude, "bench/floor.js", cloud]));
+    baselines.push(once([...prelude, baselineFile]));
+    for (const r of live) programs.get(r.name)?.push(once([...r.programArgs, r.entry, configFile]));
   }
   const baseline = summary(baselines);
   if (baseline.resources !== generated.figures.resources) throw new Error(`${stack}: the baseline registered ${baseline.resources} resources, the program ${generated.figures.resources}`);

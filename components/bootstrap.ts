@@ -3,7 +3,6 @@
  * container under systemd on a plain Linux VM. Pure (no Pulumi, no cloud SDK), so every
  * cloud gets the same, unit-testable boot sequence; adapters only supply plain values.
  */
-import { stringify } from "yaml";
 import { envNamePattern } from "./appEnvironment";
 import { allowedNodeText, refusedCharacter } from "./nodeText";
 
@@ -871,6 +870,8 @@ export function cloudConfigFile(path: string, permissions: string, content: stri
 /** The `#cloud-config` text of a config object. */
 export function cloudConfigText(config: object): string {
   // YAML 1.1 because cloud-init parses with PyYAML: this quotes "yes", "on", "0600" and the like.
+  // Loaded here, not at import: the Kubernetes program renders no user data (yaml is 72 modules to load).
+  const { stringify } = require("yaml") as typeof import("yaml");
   const text = `#cloud-config\n${stringify(config, { version: "1.1", lineWidth: 0 })}`;
   // Defence in depth: whatever a future change renders, the YAML itself stays plain ASCII.
   if (!renderedPattern.test(text)) throw new Error("bootstrap: the rendered user data holds a character outside printable ASCII; refused");
