@@ -123,7 +123,9 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ha-topology-bench-"));
 interface Evaluation {
   floor: ReturnType<typeof summary>;
   baseline: ReturnType<typeof summary>;
-  program: Partial<Record<Runner["name"], ReturnType<typeof summary> & { ratioToFloor: number; ratioToBaseline: number; wallRatioToFloor: number; wallRatioToBaseline: number }>>;
+  /** The same baseline without source-map-support's stack trace hook, as the program runs (bench/withoutStackTraceHook.js). */
+  baselineWithoutHook: ReturnType<typeof summary>;
+  program: Partial<Record<Runner["name"], ReturnType<typeof summary> & { ratioToFloor: number; ratioToBaseline: number; ratioToBaselineWithoutHook: number; wallRatioToFloor: number; wallRatioToBaseline: number }>>;
 }
 const evaluations: Record<string, Evaluation> = {};
 
@@ -136,28 +138,31 @@ function evaluate(group: string, stack: string, label: string): void {
   const live = runners.filter((r): r is Extract<Runner, { args: string[] }> => "args" in r);
   const floors: Sample[] = [];
   const baselines: Sample[] = [];
+  const bareBaselines: Sample[] = [];
   const programs = new Map<string, Sample[]>(live.map((r) => [r.name, []]));
   for (let i = 0; i < repeat; i++) {
     floors.push(once([...prelude, "bench/floor.js", cloud]));
     baselines.push(once([...prelude, baselineFile]));
+    bareBaselines.push(once([...prelude, "-r", "./bench/withoutStackTraceHook.js", baselineFile]));
     for (const r of live) programs.get(r.name)?.push(once([...r.programArgs, r.entry, configFile]));
   }
   const baseline = summary(baselines);
   if (baseline.resources !== generated.figures.resources) throw new Error(`${stack}: the baseline registered ${baseline.resources} resources, the program ${generated.figures.resources}`);
-  const evaluation: Evaluation = { floor: summary(floors), baseline, program: {} };
+  const evaluation: Evaluation = { floor: summary(floors), baseline, baselineWithoutHook: summary(bareBaselines), program: {} };
   record({ group, name: `${label}: SDK-import floor (plain node)`, runner: "node", sourceMaps: "off", ...evaluation.floor, note: "" });
   record({ group, name: `${label}: hand-written baseline (plain node)`, runner: "node", sourceMaps: "off", ...baseline, note: "literal inputs: a lower bound" });
+  record({ group, name: `${label}: hand-written baseline, stack trace hook removed`, runner: "node", sourceMaps: "off", ...evaluation.baselineWithoutHook, note: "as the program runs (components/stackTraceCost.ts)" });
   for (const r of live) {
     const samples = programs.get(r.name) ?? [];
     const perRound = (pick: (s: Sample) => number, against: Sample[]) => round(median(samples.map((s, i) => pick(s) / pick(against[i]))), 2);
     const last = (s: Sample) => s.figures.lastRegistrationMs;
     const wall = (s: Sample) => s.wallMs;
-    const figures = { ...summary(samples), ratioToFloor: perRound(last, floors), ratioToBaseline: perRound(last, baselines), wallRatioToFloor: perRound(wall, floors), wallRatioToBaseline: perRound(wall, baselines) };
+    const figures = { ...summary(samples), ratioToFloor: perRound(last, floors), ratioToBaseline: perRound(last, baselines), ratioToBaselineWithoutHook: perRound(last, bareBaselines), wallRatioToFloor: perRound(wall, floors), wallRatioToBaseline: perRound(wall, baselines) };
     if (figures.resources !== baseline.resources) throw new Error(`${stack} [${r.name}]: ${figures.resources} resources, the baseline ${baseline.resources}`);
     evaluation.program[r.name] = figures;
     record({
       group, name: `${label}: program`, runner: r.name, sourceMaps: r.sourceMaps, ...figures,
-      note: `${figures.ratioToFloor}× floor, ${figures.ratioToBaseline}× baseline (to last registration; wall ${figures.wallRatioToFloor}× / ${figures.wallRatioToBaseline}×)`,
+      note: `${figures.ratioToFloor}× floor, ${figures.ratioToBaseline}× baseline, ${figures.ratioToBaselineWithoutHook}× baseline without the hook (to last registration; wall ${figures.wallRatioToFloor}× / ${figures.wallRatioToBaseline}×)`,
     });
   }
   for (const r of runners) if ("skipped" in r) record({ group, name: `${label}: program`, runner: r.name, sourceMaps: "-", wallMs: NaN, maxRssMb: 0, note: `skipped: ${r.skipped}` });
