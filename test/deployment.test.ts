@@ -11,6 +11,7 @@ import { stackNames } from "../automation/stackFiles";
 import { decodeRawConfig } from "../components/stackConfig";
 import { exitCodeFor, formatOutputs, ProgressPrinter, registerDeployCommands, type DeployOperations } from "../automation/deployCommands";
 import { initialProgress, plainText, reduceProgress, renderProgressLine, renderSummary, type ProgressState } from "../automation/progress";
+import { FakePulumiCli, type FakeCall } from "./fakePulumiCli";
 
 /** Runs the inline program under mocks with the config `topologyConfigMap` produces, as the engine would pass it. */
 async function runInline(source: d.TopologySource): Promise<ProgramRun> {
@@ -786,84 +787,6 @@ describe("deployCommands: argument handling", function () {
   });
 });
 
-/**
- * A stand-in for the Pulumi CLI (a Node script at <root>/bin/pulumi): it records every call
- * and answers the way the CLI does, so the SDK's real command construction, event log
- * and error classification run against this module without the binary.
- */
-const fakePulumiScript = (node: string, version = "v3.190.0") => `#!${node}
-const fs = require("fs");
-const path = require("path");
-const args = process.argv.slice(2);
-const dir = process.env.FAKE_PULUMI_DIR;
-// \`config set KEY\` without a value reads it from stdin, as the CLI does when stdin is not a terminal.
-const stdin = args[0] === "config" && args[1] === "set" ? fs.readFileSync(0, "utf8") : undefined;
-fs.appendFileSync(path.join(dir, "calls.jsonl"), JSON.stringify({ args, cwd: process.cwd(),
-  backend: process.env.PULUMI_BACKEND_URL, passphrase: process.env.PULUMI_CONFIG_PASSPHRASE, env: process.env, stdin }) + "\\n");
-const flag = (name) => { const i = args.indexOf(name); return i < 0 ? undefined : args[i + 1]; };
-const stack = flag("--stack") || args[2];
-const mode = process.env.FAKE_PULUMI_MODE || "ok";
-const exists = () => fs.existsSync(path.join(dir, "stack-" + stack));
-const done = (code) => process.exit(code);
-const event = (e, i) => JSON.stringify({ sequence: i, timestamp: 1700000000, ...e });
-const urn = (t, n) => "urn:pulumi:" + stack + "::ha-topology::" + t + "::" + n;
-if (args[0] === "version") { console.log("${version}"); done(0); }
-if (args[0] === "stack" && args[1] === "select") {
-  if (exists()) done(0);
-  console.error("error: no stack named '" + stack + "' found"); done(255);
-}
-if (args[0] === "stack" && args[1] === "init") {
-  fs.writeFileSync(path.join(dir, "stack-" + args[2]), "");
-  fs.writeFileSync(path.join(process.cwd(), "Pulumi." + args[2] + ".yaml"),
-    "encryptionsalt: v1:salt\\nconfig:\\n  ha-topology:stale: left-over\\n");
-  done(0);
-}
-if (args[0] === "config" || args[0] === "plugin") done(0);
-if (args[0] === "stack" && args[1] === "output") { console.log(JSON.stringify(args.includes("--show-secrets")
-  ? { url: "https://app.example.com", token: "s3cr3t" } : { url: "https://app.example.com", token: "[secret]" })); done(0); }
-const historyFile = path.join(dir, "history.json");
-if (args[0] === "stack" && args[1] === "history" && fs.existsSync(historyFile)) { console.log(fs.readFileSync(historyFile, "utf8")); done(0); }
-if (args[0] === "stack" && args[1] === "history") { console.log(JSON.stringify([{ kind: "update", result: "succeeded",
-  startTime: "2024-01-01T00:00:00Z", endTime: "2024-01-01T00:05:00Z", version: 1, message: "", environment: {}, config: {},
-  resourceChanges: { create: 2 } }])); done(0); }
-if (["preview", "up", "destroy", "refresh"].includes(args[0])) {
-  if (mode === "locked") { console.error("error: the stack is currently locked by 1 lock(s)."); done(255); }
-  const log = flag("--event-log");
-  const planning = args[0] === "preview";
-  const events = [
-    { preludeEvent: { config: {} } },
-    { resourcePreEvent: { planning, metadata: { op: "create", urn: urn("aws:ec2/vpc:Vpc", "web-vpc"), type: "aws:ec2/vpc:Vpc", provider: "" } } },
-  ];
-  if (mode === "hang") {
-    fs.writeFileSync(log, events.map(event).join("\\n") + "\\n");
-    process.on("SIGINT", () => { console.error("error: update canceled"); done(255); });
-    setInterval(() => undefined, 1000);
-    return;
-  }
-  events.push(mode === "fail"
-    ? { diagnosticEvent: { severity: "error", color: "never", message: "error: No valid credential sources found" } }
-    : { resOutputsEvent: { planning, metadata: { op: "create", urn: urn("aws:ec2/vpc:Vpc", "web-vpc"), type: "aws:ec2/vpc:Vpc", provider: "" } } });
-  events.push({ summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: { create: 2 }, policyPacks: {} } });
-  events.push({ cancelEvent: {} });
-  fs.writeFileSync(log, events.map(event).join("\\n") + "\\n");
-  // No wait before exiting: the events are on disk, and the SDK's log tail reads the file once
-  // more when it stops (after the command ends), so it sees every event this run wrote.
-  done(mode === "fail" ? 255 : 0);
-  return;
-}
-console.error("fake pulumi: unexpected " + args.join(" ")); done(2);
-`;
-
-/** One call of the stand-in CLI: its argv, directory, environment and (for `config set`) what it read on stdin. */
-interface FakeCall {
-  args: string[];
-  cwd: string;
-  backend?: string;
-  passphrase?: string;
-  env: Record<string, string>;
-  stdin?: string;
-}
-
 describe("deployment: the Automation API against a scripted stand-in for the CLI", function () {
   this.timeout(60_000);
   let root = "";
@@ -872,10 +795,17 @@ describe("deployment: the Automation API against a scripted stand-in for the CLI
   const calls = () =>
     fs.readFileSync(path.join(dir, "calls.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as FakeCall);
 
+  let cli: FakePulumiCli;
+  before(async function () {
+    cli = await FakePulumiCli.start();
+  });
+  after(async function () {
+    await cli.close();
+  });
+
   beforeEach(function () {
     root = tmpDir("ha-topology-fake-pulumi-");
-    fs.mkdirSync(path.join(root, "bin"));
-    fs.writeFileSync(path.join(root, "bin", "pulumi"), fakePulumiScript(process.execPath), { mode: 0o755 });
+    cli.install(root);
     dir = tmpDir("ha-topology-fake-state-");
     workDir = path.join(dir, "workspace");
   });
@@ -1078,12 +1008,7 @@ describe("deployment: the Automation API against a scripted stand-in for the CLI
   });
 
   it("reports a failed secret write as a DeploymentError without the value", async function () {
-    fs.writeFileSync(
-      path.join(root, "bin", "pulumi"),
-      fakePulumiScript(process.execPath).replace('if (args[0] === "config" || args[0] === "plugin") done(0);',
-        'if (args[0] === "config" && args[1] === "set") { console.error("error: passphrase must be set"); done(255); }\nif (args[0] === "config" || args[0] === "plugin") done(0);'),
-      { mode: 0o755 },
-    );
+    cli.install(root, { failConfigSet: true });
     await run("ok", () =>
       assert.rejects(
         d.preview({ ...options(), topology: { stack: "aws", secrets: { API_KEY: "k-secret-value" } } }),
@@ -1107,7 +1032,7 @@ describe("deployment: the Automation API against a scripted stand-in for the CLI
   });
 
   it("refuses a CLI too old for inline refresh and destroy, before running anything", async function () {
-    fs.writeFileSync(path.join(root, "bin", "pulumi"), fakePulumiScript(process.execPath, "v3.150.0"), { mode: 0o755 });
+    cli.install(root, { version: "v3.150.0" });
     await run("ok", () =>
       assert.rejects(d.up({ ...options(), topology: { stack: "aws" } }), (e: unknown) => e instanceof d.DeploymentConfigError && /version 3\.150\.0; deployments need 3\.181\.0/.test(e.message)),
     );

@@ -71,3 +71,24 @@ export async function assertStopsMidRequest(controller: AbortController, run: ()
   assert.ok(Date.now() - started < 2000, `stopped in ${Date.now() - started} ms`);
   assert.match(message, /cancelled \(SIGTERM\)/);
 }
+
+/**
+ * Runs `body` with every timer of exactly `pauseMs` firing at once, and returns how many did.
+ * A deserialized provider waits on the real clock (its world is sealed in the serialized
+ * closure, as in the provider host), so this is how a test skips its poll pauses without
+ * reaching into it; every other timer (a request's time limit, the SDK's own) keeps its delay.
+ */
+export async function withPausesSkipped<T>(pauseMs: number, body: () => Promise<T>): Promise<{ result: T; skipped: number }> {
+  const real = globalThis.setTimeout;
+  let skipped = 0;
+  const shortened = (handler: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    if (ms === pauseMs) skipped++;
+    return real(handler, ms === pauseMs ? 0 : ms, ...args);
+  };
+  globalThis.setTimeout = Object.assign(shortened, { __promisify__: real.__promisify__ }) as typeof setTimeout;
+  try {
+    return { result: await body(), skipped };
+  } finally {
+    globalThis.setTimeout = real;
+  }
+}

@@ -81,6 +81,7 @@ export class FakeDoFleet {
   readonly misbehaviours: Misbehaviour[] = [];
   private server?: Server;
   private held: ServerResponse[] = [];
+  private waiters: Array<{ condition: () => boolean; resolve: () => void }> = [];
   /** The API root the healer is pointed at (`http://127.0.0.1:<port>/v2`). */
   apiRoot = "";
 
@@ -114,6 +115,18 @@ export class FakeDoFleet {
     return this.droplets.flatMap((d) => d.actions.map((a) => ({ dropletId: d.id, ...a }))).sort((a, b) => a.at - b.at);
   }
 
+  /** Resolves once `condition` holds, checked now and after each answered request (a test waits on what the healer did, not on time). */
+  until(condition: () => boolean): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ condition, resolve }));
+  }
+
+  private wakeWaiters(): void {
+    const met = this.waiters.filter((w) => w.condition());
+    this.waiters = this.waiters.filter((w) => !met.includes(w));
+    for (const w of met) w.resolve();
+  }
+
   /** Starts listening on 127.0.0.1, on a free port. */
   async start(): Promise<void> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -143,6 +156,7 @@ export class FakeDoFleet {
       seen.status = status;
       res.writeHead(status, { "Content-Type": "application/json", ...headers });
       res.end(json === undefined ? "" : JSON.stringify(json));
+      this.wakeWaiters();
     };
     if (req.headers.authorization !== "Bearer dop_v1_fake") return send(401, { id: "unauthorized", message: "Unable to authenticate you" });
     const rule = this.misbehaviours.find((m) => m.match.test(line) && now >= m.from && now < m.until && (m.times === undefined || m.times > 0));

@@ -534,10 +534,18 @@ describe("DigitalOcean healer: the App Platform worker the platform registers (m
     child.stderr.on("data", (b: Buffer) => (out += b.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     try {
-      const deadline = Date.now() + 20_000;
-      while (fleet.actions().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await fleet.until(() => fleet.actions().length > 0);
       assert.deepEqual(fleet.actions().map((a) => [a.dropletId, a.type]), [[7002, "power_cycle"]], out);
-      await new Promise((r) => setTimeout(r, 300));
+      // Several more rounds of the healer (a list of the group's droplets each) with the droplet under treatment, and its lines out.
+      const listed = () => fleet.requests.filter((r) => r.line.startsWith("GET /v2/droplets?")).length;
+      const listedAtAction = listed();
+      await fleet.until(() => listed() >= listedAtAction + 5);
+      await new Promise<void>((resolve) => {
+        const check = () => /power_cycle droplet 7002/.test(out) && resolve();
+        child.stdout.on("data", check);
+        child.stderr.on("data", check);
+        check();
+      });
       assert.match(out, /healer: watching web \(2 droplets tagged ha-topology-web-test\)/);
       assert.match(out, /healer: group web: power_cycle droplet 7002/);
       child.kill("SIGTERM");

@@ -26,7 +26,7 @@ import {
 import { kubeconfigFor, startFakeKubernetes, type FakeDeploymentOptions, type FakeKubernetesApi } from "./fakes/kubernetesApi";
 import { kubernetesObjectTypes } from "./kubernetesSchemas";
 import { Program, runStack } from "./programQueries";
-import { assertStopsMidRequest, deserializeProvider as deserializeShared, fakeWaitWorld, waitFailure, withFake } from "./dynamicWaitTesting";
+import { assertStopsMidRequest, deserializeProvider as deserializeShared, fakeWaitWorld, waitFailure, withFake, withPausesSkipped } from "./dynamicWaitTesting";
 import { providerText } from "../components/shippedDynamicResource";
 
 const namespace = "shop";
@@ -323,13 +323,12 @@ describe("Kubernetes scale-ups: every workload Deployment gets its wait (mocks)"
         process.env.KUBECONFIG = file;
         const checked = await provider.check(inputs, { ...inputs, count: inputs.count + 1, timeoutSeconds: 120 });
         assert.equal(checked.inputs?.previousCount, inputs.count);
-        // The fake needs a few GETs; the real pause is 5 s, so keep it to what the fake needs.
-        const started = Date.now();
-        const updated = await provider.update("w", inputs, checked.inputs);
+        // The fake needs a few GETs; the real pause between them (5 s) is skipped.
+        const { result: updated, skipped } = await withPausesSkipped(5000, () => provider.update("w", inputs, checked.inputs));
         assert.equal(updated.outs?.count, inputs.count + 1);
         assert.equal(api.deployment.available, inputs.count + 1);
         assert.ok(api.deployment.calls >= 3, `${api.deployment.calls} GETs`);
-        assert.ok(Date.now() - started < 25000);
+        assert.equal(skipped, api.deployment.calls - 1, "it paused its 5 s between polls");
       } finally {
         if (saved === undefined) delete process.env.KUBECONFIG;
         else process.env.KUBECONFIG = saved;

@@ -1,12 +1,11 @@
 /**
  * DigitalOcean workers are done when running and live (components/platforms/digitalocean/workerGate.ts):
- * the readiness-only watchdog run under bash with a fake systemctl (a droplet whose
+ * the readiness-only watchdog run under bash on a virtual clock with a fake systemctl (a droplet whose
  * container never gets live powers itself off; one that got live is never powered off),
  * the gate's wait against a scripted DigitalOcean API and a fake clock, and what the
  * platform registers for the services example's worker.
  */
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -16,11 +15,12 @@ import { renderCloudConfig, workerWatchdog } from "../components/bootstrap";
 import type { GateDeps, HttpRequest } from "../components/platforms/digitalocean/healthGate";
 import { waitUntilLive, workerGateProvider } from "../components/platforms/digitalocean/workerGate";
 import { runStack } from "./programQueries";
+import { runOnVirtualClock } from "./watchdogClock";
 
 /**
- * Runs a readiness-only worker watchdog (1 s checks, `grace` s to get live) with a fake
- * systemctl whose restart count grows at each look while `loopingAt(second)` holds; says
- * whether it reported (powered off) within `seconds`.
+ * Runs a readiness-only worker watchdog (1 s checks, `grace` s to get live) on its virtual
+ * clock (watchdogClock.ts) with a fake systemctl whose restart count grows at each look
+ * while `loopingAt(second)` holds; says whether it reported (powered off) within `seconds`.
  */
 async function runReadinessOnly(grace: number, seconds: number, loopingAt: (elapsed: number) => boolean): Promise<{ reported: boolean; log: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-topology-worker-"));
@@ -28,22 +28,15 @@ async function runReadinessOnly(grace: number, seconds: number, loopingAt: (elap
   const config = parse(renderCloudConfig({ image: "busybox:1.36", env: {}, secretSources: [], stopTimeoutSeconds: 30, packages: [], livenessWatchdog: watchdog }), { version: "1.1" }) as { write_files: { path: string; content: string }[] };
   const script = Buffer.from(config.write_files.find((f) => f.path === "/usr/local/sbin/ha-topology-liveness")!.content, "base64").toString("utf8").replace("'/run/ha-topology/ready'", `'${dir}/marker'`);
   fs.writeFileSync(path.join(dir, "watchdog"), script, { mode: 0o700 });
-  const startedAt = Date.now();
-  fs.writeFileSync(path.join(dir, "start"), String(Math.floor(startedAt / 1000)));
-  // The restart count grows at each look while the scenario says the container loops.
+  // The restart count grows at each look while the scenario says the container loops (the virtual clock starts at 0).
   fs.writeFileSync(path.join(dir, "systemctl"), [
     "#!/bin/bash",
-    `elapsed=$(( $(date +%s) - $(cat ${dir}/start) ))`,
+    "elapsed=$(date +%s)",
     `case "$1" in is-active) echo active ;; show) n=$(cat ${dir}/n 2>/dev/null || echo 0); if [ -e ${dir}/loop-$elapsed ] || [ -e ${dir}/loop-always ]; then n=$((n + 1)); echo $n > ${dir}/n; fi; echo $n ;; esac`,
     "",
   ].join("\n"), { mode: 0o700 });
   for (let s = 0; s <= seconds; s++) if (loopingAt(s)) fs.writeFileSync(path.join(dir, `loop-${s}`), "");
-  const child = spawn("bash", [path.join(dir, "watchdog")], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, detached: true });
-  let log = "";
-  child.stderr.on("data", (d) => (log += d));
-  const deadline = startedAt + seconds * 1000;
-  while (Date.now() < deadline && !fs.existsSync(`${dir}/reported`)) await new Promise((resolve) => setTimeout(resolve, 100));
-  process.kill(-child.pid!, "SIGKILL");
+  const { log } = await runOnVirtualClock(dir, path.join(dir, "watchdog"), seconds, () => fs.existsSync(`${dir}/reported`));
   const reported = fs.existsSync(`${dir}/reported`);
   fs.rmSync(dir, { recursive: true, force: true });
   return { reported, log };

@@ -6,7 +6,7 @@
  * safety, hostile names, and the pack on the result.
  */
 import { strict as assert } from "node:assert";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -21,6 +21,7 @@ import { rulePriorities } from "../components/platforms/aws/routing";
 import { renderCloudConfig } from "../components/bootstrap";
 import { runPolicies, type StackResource } from "../policies/runner";
 import { ns, runStack, type Program } from "./programQueries";
+import { runOnVirtualClock } from "./watchdogClock";
 
 const example = "stacks/examples/Pulumi.aws-services.yaml";
 
@@ -366,9 +367,9 @@ describe("AWS platform: alarms", function () {
 
 describe("AWS platform: the liveness watchdog on a node", function () {
   /**
-   * Runs the watchdog script of a rendered user data for `seconds`, with a fake curl that
-   * answers `curlStatus` (0: the app answers); says whether it told the cloud the node is
-   * ready and whether it reported it unhealthy.
+   * Runs the watchdog script of a rendered user data for `seconds` of its virtual clock
+   * (watchdogClock.ts), with a fake curl that answers `curlStatus` (0: the app answers);
+   * says whether it told the cloud the node is ready and whether it reported it unhealthy.
    */
   async function runWatchdog(curlStatus: number, seconds: number, gate: boolean, until?: "ready" | "reported", worker?: { restarting: boolean }): Promise<{ ready: boolean; reported: boolean; log: string }> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-topology-watchdog-"));
@@ -390,15 +391,9 @@ describe("AWS platform: the liveness watchdog on a node", function () {
     const script = Buffer.from(config.write_files.find((f) => f.path === "/usr/local/sbin/ha-topology-liveness")!.content, "base64").toString("utf8").replace("'/run/ha-topology/ready'", `'${dir}/marker'`);
     fs.writeFileSync(path.join(dir, "watchdog"), script, { mode: 0o700 });
     fs.writeFileSync(path.join(dir, "curl"), `#!/bin/bash\nexit ${curlStatus}\n`, { mode: 0o700 });
-    // Its own process group, so the script and its `sleep` end together.
-    const child = spawn("bash", [path.join(dir, "watchdog")], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, detached: true });
-    let log = "";
-    child.stderr.on("data", (d) => (log += d));
-    // What must happen is waited for (up to a generous deadline, so a loaded machine only
-    // makes the test slower); what must not happen is watched for `seconds`.
-    const deadline = Date.now() + (until ? 15000 : seconds * 1000);
-    while (Date.now() < deadline && !(until && fs.existsSync(`${dir}/${until}`))) await new Promise((resolve) => setTimeout(resolve, 100));
-    process.kill(-child.pid!, "SIGKILL");
+    // What must happen is waited for (up to a generous 15 s of the script's clock); what must
+    // not happen is watched for `seconds` of it.
+    const { log } = await runOnVirtualClock(dir, path.join(dir, "watchdog"), until ? 15 : seconds, () => until !== undefined && fs.existsSync(`${dir}/${until}`));
     const result = { ready: fs.existsSync(`${dir}/ready`), reported: fs.existsSync(`${dir}/reported`), log };
     fs.rmSync(dir, { recursive: true, force: true });
     return result;

@@ -26,6 +26,7 @@ import { runPolicies } from "../policies/runner";
 import { StackView } from "../policies/stackView";
 import { ns, Program, runStack } from "./programQueries";
 import { decodedUserData } from "./userDataView";
+import { runOnVirtualClock } from "./watchdogClock";
 
 const example = "stacks/examples/Pulumi.gcp-services.yaml";
 const runExample = (patch: Record<string, unknown> = {}) => runStack(example, patch);
@@ -589,8 +590,10 @@ describe("GCP platform: hostile names", function () {
 describe("GCP platform: a worker node's served liveness verdict, run for real", function () {
   /**
    * Renders a worker node's watchdog and verdict endpoint (short intervals), runs both with
-   * a fake systemctl whose restart count grows at every look when `looping`, and returns
-   * the HTTP status of `GET /live` from Python's server each time `sample` is called.
+   * a fake systemctl whose restart count grows at every look when `looping`, the watchdog
+   * on its virtual clock (watchdogClock.ts) for `seconds`, and returns the HTTP status of
+   * `GET /live` from Python's server at each of the watchdog's sleeps (between two sleeps
+   * the watchdog changes nothing), then once more after it parked or reached `seconds`.
    */
   async function runVerdict(looping: boolean, seconds: number): Promise<number[]> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-topology-verdict-"));
@@ -610,24 +613,24 @@ describe("GCP platform: a worker node's served liveness verdict, run for real", 
     fs.writeFileSync(path.join(dir, "watchdog"), script, { mode: 0o700 });
     fs.writeFileSync(path.join(dir, "systemctl"), `#!/bin/bash\ncase "$1" in is-active) echo active ;; show) n=$(cat ${dir}/n 2>/dev/null || echo 0); ${looping ? `n=$((n + 1)); echo $n > ${dir}/n;` : ""} echo $n ;; esac\n`, { mode: 0o700 });
     const server = spawn("python3", ["-u", ...serve], { detached: true });
-    const port = await new Promise<number>((resolve) => server.stdout.on("data", (d) => { const m = /port (\d+)/.exec(String(d)); if (m) resolve(Number(m[1])); }));
-    const watchdog = spawn("bash", [path.join(dir, "watchdog")], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, detached: true });
-    const statuses: number[] = [];
-    for (let t = 0; t < seconds * 2; t++) {
-      statuses.push((await fetch(`http://127.0.0.1:${port}/live`)).status);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+    try {
+      const port = await new Promise<number>((resolve) => server.stdout.on("data", (d) => { const m = /port (\d+)/.exec(String(d)); if (m) resolve(Number(m[1])); }));
+      const sample = async () => (await fetch(`http://127.0.0.1:${port}/live`)).status;
+      const statuses: number[] = [];
+      await runOnVirtualClock(dir, path.join(dir, "watchdog"), seconds, async () => (statuses.push(await sample()), false));
+      statuses.push(await sample());
+      return statuses;
+    } finally {
+      process.kill(-server.pid!, "SIGKILL");
+      fs.rmSync(dir, { recursive: true, force: true });
     }
-    for (const child of [server, watchdog]) process.kill(-child.pid!, "SIGKILL");
-    fs.rmSync(dir, { recursive: true, force: true });
-    return statuses;
   }
 
   it("answers 404 until the container has stayed up, then 200; a crash-looping container never earns 200", async function () {
     this.timeout(60000);
-    const steady = await runVerdict(false, 7);
+    const [steady, looping] = await Promise.all([runVerdict(false, 7), runVerdict(true, 7)]);
     assert.equal(steady[0], 404, "not live at boot");
     assert.equal(steady[steady.length - 1], 200, `live once it stayed up: ${steady.join(" ")}`);
-    const looping = await runVerdict(true, 7);
     assert.ok(looping.every((s) => s === 404), `never live: ${looping.join(" ")}`);
   });
 });

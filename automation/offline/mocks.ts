@@ -192,7 +192,13 @@ export async function runWithMocks(
   // report errors by message, so stack capture is off while the program runs, unless
   // HA_TOPOLOGY_STACK_TRACES=1 asks for it (to debug a crash in the program).
   const stackTraceLimit = Error.stackTraceLimit;
-  if (process.env.HA_TOPOLOGY_STACK_TRACES !== "1") Error.stackTraceLimit = 0;
+  const sourceMaps = process.sourceMapsEnabled;
+  if (process.env.HA_TOPOLOGY_STACK_TRACES !== "1") {
+    Error.stackTraceLimit = 0;
+    // The SDK still takes a whole stack per resource (its source position, whatever the
+    // limit); a loader's source maps (tsx: the tests) made mapping it most of that cost.
+    process.setSourceMapsEnabled(false);
+  }
 
   let outputs: Record<string, unknown> | undefined;
   let error: Error | undefined;
@@ -215,6 +221,7 @@ export async function runWithMocks(
     outputs = undefined;
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
+    process.setSourceMapsEnabled(sourceMaps);
     process.off("unhandledRejection", onUnhandled);
     consoleMethods.forEach((method, i) => (console[method] = originals[i]));
   }
