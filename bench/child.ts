@@ -15,9 +15,11 @@ const [mode, arg1 = "", arg2 = "", arg3 = ""] = process.argv.slice(2);
 const sdkOf: Record<string, string> = { aws: "@pulumi/aws", gcp: "@pulumi/gcp", digitalocean: "@pulumi/digitalocean", kubernetes: "@pulumi/kubernetes" };
 
 /** A stack's engine configuration: the cloud's example stack, or it with `count` nodes. */
-async function configOf(cloud: string, count?: number): Promise<StackConfig> {
+/** `stack`: a cloud's default stack, or `example:<name>` for stacks/examples/Pulumi.<name>.yaml (the multi-workload recipes). */
+async function configOf(stack: string, count?: number): Promise<StackConfig> {
   const { stackConfigWith, loadStackConfig } = await import("../automation/stackFiles");
-  return count ? stackConfigWith(cloud, { "ha-topology:nodes": { count, maxCount: count } }) : loadStackConfig(cloud);
+  const file = stack.startsWith("example:") ? `stacks/examples/Pulumi.${stack.slice("example:".length)}.yaml` : stack;
+  return count ? stackConfigWith(file, { "ha-topology:nodes": { count, maxCount: count } }) : loadStackConfig(file);
 }
 
 async function run(cloud: string, count?: number) {

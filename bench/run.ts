@@ -21,7 +21,7 @@
  * dist/bench-program.js); the other scenarios run bench/child.ts (tsx, or dist/bench.js).
  * The js rows are skipped with a reason when the bundles are missing. The program gets the
  * stack's engine configuration as JSON, as a real run gets it from the CLI. BENCH_ONLY=<group>[,<group>] runs
- * only those groups: evaluation, scale, embedding, policy, plan.
+ * only those groups: evaluation, examples, scale, embedding, policy, plan.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -131,9 +131,10 @@ const evaluations: Record<string, Evaluation> = {};
 
 /** `stack` is a cloud, or `<cloud>@<nodes>` for a scale row. */
 function evaluate(group: string, stack: string, label: string): void {
-  const [cloud] = stack.split("@");
-  const baselineFile = path.join(tmp, `${stack.replace("@", "-")}.js`);
-  const configFile = path.join(tmp, `${stack.replace("@", "-")}.config.json`);
+  // A recipe's name ends with its cloud (stacks/examples/Pulumi.<system>-<cloud>.yaml).
+  const [cloud] = stack.startsWith("example:") ? [stack.split("-").pop() ?? ""] : stack.split("@");
+  const baselineFile = path.join(tmp, `${stack.replace(/[@:]/g, "-")}.js`);
+  const configFile = path.join(tmp, `${stack.replace(/[@:]/g, "-")}.config.json`);
   const generated = once([...tsx.args, "baseline", stack, baselineFile, configFile]);
   const live = runners.filter((r): r is Extract<Runner, { args: string[] }> => "args" in r);
   const floors: Sample[] = [];
@@ -183,6 +184,10 @@ function scenario(group: string, name: string, args: string[], note: (s: Sample[
 }
 
 if (wanted("evaluation")) for (const cloud of clouds) evaluate("program evaluation", cloud, cloud);
+// The multi-workload recipes (README, Recipes): Maestro (services, workers, MongoDB, a broker) and Alerta (API, UI site, jobs).
+if (wanted("examples")) {
+  for (const system of ["maestro", "alerta"]) for (const cloud of clouds) evaluate("program evaluation (recipes)", `example:${system}-${cloud}`, `${system}-${cloud}`);
+}
 
 // Scale: nodes per stack (1000 droplets; on Kubernetes 1000 nodes are 1000 pods of one Deployment's replicas).
 if (wanted("scale")) {
