@@ -7,9 +7,9 @@
  * The worker runs a pinned public Node image from Docker Hub. Its code is `healerMain`,
  * bundled with what it imports (build.js's `healer` bundle of healerWorker.ts: the same
  * code the tests run, not a copy), base64-encoded in the HEALER_SCRIPT variable; the run
- * command decodes it to a file and runs it with node. Its settings (groups, tags, thresholds, floor) are the JSON
- * HEALER_CONFIG; the API token is a SECRET variable (encrypted by App Platform, and a
- * Pulumi secret in the state).
+ * command decodes it to a file and runs it with node. Its settings (groups, tags,
+ * thresholds, floor) are the JSON HEALER_CONFIG; the API token is a SECRET variable
+ * (encrypted by App Platform, and a Pulumi secret in the state).
  *
  * The policy pack recognizes the healer by the App's `HA_TOPOLOGY_HEALER` variable, which
  * lists the serving tags it covers (digitaloceanHealerMarker in contract/roles.ts).
