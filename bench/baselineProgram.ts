@@ -109,7 +109,7 @@ export function baselineSource(resources: RegisteredResource[]): string {
   ].join("\n");
 }
 
-/** The last-registration clock, as plain JS (the same hook as bench/child.ts's lastRegistration). */
+/** The last-registration clock, as plain JS (the same hook as bench/programChild.ts's lastRegistration). */
 const timing = `
 let resources = 0;
 let last = 0;

@@ -306,8 +306,7 @@ function ecsScalingTarget(view: StackView, service: PolicyResource): PolicyResou
   return candidates.find((t) => {
     if ((str(t.props.scalableDimension) ?? "ecs:service:DesiredCount") !== "ecs:service:DesiredCount") return false;
     if (view.refersTo(t, "resourceId", service)) return true;
-    const match = /^service\/[^/]+\/([^/]+)$/.exec(str(t.props.resourceId) ?? "");
-    return match !== null && name !== undefined && match[1] === name;
+    return name !== undefined && scaledServiceName(t).includes(name);
   });
 }
 

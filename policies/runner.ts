@@ -286,7 +286,8 @@ export async function runPolicies(resources: readonly StackResource[], options: 
     let applied = false;
     for (const r of resources) {
       // A validation that says which types it checks is not called on the others: it would declare itself not applicable.
-      if (validations.every(({ checks }) => checks !== undefined && !checks(r.type))) continue;
+      const applicable = validations.filter(({ checks }) => checks === undefined || checks(r.type));
+      if (applicable.length === 0) continue;
       const args: ResourceValidationArgs = {
         type: r.type,
         props: r.inputs as Record<string, any>,
@@ -301,8 +302,7 @@ export async function runPolicies(resources: readonly StackResource[], options: 
         getConfig,
         notApplicable,
       };
-      for (const { validate, checks } of validations) {
-        if (checks !== undefined && !checks(r.type)) continue;
+      for (const { validate } of applicable) {
         try {
           await validate(args, reporter(r.urn));
           applied = true;

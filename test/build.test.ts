@@ -6,11 +6,11 @@
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import Module from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runWithMocks, type RegisteredResource } from "../automation/offline/mocks";
 import { loadStackConfig } from "../automation/stackFiles";
+import { deserializeProvider } from "./dynamicWaitTesting";
 
 const root = path.resolve(__dirname, "..");
 
@@ -104,10 +104,7 @@ describe("build.js: the precompiled bundles", function () {
       const providers = new Set(fromBundle.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic")).map((r) => String(r.inputs.__provider)));
       if (cloud !== "kubernetes") assert.ok(providers.size > 0, "the example stack has dynamic providers to check");
       for (const text of providers) {
-        const host = new Module(path.join(root, "provider-host.js"));
-        host.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(root);
-        (host as unknown as { _compile(code: string, file: string): void })._compile(text, host.id);
-        const provider = (host.exports as { handler(): Record<string, unknown> }).handler();
+        const provider = deserializeProvider<Record<string, unknown>>(text);
         assert.equal(typeof provider.create, "function", text.slice(0, 200));
       }
     });
