@@ -7,7 +7,7 @@ import { TopologyConfigError } from "../configError";
 import type { Cloud } from "../sizes";
 
 const loaders: Partial<Record<Cloud, () => AnyPlatform>> = {
-  // `require` rather than `import()`: components construct synchronously.
+  // `require`, not a dynamic import: components construct synchronously.
   aws: () => (require("./aws") as typeof import("./aws")).awsPlatform,
   gcp: () => (require("./gcp") as typeof import("./gcp")).gcpPlatform,
   digitalocean: () => (require("./digitalocean") as typeof import("./digitalocean")).digitaloceanPlatform,

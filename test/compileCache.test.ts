@@ -1,0 +1,251 @@
+/**
+ * compileCache.js: V8's code cache for the modules a run loads. A module loaded through the
+ * cache must behave exactly as Node loads it (compared with the cache off, in the same
+ * scratch project), a changed module must never run its old code, and a cache that is
+ * corrupt, unwritable or switched off must only cost the compile.
+ */
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const root = path.resolve(__dirname, "..");
+const compileCachePath = path.join(root, "compileCache.js");
+const { enableCompileCache, cacheDirectory } = require(compileCachePath) as {
+  enableCompileCache(root: string, nodeModule?: { enableCompileCache?: (dir: string) => unknown }): string;
+  cacheDirectory(root: string): string;
+};
+
+/** A module of the fixture package that observes what Node gives a CommonJS module. */
+const observer = `"use strict";
+const Module = require("node:module");
+const thisAtTop = this;
+exports.observe = async () => {
+  const other = require("./other");
+  let syntax;
+  try { require("./broken"); } catch (e) { syntax = { name: e.name, message: e.message, stack: e.stack.split("\\n").slice(0, 4).join("\\n") }; }
+  let thrown;
+  try { require("./lineOne")(); } catch (e) { thrown = e.stack.split("\\n")[1].trim(); }
+  const esm = await require("./dynamic").load();
+  return {
+    thisIsExports: thisAtTop === module.exports,
+    filename: __filename,
+    dirname: __dirname,
+    id: module.id,
+    parent: module.parent && module.parent.id,
+    resolved: require.resolve("./other"),
+    paths: require.resolve.paths("somewhere"),
+    main: require.main === process.mainModule,
+    cache: require.cache === Module._cache,
+    extensions: require.extensions === Module._extensions,
+    requireName: require.name,
+    strict: (function () { return this === undefined; })(),
+    other: other.value,
+    json: require("./data.json"),
+    esm: esm.answer,
+    cycle: require("./cycleA").seen,
+    syntax,
+    thrown,
+    source: exports.observe.toString().length,
+  };
+};
+`;
+
+/** The fixture's modules cached (broken.js is refused by V8 and dynamic.js imports dynamically: both fall back). */
+const cacheable = ["index.js", "other.js", "lineOne.js", "cycleA.js", "cycleB.js"];
+
+interface Run {
+  how: string;
+  observed: Record<string, unknown>;
+  counts: { hits: number; misses: number; rejected: number; fallbacks: number; written: number };
+  outside: string;
+}
+
+/** A scratch project: node_modules/fixture, a module outside it, and the script that runs them. */
+function scratchProject(): { dir: string; run: (options?: { env?: Record<string, string>; nodeArgs?: string[] }) => Run } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-compile-cache-"));
+  const pkg = path.join(dir, "node_modules", "fixture");
+  fs.mkdirSync(pkg, { recursive: true });
+  const files: Record<string, string> = {
+    "package.json": '{ "name": "fixture", "main": "index.js" }\n',
+    "index.js": observer,
+    "other.js": "exports.value = 1;\n",
+    "broken.js": "exports.value = ;\n",
+    "lineOne.js": 'module.exports = () => { throw new Error("line one"); };\n',
+    "cycleA.js": 'exports.seen = "a-start"; const b = require("./cycleB"); exports.seen = `a-end:${b.seen}`;\n',
+    "cycleB.js": 'exports.seen = `b saw ${require("./cycleA").seen}`;\n',
+    "data.json": '{ "json": true }\n',
+    "answer.mjs": "export const answer = 42;\n",
+    // A dynamic import, and one a string evaluates: never cached (compileCache.js says why).
+    "dynamic.js": 'exports.load = async () => { const a = await import("./answer.mjs"); const b = await new Function("s", "return import(s)")("./answer.mjs"); return a === b ? a : {}; };\n',
+  };
+  for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(pkg, file), text);
+  const outside = fs.mkdtempSync(path.join(os.tmpdir(), "ha-compile-outside-"));
+  fs.writeFileSync(path.join(outside, "outside.js"), "exports.where = __filename;\n");
+  fs.writeFileSync(
+    path.join(dir, "run.js"),
+    `"use strict";
+const cache = require(${JSON.stringify(compileCachePath)});
+const how = cache.enableCompileCache(__dirname);
+const outside = require(${JSON.stringify(path.join(outside, "outside.js"))}).where;
+require("fixture").observe().then((observed) => {
+  process.on("exit", () => process.stdout.write(JSON.stringify({ how, observed, outside, counts: cache.counts })));
+});
+`,
+  );
+  const run = (options: { env?: Record<string, string>; nodeArgs?: string[] } = {}): Run => {
+    const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: "", NODE_DISABLE_COMPILE_CACHE: undefined, ...options.env };
+    const child = spawnSync(process.execPath, [...(options.nodeArgs ?? []), path.join(dir, "run.js")], { cwd: dir, env, encoding: "utf8" });
+    assert.equal(child.status, 0, child.stderr);
+    return JSON.parse(child.stdout) as Run;
+  };
+  return { dir, run };
+}
+
+/** The cache entry of a module: its file in the cache directory. */
+const entryOf = (dir: string, file: string) =>
+  path.join(cacheDirectory(dir), `${crypto.createHash("sha1").update(path.join(dir, "node_modules", "fixture", file)).digest("hex")}.bin`);
+
+const nodeHasItsOwn = typeof (require("node:module") as { enableCompileCache?: unknown }).enableCompileCache === "function";
+
+describe("compileCache.js: V8's code cache for the modules a run loads", function () {
+  before(function () {
+    // On Node >= 22.1 the cache is Node's own (see the stand-in test below): the hook is not installed there.
+    if (nodeHasItsOwn) this.skip();
+  });
+
+  it("loads modules as Node does, from the cache on the second run", function () {
+    const { dir, run } = scratchProject();
+    const reference = run({ env: { NODE_DISABLE_COMPILE_CACHE: "1" } });
+    assert.equal(reference.how, "disabled");
+    assert.equal(fs.existsSync(path.join(dir, "node_modules", ".cache")), false, "switched off: nothing written");
+    assert.equal(reference.observed.esm, 42);
+    assert.match(String(reference.observed.thrown), /lineOne\.js:1:\d+\)$/);
+
+    const cold = run();
+    assert.equal(cold.how, "hook");
+    assert.deepEqual(cold.observed, reference.observed);
+    assert.equal(cold.outside, reference.outside);
+    assert.deepEqual({ misses: cold.counts.misses, hits: cold.counts.hits, written: cold.counts.written }, { misses: cacheable.length, hits: 0, written: cacheable.length });
+    // run.js is compiled before the hook; the module outside the project, the syntax error and the dynamic import go to Node's own compile.
+    assert.equal(cold.counts.fallbacks, 3);
+    for (const file of cacheable) assert.ok(fs.existsSync(entryOf(dir, file)), file);
+
+    const warm = run();
+    assert.deepEqual(warm.observed, reference.observed);
+    assert.deepEqual({ hits: warm.counts.hits, misses: warm.counts.misses, rejected: warm.counts.rejected, written: warm.counts.written }, { hits: cacheable.length, misses: 0, rejected: 0, written: 0 });
+    assert.equal(fs.existsSync(entryOf(dir, "dynamic.js")), false);
+  });
+
+  it("tells a dynamic import from the rest, erring on the side of no entry", function () {
+    const { mayImportDynamically } = require(compileCachePath) as { mayImportDynamically(source: string): boolean };
+    for (const source of ['import("x")', "await import (x)", "import /* why */ (x)", "import // why\n(x)", 'new Function("s", "return import(s)")', "a.import(b)"]) {
+      assert.equal(mayImportDynamically(source), true, source);
+    }
+    for (const source of ['import x from "y"', "important(x)", "reimport(x)", 'require("import")']) assert.equal(mayImportDynamically(source), false, source);
+  });
+
+  it("never runs a changed module's old code, even at the same length", function () {
+    const { dir, run } = scratchProject();
+    run();
+    fs.writeFileSync(path.join(dir, "node_modules", "fixture", "other.js"), "exports.value = 2;\n");
+    const changed = run();
+    assert.equal(changed.observed.other, 2);
+    assert.deepEqual({ hits: changed.counts.hits, misses: changed.counts.misses, written: changed.counts.written }, { hits: cacheable.length - 1, misses: 1, written: 1 });
+    assert.equal(run().counts.hits, cacheable.length, "the changed module's entry was replaced");
+    assert.equal(fs.readdirSync(cacheDirectory(dir)).length, cacheable.length, "one entry per module: no growth");
+  });
+
+  it("recompiles over a corrupt or truncated entry", function () {
+    const { dir, run } = scratchProject();
+    const reference = run();
+    const entry = entryOf(dir, "other.js");
+    const digest = fs.readFileSync(entry).subarray(0, 20);
+    fs.writeFileSync(entry, Buffer.concat([digest, crypto.randomBytes(200)]));
+    const corrupt = run();
+    assert.deepEqual(corrupt.observed, reference.observed);
+    assert.equal(corrupt.counts.rejected, 1, "V8 refused the data");
+    assert.equal(corrupt.counts.written, 1);
+    fs.writeFileSync(entryOf(dir, "cycleB.js"), Buffer.from("abc"));
+    const truncated = run();
+    assert.deepEqual(truncated.observed, reference.observed);
+    assert.equal(truncated.counts.misses, 1);
+    assert.equal(run().counts.hits, cacheable.length);
+  });
+
+  it("only costs the compile where the cache cannot be written", function () {
+    const { dir, run } = scratchProject();
+    const reference = run({ env: { NODE_DISABLE_COMPILE_CACHE: "1" } });
+    // node_modules/.cache is a file: the cache directory cannot be made (root ignores modes, a file it cannot ignore).
+    fs.writeFileSync(path.join(dir, "node_modules", ".cache"), "not a directory");
+    const blocked = run();
+    assert.deepEqual(blocked.observed, reference.observed);
+    assert.equal(blocked.counts.written, 0);
+    assert.equal(run().counts.hits, 0);
+  });
+
+  it("leaves modules to Node when source maps are on (tsx, --enable-source-maps)", function () {
+    const { dir, run } = scratchProject();
+    const mapped = run({ nodeArgs: ["--enable-source-maps"] });
+    assert.equal(mapped.how, "hook");
+    assert.deepEqual({ hits: mapped.counts.hits, misses: mapped.counts.misses, written: mapped.counts.written }, { hits: 0, misses: 0, written: 0 });
+    assert.equal(fs.existsSync(cacheDirectory(dir)), false);
+  });
+
+  it("is what the program, the command and the pack start with", function () {
+    for (const file of ["program.js", "bin/ha-topology.js", "policies/pack.js"]) {
+      const text = fs.readFileSync(path.join(root, file), "utf8");
+      const enable = text.indexOf(".enableCompileCache(");
+      assert.ok(enable >= 0, `${file} enables the compile cache`);
+      assert.ok(enable < text.indexOf("ensureBuilt("), `${file}: before its bundle is compiled`);
+    }
+  });
+
+  it("caches the program's bundle when Pulumi's runner loads program.js", function () {
+    const build = require(path.join(root, "build.js")) as { ensureBuilt(name: string): string };
+    const harness = build.ensureBuilt("bench-program");
+    const bundle = build.ensureBuilt("program");
+    const configFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ha-compile-program-")), "config.json");
+    const { loadStackConfig } = require("../automation/stackFiles") as typeof import("../automation/stackFiles");
+    fs.writeFileSync(configFile, JSON.stringify({ ...loadStackConfig("kubernetes"), stack: "compile-cache" }));
+    const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: "", NODE_DISABLE_COMPILE_CACHE: undefined };
+    const child = spawnSync(process.execPath, [harness, "program.js", configFile], { cwd: root, env, encoding: "utf8" });
+    assert.equal(child.status, 0, child.stderr);
+    assert.ok((JSON.parse(child.stdout.trim().split("\n").pop() ?? "{}") as { resources: number }).resources > 0);
+    const entry = path.join(cacheDirectory(root), `${crypto.createHash("sha1").update(bundle).digest("hex")}.bin`);
+    const digest = crypto.createHash("sha1").update(fs.readFileSync(bundle, "utf8")).digest();
+    assert.ok(fs.readFileSync(entry).subarray(0, 20).equals(digest), "dist/program.js's entry is of its current source");
+  });
+});
+
+describe("compileCache.js: when it turns on", function () {
+  it("is off under NODE_DISABLE_COMPILE_CACHE=1, a policy manifest, or without node_modules", function () {
+    const saved = { disable: process.env.NODE_DISABLE_COMPILE_CACHE, options: process.env.NODE_OPTIONS };
+    try {
+      process.env.NODE_DISABLE_COMPILE_CACHE = "1";
+      assert.equal(enableCompileCache(root), "disabled");
+      delete process.env.NODE_DISABLE_COMPILE_CACHE;
+      process.env.NODE_OPTIONS = "--experimental-policy=policy.json";
+      assert.equal(enableCompileCache(root), "policy");
+      process.env.NODE_OPTIONS = "";
+      assert.equal(enableCompileCache(fs.mkdtempSync(path.join(os.tmpdir(), "ha-no-modules-"))), "no node_modules");
+    } finally {
+      for (const [key, value] of [["NODE_DISABLE_COMPILE_CACHE", saved.disable], ["NODE_OPTIONS", saved.options]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+
+  it("uses Node's own module.enableCompileCache where Node has one (>= 22.1), once per process", function () {
+    const dirs: string[] = [];
+    // A stand-in for node:module: this process's real loader is left alone.
+    assert.equal(enableCompileCache(root, { enableCompileCache: (dir: string) => dirs.push(dir) }), "node");
+    assert.deepEqual(dirs, [cacheDirectory(root)]);
+    assert.equal(enableCompileCache(root, { enableCompileCache: (dir: string) => dirs.push(dir) }), "already");
+    assert.equal(dirs.length, 1);
+    assert.match(cacheDirectory(root), new RegExp(`node_modules/\\.cache/ha-topology/compile/${process.versions.v8.replace(/\./g, "\\.")}-${process.arch}$`));
+  });
+});
