@@ -1,6 +1,6 @@
 /**
  * V8's code cache for the modules a run of ours loads: the bundles of dist/ and the npm
- * packages they require (the cloud SDK's modules, zod, yaml), kept per module under
+ * packages they require (the cloud SDK's modules, zod, yaml), kept under
  * `node_modules/.cache/ha-topology/compile/` and reused by the next process.
  *
  * Why: compiling JavaScript is the largest single cost of an evaluation after the SDK's own
@@ -11,21 +11,23 @@
  * How: on Node >= 22.1 this is Node's own `module.enableCompileCache(dir)`. Node 20 has no
  * such API, so `Module.prototype._compile` compiles through `vm.Script` with the cached
  * data, as Node's CommonJS loader would (same wrapper, `this`, `require`, `module`,
- * `__filename`, `__dirname`, dynamic `import()` through the main context's loader, the same
- * line and column numbers in stack traces), and falls back to Node's own `_compile` wherever
- * it cannot be the same: ES modules, syntax errors (Node reports them, or re-reads the file
- * as an ES module), the main module, source maps on (tsx, --enable-source-maps), policy
- * manifests, and files outside the project.
+ * `__filename`, `__dirname`, the same line and column numbers in stack traces), and falls
+ * back to Node's own `_compile` wherever it cannot be the same: ES modules, syntax errors
+ * (Node reports them, or re-reads the file as an ES module), a source that may call
+ * `import()` (see below), the main module, source maps on (tsx, --enable-source-maps),
+ * policy manifests, and files outside the project.
  *
- * Safety: an entry is the SHA-1 of the module's source followed by V8's data, one file per
- * module path (a changed module replaces its entry, the cache does not grow with builds);
- * a source that changed, a V8 that differs, or data that V8 rejects is compiled afresh and
- * written again. Entries are written when the process exits (V8's data then includes the
- * functions the run compiled lazily), each by rename, so a concurrent run reads a whole entry
- * or none. The cache lives inside the project's node_modules, writable only by whoever can
- * already change the code it caches (a shared temporary directory would let another user
- * plant code); `npm ci` starts it afresh. A cache that cannot be read or written only costs
- * the compile. NODE_DISABLE_COMPILE_CACHE=1 (Node's own switch) turns it off.
+ * Safety: a run's entries are one file, its pack (`<name>.pack`: the program's, the
+ * command's, the pack's), read once at start: per module path the SHA-1 of its source and
+ * V8's data. A source that changed, a V8 that differs, or data that V8 rejects is compiled
+ * afresh and its entry replaced (one entry per module path: the cache does not grow with
+ * builds). The pack is written when the process exits, if anything was compiled afresh (V8's
+ * data then includes the functions the run compiled lazily), by rename, so a concurrent run
+ * reads a whole pack or the previous one. It lives inside the project's node_modules,
+ * writable only by whoever can already change the code it caches (a shared temporary
+ * directory would let another user plant code); `npm ci` starts it afresh. A pack that
+ * cannot be read or written only costs the compile. NODE_DISABLE_COMPILE_CACHE=1 (Node's
+ * own switch) turns it off.
  */
 "use strict";
 const crypto = require("node:crypto");
@@ -51,6 +53,45 @@ function writeAtomically(file, contents) {
   fs.renameSync(temporary, file);
 }
 
+/** The pack file of one kind of run (program, cli, policies) of a project. */
+const packFile = (root, name) => path.join(cacheDirectory(root), `${name}.pack`);
+
+/**
+ * A pack's entries, module path -> { digest: SHA-1 of the source, data: V8's }; empty when
+ * the file is missing or not a whole pack. Layout: a 4-byte little-endian length, a JSON
+ * index of [path, SHA-1 hex, offset, length] rows, then the data.
+ */
+function readPack(file) {
+  const entries = new Map();
+  try {
+    const pack = fs.readFileSync(file);
+    const indexLength = pack.readUInt32LE(0);
+    const start = 4 + indexLength;
+    for (const [module, digest, offset, length] of JSON.parse(pack.toString("utf8", 4, start))) {
+      if (start + offset + length > pack.length) return new Map();
+      entries.set(module, { digest: Buffer.from(digest, "hex"), data: pack.subarray(start + offset, start + offset + length) });
+    }
+  } catch {
+    return new Map();
+  }
+  return entries;
+}
+
+/** Writes a pack of `entries` (as readPack returns them). */
+function writePack(file, entries) {
+  const index = [];
+  let offset = 0;
+  for (const [module, { digest, data }] of entries) {
+    index.push([module, digest.toString("hex"), offset, data.length]);
+    offset += data.length;
+  }
+  const indexText = Buffer.from(JSON.stringify(index));
+  const header = Buffer.alloc(4);
+  header.writeUInt32LE(indexText.length, 0);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  writeAtomically(file, Buffer.concat([header, indexText, ...[...entries.values()].map((entry) => entry.data)]));
+}
+
 /**
  * Whether a source may call `import()`, in its code or in a string it evaluates: any
  * `import` followed by `(` (comments between allowed). Over-cautious by design: a mention in
@@ -62,20 +103,19 @@ const mayImportDynamically = (source) => /\bimport\s*(?:(?:\/\*[\s\S]*?\*\/|\/\/
  * The Node 20 hook: `Module.prototype._compile` with V8's code cache for files under `root`.
  * Mirrors lib/internal/modules/cjs/loader.js (`_compile`, `makeRequireFunction`) of Node 20.
  */
-function installHook(root, dir) {
+function installHook(root, file) {
   const nodeCompile = Module.prototype._compile;
   const within = root.endsWith(path.sep) ? root : root + path.sep;
   const wrapperColumns = Module.wrapper[0].length;
-  /** Scripts compiled without usable data: their entries, written at exit. */
+  const entries = readPack(file);
+  /** Scripts compiled without usable data: their entries replace the pack's at exit. */
   const pending = [];
   process.once("exit", () => {
     if (pending.length === 0) return;
     try {
-      fs.mkdirSync(dir, { recursive: true });
-      for (const { file, digest, script } of pending) {
-        writeAtomically(file, Buffer.concat([digest, script.createCachedData()]));
-        counts.written++;
-      }
+      for (const { filename, digest, script } of pending) entries.set(filename, { digest, data: script.createCachedData() });
+      writePack(file, entries);
+      counts.written += pending.length;
     } catch {
       // A read-only or full disk: the next run compiles again.
     }
@@ -87,14 +127,8 @@ function installHook(root, dir) {
       return nodeCompile.apply(this, arguments);
     }
     const digest = sha1(content);
-    const file = path.join(dir, `${sha1(filename).toString("hex")}.bin`);
-    let cachedData;
-    try {
-      const entry = fs.readFileSync(file);
-      if (entry.subarray(0, digest.length).equals(digest)) cachedData = entry.subarray(digest.length);
-    } catch {
-      // No entry yet.
-    }
+    const entry = entries.get(filename);
+    const cachedData = entry?.digest.equals(digest) ? entry.data : undefined;
     // Node 20's V8 keeps a script's dynamic-import callback in its cached data as a symbol of
     // the process that wrote it, so `import()` (or code that evals one) from a script read
     // back from the cache fails with ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING. Such modules are
@@ -120,7 +154,7 @@ function installHook(root, dir) {
     }
     if (cachedData === undefined || script.cachedDataRejected) {
       counts[cachedData === undefined ? "misses" : "rejected"]++;
-      pending.push({ file, digest, script });
+      pending.push({ filename, digest, script });
     } else counts.hits++;
     const compiledWrapper = script.runInThisContext({ displayErrors: true });
     const module = this;
@@ -144,12 +178,13 @@ function installHook(root, dir) {
 let enabled = false;
 
 /**
- * Turns the code cache on for modules of the project at `root` compiled from now on; once
- * per process. `nodeModule` is `node:module` (a test passes a stand-in to see Node 22's path).
- * Returns how: "node" (Node's own cache), "hook" (ours), or why not ("disabled", "policy",
- * "no node_modules", "already").
+ * Turns the code cache on for modules of the project at `root` compiled from now on, in the
+ * pack `name` (one per kind of run: they load different modules); once per process.
+ * `nodeModule` is `node:module` (a test passes a stand-in to see Node 22's path, where Node
+ * keeps its own files in the same directory). Returns how: "node" (Node's own cache), "hook"
+ * (ours), or why not ("disabled", "policy", "no node_modules", "already").
  */
-function enableCompileCache(root, nodeModule = Module) {
+function enableCompileCache(root, name, nodeModule = Module) {
   if (process.env.NODE_DISABLE_COMPILE_CACHE === "1") return "disabled";
   // Node's experimental policy checks each module's integrity inside its own _compile.
   const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
@@ -157,13 +192,12 @@ function enableCompileCache(root, nodeModule = Module) {
   if (!fs.existsSync(path.join(root, "node_modules"))) return "no node_modules";
   if (enabled) return "already";
   enabled = true;
-  const dir = cacheDirectory(root);
   if (typeof nodeModule.enableCompileCache === "function") {
-    nodeModule.enableCompileCache(dir);
+    nodeModule.enableCompileCache(cacheDirectory(root));
     return "node";
   }
-  installHook(root, dir);
+  installHook(root, packFile(root, name));
   return "hook";
 }
 
-module.exports = { enableCompileCache, cacheDirectory, counts, mayImportDynamically };
+module.exports = { enableCompileCache, cacheDirectory, packFile, readPack, writePack, counts, mayImportDynamically };

@@ -7,5 +7,5 @@ const path = require("node:path");
 const fs = require("node:fs");
 const project = path.join(__dirname, "..");
 const inRepository = fs.existsSync(path.join(project, "build.js"));
-if (inRepository) require(path.join(project, "compileCache.js")).enableCompileCache(project);
+if (inRepository) require(path.join(project, "compileCache.js")).enableCompileCache(project, "policies");
 module.exports = require(inRepository ? require(path.join(project, "build.js")).ensureBuilt("policies") : path.join(__dirname, "dist", "policies.js"));

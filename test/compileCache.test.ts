@@ -13,9 +13,15 @@ import * as path from "node:path";
 
 const root = path.resolve(__dirname, "..");
 const compileCachePath = path.join(root, "compileCache.js");
-const { enableCompileCache, cacheDirectory } = require(compileCachePath) as {
-  enableCompileCache(root: string, nodeModule?: { enableCompileCache?: (dir: string) => unknown }): string;
+/** A pack's entry: the SHA-1 of the module's source and V8's data. */
+type Entry = { digest: Buffer; data: Buffer };
+const { enableCompileCache, cacheDirectory, packFile, readPack, writePack, mayImportDynamically } = require(compileCachePath) as {
+  enableCompileCache(root: string, name: string, nodeModule?: { enableCompileCache?: (dir: string) => unknown }): string;
   cacheDirectory(root: string): string;
+  packFile(root: string, name: string): string;
+  readPack(file: string): Map<string, Entry>;
+  writePack(file: string, entries: Map<string, Entry>): void;
+  mayImportDynamically(source: string): boolean;
 };
 
 /** A module of the fixture package that observes what Node gives a CommonJS module. */
@@ -88,7 +94,7 @@ function scratchProject(): { dir: string; run: (options?: { env?: Record<string,
     path.join(dir, "run.js"),
     `"use strict";
 const cache = require(${JSON.stringify(compileCachePath)});
-const how = cache.enableCompileCache(__dirname);
+const how = cache.enableCompileCache(__dirname, "fixture");
 const outside = require(${JSON.stringify(path.join(outside, "outside.js"))}).where;
 require("fixture").observe().then((observed) => {
   process.on("exit", () => process.stdout.write(JSON.stringify({ how, observed, outside, counts: cache.counts })));
@@ -104,9 +110,10 @@ require("fixture").observe().then((observed) => {
   return { dir, run };
 }
 
-/** The cache entry of a module: its file in the cache directory. */
-const entryOf = (dir: string, file: string) =>
-  path.join(cacheDirectory(dir), `${crypto.createHash("sha1").update(path.join(dir, "node_modules", "fixture", file)).digest("hex")}.bin`);
+/** The scratch project's pack, and the path of one of its fixture's modules (a pack's key). */
+const packOf = (dir: string) => packFile(dir, "fixture");
+const moduleOf = (dir: string, file: string) => path.join(dir, "node_modules", "fixture", file);
+const sha1 = (text: string) => crypto.createHash("sha1").update(text).digest();
 
 const nodeHasItsOwn = typeof (require("node:module") as { enableCompileCache?: unknown }).enableCompileCache === "function";
 
@@ -131,16 +138,17 @@ describe("compileCache.js: V8's code cache for the modules a run loads", functio
     assert.deepEqual({ misses: cold.counts.misses, hits: cold.counts.hits, written: cold.counts.written }, { misses: cacheable.length, hits: 0, written: cacheable.length });
     // run.js is compiled before the hook; the module outside the project, the syntax error and the dynamic import go to Node's own compile.
     assert.equal(cold.counts.fallbacks, 3);
-    for (const file of cacheable) assert.ok(fs.existsSync(entryOf(dir, file)), file);
+    const entries = readPack(packOf(dir));
+    assert.deepEqual([...entries.keys()].sort(), cacheable.map((file) => moduleOf(dir, file)).sort());
+    for (const file of cacheable) assert.ok(entries.get(moduleOf(dir, file))?.digest.equals(sha1(fs.readFileSync(moduleOf(dir, file), "utf8"))), file);
 
     const warm = run();
     assert.deepEqual(warm.observed, reference.observed);
     assert.deepEqual({ hits: warm.counts.hits, misses: warm.counts.misses, rejected: warm.counts.rejected, written: warm.counts.written }, { hits: cacheable.length, misses: 0, rejected: 0, written: 0 });
-    assert.equal(fs.existsSync(entryOf(dir, "dynamic.js")), false);
+    assert.equal(readPack(packOf(dir)).has(moduleOf(dir, "dynamic.js")), false);
   });
 
   it("tells a dynamic import from the rest, erring on the side of no entry", function () {
-    const { mayImportDynamically } = require(compileCachePath) as { mayImportDynamically(source: string): boolean };
     for (const source of ['import("x")', "await import (x)", "import /* why */ (x)", "import // why\n(x)", 'new Function("s", "return import(s)")', "a.import(b)"]) {
       assert.equal(mayImportDynamically(source), true, source);
     }
@@ -155,23 +163,31 @@ describe("compileCache.js: V8's code cache for the modules a run loads", functio
     assert.equal(changed.observed.other, 2);
     assert.deepEqual({ hits: changed.counts.hits, misses: changed.counts.misses, written: changed.counts.written }, { hits: cacheable.length - 1, misses: 1, written: 1 });
     assert.equal(run().counts.hits, cacheable.length, "the changed module's entry was replaced");
-    assert.equal(fs.readdirSync(cacheDirectory(dir)).length, cacheable.length, "one entry per module: no growth");
+    assert.equal(readPack(packOf(dir)).size, cacheable.length, "one entry per module: no growth");
+    assert.deepEqual(fs.readdirSync(cacheDirectory(dir)), ["fixture.pack"]);
   });
 
   it("recompiles over a corrupt or truncated entry", function () {
     const { dir, run } = scratchProject();
     const reference = run();
-    const entry = entryOf(dir, "other.js");
-    const digest = fs.readFileSync(entry).subarray(0, 20);
-    fs.writeFileSync(entry, Buffer.concat([digest, crypto.randomBytes(200)]));
+    const entries = readPack(packOf(dir));
+    const other = entries.get(moduleOf(dir, "other.js"));
+    assert.ok(other);
+    entries.set(moduleOf(dir, "other.js"), { digest: other.digest, data: crypto.randomBytes(other.data.length) });
+    writePack(packOf(dir), entries);
     const corrupt = run();
     assert.deepEqual(corrupt.observed, reference.observed);
     assert.equal(corrupt.counts.rejected, 1, "V8 refused the data");
     assert.equal(corrupt.counts.written, 1);
-    fs.writeFileSync(entryOf(dir, "cycleB.js"), Buffer.from("abc"));
+    // A pack cut short (a full disk) is no pack: everything compiles again.
+    const pack = fs.readFileSync(packOf(dir));
+    fs.writeFileSync(packOf(dir), pack.subarray(0, pack.length - 10));
+    assert.equal(readPack(packOf(dir)).size, 0);
     const truncated = run();
     assert.deepEqual(truncated.observed, reference.observed);
-    assert.equal(truncated.counts.misses, 1);
+    assert.equal(truncated.counts.misses, cacheable.length);
+    fs.writeFileSync(packOf(dir), "abc");
+    assert.equal(run().counts.misses, cacheable.length);
     assert.equal(run().counts.hits, cacheable.length);
   });
 
@@ -194,6 +210,17 @@ describe("compileCache.js: V8's code cache for the modules a run loads", functio
     assert.equal(fs.existsSync(cacheDirectory(dir)), false);
   });
 
+  it("keeps the entries a run did not load (another stack's modules) when it writes the pack", function () {
+    const { dir, run } = scratchProject();
+    run();
+    const entries = readPack(packOf(dir));
+    entries.set(path.join(dir, "node_modules", "elsewhere.js"), { digest: sha1("x"), data: Buffer.from("data") });
+    writePack(packOf(dir), entries);
+    fs.writeFileSync(moduleOf(dir, "other.js"), "exports.value = 3;\n");
+    assert.equal(run().counts.written, 1);
+    assert.equal(readPack(packOf(dir)).get(path.join(dir, "node_modules", "elsewhere.js"))?.data.toString(), "data");
+  });
+
   it("is what the program, the command and the pack start with", function () {
     for (const file of ["program.js", "bin/ha-topology.js", "policies/pack.js"]) {
       const text = fs.readFileSync(path.join(root, file), "utf8");
@@ -214,9 +241,8 @@ describe("compileCache.js: V8's code cache for the modules a run loads", functio
     const child = spawnSync(process.execPath, [harness, "program.js", configFile], { cwd: root, env, encoding: "utf8" });
     assert.equal(child.status, 0, child.stderr);
     assert.ok((JSON.parse(child.stdout.trim().split("\n").pop() ?? "{}") as { resources: number }).resources > 0);
-    const entry = path.join(cacheDirectory(root), `${crypto.createHash("sha1").update(bundle).digest("hex")}.bin`);
-    const digest = crypto.createHash("sha1").update(fs.readFileSync(bundle, "utf8")).digest();
-    assert.ok(fs.readFileSync(entry).subarray(0, 20).equals(digest), "dist/program.js's entry is of its current source");
+    const entry = readPack(packFile(root, "program")).get(bundle);
+    assert.ok(entry?.digest.equals(sha1(fs.readFileSync(bundle, "utf8"))), "dist/program.js's entry is of its current source");
   });
 });
 
@@ -225,12 +251,12 @@ describe("compileCache.js: when it turns on", function () {
     const saved = { disable: process.env.NODE_DISABLE_COMPILE_CACHE, options: process.env.NODE_OPTIONS };
     try {
       process.env.NODE_DISABLE_COMPILE_CACHE = "1";
-      assert.equal(enableCompileCache(root), "disabled");
+      assert.equal(enableCompileCache(root, "program"), "disabled");
       delete process.env.NODE_DISABLE_COMPILE_CACHE;
       process.env.NODE_OPTIONS = "--experimental-policy=policy.json";
-      assert.equal(enableCompileCache(root), "policy");
+      assert.equal(enableCompileCache(root, "program"), "policy");
       process.env.NODE_OPTIONS = "";
-      assert.equal(enableCompileCache(fs.mkdtempSync(path.join(os.tmpdir(), "ha-no-modules-"))), "no node_modules");
+      assert.equal(enableCompileCache(fs.mkdtempSync(path.join(os.tmpdir(), "ha-no-modules-")), "program"), "no node_modules");
     } finally {
       for (const [key, value] of [["NODE_DISABLE_COMPILE_CACHE", saved.disable], ["NODE_OPTIONS", saved.options]] as const) {
         if (value === undefined) delete process.env[key];
@@ -242,9 +268,9 @@ describe("compileCache.js: when it turns on", function () {
   it("uses Node's own module.enableCompileCache where Node has one (>= 22.1), once per process", function () {
     const dirs: string[] = [];
     // A stand-in for node:module: this process's real loader is left alone.
-    assert.equal(enableCompileCache(root, { enableCompileCache: (dir: string) => dirs.push(dir) }), "node");
+    assert.equal(enableCompileCache(root, "program", { enableCompileCache: (dir: string) => dirs.push(dir) }), "node");
     assert.deepEqual(dirs, [cacheDirectory(root)]);
-    assert.equal(enableCompileCache(root, { enableCompileCache: (dir: string) => dirs.push(dir) }), "already");
+    assert.equal(enableCompileCache(root, "program", { enableCompileCache: (dir: string) => dirs.push(dir) }), "already");
     assert.equal(dirs.length, 1);
     assert.match(cacheDirectory(root), new RegExp(`node_modules/\\.cache/ha-topology/compile/${process.versions.v8.replace(/\./g, "\\.")}-${process.arch}$`));
   });
