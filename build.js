@@ -34,6 +34,8 @@ const entries = {
   providers: { source: "components/dynamicProviders.ts", dir: "dist" },
   // The DigitalOcean healer's worker program (healerApp.ts puts it in the App's spec).
   healer: { source: "components/platforms/digitalocean/healerWorker.ts", dir: "dist" },
+  // Fills the compile cache at install (package.json `prepare`, after this build).
+  "fill-compile-cache": { source: "automation/offline/fillCompileCache.ts", dir: "dist" },
   // The benchmark's scenarios, measured on the code as shipped (npm run bench).
   bench: { source: "bench/child.ts", dir: "dist" },
   // Its timing of the shipped program: the mocks harness alone, without the harness's

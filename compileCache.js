@@ -25,9 +25,10 @@
  * data then includes the functions the run compiled lazily), by rename, so a concurrent run
  * reads a whole pack or the previous one. It lives inside the project's node_modules,
  * writable only by whoever can already change the code it caches (a shared temporary
- * directory would let another user plant code); `npm ci` starts it afresh. A pack that
- * cannot be read or written only costs the compile. NODE_DISABLE_COMPILE_CACHE=1 (Node's
- * own switch) turns it off.
+ * directory would let another user plant code); `npm ci` starts it afresh.
+ * HA_TOPOLOGY_COMPILE_CACHE_DIR puts it elsewhere (the user's choice, and trust). A pack
+ * that cannot be read or written only costs the compile. NODE_DISABLE_COMPILE_CACHE=1
+ * (Node's own switch) turns it off.
  */
 "use strict";
 const crypto = require("node:crypto");
@@ -39,9 +40,14 @@ const vm = require("node:vm");
 /** Entries read and written by this process's hook (Node 20), for tests and the bench. */
 const counts = { hits: 0, misses: 0, rejected: 0, fallbacks: 0, written: 0 };
 
-/** The cache directory of a project: one per V8 version and architecture (V8 refuses another's data anyway). */
+/**
+ * The cache directory of a project: one per V8 version and architecture (V8 refuses another's
+ * data anyway), under HA_TOPOLOGY_COMPILE_CACHE_DIR when set (a directory a CI system keeps
+ * between runs, or a writable one beside a read-only node_modules), else in node_modules.
+ */
 function cacheDirectory(root) {
-  return path.join(root, "node_modules", ".cache", "ha-topology", "compile", `${process.versions.v8}-${process.arch}`);
+  const base = process.env.HA_TOPOLOGY_COMPILE_CACHE_DIR ? path.resolve(process.env.HA_TOPOLOGY_COMPILE_CACHE_DIR) : path.join(root, "node_modules", ".cache", "ha-topology", "compile");
+  return path.join(base, `${process.versions.v8}-${process.arch}`);
 }
 
 const sha1 = (text) => crypto.createHash("sha1").update(text).digest();

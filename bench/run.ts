@@ -19,6 +19,9 @@
  * and `js` (as shipped: program.js, the freshness check and dist/program.js), each timed
  * by bench/programChild.ts under the mocks (run under tsx, or as its bundle
  * dist/bench-program.js); the other scenarios run bench/child.ts (tsx, or dist/bench.js).
+ * The js program runs with its compile cache warm (compileCache.js; one untimed run first),
+ * as every run after the first does, and once more per round with the cache emptied first:
+ * the "first run after install" row, which also pays for writing the cache at exit (wall).
  * The js rows are skipped with a reason when the bundles are missing. The program gets the
  * stack's engine configuration as JSON, as a real run gets it from the CLI. BENCH_ONLY=<group>[,<group>] runs
  * only those groups: evaluation, examples, scale, embedding, policy, plan.
@@ -56,6 +59,8 @@ const js: Runner = jsBuild && jsProgramBuild
   ? { name: "js", args: [...prelude, jsBuild], programArgs: [...prelude, jsProgramBuild], entry: "program.js", sourceMaps: "off (Node default)" }
   : { name: "js", skipped: "no dist/bench.js and dist/bench-program.js (the precompiled build, or dist/bench/ mirroring the sources) in the repo root" };
 const runners = [tsx, js];
+/** The compile cache (compileCache.js: our packs on Node 20, Node's own files on 22), emptied before each cold run. */
+const compileCacheDir = (require("../compileCache") as { cacheDirectory(root: string): string }).cacheDirectory(root);
 if ("skipped" in js) process.stderr.write(`js rows skipped: ${js.skipped}\n`);
 
 interface Sample {
@@ -125,8 +130,12 @@ interface Evaluation {
   baseline: ReturnType<typeof summary>;
   /** The same baseline without source-map-support's stack trace hook, as the program runs (bench/withoutStackTraceHook.js). */
   baselineWithoutHook: ReturnType<typeof summary>;
-  program: Partial<Record<Runner["name"], ReturnType<typeof summary> & { ratioToFloor: number; ratioToBaseline: number; ratioToBaselineWithoutHook: number; wallRatioToFloor: number; wallRatioToBaseline: number }>>;
+  program: Partial<Record<Runner["name"], ProgramFigures>>;
+  /** The js program with its compile cache emptied before each run (the first run after an install). */
+  programColdCache?: ProgramFigures;
 }
+/** A program row's medians and its ratios (median of the per-round ratios). */
+type ProgramFigures = ReturnType<typeof summary> & { ratioToFloor: number; ratioToBaseline: number; ratioToBaselineWithoutHook: number; wallRatioToFloor: number; wallRatioToBaseline: number };
 const evaluations: Record<string, Evaluation> = {};
 
 /** `stack` is a cloud, or `<cloud>@<nodes>` for a scale row. */
@@ -141,11 +150,20 @@ function evaluate(group: string, stack: string, label: string): void {
   const baselines: Sample[] = [];
   const bareBaselines: Sample[] = [];
   const programs = new Map<string, Sample[]>(live.map((r) => [r.name, []]));
+  // The js program's compile cache (compileCache.js): the timed rounds run it warm, as every
+  // run after the first does; the cold row times the first run after an install.
+  const jsRunner = live.find((r) => r.name === "js");
+  const coldPrograms: Sample[] = [];
+  if (jsRunner) once([...jsRunner.programArgs, jsRunner.entry, configFile]);
   for (let i = 0; i < repeat; i++) {
     floors.push(once([...prelude, "bench/floor.js", cloud]));
     baselines.push(once([...prelude, baselineFile]));
     bareBaselines.push(once([...prelude, "-r", "./bench/withoutStackTraceHook.js", baselineFile]));
     for (const r of live) programs.get(r.name)?.push(once([...r.programArgs, r.entry, configFile]));
+    if (jsRunner) {
+      fs.rmSync(compileCacheDir, { recursive: true, force: true });
+      coldPrograms.push(once([...jsRunner.programArgs, jsRunner.entry, configFile]));
+    }
   }
   const baseline = summary(baselines);
   if (baseline.resources !== generated.figures.resources) throw new Error(`${stack}: the baseline registered ${baseline.resources} resources, the program ${generated.figures.resources}`);
@@ -153,18 +171,24 @@ function evaluate(group: string, stack: string, label: string): void {
   record({ group, name: `${label}: SDK-import floor (plain node)`, runner: "node", sourceMaps: "off", ...evaluation.floor, note: "" });
   record({ group, name: `${label}: hand-written baseline (plain node)`, runner: "node", sourceMaps: "off", ...baseline, note: "literal inputs: a lower bound" });
   record({ group, name: `${label}: hand-written baseline, stack trace hook removed`, runner: "node", sourceMaps: "off", ...evaluation.baselineWithoutHook, note: "as the program runs (components/stackTraceCost.ts)" });
-  for (const r of live) {
-    const samples = programs.get(r.name) ?? [];
+  const last = (s: Sample) => s.figures.lastRegistrationMs;
+  const wall = (s: Sample) => s.wallMs;
+  const figuresOf = (samples: Sample[], what: string) => {
     const perRound = (pick: (s: Sample) => number, against: Sample[]) => round(median(samples.map((s, i) => pick(s) / pick(against[i]))), 2);
-    const last = (s: Sample) => s.figures.lastRegistrationMs;
-    const wall = (s: Sample) => s.wallMs;
     const figures = { ...summary(samples), ratioToFloor: perRound(last, floors), ratioToBaseline: perRound(last, baselines), ratioToBaselineWithoutHook: perRound(last, bareBaselines), wallRatioToFloor: perRound(wall, floors), wallRatioToBaseline: perRound(wall, baselines) };
-    if (figures.resources !== baseline.resources) throw new Error(`${stack} [${r.name}]: ${figures.resources} resources, the baseline ${baseline.resources}`);
+    if (figures.resources !== baseline.resources) throw new Error(`${stack} [${what}]: ${figures.resources} resources, the baseline ${baseline.resources}`);
+    const note = `${figures.ratioToFloor}× floor, ${figures.ratioToBaseline}× baseline, ${figures.ratioToBaselineWithoutHook}× baseline without the hook (to last registration; wall ${figures.wallRatioToFloor}× / ${figures.wallRatioToBaseline}×)`;
+    return { figures, note };
+  };
+  for (const r of live) {
+    const { figures, note } = figuresOf(programs.get(r.name) ?? [], r.name);
     evaluation.program[r.name] = figures;
-    record({
-      group, name: `${label}: program`, runner: r.name, sourceMaps: r.sourceMaps, ...figures,
-      note: `${figures.ratioToFloor}× floor, ${figures.ratioToBaseline}× baseline, ${figures.ratioToBaselineWithoutHook}× baseline without the hook (to last registration; wall ${figures.wallRatioToFloor}× / ${figures.wallRatioToBaseline}×)`,
-    });
+    record({ group, name: `${label}: program`, runner: r.name, sourceMaps: r.sourceMaps, ...figures, note: r === jsRunner ? `${note}; compile cache warm` : note });
+  }
+  if (jsRunner) {
+    const { figures, note } = figuresOf(coldPrograms, "js, cold");
+    evaluation.programColdCache = figures;
+    record({ group, name: `${label}: program, first run after install`, runner: jsRunner.name, sourceMaps: jsRunner.sourceMaps, ...figures, note: `${note}; compile cache cold (written at exit)` });
   }
   for (const r of runners) if ("skipped" in r) record({ group, name: `${label}: program`, runner: r.name, sourceMaps: "-", wallMs: NaN, maxRssMb: 0, note: `skipped: ${r.skipped}` });
   evaluations[stack] = evaluation;

@@ -79,7 +79,7 @@ describe("build.js: the precompiled bundles", function () {
     assert.match(fs.readFileSync(path.join(root, "policies", "PulumiPolicy.yaml"), "utf8"), /^main: pack\.js$/m);
     assert.match(fs.readFileSync(path.join(root, "policies", "pack.js"), "utf8"), /ensureBuilt\("policies"\)/);
     const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string>; dependencies: Record<string, string> };
-    assert.equal(pkg.scripts.prepare, "node build.js", "npm ci builds the bundles");
+    assert.equal(pkg.scripts.prepare, "node build.js && node dist/fill-compile-cache.js", "npm ci builds the bundles, then fills the compile cache");
     assert.ok(pkg.dependencies.esbuild, "esbuild builds at install and at a stale start: a runtime dependency");
   });
 

@@ -246,6 +246,44 @@ describe("compileCache.js: V8's code cache for the modules a run loads", functio
   });
 });
 
+describe("fillCompileCache.ts: the cache filled at install", function () {
+  before(function () {
+    if (nodeHasItsOwn) this.skip(); // Node >= 22.1 keeps its own files, not our packs.
+  });
+
+  it("holds the program's bundle and every cloud's SDK modules, and the command's bundle, after npm ci's prepare", function () {
+    const build = require(path.join(root, "build.js")) as { ensureBuilt(name: string): string };
+    const fill = build.ensureBuilt("fill-compile-cache");
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
+    assert.match(pkg.scripts.prepare, new RegExp(`node ${path.relative(root, fill)}$`));
+    // An empty cache of its own (HA_TOPOLOGY_COMPILE_CACHE_DIR), as after npm ci: the project's is in use by other tests.
+    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-fill-cache-"));
+    const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: "", NODE_DISABLE_COMPILE_CACHE: undefined, HA_TOPOLOGY_COMPILE_CACHE_DIR: cacheDir };
+    const child = spawnSync(process.execPath, [fill], { cwd: root, env, encoding: "utf8" });
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stderr, "");
+    const [versionDir] = fs.readdirSync(cacheDir);
+    assert.equal(versionDir, `${process.versions.v8}-${process.arch}`);
+    const program = [...readPack(path.join(cacheDir, versionDir, "program.pack")).keys()];
+    assert.ok(program.includes(build.ensureBuilt("program")));
+    for (const sdk of ["aws", "gcp", "digitalocean", "kubernetes"]) {
+      assert.ok(program.some((file) => file.startsWith(path.join(root, "node_modules", "@pulumi", sdk) + path.sep)), `@pulumi/${sdk}'s modules`);
+    }
+    assert.ok(readPack(path.join(cacheDir, versionDir, "cli.pack")).has(build.ensureBuilt("cli")));
+  });
+
+  it("never fails the install: it says the first run will fill the cache", function () {
+    // The bundle in a project without stacks: its projectRoot is the scratch directory.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-fill-"));
+    fs.mkdirSync(path.join(dir, "dist"));
+    fs.copyFileSync((require(path.join(root, "build.js")) as { ensureBuilt(name: string): string }).ensureBuilt("fill-compile-cache"), path.join(dir, "dist", "fill-compile-cache.js"));
+    fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
+    const child = spawnSync(process.execPath, [path.join(dir, "dist", "fill-compile-cache.js")], { cwd: dir, encoding: "utf8" });
+    assert.equal(child.status, 0);
+    assert.match(child.stderr, /^ha-topology: the compile cache was not filled at install \(the first run fills it\): .*Pulumi\.yaml/);
+  });
+});
+
 describe("compileCache.js: when it turns on", function () {
   it("is off under NODE_DISABLE_COMPILE_CACHE=1, a policy manifest, or without node_modules", function () {
     const saved = { disable: process.env.NODE_DISABLE_COMPILE_CACHE, options: process.env.NODE_OPTIONS };
