@@ -20,8 +20,9 @@
  * by bench/programChild.ts under the mocks (run under tsx, or as its bundle
  * dist/bench-program.js); the other scenarios run bench/child.ts (tsx, or dist/bench.js).
  * The js program runs with its compile cache warm (compileCache.js; one untimed run first),
- * as every run after the first does, and once more per round with the cache emptied first:
- * the "first run after install" row, which also pays for writing the cache at exit (wall).
+ * as every run does once the install filled it (automation/offline/fillCompileCache.ts), and
+ * once more per round with the cache emptied first: the "compile cache empty" row (an
+ * install that could not fill it), which also pays for writing the cache at exit (wall).
  * The js rows are skipped with a reason when the bundles are missing. The program gets the
  * stack's engine configuration as JSON, as a real run gets it from the CLI. BENCH_ONLY=<group>[,<group>] runs
  * only those groups: evaluation, examples, scale, embedding, policy, plan.
@@ -131,7 +132,7 @@ interface Evaluation {
   /** The same baseline without source-map-support's stack trace hook, as the program runs (bench/withoutStackTraceHook.js). */
   baselineWithoutHook: ReturnType<typeof summary>;
   program: Partial<Record<Runner["name"], ProgramFigures>>;
-  /** The js program with its compile cache emptied before each run (the first run after an install). */
+  /** The js program with its compile cache emptied before each run (an install that could not fill it). */
   programColdCache?: ProgramFigures;
 }
 /** A program row's medians and its ratios (median of the per-round ratios). */
@@ -151,7 +152,7 @@ function evaluate(group: string, stack: string, label: string): void {
   const bareBaselines: Sample[] = [];
   const programs = new Map<string, Sample[]>(live.map((r) => [r.name, []]));
   // The js program's compile cache (compileCache.js): the timed rounds run it warm, as every
-  // run after the first does; the cold row times the first run after an install.
+  // run does once the install filled it; the empty-cache row times a run that fills it.
   const jsRunner = live.find((r) => r.name === "js");
   const coldPrograms: Sample[] = [];
   if (jsRunner) once([...jsRunner.programArgs, jsRunner.entry, configFile]);
@@ -188,7 +189,7 @@ function evaluate(group: string, stack: string, label: string): void {
   if (jsRunner) {
     const { figures, note } = figuresOf(coldPrograms, "js, cold");
     evaluation.programColdCache = figures;
-    record({ group, name: `${label}: program, first run after install`, runner: jsRunner.name, sourceMaps: jsRunner.sourceMaps, ...figures, note: `${note}; compile cache cold (written at exit)` });
+    record({ group, name: `${label}: program, compile cache empty`, runner: jsRunner.name, sourceMaps: jsRunner.sourceMaps, ...figures, note: `${note}; as when the install could not fill it (written at exit)` });
   }
   for (const r of runners) if ("skipped" in r) record({ group, name: `${label}: program`, runner: r.name, sourceMaps: "-", wallMs: NaN, maxRssMb: 0, note: `skipped: ${r.skipped}` });
   evaluations[stack] = evaluation;
