@@ -103,6 +103,7 @@ function build(name) {
   writeAtomically(inputsOf(name), `${JSON.stringify({ source: entries[name].source, files }, null, 1)}\n`);
 }
 
+/** Writes a file by rename: a process reading it meanwhile sees the old contents or the new, never half. */
 function writeAtomically(file, contents) {
   const temporary = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, contents);
@@ -129,7 +130,7 @@ function dynamicProvider(type) {
   return providers[type]();
 }
 
-module.exports = { ensureBuilt, isFresh, entries, dynamicProvider };
+module.exports = { ensureBuilt, isFresh, entries, dynamicProvider, writeAtomically };
 
 if (require.main === module) {
   for (const name of Object.keys(entries)) build(name);

@@ -36,6 +36,7 @@ const fs = require("node:fs");
 const Module = require("node:module");
 const path = require("node:path");
 const vm = require("node:vm");
+const { writeAtomically } = require("./build");
 
 /** Entries read and written by this process's hook (Node 20), for tests and the bench. */
 const counts = { hits: 0, misses: 0, rejected: 0, fallbacks: 0, written: 0 };
@@ -50,22 +51,15 @@ function cacheDirectory(root) {
   return path.join(base, `${process.versions.v8}-${process.arch}`);
 }
 
-const sha1 = (text) => crypto.createHash("sha1").update(text).digest();
-
-/** Writes a file by rename, so a concurrent reader never sees half of it. */
-function writeAtomically(file, contents) {
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, contents);
-  fs.renameSync(temporary, file);
-}
+const sha1 = (text) => crypto.createHash("sha1").update(text).digest("hex");
 
 /** The pack file of one kind of run (program, cli, policies) of a project. */
 const packFile = (root, name) => path.join(cacheDirectory(root), `${name}.pack`);
 
 /**
- * A pack's entries, module path -> { digest: SHA-1 of the source, data: V8's }; empty when
- * the file is missing or not a whole pack. Layout: a 4-byte little-endian length, a JSON
- * index of [path, SHA-1 hex, offset, length] rows, then the data.
+ * A pack's entries, module path -> { digest: SHA-1 of the source (hex), data: V8's }; empty
+ * when the file is missing or not a whole pack. Layout: a 4-byte little-endian length, a
+ * JSON index of [path, SHA-1, offset, length] rows, then the data.
  */
 function readPack(file) {
   const entries = new Map();
@@ -75,7 +69,7 @@ function readPack(file) {
     const start = 4 + indexLength;
     for (const [module, digest, offset, length] of JSON.parse(pack.toString("utf8", 4, start))) {
       if (start + offset + length > pack.length) return new Map();
-      entries.set(module, { digest: Buffer.from(digest, "hex"), data: pack.subarray(start + offset, start + offset + length) });
+      entries.set(module, { digest, data: pack.subarray(start + offset, start + offset + length) });
     }
   } catch {
     return new Map();
@@ -88,7 +82,7 @@ function writePack(file, entries) {
   const index = [];
   let offset = 0;
   for (const [module, { digest, data }] of entries) {
-    index.push([module, digest.toString("hex"), offset, data.length]);
+    index.push([module, digest, offset, data.length]);
     offset += data.length;
   }
   const indexText = Buffer.from(JSON.stringify(index));
@@ -134,7 +128,7 @@ function installHook(root, file) {
     }
     const digest = sha1(content);
     const entry = entries.get(filename);
-    const cachedData = entry?.digest.equals(digest) ? entry.data : undefined;
+    const cachedData = entry?.digest === digest ? entry.data : undefined;
     // Node 20's V8 keeps a script's dynamic-import callback in its cached data as a symbol of
     // the process that wrote it, so `import()` (or code that evals one) from a script read
     // back from the cache fails with ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING. Such modules are
