@@ -17,8 +17,8 @@
  * `import()` (see below), the main module, source maps on (tsx, --enable-source-maps),
  * policy manifests, and files outside the project.
  *
- * Safety: a run's entries are one file, its pack (`<name>.pack`: the program's, the
- * command's, the pack's), read once at start: per module path the SHA-1 of its source and
+ * Safety: a run's entries are one file, its pack (`<name>-<V8 configuration>.pack`: the
+ * program's, the command's, the pack's), read once at start: per module path the SHA-1 of its source and
  * V8's data. A source that changed, a V8 that differs, or data that V8 rejects is compiled
  * afresh and its entry replaced (one entry per module path: the cache does not grow with
  * builds). The pack is written when the process exits, if anything was compiled afresh (V8's
@@ -51,10 +51,23 @@ function cacheDirectory(root) {
   return path.join(base, `${process.versions.v8}-${process.arch}`);
 }
 
-const sha1 = (text) => crypto.createHash("sha1").update(text).digest("hex");
+const sha1 = (data) => crypto.createHash("sha1").update(data).digest("hex");
 
-/** The pack file of one kind of run (program, cli, policies) of a project. */
-const packFile = (root, name) => path.join(cacheDirectory(root), `${name}.pack`);
+/**
+ * What V8 checks cached data against besides the source, as a short name: its version and
+ * the flags in effect (the head of any cached data: magic, version hash, source hash, flag
+ * hash). Runs with other V8 flags (Pulumi.yaml's `nodeargs`, NODE_OPTIONS, e.g.
+ * --max-old-space-size) keep packs of their own instead of rejecting and rewriting each
+ * other's at every alternation.
+ */
+let configuration;
+function v8Configuration() {
+  configuration ??= sha1(new vm.Script("0", { filename: "ha-topology-v8-configuration" }).createCachedData().subarray(0, 16)).slice(0, 8);
+  return configuration;
+}
+
+/** The pack file of one kind of run (program, cli, policies) of a project, for this process's V8 configuration. */
+const packFile = (root, name) => path.join(cacheDirectory(root), `${name}-${v8Configuration()}.pack`);
 
 /**
  * A pack's entries, module path -> { digest: SHA-1 of the source (hex), data: V8's }; empty

@@ -15,10 +15,9 @@ const root = path.resolve(__dirname, "..");
 const compileCachePath = path.join(root, "compileCache.js");
 /** A pack's entry: the SHA-1 of the module's source and V8's data. */
 type Entry = { digest: string; data: Buffer };
-const { enableCompileCache, cacheDirectory, packFile, readPack, writePack, mayImportDynamically } = require(compileCachePath) as {
+const { enableCompileCache, cacheDirectory, readPack, writePack, mayImportDynamically } = require(compileCachePath) as {
   enableCompileCache(root: string, name: string, nodeModule?: { enableCompileCache?: (dir: string) => unknown }): string;
   cacheDirectory(root: string): string;
-  packFile(root: string, name: string): string;
   readPack(file: string): Map<string, Entry>;
   writePack(file: string, entries: Map<string, Entry>): void;
   mayImportDynamically(source: string): boolean;
@@ -110,8 +109,26 @@ require("fixture").observe().then((observed) => {
   return { dir, run };
 }
 
-/** The scratch project's pack, and the path of one of its fixture's modules (a pack's key). */
-const packOf = (dir: string) => packFile(dir, "fixture");
+/**
+ * A pack's file as a child process with `env` (plain node: no flags) names it: the name
+ * carries the V8 configuration, and this test process runs with flags of its own.
+ */
+function childPackFile(dir: string, name: string, env: Record<string, string | undefined> = {}): string {
+  const child = spawnSync(process.execPath, ["-e", `process.stdout.write(require(${JSON.stringify(compileCachePath)}).packFile(${JSON.stringify(dir)}, ${JSON.stringify(name)}))`], {
+    env: { ...process.env, NODE_OPTIONS: "", ...env },
+    encoding: "utf8",
+  });
+  assert.equal(child.status, 0, child.stderr);
+  return child.stdout;
+}
+
+/** The scratch project's pack (its runs' configuration), and the path of one of its fixture's modules (a pack's key). */
+const packs = new Map<string, string>();
+function packOf(dir: string): string {
+  let file = packs.get(dir);
+  if (file === undefined) packs.set(dir, (file = childPackFile(dir, "fixture")));
+  return file;
+}
 const moduleOf = (dir: string, file: string) => path.join(dir, "node_modules", "fixture", file);
 const sha1 = (text: string) => crypto.createHash("sha1").update(text).digest("hex");
 
@@ -164,7 +181,8 @@ describe("compileCache.js: V8's code cache for the modules a run loads", functio
     assert.deepEqual({ hits: changed.counts.hits, misses: changed.counts.misses, written: changed.counts.written }, { hits: cacheable.length - 1, misses: 1, written: 1 });
     assert.equal(run().counts.hits, cacheable.length, "the changed module's entry was replaced");
     assert.equal(readPack(packOf(dir)).size, cacheable.length, "one entry per module: no growth");
-    assert.deepEqual(fs.readdirSync(cacheDirectory(dir)), ["fixture.pack"]);
+    assert.deepEqual(fs.readdirSync(cacheDirectory(dir)), [path.basename(packOf(dir))]);
+    assert.match(path.basename(packOf(dir)), /^fixture-[0-9a-f]{8}\.pack$/);
   });
 
   it("recompiles over a corrupt or truncated entry", function () {
@@ -210,6 +228,17 @@ describe("compileCache.js: V8's code cache for the modules a run loads", functio
     assert.equal(fs.existsSync(cacheDirectory(dir)), false);
   });
 
+  it("keeps a pack per V8 configuration: runs with other flags do not reject each other's", function () {
+    const { dir, run } = scratchProject();
+    const flagged = { nodeArgs: ["--max-semi-space-size=64"] };
+    run();
+    assert.equal(run(flagged).counts.misses, cacheable.length, "a pack of its own");
+    assert.equal(run().counts.hits, cacheable.length);
+    const again = run(flagged);
+    assert.deepEqual({ hits: again.counts.hits, rejected: again.counts.rejected, written: again.counts.written }, { hits: cacheable.length, rejected: 0, written: 0 });
+    assert.equal(fs.readdirSync(cacheDirectory(dir)).length, 2);
+  });
+
   it("keeps the entries a run did not load (another stack's modules) when it writes the pack", function () {
     const { dir, run } = scratchProject();
     run();
@@ -241,7 +270,7 @@ describe("compileCache.js: V8's code cache for the modules a run loads", functio
     const child = spawnSync(process.execPath, [harness, "program.js", configFile], { cwd: root, env, encoding: "utf8" });
     assert.equal(child.status, 0, child.stderr);
     assert.ok((JSON.parse(child.stdout.trim().split("\n").pop() ?? "{}") as { resources: number }).resources > 0);
-    const entry = readPack(packFile(root, "program")).get(bundle);
+    const entry = readPack(childPackFile(root, "program")).get(bundle);
     assert.ok(entry?.digest === sha1(fs.readFileSync(bundle, "utf8")), "dist/program.js's entry is of its current source");
   });
 });
@@ -262,14 +291,15 @@ describe("fillCompileCache.ts: the cache filled at install", function () {
     const child = spawnSync(process.execPath, [fill], { cwd: root, env, encoding: "utf8" });
     assert.equal(child.status, 0, child.stderr);
     assert.equal(child.stderr, "");
-    const [versionDir] = fs.readdirSync(cacheDir);
-    assert.equal(versionDir, `${process.versions.v8}-${process.arch}`);
-    const program = [...readPack(path.join(cacheDir, versionDir, "program.pack")).keys()];
+    assert.deepEqual(fs.readdirSync(cacheDir), [`${process.versions.v8}-${process.arch}`]);
+    const packOfFill = (name: string) => childPackFile(root, name, { HA_TOPOLOGY_COMPILE_CACHE_DIR: cacheDir });
+    assert.ok(packOfFill("program").startsWith(cacheDir + path.sep));
+    const program = [...readPack(packOfFill("program")).keys()];
     assert.ok(program.includes(build.ensureBuilt("program")));
     for (const sdk of ["aws", "gcp", "digitalocean", "kubernetes"]) {
       assert.ok(program.some((file) => file.startsWith(path.join(root, "node_modules", "@pulumi", sdk) + path.sep)), `@pulumi/${sdk}'s modules`);
     }
-    assert.ok(readPack(path.join(cacheDir, versionDir, "cli.pack")).has(build.ensureBuilt("cli")));
+    assert.ok(readPack(packOfFill("cli")).has(build.ensureBuilt("cli")));
   });
 
   it("never fails the install: it says the first run will fill the cache", function () {
