@@ -10,7 +10,7 @@
  * costs about 1.6x the SDK-import floor with the cache empty, 1.4x with it filled.
  * A failure here never fails the install: the first run then fills the cache itself.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { projectRoot } from "../../components/projectRoot";
 import { loadStackConfig } from "../stackFiles";
@@ -19,7 +19,19 @@ import { runWithMocks } from "./mocks";
 /** The example stacks evaluated: one per cloud (stacks/Pulumi.<cloud>.yaml). */
 const clouds = ["aws", "gcp", "digitalocean", "kubernetes"];
 
-async function fill(): Promise<void> {
+/** The offline plan of the default stack in its own process, as `npm run plan` runs it: the command's pack. */
+function planOnce(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const plan = spawn(process.execPath, [path.join(projectRoot, "bin", "ha-topology.js"), "plan", "--json"], { cwd: projectRoot, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    plan.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    plan.on("error", reject);
+    plan.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`the offline plan exited ${code}: ${stderr.trim().split("\n").pop() ?? ""}`))));
+  });
+}
+
+/** Each cloud's example stack, loading program.js afresh each time: the program's pack. */
+async function evaluateExamples(): Promise<void> {
   const programJs = path.join(projectRoot, "program.js");
   for (const cloud of clouds) {
     const result = await runWithMocks(loadStackConfig(cloud), {
@@ -32,13 +44,16 @@ async function fill(): Promise<void> {
     });
     if (result.error) throw result.error;
   }
-  // The command's pack: its own process, as `npm run plan` runs it.
-  const plan = spawnSync(process.execPath, [path.join(projectRoot, "bin", "ha-topology.js"), "plan", "--json"], { cwd: projectRoot, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
-  if (plan.status !== 0) throw new Error(`the offline plan exited ${plan.status}: ${plan.stderr.trim().split("\n").pop() ?? ""}`);
+}
+
+/** Both, the plan beside the evaluations (a second core), not after them. */
+async function fill(): Promise<void> {
+  await Promise.all([evaluateExamples(), planOnce()]);
 }
 
 if (process.env.NODE_DISABLE_COMPILE_CACHE !== "1") {
   fill().catch((error: unknown) => {
-    process.stderr.write(`ha-topology: the compile cache was not filled at install (the first run fills it): ${error instanceof Error ? error.message : String(error)}\n`);
+    const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+    process.stderr.write(`ha-topology: the compile cache was not filled at install (the first run fills it): ${reason}\n`);
   });
 }
