@@ -5,8 +5,8 @@
  *
  * Why: compiling JavaScript is the largest single cost of an evaluation after the SDK's own
  * import. On the aws example stack, 513 modules (4.1 MB of source) are compiled after the
- * program starts; with their code cached, the run to the last registration went from
- * 809 to 713 ms (bench/, 7 paired rounds), at 1.46× the SDK-import floor.
+ * program starts; with their code cached, the run to the last registration takes 730 ms
+ * instead of 833 (`npm run bench`, 5 rounds: 1.44× the SDK-import floor instead of 1.63×).
  *
  * How: on Node >= 22.1 this is Node's own `module.enableCompileCache(dir)`. Node 20 has no
  * such API, so `Module.prototype._compile` compiles through `vm.Script` with the cached
@@ -38,7 +38,7 @@ const path = require("node:path");
 const vm = require("node:vm");
 const { writeAtomically } = require("./build");
 
-/** Entries read and written by this process's hook (Node 20), for tests and the bench. */
+/** What this process's hook (Node 20) did with each module, for the tests. */
 const counts = { hits: 0, misses: 0, rejected: 0, fallbacks: 0, written: 0 };
 
 /**
