@@ -12,6 +12,17 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 const root = path.resolve(__dirname, "..");
+
+/** Scratch directories made by this file's tests, removed when they are done. */
+const scratchDirs: string[] = [];
+function scratchDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  scratchDirs.push(dir);
+  return dir;
+}
+after(function () {
+  for (const dir of scratchDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
 const compileCachePath = path.join(root, "compileCache.js");
 /** A pack's entry: the SHA-1 of the module's source and V8's data. */
 type Entry = { digest: string; data: Buffer };
@@ -70,7 +81,7 @@ interface Run {
 
 /** A scratch project: node_modules/fixture, a module outside it, and the script that runs them. */
 function scratchProject(): { dir: string; run: (options?: { env?: Record<string, string>; nodeArgs?: string[] }) => Run } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-compile-cache-"));
+  const dir = scratchDir("ha-compile-cache-");
   const pkg = path.join(dir, "node_modules", "fixture");
   fs.mkdirSync(pkg, { recursive: true });
   const files: Record<string, string> = {
@@ -87,7 +98,7 @@ function scratchProject(): { dir: string; run: (options?: { env?: Record<string,
     "dynamic.js": 'exports.load = async () => { const a = await import("./answer.mjs"); const b = await new Function("s", "return import(s)")("./answer.mjs"); return a === b ? a : {}; };\n',
   };
   for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(pkg, file), text);
-  const outside = fs.mkdtempSync(path.join(os.tmpdir(), "ha-compile-outside-"));
+  const outside = scratchDir("ha-compile-outside-");
   fs.writeFileSync(path.join(outside, "outside.js"), "exports.where = __filename;\n");
   fs.writeFileSync(
     path.join(dir, "run.js"),
@@ -267,7 +278,7 @@ describe("fillCompileCache.ts: the cache filled at install", function () {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
     assert.match(pkg.scripts.prepare, new RegExp(`node ${path.relative(root, fill)}$`));
     // An empty cache of its own (HA_TOPOLOGY_COMPILE_CACHE_DIR), as after npm ci: the project's is in use by other tests.
-    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-fill-cache-"));
+    const cacheDir = scratchDir("ha-fill-cache-");
     const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: "", NODE_DISABLE_COMPILE_CACHE: undefined, HA_TOPOLOGY_COMPILE_CACHE_DIR: cacheDir };
     const child = spawnSync(process.execPath, [fill], { cwd: root, env, encoding: "utf8" });
     assert.equal(child.status, 0, child.stderr);
@@ -286,7 +297,7 @@ describe("fillCompileCache.ts: the cache filled at install", function () {
 
   it("never fails the install: it says the first run will fill the cache", function () {
     // The bundle in a project without stacks: its projectRoot is the scratch directory.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-fill-"));
+    const dir = scratchDir("ha-fill-");
     fs.mkdirSync(path.join(dir, "dist"));
     fs.copyFileSync((require(path.join(root, "build.js")) as { ensureBuilt(name: string): string }).ensureBuilt("fill-compile-cache"), path.join(dir, "dist", "fill-compile-cache.js"));
     fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
@@ -307,7 +318,7 @@ describe("compileCache.js: when it turns on", function () {
       process.env.NODE_OPTIONS = "--experimental-policy=policy.json";
       assert.equal(enableCompileCache(root, "program"), "policy");
       process.env.NODE_OPTIONS = "";
-      assert.equal(enableCompileCache(fs.mkdtempSync(path.join(os.tmpdir(), "ha-no-modules-")), "program"), "no node_modules");
+      assert.equal(enableCompileCache(scratchDir("ha-no-modules-"), "program"), "no node_modules");
     } finally {
       for (const [key, value] of [["NODE_DISABLE_COMPILE_CACHE", saved.disable], ["NODE_OPTIONS", saved.options]] as const) {
         if (value === undefined) delete process.env[key];
