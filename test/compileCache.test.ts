@@ -288,7 +288,7 @@ describe("fillCompileCache.ts: the cache filled at install", function () {
     // program.js enabled the cache before its bundle was compiled, as under Pulumi's runner.
     const program = readPack(packOfFill("program"));
     const bundle = build.ensureBuilt("program");
-    assert.equal(program.get(bundle)?.digest, sha1(fs.readFileSync(bundle, "utf8")), "dist/program.js's entry is of its current source");
+    assert.equal(program.get(bundle)?.digest, sha1(fs.readFileSync(bundle, "utf8")), "dist/program.js's entry is of its current source (a source that mentions import( is never cached: compileCache.js mayImportDynamically)");
     for (const sdk of ["aws", "gcp", "digitalocean", "kubernetes"]) {
       assert.ok([...program.keys()].some((file) => file.startsWith(path.join(root, "node_modules", "@pulumi", sdk) + path.sep)), `@pulumi/${sdk}'s modules`);
     }
