@@ -348,6 +348,11 @@ describe("GCP platform: scheduled jobs (Cloud Scheduler starting Cloud Run jobs)
     assert.equal(shortestIntervalSeconds("0,50 3 * * *"), 3000);
     assert.equal(shortestIntervalSeconds("0 0 * * MON-FRI"), 86400);
     assert.equal(shortestIntervalSeconds("0 0 1 JAN *"), 365 * 86400);
+    // The gap across midnight (23:59 to 00:00), twice on a leap day, and once in the two years.
+    assert.equal(shortestIntervalSeconds("0,59 0,23 * * *"), 60);
+    assert.equal(shortestIntervalSeconds("0,30 12 29 FEB *"), 1800);
+    assert.equal(shortestIntervalSeconds("0 12 29 FEB *"), undefined);
+    assert.equal(shortestIntervalSeconds("0 0 30 FEB *"), undefined);
     // Day of month or day of week when both are set: the 1st and every Sunday.
     assert.equal(shortestIntervalSeconds("0 0 1 * 0"), 86400);
     assert.equal(shortestIntervalSeconds("0 0 29 2 *"), undefined);

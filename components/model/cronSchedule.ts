@@ -63,18 +63,21 @@ export function cronScheduleProblem(schedule: string): string | undefined {
  */
 export function shortestIntervalSeconds(schedule: string): number | undefined {
   const s = parseCron(schedule);
-  let last: number | undefined;
+  // Every day the schedule runs has the same ticks (its hours by its minutes, both sorted), so
+  // the shortest gap is one within a day or one from a running day's last tick to the next
+  // running day's first: a walk over the days, not over every tick (a million for `* * * * *`).
+  const ticks = s.hour.flatMap((h) => s.minute.map((m) => h * 3600 + m * 60));
+  let withinDay: number | undefined;
+  for (let i = 1; i < ticks.length; i++) withinDay = Math.min(withinDay ?? Infinity, ticks[i] - ticks[i - 1]);
+  const overnight = ticks[0] - ticks[ticks.length - 1];
+  let previousDay: number | undefined;
   let shortest: number | undefined;
   for (let day = Date.UTC(2027, 0, 1); day < Date.UTC(2029, 0, 1); day += 86400_000) {
     const d = new Date(day);
     if (!s.month.includes(d.getUTCMonth() + 1) || !cronDayMatches(s, d)) continue;
-    for (const h of s.hour) {
-      for (const m of s.minute) {
-        const t = day / 1000 + h * 3600 + m * 60;
-        if (last !== undefined) shortest = Math.min(shortest ?? Infinity, t - last);
-        last = t;
-      }
-    }
+    if (previousDay === undefined) shortest = withinDay;
+    else shortest = Math.min(shortest ?? Infinity, (day - previousDay) / 1000 + overnight);
+    previousDay = day;
   }
   return shortest;
 }
