@@ -7,7 +7,7 @@ import { HaService } from "./haService";
 import type { PreviousDeployment } from "./model/migration";
 import { parseStack } from "./model/parse";
 import { readProviderConfig, readRawConfig, readSecrets } from "./stackConfig";
-import { dropSourceMappedStackTraces } from "./stackTraceCost";
+import { dropSourceMappedStackTraces, skipUnreadPromiseStackTraces } from "./stackTraceCost";
 
 /** What the program may know beyond the stack's configuration. */
 export interface ProgramOptions {
@@ -23,6 +23,7 @@ export interface ProgramOptions {
 /** Runs the program against the current stack's configuration; returns the stack outputs. */
 export function runProgram(options: ProgramOptions = {}) {
   dropSourceMappedStackTraces();
+  skipUnreadPromiseStackTraces();
   // Bad config throws here, before any resource is registered.
   const { topology, model } = parseStack(readRawConfig(), readProviderConfig(), undefined, options.previous);
   const service = new HaService(topology.name, { topology, model, secrets: readSecrets() });
