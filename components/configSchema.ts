@@ -6,7 +6,7 @@
  * size the cloud has, ...) stays the program's job. The generator walks the zod schema:
  * a key added there appears here and in the README's reference without being listed.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { configNamespace } from "./configError";
 import { documentedMapsShape } from "./model/schema";
 import { gcpProjectPattern } from "./providerConfig";

@@ -4,7 +4,7 @@
  * receives a `Topology` and nothing else from the user, so this file is where bad input
  * stops, before any resource exists.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { envNamePattern, isReservedEnvName } from "./appEnvironment";
 import { blockSize, hasHostBits, isPrivate, networkCidr, overlaps } from "./cidr";
 import { configNamespace, configProblem, formatConfigIssues, TopologyConfigError } from "./configError";

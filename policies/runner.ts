@@ -21,7 +21,7 @@ import type {
 } from "@pulumi/policy";
 import type { Resource, Unwrap } from "@pulumi/pulumi";
 import type { ResolvedResource } from "@pulumi/pulumi/queryable";
-import { z } from "zod";
+import * as z from "zod";
 import { checksType } from "./dispatch";
 import { policies as haGuard } from "./policies";
 

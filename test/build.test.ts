@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runWithMocks, type RegisteredResource } from "../automation/offline/mocks";
-import { loadStackConfig } from "../automation/stackFiles";
+import { loadStackConfig, stackConfigWith } from "../automation/stackFiles";
 import { deserializeProvider } from "./dynamicWaitTesting";
 
 const root = path.resolve(__dirname, "..");
@@ -109,4 +109,31 @@ describe("build.js: the precompiled bundles", function () {
       }
     });
   }
+
+  it("carries zod (the modules its schemas use, English messages included) and yaml, and no other npm package", function () {
+    const build = require(path.join(root, "build.js")) as Build;
+    for (const name of ["program", "cli"]) {
+      const text = fs.readFileSync(build.ensureBuilt(name), "utf8");
+      const carried = new Set([...text.matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((m) => m[1]));
+      assert.deepEqual([...carried].sort(), ["yaml", "zod"], name);
+      assert.doesNotMatch(text, /require\("(zod|yaml)"\)/, `${name} loads neither from node_modules`);
+      const locales = [...text.matchAll(/^\/\/ node_modules\/zod\/v4\/locales\/([\w-]+)\.js$/gm)].map((m) => m[1]);
+      assert.deepEqual(locales.sort(), ["en", "index"], `${name}: the other locales are left out`);
+      assert.match(text, /require\("@pulumi\/pulumi"\)/, `${name} uses the SDK the runner loaded`);
+    }
+  });
+
+  it("refuses a bad stack with the sources' messages (the bundle's zod reads the schemas as node_modules' does)", async function () {
+    const bundle = (require(path.join(root, "build.js")) as Build).ensureBuilt("program");
+    const bad = [
+      stackConfigWith("aws", { "ha-topology:nodes": { count: "two" }, "ha-topology:database": [1], "ha-topology:bucket": { versioning: "x", bogus: 1 } }),
+      stackConfigWith("stacks/examples/Pulumi.alerta-gcp.yaml", { "ha-topology:workloads": { api: { kind: "web", port: 99999, image: 7 } } }),
+    ];
+    for (const config of bad) {
+      const fromSources = await runWithMocks(config, { stack: "build-bad" });
+      const fromBundle = await runWithMocks(config, { stack: "build-bad", program: async () => loadFresh(bundle) });
+      assert.ok(fromSources.error, "the stack is refused");
+      assert.equal(fromBundle.error?.message, fromSources.error.message);
+    }
+  });
 });

@@ -17,7 +17,7 @@
  *   `kubernetes`, `secrets`) mean the same in both; `secrets` reach every workload.
  */
 import * as path from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { envNamePattern, isReservedEnvName } from "../appEnvironment";
 import { closestKey, configNamespace, configProblem, describeValue, formatConfigIssues, pathName, secretMask, TopologyConfigError, valueAt } from "../configError";
 import { engineVersionProblem } from "../engineVersions";

@@ -9,7 +9,7 @@
  * A kind a cloud cannot build is refused by the parser with the kinds that cloud has
  * (capabilities.ts), rather than "unknown kind".
  */
-import { z } from "zod";
+import * as z from "zod";
 import { allowedNodeText, isNodeText } from "../nodeText";
 import { cronScheduleProblem } from "./cronSchedule";
 import { databaseEngines, defaults, sectionShapes, sessionEngines, type FieldDoc } from "../topology";
