@@ -127,13 +127,31 @@ function build(name) {
   const carried = Object.keys(result.metafile.inputs).map(packageOf).find((pkg) => pkg !== undefined && !bundledPackages.has(pkg));
   if (carried) throw new Error(`build.js: the ${name} bundle would carry ${carried} from node_modules; only ${[...bundledPackages].join(", ")} may be bundled`);
   fs.mkdirSync(path.dirname(bundleOf(name)), { recursive: true });
-  for (const out of result.outputFiles) writeAtomically(out.path, out.contents);
+  for (const out of result.outputFiles) writeAtomically(out.path, out.path.endsWith(".js") ? readExportsInPlace(out.text) : out.contents);
   const files = {};
   for (const file of Object.keys(result.metafile.inputs)) {
     const stat = fs.statSync(path.join(root, file));
     files[file] = { size: stat.size, mtimeMs: stat.mtimeMs };
   }
   writeAtomically(inputsOf(name), `${JSON.stringify({ source: entries[name].source, files }, null, 1)}\n`);
+}
+
+/** The start of esbuild's `__toESM` helper, as esbuild 0.28 writes it. */
+const toESM = "var __toESM = (mod, isNodeMode, target) => (target = mod != null";
+
+/**
+ * A bundle whose imports of external ES-module-compiled packages read the package's exports
+ * object itself. esbuild's `__toESM` copies every export of an external CommonJS module into
+ * a fresh object, with a getter each, for every file that imports it: 89 copies of
+ * @pulumi/pulumi's exports and 22 of @pulumi/aws's in the program, 2 MB kept alive and tens of
+ * thousands of getters made at each start. For a module with `__esModule` (every @pulumi
+ * package: compiled from ES modules) outside Node's compatibility mode, the copy's getters
+ * read `mod[key]` and its `default` is `mod.default`, so `mod` itself reads the same. Other
+ * modules (node:fs, plain CommonJS) still get the copy. A helper of another shape (another
+ * esbuild) is left as it is: test/build.test.ts says when that happens.
+ */
+function readExportsInPlace(text) {
+  return text.replace(toESM, "var __toESM = (mod, isNodeMode, target) => !isNodeMode && mod != null && mod.__esModule ? mod : (target = mod != null");
 }
 
 /** Writes a file by rename: a process reading it meanwhile sees the old contents or the new, never half. */

@@ -123,6 +123,27 @@ describe("build.js: the precompiled bundles", function () {
     }
   });
 
+  it("reads an ES-module-compiled package's exports in place instead of copying them per importing file", function () {
+    const build = require(path.join(root, "build.js")) as Build;
+    for (const name of ["program", "cli", "providers"]) {
+      const text = fs.readFileSync(build.ensureBuilt(name), "utf8");
+      // If this fails after an esbuild upgrade, its helper changed: see readExportsInPlace in build.js.
+      assert.match(text, /^var __toESM = \(mod, isNodeMode, target\) => !isNodeMode && mod != null && mod\.__esModule \? mod : /m, name);
+    }
+    // What the helper does with each kind of module, taken from a bundle.
+    const text = fs.readFileSync(build.ensureBuilt("program"), "utf8");
+    const helpers = text.slice(0, text.indexOf("\n", text.indexOf("var __toCommonJS")));
+    const toESM = new Function(`${helpers}; return __toESM;`)() as (mod: unknown, isNodeMode?: number) => Record<string, unknown>;
+    const compiled = { __esModule: true, output: () => 1, default: "d" };
+    assert.equal(toESM(compiled), compiled, "a package compiled from ES modules: its exports object");
+    const plain = { join: () => "j" };
+    const copy = toESM(plain);
+    assert.notEqual(copy, plain);
+    assert.equal(copy.default, plain, "plain CommonJS: a copy whose default is the module");
+    assert.equal((copy.join as () => string)(), "j");
+    assert.notEqual(toESM(compiled, 1), compiled, "Node's compatibility mode: the copy");
+  });
+
   it("refuses a bad stack with the sources' messages (the bundle's zod reads the schemas as node_modules' does)", async function () {
     const bundle = (require(path.join(root, "build.js")) as Build).ensureBuilt("program");
     const bad = [
