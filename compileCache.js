@@ -127,6 +127,8 @@ function installHook(root, file) {
     if (pending.length === 0) return;
     try {
       for (const { filename, digest, script } of pending) entries.set(filename, { digest, data: script.createCachedData() });
+      // Entries of files that are gone (a module renamed, a package removed) would stay forever.
+      for (const module of entries.keys()) if (!fs.existsSync(module)) entries.delete(module);
       writePack(file, entries);
       counts.written += pending.length;
     } catch {

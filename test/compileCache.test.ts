@@ -246,15 +246,22 @@ describe("compileCache.js: V8's code cache for the modules a run loads", functio
     assert.equal(fs.readdirSync(cacheDirectory(dir)).length, 2);
   });
 
-  it("keeps the entries a run did not load (another stack's modules) when it writes the pack", function () {
+  it("keeps the entries a run did not load (another stack's modules) when it writes the pack, and drops those of files that are gone", function () {
     const { dir, run } = scratchProject();
     run();
     const entries = readPack(packOf(dir));
-    entries.set(path.join(dir, "node_modules", "elsewhere.js"), { digest: sha1("x"), data: Buffer.from("data") });
+    const elsewhere = path.join(dir, "node_modules", "elsewhere.js");
+    const gone = path.join(dir, "node_modules", "gone.js");
+    fs.writeFileSync(elsewhere, "exports.value = 4;\n");
+    entries.set(elsewhere, { digest: sha1("x"), data: Buffer.from("data") });
+    entries.set(gone, { digest: sha1("y"), data: Buffer.from("old") });
     writePack(packOf(dir), entries);
     fs.writeFileSync(moduleOf(dir, "other.js"), "exports.value = 3;\n");
     assert.equal(run().counts.written, 1);
-    assert.equal(readPack(packOf(dir)).get(path.join(dir, "node_modules", "elsewhere.js"))?.data.toString(), "data");
+    const written = readPack(packOf(dir));
+    assert.equal(written.get(elsewhere)?.data.toString(), "data");
+    assert.equal(written.has(gone), false);
+    assert.ok(written.size >= 2, "the run's own entries stay");
   });
 
   it("is what the program, the command and the pack start with", function () {
