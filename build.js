@@ -39,6 +39,8 @@ const entries = {
   "fill-compile-cache": { source: "automation/offline/fillCompileCache.ts", dir: "dist" },
   // The benchmark's scenarios, measured on the code as shipped (npm run bench).
   bench: { source: "bench/child.ts", dir: "dist" },
+  // The program's stack trace settings alone, which the bench's baseline on the program's terms takes (bench/onProgramTerms.js).
+  "stack-trace-cost": { source: "components/stackTraceCost.ts", dir: "dist" },
   // Its timing of the shipped program: the mocks harness alone, without the harness's
   // default program (a second copy of it; never run there: it runs program.js).
   "bench-program": { source: "bench/programChild.ts", dir: "dist", external: ["./components/program.ts"] },

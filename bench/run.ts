@@ -46,6 +46,8 @@ const env = { ...process.env, HA_TOPOLOGY_STACK_TRACES: "1", NODE_PATH: path.joi
  * into every timed child, the floor, the baseline and the program alike.
  */
 const prelude = ["-r", "./bench/runnerPrelude.js"];
+// The program's stack trace settings as a bundle of their own, for the baseline on the program's terms (bench/onProgramTerms.js).
+(require("../build") as { ensureBuilt(name: string): string }).ensureBuilt("stack-trace-cost");
 
 /**
  * How a runner starts bench/child.ts (`args`) and bench/programChild.ts (`programArgs`),
