@@ -28,7 +28,8 @@ const root = __dirname;
  * inside policies/, since `pulumi policy publish` uploads that directory alone.
  */
 const entries = {
-  program: { source: "index.ts", dir: "dist" },
+  // The program as a function (runProgram), which program.js exports for Pulumi's runner to call.
+  program: { source: "components/program.ts", dir: "dist" },
   cli: { source: "automation/cli.ts", dir: "dist" },
   policies: { source: "policies/index.ts", dir: "policies/dist" },
   // The dynamic providers, loaded by the provider host (components/shippedDynamicResource.ts).

@@ -41,7 +41,7 @@ async function main(entry: string, configFile: string): Promise<void> {
   hookRegistrations();
   const config = JSON.parse(fs.readFileSync(configFile, "utf8")) as StackConfig & { stack: string };
   const root = path.resolve(__dirname, "..");
-  const result = await runWithMocks(config, { stack: config.stack, program: async () => require(path.resolve(root, entry)) as Record<string, unknown> });
+  const result = await runWithMocks(config, { stack: config.stack, program: async () => require(path.resolve(root, entry)) as Record<string, unknown> | (() => unknown) });
   if (result.error) throw result.error;
   report({ resources: result.resources.length, lastRegistrationMs: Math.round(lastRegistration) });
 }

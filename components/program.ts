@@ -1,7 +1,8 @@
 /**
  * The stack program as a function: read config -> parse the stack -> HaService -> outputs.
- * `index.ts` calls it for `pulumi up`; the tests call it directly under mocks, so both
- * run exactly the same code.
+ * `pulumi up` runs it through program.js (its bundle's export, which Pulumi's runner calls),
+ * `index.ts` calls it for a TypeScript entry, the Automation API as its inline program, and
+ * the tests directly under mocks: all run exactly the same code.
  */
 import { HaService } from "./haService";
 import type { PreviousDeployment } from "./model/migration";

@@ -123,8 +123,12 @@ export async function runWithMocks(
   options: {
     project?: string;
     stack?: string;
-    /** Another program to run instead of `components/program` (imports inside it happen after the mocks). */
-    program?: () => Promise<Record<string, unknown>>;
+    /**
+     * Another program to run instead of `components/program` (imports inside it happen after
+     * the mocks): its stack outputs, or a module's exports. Exports that are a function are
+     * called and what it returns is the outputs, as Pulumi's runner does (program.js).
+     */
+    program?: () => Promise<Record<string, unknown> | (() => unknown)>;
   } = {},
 ): Promise<ProgramRun> {
   const recorded = new Map<string, Omit<RegisteredResource, "urn" | "parents" | keyof Registration>>();
@@ -209,7 +213,8 @@ export async function runWithMocks(
         // Loaded only now, after setMocks (a program module must never see a real engine);
         // require rather than import(): it also works under a CommonJS-only TypeScript hook.
         const program = (): typeof import("../../components/program") => require("../../components/program");
-        const stackOutputs = options.program ? await options.program() : program().runProgram();
+        const exported = options.program ? await options.program() : program().runProgram();
+        const stackOutputs = (typeof exported === "function" ? await exported() : exported) as Record<string, unknown>;
         outputs = Object.fromEntries(
           await Promise.all(Object.entries(stackOutputs).map(async ([key, value]) => [key, await settle(value)] as const)),
         );
