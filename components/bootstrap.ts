@@ -4,6 +4,7 @@
  * cloud gets the same, unit-testable boot sequence; adapters only supply plain values.
  */
 import { envNamePattern } from "./appEnvironment";
+import { cloudConfigYaml } from "./cloudConfigYaml";
 import { allowedNodeText, refusedCharacter } from "./nodeText";
 
 /** A place the node reads secrets from at boot (the cloud's secret store). */
@@ -870,9 +871,10 @@ export function cloudConfigFile(path: string, permissions: string, content: stri
 /** The `#cloud-config` text of a config object. */
 export function cloudConfigText(config: object): string {
   // YAML 1.1 because cloud-init parses with PyYAML: this quotes "yes", "on", "0600" and the like.
-  // Loaded here, not at import: the Kubernetes program renders no user data (yaml is 72 modules to load).
-  const { stringify } = require("yaml") as typeof import("yaml");
-  const text = `#cloud-config\n${stringify(config, { version: "1.1", lineWidth: 0 })}`;
+  // The platforms' configs are written directly, as `yaml` writes them (cloudConfigYaml.ts);
+  // `yaml` itself, loaded only then, writes any other.
+  const yamlText = () => (require("yaml") as typeof import("yaml")).stringify(config, { version: "1.1", lineWidth: 0 });
+  const text = `#cloud-config\n${cloudConfigYaml(config) ?? yamlText()}`;
   // Defence in depth: whatever a future change renders, the YAML itself stays plain ASCII.
   if (!renderedPattern.test(text)) throw new Error("bootstrap: the rendered user data holds a character outside printable ASCII; refused");
   return text;
