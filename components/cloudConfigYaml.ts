@@ -12,7 +12,7 @@
  *
  * So it writes only what it knows `yaml` writes the same way, and answers `undefined` for
  * anything else (the caller then asks `yaml`): a map of lower-case keys whose values are
- * booleans, or non-empty lists of words, of non-empty lists of words, or of maps of words.
+ * booleans, words, or lists (empty, or of words, of non-empty lists of words, or of maps of words).
  * A list or map that appears twice (the same object) is `yaml`'s too: it writes an anchor
  * and an alias for it. A word is written plain when `yaml` would leave it plain (test/cloudConfigYaml.test.ts
  * checks that against `yaml` on random documents), a permission such as 0644 double-quoted
@@ -45,7 +45,8 @@ const plainKey = /^[a-z_]+$/;
 function scalar(value: Value): string | undefined {
   if (typeof value === "boolean") return String(value);
   if (typeof value !== "string") return undefined;
-  if (digits.test(value)) return `"${value}"`;
+  // Digits, and the empty string (YAML 1.1's null), double-quoted.
+  if (digits.test(value) || value === "") return `"${value}"`;
   if (!plainWord.test(value) || value.includes(": ") || / $|:$/.test(value) || resolvesToScalar.test(value)) return undefined;
   return value;
 }
@@ -97,8 +98,13 @@ export function cloudConfigYaml(config: object): string | undefined {
       lines.push(`${name}: ${text}`);
       continue;
     }
-    if (!isList(value) || seen.has(value)) return undefined;
+    if (seen.has(value)) return undefined;
     seen.add(value);
+    if (value.length === 0) {
+      // No packages to install: the estimate's user data (model/vmChecks.ts).
+      lines.push(`${name}: []`);
+      continue;
+    }
     lines.push(`${name}:`);
     for (const v of value) {
       const entry = item(v, "  ", seen);

@@ -103,18 +103,39 @@ describe("cloudConfigYaml: the platforms' cloud-config without the yaml package"
       if (text !== undefined) assert.equal(text, yamlText(config), JSON.stringify(w));
     }
     assert.equal(cloudConfigYaml({ runcmd: [["curl", "--retry", "5"]] }), 'runcmd:\n  - - curl\n    - --retry\n    - "5"\n');
-    for (const w of ["yes", "on", "No", "~", "null", "", "1.5", "2001-12-14", "1:20", "a: b", "a #b", "---", "-5", "+5", "5_0", "e7", "-E+7"]) {
+    for (const w of ["yes", "on", "No", "~", "null", "1.5", "2001-12-14", "1:20", "a: b", "a #b", "---", "-5", "+5", "5_0", "e7", "-E+7"]) {
       assert.equal(cloudConfigYaml({ runcmd: [w] }), undefined, `${JSON.stringify(w)} is yaml's to write`);
     }
   });
 
-  it("leaves to yaml what it would write with an anchor (one list twice), an empty list, and other values", function () {
+  it("writes an empty list and an empty word as yaml does; leaves to yaml what it would write with an anchor (one list twice), and other values", function () {
     const command = ["systemctl", "daemon-reload"];
     assert.equal(cloudConfigYaml({ runcmd: [command, command] }), undefined);
     assert.match(yamlText({ runcmd: [command, command] }), /&a1/);
-    for (const config of [{ packages: [] }, { a: 1 }, { a: null }, { a: { b: "c" } }, { runcmd: [[["x"]]] }, { runcmd: [[]] }, { runcmd: [{}] }]) {
+    assert.equal(cloudConfigYaml({ packages: [], write_files: [{ content: "" }] }), 'packages: []\nwrite_files:\n  - content: ""\n');
+    for (const config of [{ a: 1 }, { a: null }, { a: { b: "c" } }, { runcmd: [[["x"]]] }, { runcmd: [[]] }, { runcmd: [{}] }]) {
       assert.equal(cloudConfigYaml(config), undefined, JSON.stringify(config));
     }
+  });
+
+  it("leaves nothing of a VM run to yaml: no node's user data, nor the parse-time size estimate's", async function () {
+    this.timeout(60_000);
+    const yaml = require("yaml") as { stringify: (...args: unknown[]) => string };
+    const stringifyOf = yaml.stringify;
+    const rendered: unknown[] = [];
+    yaml.stringify = (...args: unknown[]) => {
+      if ((args[1] as { version?: string } | undefined)?.version === "1.1") rendered.push(args[0]);
+      return stringifyOf(...args);
+    };
+    try {
+      for (const stack of ["aws", "stacks/examples/Pulumi.maestro-digitalocean.yaml", "stacks/examples/Pulumi.gcp-jobs.yaml"]) {
+        const run = await runWithMocks(loadStackConfig(stack), { stack: "cloud-config" });
+        assert.equal(run.error, undefined, stack);
+      }
+    } finally {
+      yaml.stringify = stringifyOf;
+    }
+    assert.deepEqual(rendered, [], "configs written by yaml");
   });
 
   // The stacks whose nodes carry user data: each cloud's example, the services' and jobs' examples, the recipes.
