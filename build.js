@@ -130,7 +130,7 @@ function build(name) {
   const carried = Object.keys(result.metafile.inputs).map(packageOf).find((pkg) => pkg !== undefined && !bundledPackages.has(pkg));
   if (carried) throw new Error(`build.js: the ${name} bundle would carry ${carried} from node_modules; only ${[...bundledPackages].join(", ")} may be bundled`);
   fs.mkdirSync(path.dirname(bundleOf(name)), { recursive: true });
-  for (const out of result.outputFiles) writeAtomically(out.path, out.path.endsWith(".js") ? readExportsInPlace(out.text) : out.contents);
+  for (const out of result.outputFiles) writeAtomically(out.path, out.path.endsWith(".js") ? lazyCloudSdks(name, readExportsInPlace(out.text)) : out.contents);
   const files = {};
   for (const file of Object.keys(result.metafile.inputs)) {
     const stat = fs.statSync(path.join(root, file));
@@ -155,6 +155,20 @@ const toESM = "var __toESM = (mod, isNodeMode, target) => (target = mod != null"
  */
 function readExportsInPlace(text) {
   return text.replace(toESM, "var __toESM = (mod, isNodeMode, target) => !isNodeMode && mod != null && mod.__esModule ? mod : (target = mod != null");
+}
+
+/** The cloud SDKs whose package index the bundles read through lazyCloudSdk.js (it says why). */
+const lazySdks = ["@pulumi/aws", "@pulumi/gcp"];
+
+/**
+ * A bundle that reads `lazySdks` through lazyCloudSdk.js: each `require("@pulumi/aws")`
+ * (the package's index; a subpath such as `@pulumi/aws/config/vars` is left alone) becomes
+ * the lazy index of the package. Only the bundles of dist/, beside which lazyCloudSdk.js
+ * is installed: the policy pack's (policies/dist/) is published alone.
+ */
+function lazyCloudSdks(name, text) {
+  if (entries[name].dir !== "dist") return text;
+  return lazySdks.reduce((t, pkg) => t.replaceAll(`require("${pkg}")`, `require("../lazyCloudSdk.js").lazyPackageIndex("${pkg}")`), text);
 }
 
 /** Writes a file by rename: a process reading it meanwhile sees the old contents or the new, never half. */
