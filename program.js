@@ -8,5 +8,5 @@ const { runProgram } = require(require("./build").ensureBuilt("program"));
 // outputs, the same as index.ts exports. Called by the runner, not inside this module's
 // `require`, each resource is built with 15 fewer frames below it (the module loader's,
 // twice), and the SDK formats each resource's whole stack for its source position:
-// about 5 % of a recipe's evaluation (README, "How fast").
+// 3-4 % of a recipe's evaluation, paired runs (README, Benchmarks).
 module.exports = () => runProgram();
