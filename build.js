@@ -55,8 +55,9 @@ const entries = {
  *   start, its 64 locales among them (30 ms). Bundled from its ES modules, with namespace
  *   imports (`import * as z`), esbuild keeps the 28 the schemas use (English messages
  *   included: zod registers them when the first schema is made).
- * - yaml (the cloud-init text, the stack files): 72 modules, 21 ms to load; its Node build
- *   bundled as it is, 4 ms (still loaded only where user data is rendered: bootstrap.ts).
+ * - yaml (the command's stack files, and any cloud-config components/cloudConfigYaml.ts
+ *   leaves to it): 72 modules, 21 ms to load; its Node build bundled as it is, 4 ms, and
+ *   still loaded only where it is used.
  * Every other package stays external, above all the Pulumi SDKs: the program must use the
  * instances Pulumi's runner loaded.
  */

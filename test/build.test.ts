@@ -44,8 +44,7 @@ function loadFresh(file: string): Record<string, unknown> {
  */
 function bundledProgram(): () => unknown {
   const bundle = (require(path.join(root, "build.js")) as Build).ensureBuilt("program");
-  const { runProgram } = require(bundle) as { runProgram: () => unknown };
-  return () => runProgram();
+  return (require(bundle) as { runProgram: () => unknown }).runProgram;
 }
 
 describe("build.js: the precompiled bundles", function () {
@@ -97,7 +96,7 @@ describe("build.js: the precompiled bundles", function () {
     it(`${cloud}: the bundle registers what the sources register, and its dynamic providers load`, async function () {
       const config = loadStackConfig(cloud);
       const fromSources = await runWithMocks(config, { stack: `build-${cloud}` });
-            const fromBundle = await runWithMocks(config, { stack: `build-${cloud}`, program: async () => bundledProgram() });
+      const fromBundle = await runWithMocks(config, { stack: `build-${cloud}`, program: async () => bundledProgram() });
       assert.equal(fromSources.error, undefined);
       assert.equal(fromBundle.error, undefined);
       // Everything the program registers is the same, registration order aside: the dynamic

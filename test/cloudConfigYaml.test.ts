@@ -10,6 +10,7 @@ import { parse, stringify } from "yaml";
 import { runWithMocks } from "../automation/offline/mocks";
 import { loadStackConfig } from "../automation/stackFiles";
 import { cloudConfigYaml } from "../components/cloudConfigYaml";
+import { cloudConfigOf } from "./userDataView";
 
 const yamlText = (config: object) => stringify(config, { version: "1.1", lineWidth: 0 });
 
@@ -18,11 +19,8 @@ function cloudConfigs(values: unknown[]): string[] {
   const found: string[] = [];
   const visit = (value: unknown): void => {
     if (typeof value === "string") {
-      if (value.startsWith("#cloud-config\n")) found.push(value);
-      else if (value.length >= 16 && /^[A-Za-z0-9+/]+={0,2}$/.test(value)) {
-        const decoded = Buffer.from(value, "base64").toString("utf8");
-        if (decoded.startsWith("#cloud-config\n")) found.push(decoded);
-      }
+      const text = cloudConfigOf(value);
+      if (text !== undefined) found.push(text);
     } else if (Array.isArray(value)) value.forEach(visit);
     else if (typeof value === "object" && value !== null) Object.values(value).forEach(visit);
   };

@@ -38,13 +38,19 @@ export function decodedUserData(text: string): string {
  */
 export function readableForms(value: string): string[] {
   const forms = [value];
-  const trimmed = value.trim();
-  if (trimmed.length >= 16 && /^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) {
-    const decoded = Buffer.from(trimmed, "base64").toString("utf8");
-    if (decoded.startsWith("#cloud-config\n")) forms.push(decoded);
-  }
+  const text = cloudConfigOf(value);
+  if (text !== undefined && text !== value) forms.push(text);
   for (const form of [...forms]) if (form.startsWith("#cloud-config\n")) forms.push(decodedUserData(form));
   return forms;
+}
+
+/** The cloud-config a string holds: itself, or decoded from base64 (as AWS launch templates hold it); undefined for any other string. */
+export function cloudConfigOf(value: string): string | undefined {
+  if (value.startsWith("#cloud-config\n")) return value;
+  const trimmed = value.trim();
+  if (trimmed.length < 16 || !/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) return undefined;
+  const decoded = Buffer.from(trimmed, "base64").toString("utf8");
+  return decoded.startsWith("#cloud-config\n") ? decoded : undefined;
 }
 
 /**
